@@ -24,7 +24,7 @@ MlcError
 ├─ StoreError                  the database failed
 │  ├─ InstanceConflictError    optimistic-lock race lost; .instance_id .expected_revision
 │  └─ SchemaVersionError       the database schema is older or newer than this library
-└─ IntegrationError            a remote system (Jira, ServiceNow, ModelOp) failed; .service .status_code
+└─ IntegrationError            a remote system (Jira, ServiceNow, ModelOp) failed; .service
 ```
 
 `BpmnError` is not an `MlcError`: delegates raise it on purpose to take an error boundary event,
@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 
-class BpmnError(Exception):  # noqa: N818 - the Camunda name, which diagram authors know
+class BpmnError(Exception):
     """A business error raised by a delegate to take an error boundary event.
 
     Args:
@@ -168,9 +168,7 @@ class TaskNotFoundError(NotFoundError):
     def __init__(self, task_id: str) -> None:
         """Create the error for one id."""
         self.task_id = task_id
-        super().__init__(
-            f"No user task with id '{task_id}'; list open tasks with manager.tasks()"
-        )
+        super().__init__(f"No user task with id '{task_id}'; list open tasks with manager.tasks()")
 
 
 class IncidentNotFoundError(NotFoundError):

@@ -1,1 +1,1 @@
-"""The engine: the Camunda 7 dialect on SpiffWorkflow. The only package that imports SpiffWorkflow."""
+"""The engine: the Camunda 7 dialect on SpiffWorkflow (the only package importing it)."""

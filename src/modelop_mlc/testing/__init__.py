@@ -1,1 +1,1 @@
-"""Test support for MLC processes: a pytest plugin, time travel, assertions and fake remote systems."""
+"""Test support for MLC processes: a pytest plugin, time travel, assertions and fakes."""
