@@ -1,15 +1,91 @@
 """Govern machine-learning models with BPMN: MLC processes on SpiffWorkflow, embedded in Python."""
 
 from modelop_mlc.clock import Clock, ManualClock, SystemClock
-from modelop_mlc.errors import BpmnError, MlcError
+from modelop_mlc.config import ManagerConfig
+from modelop_mlc.errors import (
+    BpmnError,
+    ConfigurationError,
+    CorrelationError,
+    DecisionError,
+    DefinitionNotFoundError,
+    DelegateError,
+    DiagramError,
+    ExpressionError,
+    IncidentNotFoundError,
+    InstanceConflictError,
+    InstanceNotFoundError,
+    IntegrationError,
+    MlcError,
+    NotFoundError,
+    ProblemReport,
+    ProcessError,
+    SchemaVersionError,
+    ScriptError,
+    StoreError,
+    TaskNotFoundError,
+    TaskNotOpenError,
+    UnknownDelegateError,
+    VariableError,
+)
+from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.models import (
+    Deployment,
+    FormFieldInfo,
+    HistoryEvent,
+    Incident,
+    MessageResult,
+    ProcessDefinition,
+    ProcessInstance,
+    SignalResult,
+    UserTask,
+)
+from modelop_mlc.registry import DelegateContext, DelegateEntry, DelegateRegistry
+from modelop_mlc.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BpmnError",
     "Clock",
+    "ConfigurationError",
+    "CorrelationError",
+    "DecisionError",
+    "DefinitionNotFoundError",
+    "DelegateContext",
+    "DelegateEntry",
+    "DelegateError",
+    "DelegateRegistry",
+    "Deployment",
+    "DiagramError",
+    "ExpressionError",
+    "FormFieldInfo",
+    "HistoryEvent",
+    "Incident",
+    "IncidentNotFoundError",
+    "InstanceConflictError",
+    "InstanceNotFoundError",
+    "IntegrationError",
+    "LifecycleManager",
+    "ManagerConfig",
     "ManualClock",
+    "MessageResult",
     "MlcError",
+    "NotFoundError",
+    "ProblemReport",
+    "ProcessDefinition",
+    "ProcessError",
+    "ProcessInstance",
+    "SchemaVersionError",
+    "ScriptError",
+    "SignalResult",
+    "StoreError",
     "SystemClock",
+    "TaskNotFoundError",
+    "TaskNotOpenError",
+    "UnknownDelegateError",
+    "UserTask",
+    "ValidationReport",
+    "VariableError",
     "__version__",
+    "validate",
 ]

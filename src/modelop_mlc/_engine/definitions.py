@@ -1,0 +1,255 @@
+"""Compile BPMN XML into process specs and the metadata the manager indexes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from modelop_mlc._engine.parser import MlcBpmnParser
+from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP, XmlSource, load_xml
+from modelop_mlc.errors import DiagramError, ProblemReport
+
+__all__ = [
+    "CompiledProcess",
+    "ElementInfo",
+    "ProcessSpecs",
+    "StartEventInfo",
+    "build_specs",
+    "digest",
+    "element_index",
+    "problem_from_spiff",
+    "read_processes",
+]
+
+_C = "{" + CAMUNDA_NS + "}"
+_B = "{" + BPMN_NS + "}"
+
+
+def digest(data: bytes) -> str:
+    """Return the SHA-256 hex digest of a resource (duplicate-deployment filtering)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class StartEventInfo:
+    """A start event of a process: how instances of it can begin."""
+
+    id: str
+    name: str | None
+    kind: str  # none | signal | message | timer | conditional
+    event_name: str | None = None  # the signal or message name
+    timer_kind: str | None = None  # timeDate | timeDuration | timeCycle
+    timer_value: str | None = None
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """A flow node or sequence flow, for history, coverage and error messages."""
+
+    id: str
+    type: str
+    name: str | None
+    line: int | None
+    process_id: str
+    source: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledProcess:
+    """One executable process from a BPMN file."""
+
+    id: str
+    name: str | None
+    version_tag: str | None
+    start_events: tuple[StartEventInfo, ...]
+    properties: Mapping[str, str]
+    called_elements: frozenset[str]
+    decision_refs: frozenset[str]
+    elements: Mapping[str, ElementInfo] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProcessSpecs:
+    """A parsed process spec plus the specs of its sub-processes and called processes."""
+
+    spec: Any
+    subprocess_specs: Mapping[str, Any]
+
+
+def element_index(root: Any) -> dict[str, ElementInfo]:
+    """Index every BPMN element with an id by id (type, name, line, process)."""
+    index: dict[str, ElementInfo] = {}
+    for process in root.iter(f"{_B}process"):
+        pid = process.get("id")
+        for node in process.iter():
+            if not isinstance(node.tag, str) or not node.tag.startswith(_B):
+                continue
+            node_id = node.get("id")
+            if node_id is None or node is process:
+                continue
+            index[node_id] = ElementInfo(
+                id=node_id,
+                type=node.tag[len(_B) :],
+                name=node.get("name"),
+                line=node.sourceline,
+                process_id=pid,
+                source=node.get("sourceRef"),
+                target=node.get("targetRef"),
+            )
+    return index
+
+
+def _start_events(process: Any) -> tuple[StartEventInfo, ...]:
+    root = process.getroottree().getroot()
+    signals = {s.get("id"): s.get("name") for s in root.iter(f"{_B}signal")}
+    messages = {m.get("id"): m.get("name") for m in root.iter(f"{_B}message")}
+    found = []
+    for node in process.findall(f"{_B}startEvent"):
+        kind, event_name, timer_kind, timer_value = "none", None, None, None
+        if (definition := node.find(f"{_B}signalEventDefinition")) is not None:
+            kind = "signal"
+            event_name = signals.get(definition.get("signalRef")) or node.get("name")
+        elif (definition := node.find(f"{_B}messageEventDefinition")) is not None:
+            kind = "message"
+            event_name = messages.get(definition.get("messageRef")) or node.get("name")
+        elif (definition := node.find(f"{_B}timerEventDefinition")) is not None:
+            kind = "timer"
+            for tag in ("timeDate", "timeDuration", "timeCycle"):
+                child = definition.find(f"{_B}{tag}")
+                if child is not None:
+                    timer_kind, timer_value = tag, (child.text or "").strip()
+        elif node.find(f"{_B}conditionalEventDefinition") is not None:
+            kind = "conditional"
+        found.append(
+            StartEventInfo(
+                node.get("id"), node.get("name"), kind, event_name, timer_kind, timer_value
+            )
+        )
+    return tuple(found)
+
+
+def read_processes(root: Any) -> list[CompiledProcess]:
+    """Describe every executable process in a parsed BPMN document."""
+    index = element_index(root)
+    processes = []
+    for process in root.iter(f"{_B}process"):
+        if process.get("isExecutable", "true") != "true":
+            continue
+        pid = process.get("id")
+        props = {
+            p.get("name"): p.get("value")
+            for p in process.xpath(
+                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP
+            )
+        }
+        called = {
+            n.get("calledElement")
+            for n in process.iter(f"{_B}callActivity")
+            if n.get("calledElement")
+        }
+        decisions = {
+            n.get(f"{_C}decisionRef")
+            for n in process.iter(f"{_B}businessRuleTask")
+            if n.get(f"{_C}decisionRef")
+        }
+        processes.append(
+            CompiledProcess(
+                id=pid,
+                name=process.get("name"),
+                version_tag=process.get(f"{_C}versionTag"),
+                start_events=_start_events(process),
+                properties=props,
+                called_elements=frozenset(called),
+                decision_refs=frozenset(decisions),
+                elements={
+                    k: v
+                    for k, v in index.items()
+                    if v.process_id == pid or _inside(process, k, index)
+                },
+            )
+        )
+    return processes
+
+
+def _inside(process: Any, element_id: str, index: Mapping[str, ElementInfo]) -> bool:
+    info = index[element_id]
+    return any(sub.get("id") == info.process_id for sub in process.iter(f"{_B}subProcess"))
+
+
+def problem_from_spiff(
+    err: ValidationException, index: Mapping[str, ElementInfo], file: str
+) -> ProblemReport:
+    """Turn a SpiffWorkflow `ValidationException` into our problem report."""
+    element_id = getattr(err, "id", None) or None
+    info = index.get(element_id) if element_id else None
+    message = str(err.args[0]) if err.args else str(err)
+    return ProblemReport(
+        message=message,
+        element_id=element_id,
+        element_name=(info.name if info else getattr(err, "name", None)) or None,
+        line=info.line if info else None,
+        file=file,
+    )
+
+
+def build_specs(
+    process_id: str,
+    sources: list[XmlSource],
+    resolve_called: Callable[[str], XmlSource | None] | None = None,
+) -> ProcessSpecs:
+    """Parse `sources` (plus called processes from `resolve_called`) into specs for one process.
+
+    Raises:
+        DiagramError: If the process or a called process cannot be parsed or found.
+    """
+    parser = MlcBpmnParser()
+    roots: dict[str, Any] = {}
+    loaded: set[str] = set()
+
+    def add(source: XmlSource) -> None:
+        if source.name in loaded:
+            return
+        loaded.add(source.name)
+        root = load_xml(source)
+        roots[source.name] = root
+        try:
+            parser.add_bpmn_xml(root, filename=source.name)
+        except ValidationException as err:
+            raise DiagramError(
+                [problem_from_spiff(err, element_index(root), source.name)], file=source.name
+            ) from None
+
+    for source in sources:
+        add(source)
+    pending = list(parser.get_process_dependencies())
+    while pending:
+        called = pending.pop()
+        if called in parser.process_parsers:
+            continue
+        found = resolve_called(called) if resolve_called else None
+        if found is None:
+            raise DiagramError(
+                [
+                    ProblemReport(
+                        f"call activity calls process '{called}', which is not deployed; "
+                        "deploy it first (or in the same deployment)"
+                    )
+                ],
+            )
+        add(found)
+        pending.extend(parser.get_process_dependencies())
+    try:
+        spec = parser.get_spec(process_id)
+        subs = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        name = getattr(err, "file_name", "") or (sources[0].name if sources else "")
+        index: dict[str, ElementInfo] = {}
+        for root in roots.values():
+            index.update(element_index(root))
+        raise DiagramError([problem_from_spiff(err, index, name)], file=name) from None
+    return ProcessSpecs(spec=spec, subprocess_specs=subs)

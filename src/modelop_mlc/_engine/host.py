@@ -1,0 +1,173 @@
+"""What the engine needs from the code that runs it (the manager), as plain data and a protocol.
+
+Nothing here imports SpiffWorkflow: these types cross the `_engine` boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from modelop_mlc.clock import Clock
+
+__all__ = [
+    "DelegateCall",
+    "DelegateOutcome",
+    "EngineHost",
+    "JournalEntry",
+    "JournalKind",
+    "ScriptOutcome",
+]
+
+
+@dataclass(frozen=True)
+class DelegateCall:
+    """One invocation of a delegate by a service task (or a message throw event).
+
+    Attributes:
+        reference: The implementation as written in the diagram (class name, `${bean}`,
+            expression or external topic).
+        kind: `class`, `delegateExpression`, `expression`, `external` or `connector`.
+        candidates: Registry names to try, in order (`DeployModel`, `deployModel`, ...).
+        activity_id: The BPMN element id.
+        activity_name: The element's name, if any.
+        task_id: The engine's id for this execution of the element; stable across retries.
+        inputs: The evaluated `camunda:inputOutput` input parameters.
+        variables: The variables visible to the task when it started (a copy).
+        asynchronous: Whether the diagram asks for `camunda:asyncBefore`.
+        retry_cycle: The element's `camunda:failedJobRetryTimeCycle`, if any.
+        method: For `camunda:expression` calls such as `${bean.method(a, b)}`: the method.
+        arguments: The evaluated positional arguments of that method call.
+    """
+
+    reference: str
+    kind: str
+    candidates: tuple[str, ...]
+    activity_id: str
+    activity_name: str | None
+    task_id: str
+    inputs: Mapping[str, Any]
+    variables: Mapping[str, Any]
+    asynchronous: bool = False
+    retry_cycle: str | None = None
+    method: str | None = None
+    arguments: tuple[Any, ...] = ()
+
+
+class DelegateOutcome(StrEnum):
+    """What `EngineHost.invoke_delegate` decided."""
+
+    COMPLETED = "completed"  # ran inline; the variables to set are returned alongside
+    DEFERRED = "deferred"  # runs later as a job; the task waits (STARTED)
+
+
+@dataclass(frozen=True)
+class ScriptOutcome:
+    """The result of running a script task's code."""
+
+    variables: Mapping[str, Any]
+    deleted: frozenset[str] = frozenset()
+    value: Any = None
+
+
+class JournalKind(StrEnum):
+    """Kinds of runtime events the engine reports to the host for history."""
+
+    ACTIVITY_START = "activity_start"
+    ACTIVITY_END = "activity_end"
+    ACTIVITY_CANCEL = "activity_cancel"
+    FLOW_TAKEN = "flow_taken"
+    SIGNAL_THROWN = "signal_thrown"
+    MESSAGE_THROWN = "message_thrown"
+    ERROR_THROWN = "error_thrown"
+    ESCALATION_THROWN = "escalation_thrown"
+    TIMER_FIRED = "timer_fired"
+    DECISION_EVALUATED = "decision_evaluated"
+
+
+@dataclass
+class JournalEntry:
+    """Something that happened during one engine step.
+
+    Attributes:
+        kind: What happened.
+        activity_id: The BPMN element id (or the sequence flow id for `FLOW_TAKEN`).
+        activity_name: The element's name.
+        activity_type: The BPMN element type (`serviceTask`, `userTask`, ...).
+        task_id: The engine task id.
+        detail: Extra data (signal name, error code, payload...), JSON only.
+        process_id: The id of the process (or sub-process) the element belongs to.
+    """
+
+    kind: JournalKind
+    activity_id: str
+    activity_name: str | None = None
+    activity_type: str | None = None
+    task_id: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    process_id: str | None = None
+
+
+class EngineHost(Protocol):
+    """Services the engine calls back into while it runs one instance."""
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every timer and timestamp reads."""
+        ...
+
+    @property
+    def instance_id(self) -> str:
+        """The id of the instance being run."""
+        ...
+
+    @property
+    def business_key(self) -> str | None:
+        """The instance's business key."""
+        ...
+
+    @property
+    def definition_id(self) -> str:
+        """The process definition id (key:version:hash)."""
+        ...
+
+    def invoke_delegate(self, call: DelegateCall) -> tuple[DelegateOutcome, Mapping[str, Any]]:
+        """Run a delegate inline, or defer it to a job.
+
+        Returns `(COMPLETED, variables)` after an inline run, `(DEFERRED, {})` when the task
+        must wait for a job. Raises `BpmnError` for a business error.
+        """
+        ...
+
+    def evaluate_decision(
+        self,
+        decision_ref: str,
+        variables: Mapping[str, Any],
+        *,
+        binding: str,
+        version: str | None,
+        mapping: str,
+    ) -> Any:
+        """Evaluate a DMN decision and return its result mapped per `mapDecisionResult`."""
+        ...
+
+    def run_script(
+        self,
+        source: str,
+        variables: Mapping[str, Any],
+        *,
+        context: Mapping[str, Any],
+    ) -> ScriptOutcome:
+        """Run a Python script task in the sandbox."""
+        ...
+
+    def now(self) -> datetime:
+        """Return the current time (the clock's)."""
+        ...
+
+    def known_delegates(self) -> Sequence[str]:
+        """Return the names of registered delegates (for error messages)."""
+        ...

@@ -1,0 +1,512 @@
+"""One process instance, driven by commands: the engine's API to the manager.
+
+An `EngineInstance` wraps a SpiffWorkflow `BpmnWorkflow` with our script engine attached. The
+manager creates or restores one per step, applies a command (start, signal, message, complete
+a task, fire timers, finish a job), calls `run()`, then reads `snapshot()`: the new state, the
+waits to index, the journal for history and the events to deliver to other instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from modelop_mlc._engine.compaction import compact
+from modelop_mlc._engine.definitions import ProcessSpecs
+from modelop_mlc._engine.events import MlcMessageEvent, MlcSignalEvent, OutboundEvent, timer_due
+from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
+from modelop_mlc._engine.scope import LOCALS, set_variable, visible_variables
+from modelop_mlc._engine.script_engine import MlcScriptEngine
+from modelop_mlc._engine.specs import (
+    JOB_KEY,
+    USER_KEY,
+    FormField,
+    MlcServiceTask,
+    MlcUserTask,
+)
+from modelop_mlc._engine.state import dump_workflow, load_workflow
+from modelop_mlc.errors import MlcError, ProcessError, TaskNotOpenError
+
+__all__ = [
+    "EngineInstance",
+    "InstanceSnapshot",
+    "JobWait",
+    "MessageWait",
+    "SignalWait",
+    "TimerWait",
+    "UserTaskWait",
+]
+
+# Firing one due occurrence of a cycle timer can make the next one due immediately (the clock
+# jumped); keep firing, but never loop without bound on a misbehaving diagram.
+_MAX_TIMER_ROUNDS = 10_000
+_COMPACT_EVERY = 200
+MAX_TASKS_PER_STEP = 1_000_000
+
+
+@dataclass(frozen=True)
+class SignalWait:
+    """The instance waits for a signal (catch event, boundary event or event sub-process)."""
+
+    name: str
+    activity_id: str | None
+
+
+@dataclass(frozen=True)
+class MessageWait:
+    """The instance waits for a message."""
+
+    name: str
+    activity_id: str | None
+
+
+@dataclass(frozen=True)
+class TimerWait:
+    """A timer of the instance is due at `due`."""
+
+    activity_id: str
+    task_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class JobWait:
+    """A service task waits for its delegate to run as a job."""
+
+    activity_id: str
+    activity_name: str | None
+    task_id: str
+    candidates: tuple[str, ...]
+    retry_cycle: str | None
+
+
+@dataclass(frozen=True)
+class UserTaskWait:
+    """An open user task."""
+
+    task_id: str
+    activity_id: str
+    name: str | None
+    process_id: str
+    assignee: str | None
+    candidate_users: tuple[str, ...]
+    candidate_groups: tuple[str, ...]
+    due: str | None
+    follow_up: str | None
+    priority: int | None
+    form_key: str | None
+    form_fields: tuple[FormField, ...]
+    documentation: str | None = None
+
+
+@dataclass
+class InstanceSnapshot:
+    """Everything the manager persists after a step."""
+
+    state: dict[str, Any]
+    status: str
+    variables: dict[str, Any]
+    signals: list[SignalWait] = field(default_factory=list)
+    messages: list[MessageWait] = field(default_factory=list)
+    timers: list[TimerWait] = field(default_factory=list)
+    jobs: list[JobWait] = field(default_factory=list)
+    user_tasks: list[UserTaskWait] = field(default_factory=list)
+    waiting_at: list[str] = field(default_factory=list)
+    journal: list[JournalEntry] = field(default_factory=list)
+    outbox: list[OutboundEvent] = field(default_factory=list)
+
+
+def _wrap_spiff_error(err: Exception, engine: MlcScriptEngine) -> MlcError:
+    """Turn a SpiffWorkflow failure into our error, keeping the cause."""
+    if isinstance(err, MlcError):
+        return err
+    task = getattr(err, "task", None)
+    spec = getattr(err, "task_spec", None) or (task.task_spec if task is not None else None)
+    activity = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    cause = err.__cause__ or err
+    if isinstance(cause, MlcError):
+        return cause
+    text = getattr(err, "error", None) or str(err) or type(err).__name__
+    return ProcessError(
+        f"the engine failed at '{activity}': {text}",
+        instance_id=engine.host.instance_id,
+        activity_id=activity,
+    )
+
+
+class EngineInstance:
+    """A process instance with our runtime attached."""
+
+    def __init__(self, workflow: Any, engine: MlcScriptEngine) -> None:
+        """Wrap an already attached workflow."""
+        self.workflow = workflow
+        self.engine = engine
+        self._active_before = self._active_ids()
+
+    # ------------------------------------------------------------ creation
+
+    @classmethod
+    def create(
+        cls,
+        specs: ProcessSpecs,
+        host: EngineHost,
+        variables: Mapping[str, Any],
+        *,
+        start_event: str | None,
+    ) -> EngineInstance:
+        """Create a new instance that will begin at `start_event` (None: the none start)."""
+        engine = MlcScriptEngine(host)
+        try:
+            workflow = BpmnWorkflow(specs.spec, dict(specs.subprocess_specs), script_engine=engine)
+        except (SpiffWorkflowException, KeyError, AttributeError, TypeError) as err:
+            raise _wrap_spiff_error(err, engine) from err
+        if start_event is not None:
+            workflow.task_tree.internal_data["mlc_start"] = start_event
+        workflow.data.update(variables)
+        instance = cls(workflow, engine)
+        instance._active_before = set()
+        return instance
+
+    @classmethod
+    def restore(
+        cls, specs: ProcessSpecs, host: EngineHost, state: dict[str, Any]
+    ) -> EngineInstance:
+        """Rebuild an instance from stored state."""
+        engine = MlcScriptEngine(host)
+        workflow = load_workflow(state, specs.spec, dict(specs.subprocess_specs), engine)
+        return cls(workflow, engine)
+
+    # ------------------------------------------------------------ running
+
+    def run(self) -> None:
+        """Run every ready engine task and fire due timers until the instance waits.
+
+        Raises:
+            ProcessError: If the engine fails, or the diagram runs more than
+                `MAX_TASKS_PER_STEP` activities without waiting (a loop with no wait state).
+        """
+        completed = 0
+
+        def after_task(_task: Any) -> None:
+            nonlocal completed
+            completed += 1
+            if completed % _COMPACT_EVERY == 0:
+                # A loop without wait states grows the tree within one step; keep it shallow
+                # (SpiffWorkflow stops seeing tasks deeper than 1000 levels).
+                compact(self.workflow)
+            if completed > MAX_TASKS_PER_STEP:
+                raise ProcessError(
+                    f"more than {MAX_TASKS_PER_STEP} activities ran in one step; the diagram "
+                    "probably loops without a wait state",
+                    instance_id=self.engine.host.instance_id,
+                    activity_id=getattr(_task.task_spec, "bpmn_id", None),
+                )
+
+        try:
+            for _ in range(_MAX_TIMER_ROUNDS):
+                # do_engine_steps() refreshes timers only after its last round, so a timer it
+                # fires can leave READY tasks behind: go round until nothing is ready or due.
+                self.workflow.do_engine_steps(did_complete_task=after_task)
+                self._run_deferred()
+                fired = self._fire_due_timers()
+                ready = self.workflow.get_next_task(state=TaskState.READY, manual=False)
+                if not fired and ready is None:
+                    break
+        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
+            raise _wrap_spiff_error(err, self.engine) from err
+        self._journal_cancellations()
+        compact(self.workflow)
+
+    def _run_deferred(self) -> None:
+        while self.engine.deferred:
+            self.engine.deferred.pop(0)()
+
+    def _fire_due_timers(self) -> bool:
+        now = self.engine.host.now()
+        due = [t for t in self._event_tasks() if (d := timer_due(t)) is not None and d <= now]
+        if not due:
+            return False
+        for task in due:
+            if task.has_state(TaskState.WAITING):
+                task.task_spec._update(task)
+        return True
+
+    def _event_tasks(self) -> list[Any]:
+        return list(self.workflow.event_manager.tasks.values())
+
+    # ------------------------------------------------------------ commands
+
+    def deliver_signal(self, name: str, variables: Mapping[str, Any] | None = None) -> bool:
+        """Deliver a signal; returns False if the instance does not wait for it."""
+        if not any(w.name == name for w in self._signal_waits()):
+            return False
+        self._set_process_variables(variables)
+        self._send(BpmnEvent(MlcSignalEvent(name)))
+        return True
+
+    def deliver_message(self, name: str, variables: Mapping[str, Any] | None = None) -> bool:
+        """Deliver a message; returns False if the instance does not wait for it."""
+        if not any(w.name == name for w in self._message_waits()):
+            return False
+        self._set_process_variables(variables)
+        self._send(BpmnEvent(MlcMessageEvent(name)))
+        return True
+
+    def _send(self, event: Any) -> None:
+        try:
+            self.workflow.send_event(event)
+        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
+            raise _wrap_spiff_error(err, self.engine) from err
+
+    def _set_process_variables(self, variables: Mapping[str, Any] | None) -> None:
+        if variables:
+            self.workflow.data.update(variables)
+
+    def complete_user_task(self, task_id: str, variables: Mapping[str, Any] | None) -> str:
+        """Complete an open user task with `variables`; returns its activity id.
+
+        Raises:
+            TaskNotOpenError: If the task is not open.
+        """
+        task = self._task(task_id)
+        if (
+            task is None
+            or not isinstance(task.task_spec, MlcUserTask)
+            or not task.has_state(TaskState.READY)
+        ):
+            raise TaskNotOpenError(
+                f"user task '{task_id}' is not open (it was completed, cancelled or never "
+                "existed); list open tasks with manager.tasks()",
+                instance_id=self.engine.host.instance_id,
+            )
+        for name, value in (variables or {}).items():
+            set_variable(task, name, value)
+        try:
+            task.run()
+        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
+            raise _wrap_spiff_error(err, self.engine) from err
+        return str(task.task_spec.bpmn_id)
+
+    def finish_job(self, task_id: str, variables: Mapping[str, Any] | None) -> bool:
+        """Complete a waiting service task with its delegate's result; False if not waiting."""
+        task = self._job_task(task_id)
+        if task is None:
+            return False
+        spec: MlcServiceTask = task.task_spec
+        try:
+            spec.apply_result(task, variables)
+            task.complete()
+        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
+            raise _wrap_spiff_error(err, self.engine) from err
+        return True
+
+    def fail_job_with_error(self, task_id: str, code: str, message: str | None) -> bool:
+        """Throw a delegate's `BpmnError` from a waiting service task; False if not waiting."""
+        task = self._job_task(task_id)
+        if task is None:
+            return False
+        spec: MlcServiceTask = task.task_spec
+        spec.raise_bpmn_error(task, code, message)
+        return True
+
+    def _job_task(self, task_id: str) -> Any | None:
+        task = self._task(task_id)
+        if task is None or not task.has_state(TaskState.STARTED):
+            return None
+        if JOB_KEY not in task.internal_data:
+            return None
+        return task
+
+    def job_call(self, task_id: str) -> Any | None:
+        """Return the `DelegateCall` a waiting service task needs, or None."""
+        task = self._job_task(task_id)
+        if task is None:
+            return None
+        return task.task_spec.delegate_call(task)
+
+    def cancel(self) -> None:
+        """Cancel every open task."""
+        self.workflow.cancel()
+
+    def _task(self, task_id: str) -> Any | None:
+        try:
+            key = UUID(task_id)
+        except ValueError:
+            return None
+        try:
+            return self.workflow.get_task_from_id(key)
+        except SpiffWorkflowException:
+            return None
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def completed(self) -> bool:
+        """Whether the instance reached its end."""
+        return bool(self.workflow.is_completed())
+
+    def variables(self) -> dict[str, Any]:
+        """Return the process variables."""
+        return dict(self.workflow.data)
+
+    def variables_at(self, task_id: str) -> dict[str, Any]:
+        """Return the variables visible from a task."""
+        task = self._task(task_id)
+        return visible_variables(task) if task is not None else self.variables()
+
+    def _signal_waits(self) -> list[SignalWait]:
+        waits = []
+        for task in self._event_tasks():
+            for definition in _definitions(task):
+                if isinstance(definition, MlcSignalEvent):
+                    waits.append(SignalWait(definition.name, task.task_spec.bpmn_id))
+        waits.extend(SignalWait(n, a) for n, a in self._trigger_names(MlcSignalEvent))
+        return waits
+
+    def _message_waits(self) -> list[MessageWait]:
+        waits = []
+        for task in self._event_tasks():
+            for definition in _definitions(task):
+                if isinstance(definition, MlcMessageEvent):
+                    waits.append(MessageWait(definition.name, task.task_spec.bpmn_id))
+        waits.extend(MessageWait(n, a) for n, a in self._trigger_names(MlcMessageEvent))
+        return waits
+
+    def _trigger_names(self, cls: Any) -> list[tuple[str, str | None]]:
+        """Signal/message start events of the process's event sub-processes."""
+        if self.completed:
+            return []
+        names = []
+        wf = self.workflow
+        for spec_name in getattr(wf.spec.start, "trigger_specs", []):
+            sp_spec = wf.subprocess_specs.get(spec_name)
+            for start in getattr(sp_spec, "bpmn_start_events", []):
+                if isinstance(start.event_definition, cls):
+                    names.append((start.event_definition.name, start.bpmn_id))
+        return names
+
+    def _active_ids(self) -> set[UUID]:
+        mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        ids: set[UUID] = set()
+        for workflow in [self.workflow, *self.workflow.subprocesses.values()]:
+            ids.update(t.id for t in workflow.tasks.values() if t.has_state(mask))
+        return ids
+
+    def snapshot(self) -> InstanceSnapshot:
+        """Describe the instance after a step: state, waits, journal and outbox."""
+        user_tasks: list[UserTaskWait] = []
+        jobs: list[JobWait] = []
+        waiting_at: list[str] = []
+        timers: list[TimerWait] = []
+        for workflow in [self.workflow, *self.workflow.subprocesses.values()]:
+            for task in workflow.tasks.values():
+                spec = task.task_spec
+                state = task._state
+                if state == TaskState.READY and isinstance(spec, MlcUserTask):
+                    user_tasks.append(_user_task(task))
+                    waiting_at.append(str(spec.bpmn_id))
+                elif state == TaskState.STARTED and JOB_KEY in task.internal_data:
+                    jobs.append(
+                        JobWait(
+                            spec.bpmn_id,
+                            spec.bpmn_name,
+                            str(task.id),
+                            tuple(task.internal_data[JOB_KEY].get("candidates", ())),
+                            spec.retry_cycle,
+                        )
+                    )
+                    waiting_at.append(spec.bpmn_id)
+                elif (
+                    state == TaskState.WAITING
+                    and isinstance(spec, CatchingEvent)
+                    and (task.id in self.workflow.event_manager.tasks)
+                ):
+                    due = timer_due(task)
+                    if due is not None:
+                        timers.append(TimerWait(spec.bpmn_id, str(task.id), due))
+                    elif _only_timers(task):
+                        continue  # an exhausted cycle no longer waits for anything
+                    waiting_at.append(spec.bpmn_id)
+        status = "completed" if self.completed else "running"
+        return InstanceSnapshot(
+            state=dump_workflow(self.workflow),
+            status=status,
+            variables=self.variables(),
+            signals=[] if self.completed else self._signal_waits(),
+            messages=[] if self.completed else self._message_waits(),
+            timers=timers,
+            jobs=jobs,
+            user_tasks=user_tasks,
+            waiting_at=sorted(set(waiting_at)),
+            journal=list(self.engine.journal_entries),
+            outbox=list(self.engine.outbox),
+        )
+
+    def _journal_cancellations(self) -> None:
+        started = {
+            e.task_id for e in self.engine.journal_entries if e.kind is JournalKind.ACTIVITY_START
+        }
+        candidates = self._active_before | {UUID(t) for t in started if t}
+        for task_id in candidates:
+            task = self._task(str(task_id))
+            if task is None or task._state != TaskState.CANCELLED:
+                continue
+            spec = task.task_spec
+            if getattr(spec, "bpmn_id", None) is None:
+                continue
+            self.engine.journal(
+                task,
+                JournalEntry(
+                    JournalKind.ACTIVITY_CANCEL,
+                    spec.bpmn_id,
+                    spec.bpmn_name,
+                    getattr(spec, "element_type", None),
+                ),
+            )
+        self._active_before = self._active_ids()
+
+
+def _only_timers(task: Any) -> bool:
+    from modelop_mlc._engine.events import MlcCycleTimer, MlcDateTimer, MlcDurationTimer  # noqa: PLC0415
+
+    return all(
+        isinstance(d, MlcCycleTimer | MlcDateTimer | MlcDurationTimer) for d in _definitions(task)
+    )
+
+
+def _definitions(task: Any) -> Sequence[Any]:
+    definition = task.task_spec.event_definition
+    nested = getattr(definition, "event_definitions", None)
+    return list(nested) if nested else [definition]
+
+
+def _user_task(task: Any) -> UserTaskWait:
+    spec: MlcUserTask = task.task_spec
+    info = task.internal_data.get(USER_KEY) or {}
+    return UserTaskWait(
+        task_id=str(task.id),
+        activity_id=spec.bpmn_id or "",
+        name=spec.bpmn_name,
+        process_id=task.workflow.spec.name,
+        assignee=info.get("assignee"),
+        candidate_users=tuple(info.get("candidate_users", ())),
+        candidate_groups=tuple(info.get("candidate_groups", ())),
+        due=info.get("due"),
+        follow_up=info.get("follow_up"),
+        priority=info.get("priority"),
+        form_key=info.get("form_key"),
+        form_fields=spec.form_fields,
+        documentation=spec.documentation,
+    )
+
+
+__all__ += ["LOCALS"]

@@ -1,0 +1,635 @@
+"""The Camunda 7 dialect parser: BPMN XML to SpiffWorkflow specs built from our task specs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+    BoundaryEventParser,
+    EndEventParser,
+    EventBasedGatewayParser,
+    IntermediateCatchEventParser,
+    IntermediateThrowEventParser,
+    ReceiveTaskParser,
+    SendTaskParser,
+    StartEventParser,
+)
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
+from SpiffWorkflow.bpmn.parser.task_parsers import (
+    CallActivityParser,
+    ConditionalGatewayParser,
+    GatewayParser,
+    ScriptTaskParser,
+    SubprocessParser,
+)
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.util import first, full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from modelop_mlc._engine import specs as s
+from modelop_mlc._engine.events import (
+    MlcCycleTimer,
+    MlcDateTimer,
+    MlcDurationTimer,
+    MlcErrorEvent,
+    MlcEscalationEvent,
+    MlcMessageEvent,
+    MlcSignalEvent,
+)
+from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP
+
+__all__ = ["MlcBpmnParser", "delegate_candidates", "read_param_value"]
+
+_C = "{" + CAMUNDA_NS + "}"
+
+
+def delegate_candidates(kind: str, impl: str) -> tuple[str, ...]:
+    """Registry names to try for a delegate reference, most specific first.
+
+    `com.modelop.mlc.delegate.modelop.DeployModel` → (`com...DeployModel`, `DeployModel`);
+    `${deployModel}` → (`deployModel`, `DeployModel`); a topic → the topic.
+    """
+    text = impl.strip()
+    if kind == "class":
+        simple = text.rsplit(".", 1)[-1].rsplit("$", 1)[-1]
+        return tuple(dict.fromkeys([text, simple]))
+    if kind in {"delegateExpression", "expression"}:
+        inner = text[2:-1].strip() if text[:2] in {"${", "#{"} and text.endswith("}") else text
+        head = inner.split(".", 1)[0].split("(", 1)[0].strip()
+        if not head.isidentifier() or head == "execution":
+            return ()
+        if kind == "delegateExpression" and inner != head:
+            return ()
+        return tuple(dict.fromkeys([head, head[:1].upper() + head[1:]]))
+    return (text,)
+
+
+def read_param_value(node: Any) -> s.ParamValue:
+    """Read the value of a `camunda:inputParameter`-like element (text, list or map)."""
+    children = [c for c in node if isinstance(c.tag, str)]
+    if not children:
+        text = node.text
+        return text.strip() if text is not None and text.strip() else (text or None)
+    child = children[0]
+    if child.tag == f"{_C}list":
+        return [read_param_value(item) for item in child if isinstance(item.tag, str)]
+    if child.tag == f"{_C}map":
+        return {
+            entry.get("key"): read_param_value(entry)
+            for entry in child
+            if isinstance(entry.tag, str) and entry.tag == f"{_C}entry"
+        }
+    if child.tag == f"{_C}value":
+        return read_param_value(child)
+    if child.tag == f"{_C}script":
+        fmt = child.get("scriptFormat")
+        raise ValidationException(
+            f"camunda:script parameter values are not supported (scriptFormat {fmt!r}); "
+            "use an expression such as ${...} instead",
+            node=node,
+        )
+    raw: str | None = node.text
+    return raw
+
+
+def _params(node: Any, xpath: str) -> tuple[s.Param, ...]:
+    return tuple(
+        s.Param(p.get("name"), read_param_value(p)) for p in node.xpath(xpath, namespaces=NSMAP)
+    )
+
+
+class _MlcTaskParserMixin:
+    """Reads the Camunda extensions every element may carry."""
+
+    node: Any
+    process_parser: Any
+    task: Any
+
+    xpath: Any  # NodeParser.xpath
+
+    def create_task(self) -> Any:
+        spec = super().create_task()  # type: ignore[misc]
+        self.apply_common(spec)
+        return spec
+
+    def apply_common(self, spec: Any) -> None:
+        node = self.node
+        io = "./bpmn:extensionElements/camunda:inputOutput/camunda:"
+        spec.io_inputs = _params(node, io + "inputParameter")
+        spec.io_outputs = _params(node, io + "outputParameter")
+        spec.properties = {
+            p.get("name"): p.get("value")
+            for p in node.xpath(
+                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP
+            )
+        }
+        spec.element_type = node.tag.rsplit("}", 1)[-1]
+        spec.async_before = (
+            node.get(f"{_C}asyncBefore") == "true" or node.get(f"{_C}async") == "true"
+        )
+        cycle = first(
+            node.xpath("./bpmn:extensionElements/camunda:failedJobRetryTimeCycle", namespaces=NSMAP)
+        )
+        spec.retry_cycle = cycle.text.strip() if cycle is not None and cycle.text else None
+        spec.incoming_flows = self.process_parser.incoming_flows(spec.bpmn_id)
+
+    # Camunda ignores data associations, data objects and data stores; so do we.
+    def parse_incoming_data_references(self) -> list[Any]:
+        return []
+
+    def parse_outgoing_data_references(self) -> list[Any]:
+        return []
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        return {}
+
+    def handles_multiple_outgoing(self) -> bool:
+        # Several unconditional outgoing flows from an activity are an implicit parallel split.
+        return True
+
+    def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
+        sequential = loop_characteristics.get("isSequential") == "true"
+        prefix = "bpmn:multiInstanceLoopCharacteristics"
+        cardinality = first(self.xpath(f"./{prefix}/bpmn:loopCardinality"))
+        collection = loop_characteristics.get(f"{_C}collection")
+        if cardinality is None and collection is None:
+            raise ValidationException(
+                "a multi-instance activity needs loopCardinality or camunda:collection",
+                node=self.node,
+                file_name=self.process_parser.filename,
+            )
+        condition = first(self.xpath(f"./{prefix}/bpmn:completionCondition"))
+        original = self.process_parser.spec.task_specs.pop(self.task.name)
+        cls = s.MlcSequentialMultiInstance if sequential else s.MlcParallelMultiInstance
+        body = cls(
+            self.process_parser.spec,
+            original.name,
+            task_spec="",
+            cardinality=cardinality.text.strip() if cardinality is not None else None,
+            condition=condition.text.strip() if condition is not None and condition.text else None,
+            description="Multi-instance body",
+        )
+        body.collection = collection
+        body.element_variable = loop_characteristics.get(f"{_C}elementVariable")
+        body.bpmn_name = original.bpmn_name
+        body.element_type = original.element_type
+        body.incoming_flows = original.incoming_flows
+        self.task = body
+        self._copy_task_attrs(original, loop_characteristics)  # type: ignore[attr-defined]
+        original.incoming_flows = {}
+        s.connect_loop_children(body)
+
+    def _add_loop_task(self, loop_characteristics: Any) -> None:
+        super()._add_loop_task(loop_characteristics)  # type: ignore[misc]
+        s.connect_loop_children(self.task)
+
+
+class MlcTaskParser(_MlcTaskParserMixin, TaskParser):
+    """Plain tasks, manual tasks."""
+
+    STANDARD_LOOP_CLASS = s.MlcStandardLoop
+
+
+class MlcUserTaskParser(MlcTaskParser):
+    """User tasks with Camunda's assignment attributes and generated forms."""
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        node = self.node
+        spec.assignee = node.get(f"{_C}assignee")
+        spec.candidate_users = node.get(f"{_C}candidateUsers")
+        spec.candidate_groups = node.get(f"{_C}candidateGroups")
+        spec.due_date = node.get(f"{_C}dueDate")
+        spec.follow_up_date = node.get(f"{_C}followUpDate")
+        spec.priority = node.get(f"{_C}priority")
+        spec.form_key = node.get(f"{_C}formKey") or node.get(f"{_C}formRef")
+        fields = []
+        for field in node.xpath(".//camunda:formData/camunda:formField", namespaces=NSMAP):
+            fields.append(
+                s.FormField(
+                    id=field.get("id"),
+                    label=field.get("label"),
+                    type=field.get("type") or "string",
+                    default_value=field.get("defaultValue"),
+                    values=tuple(
+                        (v.get("id"), v.get("name"))
+                        for v in field.xpath("./camunda:value", namespaces=NSMAP)
+                    ),
+                    constraints=tuple(
+                        (c.get("name"), c.get("config"))
+                        for c in field.xpath(
+                            "./camunda:validation/camunda:constraint", namespaces=NSMAP
+                        )
+                    ),
+                    properties=tuple(
+                        (p.get("id"), p.get("value"))
+                        for p in field.xpath(
+                            "./camunda:properties/camunda:property", namespaces=NSMAP
+                        )
+                    ),
+                )
+            )
+        spec.form_fields = tuple(fields)
+        return spec
+
+
+class MlcScriptTaskParser(_MlcTaskParserMixin, ScriptTaskParser):
+    """Script tasks; the format is checked by validation before parsing."""
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        spec.script_format = (self.node.get("scriptFormat") or "python").lower()
+        spec.result_variable = self.node.get(f"{_C}resultVariable")
+        return spec
+
+    def get_script(self) -> str:
+        script = first(self.xpath("./bpmn:script"))
+        if script is None or not (script.text or "").strip():
+            raise ValidationException(
+                "the script task has no script; add code in the script field",
+                node=self.node,
+                file_name=self.filename,
+            )
+        return str(script.text)
+
+
+class MlcServiceTaskParser(_MlcTaskParserMixin, TaskParser):
+    """Service tasks (and send/business-rule tasks that name a delegate)."""
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        self.read_implementation(spec)
+        return spec
+
+    def read_implementation(self, spec: Any) -> None:
+        node = self.node
+        kind, impl = None, None
+        for attr in ("class", "delegateExpression", "expression"):
+            value = node.get(f"{_C}{attr}")
+            if value:
+                kind, impl = attr, value
+                break
+        if kind is None and node.get(f"{_C}type") == "external":
+            kind, impl = "external", node.get(f"{_C}topic") or ""
+        connector = first(
+            node.xpath("./bpmn:extensionElements/camunda:connector", namespaces=NSMAP)
+        )
+        if kind is None and connector is not None:
+            connector_id = first(connector.xpath("./camunda:connectorId", namespaces=NSMAP))
+            kind = "connector"
+            impl = (connector_id.text or "").strip() if connector_id is not None else ""
+            io = "./camunda:inputOutput/camunda:"
+            spec.connector_inputs = _params(connector, io + "inputParameter")
+            spec.connector_outputs = _params(connector, io + "outputParameter")
+        spec.impl_kind = kind
+        spec.impl = impl
+        spec.result_variable = node.get(f"{_C}resultVariable")
+        spec.candidates = delegate_candidates(kind, impl) if kind and impl is not None else ()
+        spec.bean_call = bool(kind == "expression" and spec.candidates and "(" in (impl or ""))
+
+
+class MlcBusinessRuleTaskParser(MlcServiceTaskParser):
+    """Business rule tasks: `camunda:decisionRef` or a delegate."""
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        node = self.node
+        spec.decision_ref = node.get(f"{_C}decisionRef")
+        spec.decision_binding = node.get(f"{_C}decisionRefBinding") or "latest"
+        spec.decision_version = node.get(f"{_C}decisionRefVersion")
+        spec.map_decision_result = node.get(f"{_C}mapDecisionResult") or "resultList"
+        return spec
+
+
+class _MlcEventParserMixin(_MlcTaskParserMixin):
+    """Event definitions built from our classes (clocked timers, broadcast signals, ...)."""
+
+    def parse_timer_event(self, event: Any) -> Any:
+        name = self.node.get("name") or self.node.get("id")
+        for tag, cls in (
+            ("timeDate", MlcDateTimer),
+            ("timeDuration", MlcDurationTimer),
+            ("timeCycle", MlcCycleTimer),
+        ):
+            found = first(event.xpath(f"./bpmn:{tag}", namespaces=NSMAP))
+            if found is not None:
+                return cls(name, (found.text or "").strip())
+        raise ValidationException(
+            "the timer has no timeDate, timeDuration or timeCycle; set one (e.g. PT5M)",
+            node=self.node,
+            file_name=self.process_parser.filename,
+        )
+
+    def parse_signal_event(self, signal_event: Any) -> Any:
+        ref = signal_event.get("signalRef")
+        name = self.process_parser.parser.signals.get(ref) if ref else None
+        if ref and name is None:
+            raise ValidationException(
+                f"signalRef '{ref}' names no bpmn:signal in this file",
+                node=self.node,
+                file_name=self.process_parser.filename,
+            )
+        in_all = bool(
+            signal_event.xpath(
+                "./bpmn:extensionElements/camunda:in[@variables='all']", namespaces=NSMAP
+            )
+        )
+        return MlcSignalEvent(name or self.node.get("name") or "", propagate_all=in_all)
+
+    def parse_message_event(self, message_event: Any) -> Any:
+        ref = message_event.get("messageRef")
+        name = self.process_parser.parser.messages.get(ref) if ref else None
+        if ref and name is None:
+            raise ValidationException(
+                f"messageRef '{ref}' names no bpmn:message in this file",
+                node=self.node,
+                file_name=self.process_parser.filename,
+            )
+        return MlcMessageEvent(name or self.node.get("name") or "")
+
+    def parse_error_event(self, error_event: Any) -> Any:
+        ref = error_event.get("errorRef")
+        name, code = "error", None
+        if ref:
+            error = self.process_parser.parser.errors.get(ref)
+            if error is None:
+                raise ValidationException(
+                    f"errorRef '{ref}' names no bpmn:error in this file",
+                    node=self.node,
+                    file_name=self.process_parser.filename,
+                )
+            code = error.get("error_code")
+            name = error.get("name") or code or ref
+        return MlcErrorEvent(
+            name,
+            code,
+            code_variable=error_event.get(f"{_C}errorCodeVariable"),
+            message_variable=error_event.get(f"{_C}errorMessageVariable"),
+        )
+
+    def parse_escalation_event(self, escalation_event: Any) -> Any:
+        ref = escalation_event.get("escalationRef")
+        name, code = "escalation", None
+        if ref:
+            escalation = self.process_parser.parser.escalations.get(ref)
+            if escalation is None:
+                raise ValidationException(
+                    f"escalationRef '{ref}' names no bpmn:escalation in this file",
+                    node=self.node,
+                    file_name=self.process_parser.filename,
+                )
+            code = escalation.get("escalation_code")
+            name = escalation.get("name") or code or ref
+        return MlcEscalationEvent(
+            name, code, code_variable=escalation_event.get(f"{_C}escalationCodeVariable")
+        )
+
+
+class MlcStartEventParser(_MlcEventParserMixin, StartEventParser):
+    """Start events, including the error and escalation starts of event sub-processes."""
+
+    def create_task(self) -> Any:
+        # SpiffWorkflow's start-event parser ignores error and escalation definitions, which
+        # made error event sub-processes start unconditionally with the process.
+        definition = self.get_event_definition([
+            MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
+            ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH,
+        ])
+        spec = self._create_task(definition)
+        self.spec.start.connect(spec)
+        self.apply_common(spec)
+        return spec
+
+
+class MlcEndEventParser(_MlcEventParserMixin, EndEventParser):
+    """End events."""
+
+
+class MlcIntermediateCatchEventParser(_MlcEventParserMixin, IntermediateCatchEventParser):
+    """Intermediate catch events."""
+
+
+class MlcIntermediateThrowEventParser(_MlcEventParserMixin, IntermediateThrowEventParser):
+    """Intermediate throw events."""
+
+
+class MlcBoundaryEventParser(_MlcEventParserMixin, BoundaryEventParser):
+    """Boundary events."""
+
+
+class MlcReceiveTaskParser(_MlcEventParserMixin, ReceiveTaskParser):
+    """Receive tasks."""
+
+
+class MlcSendTaskParser(_MlcEventParserMixin, SendTaskParser):
+    """Send tasks: a delegate if one is named, else a message thrown to the manager."""
+
+    def create_task(self) -> Any:
+        node = self.node
+        if any(node.get(f"{_C}{a}") for a in ("class", "delegateExpression", "expression")) or (
+            node.get(f"{_C}type") == "external"
+        ):
+            spec = s.MlcServiceTask(self.process_parser.spec, self.bpmn_id, **self.bpmn_attributes)
+            self.apply_common(spec)
+            MlcServiceTaskParser.read_implementation(self, spec)
+            return spec
+        return super().create_task()
+
+
+class MlcEventBasedGatewayParser(_MlcEventParserMixin, EventBasedGatewayParser):
+    """Event-based gateways."""
+
+
+class MlcGatewayParser(_MlcTaskParserMixin, GatewayParser):
+    """Parallel gateways."""
+
+
+class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser):
+    """Exclusive and inclusive gateways; conditions keep their XML order (Camunda's order)."""
+
+    def parse_node(self) -> Any:
+        spec = super().parse_node()
+        order = {
+            flow.get("targetRef"): index
+            for index, flow in enumerate(
+                self.process_parser.get_outgoing_sequence_flows(self.bpmn_id)
+            )
+        }
+        task = self.task
+
+        def rank(name: str) -> int:
+            return order.get(name.split(".BoundaryEventSplit", maxsplit=1)[0], len(order))
+
+        task.cond_task_specs.sort(key=lambda pair: (pair[0] is None, rank(pair[1])))
+        task._outputs.sort(key=rank)
+        return spec
+
+    def connect_outgoing(
+        self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool
+    ) -> None:
+        if is_default:
+            self.task.connect(outgoing_task)
+            return
+        condition = self.parse_condition(sequence_flow_node)
+        if condition is None or not condition.strip():
+            raise ValidationException(
+                f"sequence flow '{sequence_flow_node.get('id')}' leaves gateway "
+                f"'{self.bpmn_id}' without a condition and is not its default flow; add a "
+                "condition such as ${approved} or mark it as the default flow",
+                node=sequence_flow_node,
+                file_name=self.filename,
+            )
+        self.task.connect_outgoing_if(condition.strip(), outgoing_task)
+
+
+class MlcSubProcessParser(_MlcTaskParserMixin, TaskParser):
+    """Embedded and event sub-processes."""
+
+    def create_task(self) -> Any:
+        sub_spec = SubprocessParser.get_subprocess_spec(self)
+        if self.node.get("triggeredByEvent") == "true":
+            spec = s.MlcEventSubProcess(
+                self.process_parser.spec,
+                self.bpmn_id,
+                subworkflow_spec=sub_spec,
+                **self.bpmn_attributes,
+            )
+            start = first(self.xpath("./bpmn:startEvent"))
+            spec.interrupting = start is None or start.get("isInterrupting", "true") == "true"
+        else:
+            spec = self.spec_class(
+                self.process_parser.spec,
+                self.bpmn_id,
+                subworkflow_spec=sub_spec,
+                **self.bpmn_attributes,
+            )
+        self.apply_common(spec)
+        return spec
+
+
+class MlcCallActivityParser(_MlcTaskParserMixin, CallActivityParser):
+    """Call activities with `camunda:in` / `camunda:out`."""
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        ext = "./bpmn:extensionElements/camunda:"
+        ins: list[s.Param] = []
+        outs: list[s.Param] = []
+        for kind, bucket in (("in", ins), ("out", outs)):
+            for mapping in self.xpath(ext + kind):
+                if mapping.get("variables") == "all" or mapping.get("source") == "all":
+                    if kind == "in":
+                        spec.in_all = True
+                    else:
+                        spec.out_all = True
+                    continue
+                if mapping.get("businessKey") is not None and kind == "in":
+                    spec.business_key = mapping.get("businessKey")
+                    continue
+                target = mapping.get("target") or mapping.get("source")
+                if mapping.get("sourceExpression") is not None:
+                    bucket.append(s.Param(target, mapping.get("sourceExpression")))
+                elif mapping.get("source") is not None:
+                    bucket.append(
+                        s.Param(
+                            target,
+                            "${" + mapping.get("source") + "}"
+                            if kind == "in"
+                            else mapping.get("source"),
+                        )
+                    )
+        spec.in_mappings = tuple(ins)
+        spec.out_mappings = tuple(outs)
+        return spec
+
+
+class MlcProcessParser(ProcessParser):
+    """A process: indexes only BPMN elements and records sequence flows for history."""
+
+    def _index_process_nodes(self) -> None:
+        # SpiffWorkflow 3.2 indexes every element with an id, in every namespace, so a
+        # camunda:formField whose id equals a task id hijacks that task.
+        self._incoming: dict[str, dict[str, str]] = {}
+        prefix = "{" + BPMN_NS + "}"
+        for node in self.xpath(".//*[@id]"):
+            if not isinstance(node.tag, str) or not node.tag.startswith(prefix):
+                continue
+            node_id = node.get("id")
+            self.nodes_by_id[node_id] = node
+            tag = node.tag[len(prefix) :]
+            if tag == "sequenceFlow":
+                source, target = node.get("sourceRef"), node.get("targetRef")
+                self.outgoing_sequence_flows.setdefault(source, []).append(node)
+                self._incoming.setdefault(target, {}).setdefault(source, node_id)
+            elif tag == "boundaryEvent":
+                self.boundary_events_by_attached.setdefault(node.get("attachedToRef"), []).append(
+                    node
+                )
+
+    def incoming_flows(self, bpmn_id: str | None) -> dict[str, str]:
+        """Map source element id → sequence flow id for flows into `bpmn_id`."""
+        return dict(self._incoming.get(bpmn_id or "", {}))
+
+    def parse_data_object(self, obj: Any) -> Any:
+        return None
+
+    def _parse(self) -> None:
+        self.spec = self.create_spec()
+        self.spec.data_stores = {}
+        self.add_tasks()
+
+
+class MlcBpmnParser(BpmnParser):
+    """SpiffWorkflow's BPMN parser with every element mapped to the Camunda 7 dialect."""
+
+    PROCESS_PARSER_CLASS = MlcProcessParser
+    OVERRIDE_PARSER_CLASSES = {  # noqa: RUF012 - SpiffWorkflow's extension point is a class dict
+        full_tag("startEvent"): (MlcStartEventParser, s.MlcStartEvent),
+        full_tag("endEvent"): (MlcEndEventParser, s.MlcEndEvent),
+        full_tag("userTask"): (MlcUserTaskParser, s.MlcUserTask),
+        full_tag("task"): (MlcTaskParser, s.MlcNoneTask),
+        full_tag("manualTask"): (MlcTaskParser, s.MlcManualTask),
+        full_tag("subProcess"): (MlcSubProcessParser, s.MlcSubProcess),
+        full_tag("transaction"): (MlcSubProcessParser, s.MlcTransaction),
+        full_tag("callActivity"): (MlcCallActivityParser, s.MlcCallActivity),
+        full_tag("exclusiveGateway"): (MlcConditionalGatewayParser, s.MlcExclusiveGateway),
+        full_tag("inclusiveGateway"): (MlcConditionalGatewayParser, s.MlcInclusiveGateway),
+        full_tag("parallelGateway"): (MlcGatewayParser, s.MlcParallelGateway),
+        full_tag("eventBasedGateway"): (MlcEventBasedGatewayParser, s.MlcEventBasedGateway),
+        full_tag("scriptTask"): (MlcScriptTaskParser, s.MlcScriptTask),
+        full_tag("serviceTask"): (MlcServiceTaskParser, s.MlcServiceTask),
+        full_tag("businessRuleTask"): (MlcBusinessRuleTaskParser, s.MlcBusinessRuleTask),
+        full_tag("sendTask"): (MlcSendTaskParser, s.MlcSendTask),
+        full_tag("receiveTask"): (MlcReceiveTaskParser, s.MlcReceiveTask),
+        full_tag("intermediateCatchEvent"): (
+            MlcIntermediateCatchEventParser,
+            s.MlcIntermediateCatchEvent,
+        ),
+        full_tag("intermediateThrowEvent"): (
+            MlcIntermediateThrowEventParser,
+            s.MlcIntermediateThrowEvent,
+        ),
+        full_tag("boundaryEvent"): (MlcBoundaryEventParser, s.MlcBoundaryEvent),
+    }
+    PARSER_CLASSES = {**BpmnParser.PARSER_CLASSES, **OVERRIDE_PARSER_CLASSES}  # noqa: RUF012
+
+    def __init__(self) -> None:
+        """Create a parser that understands the `camunda` namespace."""
+        super().__init__(namespaces=dict(NSMAP))
+
+    def _add_data_stores(self, bpmn: Any) -> None:
+        """Ignore data stores: Camunda 7 does not execute them either."""
+
+    def _add_processes(self, bpmn: Any, filename: str | None = None) -> None:
+        for process in bpmn.xpath(".//bpmn:process", namespaces=self.namespaces):
+            if process.get("isExecutable", "true") != "true":
+                continue
+            self._find_dependencies(process)
+            self.create_parser(process, filename)

@@ -1,0 +1,245 @@
+"""The per-instance runtime SpiffWorkflow calls for every expression and script.
+
+SpiffWorkflow routes gateway conditions, loop conditions, timer values and script tasks
+through `workflow.script_engine`. Ours evaluates JUEL (never Python `eval`), runs Python
+scripts in the sandbox through the host, and collects the journal and outbox of one step.
+It is not serialised: the engine attaches a fresh one after every load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from modelop_mlc._engine import juel
+from modelop_mlc._engine.host import EngineHost, JournalEntry
+from modelop_mlc._engine.scope import (
+    lookup,
+    remove_variable,
+    set_local,
+    set_variable,
+    visible_variables,
+)
+from modelop_mlc._engine.subprocesses import propagate_targeted
+from modelop_mlc.errors import ExpressionError, ProcessError
+
+__all__ = ["ExecutionFacade", "MlcScriptEngine", "TaskContext"]
+
+
+class _NoEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow's Python environment, disabled: everything goes through our methods."""
+
+    def evaluate(self, expression: str, context: Any, external_context: Any = None) -> Any:
+        raise ProcessError(f"Python evaluation is disabled (expression {expression!r})")
+
+    def execute(self, script: str, context: Any, external_context: Any = None) -> Any:
+        raise ProcessError("Python execution outside the sandbox is disabled")
+
+
+class ExecutionFacade:
+    """The `execution` object of Camunda expressions and scripts, bound to one task."""
+
+    _METHODS = (
+        "getVariable",
+        "getVariableLocal",
+        "setVariable",
+        "setVariableLocal",
+        "hasVariable",
+        "hasVariableLocal",
+        "removeVariable",
+        "getVariables",
+        "getProcessInstanceId",
+        "getProcessBusinessKey",
+        "getBusinessKey",
+        "getCurrentActivityId",
+        "getCurrentActivityName",
+        "getActivityInstanceId",
+        "getProcessDefinitionId",
+        "getId",
+    )
+
+    def __init__(self, task: Any, host: EngineHost) -> None:
+        """Bind the facade to `task`."""
+        self._task = task
+        self._host = host
+
+    def juel_invoke(self, method: str, args: list[Any]) -> Any:
+        """Call one of the supported `DelegateExecution` methods."""
+        task = self._task
+        if method in {"getVariable", "getVariableLocal"} and len(args) == 1:
+            if method == "getVariableLocal":
+                return (task.internal_data.get("mlc_locals") or {}).get(args[0])
+            return lookup(task, str(args[0]))[1]
+        if method in {"hasVariable", "hasVariableLocal"} and len(args) == 1:
+            if method == "hasVariableLocal":
+                return args[0] in (task.internal_data.get("mlc_locals") or {})
+            return lookup(task, str(args[0]))[0]
+        if method == "setVariable" and len(args) == 2:  # noqa: PLR2004 - (name, value)
+            set_variable(task, str(args[0]), args[1])
+            return None
+        if method == "setVariableLocal" and len(args) == 2:  # noqa: PLR2004 - (name, value)
+            set_local(task, str(args[0]), args[1])
+            return None
+        if method == "removeVariable" and len(args) == 1:
+            remove_variable(task, str(args[0]))
+            return None
+        if method == "getVariables" and not args:
+            return visible_variables(task)
+        if not args:
+            prop = self._property(method)
+            if prop is not _MISSING:
+                return prop
+        raise ExpressionError(
+            f"execution.{method}() with {len(args)} argument(s) is not supported; supported: "
+            + ", ".join(self._METHODS)
+        )
+
+    def juel_property(self, name: str) -> Any:
+        """Read a property such as `execution.processInstanceId`."""
+        getter = "get" + name[:1].upper() + name[1:]
+        value = self._property(getter)
+        if value is _MISSING:
+            raise ExpressionError(f"execution has no property '{name}'")
+        return value
+
+    def _property(self, getter: str) -> Any:
+        task = self._task
+        spec = task.task_spec
+        values = {
+            "getProcessInstanceId": self._host.instance_id,
+            "getProcessBusinessKey": self._host.business_key,
+            "getBusinessKey": self._host.business_key,
+            "getCurrentActivityId": getattr(spec, "bpmn_id", None),
+            "getCurrentActivityName": getattr(spec, "bpmn_name", None),
+            "getActivityInstanceId": str(task.id),
+            "getId": str(task.id),
+            "getProcessDefinitionId": self._host.definition_id,
+        }
+        return values.get(getter, _MISSING)
+
+
+_MISSING = object()
+
+
+class TaskContext:
+    """JUEL evaluation context: the variables visible from one task, plus `execution`."""
+
+    def __init__(
+        self,
+        task: Any,
+        host: EngineHost,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Create the context; `extra` names shadow variables (e.g. delegate beans)."""
+        self._task = task
+        self._host = host
+        self._extra = extra or {}
+
+    def has_variable(self, name: str) -> bool:
+        """Tell whether `name` resolves."""
+        if name in self._extra or name == "execution":
+            return True
+        return lookup(self._task, name)[0]
+
+    def get_variable(self, name: str) -> Any:
+        """Resolve `name`."""
+        if name in self._extra:
+            return self._extra[name]
+        found, value = lookup(self._task, name)
+        if found:
+            return value
+        if name == "execution":
+            return ExecutionFacade(self._task, self._host)
+        raise ExpressionError(f"Cannot resolve identifier '{name}'")
+
+    def available(self) -> list[str]:
+        """Return the visible variable names (for error hints)."""
+        return sorted(visible_variables(self._task))
+
+
+class MlcScriptEngine(PythonScriptEngine):
+    """Evaluates expressions and scripts for one instance during one step."""
+
+    def __init__(self, host: EngineHost) -> None:
+        """Create the engine for `host`."""
+        super().__init__(environment=_NoEnvironment())
+        self.host = host
+        self.journal_entries: list[JournalEntry] = []
+        self.outbox: list[Any] = []
+        self.deferred: list[Any] = []
+
+    # -- journal
+
+    def journal(self, task: Any, entry: JournalEntry) -> None:
+        """Record an event of this step (in order)."""
+        if entry.task_id is None:
+            entry.task_id = str(task.id)
+        if entry.process_id is None:
+            entry.process_id = task.workflow.spec.name
+        spec = task.task_spec
+        if entry.activity_name is None:
+            entry.activity_name = getattr(spec, "bpmn_name", None)
+        self.journal_entries.append(entry)
+
+    # -- expressions
+
+    def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
+        """Evaluate a JUEL expression (or literal text) from `task`'s point of view."""
+        if not isinstance(expression, str):
+            return expression
+        parsed = juel.parse_expression(expression)
+        context = TaskContext(
+            task, self.host, external_context if isinstance(external_context, Mapping) else None
+        )
+        try:
+            return parsed.evaluate(context)
+        except ExpressionError as err:
+            spec = task.task_spec
+            err.activity_id = err.activity_id or getattr(spec, "bpmn_id", None)
+            err.instance_id = err.instance_id or self.host.instance_id
+            if "Cannot resolve identifier" in str(err):
+                names = context.available()
+                hint = ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")  # noqa: PLR2004
+                raise ExpressionError(
+                    f"{err} in {expression!r} at '{err.activity_id}'; variables set: "
+                    f"{hint or 'none'}",
+                    expression=expression,
+                    instance_id=err.instance_id,
+                    activity_id=err.activity_id,
+                ) from None
+            raise
+
+    def visible_variables(self, task: Any) -> dict[str, Any]:
+        """Return the variables visible from `task`."""
+        return visible_variables(task)
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        """Run a script task's Python code in the sandbox and apply what it changed."""
+        spec = task.task_spec
+        outcome = self.host.run_script(
+            script,
+            visible_variables(task),
+            context={
+                "processInstanceId": self.host.instance_id,
+                "processBusinessKey": self.host.business_key,
+                "currentActivityId": getattr(spec, "bpmn_id", None),
+                "activityInstanceId": str(task.id),
+            },
+        )
+        for name, value in outcome.variables.items():
+            set_variable(task, name, value)
+        for name in outcome.deleted:
+            remove_variable(task, name)
+        result_variable = getattr(spec, "result_variable", None)
+        if result_variable:
+            set_variable(task, result_variable, outcome.value)
+        return True
+
+    # -- errors
+
+    def throw_targeted(self, task: Any, event: Any) -> bool:
+        """Throw an error/escalation outwards from `task`; True if something caught it."""
+        return bool(propagate_targeted(task, event))

@@ -1,0 +1,205 @@
+"""Instance state ⇄ compact JSON, without the spec and without SpiffWorkflow's data registry.
+
+SpiffWorkflow's serializer embeds the whole spec in every instance and runs task data through a
+registry that misreads any dict with a `typename` key. Instance state here is only the task
+tree: ids, parents, states, spec names and internal data. Process variables are plain JSON.
+The spec is rebuilt from the definition's XML and shared by all instances of a version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnEventConverter
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.serializer.helpers.spec import EventDefinitionConverter
+from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition, NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from modelop_mlc._engine.events import (
+    MlcCycleTimer,
+    MlcDateTimer,
+    MlcDurationTimer,
+    MlcErrorEvent,
+    MlcEscalationEvent,
+    MlcMessageEvent,
+    MlcSignalEvent,
+)
+from modelop_mlc.errors import StoreError
+
+__all__ = ["STATE_VERSION", "dump_workflow", "load_workflow"]
+
+STATE_VERSION = 1
+
+# Internal-data keys that hold SpiffWorkflow objects (events seen by event-based gateways).
+_OBJECT_KEYS = frozenset({"seen_events"})
+
+
+class _Converter(EventDefinitionConverter):
+    def __init__(self, cls: type, registry: Any, fields: tuple[str, ...]) -> None:
+        self.fields = fields
+        super().__init__(cls, registry)
+
+    def to_dict(self, event_definition: Any) -> dict[str, Any]:
+        return {f: getattr(event_definition, f) for f in self.fields}
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        return self.target_class(**dct)
+
+
+class _MultipleConverter(EventDefinitionConverter):
+    def to_dict(self, event_definition: Any) -> dict[str, Any]:
+        return {
+            "parallel": event_definition.parallel,
+            "event_definitions": [
+                self.registry.convert(e) for e in event_definition.event_definitions
+            ],
+        }
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        events = [self.registry.restore(e) for e in dct["event_definitions"]]
+        return self.target_class(events, dct["parallel"])
+
+
+def _registry() -> Any:
+    registry = DefaultRegistry()
+    BpmnEventConverter(BpmnEvent, registry)
+    _Converter(MlcSignalEvent, registry, ("name", "propagate_all"))
+    _Converter(MlcMessageEvent, registry, ("name",))
+    for cls in (MlcErrorEvent, MlcEscalationEvent):
+        _Converter(cls, registry, ("name", "code", "code_variable", "message_variable"))
+    for cls in (MlcDateTimer, MlcDurationTimer, MlcCycleTimer):
+        _Converter(cls, registry, ("name", "expression"))
+    _Converter(NoneEventDefinition, registry, ())
+    _MultipleConverter(MultipleEventDefinition, registry)
+    return registry
+
+
+_REGISTRY = _registry()
+
+
+def _dump_internal(internal: dict[str, Any]) -> dict[str, Any]:
+    if not _OBJECT_KEYS.intersection(internal):
+        return internal
+    return {k: (_REGISTRY.convert(v) if k in _OBJECT_KEYS else v) for k, v in internal.items()}
+
+
+def _load_internal(internal: dict[str, Any]) -> dict[str, Any]:
+    for key in _OBJECT_KEYS.intersection(internal):
+        internal[key] = _REGISTRY.restore(internal[key])
+    return internal
+
+
+def _dump_tasks(workflow: Any) -> list[dict[str, Any]]:
+    tasks = []
+    for task in workflow.tasks.values():
+        entry: dict[str, Any] = {
+            "i": str(task.id),
+            "s": task._state,
+            "n": task.task_spec.name,
+        }
+        if task._parent is not None:
+            entry["p"] = str(task._parent)
+        if task._children:
+            entry["c"] = [str(c) for c in task._children]
+        if task.triggered:
+            entry["t"] = 1
+        if task.internal_data:
+            entry["x"] = _dump_internal(task.internal_data)
+        if task.data:
+            entry["d"] = task.data
+        tasks.append(entry)
+    return tasks
+
+
+def _dump_one(workflow: Any) -> dict[str, Any]:
+    return {
+        "root": str(workflow.task_tree.id),
+        "completed": workflow.completed,
+        "success": workflow.success,
+        "data": workflow.data,
+        "correlations": workflow.correlations,
+        "tasks": _dump_tasks(workflow),
+    }
+
+
+def dump_workflow(workflow: Any) -> dict[str, Any]:
+    """Return the instance state of `workflow` as a JSON-ready dict (the spec excluded)."""
+    subs = []
+    for task_id, sub in workflow.subprocesses.items():
+        entry = _dump_one(sub)
+        entry["parent_task"] = str(task_id)
+        entry["spec"] = sub.spec.name
+        subs.append(entry)
+    return {"v": STATE_VERSION, "top": _dump_one(workflow), "subprocesses": subs}
+
+
+def _load_tasks(workflow: Any, entries: list[dict[str, Any]]) -> None:
+    specs = workflow.spec.task_specs
+    top = workflow.top_workflow
+    for entry in entries:
+        spec = specs.get(entry["n"])
+        if spec is None:
+            raise StoreError(
+                f"stored instance state names task spec '{entry['n']}', which process "
+                f"'{workflow.spec.name}' does not have; the definition it started on is missing"
+            )
+        task = Task(workflow, spec, state=entry["s"], id=UUID(entry["i"]))
+        parent = entry.get("p")
+        task._parent = UUID(parent) if parent is not None else None
+        task._children = [UUID(c) for c in entry.get("c", ())]
+        task.triggered = bool(entry.get("t"))
+        task.internal_data = _load_internal(entry.get("x", {}))
+        task.data = entry.get("d", {})
+        if isinstance(spec, CatchingEvent) and task._state == TaskState.WAITING:
+            if task.internal_data.get("mlc_dormant"):
+                continue
+            top.event_manager.add_task(task)
+
+
+def _load_one(workflow: Any, dct: dict[str, Any]) -> None:
+    workflow.tasks = {}
+    _load_tasks(workflow, dct["tasks"])
+    workflow.task_tree = workflow.tasks[UUID(dct["root"])]
+    workflow.completed = dct["completed"]
+    workflow.success = dct["success"]
+    workflow.data = dct["data"]
+    workflow.correlations = dct.get("correlations", {})
+    workflow.last_task = None
+
+
+def load_workflow(
+    state: dict[str, Any],
+    spec: Any,
+    subprocess_specs: dict[str, Any],
+    script_engine: Any,
+) -> Any:
+    """Rebuild a workflow from `dump_workflow` output, attached to `script_engine`.
+
+    Raises:
+        StoreError: If the state is from an unknown format version or does not fit the spec.
+    """
+    if state.get("v") != STATE_VERSION:
+        raise StoreError(
+            f"instance state format {state.get('v')!r} is not supported by this library "
+            f"(expected {STATE_VERSION}); migrate the database with the matching version"
+        )
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+    _load_one(workflow, state["top"])
+    for entry in state["subprocesses"]:
+        parent_id = UUID(entry["parent_task"])
+        parent_task = workflow.get_task_from_id(parent_id)
+        sub_spec = subprocess_specs.get(entry["spec"])
+        if sub_spec is None:
+            raise StoreError(f"stored instance uses sub-process '{entry['spec']}', now missing")
+        sub = BpmnSubWorkflow(sub_spec, parent_id, workflow, deserializing=True)
+        workflow.subprocesses[parent_id] = sub
+        _load_one(sub, entry)
+        sub.completed_event.connect(parent_task.task_spec._on_subworkflow_completed, parent_task)
+    return workflow

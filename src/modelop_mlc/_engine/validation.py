@@ -1,0 +1,550 @@
+"""Deploy-time checks of BPMN files: every problem at once, each with element id, name and line.
+
+The checks run on the XML before SpiffWorkflow parses it, because SpiffWorkflow stops at the
+first problem and its messages name neither element nor line. What SpiffWorkflow's parser still
+rejects afterwards is converted into the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from modelop_mlc._engine import juel
+from modelop_mlc._engine.definitions import (
+    CompiledProcess,
+    element_index,
+    problem_from_spiff,
+    read_processes,
+)
+from modelop_mlc._engine.parser import MlcBpmnParser, delegate_candidates
+from modelop_mlc._engine.sandbox import check_script
+from modelop_mlc._engine.timers import parse_timer
+from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP, XmlSource, load_xml
+from modelop_mlc.errors import DiagramError, ExpressionError, ProblemReport
+
+__all__ = ["BpmnReport", "validate_bpmn"]
+
+_B = "{" + BPMN_NS + "}"
+_C = "{" + CAMUNDA_NS + "}"
+
+_FLOW_NODES = frozenset(
+    {
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+        "task",
+        "userTask",
+        "serviceTask",
+        "scriptTask",
+        "businessRuleTask",
+        "sendTask",
+        "receiveTask",
+        "manualTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "exclusiveGateway",
+        "inclusiveGateway",
+        "parallelGateway",
+        "eventBasedGateway",
+    }
+)
+_UNSUPPORTED_NODES = {
+    "complexGateway": "complex gateways are not supported; use an inclusive gateway",
+    "adHocSubProcess": "ad-hoc sub-processes are not supported",
+    "chorographyTask": "choreographies are not executable",
+}
+_UNSUPPORTED_EVENTS = {
+    "compensateEventDefinition": "compensation events are not supported",
+    "linkEventDefinition": "link events are not supported; connect the flow directly",
+}
+_PYTHON_FORMATS = frozenset({"python", "py", "python3"})
+_FORM_TYPES = frozenset({"string", "long", "boolean", "date", "enum", "double", "integer"})
+
+
+@dataclass
+class BpmnReport:
+    """The outcome of validating one BPMN file."""
+
+    file: str
+    problems: list[ProblemReport] = field(default_factory=list)
+    warnings: list[ProblemReport] = field(default_factory=list)
+    processes: list[CompiledProcess] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be deployed."""
+        return not self.problems
+
+    def raise_for_problems(self) -> None:
+        """Raise `DiagramError` listing every problem, if there is any.
+
+        Raises:
+            DiagramError: If the report has problems.
+        """
+        if self.problems:
+            raise DiagramError(self.problems, file=self.file)
+
+
+class _Checker:
+    def __init__(
+        self,
+        source: XmlSource,
+        delegates: Collection[str] | None,
+        decisions: Collection[str] | None,
+        delegate_lookup: Callable[[tuple[str, ...]], bool] | None,
+    ) -> None:
+        self.source = source
+        self.delegates = delegates
+        self.decisions = decisions
+        self.delegate_lookup = delegate_lookup
+        self.report = BpmnReport(file=source.name)
+
+    def problem(self, node: Any, message: str) -> None:
+        self.report.problems.append(self._report(node, message))
+
+    def warn(self, node: Any, message: str) -> None:
+        self.report.warnings.append(self._report(node, message))
+
+    def _report(self, node: Any, message: str) -> ProblemReport:
+        owner = node
+        while owner is not None and owner.get("id") is None:
+            owner = owner.getparent()
+        return ProblemReport(
+            message=message,
+            element_id=owner.get("id") if owner is not None else None,
+            element_name=owner.get("name") if owner is not None else None,
+            line=node.sourceline,
+            file=self.source.name,
+        )
+
+    # ------------------------------------------------------------------ expressions
+
+    def expression(self, node: Any, text: str | None, what: str) -> None:
+        if text is None or not juel.is_expression(text):
+            return
+        try:
+            juel.parse_expression(text)
+        except ExpressionError as err:
+            self.problem(node, f"{what}: {err}")
+
+    def param_values(self, node: Any, value_node: Any, what: str) -> None:
+        for child in value_node.iter():
+            if child.tag == f"{_C}script":
+                self.problem(
+                    child,
+                    f"{what}: camunda:script values are not supported; use an "
+                    "expression such as ${...}",
+                )
+            elif child.text and isinstance(child.tag, str):
+                self.expression(child, child.text, what)
+
+    # ------------------------------------------------------------------ document
+
+    def check(self, root: Any) -> BpmnReport:
+        if root.tag != f"{_B}definitions":
+            self.problem(
+                root,
+                "this is not a BPMN 2.0 file: the root element must be "
+                "bpmn:definitions in namespace " + BPMN_NS,
+            )
+            return self.report
+        processes = root.findall(f"{_B}process")
+        executable = [p for p in processes if p.get("isExecutable", "true") == "true"]
+        if not executable:
+            self.problem(
+                root,
+                'the file has no executable process; set isExecutable="true" '
+                "on the process (Camunda Modeler: 'Executable' checkbox)",
+            )
+            return self.report
+        self.check_ids(root)
+        refs = self.references(root)
+        for process in executable:
+            self.check_scope(process, refs)
+        self.spiff_parse(root)
+        if not self.report.problems:
+            self.report.processes = read_processes(root)
+        return self.report
+
+    def check_ids(self, root: Any) -> None:
+        seen: dict[str, Any] = {}
+        for node in root.iter():
+            if not isinstance(node.tag, str) or not node.tag.startswith(_B):
+                continue
+            node_id = node.get("id")
+            if node_id is None:
+                continue
+            if node_id in seen:
+                self.problem(
+                    node,
+                    f"duplicate id '{node_id}' (also on line "
+                    f"{seen[node_id].sourceline}); ids must be unique",
+                )
+            seen[node_id] = node
+
+    def references(self, root: Any) -> dict[str, set[str]]:
+        return {
+            kind: {n.get("id") for n in root.iter(f"{_B}{kind}")}
+            for kind in ("signal", "message", "error", "escalation")
+        }
+
+    def check_scope(self, scope: Any, refs: dict[str, set[str]]) -> None:
+        for node in scope:
+            if not isinstance(node.tag, str) or not node.tag.startswith(_B):
+                continue
+            tag = node.tag[len(_B) :]
+            if tag in _UNSUPPORTED_NODES:
+                self.problem(node, _UNSUPPORTED_NODES[tag])
+                continue
+            if tag == "sequenceFlow":
+                self.check_flow(node, scope)
+                continue
+            if tag not in _FLOW_NODES:
+                continue
+            self.check_common(node, tag)
+            self.check_events(node, tag, refs)
+            check = getattr(self, f"check_{tag}", None)
+            if check is not None:
+                check(node)
+            if tag in {"subProcess", "transaction"}:
+                self.check_scope(node, refs)
+
+    def check_flow(self, node: Any, scope: Any) -> None:
+        condition = node.find(f"{_B}conditionExpression")
+        if condition is None:
+            return
+        language = condition.get("language")
+        if language and language.lower() not in {"juel", "${}"}:
+            self.problem(
+                condition,
+                f"condition language '{language}' is not supported; write "
+                "the condition as a JUEL expression like ${approved}",
+            )
+            return
+        self.expression(condition, condition.text, "condition")
+        source = scope.find(f"*[@id='{node.get('sourceRef')}']")
+        if source is not None and source.tag[len(_B) :] not in {
+            "exclusiveGateway",
+            "inclusiveGateway",
+            "parallelGateway",
+            "eventBasedGateway",
+        }:
+            self.problem(
+                node,
+                "conditional sequence flows leaving an activity are not "
+                "supported; put an exclusive gateway after "
+                f"'{source.get('id')}' and move the condition there",
+            )
+
+    def check_common(self, node: Any, tag: str) -> None:
+        io = node.find(f"{_B}extensionElements/{_C}inputOutput")
+        if io is not None:
+            for param in io:
+                if isinstance(param.tag, str):
+                    self.param_values(node, param, f"parameter '{param.get('name')}'")
+        listeners = node.xpath(
+            "./bpmn:extensionElements/camunda:executionListener|"
+            "./bpmn:extensionElements/camunda:taskListener",
+            namespaces=NSMAP,
+        )
+        for listener in listeners:
+            self.warn(
+                listener,
+                "execution and task listeners are not run by this engine; "
+                "model the work as a service task instead",
+            )
+        loop = node.find(f"{_B}multiInstanceLoopCharacteristics")
+        if loop is not None:
+            collection = loop.get(f"{_C}collection")
+            cardinality = loop.find(f"{_B}loopCardinality")
+            if collection is None and cardinality is None:
+                self.problem(
+                    loop, "a multi-instance activity needs loopCardinality or camunda:collection"
+                )
+            self.expression(loop, collection, "multi-instance collection")
+            if cardinality is not None:
+                self.expression(cardinality, cardinality.text, "loopCardinality")
+            condition = loop.find(f"{_B}completionCondition")
+            if condition is not None:
+                self.expression(condition, condition.text, "completionCondition")
+
+    def check_events(self, node: Any, tag: str, refs: dict[str, set[str]]) -> None:
+        for child in node:
+            if not isinstance(child.tag, str) or not child.tag.startswith(_B):
+                continue
+            kind = child.tag[len(_B) :]
+            if kind in _UNSUPPORTED_EVENTS:
+                self.problem(child, _UNSUPPORTED_EVENTS[kind])
+            elif kind == "cancelEventDefinition" and not self._in_transaction(node):
+                self.problem(child, "cancel events may only be used with transactions")
+            elif kind == "timerEventDefinition":
+                self.check_timer(child)
+            for attr, ref_kind in (
+                ("signalRef", "signal"),
+                ("messageRef", "message"),
+                ("errorRef", "error"),
+                ("escalationRef", "escalation"),
+            ):
+                ref = child.get(attr)
+                if ref and ref not in refs[ref_kind]:
+                    self.problem(child, f"{attr} '{ref}' names no bpmn:{ref_kind} in this file")
+        if tag == "boundaryEvent" and not any(
+            isinstance(c.tag, str) and c.tag.endswith("EventDefinition") for c in node
+        ):
+            self.problem(
+                node,
+                "the boundary event has no event definition (timer, error, signal, message, ...)",
+            )
+
+    def _in_transaction(self, node: Any) -> bool:
+        parent = node.getparent()
+        attached = node.get("attachedToRef")
+        if attached is not None:
+            target = parent.find(f"*[@id='{attached}']")
+            return target is not None and target.tag == f"{_B}transaction"
+        return parent is not None and parent.tag == f"{_B}transaction"
+
+    def check_timer(self, definition: Any) -> None:
+        specs = [
+            c
+            for c in definition
+            if isinstance(c.tag, str)
+            and c.tag in {f"{_B}timeDate", f"{_B}timeDuration", f"{_B}timeCycle"}
+        ]
+        if not specs:
+            self.problem(
+                definition,
+                "the timer has no timeDate, timeDuration or timeCycle; set one (for example PT5M)",
+            )
+            return
+        spec = specs[0]
+        text = (spec.text or "").strip()
+        kind = spec.tag[len(_B) :]
+        if not text:
+            self.problem(spec, f"the timer's {kind} is empty; set a value such as PT5M")
+        elif juel.is_expression(text):
+            self.expression(spec, text, kind)
+        else:
+            try:
+                parse_timer(kind, text)
+            except ExpressionError as err:
+                self.problem(spec, f"bad {kind}: {err}")
+
+    # ------------------------------------------------------------------ element kinds
+
+    def check_scriptTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        fmt = (node.get("scriptFormat") or "").strip()
+        if node.get(f"{_C}resource"):
+            self.problem(
+                node,
+                "external script resources (camunda:resource) are not "
+                "supported; put the script inline",
+            )
+            return
+        if fmt.lower() not in _PYTHON_FORMATS:
+            shown = fmt or "(none)"
+            self.problem(
+                node,
+                f"scriptFormat '{shown}' is not supported: only python scripts "
+                "run here (in a sandbox); rewrite the script in Python or move "
+                "the logic into a delegate",
+            )
+            return
+        script = node.find(f"{_B}script")
+        if script is None or not (script.text or "").strip():
+            self.problem(node, "the script task has no script")
+            return
+        first_line = script.sourceline or 0
+        for issue in check_script(script.text or ""):
+            line = first_line + issue.line - 1 if issue.line else first_line
+            self.report.problems.append(
+                ProblemReport(
+                    message=f"script line {issue.line}: {issue.message}",
+                    element_id=node.get("id"),
+                    element_name=node.get("name"),
+                    line=line,
+                    file=self.source.name,
+                )
+            )
+
+    def _implementation(self, node: Any) -> tuple[str | None, str | None]:
+        for attr in ("class", "delegateExpression", "expression"):
+            if node.get(f"{_C}{attr}"):
+                return attr, node.get(f"{_C}{attr}")
+        if node.get(f"{_C}type") == "external":
+            return "external", node.get(f"{_C}topic") or ""
+        connector = node.find(f"{_B}extensionElements/{_C}connector")
+        if connector is not None:
+            connector_id = connector.find(f"{_C}connectorId")
+            return "connector", (
+                connector_id.text or ""
+            ).strip() if connector_id is not None else ""
+        return None, None
+
+    def check_delegate(self, node: Any, required: bool = True) -> None:
+        kind, impl = self._implementation(node)
+        if kind is None:
+            if required:
+                self.problem(
+                    node,
+                    "the service task has no implementation: set camunda:class, "
+                    "camunda:delegateExpression, camunda:expression, "
+                    'camunda:type="external" with a topic, or a connector',
+                )
+            return
+        if kind == "external" and not impl:
+            self.problem(node, "the external task has no camunda:topic")
+            return
+        if kind in {"delegateExpression", "expression"}:
+            self.expression(node, impl, kind)
+        connector = node.find(f"{_B}extensionElements/{_C}connector")
+        if connector is not None:
+            for param in connector.iter(f"{_C}inputParameter", f"{_C}outputParameter"):
+                self.param_values(node, param, f"connector parameter '{param.get('name')}'")
+        candidates = delegate_candidates(kind, impl or "")
+        if not candidates or (kind == "expression" and "(" not in (impl or "")):
+            return
+        known = (
+            self.delegate_lookup(candidates)
+            if self.delegate_lookup
+            else (self.delegates is None or any(c in self.delegates for c in candidates))
+        )
+        if not known:
+            names = sorted(self.delegates or [])
+            listing = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")  # noqa: PLR2004
+            self.problem(
+                node,
+                f"no delegate is registered for {kind} '{impl}' (looked up "
+                f"as {', '.join(candidates)}); register one with "
+                f'@manager.delegate("{candidates[-1]}"); registered: '
+                f"{listing or 'none'}",
+            )
+
+    def check_serviceTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        self.check_delegate(node)
+        self.expression(node, node.get(f"{_C}resultVariable"), "resultVariable")
+
+    def check_sendTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        self.check_delegate(node, required=False)
+
+    def check_businessRuleTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        ref = node.get(f"{_C}decisionRef")
+        if ref is None:
+            kind, _ = self._implementation(node)
+            if kind is None:
+                self.problem(
+                    node,
+                    "the business rule task has no camunda:decisionRef; name the "
+                    "DMN decision id it evaluates",
+                )
+            else:
+                self.check_delegate(node)
+            return
+        if juel.is_expression(ref):
+            self.expression(node, ref, "decisionRef")
+        elif self.decisions is not None and ref not in self.decisions:
+            known = ", ".join(sorted(self.decisions)) or "none"
+            self.problem(
+                node,
+                f"decisionRef '{ref}' names no deployed DMN decision; deploy the "
+                f"DMN file with it first or in the same call; deployed decisions: "
+                f"{known}",
+            )
+        mapping = node.get(f"{_C}mapDecisionResult")
+        if mapping and mapping not in {
+            "singleEntry",
+            "singleResult",
+            "collectEntries",
+            "resultList",
+        }:
+            self.problem(
+                node,
+                f"camunda:mapDecisionResult '{mapping}' is not one of "
+                "singleEntry, singleResult, collectEntries, resultList",
+            )
+
+    def check_userTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        for attr in (
+            "assignee",
+            "candidateUsers",
+            "candidateGroups",
+            "dueDate",
+            "followUpDate",
+            "priority",
+            "formKey",
+        ):
+            self.expression(node, node.get(f"{_C}{attr}"), f"camunda:{attr}")
+        for form_field in node.iter(f"{_C}formField"):
+            ftype = form_field.get("type") or "string"
+            if ftype not in _FORM_TYPES and not ftype.startswith("custom"):
+                self.warn(form_field, f"form field type '{ftype}' is not validated")
+
+    def check_callActivity(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        called = node.get("calledElement")
+        if not called:
+            self.problem(
+                node, "the call activity has no calledElement; name the process id to call"
+            )
+        elif juel.is_expression(called):
+            self.problem(
+                node, "an expression as calledElement is not supported; name the process id"
+            )
+        binding = node.get(f"{_C}calledElementBinding")
+        if binding not in {None, "latest"}:
+            self.warn(node, f"calledElementBinding '{binding}' is treated as 'latest'")
+
+    # ------------------------------------------------------------------ SpiffWorkflow
+
+    def spiff_parse(self, root: Any) -> None:
+        if self.report.problems:
+            return
+        index = element_index(root)
+        parser = MlcBpmnParser()
+        try:
+            parser.add_bpmn_xml(root, filename=self.source.name)
+            for process_id in list(parser.process_parsers):
+                parser.get_spec(process_id)
+        except ValidationException as err:
+            self.report.problems.append(problem_from_spiff(err, index, self.source.name))
+        except Exception as err:  # noqa: BLE001 - report, never crash, on SpiffWorkflow bugs
+            self.report.problems.append(
+                ProblemReport(
+                    message=f"the diagram could not be parsed ({type(err).__name__}: {err}); "
+                    "please report this with the file",
+                    file=self.source.name,
+                )
+            )
+
+
+def validate_bpmn(
+    source: XmlSource,
+    *,
+    delegates: Collection[str] | None = None,
+    decisions: Collection[str] | None = None,
+    delegate_lookup: Callable[[tuple[str, ...]], bool] | None = None,
+) -> BpmnReport:
+    """Check a BPMN file without deploying it.
+
+    Args:
+        source: The file.
+        delegates: Registered delegate names; None skips the delegate check.
+        decisions: Known DMN decision ids; None skips the decisionRef check.
+        delegate_lookup: Alternative to `delegates`: tells whether any candidate resolves.
+
+    Returns:
+        The report; `report.ok` tells whether it can be deployed.
+    """
+    checker = _Checker(source, delegates, decisions, delegate_lookup)
+    try:
+        root = load_xml(source)
+    except DiagramError as err:
+        checker.report.problems.extend(err.problems)
+        return checker.report
+    return checker.check(root)

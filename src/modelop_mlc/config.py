@@ -1,0 +1,75 @@
+"""Configuration for `LifecycleManager`: frozen, documented per field, always passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from modelop_mlc.errors import ConfigurationError
+
+__all__ = ["ManagerConfig"]
+
+
+class ManagerConfig(BaseModel):
+    """How a `LifecycleManager` runs processes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    default_retry_cycle: str = Field(
+        "R3/PT5M",
+        description="Retries of a failing delegate when the task sets no "
+        "camunda:failedJobRetryTimeCycle: attempts and the delay between them.",
+    )
+    job_lease_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="How long a worker holds a claimed job or timer before "
+        "another worker may take it over.",
+    )
+    max_conflict_retries: int = Field(
+        50,
+        ge=1,
+        description="How often a step is retried after losing an optimistic-lock "
+        "race before the error reaches the caller.",
+    )
+    script_cpu_seconds: float = Field(2.0, gt=0, description="CPU limit of one script task.")
+    script_memory_mb: int = Field(256, gt=16, description="Memory limit of one script task.")
+    script_wall_seconds: float = Field(5.0, gt=0, description="Wall-clock limit of one script.")
+    record_variable_values: bool = Field(
+        default=True,
+        description="Whether history stores the new values of changed variables (large "
+        "values are truncated), or only their names.",
+    )
+    max_event_cascade: int = Field(
+        1000,
+        ge=1,
+        description="Upper bound on signals/messages one call may trigger through "
+        "thrown events, against diagrams that ping-pong forever.",
+    )
+    worker_id: str | None = Field(
+        None,
+        description="Name of this host in job leases; defaults to host name and pid.",
+    )
+
+    @classmethod
+    def from_env(
+        cls, prefix: str = "MLC_", environ: Mapping[str, str] | None = None
+    ) -> ManagerConfig:
+        """Build a config from environment variables such as `MLC_JOB_LEASE_SECONDS`.
+
+        Raises:
+            ConfigurationError: If a variable has an invalid value.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            key = prefix + name.upper()
+            if key in env:
+                values[name] = env[key]
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            raise ConfigurationError(f"invalid {prefix}* environment settings: {err}") from err

@@ -1,0 +1,175 @@
+"""Store rows to public records, and form-field checks for completing user tasks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from modelop_mlc.models import FormFieldInfo, HistoryEvent, Incident, ProcessInstance, UserTask
+from modelop_mlc.store._sql import InstanceRow
+
+__all__ = [
+    "form_problems",
+    "history_event",
+    "incident_record",
+    "instance_record",
+    "user_task_record",
+]
+
+
+def _dt(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def instance_record(row: InstanceRow) -> ProcessInstance:
+    """Build a `ProcessInstance`."""
+    started = _dt(row.started_at)
+    assert started is not None
+    return ProcessInstance(
+        id=row.id,
+        key=row.key,
+        version=row.version,
+        status=row.status,  # type: ignore[arg-type]
+        business_key=row.business_key,
+        variables=row.variables,
+        waiting_at=tuple(row.waiting_at),
+        started_at=started,
+        ended_at=_dt(row.ended_at),
+        definition_id=row.definition_id,
+    )
+
+
+def user_task_record(row: Sequence[Any]) -> UserTask:
+    """Build a `UserTask` from a `user_tasks` row."""
+    fields = tuple(
+        FormFieldInfo(
+            id=f["id"],
+            label=f.get("label"),
+            type=f.get("type") or "string",
+            default_value=f.get("default_value"),
+            required=any(c[0] == "required" for c in f.get("constraints", ())),
+            values=tuple((v[0], v[1]) for v in f.get("values", ())),
+            constraints=tuple((c[0], c[1]) for c in f.get("constraints", ())),
+        )
+        for f in json.loads(row[12])
+    )
+    created = _dt(row[13])
+    assert created is not None
+    return UserTask(
+        id=row[0],
+        instance_id=row[1],
+        key=row[2],
+        activity_id=row[3],
+        name=row[4],
+        assignee=row[5],
+        candidate_users=tuple(json.loads(row[6])),
+        candidate_groups=tuple(json.loads(row[7])),
+        due=_dt(row[8]),
+        follow_up=_dt(row[9]),
+        priority=row[10],
+        form_key=row[11],
+        form_fields=fields,
+        created_at=created,
+    )
+
+
+def history_event(row: Sequence[Any]) -> HistoryEvent:
+    """Build a `HistoryEvent` from a `history` row."""
+    at = _dt(row[7])
+    assert at is not None
+    return HistoryEvent(
+        instance_id=row[1],
+        activity_id=row[3],
+        activity_name=row[4],
+        kind=row[6],
+        at=at,
+        activity_type=row[5],
+        detail=json.loads(row[9]) if row[9] else {},
+        seq=row[0],
+    )
+
+
+def incident_record(row: Sequence[Any]) -> Incident:
+    """Build an `Incident` from an `incidents` row."""
+    created = _dt(row[6])
+    assert created is not None
+    return Incident(
+        id=row[0],
+        instance_id=row[1],
+        activity_id=row[2],
+        job_id=row[3],
+        kind=row[4],
+        message=row[5],
+        created_at=created,
+        resolved_at=_dt(row[7]),
+    )
+
+
+def form_problems(
+    fields: Sequence[FormFieldInfo], values: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """Check submitted values against a task's form fields; return (field, problem) pairs."""
+    problems: list[tuple[str, str]] = []
+    for field in fields:
+        value = values.get(field.id)
+        constraints = dict(field.constraints)
+        if value is None:
+            if field.required and field.default_value is None:
+                problems.append((field.id, f"form field '{field.id}' is required"))
+            continue
+        kind = field.type
+        if kind == "boolean" and not isinstance(value, bool):
+            problems.append(
+                (field.id, f"form field '{field.id}' must be true or false, got {value!r}")
+            )
+        elif kind in {"long", "integer"} and (
+            isinstance(value, bool) or not isinstance(value, int)
+        ):
+            problems.append(
+                (field.id, f"form field '{field.id}' must be a whole number, got {value!r}")
+            )
+        elif kind == "double" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            problems.append((field.id, f"form field '{field.id}' must be a number, got {value!r}"))
+        elif kind == "date" and (not isinstance(value, str) or _dt(value) is None):
+            problems.append(
+                (field.id, f"form field '{field.id}' must be an ISO date, got {value!r}")
+            )
+        elif kind == "enum" and field.values and value not in {v[0] for v in field.values}:
+            allowed = ", ".join(v[0] for v in field.values)
+            problems.append(
+                (field.id, f"form field '{field.id}' must be one of {allowed}, got {value!r}")
+            )
+        elif kind == "string" and not isinstance(value, str):
+            problems.append((field.id, f"form field '{field.id}' must be text, got {value!r}"))
+        problems.extend(_constraint_problems(field.id, value, constraints))
+    return problems
+
+
+def _constraint_problems(
+    field_id: str, value: Any, constraints: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    found = []
+    for name, config in constraints.items():
+        try:
+            if name == "minlength" and isinstance(value, str) and len(value) < int(config):
+                found.append(
+                    (field_id, f"form field '{field_id}' needs at least {config} characters")
+                )
+            elif name == "maxlength" and isinstance(value, str) and len(value) > int(config):
+                found.append(
+                    (field_id, f"form field '{field_id}' allows at most {config} characters")
+                )
+            elif name == "min" and isinstance(value, int | float) and value < float(config):
+                found.append((field_id, f"form field '{field_id}' must be at least {config}"))
+            elif name == "max" and isinstance(value, int | float) and value > float(config):
+                found.append((field_id, f"form field '{field_id}' must be at most {config}"))
+        except (TypeError, ValueError):
+            continue
+    return found

@@ -1,0 +1,782 @@
+"""`LifecycleManager`: the one object a host application embeds."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from modelop_mlc._engine.instance import EngineInstance, UserTaskWait
+from modelop_mlc.clock import Clock, SystemClock
+from modelop_mlc.config import ManagerConfig
+from modelop_mlc.errors import (
+    ConfigurationError,
+    CorrelationError,
+    DiagramError,
+    IncidentNotFoundError,
+    InstanceNotFoundError,
+    ProblemReport,
+    ProcessError,
+    TaskNotFoundError,
+    VariableError,
+)
+from modelop_mlc.manager._applicability import applies
+from modelop_mlc.manager._convert import (
+    form_problems,
+    history_event,
+    incident_record,
+    instance_record,
+    user_task_record,
+)
+from modelop_mlc.manager._jobs import JobExecutor
+from modelop_mlc.manager._repository import Repository, Source
+from modelop_mlc.manager._runtime import Runtime, Services, check_json
+from modelop_mlc.models import (
+    Deployment,
+    HistoryEvent,
+    Incident,
+    MessageResult,
+    ProcessDefinition,
+    ProcessInstance,
+    SignalResult,
+    UserTask,
+)
+from modelop_mlc.registry import Delegate, DelegateRegistry
+from modelop_mlc.store import open_store
+from modelop_mlc.store._sql import InstanceRow, SqlStore, dumps, iso
+
+__all__ = ["LifecycleManager"]
+
+log = logging.getLogger("modelop_mlc")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LifecycleManager:
+    """Deploys MLC processes and runs their instances durably.
+
+    Args:
+        store: Where everything is kept (`SqliteStore`, `PostgresStore`).
+        clock: Where time comes from; `SystemClock()` by default, a `ManualClock` in tests.
+        config: Runtime settings.
+        registry: The delegates; a new empty registry by default.
+        center: The ModelOp Center delegates talk to (`LocalCenter` by default once the
+            ModelOp handlers are registered).
+        tickets: The ticket systems delegates talk to.
+
+    Example:
+        >>> manager = LifecycleManager.open(tmp_path / "mlc.db")  # doctest: +SKIP
+        >>> manager.deploy("bpmn/deploy_with_test_and_jira.bpmn")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: SqlStore,
+        *,
+        clock: Clock | None = None,
+        config: ManagerConfig | None = None,
+        registry: DelegateRegistry | None = None,
+        center: Any = None,
+        tickets: Any = None,
+        migrate: bool = True,
+    ) -> None:
+        """Create a manager over an opened store (see `open()` for the usual way)."""
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.config = config or ManagerConfig()
+        self.registry = registry or DelegateRegistry()
+        self.services = Services(center=center, tickets=tickets)
+        store.migrate(upgrade=migrate)
+        self.repository = Repository(store, self.clock, self.registry)
+        self.runtime = Runtime(
+            store, self.clock, self.repository, self.registry, self.config, self.services
+        )
+        self.runtime.on_outbox = self._deliver_outbox
+        owner = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.worker_id = owner
+        self.jobs = JobExecutor(self.runtime, owner, self._start_from_timer)
+        self._delivering = False
+        self._pending: deque[tuple[Any, str]] = deque()
+
+    @classmethod
+    def open(
+        cls,
+        url: str | Path = "mlc.db",
+        *,
+        clock: Clock | None = None,
+        config: ManagerConfig | None = None,
+        registry: DelegateRegistry | None = None,
+        center: Any = None,
+        tickets: Any = None,
+        migrate: bool = True,
+    ) -> LifecycleManager:
+        """Open (creating if needed) the database at `url` and return a manager.
+
+        `url` is a file path, `sqlite:///path` or `postgresql://user:pass@host/db`.
+
+        Raises:
+            ConfigurationError: If the URL is not understood.
+            modelop_mlc.errors.StoreError: If the database cannot be opened.
+        """
+        store = open_store(str(url))
+        return cls(
+            store,
+            clock=clock,
+            config=config,
+            registry=registry,
+            center=center,
+            tickets=tickets,
+            migrate=migrate,
+        )
+
+    def close(self) -> None:
+        """Release the database connections and the script sandbox."""
+        self.runtime.close()
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        """Use the manager as a context manager."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the manager."""
+        self.close()
+
+    def __repr__(self) -> str:
+        """Describe the manager."""
+        return f"LifecycleManager({self.store.url!r}, clock={self.clock!r})"
+
+    # ------------------------------------------------------------------ delegates
+
+    def delegate(
+        self, name: str, *, asynchronous: bool = False, aliases: Sequence[str] = ()
+    ) -> Callable[[F], F]:
+        """Register the decorated function as a delegate.
+
+        Example:
+            >>> @manager.delegate("DeployModel")  # doctest: +SKIP
+            ... def deploy_model(ctx): return {"DEPLOYED_MODEL": ...}
+        """
+
+        def decorate(function: F) -> F:
+            self.registry.register(name, function, asynchronous=asynchronous, aliases=aliases)
+            return function
+
+        return decorate
+
+    def register_delegate(
+        self,
+        name: str,
+        function: Delegate | Callable[..., Any],
+        *,
+        asynchronous: bool = False,
+        aliases: Sequence[str] = (),
+        replace: bool = False,
+    ) -> None:
+        """Register a delegate under `name`.
+
+        Raises:
+            ConfigurationError: If the name is already taken (and `replace` is False).
+        """
+        self.registry.register(
+            name, function, asynchronous=asynchronous, aliases=aliases, replace=replace
+        )
+
+    # ------------------------------------------------------------------ repository
+
+    def deploy(
+        self,
+        *sources: Source,
+        name: str | None = None,
+        applies_to: Mapping[str, Any] | None = None,
+        source: str | None = None,
+        tenant_id: str | None = None,
+        duplicate_filtering: bool = True,
+        check_delegates: bool = True,
+    ) -> Deployment:
+        """Validate and deploy BPMN and DMN files (paths, XML text or `(name, bytes)` pairs).
+
+        Changed processes get a new version; unchanged files are filtered (no new version).
+        Nothing is stored if any file has a problem.
+
+        Args:
+            sources: The files.
+            name: The deployment name.
+            applies_to: Which models the processes' signal start events apply to, e.g.
+                `{"type": ["PYTHON3"], "group": ["risk"]}`; overrides the processes'
+                `mlc.appliesTo.*` properties. None: as declared, else every model.
+            source: Who deployed (e.g. "Camunda Modeler").
+            tenant_id: Recorded with the deployment.
+            duplicate_filtering: Skip files identical to the latest version.
+            check_delegates: Refuse service tasks whose delegate is not registered.
+
+        Raises:
+            DiagramError: Listing every problem of every file.
+        """
+        deployment = self.repository.deploy(
+            list(sources),
+            name=name,
+            applies_to=applies_to,
+            source_label=source,
+            tenant_id=tenant_id,
+            duplicate_filtering=duplicate_filtering,
+            check_delegates=check_delegates,
+        )
+        log.info("deployed %s", ", ".join(f"{d.key} v{d.version}" for d in deployment.definitions))
+        return deployment
+
+    def validate(self, *sources: Source, check_delegates: bool = True) -> None:
+        """Check files as `deploy` would, without storing anything.
+
+        Raises:
+            DiagramError: Listing every problem.
+        """
+        self.repository.validate(list(sources), check_delegates=check_delegates)
+
+    def definitions(
+        self, key: str | None = None, *, latest_only: bool = False
+    ) -> list[ProcessDefinition]:
+        """List deployed process definitions (every version, or only the latest)."""
+        rows = self.store.list_definitions(key=key, latest_only=latest_only)
+        return [self.repository.record(r) for r in rows]
+
+    def definition(self, key: str, version: int | None = None) -> ProcessDefinition:
+        """Return one definition version (the latest by default).
+
+        Raises:
+            DefinitionNotFoundError: If there is no such key or version.
+        """
+        if version is None:
+            return self.repository.record(self.repository.latest(key))
+        row = self.store.definition_version(key, version)
+        if row is None:
+            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
+
+            raise DefinitionNotFoundError(f"{key} version {version}", self.store.definition_keys())
+        return self.repository.record(row)
+
+    def definition_xml(self, definition_id: str) -> str:
+        """Return the BPMN XML a definition was deployed from.
+
+        Raises:
+            DefinitionNotFoundError: If the id is unknown.
+        """
+        row = self.store.get_definition(definition_id)
+        if row is None:
+            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
+
+            raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
+        return self.store.resource(row.resource_id)[2]
+
+    # ------------------------------------------------------------------ starting
+
+    def start(
+        self,
+        key: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        start_event: str | None = None,
+        version: int | None = None,
+    ) -> ProcessInstance:
+        """Start an instance of the latest version of `key` (or of `version`).
+
+        Args:
+            key: The process id.
+            variables: Initial process variables (JSON values).
+            business_key: A key of yours (e.g. a snapshot id) for messages and look-ups.
+            start_event: The start event to begin at; by default the none start event, or the
+                only start event when there is just one.
+            version: A specific definition version.
+
+        Raises:
+            DefinitionNotFoundError: Listing the deployed keys.
+            VariableError: If a variable is not JSON.
+            ProcessError: If the start event is ambiguous or the engine fails.
+        """
+        values = check_json(variables)
+        row = (
+            self.repository.latest(key)
+            if version is None
+            else self.store.definition_version(key, version)
+        )
+        if row is None:
+            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
+
+            raise DefinitionNotFoundError(f"{key} version {version}", self.store.definition_keys())
+        event = self._choose_start(row.info.get("start_events", []), start_event, key)
+        instance_id = self._create(row.id, event, values, business_key, origin="start")
+        return self.instance(instance_id)
+
+    def _choose_start(self, starts: list[dict[str, Any]], wanted: str | None, key: str) -> str:
+        ids = [s["id"] for s in starts]
+        if wanted is not None:
+            if wanted not in ids:
+                raise ProcessError(
+                    f"process '{key}' has no start event '{wanted}'; its start "
+                    f"events: {', '.join(ids)}"
+                )
+            return wanted
+        none_starts = [s["id"] for s in starts if s["kind"] == "none"]
+        if len(none_starts) == 1:
+            return str(none_starts[0])
+        if len(ids) == 1:
+            return str(ids[0])
+        raise ProcessError(
+            f"process '{key}' has several start events ({', '.join(ids)}); pass "
+            "start_event= to choose one"
+        )
+
+    def _create(
+        self,
+        definition_id: str,
+        start_event: str,
+        variables: dict[str, Any],
+        business_key: str | None,
+        *,
+        origin: str,
+        detail: dict[str, Any] | None = None,
+    ) -> str:
+        row = self.store.get_definition(definition_id)
+        assert row is not None
+        called = self.repository.called_mapping(row)
+        specs = self.repository.specs(row.id, called)
+        instance_id = str(uuid.uuid4())
+        now = iso(self.clock.now())
+        stub = InstanceRow(
+            id=instance_id,
+            definition_id=row.id,
+            key=row.key,
+            version=row.version,
+            business_key=business_key,
+            status="running",
+            state={},
+            variables={},
+            waiting_at=[],
+            called=called,
+            revision=0,
+            started_at=now,
+            ended_at=None,
+            end_reason=None,
+        )
+        host = self.runtime.host(stub)
+        instance = EngineInstance.create(specs, host, variables, start_event=start_event)
+        instance.run()
+        snapshot = instance.snapshot()
+        start_detail = {
+            "start_event": start_event,
+            "origin": origin,
+            "version": row.version,
+            "business_key": business_key,
+            **(detail or {}),
+        }
+        self.runtime.save(
+            stub,
+            snapshot,
+            host,
+            extra_history=[("instance_start", start_event, start_detail)],
+            new=True,
+        )
+        log.info("started %s v%s as %s (%s)", row.key, row.version, instance_id, origin)
+        self.runtime.deliver(snapshot, source_instance=instance_id)
+        return instance_id
+
+    def _start_from_timer(self, definition_id: str, event_id: str) -> str:
+        return self._create(definition_id, event_id, {}, None, origin="timer")
+
+    # ------------------------------------------------------------------ signals & messages
+
+    def signal(self, name: str, variables: Mapping[str, Any] | None = None) -> SignalResult:
+        """Broadcast a signal: start matching processes and wake every instance waiting for it.
+
+        A signal nobody waits for is not an error (Camunda's semantics): the result is empty.
+
+        Raises:
+            VariableError: If a variable is not JSON.
+        """
+        values = check_json(variables)
+        return self._signal(name, values, exclude=None)
+
+    def _signal(self, name: str, values: dict[str, Any], *, exclude: str | None) -> SignalResult:
+        started = []
+        for definition_id, event_id in self.store.start_subscribers("signal", name):
+            row = self.store.get_definition(definition_id)
+            if row is None or not applies(row.applies_to, values):
+                continue
+            started.append(
+                self._create(
+                    definition_id,
+                    event_id,
+                    dict(values),
+                    None,
+                    origin="signal",
+                    detail={"signal": name},
+                )
+            )
+        delivered = []
+        for instance_id in self.store.subscribers("signal", name):
+            if instance_id == exclude:
+                continue
+            caught, _ = self.runtime.step(
+                instance_id,
+                lambda inst: inst.deliver_signal(name, values),
+                history=lambda _row: [
+                    ("signal_received", None, {"signal": name, "variables": sorted(values)})
+                ],
+            )
+            if caught:
+                delivered.append(instance_id)
+        return SignalResult(started=tuple(started), delivered=tuple(delivered))
+
+    def message(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+        all: bool = False,  # noqa: A002 - Camunda's name for the option
+    ) -> MessageResult | list[MessageResult]:
+        """Correlate a message to exactly one waiting instance or message start event.
+
+        Args:
+            name: The message name.
+            variables: Variables to set on the receiving instance.
+            business_key: Only instances with this business key (a started instance gets it).
+            correlation_keys: Only instances whose variables have these values.
+            all: Deliver to every match (returns a list) instead of exactly one.
+
+        Raises:
+            CorrelationError: If nothing matches, or several do without `all=True`.
+            VariableError: If a variable is not JSON.
+        """
+        values = check_json(variables)
+        keys = check_json(correlation_keys, where="correlation_keys")
+        waiting = []
+        for instance_id in self.store.subscribers("message", name):
+            row = self.store.get_instance(instance_id)
+            if row is None or (business_key is not None and row.business_key != business_key):
+                continue
+            if any(row.variables.get(k) != v for k, v in keys.items()):
+                continue
+            waiting.append(instance_id)
+        starts = [] if keys else self.store.start_subscribers("message", name)
+        matches = len(waiting) + len(starts)
+        if matches == 0:
+            raise CorrelationError(name, 0, _correlation_detail(business_key, keys))
+        if matches > 1 and not all:
+            raise CorrelationError(name, matches, _correlation_detail(business_key, keys))
+        results = []
+        for instance_id in waiting:
+            caught, saved = self.runtime.step(
+                instance_id,
+                lambda inst: inst.deliver_message(name, values),
+                history=lambda _row: [
+                    ("message_received", None, {"message": name, "variables": sorted(values)})
+                ],
+            )
+            if caught:
+                results.append(MessageResult(instance_id, started=False, variables=saved.variables))
+        for definition_id, event_id in starts:
+            created = self._create(
+                definition_id,
+                event_id,
+                dict(values),
+                business_key,
+                origin="message",
+                detail={"message": name},
+            )
+            results.append(MessageResult(created, started=True, variables=dict(values)))
+        return results if all else results[0]
+
+    def _deliver_outbox(self, outbox: list[Any], source_instance: str) -> None:
+        """Deliver what instances threw; iteratively, so cascades cannot recurse deeply."""
+        self._pending.extend((event, source_instance) for event in outbox)
+        if self._delivering:
+            return
+        self._delivering = True
+        try:
+            budget = self.config.max_event_cascade
+            while self._pending and budget > 0:
+                event, source = self._pending.popleft()
+                budget -= 1
+                if event.kind == "signal":
+                    self._signal(event.name, dict(event.variables or {}), exclude=source)
+                else:
+                    try:
+                        self.message(event.name, event.variables, all=True)
+                    except CorrelationError:
+                        log.info("message %s thrown by %s reached no receiver", event.name, source)
+            if self._pending:
+                log.warning(
+                    "stopped delivering thrown events after %s: the diagrams keep throwing them",
+                    self.config.max_event_cascade,
+                )
+                self._pending.clear()
+        finally:
+            self._delivering = False
+
+    # ------------------------------------------------------------------ user tasks
+
+    def tasks(
+        self,
+        *,
+        instance_id: str | None = None,
+        assignee: str | None = None,
+        candidate_group: str | None = None,
+        candidate_user: str | None = None,
+    ) -> list[UserTask]:
+        """List open user tasks matching every given filter."""
+        rows = self.store.user_tasks(
+            instance_id=instance_id,
+            assignee=assignee,
+            candidate_group=candidate_group,
+            candidate_user=candidate_user,
+        )
+        return [user_task_record(r) for r in rows]
+
+    def task(self, task_id: str) -> UserTask:
+        """Return one open user task.
+
+        Raises:
+            TaskNotFoundError: If no open task has this id.
+        """
+        rows = self.store.user_tasks(
+            instance_id=None,
+            assignee=None,
+            candidate_group=None,
+            candidate_user=None,
+            task_id=task_id,
+        )
+        if not rows:
+            raise TaskNotFoundError(task_id)
+        return user_task_record(rows[0])
+
+    def complete_task(
+        self, task_id: str, variables: Mapping[str, Any] | None = None
+    ) -> ProcessInstance:
+        """Complete an open user task, checking `variables` against its form fields.
+
+        Raises:
+            TaskNotFoundError: If no open task has this id.
+            VariableError: If a variable is not JSON or breaks a form-field rule.
+            TaskNotOpenError: If the task closed meanwhile.
+        """
+        values = check_json(variables)
+        task = self.task(task_id)
+        problems = form_problems(task.form_fields, values)
+        if problems:
+            raise VariableError(problems[0][0], "; ".join(p[1] for p in problems))
+        self.runtime.step(
+            task.instance_id,
+            lambda inst: inst.complete_user_task(task_id, values),
+            history=lambda _row: [
+                (
+                    "task_completed",
+                    task.activity_id,
+                    {"task_id": task_id, "variables": sorted(values)},
+                )
+            ],
+        )
+        return self.instance(task.instance_id)
+
+    # ------------------------------------------------------------------ time
+
+    def run_due(self, limit: int | None = None) -> int:
+        """Fire due timers and run due jobs, now per the clock; return how many ran."""
+        return self.jobs.run_due(limit)
+
+    def next_due(self) -> datetime | None:
+        """When the next timer or job is due, if any."""
+        text = self.store.next_due()
+        return datetime.fromisoformat(text) if text else None
+
+    # ------------------------------------------------------------------ reading
+
+    def instance(self, instance_id: str) -> ProcessInstance:
+        """Return an instance.
+
+        Raises:
+            InstanceNotFoundError: If the id is unknown.
+        """
+        row = self.store.get_instance(instance_id)
+        if row is None:
+            raise InstanceNotFoundError(instance_id)
+        return instance_record(row)
+
+    def instances(
+        self,
+        *,
+        status: str | None = None,
+        key: str | None = None,
+        business_key: str | None = None,
+        limit: int | None = None,
+    ) -> list[ProcessInstance]:
+        """List instances, newest first, matching every given filter."""
+        rows = self.store.list_instances(
+            status=status, key=key, business_key=business_key, limit=limit
+        )
+        return [instance_record(r) for r in rows]
+
+    def variables(self, instance_id: str) -> dict[str, Any]:
+        """Return an instance's process variables.
+
+        Raises:
+            InstanceNotFoundError: If the id is unknown.
+        """
+        return dict(self.instance(instance_id).variables)
+
+    def set_variables(self, instance_id: str, variables: Mapping[str, Any]) -> ProcessInstance:
+        """Set process variables on a running instance (history records the change).
+
+        Raises:
+            InstanceNotFoundError: If the id is unknown.
+            VariableError: If a value is not JSON.
+        """
+        values = check_json(variables)
+
+        def apply(inst: EngineInstance) -> None:
+            inst.workflow.data.update(values)
+
+        self.runtime.step(instance_id, apply)
+        return self.instance(instance_id)
+
+    def history(self, instance_id: str) -> list[HistoryEvent]:
+        """Return the history of an instance, in order.
+
+        Raises:
+            InstanceNotFoundError: If the id is unknown.
+        """
+        if self.store.instance_meta(instance_id) is None:
+            raise InstanceNotFoundError(instance_id)
+        return [history_event(r) for r in self.store.history(instance_id)]
+
+    def incidents(
+        self, *, instance_id: str | None = None, open_only: bool = True
+    ) -> list[Incident]:
+        """List incidents (open ones by default)."""
+        return [
+            incident_record(r)
+            for r in self.store.incidents(instance_id=instance_id, open_only=open_only)
+        ]
+
+    def retry(self, incident_id: str) -> ProcessInstance:
+        """Resolve an incident by running its failed job again (with one retry).
+
+        Raises:
+            IncidentNotFoundError: If no open incident has this id.
+        """
+        rows = [
+            r for r in self.store.incidents(instance_id=None, open_only=True) if r[0] == incident_id
+        ]
+        if not rows:
+            raise IncidentNotFoundError(incident_id)
+        _, instance_id, activity_id, job_id, _, _, _, _ = rows[0]
+        at = iso(self.clock.now())
+        with self.store.transaction() as tx:
+            tx.resolve_incidents(incident_id=incident_id, at=at)
+            if job_id is not None:
+                tx.update_job(
+                    job_id,
+                    status="pending",
+                    retries_left=1,
+                    due_at=at,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            others = [
+                r
+                for r in self.store.incidents(instance_id=instance_id, open_only=True)
+                if r[0] != incident_id
+            ]
+            if not others:
+                tx.set_instance_status(instance_id, "running")
+            meta = self.store.instance_meta(instance_id)
+            tx.append_history(
+                [
+                    (
+                        instance_id,
+                        meta[1] if meta else "",
+                        activity_id,
+                        None,
+                        None,
+                        "incident_resolved",
+                        at,
+                        job_id,
+                        dumps({"incident": incident_id}),
+                    )
+                ]
+            )
+        if job_id is not None:
+            job = self.store.get_job(job_id)
+            if job is not None:
+                self.jobs.execute(job)
+        return self.instance(instance_id)
+
+    def cancel(self, instance_id: str, reason: str | None = None) -> ProcessInstance:
+        """Cancel a running instance; its waits, jobs and tasks are removed.
+
+        Raises:
+            InstanceNotFoundError: If the id is unknown.
+            ProcessError: If it already ended.
+        """
+        row = self.store.get_instance(instance_id)
+        if row is None:
+            raise InstanceNotFoundError(instance_id)
+        if row.status in {"completed", "cancelled"}:
+            raise ProcessError(
+                f"instance '{instance_id}' has already {row.status}", instance_id=instance_id
+            )
+        at = iso(self.clock.now())
+        with self.store.transaction() as tx:
+            tx.update_instance(
+                instance_id,
+                row.revision,
+                status="cancelled",
+                state_json=dumps(row.state),
+                variables_json=dumps(row.variables),
+                waiting_at=[],
+                ended_at=at,
+                end_reason=reason,
+            )
+            tx.clear_waits(instance_id)
+            tx.resolve_incidents(instance_id=instance_id, at=at)
+            tx.append_history(
+                [
+                    (
+                        instance_id,
+                        row.key,
+                        None,
+                        None,
+                        None,
+                        "instance_cancelled",
+                        at,
+                        None,
+                        dumps({"reason": reason}),
+                    )
+                ]
+            )
+        return self.instance(instance_id)
+
+
+def _correlation_detail(business_key: str | None, keys: Mapping[str, Any]) -> str:
+    parts = []
+    if business_key is not None:
+        parts.append(f"business key '{business_key}'")
+    if keys:
+        parts.append("correlation keys " + ", ".join(f"{k}={v!r}" for k, v in keys.items()))
+    return f" (with {' and '.join(parts)})" if parts else ""
+
+
+__all__ += ["ConfigurationError", "DiagramError", "ProblemReport", "UserTaskWait"]

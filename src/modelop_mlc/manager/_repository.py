@@ -1,0 +1,427 @@
+"""Deployments: validate, version and store BPMN and DMN files; build and cache specs."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from modelop_mlc._engine.definitions import CompiledProcess, ProcessSpecs, build_specs, digest
+from modelop_mlc._engine.timers import parse_timer
+from modelop_mlc._engine.validation import BpmnReport, validate_bpmn
+from modelop_mlc._engine.xml import BPMN_NS, XmlSource, load_xml, read_source
+from modelop_mlc.clock import Clock
+from modelop_mlc.errors import (
+    DecisionError,
+    DefinitionNotFoundError,
+    DiagramError,
+    ProblemReport,
+)
+from modelop_mlc.manager._applicability import criteria_from_properties
+from modelop_mlc.models import Deployment, ProcessDefinition
+from modelop_mlc.registry import DelegateRegistry
+from modelop_mlc.store._sql import DefinitionRow, SqlStore, iso
+
+__all__ = ["Repository", "Source"]
+
+Source = Any  # a path, XML text, XML bytes, or a (name, bytes|str) pair
+
+_DMN_NAMESPACES = (
+    "http://www.omg.org/spec/DMN/",
+    "https://www.omg.org/spec/DMN/",
+    "http://www.omg.org/spec/DMN",
+)
+_CACHE_SIZE = 256
+
+
+@dataclass
+class _Prepared:
+    source: XmlSource
+    kind: str  # bpmn | dmn
+    processes: list[CompiledProcess]
+    decisions: list[Any]  # DecisionInfo of the DMN model
+    model: Any = None
+
+
+def _as_source(item: Source) -> XmlSource:
+    if isinstance(item, tuple) and len(item) == 2:  # noqa: PLR2004 - (name, content)
+        name, content = item
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        return read_source(data, name=str(name))
+    return read_source(item)
+
+
+def _kind(root: Any) -> str:
+    tag = root.tag if isinstance(root.tag, str) else ""
+    namespace = tag[1:].split("}")[0] if tag.startswith("{") else ""
+    if namespace == BPMN_NS:
+        return "bpmn"
+    if namespace.startswith(_DMN_NAMESPACES) or "DMN" in namespace:
+        return "dmn"
+    return "unknown"
+
+
+class Repository:
+    """Deploys files, tracks versions and hands out cached specs and decision models."""
+
+    def __init__(self, store: SqlStore, clock: Clock, registry: DelegateRegistry) -> None:
+        """Create the repository over `store`."""
+        self.store = store
+        self.clock = clock
+        self.registry = registry
+        self._specs: OrderedDict[tuple[str, frozenset[tuple[str, str]]], ProcessSpecs] = (
+            OrderedDict()
+        )
+        self._models: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ validation
+
+    def validate(
+        self, sources: Sequence[Source], *, check_delegates: bool = True
+    ) -> list[_Prepared]:
+        """Check every file; raise one `DiagramError` listing every problem of every file.
+
+        Raises:
+            DiagramError: If any file has a problem.
+        """
+        prepared: list[_Prepared] = []
+        problems: list[ProblemReport] = []
+        dmn_items: list[XmlSource] = []
+        bpmn_items: list[XmlSource] = []
+        for item in sources:
+            try:
+                source = _as_source(item)
+                root = load_xml(source)
+            except DiagramError as err:
+                problems.extend(err.problems)
+                continue
+            kind = _kind(root)
+            if kind == "dmn":
+                dmn_items.append(source)
+            elif kind == "bpmn":
+                bpmn_items.append(source)
+            else:
+                problems.append(
+                    ProblemReport(
+                        f"not a BPMN or DMN file (root element {root.tag!r}); deploy .bpmn files "
+                        "saved by Camunda Modeler and .dmn decision files",
+                        file=source.name,
+                    )
+                )
+        decisions = {row[1] for row in self.store.decision_rows()}
+        for source in dmn_items:
+            try:
+                model = _parse_dmn(source)
+            except DiagramError as err:
+                problems.extend(err.problems)
+                continue
+            infos = [model.decisions[k] for k in model.decision_ids()]
+            decisions.update(info.id for info in infos)
+            prepared.append(_Prepared(source, "dmn", [], infos, model))
+        for source in bpmn_items:
+            report: BpmnReport = validate_bpmn(
+                source,
+                decisions=decisions,
+                delegate_lookup=(lambda c: self.registry.resolve(c) is not None)
+                if check_delegates
+                else (lambda _c: True),
+                delegates=self.registry.names(),
+            )
+            if report.problems:
+                problems.extend(report.problems)
+                continue
+            prepared.append(_Prepared(source, "bpmn", report.processes, []))
+        if problems:
+            raise DiagramError(problems, file=problems[0].file if len(sources) == 1 else None)
+        return prepared
+
+    # ------------------------------------------------------------------ deployment
+
+    def deploy(
+        self,
+        sources: Sequence[Source],
+        *,
+        name: str | None,
+        applies_to: Mapping[str, Any] | None,
+        source_label: str | None,
+        tenant_id: str | None,
+        duplicate_filtering: bool,
+        check_delegates: bool,
+    ) -> Deployment:
+        """Validate and store `sources` as one deployment."""
+        if not sources:
+            raise DiagramError([ProblemReport("nothing to deploy: pass at least one file")])
+        prepared = self.validate(sources, check_delegates=check_delegates)
+        now = self.clock.now()
+        at = iso(now)
+        deployment_id = str(uuid.uuid4())
+        definitions: list[ProcessDefinition] = []
+        decisions: list[tuple[str, int]] = []
+        new = False
+        with self.store.transaction() as tx:
+            tx.insert_deployment(deployment_id, name, source_label, tenant_id, at)
+            for item in prepared:
+                text = item.source.data.decode("utf-8")
+                file_digest = digest(item.source.data)
+                resource_id = str(uuid.uuid4())
+                stored_resource = False
+                if item.kind == "dmn":
+                    for info in item.decisions:
+                        version, old_digest = tx.latest_version("decisions", info.id)
+                        if duplicate_filtering and old_digest == file_digest:
+                            decisions.append((info.id, version))
+                            continue
+                        if not stored_resource:
+                            tx.insert_resource(
+                                resource_id,
+                                deployment_id,
+                                item.source.name,
+                                "dmn",
+                                file_digest,
+                                text,
+                            )
+                            stored_resource = True
+                        tx.insert_decision(
+                            f"{info.id}:{version + 1}:{resource_id[:8]}",
+                            info.id,
+                            version + 1,
+                            info.name,
+                            getattr(info, "version_tag", None),
+                            resource_id,
+                            deployment_id,
+                            file_digest,
+                            at,
+                        )
+                        decisions.append((info.id, version + 1))
+                        new = True
+                    continue
+                for process in item.processes:
+                    version, old_digest = tx.latest_version("definitions", process.id)
+                    if duplicate_filtering and old_digest == file_digest:
+                        existing = self.store.latest_definition(process.id)
+                        if existing is not None:
+                            definitions.append(self._record(existing))
+                            continue
+                    if not stored_resource:
+                        tx.insert_resource(
+                            resource_id, deployment_id, item.source.name, "bpmn", file_digest, text
+                        )
+                        stored_resource = True
+                    row = self._definition_row(
+                        process,
+                        version + 1,
+                        resource_id,
+                        deployment_id,
+                        file_digest,
+                        applies_to,
+                        at,
+                    )
+                    starts = [
+                        (s.kind, s.event_name or "", s.id)
+                        for s in process.start_events
+                        if s.kind in {"signal", "message"}
+                    ]
+                    tx.insert_definition(row, starts)
+                    self._schedule_start_timers(tx, row, process)
+                    definitions.append(self._record(row))
+                    new = True
+        return Deployment(
+            id=deployment_id,
+            name=name,
+            definitions=tuple(definitions),
+            decisions=tuple(decisions),
+            new=new,
+            deployed_at=now,
+        )
+
+    def _definition_row(
+        self,
+        process: CompiledProcess,
+        version: int,
+        resource_id: str,
+        deployment_id: str,
+        file_digest: str,
+        applies_to: Mapping[str, Any] | None,
+        at: str,
+    ) -> DefinitionRow:
+        criteria = (
+            dict(applies_to)
+            if applies_to is not None
+            else criteria_from_properties(process.properties)
+        )
+        info = {
+            "start_events": [s.__dict__ for s in process.start_events],
+            "called": sorted(process.called_elements),
+            "decisions": sorted(process.decision_refs),
+            "properties": dict(process.properties),
+            "elements": {
+                k: [v.type, v.name, v.line, v.source, v.target] for k, v in process.elements.items()
+            },
+            "resource": None,
+        }
+        return DefinitionRow(
+            id=f"{process.id}:{version}:{resource_id[:8]}",
+            key=process.id,
+            version=version,
+            name=process.name,
+            version_tag=process.version_tag,
+            resource_id=resource_id,
+            deployment_id=deployment_id,
+            digest=file_digest,
+            applies_to=criteria,
+            info=info,
+            deployed_at=at,
+        )
+
+    def _schedule_start_timers(self, tx: Any, row: DefinitionRow, process: CompiledProcess) -> None:
+        tx.delete_start_timers(f"start:{row.key}:")
+        for start in process.start_events:
+            if start.kind != "timer" or not start.timer_kind or not start.timer_value:
+                continue
+            if "${" in start.timer_value or "#{" in start.timer_value:
+                continue  # evaluated per instance only; process-level needs a literal
+            schedule = parse_timer(start.timer_kind, start.timer_value)
+            due = schedule.first_due(self.clock.now())
+            tx.set_start_timer(
+                f"start:{row.key}:{start.id}", row.id, start.id, iso(due) if due else None, 0
+            )
+
+    # ------------------------------------------------------------------ reading
+
+    def _record(self, row: DefinitionRow) -> ProcessDefinition:
+        name, _, _ = self.store.resource(row.resource_id)
+        starts = tuple(
+            (s["id"], s["kind"], s.get("event_name")) for s in row.info.get("start_events", [])
+        )
+        return ProcessDefinition(
+            id=row.id,
+            key=row.key,
+            version=row.version,
+            name=row.name,
+            version_tag=row.version_tag,
+            resource=name,
+            deployment_id=row.deployment_id,
+            applies_to=row.applies_to,
+            start_events=starts,
+        )
+
+    def record(self, row: DefinitionRow) -> ProcessDefinition:
+        """Turn a definition row into the public record."""
+        return self._record(row)
+
+    def latest(self, key: str) -> DefinitionRow:
+        """The latest version of `key`.
+
+        Raises:
+            DefinitionNotFoundError: Listing the deployed keys.
+        """
+        row = self.store.latest_definition(key)
+        if row is None:
+            raise DefinitionNotFoundError(key, self.store.definition_keys())
+        return row
+
+    def called_mapping(self, row: DefinitionRow) -> dict[str, str]:
+        """Resolve the processes `row` calls (transitively) to their latest versions."""
+        mapping: dict[str, str] = {}
+        pending = list(row.info.get("called", []))
+        while pending:
+            key = pending.pop()
+            if key in mapping or key == row.key:
+                continue
+            called = self.store.latest_definition(key)
+            if called is None:
+                raise DiagramError(
+                    [
+                        ProblemReport(
+                            f"process '{row.key}' calls process '{key}', which is not deployed; "
+                            "deploy it before starting"
+                        )
+                    ]
+                )
+            mapping[key] = called.id
+            pending.extend(called.info.get("called", []))
+        return mapping
+
+    def specs(self, definition_id: str, called: Mapping[str, str]) -> ProcessSpecs:
+        """Return the (cached) specs of a definition with the given called versions."""
+        cache_key = (definition_id, frozenset(called.items()))
+        with self._lock:
+            found = self._specs.get(cache_key)
+            if found is not None:
+                self._specs.move_to_end(cache_key)
+                return found
+        row = self.store.get_definition(definition_id)
+        if row is None:
+            raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
+        called_rows = {key: self.store.get_definition(def_id) for key, def_id in called.items()}
+
+        def resolve(key: str) -> XmlSource | None:
+            called_row = called_rows.get(key) or self.store.latest_definition(key)
+            if called_row is None:
+                return None
+            name, _, content = self.store.resource(called_row.resource_id)
+            return XmlSource(content.encode("utf-8"), f"{called_row.id}/{name}")
+
+        name, _, content = self.store.resource(row.resource_id)
+        specs = build_specs(
+            row.key, [XmlSource(content.encode("utf-8"), f"{row.id}/{name}")], resolve
+        )
+        with self._lock:
+            self._specs[cache_key] = specs
+            while len(self._specs) > _CACHE_SIZE:
+                self._specs.popitem(last=False)
+        return specs
+
+    # ------------------------------------------------------------------ decisions
+
+    def decision_model(self, decision_ref: str, *, binding: str, version: str | None) -> Any:
+        """Find the DMN model holding `decision_ref` per Camunda's binding rules.
+
+        Raises:
+            DecisionError: If no deployed decision matches.
+        """
+        rows = self.store.decision_rows(decision_ref)
+        if not rows:
+            known = sorted({r[1] for r in self.store.decision_rows()})
+            raise DecisionError(
+                f"no deployed DMN decision has id '{decision_ref}'; deployed: "
+                f"{', '.join(known) or 'none'}",
+                decision_id=decision_ref,
+            )
+        chosen = rows[-1]
+        if binding == "version" and version is not None:
+            matches = [r for r in rows if str(r[2]) == str(version)]
+            if not matches:
+                raise DecisionError(
+                    f"decision '{decision_ref}' has no version {version}", decision_id=decision_ref
+                )
+            chosen = matches[-1]
+        elif binding == "versionTag" and version is not None:
+            matches = [r for r in rows if r[4] == version]
+            if not matches:
+                raise DecisionError(
+                    f"decision '{decision_ref}' has no versionTag {version}",
+                    decision_id=decision_ref,
+                )
+            chosen = matches[-1]
+        resource_id = chosen[3]
+        with self._lock:
+            model = self._models.get(resource_id)
+        if model is None:
+            name, _, content = self.store.resource(resource_id)
+            model = _parse_dmn(XmlSource(content.encode("utf-8"), name))
+            with self._lock:
+                self._models[resource_id] = model
+                while len(self._models) > _CACHE_SIZE:
+                    self._models.popitem(last=False)
+        return model
+
+
+def _parse_dmn(source: XmlSource) -> Any:
+    from modelop_mlc.dmn import parse_dmn  # noqa: PLC0415 - dmn is loaded only when used
+
+    return parse_dmn(source.data, file=source.name)

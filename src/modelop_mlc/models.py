@@ -1,0 +1,230 @@
+"""The records `LifecycleManager` returns: frozen, typed, plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+__all__ = [
+    "Deployment",
+    "FormFieldInfo",
+    "HistoryEvent",
+    "Incident",
+    "InstanceStatus",
+    "MessageResult",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "SignalResult",
+    "UserTask",
+]
+
+InstanceStatus = Literal["running", "completed", "cancelled", "incident"]
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    """A deployed version of a process.
+
+    Attributes:
+        id: `key:version:hash`, unique per version.
+        key: The BPMN process id.
+        version: 1, 2, ... per key.
+        name: The process name.
+        version_tag: `camunda:versionTag`, if set.
+        resource: The file it came from.
+        deployment_id: The deployment that created it.
+        applies_to: Which models its signal start events apply to (None: all).
+        start_events: `(event id, kind, signal/message name)` of each start event.
+    """
+
+    id: str
+    key: str
+    version: int
+    name: str | None
+    version_tag: str | None
+    resource: str
+    deployment_id: str
+    applies_to: Mapping[str, Any] | None = None
+    start_events: tuple[tuple[str, str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The result of `deploy()`.
+
+    Attributes:
+        id: The deployment id.
+        name: The deployment name.
+        definitions: The process definitions of this deployment (existing versions too, when
+            an unchanged file was filtered as a duplicate).
+        decisions: `(decision id, version)` of the DMN decisions deployed.
+        new: Whether anything new was stored (False: every file was a duplicate).
+    """
+
+    id: str
+    name: str | None
+    definitions: tuple[ProcessDefinition, ...]
+    decisions: tuple[tuple[str, int], ...] = ()
+    new: bool = True
+    deployed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProcessInstance:
+    """A process instance.
+
+    Attributes:
+        id: The instance id.
+        key: The process key.
+        version: The definition version it runs on.
+        status: running, completed, cancelled or incident.
+        business_key: The business key given at start, if any.
+        variables: The process variables.
+        waiting_at: Activity ids it waits at (user tasks, catch events, jobs).
+        started_at: When it started.
+        ended_at: When it ended, if it did.
+        definition_id: The definition version id.
+    """
+
+    id: str
+    key: str
+    version: int
+    status: InstanceStatus
+    business_key: str | None
+    variables: Mapping[str, Any]
+    waiting_at: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime | None
+    definition_id: str
+
+    @property
+    def ended(self) -> bool:
+        """Whether the instance completed or was cancelled."""
+        return self.status in {"completed", "cancelled"}
+
+
+@dataclass(frozen=True)
+class FormFieldInfo:
+    """A `camunda:formField` of a user task."""
+
+    id: str
+    label: str | None
+    type: str
+    default_value: str | None = None
+    required: bool = False
+    values: tuple[tuple[str, str | None], ...] = ()
+    constraints: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class UserTask:
+    """An open user task.
+
+    Attributes:
+        id: The task id (pass it to `complete_task`).
+        activity_id: The BPMN element id.
+        name: The element name.
+        instance_id: The instance it belongs to.
+        key: The process key.
+        assignee: `camunda:assignee`, evaluated.
+        candidate_users: `camunda:candidateUsers`, evaluated.
+        candidate_groups: `camunda:candidateGroups`, evaluated.
+        form_key: `camunda:formKey`.
+        form_fields: The generated-form fields.
+        due: The due date, evaluated, if set.
+        follow_up: The follow-up date, if set.
+        priority: The priority, if set.
+        created_at: When the task opened.
+    """
+
+    id: str
+    activity_id: str
+    name: str | None
+    instance_id: str
+    key: str
+    assignee: str | None
+    candidate_users: tuple[str, ...]
+    candidate_groups: tuple[str, ...]
+    form_key: str | None
+    form_fields: tuple[FormFieldInfo, ...]
+    due: datetime | None
+    follow_up: datetime | None
+    priority: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """Something that happened to an instance.
+
+    Attributes:
+        instance_id: The instance.
+        activity_id: The element (or sequence flow) id, if any.
+        activity_name: The element name.
+        kind: `instance_start`, `activity_start`, `activity_end`, `activity_cancel`,
+            `flow_taken`, `variable_update`, `signal_received`, `message_received`,
+            `timer_fired`, `job_failed`, `incident`, `incident_resolved`, `error_thrown`,
+            `instance_end`, `instance_cancelled`, ...
+        at: When (per the manager's clock).
+        activity_type: The BPMN element type.
+        detail: Kind-specific data (variable names, error codes, ...).
+        seq: Global order.
+    """
+
+    instance_id: str
+    activity_id: str | None
+    activity_name: str | None
+    kind: str
+    at: datetime
+    activity_type: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A problem that stopped part of an instance until someone retries it.
+
+    Attributes:
+        id: The incident id (pass it to `retry`).
+        instance_id: The instance.
+        activity_id: Where it happened.
+        job_id: The failed job, if any.
+        kind: `failed_job`, `unknown_delegate`, ...
+        message: What failed and what to do.
+        created_at: When.
+        resolved_at: When it was resolved, if it was.
+    """
+
+    id: str
+    instance_id: str
+    activity_id: str | None
+    job_id: str | None
+    kind: str
+    message: str
+    created_at: datetime
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    """What a signal did.
+
+    Attributes:
+        started: Ids of instances started by signal start events.
+        delivered: Ids of running instances that caught it.
+    """
+
+    started: tuple[str, ...] = ()
+    delivered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    """What a message did: the instance that caught it or started from it."""
+
+    instance_id: str
+    started: bool
+    variables: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,174 @@
+"""Delegates: the Python callables that service tasks run, registered by name.
+
+A diagram names a delegate the Camunda way and every form resolves through one registry:
+`camunda:class="com.modelop.mlc.delegate.modelop.DeployModel"`, `${deployModel}`,
+`${deployModel.execute(execution)}` and an external topic `DeployModel` all find the delegate
+registered as `DeployModel`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from modelop_mlc.clock import Clock
+from modelop_mlc.errors import ConfigurationError
+
+__all__ = ["Delegate", "DelegateContext", "DelegateEntry", "DelegateRegistry"]
+
+
+@dataclass(frozen=True)
+class DelegateContext:
+    """What a delegate gets when a service task runs it.
+
+    Attributes:
+        variables: A read-only view of the process variables (as the task saw them).
+        inputs: The evaluated `camunda:inputOutput` input parameters (or connector inputs).
+        instance_id: The process instance id.
+        activity_id: The service task's id.
+        activity_name: The service task's name.
+        business_key: The instance's business key.
+        idempotency_key: The same on every retry of this execution of the task; pass it to
+            remote systems so a retried step finds what it already created.
+        clock: The manager's clock.
+        center: The configured ModelOp Center (LocalCenter by default), or None.
+        tickets: The configured ticket systems, or None.
+        method: For `${bean.method(...)}` expressions: the method name.
+        arguments: For `${bean.method(...)}` expressions: the evaluated arguments.
+        attempt: 1 on the first try, then 2, 3, ... on retries.
+        log: A logger named after the delegate.
+    """
+
+    variables: Mapping[str, Any]
+    inputs: Mapping[str, Any]
+    instance_id: str
+    activity_id: str
+    activity_name: str | None
+    business_key: str | None
+    idempotency_key: str
+    clock: Clock
+    center: Any = None
+    tickets: Any = None
+    method: str | None = None
+    arguments: tuple[Any, ...] = ()
+    attempt: int = 1
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("modelop_mlc.delegate"))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return an input parameter, else a process variable, else `default`."""
+        if name in self.inputs:
+            return self.inputs[name]
+        return self.variables.get(name, default)
+
+    def require(self, name: str) -> Any:
+        """Return an input or variable that must be set.
+
+        Raises:
+            modelop_mlc.errors.BpmnError: `FAILURE`, naming the missing variable.
+        """
+        from modelop_mlc.errors import BpmnError  # noqa: PLC0415 - errors imports nothing
+
+        value = self.get(name)
+        if value is None:
+            raise BpmnError("FAILURE", f"{self.activity_id}: variable '{name}' is not set")
+        return value
+
+
+class Delegate(Protocol):
+    """A delegate: takes the context, returns variables to set (or None)."""
+
+    def __call__(self, context: DelegateContext, /) -> Mapping[str, Any] | None:
+        """Do the work of one service task."""
+        ...
+
+
+@dataclass(frozen=True)
+class DelegateEntry:
+    """A registered delegate.
+
+    Attributes:
+        name: The registered name.
+        function: The callable.
+        asynchronous: Whether it runs as a job outside the instance transaction (side effects,
+            long work) rather than inline.
+        description: What it does (shown by `mlc delegates`).
+    """
+
+    name: str
+    function: Delegate
+    asynchronous: bool = False
+    description: str | None = None
+
+
+class DelegateRegistry:
+    """Maps delegate names to callables; one per manager (no global registry)."""
+
+    def __init__(self) -> None:
+        """Create an empty registry."""
+        self._entries: dict[str, DelegateEntry] = {}
+        self._folded: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def register(
+        self,
+        name: str,
+        function: Delegate | Callable[[DelegateContext], Mapping[str, Any] | None],
+        *,
+        asynchronous: bool = False,
+        aliases: Iterable[str] = (),
+        replace: bool = False,
+        description: str | None = None,
+    ) -> DelegateEntry:
+        """Register `function` under `name` (and `aliases`).
+
+        Raises:
+            ConfigurationError: If the name is empty or taken and `replace` is False.
+        """
+        if not name or not name.strip():
+            raise ConfigurationError("a delegate needs a non-empty name")
+        if not callable(function):
+            raise ConfigurationError(f"delegate '{name}' is not callable")
+        entry = DelegateEntry(
+            name,
+            function,
+            asynchronous,
+            description or (function.__doc__ or "").strip().split("\n")[0] or None,
+        )
+        with self._lock:
+            for alias in (name, *aliases):
+                if alias in self._entries and not replace:
+                    raise ConfigurationError(
+                        f"a delegate is already registered as '{alias}'; pass replace=True to "
+                        "replace it"
+                    )
+            for alias in (name, *aliases):
+                self._entries[alias] = entry
+                self._folded[alias.lower()] = alias
+        return entry
+
+    def resolve(self, candidates: Sequence[str]) -> DelegateEntry | None:
+        """Find the first candidate registered (exactly, then ignoring case)."""
+        for candidate in candidates:
+            entry = self._entries.get(candidate)
+            if entry is not None:
+                return entry
+        for candidate in candidates:
+            alias = self._folded.get(candidate.lower())
+            if alias is not None:
+                return self._entries[alias]
+        return None
+
+    def names(self) -> list[str]:
+        """Every registered name and alias, sorted."""
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        """Tell whether `name` resolves."""
+        return isinstance(name, str) and self.resolve((name,)) is not None
+
+    def __len__(self) -> int:
+        """Count registered names (aliases included)."""
+        return len(self._entries)

@@ -1,0 +1,28 @@
+"""Persistence: definitions, instances, waits, jobs and history in SQLite or PostgreSQL."""
+
+from modelop_mlc.store._sql import SqlStore
+from modelop_mlc.store.sqlite import SqliteStore
+
+__all__ = ["SqlStore", "SqliteStore", "open_store"]
+
+
+def open_store(url: str) -> SqlStore:
+    """Open a store from a path or URL (`mlc.db`, `sqlite:///path`, `postgresql://...`).
+
+    Raises:
+        modelop_mlc.errors.ConfigurationError: If the URL scheme is unknown.
+    """
+    from modelop_mlc.errors import ConfigurationError  # noqa: PLC0415 - avoid a cycle
+
+    if url.startswith(("postgresql://", "postgres://")):
+        from modelop_mlc.store.postgres import PostgresStore  # noqa: PLC0415 - optional extra
+
+        return PostgresStore(url)
+    if url.startswith("sqlite:///"):
+        return SqliteStore(url[len("sqlite:///") :])
+    if "://" in url:
+        raise ConfigurationError(
+            f"unknown database URL '{url.split('://', maxsplit=1)[0]}://...'; use a file path, "
+            "sqlite:///path or postgresql://user:pass@host/db"
+        )
+    return SqliteStore(url)

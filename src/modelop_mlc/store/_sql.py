@@ -1,0 +1,953 @@
+"""The SQL store shared by SQLite and PostgreSQL: rows in, rows out, no engine objects."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from modelop_mlc.errors import InstanceConflictError, SchemaVersionError, StoreError
+from modelop_mlc.store._schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = [
+    "DefinitionRow",
+    "Dialect",
+    "InstanceRow",
+    "JobRow",
+    "SqlStore",
+    "TimerRow",
+    "Tx",
+    "dumps",
+    "iso",
+]
+
+
+def iso(moment: datetime) -> str:
+    """Format a UTC datetime so that string order is time order."""
+    return moment.isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str:
+    """Serialise JSON compactly."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Dialect(Protocol):
+    """What differs between SQLite and PostgreSQL."""
+
+    name: str
+    autoinc: str
+
+    def connect(self) -> Any:
+        """Open a new DB-API connection in autocommit mode."""
+        ...
+
+    def begin_write(self, conn: Any) -> None:
+        """Start a write transaction (SQLite: BEGIN IMMEDIATE)."""
+        ...
+
+    def sql(self, statement: str) -> str:
+        """Adapt `?` placeholders to the driver's style."""
+        ...
+
+    def is_locked_error(self, err: Exception) -> bool:
+        """Tell whether `err` means "try again": a busy database or a serialisation failure."""
+        ...
+
+    def skip_locked(self) -> str:
+        """The clause that skips rows another transaction holds, or ''."""
+        ...
+
+
+@dataclass(frozen=True)
+class DefinitionRow:
+    """A deployed process definition version."""
+
+    id: str
+    key: str
+    version: int
+    name: str | None
+    version_tag: str | None
+    resource_id: str
+    deployment_id: str
+    digest: str
+    applies_to: dict[str, Any] | None
+    info: dict[str, Any]
+    deployed_at: str
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    """A process instance as stored."""
+
+    id: str
+    definition_id: str
+    key: str
+    version: int
+    business_key: str | None
+    status: str
+    state: dict[str, Any]
+    variables: dict[str, Any]
+    waiting_at: list[str]
+    called: dict[str, str]
+    revision: int
+    started_at: str
+    ended_at: str | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job: a delegate to run outside the instance transaction."""
+
+    id: str
+    instance_id: str
+    activity_id: str
+    activity_name: str | None
+    kind: str
+    candidates: list[str]
+    due_at: str
+    retries_left: int
+    retry_cycle: str | None
+    attempts: int
+    idempotency_key: str
+    status: str
+    lease_owner: str | None
+    lease_until: str | None
+    last_error: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    """A due time: an instance's timer event, or a process's timer start event."""
+
+    id: str
+    instance_id: str | None
+    definition_id: str | None
+    activity_id: str
+    due_at: str
+    fired: int
+
+
+_INSTANCE_COLS = (
+    "id, definition_id, key, version, business_key, status, state, variables, waiting_at, "
+    "called, revision, started_at, ended_at, end_reason"
+)
+_JOB_COLS = (
+    "id, instance_id, activity_id, activity_name, kind, candidates, due_at, retries_left, "
+    "retry_cycle, attempts, idempotency_key, status, lease_owner, lease_until, last_error, "
+    "created_at"
+)
+_DEF_COLS = (
+    "id, key, version, name, version_tag, resource_id, deployment_id, digest, applies_to, info, "
+    "deployed_at"
+)
+
+
+def _instance(row: Sequence[Any]) -> InstanceRow:
+    return InstanceRow(
+        id=row[0],
+        definition_id=row[1],
+        key=row[2],
+        version=row[3],
+        business_key=row[4],
+        status=row[5],
+        state=json.loads(row[6]),
+        variables=json.loads(row[7]),
+        waiting_at=json.loads(row[8]),
+        called=json.loads(row[9]),
+        revision=row[10],
+        started_at=row[11],
+        ended_at=row[12],
+        end_reason=row[13],
+    )
+
+
+def _job(row: Sequence[Any]) -> JobRow:
+    return JobRow(
+        id=row[0],
+        instance_id=row[1],
+        activity_id=row[2],
+        activity_name=row[3],
+        kind=row[4],
+        candidates=json.loads(row[5]),
+        due_at=row[6],
+        retries_left=row[7],
+        retry_cycle=row[8],
+        attempts=row[9],
+        idempotency_key=row[10],
+        status=row[11],
+        lease_owner=row[12],
+        lease_until=row[13],
+        last_error=row[14],
+        created_at=row[15],
+    )
+
+
+def _definition(row: Sequence[Any]) -> DefinitionRow:
+    return DefinitionRow(
+        id=row[0],
+        key=row[1],
+        version=row[2],
+        name=row[3],
+        version_tag=row[4],
+        resource_id=row[5],
+        deployment_id=row[6],
+        digest=row[7],
+        applies_to=json.loads(row[8]) if row[8] else None,
+        info=json.loads(row[9]),
+        deployed_at=row[10],
+    )
+
+
+class _Cursor:
+    """A thin wrapper that adapts placeholders and returns plain tuples."""
+
+    def __init__(self, conn: Any, dialect: Dialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        cursor = self.conn.cursor()
+        cursor.execute(self.dialect.sql(statement), tuple(params))
+        return cursor
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            cursor = self.conn.cursor()
+            cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
+
+    def one(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.execute(statement, params).fetchone()
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.execute(statement, params).fetchall())
+
+
+class Tx(_Cursor):
+    """Writes inside one transaction."""
+
+    # ---------------------------------------------------------------- definitions
+
+    def insert_deployment(
+        self,
+        deployment_id: str,
+        name: str | None,
+        source: str | None,
+        tenant_id: str | None,
+        at: str,
+    ) -> None:
+        """Record a deployment."""
+        self.execute(
+            "INSERT INTO deployments (id, name, source, tenant_id, deployed_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (deployment_id, name, source, tenant_id, at),
+        )
+
+    def insert_resource(
+        self, resource_id: str, deployment_id: str, name: str, kind: str, digest: str, content: str
+    ) -> None:
+        """Store a BPMN or DMN file's text."""
+        self.execute(
+            "INSERT INTO resources (id, deployment_id, name, kind, digest, content) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (resource_id, deployment_id, name, kind, digest, content),
+        )
+
+    def insert_definition(self, row: DefinitionRow, starts: Sequence[tuple[str, str, str]]) -> None:
+        """Store a process definition version and its start subscriptions."""
+        self.execute(
+            f"INSERT INTO definitions ({_DEF_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.id,
+                row.key,
+                row.version,
+                row.name,
+                row.version_tag,
+                row.resource_id,
+                row.deployment_id,
+                row.digest,
+                dumps(row.applies_to) if row.applies_to is not None else None,
+                dumps(row.info),
+                row.deployed_at,
+            ),
+        )
+        # Start events subscribe only for the latest version of a key.
+        self.execute("DELETE FROM start_subscriptions WHERE key = ?", (row.key,))
+        self.executemany(
+            "INSERT INTO start_subscriptions (definition_id, key, kind, name, event_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(row.id, row.key, kind, name, event_id) for kind, name, event_id in starts],
+        )
+
+    def latest_version(self, table: str, key: str) -> tuple[int, str | None]:
+        """Return (version, digest) of the latest version of `key` in `table`, or (0, None)."""
+        row = self.one(
+            f"SELECT version, digest FROM {table} WHERE key = ? ORDER BY version DESC LIMIT 1",
+            (key,),
+        )
+        return (row[0], row[1]) if row else (0, None)
+
+    def insert_decision(
+        self,
+        decision_id: str,
+        key: str,
+        version: int,
+        name: str | None,
+        version_tag: str | None,
+        resource_id: str,
+        deployment_id: str,
+        digest: str,
+        at: str,
+    ) -> None:
+        """Store a DMN decision version."""
+        self.execute(
+            "INSERT INTO decisions (id, key, version, name, version_tag, resource_id, "
+            "deployment_id, digest, deployed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (decision_id, key, version, name, version_tag, resource_id, deployment_id, digest, at),
+        )
+
+    # ---------------------------------------------------------------- instances
+
+    def insert_instance(self, row: InstanceRow) -> None:
+        """Store a new instance."""
+        self.execute(
+            f"INSERT INTO instances ({_INSTANCE_COLS}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.id,
+                row.definition_id,
+                row.key,
+                row.version,
+                row.business_key,
+                row.status,
+                dumps(row.state),
+                dumps(row.variables),
+                dumps(row.waiting_at),
+                dumps(row.called),
+                row.revision,
+                row.started_at,
+                row.ended_at,
+                row.end_reason,
+            ),
+        )
+
+    def update_instance(
+        self,
+        instance_id: str,
+        expected_revision: int,
+        *,
+        status: str,
+        state_json: str,
+        variables_json: str,
+        waiting_at: list[str],
+        ended_at: str | None,
+        end_reason: str | None,
+    ) -> None:
+        """Save an instance if nobody changed it since `expected_revision`.
+
+        Raises:
+            InstanceConflictError: If the revision moved on.
+        """
+        cursor = self.execute(
+            "UPDATE instances SET status = ?, state = ?, variables = ?, waiting_at = ?, "
+            "ended_at = ?, end_reason = ?, revision = revision + 1 "
+            "WHERE id = ? AND revision = ?",
+            (
+                status,
+                state_json,
+                variables_json,
+                dumps(waiting_at),
+                ended_at,
+                end_reason,
+                instance_id,
+                expected_revision,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise InstanceConflictError(instance_id, expected_revision)
+
+    def set_instance_status(self, instance_id: str, status: str) -> None:
+        """Change only the status (incident raised or resolved)."""
+        self.execute("UPDATE instances SET status = ? WHERE id = ?", (status, instance_id))
+
+    # ---------------------------------------------------------------- waits
+
+    def replace_waits(
+        self,
+        instance_id: str,
+        key: str,
+        subscriptions: Sequence[tuple[str, str, str | None]],
+        timers: Sequence[tuple[str, str, str]],
+        user_tasks: Sequence[dict[str, Any]],
+        created_at: str,
+    ) -> None:
+        """Replace the instance's subscriptions, timers and user tasks with the given ones."""
+        self.execute("DELETE FROM subscriptions WHERE instance_id = ?", (instance_id,))
+        self.executemany(
+            "INSERT INTO subscriptions (instance_id, kind, name, activity_id) VALUES (?, ?, ?, ?)",
+            [(instance_id, kind, name, activity) for kind, name, activity in subscriptions],
+        )
+        existing = {
+            r[0]: r[1]
+            for r in self.all("SELECT id, due_at FROM timers WHERE instance_id = ?", (instance_id,))
+        }
+        wanted = {timer_id: (activity, due) for timer_id, activity, due in timers}
+        stale = [(t,) for t in existing if t not in wanted]
+        self.executemany("DELETE FROM timers WHERE id = ?", stale)
+        self.executemany(
+            "INSERT INTO timers (id, instance_id, activity_id, due_at) VALUES (?, ?, ?, ?)",
+            [(t, instance_id, a, d) for t, (a, d) in wanted.items() if t not in existing],
+        )
+        self.executemany(
+            "UPDATE timers SET due_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
+            [(d, t) for t, (_, d) in wanted.items() if t in existing and existing[t] != d],
+        )
+        existing_tasks = {
+            r[0]
+            for r in self.all("SELECT id FROM user_tasks WHERE instance_id = ?", (instance_id,))
+        }
+        wanted_tasks = {t["id"]: t for t in user_tasks}
+        gone = [(t,) for t in existing_tasks if t not in wanted_tasks]
+        self.executemany("DELETE FROM user_tasks WHERE id = ?", gone)
+        self.executemany("DELETE FROM task_candidates WHERE task_id = ?", gone)
+        new = [t for tid, t in wanted_tasks.items() if tid not in existing_tasks]
+        self.executemany(
+            "INSERT INTO user_tasks (id, instance_id, key, activity_id, name, assignee, "
+            "candidate_users, candidate_groups, due, follow_up, priority, form_key, form_fields, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    t["id"],
+                    instance_id,
+                    key,
+                    t["activity_id"],
+                    t["name"],
+                    t["assignee"],
+                    dumps(t["candidate_users"]),
+                    dumps(t["candidate_groups"]),
+                    t["due"],
+                    t["follow_up"],
+                    t["priority"],
+                    t["form_key"],
+                    dumps(t["form_fields"]),
+                    created_at,
+                )
+                for t in new
+            ],
+        )
+        self.executemany(
+            "INSERT INTO task_candidates (task_id, kind, value) VALUES (?, ?, ?)",
+            [
+                (t["id"], kind, value)
+                for t in new
+                for kind, values in (
+                    ("group", t["candidate_groups"]),
+                    ("user", t["candidate_users"]),
+                )
+                for value in values
+            ],
+        )
+
+    def clear_waits(self, instance_id: str) -> None:
+        """Remove every wait of a finished instance (open jobs included)."""
+        for table in ("subscriptions", "timers", "jobs"):
+            self.execute(
+                f"DELETE FROM {table} WHERE instance_id = ?",
+                (instance_id,),
+            )
+        self.execute(
+            "DELETE FROM task_candidates WHERE task_id IN "
+            "(SELECT id FROM user_tasks WHERE instance_id = ?)",
+            (instance_id,),
+        )
+        self.execute("DELETE FROM user_tasks WHERE instance_id = ?", (instance_id,))
+
+    def sync_jobs(self, instance_id: str, jobs: Sequence[JobRow]) -> None:
+        """Create jobs that are new; drop jobs the instance no longer waits for."""
+        existing = {
+            r[0] for r in self.all("SELECT id FROM jobs WHERE instance_id = ?", (instance_id,))
+        }
+        wanted = {j.id for j in jobs}
+        self.executemany("DELETE FROM jobs WHERE id = ?", [(j,) for j in existing - wanted])
+        self.executemany(
+            f"INSERT INTO jobs ({_JOB_COLS}) VALUES ({', '.join('?' * 16)})",
+            [
+                (
+                    j.id,
+                    j.instance_id,
+                    j.activity_id,
+                    j.activity_name,
+                    j.kind,
+                    dumps(j.candidates),
+                    j.due_at,
+                    j.retries_left,
+                    j.retry_cycle,
+                    j.attempts,
+                    j.idempotency_key,
+                    j.status,
+                    j.lease_owner,
+                    j.lease_until,
+                    j.last_error,
+                    j.created_at,
+                )
+                for j in jobs
+                if j.id not in existing
+            ],
+        )
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        """Change some columns of a job."""
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        self.execute(
+            f"UPDATE jobs SET {columns} WHERE id = ?",
+            (*fields.values(), job_id),
+        )
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a finished job."""
+        self.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def claim_jobs(self, owner: str, now: str, lease_until: str, limit: int) -> list[JobRow]:
+        """Lease up to `limit` due jobs to `owner`."""
+        rows = self.all(
+            f"SELECT {_JOB_COLS} FROM jobs WHERE status = 'pending' AND due_at <= ? AND "
+            f"(lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?"
+            f"{self.dialect.skip_locked()}",
+            (now, now, limit),
+        )
+        jobs = [_job(r) for r in rows]
+        self.executemany(
+            "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            [(owner, lease_until, j.id) for j in jobs],
+        )
+        return jobs
+
+    def claim_timers(self, owner: str, now: str, lease_until: str, limit: int) -> list[TimerRow]:
+        """Lease up to `limit` due timers to `owner`."""
+        rows = self.all(
+            "SELECT id, instance_id, definition_id, activity_id, due_at, fired FROM timers "
+            "WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+            f"ORDER BY due_at LIMIT ?{self.dialect.skip_locked()}",
+            (now, now, limit),
+        )
+        self.executemany(
+            "UPDATE timers SET lease_owner = ?, lease_until = ? WHERE id = ?",
+            [(owner, lease_until, r[0]) for r in rows],
+        )
+        return [TimerRow(*r) for r in rows]
+
+    def release_timer(self, timer_id: str) -> None:
+        """Give a timer lease back."""
+        self.execute(
+            "UPDATE timers SET lease_owner = NULL, lease_until = NULL WHERE id = ?", (timer_id,)
+        )
+
+    def set_start_timer(
+        self, timer_id: str, definition_id: str, activity_id: str, due_at: str | None, fired: int
+    ) -> None:
+        """Schedule (or remove, with `due_at=None`) a process's timer start event."""
+        self.execute("DELETE FROM timers WHERE id = ?", (timer_id,))
+        if due_at is not None:
+            self.execute(
+                "INSERT INTO timers (id, instance_id, definition_id, activity_id, due_at, fired) "
+                "VALUES (?, NULL, ?, ?, ?, ?)",
+                (timer_id, definition_id, activity_id, due_at, fired),
+            )
+
+    def delete_start_timers(self, key_prefix: str) -> None:
+        """Remove timer start events of older versions of a process."""
+        self.execute(
+            "DELETE FROM timers WHERE instance_id IS NULL AND id LIKE ?", (key_prefix + "%",)
+        )
+
+    # ---------------------------------------------------------------- history, incidents
+
+    def append_history(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append history events.
+
+        Each row is (instance_id, key, activity_id, activity_name, activity_type, kind, at,
+        task_id, detail_json).
+        """
+        self.executemany(
+            "INSERT INTO history (instance_id, key, activity_id, activity_name, activity_type, "
+            "kind, at, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def insert_incident(
+        self,
+        incident_id: str,
+        instance_id: str,
+        activity_id: str | None,
+        job_id: str | None,
+        kind: str,
+        message: str,
+        at: str,
+    ) -> None:
+        """Open an incident."""
+        self.execute(
+            "INSERT INTO incidents (id, instance_id, activity_id, job_id, kind, message, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (incident_id, instance_id, activity_id, job_id, kind, message, at),
+        )
+
+    def resolve_incidents(
+        self, *, incident_id: str | None = None, instance_id: str | None = None, at: str
+    ) -> None:
+        """Close one incident, or all of an instance's."""
+        if incident_id is not None:
+            self.execute("UPDATE incidents SET resolved_at = ? WHERE id = ?", (at, incident_id))
+        elif instance_id is not None:
+            self.execute(
+                "UPDATE incidents SET resolved_at = ? WHERE instance_id = ? AND "
+                "resolved_at IS NULL",
+                (at, instance_id),
+            )
+
+
+class SqlStore:
+    """A database holding definitions, instances, waits, jobs and history.
+
+    One connection per thread; writes are short transactions (`transaction()`).
+    """
+
+    def __init__(self, dialect: Dialect, *, url: str) -> None:
+        """Open the store (lazily connects per thread)."""
+        self.dialect = dialect
+        self.url = url
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- connections
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.dialect.connect()
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def reader(self) -> _Cursor:
+        """Return a cursor for reads outside any write transaction."""
+        return _Cursor(self._conn(), self.dialect)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Run the block in one write transaction; commit on success, roll back on error."""
+        conn = self._conn()
+        self.dialect.begin_write(conn)
+        tx = Tx(conn, self.dialect)
+        try:
+            yield tx
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(Exception):  # closing is best effort
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # ---------------------------------------------------------------- schema
+
+    def migrate(self, *, upgrade: bool = True) -> int:
+        """Create or upgrade the schema; returns the version in use.
+
+        Raises:
+            SchemaVersionError: If the database is newer than this library, or older and
+                `upgrade` is False.
+        """
+        with self.transaction() as tx:
+            tx.execute(MIGRATIONS[1][0])
+            row = tx.one("SELECT version FROM mlc_schema")
+            current = row[0] if row else 0
+            if current > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"the database schema is version {current}, newer than this library "
+                    f"supports ({SCHEMA_VERSION}); upgrade modelop-mlc"
+                )
+            if current < SCHEMA_VERSION and not upgrade:
+                raise SchemaVersionError(
+                    f"the database schema is version {current}; this library needs "
+                    f"{SCHEMA_VERSION}. Open it with migrate=True (or run `mlc migrate`) to "
+                    "upgrade it; back it up first"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                statements = MIGRATIONS[version][1:] if version == 1 else MIGRATIONS[version]
+                for statement in statements:
+                    tx.execute(statement.replace("{autoinc}", self.dialect.autoinc))
+            if current == 0:
+                tx.execute("INSERT INTO mlc_schema (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif current < SCHEMA_VERSION:
+                tx.execute("UPDATE mlc_schema SET version = ?", (SCHEMA_VERSION,))
+        return SCHEMA_VERSION
+
+    # ---------------------------------------------------------------- reads
+
+    def get_instance(self, instance_id: str) -> InstanceRow | None:
+        """Read one instance."""
+        row = self.reader().one(
+            f"SELECT {_INSTANCE_COLS} FROM instances WHERE id = ?", (instance_id,)
+        )
+        return _instance(row) if row else None
+
+    def instance_meta(self, instance_id: str) -> tuple[str, str, str | None] | None:
+        """Read (status, key, business_key) without the state."""
+        row = self.reader().one(
+            "SELECT status, key, business_key FROM instances WHERE id = ?", (instance_id,)
+        )
+        return (row[0], row[1], row[2]) if row else None
+
+    def list_instances(
+        self,
+        *,
+        status: str | None,
+        key: str | None,
+        business_key: str | None,
+        limit: int | None,
+        offset: int = 0,
+    ) -> list[InstanceRow]:
+        """List instances, newest first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("status", status), ("key", key), ("business_key", business_key)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = f"SELECT {_INSTANCE_COLS} FROM instances{where} ORDER BY started_at DESC, id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
+        return [_instance(r) for r in self.reader().all(sql, params)]
+
+    def count_instances(self, status: str | None = None) -> int:
+        """Count instances (optionally with one status)."""
+        if status is None:
+            return int(self.reader().one("SELECT COUNT(*) FROM instances")[0])
+        return int(
+            self.reader().one("SELECT COUNT(*) FROM instances WHERE status = ?", (status,))[0]
+        )
+
+    def subscribers(self, kind: str, name: str) -> list[str]:
+        """Instance ids waiting for a signal or message."""
+        rows = self.reader().all(
+            "SELECT DISTINCT instance_id FROM subscriptions WHERE kind = ? AND name = ?",
+            (kind, name),
+        )
+        return sorted(r[0] for r in rows)
+
+    def start_subscribers(self, kind: str, name: str) -> list[tuple[str, str]]:
+        """(definition id, start event id) of latest definitions started by an event."""
+        rows = self.reader().all(
+            "SELECT definition_id, event_id FROM start_subscriptions WHERE kind = ? AND name = ?"
+            " ORDER BY key",
+            (kind, name),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def get_definition(self, definition_id: str) -> DefinitionRow | None:
+        """Read a definition version."""
+        row = self.reader().one(
+            f"SELECT {_DEF_COLS} FROM definitions WHERE id = ?", (definition_id,)
+        )
+        return _definition(row) if row else None
+
+    def latest_definition(self, key: str) -> DefinitionRow | None:
+        """Read the latest version of a definition key."""
+        row = self.reader().one(
+            f"SELECT {_DEF_COLS} FROM definitions WHERE key = ? ORDER BY version DESC LIMIT 1",
+            (key,),
+        )
+        return _definition(row) if row else None
+
+    def definition_version(self, key: str, version: int) -> DefinitionRow | None:
+        """Read one version of a definition key."""
+        row = self.reader().one(
+            f"SELECT {_DEF_COLS} FROM definitions WHERE key = ? AND version = ?",
+            (key, version),
+        )
+        return _definition(row) if row else None
+
+    def list_definitions(
+        self, *, key: str | None = None, latest_only: bool = False
+    ) -> list[DefinitionRow]:
+        """List definition versions."""
+        rows = self.reader().all(f"SELECT {_DEF_COLS} FROM definitions ORDER BY key, version")
+        found = [_definition(r) for r in rows if key is None or r[1] == key]
+        if latest_only:
+            latest: dict[str, DefinitionRow] = {}
+            for row in found:
+                latest[row.key] = row
+            found = list(latest.values())
+        return found
+
+    def definition_keys(self) -> list[str]:
+        """All deployed process keys."""
+        return [
+            r[0] for r in self.reader().all("SELECT DISTINCT key FROM definitions ORDER BY key")
+        ]
+
+    def resource(self, resource_id: str) -> tuple[str, str, str]:
+        """Read a resource's (name, kind, content).
+
+        Raises:
+            StoreError: If it is missing.
+        """
+        row = self.reader().one(
+            "SELECT name, kind, content FROM resources WHERE id = ?", (resource_id,)
+        )
+        if row is None:
+            raise StoreError(f"resource '{resource_id}' is missing from the database")
+        return row[0], row[1], row[2]
+
+    def decision_rows(self, key: str | None = None) -> list[tuple[str, str, int, str, str | None]]:
+        """(id, key, version, resource_id, version_tag) of decisions, oldest first."""
+        sql = "SELECT id, key, version, resource_id, version_tag FROM decisions"
+        params: list[Any] = []
+        if key is not None:
+            sql += " WHERE key = ?"
+            params.append(key)
+        return [tuple(r) for r in self.reader().all(sql + " ORDER BY key, version", params)]
+
+    def list_deployments(self) -> list[tuple[str, str | None, str | None, str | None, str]]:
+        """(id, name, source, tenant_id, deployed_at) of every deployment."""
+        return [
+            tuple(r)
+            for r in self.reader().all(
+                "SELECT id, name, source, tenant_id, deployed_at FROM deployments "
+                "ORDER BY deployed_at, id"
+            )
+        ]
+
+    def user_tasks(
+        self,
+        *,
+        instance_id: str | None,
+        assignee: str | None,
+        candidate_group: str | None,
+        candidate_user: str | None,
+        task_id: str | None = None,
+    ) -> list[Any]:
+        """Open user tasks matching every given filter."""
+        clauses, params = [], []
+        if task_id is not None:
+            clauses.append("t.id = ?")
+            params.append(task_id)
+        if instance_id is not None:
+            clauses.append("t.instance_id = ?")
+            params.append(instance_id)
+        if assignee is not None:
+            clauses.append("t.assignee = ?")
+            params.append(assignee)
+        for kind, value in (("group", candidate_group), ("user", candidate_user)):
+            if value is not None:
+                clauses.append(
+                    "t.id IN (SELECT task_id FROM task_candidates WHERE kind = ? AND value = ?)"
+                )
+                params.extend([kind, value])
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self.reader().all(
+            "SELECT t.id, t.instance_id, t.key, t.activity_id, t.name, t.assignee, "
+            "t.candidate_users, t.candidate_groups, t.due, t.follow_up, t.priority, t.form_key, "
+            f"t.form_fields, t.created_at FROM user_tasks t{where} "
+            "ORDER BY t.created_at, t.id",
+            params,
+        )
+
+    def history(self, instance_id: str) -> list[Any]:
+        """History rows of one instance, in order."""
+        return self.reader().all(
+            "SELECT seq, instance_id, key, activity_id, activity_name, activity_type, kind, at, "
+            "task_id, detail FROM history WHERE instance_id = ? ORDER BY seq",
+            (instance_id,),
+        )
+
+    def history_all(self, *, kinds: Sequence[str] | None = None) -> list[Any]:
+        """All history rows (optionally of some kinds), in order."""
+        sql = (
+            "SELECT seq, instance_id, key, activity_id, activity_name, activity_type, kind, "
+            "at, task_id, detail FROM history"
+        )
+        params: list[Any] = []
+        if kinds:
+            sql += " WHERE kind IN (" + ", ".join("?" for _ in kinds) + ")"
+            params.extend(kinds)
+        return self.reader().all(sql + " ORDER BY seq", params)
+
+    def incidents(self, *, instance_id: str | None, open_only: bool) -> list[Any]:
+        """Incident rows."""
+        clauses, params = [], []
+        if instance_id is not None:
+            clauses.append("instance_id = ?")
+            params.append(instance_id)
+        if open_only:
+            clauses.append("resolved_at IS NULL")
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self.reader().all(
+            "SELECT id, instance_id, activity_id, job_id, kind, message, created_at, resolved_at "
+            f"FROM incidents{where} ORDER BY created_at, id",
+            params,
+        )
+
+    def jobs(self, instance_id: str | None = None) -> list[JobRow]:
+        """Job rows."""
+        if instance_id is None:
+            return [
+                _job(r) for r in self.reader().all(f"SELECT {_JOB_COLS} FROM jobs ORDER BY due_at")
+            ]
+        return [
+            _job(r)
+            for r in self.reader().all(
+                f"SELECT {_JOB_COLS} FROM jobs WHERE instance_id = ? ORDER BY due_at",
+                (instance_id,),
+            )
+        ]
+
+    def get_job(self, job_id: str) -> JobRow | None:
+        """Read one job."""
+        row = self.reader().one(f"SELECT {_JOB_COLS} FROM jobs WHERE id = ?", (job_id,))
+        return _job(row) if row else None
+
+    def next_due(self) -> str | None:
+        """The earliest due time of any pending timer or job."""
+        times = [
+            self.reader().one("SELECT MIN(due_at) FROM timers")[0],
+            self.reader().one("SELECT MIN(due_at) FROM jobs WHERE status = 'pending'")[0],
+        ]
+        present = [t for t in times if t is not None]
+        return min(present) if present else None
+
+    def timers(self, instance_id: str | None = None) -> list[TimerRow]:
+        """Timer rows."""
+        sql = "SELECT id, instance_id, definition_id, activity_id, due_at, fired FROM timers"
+        params: list[Any] = []
+        if instance_id is not None:
+            sql += " WHERE instance_id = ?"
+            params.append(instance_id)
+        return [TimerRow(*r) for r in self.reader().all(sql + " ORDER BY due_at", params)]
+
+    def raw(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run a read query (for KPIs, tests and tools)."""
+        return self.reader().all(statement, params)
+
+
+def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})

@@ -1,0 +1,71 @@
+"""The embedded default store: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from modelop_mlc.errors import StoreError
+from modelop_mlc.store._sql import SqlStore
+
+__all__ = ["SqliteStore"]
+
+# Writers queue on SQLite's busy handler instead of failing; 60 s covers a stalled peer.
+_BUSY_TIMEOUT_MS = 60_000
+
+
+class _SqliteDialect:
+    name = "sqlite"
+    autoinc = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def connect(self) -> Any:
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open SQLite database '{self.path}': {err}") from err
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def begin_write(self, conn: Any) -> None:
+        # A deferred transaction that later upgrades to a write fails at once with "database
+        # is locked" when another writer committed in between; IMMEDIATE queues instead.
+        conn.execute("BEGIN IMMEDIATE")
+
+    def sql(self, statement: str) -> str:
+        return statement
+
+    def is_locked_error(self, err: Exception) -> bool:
+        return isinstance(err, sqlite3.OperationalError) and "locked" in str(err)
+
+    def skip_locked(self) -> str:
+        return ""
+
+
+class SqliteStore(SqlStore):
+    """A store in one SQLite file (WAL, `BEGIN IMMEDIATE` for writes).
+
+    Args:
+        path: The database file; created if missing. `:memory:` is not supported because each
+            thread opens its own connection.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        """Open (and create) the database file."""
+        text = str(path)
+        if text == ":memory:":
+            raise StoreError("in-memory SQLite is not supported; use a temporary file")
+        Path(text).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(_SqliteDialect(text), url=f"sqlite:///{text}")
+        self.path = Path(text)
