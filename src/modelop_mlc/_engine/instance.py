@@ -16,7 +16,6 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -34,6 +33,7 @@ from modelop_mlc._engine.specs import (
     MlcUserTask,
 )
 from modelop_mlc._engine.state import dump_workflow, load_workflow
+from modelop_mlc._engine.workflow import MlcWorkflow
 from modelop_mlc.errors import MlcError, ProcessError, TaskNotOpenError
 
 __all__ = [
@@ -166,7 +166,7 @@ class EngineInstance:
         """Create a new instance that will begin at `start_event` (None: the none start)."""
         engine = MlcScriptEngine(host)
         try:
-            workflow = BpmnWorkflow(specs.spec, dict(specs.subprocess_specs), script_engine=engine)
+            workflow = MlcWorkflow(specs.spec, dict(specs.subprocess_specs), script_engine=engine)
         except (SpiffWorkflowException, KeyError, AttributeError, TypeError) as err:
             raise _wrap_spiff_error(err, engine) from err
         if start_event is not None:
@@ -178,11 +178,15 @@ class EngineInstance:
 
     @classmethod
     def restore(
-        cls, specs: ProcessSpecs, host: EngineHost, state: dict[str, Any]
+        cls,
+        specs: ProcessSpecs,
+        host: EngineHost,
+        state: dict[str, Any],
+        variables: dict[str, Any] | None = None,
     ) -> EngineInstance:
-        """Rebuild an instance from stored state."""
+        """Rebuild an instance from stored state (and its separately stored variables)."""
         engine = MlcScriptEngine(host)
-        workflow = load_workflow(state, specs.spec, dict(specs.subprocess_specs), engine)
+        workflow = load_workflow(state, specs.spec, dict(specs.subprocess_specs), engine, variables)
         return cls(workflow, engine)
 
     # ------------------------------------------------------------ running
@@ -218,8 +222,7 @@ class EngineInstance:
                 self.workflow.do_engine_steps(did_complete_task=after_task)
                 self._run_deferred()
                 fired = self._fire_due_timers()
-                ready = self.workflow.get_next_task(state=TaskState.READY, manual=False)
-                if not fired and ready is None:
+                if not fired and not self.workflow.has_ready_engine_task():
                     break
         except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
             raise _wrap_spiff_error(err, self.engine) from err
@@ -438,7 +441,7 @@ class EngineInstance:
                     waiting_at.append(spec.bpmn_id)
         status = "completed" if self.completed else "running"
         return InstanceSnapshot(
-            state=dump_workflow(self.workflow),
+            state=dump_workflow(self.workflow, variables=False),
             status=status,
             variables=self.variables(),
             signals=[] if self.completed else self._signal_waits(),

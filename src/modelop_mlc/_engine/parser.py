@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     CONDITIONAL_EVENT_XPATH,
@@ -27,11 +28,11 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
     ConditionalGatewayParser,
     GatewayParser,
     ScriptTaskParser,
-    SubprocessParser,
 )
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import first, full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 
 from modelop_mlc._engine import specs as s
 from modelop_mlc._engine.events import (
@@ -111,13 +112,66 @@ class _MlcTaskParserMixin:
     node: Any
     process_parser: Any
     task: Any
+    spec: Any
+    bpmn_id: str
 
     xpath: Any  # NodeParser.xpath
+    parse_condition: Any  # NodeParser.parse_condition
+
+    # Parallel and event-based gateways ignore conditions on their outgoing flows (Camunda too).
+    CONDITIONAL_FLOWS = True
 
     def create_task(self) -> Any:
         spec = super().create_task()  # type: ignore[misc]
         self.apply_common(spec)
         return spec
+
+    def parse_node(self) -> Any:
+        result = super().parse_node()  # type: ignore[misc]
+        end = self.spec.end
+        if (
+            self.ends_implicitly()
+            and end not in self.task.outputs
+            and not self.process_parser.get_outgoing_sequence_flows(self.bpmn_id)
+        ):
+            # Camunda ends a path at any element without outgoing flows; SpiffWorkflow only
+            # finishes a (sub-)process when an end event reaches its end join.
+            self.task.connect(end)
+        return result
+
+    def ends_implicitly(self) -> bool:
+        """Whether a path ends here when the element has no outgoing flow."""
+        return True
+
+    def connect_outgoing(
+        self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool
+    ) -> None:
+        if not self._has_conditional_flows():
+            super().connect_outgoing(outgoing_task, sequence_flow_node, is_default)  # type: ignore[misc]
+            return
+        split = self._conditional_split()
+        if is_default:
+            split.set_default(outgoing_task)
+        else:
+            condition = (self.parse_condition(sequence_flow_node) or "").strip()
+            split.add_flow(condition or None, outgoing_task)
+
+    def _has_conditional_flows(self) -> bool:
+        if not self.CONDITIONAL_FLOWS:
+            return False
+        flows = self.process_parser.get_outgoing_sequence_flows(self.bpmn_id)
+        return self.node.get("default") is not None or any(
+            (self.parse_condition(flow) or "").strip() for flow in flows
+        )
+
+    def _conditional_split(self) -> Any:
+        name = f"{self.bpmn_id}.ConditionalFlows"
+        split = self.spec.task_specs.get(name)
+        if split is None:
+            split = s.MlcConditionalFlows(self.spec, name, self.bpmn_id)
+            split.set_end(self.spec.end)
+            self.task.connect(split)
+        return split
 
     def apply_common(self, spec: Any) -> None:
         node = self.node
@@ -398,10 +452,16 @@ class MlcStartEventParser(_MlcEventParserMixin, StartEventParser):
     def create_task(self) -> Any:
         # SpiffWorkflow's start-event parser ignores error and escalation definitions, which
         # made error event sub-processes start unconditionally with the process.
-        definition = self.get_event_definition([
-            MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
-            ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH,
-        ])
+        definition = self.get_event_definition(
+            [
+                MESSAGE_EVENT_XPATH,
+                SIGNAL_EVENT_XPATH,
+                TIMER_EVENT_XPATH,
+                CONDITIONAL_EVENT_XPATH,
+                ERROR_EVENT_XPATH,
+                ESCALATION_EVENT_XPATH,
+            ]
+        )
         spec = self._create_task(definition)
         self.spec.start.connect(spec)
         self.apply_common(spec)
@@ -413,7 +473,20 @@ class MlcEndEventParser(_MlcEventParserMixin, EndEventParser):
 
 
 class MlcIntermediateCatchEventParser(_MlcEventParserMixin, IntermediateCatchEventParser):
-    """Intermediate catch events."""
+    """Intermediate catch events; a link catch event passes straight through."""
+
+    def create_task(self) -> Any:
+        if first(self.xpath("./bpmn:linkEventDefinition")) is None:
+            return super().create_task()
+        # The process parser wired each link throw to its catch with a sequence flow.
+        spec = s.MlcIntermediateThrowEvent(
+            self.spec,
+            self.bpmn_id,
+            event_definition=NoneEventDefinition(description="Link"),
+            **self.bpmn_attributes,
+        )
+        self.apply_common(spec)
+        return spec
 
 
 class MlcIntermediateThrowEventParser(_MlcEventParserMixin, IntermediateThrowEventParser):
@@ -446,9 +519,13 @@ class MlcSendTaskParser(_MlcEventParserMixin, SendTaskParser):
 class MlcEventBasedGatewayParser(_MlcEventParserMixin, EventBasedGatewayParser):
     """Event-based gateways."""
 
+    CONDITIONAL_FLOWS = False
+
 
 class MlcGatewayParser(_MlcTaskParserMixin, GatewayParser):
     """Parallel gateways."""
+
+    CONDITIONAL_FLOWS = False
 
 
 class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser):
@@ -477,23 +554,36 @@ class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser)
         if is_default:
             self.task.connect(outgoing_task)
             return
-        condition = self.parse_condition(sequence_flow_node)
-        if condition is None or not condition.strip():
-            raise ValidationException(
-                f"sequence flow '{sequence_flow_node.get('id')}' leaves gateway "
-                f"'{self.bpmn_id}' without a condition and is not its default flow; add a "
-                "condition such as ${approved} or mark it as the default flow",
-                node=sequence_flow_node,
-                file_name=self.filename,
-            )
-        self.task.connect_outgoing_if(condition.strip(), outgoing_task)
+        condition = (self.parse_condition(sequence_flow_node) or "").strip()
+        # Camunda 7 takes a non-default flow without a condition as if its condition held;
+        # validation warns about it.
+        self.task.connect_outgoing_if(condition or "${true}", outgoing_task)
 
 
 class MlcSubProcessParser(_MlcTaskParserMixin, TaskParser):
     """Embedded and event sub-processes."""
 
+    def ends_implicitly(self) -> bool:
+        """Event sub-processes have no outgoing flows and must not end the enclosing scope."""
+        return bool(self.node.get("triggeredByEvent") != "true")
+
+    def _subprocess_spec(self) -> str:
+        # SpiffWorkflow's get_subprocess_spec also demands an end event, which Camunda does
+        # not: a path ends wherever it has no outgoing flow.
+        starts = self.xpath("./bpmn:startEvent")
+        if len(starts) != 1:
+            raise ValidationException(
+                f"the sub-process needs exactly one start event, it has {len(starts)}",
+                node=self.node,
+                file_name=self.filename,
+            )
+        self.process_parser.parser.create_parser(self.node, filename=self.filename, lane=self.lane)
+        spec_id: str = self.node.get("id")
+        self.process_parser.parser.process_parsers[spec_id].parent = self.process_parser
+        return spec_id
+
     def create_task(self) -> Any:
-        sub_spec = SubprocessParser.get_subprocess_spec(self)
+        sub_spec = self._subprocess_spec()
         if self.node.get("triggeredByEvent") == "true":
             spec = s.MlcEventSubProcess(
                 self.process_parser.spec,
@@ -572,6 +662,33 @@ class MlcProcessParser(ProcessParser):
                 self.boundary_events_by_attached.setdefault(node.get("attachedToRef"), []).append(
                     node
                 )
+
+        self._link_throws_to_catches(prefix)
+
+    def _link_throws_to_catches(self, prefix: str) -> None:
+        # A link throw event continues at the link catch event of the same name in the same
+        # scope: a sequence flow between the two (not recorded as a flow in history).
+        catches: dict[tuple[str | None, str], str] = {}
+        throws: list[tuple[Any, tuple[str | None, str]]] = []
+        for node in self.nodes_by_id.values():
+            link = node.find(f"{prefix}linkEventDefinition")
+            if link is None or not (link.get("name") or "").strip():
+                continue
+            key = (node.getparent().get("id"), link.get("name").strip())
+            if node.tag == f"{prefix}intermediateCatchEvent":
+                catches[key] = node.get("id")
+            elif node.tag == f"{prefix}intermediateThrowEvent":
+                throws.append((node, key))
+        for node, link_key in throws:
+            target = catches.get(link_key)
+            if target is not None:
+                flow = etree.Element(
+                    f"{prefix}sequenceFlow",
+                    id=f"{node.get('id')}.link",
+                    sourceRef=node.get("id"),
+                    targetRef=target,
+                )
+                self.outgoing_sequence_flows.setdefault(node.get("id"), []).append(flow)
 
     def incoming_flows(self, bpmn_id: str | None) -> dict[str, str]:
         """Map source element id → sequence flow id for flows into `bpmn_id`."""

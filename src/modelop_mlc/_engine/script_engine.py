@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from modelop_mlc._engine import juel
+from modelop_mlc._engine.fastscript import run_fast
 from modelop_mlc._engine.host import EngineHost, JournalEntry
 from modelop_mlc._engine.scope import (
     lookup,
@@ -217,18 +218,21 @@ class MlcScriptEngine(PythonScriptEngine):
         return visible_variables(task)
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
-        """Run a script task's Python code in the sandbox and apply what it changed."""
+        """Run a script task's Python code and apply what it changed.
+
+        Simple bounded scripts run in-process (`fastscript`); the rest in the sandbox.
+        """
         spec = task.task_spec
-        outcome = self.host.run_script(
-            script,
-            visible_variables(task),
-            context={
-                "processInstanceId": self.host.instance_id,
-                "processBusinessKey": self.host.business_key,
-                "currentActivityId": getattr(spec, "bpmn_id", None),
-                "activityInstanceId": str(task.id),
-            },
-        )
+        variables = visible_variables(task)
+        context = {
+            "processInstanceId": self.host.instance_id,
+            "processBusinessKey": self.host.business_key,
+            "currentActivityId": getattr(spec, "bpmn_id", None),
+            "activityInstanceId": str(task.id),
+        }
+        outcome: Any = run_fast(script, variables, context)
+        if outcome is None:
+            outcome = self.host.run_script(script, variables, context=context)
         for name, value in outcome.variables.items():
             set_variable(task, name, value)
         for name in outcome.deleted:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.bpmn_task_spec import BpmnTaskSpec
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins import (
     BoundaryEventMixin,
@@ -210,7 +211,12 @@ class MlcCatchMixin(MlcActivityMixin):
 
 
 class MlcNoneTask(MlcActivityMixin, NoneTaskMixin, BpmnSpecMixin):
-    """`bpmn:task`: does nothing."""
+    """`bpmn:task`: does nothing and passes straight through, as in Camunda."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        """Create the spec; unlike SpiffWorkflow's, it does not wait to be completed."""
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
 
 
 class MlcManualTask(MlcActivityMixin, ManualTaskMixin, BpmnSpecMixin):
@@ -601,6 +607,67 @@ class MlcEventBasedGateway(MlcCatchMixin, EventBasedGatewayMixin, BpmnSpecMixin)
     """An event-based gateway."""
 
 
+class MlcConditionalFlows(BpmnTaskSpec):
+    """The sequence flows leaving an activity when some carry conditions or one is the default.
+
+    The parser puts this hidden step after the activity. As in Camunda 7, every flow whose
+    condition holds or that has none is taken; the default flow only when no other is; and
+    with nothing to take, the path ends there.
+    """
+
+    def __init__(self, wf_spec: Any, name: str, source_id: str | None, **kwargs: Any) -> None:
+        """Create the step for the activity `source_id`."""
+        super().__init__(wf_spec, name, **kwargs)
+        self.source_id = source_id
+        self.flows: list[tuple[str | None, str]] = []
+        self.default_output: str | None = None
+        self.end_output: str | None = None
+
+    def _connect_once(self, spec: Any) -> None:
+        if spec.name not in self._outputs:
+            self.connect(spec)
+
+    def add_flow(self, condition: str | None, spec: Any) -> None:
+        """Add a flow to `spec`, taken when `condition` holds (None: always)."""
+        self.flows.append((condition, spec.name))
+        self._connect_once(spec)
+
+    def set_default(self, spec: Any) -> None:
+        """Make the flow to `spec` the default flow."""
+        self.default_output = spec.name
+        self._connect_once(spec)
+
+    def set_end(self, spec: Any) -> None:
+        """End the path at `spec` (the process end) when no flow is taken."""
+        self.end_output = spec.name
+        self._connect_once(spec)
+
+    def _predict_hook(self, my_task: Any) -> None:
+        my_task._sync_children(self.outputs, TaskState.MAYBE)
+
+    def _run_hook(self, my_task: Any) -> Any:
+        engine = _engine(my_task)
+        chosen: list[str] = []
+        for condition, name in self.flows:
+            try:
+                taken = condition is None or _truthy(engine.evaluate(my_task, condition))
+            except ExpressionError as err:
+                err.activity_id = err.activity_id or self.source_id
+                raise
+            if taken:
+                chosen.append(name)
+        if not chosen:
+            fallback = self.default_output or self.end_output
+            chosen = [fallback] if fallback else []
+        spec = my_task.workflow.spec
+        my_task._sync_children(
+            [spec.get_task_spec_from_name(n) for n in dict.fromkeys(chosen)], TaskState.FUTURE
+        )
+        for child in my_task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        return True
+
+
 # ------------------------------------------------------------------ events
 
 
@@ -820,6 +887,7 @@ __all__ += [
     "MlcBoundaryEvent",
     "MlcBusinessRuleTask",
     "MlcCallActivity",
+    "MlcConditionalFlows",
     "MlcEndEvent",
     "MlcEventBasedGateway",
     "MlcEventSubProcess",

@@ -17,8 +17,6 @@ from SpiffWorkflow.bpmn.serializer.helpers.spec import EventDefinitionConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition, NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -31,6 +29,7 @@ from modelop_mlc._engine.events import (
     MlcMessageEvent,
     MlcSignalEvent,
 )
+from modelop_mlc._engine.workflow import MlcSubWorkflow, MlcWorkflow
 from modelop_mlc.errors import StoreError
 
 __all__ = ["STATE_VERSION", "dump_workflow", "load_workflow"]
@@ -129,15 +128,22 @@ def _dump_one(workflow: Any) -> dict[str, Any]:
     }
 
 
-def dump_workflow(workflow: Any) -> dict[str, Any]:
-    """Return the instance state of `workflow` as a JSON-ready dict (the spec excluded)."""
+def dump_workflow(workflow: Any, *, variables: bool = True) -> dict[str, Any]:
+    """Return the instance state of `workflow` as a JSON-ready dict (the spec excluded).
+
+    With `variables=False` the process variables are left out (the caller stores them on
+    their own and passes them back to `load_workflow`).
+    """
     subs = []
     for task_id, sub in workflow.subprocesses.items():
         entry = _dump_one(sub)
         entry["parent_task"] = str(task_id)
         entry["spec"] = sub.spec.name
         subs.append(entry)
-    return {"v": STATE_VERSION, "top": _dump_one(workflow), "subprocesses": subs}
+    top = _dump_one(workflow)
+    if not variables:
+        del top["data"]
+    return {"v": STATE_VERSION, "top": top, "subprocesses": subs}
 
 
 def _load_tasks(workflow: Any, entries: list[dict[str, Any]]) -> None:
@@ -169,7 +175,7 @@ def _load_one(workflow: Any, dct: dict[str, Any]) -> None:
     workflow.task_tree = workflow.tasks[UUID(dct["root"])]
     workflow.completed = dct["completed"]
     workflow.success = dct["success"]
-    workflow.data = dct["data"]
+    workflow.data = dct.get("data", {})
     workflow.correlations = dct.get("correlations", {})
     workflow.last_task = None
 
@@ -179,8 +185,11 @@ def load_workflow(
     spec: Any,
     subprocess_specs: dict[str, Any],
     script_engine: Any,
+    variables: dict[str, Any] | None = None,
 ) -> Any:
     """Rebuild a workflow from `dump_workflow` output, attached to `script_engine`.
+
+    `variables` are the process variables when the state was dumped without them.
 
     Raises:
         StoreError: If the state is from an unknown format version or does not fit the spec.
@@ -190,15 +199,17 @@ def load_workflow(
             f"instance state format {state.get('v')!r} is not supported by this library "
             f"(expected {STATE_VERSION}); migrate the database with the matching version"
         )
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+    workflow = MlcWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
     _load_one(workflow, state["top"])
+    if variables is not None:
+        workflow.data = variables
     for entry in state["subprocesses"]:
         parent_id = UUID(entry["parent_task"])
         parent_task = workflow.get_task_from_id(parent_id)
         sub_spec = subprocess_specs.get(entry["spec"])
         if sub_spec is None:
             raise StoreError(f"stored instance uses sub-process '{entry['spec']}', now missing")
-        sub = BpmnSubWorkflow(sub_spec, parent_id, workflow, deserializing=True)
+        sub = MlcSubWorkflow(sub_spec, parent_id, workflow, deserializing=True)
         workflow.subprocesses[parent_id] = sub
         _load_one(sub, entry)
         sub.completed_event.connect(parent_task.task_spec._on_subworkflow_completed, parent_task)

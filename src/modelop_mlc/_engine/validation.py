@@ -61,11 +61,20 @@ _UNSUPPORTED_NODES = {
     "chorographyTask": "choreographies are not executable",
 }
 _UNSUPPORTED_EVENTS = {
-    "compensateEventDefinition": "compensation events are not supported",
-    "linkEventDefinition": "link events are not supported; connect the flow directly",
+    "compensateEventDefinition": "compensation events are not supported; model the undo "
+    "steps as a normal path (for example after an error boundary event)",
 }
 _PYTHON_FORMATS = frozenset({"python", "py", "python3"})
 _FORM_TYPES = frozenset({"string", "long", "boolean", "date", "enum", "double", "integer"})
+
+
+def _event_kinds(node: Any) -> list[str]:
+    """The event definition tags of an event element (empty for a none event)."""
+    return [
+        c.tag[len(_B) :]
+        for c in node
+        if isinstance(c.tag, str) and c.tag.startswith(_B) and c.tag.endswith("EventDefinition")
+    ]
 
 
 @dataclass
@@ -158,15 +167,26 @@ class _Checker:
         processes = root.findall(f"{_B}process")
         executable = [p for p in processes if p.get("isExecutable", "true") == "true"]
         if not executable:
+            # Camunda 7 deploys such a file but creates no process definition from it.
+            shown = ", ".join(f"'{p.get('id')}'" for p in processes) or "none"
             self.problem(
-                root,
-                'the file has no executable process; set isExecutable="true" '
-                "on the process (Camunda Modeler: 'Executable' checkbox)",
+                processes[0] if processes else root,
+                f"no process in this file is executable (processes: {shown}), so there is "
+                "nothing to deploy; tick 'Executable' in Camunda Modeler "
+                '(isExecutable="true") on the process that should run',
             )
             return self.report
+        for process in processes:
+            if process not in executable:
+                self.warn(
+                    process,
+                    f"process '{process.get('id')}' is not executable and is not deployed "
+                    "(as in Camunda 7); only the executable processes of this file are",
+                )
         self.check_ids(root)
         refs = self.references(root)
         for process in executable:
+            self.check_starts(process)
             self.check_scope(process, refs)
         self.spiff_parse(root)
         if not self.report.problems:
@@ -195,7 +215,93 @@ class _Checker:
             for kind in ("signal", "message", "error", "escalation")
         }
 
+    def check_starts(self, scope: Any) -> None:
+        """Check start events the way Camunda 7's parser does (it refuses the same files)."""
+        tag = scope.tag[len(_B) :]
+        starts = scope.findall(f"{_B}startEvent")
+        triggered = [s for s in starts if any(_event_kinds(s))]
+        nones = [s for s in starts if not any(_event_kinds(s))]
+        if tag == "process":
+            if not starts:
+                self.problem(
+                    scope,
+                    "the process has no start event, so no instance can begin (Camunda 7 "
+                    "refuses it too: 'process must define a startEvent element'); add a "
+                    "start event and connect it to the first activity",
+                )
+            elif len(nones) > 1:
+                self.problem(
+                    nones[1],
+                    f"the process has {len(nones)} none start events "
+                    f"({', '.join(n.get('id') for n in nones)}); Camunda 7 allows one; "
+                    "remove the others or give them a message, signal or timer",
+                )
+            return
+        if scope.get("triggeredByEvent") == "true":
+            if len(starts) != 1 or not triggered:
+                self.problem(
+                    scope,
+                    "an event sub-process needs exactly one start event with a trigger "
+                    f"(error, escalation, message, signal, timer); it has {len(starts)} "
+                    f"start event(s), {len(triggered)} with a trigger",
+                )
+            return
+        if not starts:
+            kind = "transaction" if tag == "transaction" else "embedded sub-process"
+            self.problem(
+                scope,
+                f"the {kind} has no start event; Camunda 7 requires one none start event "
+                "in it ('subProcess must define a startEvent element'): add a start event "
+                "inside it and connect it to the first activity",
+            )
+        elif len(starts) > 1 or triggered:
+            self.problem(
+                (triggered or starts[1:])[0],
+                "an embedded sub-process must have exactly one start event, without a "
+                f"trigger (it has {len(starts)}: {', '.join(s.get('id') for s in starts)}); "
+                "to react to an event inside it, use an event sub-process or a boundary event",
+            )
+
+    def check_links(self, scope: Any) -> None:
+        """Link events jump within one scope: every throw names exactly one catch."""
+        catches: dict[str, list[Any]] = {}
+        throws: list[tuple[Any, str]] = []
+        for node in scope:
+            if not isinstance(node.tag, str):
+                continue
+            link = node.find(f"{_B}linkEventDefinition")
+            if link is None:
+                continue
+            name = (link.get("name") or "").strip()
+            if not name:
+                self.problem(
+                    node,
+                    "the link event has no name; a link throw jumps to the link catch "
+                    "event of the same name, so name both",
+                )
+            elif node.tag == f"{_B}intermediateCatchEvent":
+                catches.setdefault(name, []).append(node)
+            elif node.tag == f"{_B}intermediateThrowEvent":
+                throws.append((node, name))
+            else:
+                self.problem(node, "link event definitions belong on intermediate events only")
+        for name, nodes in catches.items():
+            if len(nodes) > 1:
+                self.problem(
+                    nodes[1],
+                    f"link name '{name}' is used by {len(nodes)} link catch events in one "
+                    "scope; each name must be unique",
+                )
+        for node, name in throws:
+            if name not in catches:
+                self.problem(
+                    node,
+                    f"the link throw event names link '{name}', but no link catch event in "
+                    "the same process or sub-process has that name",
+                )
+
     def check_scope(self, scope: Any, refs: dict[str, set[str]]) -> None:
+        self.check_links(scope)
         for node in scope:
             if not isinstance(node.tag, str) or not node.tag.startswith(_B):
                 continue
@@ -214,6 +320,7 @@ class _Checker:
             if check is not None:
                 check(node)
             if tag in {"subProcess", "transaction"}:
+                self.check_starts(node)
                 self.check_scope(node, refs)
 
     def check_flow(self, node: Any, scope: Any) -> None:
@@ -230,18 +337,17 @@ class _Checker:
             return
         self.expression(condition, condition.text, "condition")
         source = scope.find(f"*[@id='{node.get('sourceRef')}']")
-        if source is not None and source.tag[len(_B) :] not in {
-            "exclusiveGateway",
-            "inclusiveGateway",
-            "parallelGateway",
-            "eventBasedGateway",
-        }:
-            self.problem(
+        source_tag = source.tag[len(_B) :] if source is not None else ""
+        if source_tag in {"parallelGateway", "eventBasedGateway"}:
+            self.warn(
                 node,
-                "conditional sequence flows leaving an activity are not "
-                "supported; put an exclusive gateway after "
-                f"'{source.get('id')}' and move the condition there",
+                f"the condition on a flow leaving a {source_tag} is ignored "
+                "(as in Camunda 7); use an exclusive or inclusive gateway to choose a path",
             )
+        elif source_tag == "startEvent" or source_tag.endswith("Gateway"):
+            return
+        elif source is not None and source.get("default") == node.get("id"):
+            self.warn(node, "the condition on a default flow is ignored (as in Camunda 7)")
 
     def check_common(self, node: Any, tag: str) -> None:
         io = node.find(f"{_B}extensionElements/{_C}inputOutput")
@@ -295,12 +401,17 @@ class _Checker:
                 ref = child.get(attr)
                 if ref and ref not in refs[ref_kind]:
                     self.problem(child, f"{attr} '{ref}' names no bpmn:{ref_kind} in this file")
-        if tag == "boundaryEvent" and not any(
-            isinstance(c.tag, str) and c.tag.endswith("EventDefinition") for c in node
-        ):
+        if tag == "boundaryEvent" and not _event_kinds(node):
             self.problem(
                 node,
                 "the boundary event has no event definition (timer, error, signal, message, ...)",
+            )
+        elif tag == "intermediateCatchEvent" and not _event_kinds(node):
+            self.problem(
+                node,
+                "the intermediate catch event has no event definition, so it would wait "
+                "forever; give it a timer, message, signal or conditional definition, or use "
+                "an intermediate throw (none) event to mark a milestone",
             )
 
     def _in_transaction(self, node: Any) -> bool:
@@ -486,9 +597,39 @@ class _Checker:
             if ftype not in _FORM_TYPES and not ftype.startswith("custom"):
                 self.warn(form_field, f"form field type '{ftype}' is not validated")
 
+    def check_exclusiveGateway(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
+        flows = [
+            f
+            for f in node.getparent().findall(f"{_B}sequenceFlow")
+            if f.get("sourceRef") == node.get("id")
+        ]
+        if len(flows) < 2:  # noqa: PLR2004 - a single flow needs no condition
+            return
+        for flow in flows:
+            if (
+                flow.get("id") != node.get("default")
+                and flow.find(f"{_B}conditionExpression") is None
+            ):
+                self.warn(
+                    flow,
+                    f"sequence flow '{flow.get('id')}' leaves gateway '{node.get('id')}' "
+                    "without a condition and is not its default flow, so it counts as "
+                    "always true (as in Camunda 7); give it a condition or make it the "
+                    "default flow",
+                )
+
+    check_inclusiveGateway = check_exclusiveGateway  # noqa: N815 - named after the BPMN tag
+
     def check_callActivity(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
         called = node.get("calledElement")
-        if not called:
+        case = node.get(f"{_C}caseRef")
+        if not called and case:
+            self.problem(
+                node,
+                f"the call activity calls CMMN case '{case}' (camunda:caseRef); CMMN is not "
+                "supported: call a BPMN process with calledElement instead",
+            )
+        elif not called:
             self.problem(
                 node, "the call activity has no calledElement; name the process id to call"
             )

@@ -113,7 +113,7 @@ class JobExecutor:
                 tx.delete_job(job.id)
             return
         specs = runtime.repository.specs(row.definition_id, row.called)
-        instance = EngineInstance.restore(specs, runtime.host(row), row.state)
+        instance = EngineInstance.restore(specs, runtime.host(row), row.state, dict(row.variables))
         call = instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:

@@ -316,8 +316,8 @@ class LifecycleManager:
 
             raise DefinitionNotFoundError(f"{key} version {version}", self.store.definition_keys())
         event = self._choose_start(row.info.get("start_events", []), start_event, key)
-        instance_id = self._create(row.id, event, values, business_key, origin="start")
-        return self.instance(instance_id)
+        saved = self._create(row.id, event, values, business_key, origin="start")
+        return instance_record(saved)
 
     def _choose_start(self, starts: list[dict[str, Any]], wanted: str | None, key: str) -> str:
         ids = [s["id"] for s in starts]
@@ -347,7 +347,7 @@ class LifecycleManager:
         *,
         origin: str,
         detail: dict[str, Any] | None = None,
-    ) -> str:
+    ) -> InstanceRow:
         row = self.store.get_definition(definition_id)
         assert row is not None
         called = self.repository.called_mapping(row)
@@ -381,7 +381,7 @@ class LifecycleManager:
             "business_key": business_key,
             **(detail or {}),
         }
-        self.runtime.save(
+        saved = self.runtime.save(
             stub,
             snapshot,
             host,
@@ -390,10 +390,10 @@ class LifecycleManager:
         )
         log.info("started %s v%s as %s (%s)", row.key, row.version, instance_id, origin)
         self.runtime.deliver(snapshot, source_instance=instance_id)
-        return instance_id
+        return saved
 
     def _start_from_timer(self, definition_id: str, event_id: str) -> str:
-        return self._create(definition_id, event_id, {}, None, origin="timer")
+        return self._create(definition_id, event_id, {}, None, origin="timer").id
 
     # ------------------------------------------------------------------ signals & messages
 
@@ -422,7 +422,7 @@ class LifecycleManager:
                     None,
                     origin="signal",
                     detail={"signal": name},
-                )
+                ).id
             )
         delivered = []
         for instance_id in self.store.subscribers("signal", name):
@@ -497,7 +497,7 @@ class LifecycleManager:
                 origin="message",
                 detail={"message": name},
             )
-            results.append(MessageResult(created, started=True, variables=dict(values)))
+            results.append(MessageResult(created.id, started=True, variables=created.variables))
         return results if all else results[0]
 
     def _deliver_outbox(self, outbox: list[Any], source_instance: str) -> None:
@@ -578,7 +578,7 @@ class LifecycleManager:
         problems = form_problems(task.form_fields, values)
         if problems:
             raise VariableError(problems[0][0], "; ".join(p[1] for p in problems))
-        self.runtime.step(
+        _, saved = self.runtime.step(
             task.instance_id,
             lambda inst: inst.complete_user_task(task_id, values),
             history=lambda _row: [
@@ -589,7 +589,7 @@ class LifecycleManager:
                 )
             ],
         )
-        return self.instance(task.instance_id)
+        return instance_record(saved)
 
     # ------------------------------------------------------------------ time
 

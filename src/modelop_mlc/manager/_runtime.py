@@ -272,7 +272,7 @@ class Runtime:
                 )
             specs = self.repository.specs(row.definition_id, row.called)
             host = self.host(row)
-            instance = EngineInstance.restore(specs, host, row.state)
+            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
             result = command(instance)
             instance.run()
             snapshot = instance.snapshot()
@@ -306,7 +306,7 @@ class Runtime:
         status = (
             "completed"
             if ended
-            else ("incident" if self._has_open_incidents(row.id, incidents) else "running")
+            else ("incident" if self._has_open_incidents(row, incidents) else "running")
         )
         with self.store.transaction() as tx:
             if new:
@@ -365,10 +365,12 @@ class Runtime:
             end_reason=None,
         )
 
-    def _has_open_incidents(self, instance_id: str, new: list[tuple[Any, ...]]) -> bool:
+    def _has_open_incidents(self, row: InstanceRow, new: list[tuple[Any, ...]]) -> bool:
         if new:
             return True
-        return bool(self.store.incidents(instance_id=instance_id, open_only=True))
+        if row.status != "incident":
+            return False  # incidents are only opened together with that status
+        return bool(self.store.incidents(instance_id=row.id, open_only=True))
 
     def _write_waits(self, tx: Tx, row: InstanceRow, snapshot: InstanceSnapshot, at: str) -> None:
         subscriptions = [("signal", w.name, w.activity_id) for w in snapshot.signals]

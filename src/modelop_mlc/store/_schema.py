@@ -80,6 +80,7 @@ _V1 = [
     "CREATE INDEX instances_key ON instances (key, status)",
     "CREATE INDEX instances_business_key ON instances (business_key)",
     """CREATE TABLE subscriptions (
+        id {autoinc},
         instance_id TEXT NOT NULL,
         kind TEXT NOT NULL,
         name TEXT NOT NULL,
@@ -144,20 +145,16 @@ _V1 = [
     )""",
     "CREATE INDEX task_candidates_value ON task_candidates (kind, value)",
     "CREATE INDEX task_candidates_task ON task_candidates (task_id)",
+    # One row per step and instance: the step's events as a JSON list. One index entry per step
+    # instead of one per event keeps a step's commit small.
     """CREATE TABLE history (
         seq {autoinc},
         instance_id TEXT NOT NULL,
         key TEXT NOT NULL,
-        activity_id TEXT,
-        activity_name TEXT,
-        activity_type TEXT,
-        kind TEXT NOT NULL,
         at TEXT NOT NULL,
-        task_id TEXT,
-        detail TEXT
+        events TEXT NOT NULL
     )""",
     "CREATE INDEX history_instance ON history (instance_id, seq)",
-    "CREATE INDEX history_kind ON history (kind, at)",
     """CREATE TABLE incidents (
         id TEXT PRIMARY KEY,
         instance_id TEXT NOT NULL,

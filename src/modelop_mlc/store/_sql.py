@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -375,7 +375,12 @@ class Tx(_Cursor):
 
     def set_instance_status(self, instance_id: str, status: str) -> None:
         """Change only the status (incident raised or resolved)."""
-        self.execute("UPDATE instances SET status = ? WHERE id = ?", (status, instance_id))
+        # Bump the revision too, so a step that loaded the instance before loses its race
+        # instead of writing the old status back.
+        self.execute(
+            "UPDATE instances SET status = ?, revision = revision + 1 WHERE id = ?",
+            (status, instance_id),
+        )
 
     # ---------------------------------------------------------------- waits
 
@@ -389,10 +394,22 @@ class Tx(_Cursor):
         created_at: str,
     ) -> None:
         """Replace the instance's subscriptions, timers and user tasks with the given ones."""
-        self.execute("DELETE FROM subscriptions WHERE instance_id = ?", (instance_id,))
+        # Only changed rows are written: fewer dirty pages make a smaller commit.
+        current = self.all(
+            "SELECT id, kind, name, activity_id FROM subscriptions WHERE instance_id = ?",
+            (instance_id,),
+        )
+        wanted_subs = list(subscriptions)
+        stale_subs = []
+        for sub_id, *entry in current:
+            if tuple(entry) in wanted_subs:
+                wanted_subs.remove(tuple(entry))
+            else:
+                stale_subs.append((sub_id,))
+        self.executemany("DELETE FROM subscriptions WHERE id = ?", stale_subs)
         self.executemany(
             "INSERT INTO subscriptions (instance_id, kind, name, activity_id) VALUES (?, ?, ?, ?)",
-            [(instance_id, kind, name, activity) for kind, name, activity in subscriptions],
+            [(instance_id, kind, name, activity) for kind, name, activity in wanted_subs],
         )
         existing = {
             r[0]: r[1]
@@ -574,12 +591,16 @@ class Tx(_Cursor):
         """Append history events.
 
         Each row is (instance_id, key, activity_id, activity_name, activity_type, kind, at,
-        task_id, detail_json).
+        task_id, detail_json); consecutive rows of one instance are stored as one batch.
         """
+        batches: list[tuple[str, str, str, list[list[Any]]]] = []
+        for instance_id, key, activity_id, name, kind_type, kind, at, task_id, detail in rows:
+            if not batches or batches[-1][0] != instance_id:
+                batches.append((instance_id, key, at, []))
+            batches[-1][3].append([kind, activity_id, name, kind_type, at, task_id, detail])
         self.executemany(
-            "INSERT INTO history (instance_id, key, activity_id, activity_name, activity_type, "
-            "kind, at, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            "INSERT INTO history (instance_id, key, at, events) VALUES (?, ?, ?, ?)",
+            [(i, k, at, dumps(events)) for i, k, at, events in batches],
         )
 
     def insert_incident(
@@ -873,24 +894,24 @@ class SqlStore:
         )
 
     def history(self, instance_id: str) -> list[Any]:
-        """History rows of one instance, in order."""
-        return self.reader().all(
-            "SELECT seq, instance_id, key, activity_id, activity_name, activity_type, kind, at, "
-            "task_id, detail FROM history WHERE instance_id = ? ORDER BY seq",
-            (instance_id,),
+        """History rows of one instance, in order (see `_unpack`)."""
+        return _unpack(
+            self.reader().all(
+                "SELECT seq, instance_id, key, at, events FROM history WHERE instance_id = ? "
+                "ORDER BY seq",
+                (instance_id,),
+            )
         )
 
     def history_all(self, *, kinds: Sequence[str] | None = None) -> list[Any]:
         """All history rows (optionally of some kinds), in order."""
-        sql = (
-            "SELECT seq, instance_id, key, activity_id, activity_name, activity_type, kind, "
-            "at, task_id, detail FROM history"
+        rows = _unpack(
+            self.reader().all("SELECT seq, instance_id, key, at, events FROM history ORDER BY seq")
         )
-        params: list[Any] = []
         if kinds:
-            sql += " WHERE kind IN (" + ", ".join("?" for _ in kinds) + ")"
-            params.extend(kinds)
-        return self.reader().all(sql + " ORDER BY seq", params)
+            wanted = set(kinds)
+            rows = [r for r in rows if r[6] in wanted]
+        return rows
 
     def incidents(self, *, instance_id: str | None, open_only: bool) -> list[Any]:
         """Incident rows."""
@@ -949,5 +970,29 @@ class SqlStore:
         return self.reader().all(statement, params)
 
 
-def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})
+def _unpack(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Expand stored batches into event rows.
+
+    Each row is (seq, instance_id, key, activity_id, activity_name, activity_type, kind, at,
+    task_id, detail_json).
+    """
+    events = []
+    for seq, instance_id, key, _at, batch in rows:
+        for index, (kind, activity_id, name, kind_type, at, task_id, detail) in enumerate(
+            json.loads(batch)
+        ):
+            events.append(
+                (
+                    seq * 10_000 + index,
+                    instance_id,
+                    key,
+                    activity_id,
+                    name,
+                    kind_type,
+                    kind,
+                    at,
+                    task_id,
+                    detail,
+                )
+            )
+    return events
