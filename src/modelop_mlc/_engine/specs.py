@@ -175,7 +175,24 @@ class MlcActivityMixin:
                 ),
             )
 
+    def _predict(
+        self,
+        my_task: Any,
+        seen: list[Any] | None = None,
+        looked_ahead: int = 0,
+        mask: int = TaskState.PREDICTED_MASK,
+    ) -> None:
+        # SpiffWorkflow predicts definite (FUTURE) tasks without limit, so a loop with no
+        # gateway in it (task -> task -> back) recurses until RecursionError. Stop at the
+        # first element seen twice on a path; the rest is predicted when the task is reached.
+        seen = [] if seen is None else seen
+        if self in seen:
+            return
+        super()._predict(my_task, [*seen, self], looked_ahead, mask)  # type: ignore[misc]
+
     def _on_ready_hook(self, my_task: Any) -> None:
+        if not my_task._children and getattr(self, "_outputs", None):
+            self._predict(my_task, mask=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK)
         if self.io_inputs:
             for param in self.io_inputs:
                 set_local(my_task, param.name, evaluate_value(my_task, param.value))
