@@ -55,10 +55,12 @@ def main() -> int:
 
     def effect(ctx: Any) -> dict[str, Any]:
         # An idempotent side effect: the key decides whether the work was already done.
-        effects.execute("INSERT INTO attempts (key, run) VALUES (?, ?)",
-                        (ctx.idempotency_key, seed))
-        effects.execute("INSERT OR IGNORE INTO effects (key, run) VALUES (?, ?)",
-                        (ctx.idempotency_key, seed))
+        effects.execute(
+            "INSERT INTO attempts (key, run) VALUES (?, ?)", (ctx.idempotency_key, seed)
+        )
+        effects.execute(
+            "INSERT OR IGNORE INTO effects (key, run) VALUES (?, ?)", (ctx.idempotency_key, seed)
+        )
         return {}
 
     manager.register_delegate("Effect", effect, asynchronous=True)

@@ -1,7 +1,7 @@
 """A host process for the concurrency test: completes tasks and signals shared instances.
 
-    python race_worker.py DB setup 0     # deploy and start the instances
-    python race_worker.py DB race SEED   # race the other process; print a JSON report
+python race_worker.py DB setup 0     # deploy and start the instances
+python race_worker.py DB race SEED   # race the other process; print a JSON report
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def main() -> int:
     rng = random.Random(seed)
     report = {"completed": 0, "delivered": 0, "lost_races": 0, "unexpected": []}
     for _ in range(ROUNDS):
-        if rng.random() < 0.7:  # noqa: PLR2004 - mostly completions
+        if rng.random() < 0.7:
             tasks = manager.tasks()
             if not tasks:
                 continue
@@ -57,12 +57,12 @@ def main() -> int:
                 report["completed"] += 1
             except (TaskNotFoundError, TaskNotOpenError):
                 report["lost_races"] += 1  # the other process completed it first
-            except Exception as err:  # noqa: BLE001 - the report says what escaped
+            except Exception as err:
                 report["unexpected"].append(f"{type(err).__name__}: {err}")
         else:
             try:
                 report["delivered"] += len(manager.signal("bump").delivered)
-            except Exception as err:  # noqa: BLE001 - the report says what escaped
+            except Exception as err:
                 report["unexpected"].append(f"{type(err).__name__}: {err}")
     manager.close()
     print(json.dumps(report))

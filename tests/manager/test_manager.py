@@ -27,8 +27,10 @@ from modelop_mlc import (
 
 START = '<bpmn:startEvent id="start"/>'
 END = '<bpmn:endEvent id="end"/>'
-APPROVAL = process(START + '<bpmn:userTask id="approve" name="Approve"/>' + END
-                   + chain("start", "approve", "end"), pid="approval")
+APPROVAL = process(
+    START + '<bpmn:userTask id="approve" name="Approve"/>' + END + chain("start", "approve", "end"),
+    pid="approval",
+)
 
 
 def signal_start(pid: str, signal: str, body: str = "", extra_props: str = "") -> str:
@@ -36,7 +38,9 @@ def signal_start(pid: str, signal: str, body: str = "", extra_props: str = "") -
     return process(
         extra_props + f'<bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="sig"/>'
         f'</bpmn:startEvent><bpmn:userTask id="work"/>{body}' + END + chain("s", "work", "end"),
-        pid=pid, extra=f'<bpmn:signal id="sig" name="{signal}"/>')
+        pid=pid,
+        extra=f'<bpmn:signal id="sig" name="{signal}"/>',
+    )
 
 
 # ---------------------------------------------------------------- deployment and versions
@@ -58,8 +62,12 @@ def test_running_instances_finish_on_their_version(manager: LifecycleManager) ->
     """New starts take the latest version; running instances stay on theirs."""
     manager.deploy(APPROVAL)
     old = manager.start("approval")
-    manager.deploy(APPROVAL.replace('<bpmn:userTask id="approve" name="Approve"/>',
-                                    '<bpmn:userTask id="approve" name="Approve v2"/>'))
+    manager.deploy(
+        APPROVAL.replace(
+            '<bpmn:userTask id="approve" name="Approve"/>',
+            '<bpmn:userTask id="approve" name="Approve v2"/>',
+        )
+    )
     new = manager.start("approval")
     assert (old.version, new.version) == (1, 2)
     names = {t.instance_id: t.name for t in manager.tasks()}
@@ -81,9 +89,11 @@ def test_deploy_from_path_and_pairs(manager: LifecycleManager, tmp_path: Path) -
 
 def test_invalid_file_deploys_nothing(manager: LifecycleManager) -> None:
     """One broken file in a deployment stores nothing at all."""
-    broken = process(START + '<bpmn:scriptTask id="g" scriptFormat="groovy"><bpmn:script>x'
-                     "</bpmn:script></bpmn:scriptTask>" + END + chain("start", "g", "end"),
-                     pid="broken")
+    broken = process(
+        START + '<bpmn:scriptTask id="g" scriptFormat="groovy"><bpmn:script>x'
+        "</bpmn:script></bpmn:scriptTask>" + END + chain("start", "g", "end"),
+        pid="broken",
+    )
     with pytest.raises(DiagramError):
         manager.deploy(APPROVAL, broken)
     assert manager.definitions() == []
@@ -152,8 +162,10 @@ def test_signal_starts_every_matching_process(manager: LifecycleManager) -> None
 
 def test_applies_to_narrows_which_processes_a_model_starts(manager: LifecycleManager) -> None:
     """`applies_to` (or `mlc.appliesTo.*` properties) limit signal starts to matching models."""
-    props = ('<bpmn:extensionElements><camunda:properties><camunda:property '
-             'name="mlc.appliesTo.type" value="R"/></camunda:properties></bpmn:extensionElements>')
+    props = (
+        "<bpmn:extensionElements><camunda:properties><camunda:property "
+        'name="mlc.appliesTo.type" value="R"/></camunda:properties></bpmn:extensionElements>'
+    )
     manager.deploy(signal_start("r_only", "changed", extra_props=props))
     manager.deploy(signal_start("python_only", "changed"), applies_to={"type": ["PYTHON3"]})
     manager.deploy(signal_start("every_model", "changed"))
@@ -169,14 +181,18 @@ def test_applies_to_narrows_which_processes_a_model_starts(manager: LifecycleMan
 
 def test_signal_thrown_by_one_instance_reaches_another(manager: LifecycleManager) -> None:
     """An intermediate signal throw event broadcasts to other instances."""
-    thrower = process(START + '<bpmn:intermediateThrowEvent id="t"><bpmn:signalEventDefinition '
-                      'signalRef="sig"/></bpmn:intermediateThrowEvent>' + END
-                      + chain("start", "t", "end"), pid="thrower",
-                      extra='<bpmn:signal id="sig" name="ping"/>')
-    catcher = process(START + '<bpmn:intermediateCatchEvent id="c"><bpmn:signalEventDefinition '
-                      'signalRef="sig"/></bpmn:intermediateCatchEvent>' + END
-                      + chain("start", "c", "end"), pid="catcher",
-                      extra='<bpmn:signal id="sig" name="ping"/>')
+    thrower = process(
+        START + '<bpmn:intermediateThrowEvent id="t"><bpmn:signalEventDefinition '
+        'signalRef="sig"/></bpmn:intermediateThrowEvent>' + END + chain("start", "t", "end"),
+        pid="thrower",
+        extra='<bpmn:signal id="sig" name="ping"/>',
+    )
+    catcher = process(
+        START + '<bpmn:intermediateCatchEvent id="c"><bpmn:signalEventDefinition '
+        'signalRef="sig"/></bpmn:intermediateCatchEvent>' + END + chain("start", "c", "end"),
+        pid="catcher",
+        extra='<bpmn:signal id="sig" name="ping"/>',
+    )
     manager.deploy(thrower, catcher)
     waiting = manager.start("catcher")
     manager.start("thrower")
@@ -187,9 +203,11 @@ def test_signal_thrown_by_one_instance_reaches_another(manager: LifecycleManager
 
 
 def _receiver(pid: str = "receiver") -> str:
-    return process(START + '<bpmn:receiveTask id="rcv" messageRef="m"/>' + END
-                   + chain("start", "rcv", "end"), pid=pid,
-                   extra='<bpmn:message id="m" name="ticket.done"/>')
+    return process(
+        START + '<bpmn:receiveTask id="rcv" messageRef="m"/>' + END + chain("start", "rcv", "end"),
+        pid=pid,
+        extra='<bpmn:message id="m" name="ticket.done"/>',
+    )
 
 
 def test_message_correlates_to_exactly_one_receiver(manager: LifecycleManager) -> None:
@@ -204,8 +222,9 @@ def test_message_correlates_to_exactly_one_receiver(manager: LifecycleManager) -
         manager.message("ticket.done")
     assert several.value.matches == 2
     assert "all=True" in str(several.value)
-    result = manager.message("ticket.done", {"status": "Done"},
-                             correlation_keys={"ticket": "MLC-2"})
+    result = manager.message(
+        "ticket.done", {"status": "Done"}, correlation_keys={"ticket": "MLC-2"}
+    )
     assert result.instance_id == second.id  # type: ignore[union-attr]
     assert manager.instance(second.id).variables["status"] == "Done"
     assert manager.message("ticket.done", business_key="a").instance_id == first.id  # type: ignore[union-attr]
@@ -215,8 +234,10 @@ def test_message_to_all_and_message_start(manager: LifecycleManager) -> None:
     """`all=True` delivers to every receiver; a message start event starts one instance."""
     started_by_message = process(
         '<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>'
-        '<bpmn:userTask id="triage"/>' + END + chain("s", "triage", "end"), pid="intake",
-        extra='<bpmn:message id="m" name="model.submitted"/>')
+        '<bpmn:userTask id="triage"/>' + END + chain("s", "triage", "end"),
+        pid="intake",
+        extra='<bpmn:message id="m" name="model.submitted"/>',
+    )
     manager.deploy(_receiver(), started_by_message)
     a = manager.start("receiver")
     b = manager.start("receiver")
@@ -226,15 +247,22 @@ def test_message_to_all_and_message_start(manager: LifecycleManager) -> None:
     assert started.started  # type: ignore[union-attr]
     instance = manager.instance(started.instance_id)  # type: ignore[union-attr]
     assert (instance.key, instance.business_key, instance.waiting_at) == (
-        "intake", "snap-9", ("triage",))
+        "intake",
+        "snap-9",
+        ("triage",),
+    )
 
 
 # ---------------------------------------------------------------- jobs, retries, incidents
 
-JOB = process(START + '<bpmn:serviceTask id="deploy" name="Deploy" camunda:class="DeployModel">'
-              "<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>R3/PT1M"
-              "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements></bpmn:serviceTask>"
-              + END + chain("start", "deploy", "end"), pid="job")
+JOB = process(
+    START + '<bpmn:serviceTask id="deploy" name="Deploy" camunda:class="DeployModel">'
+    "<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>R3/PT1M"
+    "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements></bpmn:serviceTask>"
+    + END
+    + chain("start", "deploy", "end"),
+    pid="job",
+)
 
 
 def test_async_delegate_runs_as_a_job(manager: LifecycleManager) -> None:
@@ -291,8 +319,9 @@ def test_failing_job_retries_then_raises_an_incident_that_retry_resolves(
     assert "incident" in kinds and "incident_resolved" in kinds
 
 
-def test_inline_delegate_failure_becomes_a_retried_job(manager: LifecycleManager,
-                                                       clock: ManualClock) -> None:
+def test_inline_delegate_failure_becomes_a_retried_job(
+    manager: LifecycleManager, clock: ManualClock
+) -> None:
     """An inline delegate that fails does not lose the start: it is retried as a job."""
     outcomes = iter([RuntimeError("flaky"), None])
 
@@ -314,12 +343,20 @@ def test_inline_delegate_failure_becomes_a_retried_job(manager: LifecycleManager
 
 def test_bpmn_error_from_async_job_takes_the_boundary(manager: LifecycleManager) -> None:
     """A job's BpmnError routes the instance through the error boundary."""
-    manager.register_delegate("DeployModel", lambda ctx: (_ for _ in ()).throw(
-        BpmnError("FAILURE", "no runtime")), asynchronous=True)
-    xml = process(START + '<bpmn:serviceTask id="deploy" camunda:class="DeployModel"/>'
-                  '<bpmn:boundaryEvent id="b" attachedToRef="deploy"><bpmn:errorEventDefinition/>'
-                  '</bpmn:boundaryEvent><bpmn:userTask id="fix"/>' + END
-                  + chain("start", "deploy", "end") + flow("x", "b", "fix"), pid="job")
+    manager.register_delegate(
+        "DeployModel",
+        lambda ctx: (_ for _ in ()).throw(BpmnError("FAILURE", "no runtime")),
+        asynchronous=True,
+    )
+    xml = process(
+        START + '<bpmn:serviceTask id="deploy" camunda:class="DeployModel"/>'
+        '<bpmn:boundaryEvent id="b" attachedToRef="deploy"><bpmn:errorEventDefinition/>'
+        '</bpmn:boundaryEvent><bpmn:userTask id="fix"/>'
+        + END
+        + chain("start", "deploy", "end")
+        + flow("x", "b", "fix"),
+        pid="job",
+    )
     manager.deploy(xml)
     instance = manager.start("job")
     manager.run_due()
@@ -341,8 +378,9 @@ def test_cancel_removes_waits_and_records_the_reason(manager: LifecycleManager) 
 # ---------------------------------------------------------------- history and queries
 
 
-def test_history_records_the_path_with_timestamps(manager: LifecycleManager,
-                                                  clock: ManualClock) -> None:
+def test_history_records_the_path_with_timestamps(
+    manager: LifecycleManager, clock: ManualClock
+) -> None:
     """History has the start, every activity, the variable changes and the end, in order."""
     manager.deploy(APPROVAL)
     instance = manager.start("approval", {"model": "m1"}, business_key="snap-1")
@@ -372,8 +410,7 @@ def test_instances_filters(manager: LifecycleManager) -> None:
     assert [i.key for i in manager.instances(business_key="x")] == ["approval"]
 
 
-def test_state_survives_a_new_manager_on_the_same_file(tmp_path: Path,
-                                                       clock: ManualClock) -> None:
+def test_state_survives_a_new_manager_on_the_same_file(tmp_path: Path, clock: ManualClock) -> None:
     """A second manager on the same database continues where the first stopped."""
     first = LifecycleManager.open(tmp_path / "shared.db", clock=clock)
     first.deploy(APPROVAL)

@@ -19,9 +19,12 @@ CRASH_RUNS = 100
 
 
 def _run(script: str, *args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own helper script
+    return subprocess.run(
         [sys.executable, str(HERE / script), *map(str, args)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -44,14 +47,15 @@ def test_sigkilled_host_loses_nothing_and_repeats_nothing(tmp_path: Path) -> Non
     try:
         instances = manager.instances(key="crashy")
         assert sorted(i.business_key for i in instances) == sorted(
-            f"run{seed}-{n}" for seed in range(CRASH_RUNS + 1) for n in range(INSTANCES))
+            f"run{seed}-{n}" for seed in range(CRASH_RUNS + 1) for n in range(INSTANCES)
+        )
         assert {i.status for i in instances} == {"completed"}
         assert {i.variables["steps"] for i in instances} == {3}
         for instance in instances:
-            ends = [h.activity_id for h in manager.history(instance.id)
-                    if h.kind == "activity_end"]
-            assert sorted(ends) == sorted(["start", "init", "first", "middle", "second",
-                                           "last", "end"])
+            ends = [h.activity_id for h in manager.history(instance.id) if h.kind == "activity_end"]
+            assert sorted(ends) == sorted(
+                ["start", "init", "first", "middle", "second", "last", "end"]
+            )
         assert manager.store.jobs() == []
     finally:
         manager.close()
@@ -72,9 +76,12 @@ def test_two_processes_on_one_instance_lose_no_update(tmp_path: Path) -> None:
     setup = _run("race_worker.py", db, "setup", 0)
     assert setup.returncode == 0, setup.stderr[-2000:]
     processes = [
-        subprocess.Popen(  # noqa: S603 - our own helper script
+        subprocess.Popen(
             [sys.executable, str(HERE / "race_worker.py"), str(db), "race", str(seed)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for seed in (1, 2)
     ]
     reports = []
