@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from modelop_mlc.errors import ConfigurationError
 
@@ -49,6 +49,14 @@ class ManagerConfig(BaseModel):
         description="Upper bound on signals/messages one call may trigger through "
         "thrown events, against diagrams that ping-pong forever.",
     )
+    secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Named secrets delegates may use (HTTP headers "
+        "written `secret:NAME`); never stored in variables, history or logs.",
+    )
+    data_roots: list[str] = Field(
+        default_factory=list, description="Directories LocalCenter may read external file "
+        "assets from and write outputs to (default: the current directory).",
+    )
     worker_id: str | None = Field(
         None,
         description="Name of this host in job leases; defaults to host name and pid.",
@@ -69,7 +77,30 @@ class ManagerConfig(BaseModel):
             key = prefix + name.upper()
             if key in env:
                 values[name] = env[key]
+        for name in ("secrets", "data_roots"):
+            if isinstance(values.get(name), str):
+                values[name] = _parse_env_collection(prefix + name.upper(), values[name])
         try:
             return cls(**values)
         except ValidationError as err:
-            raise ConfigurationError(f"invalid {prefix}* environment settings: {err}") from err
+            raise ConfigurationError(
+                f"invalid {prefix}* environment settings: {_redact(str(err))}") from None
+
+
+def _parse_env_collection(key: str, text: str) -> Any:
+    """`MLC_SECRETS` holds JSON; `MLC_DATA_ROOTS` JSON or a path list (os.pathsep)."""
+    import json  # noqa: PLC0415 - only for this rare path
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        if key.endswith("DATA_ROOTS"):
+            return [p for p in text.split(os.pathsep) if p]
+        raise ConfigurationError(f"{key} must be JSON (a name-to-value object)") from None
+
+
+def _redact(text: str) -> str:
+    """Pydantic errors quote the input; never let a secret value through."""
+    import re  # noqa: PLC0415 - only on the error path
+
+    return re.sub(r"input_value=[^,\]]+", "input_value=***", text)

@@ -12,12 +12,34 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from modelop_mlc.clock import Clock
 from modelop_mlc.errors import ConfigurationError
 
-__all__ = ["Delegate", "DelegateContext", "DelegateEntry", "DelegateRegistry"]
+__all__ = ["Delegate", "DelegateContext", "DelegateEntry", "DelegateRegistry", "Pending"]
+
+
+class Pending(Exception):  # noqa: N818 - a signal to the runtime, not an error
+    """Raised by a delegate that must wait for something outside (a job, a ticket).
+
+    The service task stays where it is and the delegate runs again after `after`, or as soon as
+    someone calls `manager.wake(wake_on)`. Nothing is added to the instance's task tree and no
+    retry is used up: waiting a month costs one row.
+
+    Args:
+        after: When to check again.
+        reason: What it waits for (shown in `mlc show`).
+        wake_on: A key that wakes it early, e.g. `job:<id>` or `ticket:<key>`.
+    """
+
+    def __init__(self, after: timedelta, reason: str = "", *, wake_on: str | None = None) -> None:
+        """Create the signal."""
+        super().__init__(reason or f"waiting {after}")
+        self.after = after
+        self.reason = reason
+        self.wake_on = wake_on
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,8 @@ class DelegateContext:
         clock: The manager's clock.
         center: The configured ModelOp Center (LocalCenter by default), or None.
         tickets: The configured ticket systems, or None.
+        decisions: Looks up deployed DMN models: `decisions.model(decision_id)`.
+        secrets: Configured secrets (`ManagerConfig.secrets`); read them with `secret()`.
         method: For `${bean.method(...)}` expressions: the method name.
         arguments: For `${bean.method(...)}` expressions: the evaluated arguments.
         attempt: 1 on the first try, then 2, 3, ... on retries.
@@ -52,6 +76,8 @@ class DelegateContext:
     clock: Clock
     center: Any = None
     tickets: Any = None
+    decisions: Any = None
+    secrets: Mapping[str, Any] = field(default_factory=dict, repr=False)
     method: str | None = None
     arguments: tuple[Any, ...] = ()
     attempt: int = 1
@@ -62,6 +88,20 @@ class DelegateContext:
         if name in self.inputs:
             return self.inputs[name]
         return self.variables.get(name, default)
+
+    def secret(self, name: str) -> str:
+        """Return the configured secret `name` (never put it in a variable or a message).
+
+        Raises:
+            ConfigurationError: If no secret has that name.
+        """
+        value = self.secrets.get(name)
+        if value is None:
+            raise ConfigurationError(
+                f"no secret named '{name}' is configured; add it to ManagerConfig(secrets=...) "
+                f"or MLC_SECRETS; configured: {', '.join(sorted(self.secrets)) or 'none'}")
+        getter = getattr(value, "get_secret_value", None)
+        return str(getter() if getter is not None else value)
 
     def require(self, name: str) -> Any:
         """Return an input or variable that must be set.
@@ -95,12 +135,14 @@ class DelegateEntry:
         asynchronous: Whether it runs as a job outside the instance transaction (side effects,
             long work) rather than inline.
         description: What it does (shown by `mlc delegates`).
+        builtin: Registered by the library; a registration of yours replaces it.
     """
 
     name: str
     function: Delegate
     asynchronous: bool = False
     description: str | None = None
+    builtin: bool = False
 
 
 class DelegateRegistry:
@@ -121,8 +163,12 @@ class DelegateRegistry:
         aliases: Iterable[str] = (),
         replace: bool = False,
         description: str | None = None,
+        builtin: bool = False,
     ) -> DelegateEntry:
         """Register `function` under `name` (and `aliases`).
+
+        Built-in delegates (the ModelOp set the manager registers) may be replaced by a later
+        registration without `replace=True`: your own `DeployModel` wins.
 
         Raises:
             ConfigurationError: If the name is empty or taken and `replace` is False.
@@ -136,10 +182,12 @@ class DelegateRegistry:
             function,
             asynchronous,
             description or (function.__doc__ or "").strip().split("\n")[0] or None,
+            builtin=builtin,
         )
         with self._lock:
             for alias in (name, *aliases):
-                if alias in self._entries and not replace:
+                taken = self._entries.get(alias)
+                if taken is not None and not replace and not taken.builtin:
                     raise ConfigurationError(
                         f"a delegate is already registered as '{alias}'; pass replace=True to "
                         "replace it"

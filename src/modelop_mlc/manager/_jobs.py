@@ -12,6 +12,7 @@ from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc._engine.timers import parse_timer
 from modelop_mlc.errors import BpmnError, InstanceConflictError, MlcError, ProcessError
 from modelop_mlc.manager._runtime import Runtime, _describe
+from modelop_mlc.registry import Pending
 from modelop_mlc.store._sql import JobRow, TimerRow, dumps, iso
 
 __all__ = ["JobExecutor"]
@@ -137,6 +138,9 @@ class JobExecutor:
                 instance_id=row.id,
                 business_key=row.business_key,
             )
+        except Pending as pending:
+            self._park(job, pending)
+            return
         except BpmnError as err:
             code, message = err.code, err.message
             self._step(job, lambda inst: inst.fail_job_with_error(job.id, code, message))
@@ -145,6 +149,16 @@ class JobExecutor:
             self._failed(job, _describe(err))
             return
         self._step(job, lambda inst: inst.finish_job(job.id, result))
+
+    def _park(self, job: JobRow, pending: Pending) -> None:
+        """Check again later: no retry used up, nothing added to history or the instance."""
+        now = self.runtime.clock.now()
+        current = self.runtime.store.get_job(job.id)
+        attempts = max((current.attempts if current else 1) - 1, 0)
+        with self.runtime.store.transaction() as tx:
+            tx.update_job(job.id, due_at=iso(now + pending.after), lease_owner=None,
+                          lease_until=None, attempts=attempts, wake_key=pending.wake_on,
+                          last_error=None)
 
     def _step(self, job: JobRow, command: Callable[[EngineInstance], Any]) -> None:
         try:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from modelop_mlc._engine.instance import EngineInstance, UserTaskWait
+from modelop_mlc.center.local import LocalCenter
 from modelop_mlc.clock import Clock, SystemClock
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import (
@@ -85,15 +86,25 @@ class LifecycleManager:
         center: Any = None,
         tickets: Any = None,
         migrate: bool = True,
+        modelop_delegates: bool = True,
     ) -> None:
         """Create a manager over an opened store (see `open()` for the usual way)."""
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.config = config or ManagerConfig()
         self.registry = registry or DelegateRegistry()
-        self.services = Services(center=center, tickets=tickets)
+        if modelop_delegates:
+            from modelop_mlc.handlers import register_modelop_delegates  # noqa: PLC0415
+
+            register_modelop_delegates(self.registry)
         store.migrate(upgrade=migrate)
+        if center is None:
+            center = LocalCenter(store, self.clock, on_event=self._center_event,
+                                 data_roots=self.config.data_roots or [Path.cwd()])
+        self.center = center
+        self.services = Services(center=center, tickets=tickets)
         self.repository = Repository(store, self.clock, self.registry)
+        self.services.decisions = _Decisions(self.repository)
         self.runtime = Runtime(
             store, self.clock, self.repository, self.registry, self.config, self.services
         )
@@ -115,6 +126,7 @@ class LifecycleManager:
         center: Any = None,
         tickets: Any = None,
         migrate: bool = True,
+        modelop_delegates: bool = True,
     ) -> LifecycleManager:
         """Open (creating if needed) the database at `url` and return a manager.
 
@@ -133,6 +145,7 @@ class LifecycleManager:
             center=center,
             tickets=tickets,
             migrate=migrate,
+            modelop_delegates=modelop_delegates,
         )
 
     def close(self) -> None:
@@ -594,8 +607,33 @@ class LifecycleManager:
     # ------------------------------------------------------------------ time
 
     def run_due(self, limit: int | None = None) -> int:
-        """Fire due timers and run due jobs, now per the clock; return how many ran."""
-        return self.jobs.run_due(limit)
+        """Fire due timers, run due jobs and queued center jobs, now per the clock.
+
+        Returns how many timers and jobs ran. Work that becomes due while this runs (a job
+        finishing wakes a waiting delegate) is done in the same call.
+        """
+        done = 0
+        while limit is None or done < limit:
+            ran = self.jobs.run_due(None if limit is None else limit - done)
+            run_jobs = getattr(self.center, "run_pending_jobs", None)
+            if run_jobs is not None and (limit is None or done + ran < limit):
+                ran += run_jobs(None if limit is None else limit - done - ran)
+            if ran == 0:
+                break
+            done += ran
+        return done
+
+    def _center_event(self, signal_name: str, variables: dict[str, Any]) -> None:
+        """Broadcast what LocalCenter reports and wake delegates waiting for that job."""
+        job = variables.get("JOB")
+        if isinstance(job, dict) and job.get("id"):
+            self.wake(f"job:{job['id']}")
+        self.signal(signal_name, variables)
+
+    def wake(self, key: str) -> int:
+        """Make delegates parked with `Pending(wake_on=key)` run at the next `run_due()`."""
+        with self.store.transaction() as tx:
+            return tx.wake_jobs(key, iso(self.clock.now()))
 
     def next_due(self) -> datetime | None:
         """When the next timer or job is due, if any."""
@@ -768,6 +806,17 @@ class LifecycleManager:
                 ]
             )
         return self.instance(instance_id)
+
+
+class _Decisions:
+    """What delegates see of the deployed DMN decisions."""
+
+    def __init__(self, repository: Repository) -> None:
+        self._repository = repository
+
+    def model(self, decision_id: str) -> Any:
+        """Return the DMN model holding the latest version of `decision_id`."""
+        return self._repository.decision_model(decision_id, binding="latest", version=None)
 
 
 def _correlation_detail(business_key: str | None, keys: Mapping[str, Any]) -> str:

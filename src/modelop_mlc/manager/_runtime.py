@@ -26,7 +26,7 @@ from modelop_mlc.errors import (
     VariableError,
 )
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.registry import DelegateContext, DelegateRegistry
+from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
 from modelop_mlc.store._sql import InstanceRow, JobRow, SqlStore, Tx, dumps, iso
 
 __all__ = ["Runtime", "Services", "StepHost", "check_json"]
@@ -43,6 +43,7 @@ class Services:
 
     center: Any = None
     tickets: Any = None
+    decisions: Any = None
 
 
 def check_json(variables: Mapping[str, Any] | None, *, where: str = "variables") -> dict[str, Any]:
@@ -85,6 +86,7 @@ class StepHost:
     definition_id: str
     base_revision: int
     failures: dict[str, _Failure] = field(default_factory=dict)
+    parked: dict[str, Pending] = field(default_factory=dict)
     _calls: int = 0
 
     @property
@@ -118,6 +120,9 @@ class StepHost:
             )
         except BpmnError:
             raise
+        except Pending as pending:
+            self.parked[call.task_id] = pending
+            return DelegateOutcome.DEFERRED, {}
         except Exception as err:  # noqa: BLE001 - any delegate failure becomes a retried job
             log.warning("delegate %s failed at %s: %s", entry.name, call.activity_id, err)
             self.failures[call.task_id] = _Failure(_describe(err), call.candidates)
@@ -223,6 +228,8 @@ class Runtime:
             clock=self.clock,
             center=self.services.center,
             tickets=self.services.tickets,
+            decisions=self.services.decisions,
+            secrets=self.config.secrets,
             method=call.method,
             arguments=call.arguments,
             attempt=attempt,
@@ -433,6 +440,9 @@ class Runtime:
                     )
                 else:
                     due = iso(now + delays[0])
+            parked = host.parked.get(wait.task_id)
+            if parked is not None:
+                due = iso(now + parked.after)
             jobs.append(
                 JobRow(
                     id=wait.task_id,
@@ -451,6 +461,7 @@ class Runtime:
                     lease_until=None,
                     last_error=error,
                     created_at=at,
+                    wake_key=parked.wake_on if parked is not None else None,
                 )
             )
         return jobs, incidents

@@ -116,9 +116,11 @@ _V1 = [
         lease_owner TEXT,
         lease_until TEXT,
         last_error TEXT,
-        created_at TEXT NOT NULL
+        created_at TEXT NOT NULL,
+        wake_key TEXT
     )""",
     "CREATE INDEX jobs_due ON jobs (status, due_at)",
+    "CREATE INDEX jobs_wake ON jobs (wake_key)",
     "CREATE INDEX jobs_instance ON jobs (instance_id)",
     """CREATE TABLE user_tasks (
         id TEXT PRIMARY KEY,
@@ -167,6 +169,17 @@ _V1 = [
     )""",
     "CREATE INDEX incidents_instance ON incidents (instance_id)",
     "CREATE INDEX incidents_open ON incidents (resolved_at)",
+    # The embedded ModelOp Center (LocalCenter) and ticket board (LocalTickets): JSON documents
+    # by kind, in the manager's own database.
+    """CREATE TABLE documents (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    )""",
+    "CREATE INDEX documents_created ON documents (kind, created_at)",
 ]
 
 # Version -> the statements that bring the schema from version-1 to version.

@@ -121,6 +121,7 @@ class JobRow:
     lease_until: str | None
     last_error: str | None
     created_at: str
+    wake_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ _INSTANCE_COLS = (
 _JOB_COLS = (
     "id, instance_id, activity_id, activity_name, kind, candidates, due_at, retries_left, "
     "retry_cycle, attempts, idempotency_key, status, lease_owner, lease_until, last_error, "
-    "created_at"
+    "created_at, wake_key"
 )
 _DEF_COLS = (
     "id, key, version, name, version_tag, resource_id, deployment_id, digest, applies_to, info, "
@@ -187,6 +188,7 @@ def _job(row: Sequence[Any]) -> JobRow:
         lease_until=row[13],
         last_error=row[14],
         created_at=row[15],
+        wake_key=row[16],
     )
 
 
@@ -494,7 +496,7 @@ class Tx(_Cursor):
         wanted = {j.id for j in jobs}
         self.executemany("DELETE FROM jobs WHERE id = ?", [(j,) for j in existing - wanted])
         self.executemany(
-            f"INSERT INTO jobs ({_JOB_COLS}) VALUES ({', '.join('?' * 16)})",
+            f"INSERT INTO jobs ({_JOB_COLS}) VALUES ({', '.join('?' * 17)})",
             [
                 (
                     j.id,
@@ -513,11 +515,27 @@ class Tx(_Cursor):
                     j.lease_until,
                     j.last_error,
                     j.created_at,
+                    j.wake_key,
                 )
                 for j in jobs
                 if j.id not in existing
             ],
         )
+
+    def wake_jobs(self, wake_key: str, now: str) -> int:
+        """Make parked jobs waiting for `wake_key` due now; return how many."""
+        cursor = self.execute(
+            "UPDATE jobs SET due_at = ? WHERE wake_key = ? AND status = 'pending' AND due_at > ?",
+            (now, wake_key, now))
+        return int(cursor.rowcount or 0)
+
+    def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None:
+        """Insert or replace a JSON document."""
+        self.execute(
+            "INSERT INTO documents (kind, id, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, "
+            "updated_at = excluded.updated_at",
+            (kind, doc_id, dumps(doc), at, at))
 
     def update_job(self, job_id: str, **fields: Any) -> None:
         """Change some columns of a job."""
@@ -964,6 +982,17 @@ class SqlStore:
             sql += " WHERE instance_id = ?"
             params.append(instance_id)
         return [TimerRow(*r) for r in self.reader().all(sql + " ORDER BY due_at", params)]
+
+    def get_document(self, kind: str, doc_id: str) -> Any | None:
+        """Read one JSON document, or None."""
+        row = self.reader().one("SELECT doc FROM documents WHERE kind = ? AND id = ?",
+                                (kind, doc_id))
+        return json.loads(row[0]) if row else None
+
+    def list_documents(self, kind: str) -> list[Any]:
+        """Read every document of a kind, oldest first."""
+        return [json.loads(r[0]) for r in self.reader().all(
+            "SELECT doc FROM documents WHERE kind = ? ORDER BY created_at, id", (kind,))]
 
     def raw(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a read query (for KPIs, tests and tools)."""

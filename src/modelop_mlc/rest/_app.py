@@ -1,0 +1,248 @@
+"""`create_app`: the Camunda 7 compatible ASGI app, and `serve` to run it with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.rest import _deploy, _runtime
+from modelop_mlc.rest._auth import (
+    COMPLETE,
+    DEPLOY,
+    PERMISSIONS,
+    READ,
+    SIGNAL,
+    SIGNAL_RESPONSIVE,
+    Principal,
+    TokenVerifier,
+)
+from modelop_mlc.rest._http import PRINCIPAL_KEY, Context, Handler, endpoint, json_response
+from modelop_mlc.rest._openapi import openapi_document
+
+__all__ = ["CAMUNDA_VERSION", "DEFAULT_MAX_UPLOAD_BYTES", "create_app", "serve"]
+
+log = logging.getLogger("modelop_mlc.rest")
+
+CAMUNDA_VERSION = "7.21.0"
+"""The Camunda 7 version `GET /version` reports (Camunda Modeler checks it)."""
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""The default request-body limit: 10 MiB."""
+
+_ANONYMOUS = Principal("anonymous", PERMISSIONS)
+
+
+def _unauthorized(message: str) -> Response:
+    return JSONResponse(
+        {"type": "AuthenticationException", "message": message},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="modelop_mlc"'},
+    )
+
+
+class _Authenticate:
+    """Refuse every HTTP request without a valid bearer token, before any routing."""
+
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier | None) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        principal = _ANONYMOUS if self.verifier is None else await self._principal(scope)
+        if principal is None:
+            response = _unauthorized(
+                "A valid bearer token is required: send 'Authorization: Bearer <token>'"
+            )
+            await response(scope, receive, send)
+            return
+        if isinstance(principal, Response):
+            await principal(scope, receive, send)
+            return
+        await self.app({**scope, PRINCIPAL_KEY: principal}, receive, send)
+
+    async def _principal(self, scope: Scope) -> Principal | Response | None:
+        assert self.verifier is not None
+        header = ""
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                header = value.decode("latin-1")
+                break
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            # Verifiers may do I/O (token introspection); keep it off the event loop.
+            found = await run_in_threadpool(self.verifier, token)
+        except Exception:
+            log.exception("the token verifier failed")
+            return JSONResponse(
+                {"type": "RestException", "message": "The token could not be checked"},
+                status_code=500,
+            )
+        return found if isinstance(found, Principal) else None
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # Starlette's router answers unknown paths and methods with these.
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(
+        {"type": "RestException", "message": f"{exc.detail}: {request.method} {request.url.path}"},
+        status_code=exc.status_code,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _engines(_context: Context, _request: Request) -> Response:
+    return json_response([{"name": "default"}])
+
+
+async def _version(_context: Context, _request: Request) -> Response:
+    return json_response({"version": CAMUNDA_VERSION})
+
+
+async def _openapi(_context: Context, _request: Request) -> Response:
+    return json_response(openapi_document())
+
+
+# (method, path, handler, permissions: any one grants access; None = any authenticated caller)
+_ROUTES: list[tuple[str, str, Handler, Collection[str] | None]] = [
+    ("GET", "/engine", _engines, None),
+    ("GET", "/version", _version, None),
+    ("GET", "/openapi.json", _openapi, None),
+    ("POST", "/deployment/create", _deploy.create_deployment, {DEPLOY}),
+    # Camunda Modeler probes `GET /deployment?maxResults=0` with its deploy credentials.
+    ("GET", "/deployment", _deploy.list_deployments, {READ, DEPLOY}),
+    ("GET", "/deployment/{id}", _deploy.get_deployment, {READ, DEPLOY}),
+    ("GET", "/process-definition", _deploy.list_definitions, {READ}),
+    ("GET", "/process-definition/key/{key}", _deploy.get_definition_by_key, {READ}),
+    ("GET", "/process-definition/key/{key}/xml", _deploy.get_definition_xml_by_key, {READ}),
+    ("POST", "/process-definition/key/{key}/start", _runtime.start_by_key, {SIGNAL}),
+    ("GET", "/process-definition/{id}", _deploy.get_definition, {READ}),
+    ("GET", "/process-definition/{id}/xml", _deploy.get_definition_xml, {READ}),
+    ("POST", "/process-definition/{id}/start", _runtime.start_by_id, {SIGNAL}),
+    ("POST", "/signal", _runtime.signal, {SIGNAL}),
+    ("POST", "/signalResponsive", _runtime.signal_responsive, {SIGNAL_RESPONSIVE}),
+    ("POST", "/message", _runtime.message, {SIGNAL}),
+    ("GET", "/process-instance", _runtime.list_instances, {READ}),
+    ("GET", "/process-instance/{id}", _runtime.get_instance, {READ}),
+    ("GET", "/process-instance/{id}/variables", _runtime.get_variables, {READ}),
+    ("GET", "/process-instance/{id}/variables/{name}", _runtime.get_variable, {READ}),
+    ("GET", "/task", _runtime.list_tasks, {READ}),
+    ("GET", "/task/{id}", _runtime.get_task, {READ}),
+    ("POST", "/task/{id}/complete", _runtime.complete_task, {COMPLETE}),
+    ("GET", "/history/activity-instance", _runtime.list_activity_instances, {READ}),
+    ("GET", "/incident", _runtime.list_incidents, {READ}),
+    ("PUT", "/job/{id}/retries", _runtime.set_job_retries, {COMPLETE}),
+]
+
+
+def create_app(
+    manager: LifecycleManager,
+    *,
+    auth: TokenVerifier | None,
+    allow_anonymous: bool = False,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+) -> Starlette:
+    """Build the Camunda 7 compatible REST app over `manager`, for a host to mount.
+
+    Mount it where Camunda's engine-rest would be (`/engine-rest`, or ModelOp's
+    `/mlc-service/rest`); Camunda Modeler then deploys to `<host>/engine-rest`.
+
+    Args:
+        manager: The manager every route calls.
+        auth: Turns a bearer token into a `Principal` (`StaticTokens`, `HmacJwtVerifier`,
+            or any callable). Every request without a valid token gets 401.
+        allow_anonymous: With `auth=None`, let every request in with every permission.
+            For local development only.
+        max_upload_bytes: Largest request body accepted (413 beyond it).
+
+    Returns:
+        A Starlette application.
+
+    Raises:
+        ConfigurationError: If `auth` is None without `allow_anonymous=True`, if both are
+            given, or if `max_upload_bytes` is not positive.
+
+    Example:
+        >>> app = create_app(manager, auth=StaticTokens({"t0ken": {"read"}}))  # doctest: +SKIP
+    """
+    if auth is None and not allow_anonymous:
+        raise ConfigurationError(
+            "create_app needs auth= (e.g. StaticTokens({...}) or HmacJwtVerifier(secret)); "
+            "pass auth=None, allow_anonymous=True to run without authentication"
+        )
+    if auth is not None and allow_anonymous:
+        raise ConfigurationError("pass either auth= or allow_anonymous=True, not both")
+    if auth is not None and not callable(auth):
+        raise ConfigurationError(f"auth must be callable (token -> Principal | None): {auth!r}")
+    if max_upload_bytes < 1:
+        raise ConfigurationError(f"max_upload_bytes must be positive, got {max_upload_bytes}")
+    if auth is None:
+        log.warning("the MLC REST app accepts anonymous requests with every permission")
+    context = Context(manager, max_upload_bytes)
+    routes = [
+        Route(path, endpoint(context, handler, permissions), methods=[method])
+        for method, path, handler, permissions in _ROUTES
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(_Authenticate, verifier=auth)],
+        exception_handlers={HTTPException: _http_error},
+    )
+
+
+def serve(
+    manager: LifecycleManager,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    auth: TokenVerifier | None,
+    allow_anonymous: bool = False,
+    base_path: str = "/engine-rest",
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    log_level: str = "info",
+    **uvicorn_options: Any,
+) -> None:
+    """Serve the REST app with uvicorn until interrupted.
+
+    Camunda Modeler's deployment endpoint is then `http://<host>:<port><base_path>`.
+
+    Args:
+        manager: The manager every route calls.
+        host: The interface to listen on.
+        port: The TCP port.
+        auth: As for `create_app`.
+        allow_anonymous: As for `create_app`.
+        base_path: Where the app is mounted (`/engine-rest`, or `/mlc-service/rest`).
+        max_upload_bytes: As for `create_app`.
+        log_level: uvicorn's log level.
+        uvicorn_options: More `uvicorn.run` options (e.g. `ssl_certfile`, `ssl_keyfile`).
+
+    Raises:
+        ConfigurationError: As `create_app` does, or if uvicorn is not installed.
+    """
+    app = create_app(
+        manager, auth=auth, allow_anonymous=allow_anonymous, max_upload_bytes=max_upload_bytes
+    )
+    try:
+        import uvicorn  # noqa: PLC0415 - an optional dependency, needed only to serve
+    except ImportError as err:  # pragma: no cover - the rest extra installs uvicorn
+        raise ConfigurationError("serving needs uvicorn: pip install 'modelop-mlc[rest]'") from err
+    root = "/" + base_path.strip("/") if base_path.strip("/") else ""
+    hosted: ASGIApp = Starlette(routes=[Mount(root, app=app)]) if root else app
+    uvicorn.run(hosted, host=host, port=port, log_level=log_level, **uvicorn_options)
