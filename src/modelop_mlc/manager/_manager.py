@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -629,6 +630,17 @@ class LifecycleManager:
         if isinstance(job, dict) and job.get("id"):
             self.wake(f"job:{job['id']}")
         self.signal(signal_name, variables)
+
+    def run_worker(self, stop_event: threading.Event | None = None, *,
+                   poll_interval: float = 1.0, batch: int = 50) -> int:
+        """Run due timers and jobs until `stop_event` is set; return how many ran.
+
+        Several workers (threads, processes or hosts on one PostgreSQL database) share the work:
+        each claims due timers and jobs with a lease, so none runs twice.
+        """
+        from modelop_mlc.manager._worker import run_worker  # noqa: PLC0415 - keeps import light
+
+        return run_worker(self, stop_event, poll_interval=poll_interval, batch=batch)
 
     def wake(self, key: str) -> int:
         """Make delegates parked with `Pending(wake_on=key)` run at the next `run_due()`."""
