@@ -161,8 +161,9 @@ class DeployableModel(_Record):
     stored_model: StoredModel = Field(description="The stored model as it was.")
     version: int = Field(1, description="Snapshot number within the stored model.")
     tags: list[str] = Field(default_factory=list, description="e.g. run_test, jira, a service tag.")
-    deployable_model_assets: list[Asset] = Field(default_factory=list,
-                                                 description="The assets of the snapshot.")
+    deployable_model_assets: list[Asset] = Field(
+        default_factory=list, description="The assets of the snapshot."
+    )
     trained_model: dict[str, Any] | None = Field(None, description="Training output, if any.")
     created_date: datetime | None = Field(None, description="When the snapshot was made.")
     custom: dict[str, Any] = Field(default_factory=dict, description="Free-form data.")
@@ -179,10 +180,12 @@ class Runtime(_Record):
     name: str = Field(description="The runtime (engine) name.")
     tags: list[str] = Field(default_factory=list, description="Service tags.")
     stage: Stage | None = Field(None, description="DEV, SIT, UAT or PROD.")
-    endpoints: list[dict[str, Any]] = Field(default_factory=list, description="REST/stream "
-                                            "endpoints; none means a batch runtime.")
-    supported_model_types: list[str] = Field(default_factory=lambda: ["PYTHON3", "PYTHON"],
-                                             description="Model types it can run.")
+    endpoints: list[dict[str, Any]] = Field(
+        default_factory=list, description="REST/stream endpoints; none means a batch runtime."
+    )
+    supported_model_types: list[str] = Field(
+        default_factory=lambda: ["PYTHON3", "PYTHON"], description="Model types it can run."
+    )
     engine_state: str = Field("RUNNING", description="RUNNING or STOPPED.")
 
     @property

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from modelop_mlc._engine import juel
 from modelop_mlc._engine.fastscript import run_fast
-from modelop_mlc._engine.host import EngineHost, JournalEntry
+from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
 from modelop_mlc._engine.scope import (
     lookup,
     remove_variable,
@@ -181,7 +181,7 @@ class MlcScriptEngine(PythonScriptEngine):
         if entry.process_id is None:
             entry.process_id = task.workflow.spec.name
         spec = task.task_spec
-        if entry.activity_name is None:
+        if entry.activity_name is None and entry.kind is not JournalKind.FLOW_TAKEN:
             entry.activity_name = getattr(spec, "bpmn_name", None)
         self.journal_entries.append(entry)
 

@@ -146,10 +146,12 @@ class _Checker:
     def param_values(self, node: Any, value_node: Any, what: str) -> None:
         for child in value_node.iter():
             if child.tag == f"{_C}script":
+                fmt = child.get("scriptFormat") or "(none)"
                 self.problem(
                     child,
-                    f"{what}: camunda:script values are not supported; use an "
-                    "expression such as ${...}",
+                    f"{what}: camunda:script values (scriptFormat '{fmt}') are not "
+                    "supported; compute the value with an expression such as ${...} or in "
+                    "a Python script task before this element",
                 )
             elif child.text and isinstance(child.tag, str):
                 self.expression(child, child.text, what)
@@ -209,9 +211,9 @@ class _Checker:
                 )
             seen[node_id] = node
 
-    def references(self, root: Any) -> dict[str, set[str]]:
+    def references(self, root: Any) -> dict[str, dict[str, str | None]]:
         return {
-            kind: {n.get("id") for n in root.iter(f"{_B}{kind}")}
+            kind: {n.get("id"): n.get("name") for n in root.iter(f"{_B}{kind}")}
             for kind in ("signal", "message", "error", "escalation")
         }
 
@@ -247,12 +249,16 @@ class _Checker:
                 )
             return
         if not starts:
+            why = (
+                "Camunda 7 fails every instance that reaches it"
+                if tag == "transaction"
+                else "Camunda 7 refuses it too: 'subProcess must define a startEvent element'"
+            )
             kind = "transaction" if tag == "transaction" else "embedded sub-process"
             self.problem(
                 scope,
-                f"the {kind} has no start event; Camunda 7 requires one none start event "
-                "in it ('subProcess must define a startEvent element'): add a start event "
-                "inside it and connect it to the first activity",
+                f"the {kind} has no start event ({why}); add a none start event inside it "
+                "and connect it to the first activity",
             )
         elif len(starts) > 1 or triggered:
             self.problem(
@@ -300,7 +306,7 @@ class _Checker:
                     "the same process or sub-process has that name",
                 )
 
-    def check_scope(self, scope: Any, refs: dict[str, set[str]]) -> None:
+    def check_scope(self, scope: Any, refs: dict[str, dict[str, str | None]]) -> None:
         self.check_links(scope)
         for node in scope:
             if not isinstance(node.tag, str) or not node.tag.startswith(_B):
@@ -324,6 +330,12 @@ class _Checker:
                 self.check_scope(node, refs)
 
     def check_flow(self, node: Any, scope: Any) -> None:
+        for end in ("sourceRef", "targetRef"):
+            ref = node.get(end)
+            if not ref or scope.find(f"*[@id='{ref}']") is None:
+                self.problem(node, f"the sequence flow's {end} '{ref}' names no element of "
+                                   "this process; reconnect the flow in the modeler")
+                return
         condition = node.find(f"{_B}conditionExpression")
         if condition is None:
             return
@@ -366,13 +378,28 @@ class _Checker:
                 "execution and task listeners are not run by this engine; "
                 "model the work as a service task instead",
             )
+        standard = node.find(f"{_B}standardLoopCharacteristics")
+        if standard is not None:
+            condition = standard.find(f"{_B}loopCondition")
+            if standard.get("loopMaximum") is None and (
+                condition is None or not (condition.text or "").strip()
+            ):
+                self.problem(
+                    standard,
+                    "the loop has neither a loopCondition nor a loopMaximum, so it would never "
+                    "stop; add a loopCondition such as ${done}",
+                )
+            elif condition is not None:
+                self.expression(condition, condition.text, "loopCondition")
         loop = node.find(f"{_B}multiInstanceLoopCharacteristics")
         if loop is not None:
             collection = loop.get(f"{_C}collection")
             cardinality = loop.find(f"{_B}loopCardinality")
             if collection is None and cardinality is None:
                 self.problem(
-                    loop, "a multi-instance activity needs loopCardinality or camunda:collection"
+                    loop,
+                    "a multi-instance activity needs loopCardinality or camunda:collection "
+                    "(Camunda 7 refuses it too); set one of them",
                 )
             self.expression(loop, collection, "multi-instance collection")
             if cardinality is not None:
@@ -381,7 +408,7 @@ class _Checker:
             if condition is not None:
                 self.expression(condition, condition.text, "completionCondition")
 
-    def check_events(self, node: Any, tag: str, refs: dict[str, set[str]]) -> None:
+    def check_events(self, node: Any, tag: str, refs: dict[str, dict[str, str | None]]) -> None:
         for child in node:
             if not isinstance(child.tag, str) or not child.tag.startswith(_B):
                 continue
@@ -401,6 +428,13 @@ class _Checker:
                 ref = child.get(attr)
                 if ref and ref not in refs[ref_kind]:
                     self.problem(child, f"{attr} '{ref}' names no bpmn:{ref_kind} in this file")
+                elif ref and ref_kind in {"signal", "message"} and not refs[ref_kind][ref]:
+                    # Signals and messages are delivered by name, so a nameless one never is.
+                    self.problem(
+                        child,
+                        f"bpmn:{ref_kind} '{ref}' has no name; {ref_kind}s are delivered by "
+                        f"name, so give it one (Camunda Modeler: the {ref_kind}'s Name field)",
+                    )
         if tag == "boundaryEvent" and not _event_kinds(node):
             self.problem(
                 node,
@@ -432,7 +466,8 @@ class _Checker:
         if not specs:
             self.problem(
                 definition,
-                "the timer has no timeDate, timeDuration or timeCycle; set one (for example PT5M)",
+                "the timer has no timeDate, timeDuration or timeCycle (Camunda 7 refuses it "
+                "too); set one (for example PT5M)",
             )
             return
         spec = specs[0]
@@ -459,8 +494,15 @@ class _Checker:
                 "supported; put the script inline",
             )
             return
+        if not fmt:
+            self.problem(
+                node,
+                "the script task has no scriptFormat (Camunda 7 requires one too); set "
+                'scriptFormat="python" and write the script in Python',
+            )
+            return
         if fmt.lower() not in _PYTHON_FORMATS:
-            shown = fmt or "(none)"
+            shown = fmt
             self.problem(
                 node,
                 f"scriptFormat '{shown}' is not supported: only python scripts "
@@ -505,7 +547,8 @@ class _Checker:
             if required:
                 self.problem(
                     node,
-                    "the service task has no implementation: set camunda:class, "
+                    "the service task has no implementation (Camunda 7 refuses it too): set "
+                    "camunda:class, "
                     "camunda:delegateExpression, camunda:expression, "
                     'camunda:type="external" with a topic, or a connector',
                 )
@@ -631,7 +674,9 @@ class _Checker:
             )
         elif not called:
             self.problem(
-                node, "the call activity has no calledElement; name the process id to call"
+                node,
+                "the call activity has no calledElement (Camunda 7 refuses it too); name the "
+                "process id to call",
             )
         elif juel.is_expression(called):
             self.problem(

@@ -54,19 +54,26 @@ class ModelOpCenter(Protocol):
         """Return a snapshot."""
         ...
 
-    def create_deployable_model(self, stored_model_id: str, *, tags: Sequence[str] = (),
-                                custom: Mapping[str, Any] | None = None,
-                                idempotency_key: str | None = None) -> DeployableModel:
+    def create_deployable_model(
+        self,
+        stored_model_id: str,
+        *,
+        tags: Sequence[str] = (),
+        custom: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> DeployableModel:
         """Snapshot a stored model (its current metadata and assets)."""
         ...
 
-    def patch_deployable_model(self, deployable_model_id: str,
-                               patch: Mapping[str, Any]) -> DeployableModel:
+    def patch_deployable_model(
+        self, deployable_model_id: str, patch: Mapping[str, Any]
+    ) -> DeployableModel:
         """Change fields of a snapshot (camelCase names, shallow merge)."""
         ...
 
-    def find_deployable_models(self, *, tag: str | None = None,
-                               stored_model_id: str | None = None) -> list[DeployableModel]:
+    def find_deployable_models(
+        self, *, tag: str | None = None, stored_model_id: str | None = None
+    ) -> list[DeployableModel]:
         """List snapshots with a tag (on the snapshot or its model) and/or of one model."""
         ...
 
@@ -75,9 +82,9 @@ class ModelOpCenter(Protocol):
         """Return an asset's content as text (embedded, or fetched from its URL)."""
         ...
 
-    def create_external_file_asset(self, *, filename: str, file_format: str,
-                                   role: str = "UNKNOWN",
-                                   file_url: str | None = None) -> Asset:
+    def create_external_file_asset(
+        self, *, filename: str, file_format: str, role: str = "UNKNOWN", file_url: str | None = None
+    ) -> Asset:
         """Create an (empty) output asset a job can write to."""
         ...
 
@@ -95,11 +102,17 @@ class ModelOpCenter(Protocol):
         ...
 
     # jobs
-    def create_batch_job(self, deployable_model: DeployableModel, job_type: JobType, *,
-                         inputs: Sequence[Asset], outputs: Sequence[Asset] = (),
-                         runtime: str | None = None,
-                         parameters: Mapping[str, Any] | None = None,
-                         idempotency_key: str | None = None) -> ModelBatchJob:
+    def create_batch_job(
+        self,
+        deployable_model: DeployableModel,
+        job_type: JobType,
+        *,
+        inputs: Sequence[Asset],
+        outputs: Sequence[Asset] = (),
+        runtime: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> ModelBatchJob:
         """Create a batch job (training, metrics or scoring) on a runtime."""
         ...
 
@@ -108,26 +121,43 @@ class ModelOpCenter(Protocol):
         ...
 
     # deployments
-    def deploy_model(self, deployable_model: DeployableModel, runtime: Runtime, *,
-                     idempotency_key: str | None = None) -> DeployedModel:
+    def deploy_model(
+        self,
+        deployable_model: DeployableModel,
+        runtime: Runtime,
+        *,
+        idempotency_key: str | None = None,
+    ) -> DeployedModel:
         """Deploy a snapshot to a runtime (batch when the runtime has no endpoints)."""
         ...
 
-    def find_deployed_models(self, *, tag: str | None = None, stage: str | None = None,
-                             state: str | None = None, stored_model_id: str | None = None,
-                             deployable_model_id: str | None = None) -> list[DeployedModel]:
+    def find_deployed_models(
+        self,
+        *,
+        tag: str | None = None,
+        stage: str | None = None,
+        state: str | None = None,
+        stored_model_id: str | None = None,
+        deployable_model_id: str | None = None,
+    ) -> list[DeployedModel]:
         """List deployed models matching every given filter."""
         ...
 
-    def patch_deployed_model(self, deployed_model_id: str,
-                             patch: Mapping[str, Any]) -> DeployedModel:
+    def patch_deployed_model(
+        self, deployed_model_id: str, patch: Mapping[str, Any]
+    ) -> DeployedModel:
         """Change fields of a deployed model (schedules, expiration date, state)."""
         ...
 
     # test results and notifications
-    def create_test_result(self, deployable_model_id: str, results: Mapping[str, Any], *,
-                           job_id: str | None = None,
-                           idempotency_key: str | None = None) -> ModelTestResult:
+    def create_test_result(
+        self,
+        deployable_model_id: str,
+        results: Mapping[str, Any],
+        *,
+        job_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ModelTestResult:
         """Store a test job's metrics with the snapshot."""
         ...
 
@@ -139,10 +169,16 @@ class ModelOpCenter(Protocol):
         """List a snapshot's test results."""
         ...
 
-    def create_notification(self, message: str, *, type: str = "PROCESS",  # noqa: A002
-                            severity: str = "INFO", model_id: str | None = None,
-                            process_instance_id: str | None = None,
-                            assignment: Mapping[str, Any] | None = None,
-                            idempotency_key: str | None = None) -> Notification:
+    def create_notification(
+        self,
+        message: str,
+        *,
+        type: str = "PROCESS",  # noqa: A002
+        severity: str = "INFO",
+        model_id: str | None = None,
+        process_instance_id: str | None = None,
+        assignment: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Notification:
         """Record a notification for people."""
         ...

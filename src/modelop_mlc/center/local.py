@@ -151,34 +151,51 @@ class LocalCenter:
         if source is not None:
             path = _as_path(source)
             code = path.read_text() if path is not None else str(source)
-            model_assets.insert(0, Asset(
-                id=str(uuid.uuid4()), name="model source", asset_role=AssetRole.MODEL_SOURCE,
-                filename=path.name if path is not None else "model.py",
-                file_content=code, file_size=len(code.encode())))
+            model_assets.insert(
+                0,
+                Asset(
+                    id=str(uuid.uuid4()),
+                    name="model source",
+                    asset_role=AssetRole.MODEL_SOURCE,
+                    filename=path.name if path is not None else "model.py",
+                    file_content=code,
+                    file_size=len(code.encode()),
+                ),
+            )
         model = StoredModel(
             id=str(uuid.uuid4()),
-            model_meta_data=ModelMetaData(name=name, type=type, tags=list(tags), group=group,
-                                          description=description, **metadata),
-            model_assets=[a if a.id else a.model_copy(update={"id": str(uuid.uuid4())})
-                          for a in model_assets],
+            model_meta_data=ModelMetaData(
+                name=name,
+                type=type,
+                tags=list(tags),
+                group=group,
+                description=description,
+                **metadata,
+            ),
+            model_assets=[
+                a if a.id else a.model_copy(update={"id": str(uuid.uuid4())}) for a in model_assets
+            ],
             created_date=self.clock.now(),
             last_modified_date=self.clock.now(),
         )
         self._put("storedModel", model, model.id)
         return model
 
-    def add_asset(self, stored_model_id: str, asset: Asset, *, replace_role: bool = False
-                  ) -> StoredModel:
+    def add_asset(
+        self, stored_model_id: str, asset: Asset, *, replace_role: bool = False
+    ) -> StoredModel:
         """Add an asset to a stored model (optionally replacing assets with the same role)."""
         model = self.get_stored_model(stored_model_id)
         if not asset.id:
             asset = asset.model_copy(update={"id": str(uuid.uuid4())})
         if asset.file_content is not None and asset.file_size is None:
             asset = asset.model_copy(update={"file_size": len(asset.file_content.encode())})
-        kept = [a for a in model.model_assets
-                if not (replace_role and a.asset_role == asset.asset_role)]
-        updated = model.model_copy(update={"model_assets": [*kept, asset],
-                                           "last_modified_date": self.clock.now()})
+        kept = [
+            a for a in model.model_assets if not (replace_role and a.asset_role == asset.asset_role)
+        ]
+        updated = model.model_copy(
+            update={"model_assets": [*kept, asset], "last_modified_date": self.clock.now()}
+        )
         self._put("storedModel", updated, updated.id)
         return updated
 
@@ -193,9 +210,14 @@ class LocalCenter:
 
     # ------------------------------------------------------------------ snapshots
 
-    def create_deployable_model(self, stored_model_id: str, *, tags: Sequence[str] = (),
-                                custom: Mapping[str, Any] | None = None,
-                                idempotency_key: str | None = None) -> DeployableModel:
+    def create_deployable_model(
+        self,
+        stored_model_id: str,
+        *,
+        tags: Sequence[str] = (),
+        custom: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> DeployableModel:
         """Snapshot a stored model; emits `Signals_deployable_model_changed`.
 
         A repeated `idempotency_key` returns the snapshot made the first time.
@@ -215,8 +237,7 @@ class LocalCenter:
             custom=dict(custom or {}),
         )
         self._put("deployableModel", snapshot, snapshot.id)
-        log.info("snapshot %s v%s of %s", snapshot.id, snapshot.version,
-                 model.model_meta_data.name)
+        log.info("snapshot %s v%s of %s", snapshot.id, snapshot.version, model.model_meta_data.name)
         self._emit("deployable_model_changed", {"DEPLOYABLE_MODEL": snapshot.to_variable()})
         return snapshot
 
@@ -226,16 +247,18 @@ class LocalCenter:
         """Return a snapshot."""
         return self._get("deployableModel", DeployableModel, deployable_model_id, "snapshot")
 
-    def patch_deployable_model(self, deployable_model_id: str,
-                               patch: Mapping[str, Any]) -> DeployableModel:
+    def patch_deployable_model(
+        self, deployable_model_id: str, patch: Mapping[str, Any]
+    ) -> DeployableModel:
         """Merge `patch` (camelCase names) into a snapshot."""
         current = self.get_deployable_model(deployable_model_id).to_variable()
         updated = DeployableModel.from_variable({**current, **dict(patch)})
         self._put("deployableModel", updated, updated.id)
         return updated
 
-    def find_deployable_models(self, *, tag: str | None = None,
-                               stored_model_id: str | None = None) -> list[DeployableModel]:
+    def find_deployable_models(
+        self, *, tag: str | None = None, stored_model_id: str | None = None
+    ) -> list[DeployableModel]:
         """List snapshots (newest first) with a tag and/or of one stored model."""
         found = []
         for snapshot in self._all("deployableModel", DeployableModel):
@@ -250,13 +273,15 @@ class LocalCenter:
     # ------------------------------------------------------------------ assets
 
     def _external_path(self, url: str) -> Path:
-        raw = url[len("file://"):] if url.startswith("file://") else url
+        raw = url.removeprefix("file://")
         path = Path(raw).resolve()
         if not any(path == root or root in path.parents for root in self.data_roots):
             allowed = ", ".join(map(str, self.data_roots)) or "none configured"
             raise IntegrationError(
                 f"external file '{url}' is outside the allowed data roots ({allowed}); pass "
-                "data_roots= to LocalCenter to allow a directory", service="local-center")
+                "data_roots= to LocalCenter to allow a directory",
+                service="local-center",
+            )
         return path
 
     def read_asset(self, asset: Asset) -> str:
@@ -268,10 +293,12 @@ class LocalCenter:
             try:
                 return path.read_text()
             except OSError as err:
-                raise IntegrationError(f"cannot read asset '{asset.file_url}': {err.strerror}",
-                                       service="local-center") from err
-        raise IntegrationError(f"asset '{asset.name or asset.id}' has no content and no URL",
-                               service="local-center")
+                raise IntegrationError(
+                    f"cannot read asset '{asset.file_url}': {err.strerror}", service="local-center"
+                ) from err
+        raise IntegrationError(
+            f"asset '{asset.name or asset.id}' has no content and no URL", service="local-center"
+        )
 
     def _write_asset(self, asset: Asset, content: str) -> Asset:
         if asset.asset_type == AssetType.EXTERNAL_FILE and asset.file_url:
@@ -279,15 +306,19 @@ class LocalCenter:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)
             return asset.model_copy(update={"file_size": len(content.encode())})
-        return asset.model_copy(update={"file_content": content,
-                                        "file_size": len(content.encode())})
+        return asset.model_copy(
+            update={"file_content": content, "file_size": len(content.encode())}
+        )
 
-    def create_external_file_asset(self, *, filename: str, file_format: str,
-                                   role: str = "UNKNOWN",
-                                   file_url: str | None = None) -> Asset:
+    def create_external_file_asset(
+        self, *, filename: str, file_format: str, role: str = "UNKNOWN", file_url: str | None = None
+    ) -> Asset:
         """Create an output asset (embedded unless a URL under the data roots is given)."""
         return Asset(
-            id=str(uuid.uuid4()), name=filename, filename=filename, file_format=file_format,
+            id=str(uuid.uuid4()),
+            name=filename,
+            filename=filename,
+            file_format=file_format,
             asset_role=AssetRole(role) if role in AssetRole.__members__ else AssetRole.UNKNOWN,
             asset_type=AssetType.EXTERNAL_FILE if file_url else AssetType.ASSET_FILE,
             file_url=file_url,
@@ -295,16 +326,24 @@ class LocalCenter:
 
     # ------------------------------------------------------------------ runtimes
 
-    def register_runtime(self, name: str, *, tags: Sequence[str] = (),
-                         stage: Stage | str | None = None,
-                         endpoints: Sequence[Mapping[str, Any]] = (),
-                         supported_model_types: Sequence[str] = ("PYTHON3", "PYTHON")
-                         ) -> Runtime:
+    def register_runtime(
+        self,
+        name: str,
+        *,
+        tags: Sequence[str] = (),
+        stage: Stage | str | None = None,
+        endpoints: Sequence[Mapping[str, Any]] = (),
+        supported_model_types: Sequence[str] = ("PYTHON3", "PYTHON"),
+    ) -> Runtime:
         """Register a runtime (no endpoints: a batch runtime)."""
-        runtime = Runtime(id=str(uuid.uuid4()), name=name, tags=list(tags),
-                          stage=Stage(stage) if stage else None,
-                          endpoints=[dict(e) for e in endpoints],
-                          supported_model_types=list(supported_model_types))
+        runtime = Runtime(
+            id=str(uuid.uuid4()),
+            name=name,
+            tags=list(tags),
+            stage=Stage(stage) if stage else None,
+            endpoints=[dict(e) for e in endpoints],
+            supported_model_types=list(supported_model_types),
+        )
         self._put("runtime", runtime, name)
         return runtime
 
@@ -325,11 +364,17 @@ class LocalCenter:
 
     # ------------------------------------------------------------------ jobs
 
-    def create_batch_job(self, deployable_model: DeployableModel, job_type: JobType, *,
-                         inputs: Sequence[Asset], outputs: Sequence[Asset] = (),
-                         runtime: str | None = None,
-                         parameters: Mapping[str, Any] | None = None,
-                         idempotency_key: str | None = None) -> ModelBatchJob:
+    def create_batch_job(
+        self,
+        deployable_model: DeployableModel,
+        job_type: JobType,
+        *,
+        inputs: Sequence[Asset],
+        outputs: Sequence[Asset] = (),
+        runtime: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> ModelBatchJob:
         """Queue a job; `run_pending_jobs()` (called by `manager.run_due()`) runs it.
 
         A repeated `idempotency_key` returns the job queued the first time.
@@ -338,9 +383,14 @@ class LocalCenter:
         if earlier is not None:
             return earlier
         job = ModelBatchJob(
-            id=job_id, job_type=job_type, deployable_model=deployable_model,
-            target_engine=runtime, input_data=list(inputs), output_data=list(outputs),
-            job_parameters=dict(parameters or {}), created_date=self.clock.now(),
+            id=job_id,
+            job_type=job_type,
+            deployable_model=deployable_model,
+            target_engine=runtime,
+            input_data=list(inputs),
+            output_data=list(outputs),
+            job_parameters=dict(parameters or {}),
+            created_date=self.clock.now(),
         )
         self._put("job", job, job.id)
         log.info("job %s (%s) created for snapshot %s", job.id, job_type, deployable_model.id)
@@ -352,8 +402,9 @@ class LocalCenter:
 
     def list_jobs(self, *, status: JobStatus | None = None) -> list[ModelBatchJob]:
         """List jobs, newest first."""
-        return [j for j in self._all("job", ModelBatchJob)
-                if status is None or j.job_status == status]
+        return [
+            j for j in self._all("job", ModelBatchJob) if status is None or j.job_status == status
+        ]
 
     def run_pending_jobs(self, limit: int | None = None) -> int:
         """Run queued jobs (oldest first) to completion; return how many ran."""
@@ -369,25 +420,38 @@ class LocalCenter:
         job = self.get_job(job_id)
         if job.job_status.finished:
             return job
-        job = job.model_copy(update={"job_status": JobStatus.RUNNING,
-                                     "started_date": self.clock.now()})
+        job = job.model_copy(
+            update={"job_status": JobStatus.RUNNING, "started_date": self.clock.now()}
+        )
         self._put("job", job, job.id)
         outcome = self._execute(job)
         self._put("job", outcome, outcome.id)
-        if (outcome.job_type == JobType.MODEL_BATCH_TRAINING_JOB
-                and outcome.job_status == JobStatus.COMPLETE
-                and isinstance(outcome.result, dict)):
-            self.patch_deployable_model(outcome.deployable_model.id,
-                                        {"trainedModel": outcome.result})
-        log.info("job %s ended %s%s", outcome.id, outcome.job_status,
-                 f": {outcome.message}" if outcome.message else "")
+        if (
+            outcome.job_type == JobType.MODEL_BATCH_TRAINING_JOB
+            and outcome.job_status == JobStatus.COMPLETE
+            and isinstance(outcome.result, dict)
+        ):
+            self.patch_deployable_model(
+                outcome.deployable_model.id, {"trainedModel": outcome.result}
+            )
+        log.info(
+            "job %s ended %s%s",
+            outcome.id,
+            outcome.job_status,
+            f": {outcome.message}" if outcome.message else "",
+        )
         self._emit("job_status_changed", {"JOB": outcome.to_variable()})
         return outcome
 
     def _execute(self, job: ModelBatchJob) -> ModelBatchJob:
         def failed(message: str) -> ModelBatchJob:
-            return job.model_copy(update={"job_status": JobStatus.ERROR, "message": message,
-                                          "ended_date": self.clock.now()})
+            return job.model_copy(
+                update={
+                    "job_status": JobStatus.ERROR,
+                    "message": message,
+                    "ended_date": self.clock.now(),
+                }
+            )
 
         snapshot = self.get_deployable_model(job.deployable_model.id)
         sources = snapshot.assets_with_role(AssetRole.MODEL_SOURCE)
@@ -395,16 +459,28 @@ class LocalCenter:
             return failed("the snapshot has no MODEL_SOURCE asset")
         try:
             source = self.read_asset(sources[0])
-            inputs = [InputData(self.read_asset(a), (a.file_format or "CSV").upper(),
-                                a.filename or a.name or "input") for a in job.input_data]
+            inputs = [
+                InputData(
+                    self.read_asset(a),
+                    (a.file_format or "CSV").upper(),
+                    a.filename or a.name or "input",
+                )
+                for a in job.input_data
+            ]
         except IntegrationError as err:
             return failed(str(err))
         run = run_model_function(
-            source, _ROLE_FOR_JOB[job.job_type], inputs,
-            job={"id": job.id, "jobType": job.job_type.value,
-                 "jobParameters": job.job_parameters,
-                 "trainedModel": snapshot.trained_model},
-            timeout_seconds=self.job_timeout, python=self.python,
+            source,
+            _ROLE_FOR_JOB[job.job_type],
+            inputs,
+            job={
+                "id": job.id,
+                "jobType": job.job_type.value,
+                "jobParameters": job.job_parameters,
+                "trainedModel": snapshot.trained_model,
+            },
+            timeout_seconds=self.job_timeout,
+            python=self.python,
         )
         if run.status != "COMPLETE":
             return failed(run.reason or "the model failed")
@@ -412,29 +488,44 @@ class LocalCenter:
         if run.records is not None and outputs:
             try:
                 outputs[0] = self._write_asset(
-                    outputs[0], render_output(run.records, outputs[0].file_format or "JSON"))
+                    outputs[0], render_output(run.records, outputs[0].file_format or "JSON")
+                )
             except IntegrationError as err:
                 return failed(str(err))
         result = run.result if run.records is None else {"records": len(run.records)}
-        return job.model_copy(update={"job_status": JobStatus.COMPLETE, "result": result,
-                                      "output_data": outputs, "ended_date": self.clock.now()})
+        return job.model_copy(
+            update={
+                "job_status": JobStatus.COMPLETE,
+                "result": result,
+                "output_data": outputs,
+                "ended_date": self.clock.now(),
+            }
+        )
 
     # ------------------------------------------------------------------ deployments
 
-    def deploy_model(self, deployable_model: DeployableModel, runtime: Runtime, *,
-                     idempotency_key: str | None = None) -> DeployedModel:
+    def deploy_model(
+        self,
+        deployable_model: DeployableModel,
+        runtime: Runtime,
+        *,
+        idempotency_key: str | None = None,
+    ) -> DeployedModel:
         """Deploy a snapshot; earlier deployments of the model on that runtime are replaced."""
         deployed_id, earlier = self._id_for("deployedModel", DeployedModel, idempotency_key)
         if earlier is not None:
             return earlier
         for previous in self.find_deployed_models(
-                stored_model_id=deployable_model.stored_model.id, state="DEPLOYED"):
+            stored_model_id=deployable_model.stored_model.id, state="DEPLOYED"
+        ):
             if previous.runtime.name == runtime.name:
                 self.patch_deployed_model(previous.id, {"deployedState": "UNDEPLOYED"})
         running = runtime.model_copy(update={"engine_state": "RUNNING"})
         self._put("runtime", running, running.name)
         deployed = DeployedModel(
-            id=deployed_id, deployable_model=deployable_model, runtime=running,
+            id=deployed_id,
+            deployable_model=deployable_model,
+            runtime=running,
             deployment_type=DeploymentType.BATCH if running.batch else DeploymentType.ONLINE,
             created_date=self.clock.now(),
         )
@@ -445,27 +536,38 @@ class LocalCenter:
         """Return a deployed model."""
         return self._get("deployedModel", DeployedModel, deployed_model_id, "deployed model")
 
-    def find_deployed_models(self, *, tag: str | None = None, stage: str | None = None,
-                             state: str | None = None, stored_model_id: str | None = None,
-                             deployable_model_id: str | None = None) -> list[DeployedModel]:
+    def find_deployed_models(
+        self,
+        *,
+        tag: str | None = None,
+        stage: str | None = None,
+        state: str | None = None,
+        stored_model_id: str | None = None,
+        deployable_model_id: str | None = None,
+    ) -> list[DeployedModel]:
         """List deployed models (newest first) matching every given filter."""
         found = []
         for deployed in self._all("deployedModel", DeployedModel):
             snapshot = deployed.deployable_model
-            tags = {*snapshot.tags, *snapshot.stored_model.model_meta_data.tags,
-                    *deployed.runtime.tags}
-            if ((tag is not None and tag not in tags)
-                    or (stage is not None and deployed.runtime.stage != stage)
-                    or (state is not None and deployed.deployed_state != state)
-                    or (stored_model_id is not None
-                        and snapshot.stored_model.id != stored_model_id)
-                    or (deployable_model_id is not None and snapshot.id != deployable_model_id)):
+            tags = {
+                *snapshot.tags,
+                *snapshot.stored_model.model_meta_data.tags,
+                *deployed.runtime.tags,
+            }
+            if (
+                (tag is not None and tag not in tags)
+                or (stage is not None and deployed.runtime.stage != stage)
+                or (state is not None and deployed.deployed_state != state)
+                or (stored_model_id is not None and snapshot.stored_model.id != stored_model_id)
+                or (deployable_model_id is not None and snapshot.id != deployable_model_id)
+            ):
                 continue
             found.append(deployed)
         return found
 
-    def patch_deployed_model(self, deployed_model_id: str,
-                             patch: Mapping[str, Any]) -> DeployedModel:
+    def patch_deployed_model(
+        self, deployed_model_id: str, patch: Mapping[str, Any]
+    ) -> DeployedModel:
         """Merge `patch` (camelCase names) into a deployed model."""
         current = self.get_deployed_model(deployed_model_id).to_variable()
         updated = DeployedModel.from_variable({**current, **dict(patch)})
@@ -474,17 +576,27 @@ class LocalCenter:
 
     # ------------------------------------------------------------------ test results
 
-    def create_test_result(self, deployable_model_id: str, results: Mapping[str, Any], *,
-                           job_id: str | None = None,
-                           idempotency_key: str | None = None) -> ModelTestResult:
+    def create_test_result(
+        self,
+        deployable_model_id: str,
+        results: Mapping[str, Any],
+        *,
+        job_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ModelTestResult:
         """Store a test job's metrics with the snapshot."""
         result_id, earlier = self._id_for("testResult", ModelTestResult, idempotency_key)
         if earlier is not None:
             return earlier
         snapshot = self.get_deployable_model(deployable_model_id)
-        result = ModelTestResult(id=result_id, deployable_model_id=snapshot.id,
-                                 stored_model_id=snapshot.stored_model.id, job_id=job_id,
-                                 test_results=dict(results), created_date=self.clock.now())
+        result = ModelTestResult(
+            id=result_id,
+            deployable_model_id=snapshot.id,
+            stored_model_id=snapshot.stored_model.id,
+            job_id=job_id,
+            test_results=dict(results),
+            created_date=self.clock.now(),
+        )
         self._put("testResult", result, result.id)
         return result
 
@@ -497,24 +609,39 @@ class LocalCenter:
 
     def find_test_results(self, deployable_model_id: str) -> list[ModelTestResult]:
         """List a snapshot's test results, newest first."""
-        return [r for r in self._all("testResult", ModelTestResult)
-                if r.deployable_model_id == deployable_model_id]
+        return [
+            r
+            for r in self._all("testResult", ModelTestResult)
+            if r.deployable_model_id == deployable_model_id
+        ]
 
     # ------------------------------------------------------------------ notifications
 
-    def create_notification(self, message: str, *, type: str = "PROCESS",  # noqa: A002
-                            severity: str = "INFO", model_id: str | None = None,
-                            process_instance_id: str | None = None,
-                            assignment: Mapping[str, Any] | None = None,
-                            idempotency_key: str | None = None) -> Notification:
+    def create_notification(
+        self,
+        message: str,
+        *,
+        type: str = "PROCESS",  # noqa: A002
+        severity: str = "INFO",
+        model_id: str | None = None,
+        process_instance_id: str | None = None,
+        assignment: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Notification:
         """Record a notification."""
         notification_id, earlier = self._id_for("notification", Notification, idempotency_key)
         if earlier is not None:
             return earlier
         notification = Notification(
-            id=notification_id, type=type, severity=severity, message=message,
-            model_id=model_id, process_instance_id=process_instance_id,
-            assignment=dict(assignment) if assignment else None, created_date=self.clock.now())
+            id=notification_id,
+            type=type,
+            severity=severity,
+            message=message,
+            model_id=model_id,
+            process_instance_id=process_instance_id,
+            assignment=dict(assignment) if assignment else None,
+            created_date=self.clock.now(),
+        )
         self._put("notification", notification, notification.id)
         return notification
 

@@ -40,8 +40,9 @@ class Spec:
 CATALOGUE: list[Spec] = []
 
 
-def modelop(name: str, *, asynchronous: bool = False,
-            aliases: Sequence[str] = ()) -> Callable[[Fn], Fn]:
+def modelop(
+    name: str, *, asynchronous: bool = False, aliases: Sequence[str] = ()
+) -> Callable[[Fn], Fn]:
     """Catalogue a delegate under ModelOp's name; failures become `BpmnError("FAILURE")`."""
 
     def decorate(function: Fn) -> Fn:
@@ -69,8 +70,14 @@ def modelop(name: str, *, asynchronous: bool = False,
 def register_catalogue(registry: DelegateRegistry) -> None:
     """Register every catalogued delegate as a built-in (your own registration wins)."""
     for spec in CATALOGUE:
-        registry.register(spec.name, spec.function, asynchronous=spec.asynchronous,
-                          aliases=spec.aliases, builtin=True, replace=True)
+        registry.register(
+            spec.name,
+            spec.function,
+            asynchronous=spec.asynchronous,
+            aliases=spec.aliases,
+            builtin=True,
+            replace=True,
+        )
 
 
 def fail(ctx: DelegateContext, reason: str) -> BpmnError:

@@ -9,10 +9,22 @@ from typing import Any
 __all__ = ["LOWER_IS_BETTER", "compare"]
 
 # Metrics where a smaller number is the better model.
-LOWER_IS_BETTER = frozenset({
-    "mse", "rmse", "mae", "mape", "log_loss", "logloss", "brier", "brier_score", "error",
-    "error_rate", "max_ks_statistic", "max_stability_index",
-})
+LOWER_IS_BETTER = frozenset(
+    {
+        "mse",
+        "rmse",
+        "mae",
+        "mape",
+        "log_loss",
+        "logloss",
+        "brier",
+        "brier_score",
+        "error",
+        "error_rate",
+        "max_ks_statistic",
+        "max_stability_index",
+    }
+)
 
 
 def _numeric(value: Any) -> float | None:
@@ -21,8 +33,12 @@ def _numeric(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def compare(champion: Mapping[str, Any], challenger: Mapping[str, Any], *,
-            lower_is_better: Iterable[str] = ()) -> dict[str, Any]:
+def compare(
+    champion: Mapping[str, Any],
+    challenger: Mapping[str, Any],
+    *,
+    lower_is_better: Iterable[str] = (),
+) -> dict[str, Any]:
     """Compare the headline (top-level numeric) metrics both results share.
 
     Returns a JSON report: one row per metric (values, difference, winner), win counts, and
@@ -43,9 +59,15 @@ def compare(champion: Mapping[str, Any], challenger: Mapping[str, Any], *,
         else:
             winner = "champion"
         wins[winner] += 1
-        rows.append({"metric": metric, "champion": old, "challenger": new,
-                     "difference": new - old,
-                     "relative_change": (new - old) / abs(old) if old else None,
-                     "lower_is_better": better_low, "winner": winner})
-    return {"metrics": rows, "wins": wins,
-            "challenger_wins": wins["challenger"] > wins["champion"]}
+        rows.append(
+            {
+                "metric": metric,
+                "champion": old,
+                "challenger": new,
+                "difference": new - old,
+                "relative_change": (new - old) / abs(old) if old else None,
+                "lower_is_better": better_low,
+                "winner": winner,
+            }
+        )
+    return {"metrics": rows, "wins": wins, "challenger_wins": wins["challenger"] > wins["champion"]}

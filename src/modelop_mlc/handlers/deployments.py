@@ -34,13 +34,15 @@ def _service_tags(ctx: DelegateContext) -> list[str]:
 def get_compatible_engine(ctx: DelegateContext) -> dict[str, Any]:
     """Find runtimes for `DEPLOYABLE_MODEL`: one of its service tags (or `TAG`), its model type,
     and `MODEL_STAGE`/`STAGE` if given, into `RUNTIMES`, `ONLINE_RUNTIMES` and
-    `BATCH_RUNTIMES` (batch runtimes have no endpoints)."""
+    `BATCH_RUNTIMES` (batch runtimes have no endpoints).
+    """
     snapshot = deployable_model(ctx)
     model_type = snapshot.stored_model.model_meta_data.type
     stage = ctx.get("MODEL_STAGE") or ctx.get("STAGE")
     tags = set(_service_tags(ctx))
     matches = [
-        r for r in center(ctx).list_runtimes()
+        r
+        for r in center(ctx).list_runtimes()
         if tags & set(r.tags)
         and (not r.supported_model_types or model_type in r.supported_model_types)
         and (stage is None or (r.stage is not None and r.stage.value == str(stage).upper()))
@@ -77,7 +79,8 @@ def _runtime(ctx: DelegateContext) -> Runtime:
 @modelop("DeployModel", asynchronous=True)
 def deploy_model(ctx: DelegateContext) -> dict[str, Any]:
     """Deploy `DEPLOYABLE_MODEL` to `RUNTIME` (or `ENGINE_INSTANCE`, or the first of
-    `RUNTIMES`) into `DEPLOYED_MODEL`: batch when the runtime has no endpoints, else online."""
+    `RUNTIMES`) into `DEPLOYED_MODEL`: batch when the runtime has no endpoints, else online.
+    """
     snapshot = deployable_model(ctx)
     runtime = _runtime(ctx)
     deployed = center(ctx).deploy_model(snapshot, runtime, idempotency_key=ctx.idempotency_key)
@@ -87,16 +90,17 @@ def deploy_model(ctx: DelegateContext) -> dict[str, Any]:
 def _deployed(ctx: DelegateContext, *, batch_only: bool) -> list[DeployedModel]:
     tag = ctx.get("TAG")
     stage = ctx.get("MODEL_STAGE") or ctx.get("STAGE")
-    found = center(ctx).find_deployed_models(tag=str(tag) if tag else None,
-                                             stage=str(stage).upper() if stage else None,
-                                             state="DEPLOYED")
+    found = center(ctx).find_deployed_models(
+        tag=str(tag) if tag else None, stage=str(stage).upper() if stage else None, state="DEPLOYED"
+    )
     return [d for d in found if not batch_only or d.deployment_type.value == "BATCH"]
 
 
 @modelop("FindMostRecentBatchDeployedModels")
 def find_most_recent_batch_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
     """Batch deployments in DEPLOYED state for `TAG` (and `MODEL_STAGE`) into
-    `DEPLOYED_MODELS`; `DEPLOYED_MODEL` is the newest (or null)."""
+    `DEPLOYED_MODELS`; `DEPLOYED_MODEL` is the newest (or null).
+    """
     found = [d.to_variable() for d in _deployed(ctx, batch_only=True)]
     return {"DEPLOYED_MODELS": found, "DEPLOYED_MODEL": found[0] if found else None}
 
@@ -113,7 +117,8 @@ def get_most_recent_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any
 @modelop("AddDeployedModelSchedules", asynchronous=True)
 def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
     """Add `SCHEDULES` (or copy those of `PREVIOUS_DEPLOYED_MODEL`, else of the model's
-    previous deployment on the same runtime) to `DEPLOYED_MODEL`."""
+    previous deployment on the same runtime) to `DEPLOYED_MODEL`.
+    """
     value = ctx.get("DEPLOYED_MODEL")
     if not isinstance(value, Mapping):
         raise fail(ctx, "variable DEPLOYED_MODEL is not set")
@@ -124,13 +129,18 @@ def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
         if isinstance(previous, Mapping):
             schedules = previous.get("schedules") or []
         else:
-            earlier = [d for d in center(ctx).find_deployed_models(
-                stored_model_id=deployed.deployable_model.stored_model.id)
-                if d.id != deployed.id and d.runtime.name == deployed.runtime.name]
+            earlier = [
+                d
+                for d in center(ctx).find_deployed_models(
+                    stored_model_id=deployed.deployable_model.stored_model.id
+                )
+                if d.id != deployed.id and d.runtime.name == deployed.runtime.name
+            ]
             schedules = [s.to_variable() for s in earlier[0].schedules] if earlier else []
     parsed = [Schedule.from_variable(s).to_variable() for s in schedules]
     updated = center(ctx).patch_deployed_model(
-        deployed.id, {"schedules": [*[s.to_variable() for s in deployed.schedules], *parsed]})
+        deployed.id, {"schedules": [*[s.to_variable() for s in deployed.schedules], *parsed]}
+    )
     return {"DEPLOYED_MODEL": updated.to_variable()}
 
 
@@ -142,23 +152,27 @@ def set_deployed_model_expiration(ctx: DelegateContext) -> dict[str, Any]:
         raise fail(ctx, "variable DEPLOYED_MODEL is not set")
     text = ctx.get("EXPIRATION_DATE")
     try:
-        expires = (datetime.fromisoformat(str(text)) if text
-                   else ctx.clock.now() + timedelta(days=365))
+        expires = (
+            datetime.fromisoformat(str(text)) if text else ctx.clock.now() + timedelta(days=365)
+        )
     except ValueError as err:
         raise fail(ctx, f"EXPIRATION_DATE '{text}' is not an ISO date") from err
-    updated = center(ctx).patch_deployed_model(str(value["id"]),
-                                               {"expirationDate": expires.isoformat()})
+    updated = center(ctx).patch_deployed_model(
+        str(value["id"]), {"expirationDate": expires.isoformat()}
+    )
     return {"DEPLOYED_MODEL": updated.to_variable()}
 
 
 @modelop("FindAllDeployedModelsExpiring")
 def find_all_deployed_models_expiring(ctx: DelegateContext) -> dict[str, Any]:
     """Deployments in DEPLOYED state expiring within `DAYS` days (default 30) into
-    `DEPLOYED_MODELS`."""
+    `DEPLOYED_MODELS`.
+    """
     days = float(ctx.get("DAYS") or 30)
     horizon = ctx.clock.now() + timedelta(days=days)
     found = [
-        d.to_variable() for d in center(ctx).find_deployed_models(state="DEPLOYED")
+        d.to_variable()
+        for d in center(ctx).find_deployed_models(state="DEPLOYED")
         if d.expiration_date is not None and d.expiration_date <= horizon
     ]
     return {"DEPLOYED_MODELS": found}

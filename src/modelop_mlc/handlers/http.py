@@ -39,7 +39,7 @@ def _headers(ctx: DelegateContext, raw: Any) -> tuple[dict[str, str], list[str]]
     for name, value in raw.items():
         text = "" if value is None else str(value)
         if text.startswith("secret:"):
-            resolved = ctx.secret(text[len("secret:"):])
+            resolved = ctx.secret(text[len("secret:") :])
             secrets.append(resolved)
             text = resolved
         headers[str(name)] = text
@@ -69,13 +69,16 @@ def call_http(ctx: DelegateContext) -> dict[str, Any]:
         body = None if payload is None else str(payload)
     timeout = float(ctx.inputs.get("timeout") or _DEFAULT_TIMEOUT)
     try:
-        response = requests.request(method, str(url), headers=headers, data=body,
-                                    timeout=timeout, allow_redirects=False)
+        response = requests.request(
+            method, str(url), headers=headers, data=body, timeout=timeout, allow_redirects=False
+        )
     except requests.RequestException as err:
         # Retried as a job; the message names the call but never a secret.
         raise IntegrationError(
             f"HTTP {method} {url} failed: {_redact(type(err).__name__ + ': ' + str(err), secrets)}",
-            service="http", retryable=True) from None
+            service="http",
+            retryable=True,
+        ) from None
     text = response.text[:_MAX_BODY]
     content_type = response.headers.get("Content-Type", "")
     parsed: Any = text

@@ -38,21 +38,30 @@ def create_model_batch_job(ctx: DelegateContext) -> dict[str, Any]:
     job_type = JobType(raw_type)
     inputs = as_assets(ctx.get("INPUT_FILE"))
     if not inputs:
-        role = (AssetRole.TRAINING_DATA if job_type == JobType.MODEL_BATCH_TRAINING_JOB
-                else AssetRole.TEST_DATA if job_type == JobType.MODEL_BATCH_TEST_JOB
-                else AssetRole.SCORING_DATA)
+        role = (
+            AssetRole.TRAINING_DATA
+            if job_type == JobType.MODEL_BATCH_TRAINING_JOB
+            else AssetRole.TEST_DATA
+            if job_type == JobType.MODEL_BATCH_TEST_JOB
+            else AssetRole.SCORING_DATA
+        )
         inputs = snapshot.assets_with_role(role)
         if not inputs:
             raise fail(ctx, f"no INPUT_FILE given and the snapshot has no {role} asset")
     runtime = ctx.get("RUNTIME")
-    runtime_name = (runtime.get("name") if isinstance(runtime, Mapping)
-                    else ctx.get("ENGINE_INSTANCE"))
+    runtime_name = (
+        runtime.get("name") if isinstance(runtime, Mapping) else ctx.get("ENGINE_INSTANCE")
+    )
     parameters = ctx.get("JOB_PARAMETERS")
     job = center(ctx).create_batch_job(
-        snapshot, job_type, inputs=inputs, outputs=as_assets(ctx.get("OUTPUT_FILE")),
+        snapshot,
+        job_type,
+        inputs=inputs,
+        outputs=as_assets(ctx.get("OUTPUT_FILE")),
         runtime=str(runtime_name) if runtime_name else None,
         parameters=parameters if isinstance(parameters, Mapping) else None,
-        idempotency_key=ctx.idempotency_key)
+        idempotency_key=ctx.idempotency_key,
+    )
     return {"JOB": job.to_variable(), "JOB_ID": job.id}
 
 
@@ -101,8 +110,7 @@ def parse_model_test_result_from_batch_job(ctx: DelegateContext) -> dict[str, An
     metrics = _metrics(job.result)
     if not metrics:
         raise fail(ctx, f"job {job.id} produced no metrics")
-    result = {"deployableModelId": job.deployable_model.id, "jobId": job.id,
-              "testResults": metrics}
+    result = {"deployableModelId": job.deployable_model.id, "jobId": job.id, "testResults": metrics}
     return {"MODEL_TEST_RESULT": result, "MODEL_TEST_RESULTS": [result]}
 
 
@@ -114,8 +122,11 @@ def create_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
         raise fail(ctx, "variable MODEL_TEST_RESULT is not set")
     snapshot_id = parsed.get("deployableModelId") or deployable_model(ctx).id
     stored = center(ctx).create_test_result(
-        str(snapshot_id), parsed.get("testResults") or {}, job_id=parsed.get("jobId"),
-        idempotency_key=ctx.idempotency_key)
+        str(snapshot_id),
+        parsed.get("testResults") or {},
+        job_id=parsed.get("jobId"),
+        idempotency_key=ctx.idempotency_key,
+    )
     return {"MODEL_TEST_RESULT": stored.to_variable()}
 
 
@@ -147,7 +158,8 @@ def _dmn_model(ctx: DelegateContext) -> Any | None:
 def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
     """Judge `MODEL_TEST_RESULT` with the model's DMN into `TEST_RESULT` (passed or not) and
     `TEST_RESULT_MESSAGE` (the failing rules' reasons). A metric the model could not compute
-    (missing, or ModelOp's -99) fails with its name. Without a DMN the result passes."""
+    (missing, or ModelOp's -99) fails with its name. Without a DMN the result passes.
+    """
     from modelop_mlc.dmn import evaluate_model_test  # noqa: PLC0415 - loaded only when used
 
     result = ctx.get("MODEL_TEST_RESULT")
@@ -158,22 +170,28 @@ def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
         raise fail(ctx, "variable MODEL_TEST_RESULT has no testResults")
     model = _dmn_model(ctx)
     if model is None:
-        return {"TEST_RESULT": True,
-                "TEST_RESULT_MESSAGE": "The model has no DMN; test results were not judged"}
-    evaluation = evaluate_model_test(metrics, model,
-                                     decision_ref=ctx.get("DECISION_REF") or None)
+        return {
+            "TEST_RESULT": True,
+            "TEST_RESULT_MESSAGE": "The model has no DMN; test results were not judged",
+        }
+    evaluation = evaluate_model_test(metrics, model, decision_ref=ctx.get("DECISION_REF") or None)
     variables = evaluation.as_variables()
     if isinstance(result, Mapping) and result.get("id"):
-        center(ctx).patch_test_result(str(result["id"]), {
-            "testResultPassed": variables["TEST_RESULT"],
-            "testResultMessage": variables["TEST_RESULT_MESSAGE"]})
+        center(ctx).patch_test_result(
+            str(result["id"]),
+            {
+                "testResultPassed": variables["TEST_RESULT"],
+                "testResultMessage": variables["TEST_RESULT_MESSAGE"],
+            },
+        )
     return {**variables, "TEST_RESULT_DETAILS": evaluation.rows}
 
 
 @modelop("CompareChampionChallenger")
 def compare_champion_challenger(ctx: DelegateContext) -> dict[str, Any]:
     """Compare the test results of `CHAMPION` and `CHALLENGER` (snapshots or ids) metric by
-    metric into `COMPARISON` (and `CHALLENGER_WINS`)."""
+    metric into `COMPARISON` (and `CHALLENGER_WINS`).
+    """
     from modelop_mlc.handlers.champion import compare  # noqa: PLC0415 - avoids a cycle
 
     champion = _snapshot_id(ctx, "CHAMPION")
@@ -184,8 +202,11 @@ def compare_champion_challenger(ctx: DelegateContext) -> dict[str, Any]:
     if not champion_results or not challenger_results:
         missing = "champion" if not champion_results else "challenger"
         raise fail(ctx, f"the {missing} snapshot has no test results to compare")
-    report = compare(champion_results[0].test_results, challenger_results[0].test_results,
-                     lower_is_better=ctx.get("LOWER_IS_BETTER") or ())
+    report = compare(
+        champion_results[0].test_results,
+        challenger_results[0].test_results,
+        lower_is_better=ctx.get("LOWER_IS_BETTER") or (),
+    )
     report.update({"champion": champion, "challenger": challenger})
     return {"COMPARISON": report, "CHALLENGER_WINS": report["challenger_wins"]}
 

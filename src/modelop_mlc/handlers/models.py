@@ -28,8 +28,10 @@ def get_deployable_model_by_id(ctx: DelegateContext) -> dict[str, Any]:
     if not snapshot_id:
         raise fail(ctx, "variable MODEL_ID is not set")
     snapshot = center(ctx).get_deployable_model(str(snapshot_id))
-    return {"DEPLOYABLE_MODEL": snapshot.to_variable(),
-            "STORED_MODEL": snapshot.stored_model.to_variable()}
+    return {
+        "DEPLOYABLE_MODEL": snapshot.to_variable(),
+        "STORED_MODEL": snapshot.stored_model.to_variable(),
+    }
 
 
 @modelop("GetMostRecentDeployableModelByTag")
@@ -55,7 +57,8 @@ def snapshot_model(ctx: DelegateContext) -> dict[str, Any]:
     if isinstance(tags, str):
         tags = [t.strip() for t in tags.split(",") if t.strip()]
     snapshot = center(ctx).create_deployable_model(
-        str(model_id), tags=list(tags), idempotency_key=ctx.idempotency_key)
+        str(model_id), tags=list(tags), idempotency_key=ctx.idempotency_key
+    )
     return {"DEPLOYABLE_MODEL": snapshot.to_variable()}
 
 
@@ -82,15 +85,19 @@ def find_deployable_model_assets(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshot's assets (optionally with `ASSET_ROLE`) into `ASSETS`."""
     snapshot = deployable_model(ctx)
     role = _role(ctx, None)
-    assets = [a.to_variable() for a in snapshot.deployable_model_assets
-              if role is None or a.asset_role == role]
+    assets = [
+        a.to_variable()
+        for a in snapshot.deployable_model_assets
+        if role is None or a.asset_role == role
+    ]
     return {"ASSETS": assets}
 
 
 @modelop("GetFileAssets")
 def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshot's file assets with `ASSET_ROLE` (default TEST_DATA) into
-    `FILE_ASSETS`; `FILE_ASSET` is the first one (or null)."""
+    `FILE_ASSETS`; `FILE_ASSET` is the first one (or null).
+    """
     snapshot = deployable_model(ctx)
     role = _role(ctx, AssetRole.TEST_DATA.value)
     assets = [a.to_variable() for a in snapshot.assets_with_role(role or "")]
@@ -100,12 +107,16 @@ def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
 @modelop("CreateEmptyExternalFileAsset")
 def create_empty_external_file_asset(ctx: DelegateContext) -> dict[str, Any]:
     """Create an output asset from `FILE_NAME`, `FILE_FORMAT` (and `FILE_URL`) into
-    `FILE_ASSET`."""
+    `FILE_ASSET`.
+    """
     name = ctx.get("FILE_NAME") or "output.json"
-    file_format = str(ctx.get("FILE_FORMAT") or ("CSV" if str(name).endswith(".csv")
-                                                  else "JSON")).upper()
+    file_format = str(
+        ctx.get("FILE_FORMAT") or ("CSV" if str(name).endswith(".csv") else "JSON")
+    ).upper()
     asset = center(ctx).create_external_file_asset(
-        filename=str(name), file_format=file_format, role=str(ctx.get("ASSET_ROLE") or
-                                                              "SCORING_OUTPUT"),
-        file_url=ctx.get("FILE_URL"))
+        filename=str(name),
+        file_format=file_format,
+        role=str(ctx.get("ASSET_ROLE") or "SCORING_OUTPUT"),
+        file_url=ctx.get("FILE_URL"),
+    )
     return {"FILE_ASSET": asset.to_variable()}

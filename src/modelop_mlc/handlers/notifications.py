@@ -49,12 +49,16 @@ def _notification_delegate(name: str, kind: str) -> None:
     def notify(ctx: DelegateContext) -> dict[str, Any]:
         severity = str(ctx.get("SEVERITY") or ("ERROR" if ctx.get("ERROR_MESSAGE") else "INFO"))
         note = center(ctx).create_notification(
-            _message(ctx, kind), type=kind, severity=severity.upper(), model_id=_model_id(ctx),
-            process_instance_id=ctx.instance_id, idempotency_key=ctx.idempotency_key)
+            _message(ctx, kind),
+            type=kind,
+            severity=severity.upper(),
+            model_id=_model_id(ctx),
+            process_instance_id=ctx.instance_id,
+            idempotency_key=ctx.idempotency_key,
+        )
         return {"NOTIFICATION": note.to_variable()}
 
-    notify.__doc__ = (f"Record a {kind} notification (`MESSAGE`, `SEVERITY`) into "
-                      "`NOTIFICATION`.")
+    notify.__doc__ = f"Record a {kind} notification (`MESSAGE`, `SEVERITY`) into `NOTIFICATION`."
     modelop(name, asynchronous=True)(notify)
 
 

@@ -31,31 +31,46 @@ def scan_source(source: str, *, filename: str = "model.py") -> dict[str, Any]:
         try:
             run = subprocess.run(  # noqa: S603 - a fixed command over our own temp file
                 [sys.executable, "-m", "bandit", "-q", "-f", "json", str(path)],
-                capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+                capture_output=True,
+                text=True,
+                timeout=_TIMEOUT,
+                check=False,
+            )
         except subprocess.TimeoutExpired as err:
             raise RuntimeError(f"bandit did not finish in {_TIMEOUT} s") from err
     if run.returncode not in {0, 1} or not run.stdout.strip():
         detail = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"bandit failed: {detail[0]} (install it with "
-                           "pip install 'modelop-mlc[security]')")
+        raise RuntimeError(
+            f"bandit failed: {detail[0]} (install it with pip install 'modelop-mlc[security]')"
+        )
     report = json.loads(run.stdout)
     findings = [
-        {"test_id": r.get("test_id"), "test_name": r.get("test_name"),
-         "severity": r.get("issue_severity"), "confidence": r.get("issue_confidence"),
-         "issue": r.get("issue_text"), "line": r.get("line_number"),
-         "cwe": (r.get("issue_cwe") or {}).get("id")}
+        {
+            "test_id": r.get("test_id"),
+            "test_name": r.get("test_name"),
+            "severity": r.get("issue_severity"),
+            "confidence": r.get("issue_confidence"),
+            "issue": r.get("issue_text"),
+            "line": r.get("line_number"),
+            "cwe": (r.get("issue_cwe") or {}).get("id"),
+        }
         for r in report.get("results", [])
     ]
     counts = Counter(str(f["severity"]).lower() for f in findings)
-    return {"high": counts.get("high", 0), "medium": counts.get("medium", 0),
-            "low": counts.get("low", 0), "findings": findings,
-            "passed": counts.get("high", 0) == 0}
+    return {
+        "high": counts.get("high", 0),
+        "medium": counts.get("medium", 0),
+        "low": counts.get("low", 0),
+        "findings": findings,
+        "passed": counts.get("high", 0) == 0,
+    }
 
 
 @modelop("RunSecurityScan", asynchronous=True)
 def run_security_scan(ctx: DelegateContext) -> dict[str, Any]:
     """Scan `DEPLOYABLE_MODEL`'s MODEL_SOURCE asset with bandit into `SECURITY_SCAN`
-    (`high`, `medium`, `low`, `findings`, `passed`: no high-severity finding)."""
+    (`high`, `medium`, `low`, `findings`, `passed`: no high-severity finding).
+    """
     snapshot = deployable_model(ctx)
     sources = snapshot.assets_with_role(AssetRole.MODEL_SOURCE)
     if not sources:

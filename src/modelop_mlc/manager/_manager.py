@@ -113,8 +113,8 @@ class LifecycleManager:
         owner = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.worker_id = owner
         self.jobs = JobExecutor(self.runtime, owner, self._start_from_timer)
-        self._delivering = False
-        self._pending: deque[tuple[Any, str]] = deque()
+        # Thrown events are delivered per thread: each thread drains its own cascade.
+        self._outbox = threading.local()
 
     @classmethod
     def open(
@@ -279,6 +279,27 @@ class LifecycleManager:
 
             raise DefinitionNotFoundError(f"{key} version {version}", self.store.definition_keys())
         return self.repository.record(row)
+
+    def definition_by_id(self, definition_id: str) -> ProcessDefinition:
+        """Return a definition version by its id.
+
+        Raises:
+            DefinitionNotFoundError: If the id is unknown.
+        """
+        row = self.store.get_definition(definition_id)
+        if row is None:
+            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
+
+            raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
+        return self.repository.record(row)
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """List deployments, oldest first: id, name, source, tenant_id, deployed_at."""
+        return [
+            {"id": d[0], "name": d[1], "source": d[2], "tenant_id": d[3],
+             "deployed_at": datetime.fromisoformat(d[4])}
+            for d in self.store.list_deployments()
+        ]
 
     def definition_xml(self, definition_id: str) -> str:
         """Return the BPMN XML a definition was deployed from.
@@ -516,14 +537,19 @@ class LifecycleManager:
 
     def _deliver_outbox(self, outbox: list[Any], source_instance: str) -> None:
         """Deliver what instances threw; iteratively, so cascades cannot recurse deeply."""
-        self._pending.extend((event, source_instance) for event in outbox)
-        if self._delivering:
+        state = self._outbox
+        if not hasattr(state, "pending"):
+            state.pending = deque()
+            state.delivering = False
+        pending: deque[tuple[Any, str]] = state.pending
+        pending.extend((event, source_instance) for event in outbox)
+        if state.delivering:
             return
-        self._delivering = True
+        state.delivering = True
         try:
             budget = self.config.max_event_cascade
-            while self._pending and budget > 0:
-                event, source = self._pending.popleft()
+            while pending and budget > 0:
+                event, source = pending.popleft()
                 budget -= 1
                 if event.kind == "signal":
                     self._signal(event.name, dict(event.variables or {}), exclude=source)
@@ -532,14 +558,14 @@ class LifecycleManager:
                         self.message(event.name, event.variables, all=True)
                     except CorrelationError:
                         log.info("message %s thrown by %s reached no receiver", event.name, source)
-            if self._pending:
+            if pending:
                 log.warning(
                     "stopped delivering thrown events after %s: the diagrams keep throwing them",
                     self.config.max_event_cascade,
                 )
-                self._pending.clear()
+                pending.clear()
         finally:
-            self._delivering = False
+            state.delivering = False
 
     # ------------------------------------------------------------------ user tasks
 

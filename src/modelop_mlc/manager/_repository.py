@@ -163,7 +163,6 @@ class Repository:
         decisions: list[tuple[str, int]] = []
         new = False
         with self.store.transaction() as tx:
-            tx.insert_deployment(deployment_id, name, source_label, tenant_id, at)
             for item in prepared:
                 text = item.source.data.decode("utf-8")
                 file_digest = digest(item.source.data)
@@ -229,6 +228,12 @@ class Repository:
                     self._schedule_start_timers(tx, row, process)
                     definitions.append(self._record(row))
                     new = True
+            if new:
+                tx.insert_deployment(deployment_id, name, source_label, tenant_id, at)
+            elif definitions:
+                # Everything was a duplicate: answer with the earlier deployment, as Camunda's
+                # duplicate filtering does, and record nothing.
+                deployment_id = definitions[0].deployment_id
         return Deployment(
             id=deployment_id,
             name=name,

@@ -177,9 +177,10 @@ _V1 = [
         doc TEXT NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
+        seq BIGINT NOT NULL,
         PRIMARY KEY (kind, id)
     )""",
-    "CREATE INDEX documents_created ON documents (kind, created_at)",
+    "CREATE INDEX documents_seq ON documents (kind, seq)",
 ]
 
 # Version -> the statements that bring the schema from version-1 to version.

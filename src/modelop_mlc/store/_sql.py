@@ -532,7 +532,9 @@ class Tx(_Cursor):
     def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None:
         """Insert or replace a JSON document."""
         self.execute(
-            "INSERT INTO documents (kind, id, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+            # `seq` keeps creation order even when the clock stands still (tests, fast hosts).
+            "INSERT INTO documents (kind, id, doc, created_at, updated_at, seq) VALUES "
+            "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents)) "
             "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, "
             "updated_at = excluded.updated_at",
             (kind, doc_id, dumps(doc), at, at))
@@ -992,7 +994,7 @@ class SqlStore:
     def list_documents(self, kind: str) -> list[Any]:
         """Read every document of a kind, oldest first."""
         return [json.loads(r[0]) for r in self.reader().all(
-            "SELECT doc FROM documents WHERE kind = ? ORDER BY created_at, id", (kind,))]
+            "SELECT doc FROM documents WHERE kind = ? ORDER BY seq", (kind,))]
 
     def raw(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a read query (for KPIs, tests and tools)."""
