@@ -202,7 +202,7 @@ class Schedule(_Record):
     job_type: JobType = Field(JobType.MODEL_BATCH_JOB, description="The job it creates.")
     input_file: Asset | None = Field(None, description="Input data.")
     output_file: Asset | None = Field(None, description="Output location.")
-    enabled: bool = Field(True, description="Whether it fires.")
+    enabled: bool = Field(default=True, description="Whether it fires.")
 
 
 class DeployedModel(_Record):

@@ -194,7 +194,11 @@ class _MlcTaskParserMixin:
         spec.retry_cycle = cycle.text.strip() if cycle is not None and cycle.text else None
         spec.incoming_flows = self.process_parser.incoming_flows(spec.bpmn_id)
 
-    # Camunda ignores data associations, data objects and data stores; so do we.
+    # Camunda ignores data associations, data objects, data stores and ioSpecifications; so
+    # do we (SpiffWorkflow would demand every declared data input before the task runs).
+    def parse_io_spec(self) -> None:
+        return None
+
     def parse_incoming_data_references(self) -> list[Any]:
         return []
 

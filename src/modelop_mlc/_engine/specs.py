@@ -547,7 +547,11 @@ class MlcCallActivity(MlcActivityMixin, CallActivityMixin, BpmnSpecMixin):
             for name, value in child_scope.items():
                 set_variable(my_task, name, value)
         for param in self.out_mappings:
-            set_variable(my_task, param.name, _evaluate_in(subworkflow, param.value))
+            try:
+                value = _evaluate_in(subworkflow, param.value)
+            except ExpressionError as err:
+                raise _located(err, self.bpmn_id) from err.__cause__
+            set_variable(my_task, param.name, value)
 
 
 def _evaluate_in(subworkflow: Any, value: ParamValue) -> Any:
@@ -585,6 +589,18 @@ class MlcExclusiveGateway(MlcActivityMixin, ExclusiveGatewayMixin, BpmnSpecMixin
         for child in my_task.children:
             child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
         return True
+
+
+def _located(err: ExpressionError, activity_id: str | None) -> ExpressionError:
+    """Name `activity_id` in an error raised from a step the diagram does not show."""
+    if err.activity_id is not None or activity_id is None:
+        return err
+    return ExpressionError(
+        str(err).replace(" at 'None'", f" at '{activity_id}'"),
+        expression=err.expression,
+        instance_id=err.instance_id,
+        activity_id=activity_id,
+    )
 
 
 def _truthy(value: Any) -> bool:
@@ -669,8 +685,7 @@ class MlcConditionalFlows(BpmnTaskSpec):
             try:
                 taken = condition is None or _truthy(engine.evaluate(my_task, condition))
             except ExpressionError as err:
-                err.activity_id = err.activity_id or self.source_id
-                raise
+                raise _located(err, self.source_id) from err.__cause__
             if taken:
                 chosen.append(name)
         if not chosen:

@@ -1,5 +1,7 @@
-"""`LocalCenter`: an embedded ModelOp Center that keeps its catalogue in the manager's database
-and really runs models (their Python source, in a child process, on CSV or JSON-lines data).
+"""`LocalCenter`: the embedded ModelOp Center.
+
+It keeps its catalogue in the manager's database and really runs models (their Python
+source, in a child process, on CSV or JSON-lines data).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""ModelOp's service-task delegates, under ModelOp's names, reading and writing ModelOp's
+"""ModelOp's service-task delegates, under ModelOp's names.
+
+They read and write ModelOp's
 variables (research/modelop-and-peers.md §1.4), plus HTTP calls and a security scan.
 
 `register_modelop_delegates(registry)` registers them all as built-ins; the manager does so by

@@ -32,7 +32,9 @@ def _service_tags(ctx: DelegateContext) -> list[str]:
 
 @modelop("GetCompatibleEngine")
 def get_compatible_engine(ctx: DelegateContext) -> dict[str, Any]:
-    """Find runtimes for `DEPLOYABLE_MODEL`: one of its service tags (or `TAG`), its model type,
+    """Find runtimes that can run `DEPLOYABLE_MODEL`.
+
+    Find runtimes for `DEPLOYABLE_MODEL`: one of its service tags (or `TAG`), its model type,
     and `MODEL_STAGE`/`STAGE` if given, into `RUNTIMES`, `ONLINE_RUNTIMES` and
     `BATCH_RUNTIMES` (batch runtimes have no endpoints).
     """
@@ -78,7 +80,9 @@ def _runtime(ctx: DelegateContext) -> Runtime:
 
 @modelop("DeployModel", asynchronous=True)
 def deploy_model(ctx: DelegateContext) -> dict[str, Any]:
-    """Deploy `DEPLOYABLE_MODEL` to `RUNTIME` (or `ENGINE_INSTANCE`, or the first of
+    """Deploy `DEPLOYABLE_MODEL` to a runtime into `DEPLOYED_MODEL`.
+
+    Deploy `DEPLOYABLE_MODEL` to `RUNTIME` (or `ENGINE_INSTANCE`, or the first of
     `RUNTIMES`) into `DEPLOYED_MODEL`: batch when the runtime has no endpoints, else online.
     """
     snapshot = deployable_model(ctx)
@@ -98,7 +102,9 @@ def _deployed(ctx: DelegateContext, *, batch_only: bool) -> list[DeployedModel]:
 
 @modelop("FindMostRecentBatchDeployedModels")
 def find_most_recent_batch_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
-    """Batch deployments in DEPLOYED state for `TAG` (and `MODEL_STAGE`) into
+    """Find the batch deployments of `TAG`.
+
+    Batch deployments in DEPLOYED state for `TAG` (and `MODEL_STAGE`) into
     `DEPLOYED_MODELS`; `DEPLOYED_MODEL` is the newest (or null).
     """
     found = [d.to_variable() for d in _deployed(ctx, batch_only=True)]
@@ -116,7 +122,9 @@ def get_most_recent_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any
 
 @modelop("AddDeployedModelSchedules", asynchronous=True)
 def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
-    """Add `SCHEDULES` (or copy those of `PREVIOUS_DEPLOYED_MODEL`, else of the model's
+    """Add schedules to `DEPLOYED_MODEL`.
+
+    Add `SCHEDULES` (or copy those of `PREVIOUS_DEPLOYED_MODEL`, else of the model's
     previous deployment on the same runtime) to `DEPLOYED_MODEL`.
     """
     value = ctx.get("DEPLOYED_MODEL")
@@ -165,7 +173,9 @@ def set_deployed_model_expiration(ctx: DelegateContext) -> dict[str, Any]:
 
 @modelop("FindAllDeployedModelsExpiring")
 def find_all_deployed_models_expiring(ctx: DelegateContext) -> dict[str, Any]:
-    """Deployments in DEPLOYED state expiring within `DAYS` days (default 30) into
+    """Find deployments that expire soon.
+
+    Deployments in DEPLOYED state expiring within `DAYS` days (default 30) into
     `DEPLOYED_MODELS`.
     """
     days = float(ctx.get("DAYS") or 30)

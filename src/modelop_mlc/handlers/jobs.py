@@ -156,7 +156,9 @@ def _dmn_model(ctx: DelegateContext) -> Any | None:
 
 @modelop("ModelTestResultEval")
 def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
-    """Judge `MODEL_TEST_RESULT` with the model's DMN into `TEST_RESULT` (passed or not) and
+    """Judge `MODEL_TEST_RESULT` with the model's DMN.
+
+    Judge `MODEL_TEST_RESULT` with the model's DMN into `TEST_RESULT` (passed or not) and
     `TEST_RESULT_MESSAGE` (the failing rules' reasons). A metric the model could not compute
     (missing, or ModelOp's -99) fails with its name. Without a DMN the result passes.
     """
@@ -189,7 +191,9 @@ def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
 
 @modelop("CompareChampionChallenger")
 def compare_champion_challenger(ctx: DelegateContext) -> dict[str, Any]:
-    """Compare the test results of `CHAMPION` and `CHALLENGER` (snapshots or ids) metric by
+    """Compare a champion and a challenger snapshot.
+
+    Compare the test results of `CHAMPION` and `CHALLENGER` (snapshots or ids) metric by
     metric into `COMPARISON` (and `CHALLENGER_WINS`).
     """
     from modelop_mlc.handlers.champion import compare  # noqa: PLC0415 - avoids a cycle

@@ -95,7 +95,9 @@ def find_deployable_model_assets(ctx: DelegateContext) -> dict[str, Any]:
 
 @modelop("GetFileAssets")
 def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
-    """List the snapshot's file assets with `ASSET_ROLE` (default TEST_DATA) into
+    """List the snapshot's file assets with one role.
+
+    List the snapshot's file assets with `ASSET_ROLE` (default TEST_DATA) into
     `FILE_ASSETS`; `FILE_ASSET` is the first one (or null).
     """
     snapshot = deployable_model(ctx)
@@ -106,7 +108,9 @@ def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
 
 @modelop("CreateEmptyExternalFileAsset")
 def create_empty_external_file_asset(ctx: DelegateContext) -> dict[str, Any]:
-    """Create an output asset from `FILE_NAME`, `FILE_FORMAT` (and `FILE_URL`) into
+    """Create an output asset into `FILE_ASSET`.
+
+    Create an output asset from `FILE_NAME`, `FILE_FORMAT` (and `FILE_URL`) into
     `FILE_ASSET`.
     """
     name = ctx.get("FILE_NAME") or "output.json"

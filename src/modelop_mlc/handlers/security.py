@@ -68,7 +68,9 @@ def scan_source(source: str, *, filename: str = "model.py") -> dict[str, Any]:
 
 @modelop("RunSecurityScan", asynchronous=True)
 def run_security_scan(ctx: DelegateContext) -> dict[str, Any]:
-    """Scan `DEPLOYABLE_MODEL`'s MODEL_SOURCE asset with bandit into `SECURITY_SCAN`
+    """Scan the snapshot's model source with bandit.
+
+    Scan `DEPLOYABLE_MODEL`'s MODEL_SOURCE asset with bandit into `SECURITY_SCAN`
     (`high`, `medium`, `low`, `findings`, `passed`: no high-severity finding).
     """
     snapshot = deployable_model(ctx)
