@@ -15,6 +15,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_task_spec import BpmnTaskSpec
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins import (
     BoundaryEventMixin,
     BpmnSpecMixin,
@@ -712,10 +713,25 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
             chosen = workflow.task_tree.internal_data.get("mlc_start")
             if chosen is not None:
                 if chosen != self.bpmn_id:
-                    my_task._set_state(TaskState.WAITING)
-                    return None
+                    return self._stay_dormant(my_task)
                 my_task.internal_data["event_fired"] = True
+        elif self._called(workflow) and not isinstance(self.event_definition, NoneEventDefinition):
+            # A call activity starts the called process at its none start event, as in
+            # Camunda; its signal/message/timer start events are for other ways of starting.
+            return self._stay_dormant(my_task)
         return super()._update_hook(my_task)
+
+    @staticmethod
+    def _called(workflow: Any) -> bool:
+        parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        return bool(getattr(parent.task_spec, "is_call_activity", False))
+
+    @staticmethod
+    def _stay_dormant(my_task: Any) -> None:
+        # Waiting without an event subscription: it never fires, and the start-event join
+        # cancels it once the chosen start event completes.
+        my_task._set_state(TaskState.WAITING)
+        my_task.internal_data["mlc_dormant"] = 1
 
     def _on_complete_hook(self, my_task: Any) -> None:
         super()._on_complete_hook(my_task)

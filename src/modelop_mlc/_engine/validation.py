@@ -333,8 +333,11 @@ class _Checker:
         for end in ("sourceRef", "targetRef"):
             ref = node.get(end)
             if not ref or scope.find(f"*[@id='{ref}']") is None:
-                self.problem(node, f"the sequence flow's {end} '{ref}' names no element of "
-                                   "this process; reconnect the flow in the modeler")
+                self.problem(
+                    node,
+                    f"the sequence flow's {end} '{ref}' names no element of "
+                    "this process; reconnect the flow in the modeler",
+                )
                 return
         condition = node.find(f"{_B}conditionExpression")
         if condition is None:
