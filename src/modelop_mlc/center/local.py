@@ -46,6 +46,7 @@ _ROLE_FOR_JOB = {
     JobType.MODEL_BATCH_TEST_JOB: FunctionRole.METRICS,
     JobType.MODEL_BATCH_JOB: FunctionRole.SCORE,
 }
+_LABELLED_DATA = frozenset({AssetRole.TRAINING_DATA, AssetRole.TEST_DATA})
 
 
 class _DocumentTx(Protocol):
@@ -186,7 +187,11 @@ class LocalCenter:
     def add_asset(
         self, stored_model_id: str, asset: Asset, *, replace_role: bool = False
     ) -> StoredModel:
-        """Add an asset to a stored model (optionally replacing assets with the same role)."""
+        """Add an asset to a stored model (optionally replacing assets with the same role).
+
+        New labelled data (a TRAINING_DATA or TEST_DATA asset) emits
+        `Signals_model_data_changed` with `STORED_MODEL`, `STORED_MODEL_ID` and `ASSET`.
+        """
         model = self.get_stored_model(stored_model_id)
         if not asset.id:
             asset = asset.model_copy(update={"id": str(uuid.uuid4())})
@@ -199,6 +204,15 @@ class LocalCenter:
             update={"model_assets": [*kept, asset], "last_modified_date": self.clock.now()}
         )
         self._put("storedModel", updated, updated.id)
+        if asset.asset_role in _LABELLED_DATA:
+            self._emit(
+                "model_data_changed",
+                {
+                    "STORED_MODEL": updated.to_variable(),
+                    "STORED_MODEL_ID": updated.id,
+                    "ASSET": asset.to_variable(),
+                },
+            )
         return updated
 
     def get_stored_model(self, model_id: str) -> StoredModel:

@@ -100,6 +100,27 @@ def _deployed(ctx: DelegateContext, *, batch_only: bool) -> list[DeployedModel]:
     return [d for d in found if not batch_only or d.deployment_type.value == "BATCH"]
 
 
+@modelop("GetDeployedModels")
+def get_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
+    """List deployments into `DEPLOYED_MODELS` (newest first).
+
+    Optional filters: `TAG`, `MODEL_STAGE`, `STORED_MODEL_ID` and `DEPLOYED_STATE` (default
+    DEPLOYED; `ANY` for every state). `DEPLOYED_MODEL` is the newest match (or null).
+    """
+    state = str(ctx.get("DEPLOYED_STATE") or "DEPLOYED").upper()
+    tag, stage, stored = ctx.get("TAG"), ctx.get("MODEL_STAGE"), ctx.get("STORED_MODEL_ID")
+    found = [
+        d.to_variable()
+        for d in center(ctx).find_deployed_models(
+            tag=str(tag) if tag else None,
+            stage=str(stage).upper() if stage else None,
+            state=None if state == "ANY" else state,
+            stored_model_id=str(stored) if stored else None,
+        )
+    ]
+    return {"DEPLOYED_MODELS": found, "DEPLOYED_MODEL": found[0] if found else None}
+
+
 @modelop("FindMostRecentBatchDeployedModels")
 def find_most_recent_batch_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
     """Find the batch deployments of `TAG`.
