@@ -1,6 +1,7 @@
-"""ModelOp Center: the port delegates use, the embedded `LocalCenter` and the model runner."""
+"""ModelOp Center: the port delegates use, the embedded `LocalCenter`, `RestCenter` and the model runner."""
 
 from modelop_mlc.center._port import ModelOpCenter, ModelOpNotFoundError
 from modelop_mlc.center.local import SIGNAL_PREFIX, LocalCenter
+from modelop_mlc.center.rest import RestCenter
 
-__all__ = ["SIGNAL_PREFIX", "LocalCenter", "ModelOpCenter", "ModelOpNotFoundError"]
+__all__ = ["SIGNAL_PREFIX", "LocalCenter", "ModelOpCenter", "ModelOpNotFoundError", "RestCenter"]
