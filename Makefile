@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
+DEMO_DIR ?= .mlc-demo
+
 demo: $(STAMP)
-	$(VENV)/bin/mlc demo --dir .mlc-demo
+	$(VENV)/bin/mlc demo --dir $(DEMO_DIR)
 
 test: $(STAMP)
 	$(PY) -m pytest -p modelop_mlc $(PYTEST_ARGS)

@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "ensure_utc"]
+__all__ = ["Clock", "ManualClock", "SkippingClock", "SystemClock", "ensure_utc"]
 
 
 @runtime_checkable
@@ -76,6 +76,44 @@ class ManualClock:
     def __repr__(self) -> str:
         """Describe the clock and its time."""
         return f"ManualClock({self._now.isoformat()})"
+
+
+class SkippingClock:
+    """Real time that can also jump ahead: for demos and simulations.
+
+    Work takes the time it really takes, and `skip(timedelta(days=2))` stands in for days
+    nobody wants to wait through (a reviewer's approval, a weekly schedule).
+
+    Args:
+        base: The clock it runs on (the wall clock by default).
+    """
+
+    def __init__(self, base: Clock | None = None) -> None:
+        """Start with no offset."""
+        self._base = base or SystemClock()
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """Return the base clock's time plus everything skipped."""
+        with self._lock:
+            return self._base.now() + self._offset
+
+    def skip(self, delta: timedelta) -> datetime:
+        """Jump ahead by `delta` and return the new time.
+
+        Raises:
+            ValueError: If `delta` is negative.
+        """
+        if delta < timedelta(0):
+            raise ValueError(f"cannot skip backwards ({delta})")
+        with self._lock:
+            self._offset += delta
+        return self.now()
+
+    def __repr__(self) -> str:
+        """Describe the clock and how far it has skipped."""
+        return f"SkippingClock(skipped={self._offset})"
 
 
 def ensure_utc(moment: datetime) -> datetime:

@@ -43,6 +43,13 @@ class ManagerConfig(BaseModel):
         description="Whether history stores the new values of changed variables (large "
         "values are truncated), or only their names.",
     )
+    history_facts: frozenset[str] = Field(
+        default=frozenset(
+            {"TEST_RESULT", "TICKET_STATUS", "CHALLENGER_WINS", "ENGINE_STATE", "statusCode"}
+        ),
+        description="Delegate result variables whose scalar values the service task's "
+        "activity_end history event records (besides the delegate's name); KPIs read them.",
+    )
     max_event_cascade: int = Field(
         1000,
         ge=1,

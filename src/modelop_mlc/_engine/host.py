@@ -5,7 +5,7 @@ Nothing here imports SpiffWorkflow: these types cross the `_engine` boundary.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -132,6 +132,11 @@ class EngineHost(Protocol):
     @property
     def definition_id(self) -> str:
         """The process definition id (key:version:hash)."""
+        ...
+
+    @property
+    def history_facts(self) -> Collection[str]:
+        """Result variables whose scalar values a service task's end event records."""
         ...
 
     def invoke_delegate(self, call: DelegateCall) -> tuple[DelegateOutcome, Mapping[str, Any]]:

@@ -46,7 +46,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine import juel
-from modelop_mlc._engine.events import MlcErrorEvent
+from modelop_mlc._engine.events import MlcCycleTimer, MlcErrorEvent
 from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, JournalEntry, JournalKind
 from modelop_mlc._engine.scope import (
     LOCALS,
@@ -68,6 +68,7 @@ __all__ = [
 JOB_KEY = "mlc_job"
 USER_KEY = "mlc_user"
 _STARTED_KEY = "mlc_s"
+_FACTS_KEY = "mlc_facts"  # the delegate name and history facts, kept until the task ends
 
 # A parameter value: text (literal or `${...}`), a list (`camunda:list`), a map (`camunda:map`)
 # or None (an empty parameter).
@@ -209,7 +210,7 @@ class MlcActivityMixin:
                 set_variable(my_task, name, value)
         elif self.io_inputs:
             my_task.internal_data.pop(LOCALS, None)
-        _journal(my_task, JournalKind.ACTIVITY_END)
+        _journal(my_task, JournalKind.ACTIVITY_END, **my_task.internal_data.pop(_FACTS_KEY, {}))
         super()._on_complete_hook(my_task)  # type: ignore[misc]
 
 
@@ -223,6 +224,16 @@ class MlcCatchMixin(MlcActivityMixin):
             _journal(my_task, JournalKind.ACTIVITY_START)
             my_task.internal_data[_STARTED_KEY] = 1
         return result
+
+    def _predict_hook(self, my_task: Any) -> None:
+        definition = getattr(self, "event_definition", None)
+        if isinstance(definition, MlcCycleTimer) and not definition._repeats_on(my_task):
+            # SpiffWorkflow predicts nothing after a cycle timer (its repeating boundary timers
+            # add paths as they fire), but ours fire once outside non-interrupting boundaries,
+            # so the event's outputs must be predicted like any other event's.
+            my_task._sync_children(self.outputs, TaskState.FUTURE)  # type: ignore[attr-defined]
+            return
+        super()._predict_hook(my_task)  # type: ignore[misc]
 
 
 # ------------------------------------------------------------------ tasks
@@ -387,6 +398,7 @@ class MlcServiceTask(MlcActivityMixin, ServiceTaskMixin, BpmnSpecMixin):
         """Apply a delegate's returned variables (and connector outputs, result variable)."""
         result = dict(variables or {})
         my_task.internal_data.pop(JOB_KEY, None)
+        self._record_facts(my_task, result)
         if self.impl_kind == "connector" and self.connector_outputs:
             for name, value in result.items():
                 set_local(my_task, name, value)
@@ -400,6 +412,17 @@ class MlcServiceTask(MlcActivityMixin, ServiceTaskMixin, BpmnSpecMixin):
             self._store(my_task, self.result_variable, result.pop("result"))
         for name, value in result.items():
             self._store(my_task, name, value)
+
+    def _record_facts(self, my_task: Any, result: Mapping[str, Any]) -> None:
+        """Keep the delegate's name and the host's history facts for the end event."""
+        names = getattr(_engine(my_task).host, "history_facts", ())
+        facts: dict[str, Any] = {"delegate": self.candidates[-1]} if self.candidates else {}
+        for name in names:
+            value = result.get(name)
+            if name in result and (value is None or isinstance(value, bool | int | float | str)):
+                facts[name] = value
+        if facts:
+            my_task.internal_data[_FACTS_KEY] = facts
 
     def _store(self, my_task: Any, name: str, value: Any) -> None:
         # With output parameters, results stay local and the mappings decide what escapes.

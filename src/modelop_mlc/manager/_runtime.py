@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -97,6 +97,11 @@ class StepHost:
     def now(self) -> datetime:
         """The current time."""
         return self.runtime.clock.now()
+
+    @property
+    def history_facts(self) -> Collection[str]:
+        """Result variables whose values history records on a service task's end."""
+        return self.runtime.config.history_facts
 
     def known_delegates(self) -> Sequence[str]:
         """Registered delegate names."""
@@ -315,7 +320,10 @@ class Runtime:
             if ended
             else ("incident" if self._has_open_incidents(row, incidents) else "running")
         )
-        with self.store.transaction() as tx:
+
+        # A separate function, so the store can repeat it on a new connection when the
+        # connection was lost before the commit (the revision check still applies).
+        def write(tx: Tx) -> None:
             if new:
                 tx.insert_instance(
                     InstanceRow(
@@ -355,6 +363,8 @@ class Runtime:
                 for incident in incidents:
                     tx.insert_incident(*incident)
             tx.append_history(history_rows)
+
+        self.store.run_transaction(write)
         return InstanceRow(
             id=row.id,
             definition_id=row.definition_id,

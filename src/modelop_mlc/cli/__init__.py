@@ -1,0 +1,187 @@
+"""The `mlc` command: deploy, start, signal, inspect and drive MLC processes from a terminal.
+
+Exit codes scripts can trust: 0 success, 1 the library refused or failed (the message says why
+and what to do), 2 bad usage, 130 interrupted. Errors print without a traceback unless
+`--debug` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from modelop_mlc.cli import _commands
+from modelop_mlc.cli._output import Output
+from modelop_mlc.errors import MlcError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _var_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--var",
+        "-v",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable; VALUE is read as JSON when it parses (42, true, {...}), else as text",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `mlc` (one sub-command per action)."""
+    parser = argparse.ArgumentParser(
+        prog="mlc",
+        description="Govern machine-learning models with BPMN: run ModelOp-style MLC processes.",
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("MLC_DB", "mlc.db"),
+        help="database: a SQLite file, sqlite:///path or postgresql://... "
+        "(default: $MLC_DB or mlc.db)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument("--debug", action="store_true", help="log verbosely, show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = sub.add_parser("demo", help="run the demo: a model from snapshot to production")
+    demo.add_argument("--dir", default=".mlc-demo", help="where the demo database goes")
+    demo.set_defaults(run=_commands.demo)
+
+    deploy = sub.add_parser("deploy", help="deploy BPMN/DMN files (or --shipped)")
+    deploy.add_argument("files", nargs="*", help=".bpmn and .dmn files")
+    deploy.add_argument("--shipped", action="store_true", help="deploy the shipped processes")
+    deploy.add_argument("--name", help="the deployment name")
+    deploy.add_argument(
+        "--no-check-delegates",
+        action="store_true",
+        help="do not refuse service tasks whose delegate is not built in (your host "
+        "application registers them)",
+    )
+    deploy.set_defaults(run=_commands.deploy)
+
+    validate = sub.add_parser("validate", help="check BPMN/DMN files without deploying them")
+    validate.add_argument("files", nargs="+", help=".bpmn and .dmn files")
+    validate.set_defaults(run=_commands.validate)
+
+    definitions = sub.add_parser("definitions", help="list deployed process definitions")
+    definitions.set_defaults(run=_commands.definitions)
+
+    signal = sub.add_parser("signal", help="broadcast a signal (starts and resumes instances)")
+    signal.add_argument("name", help="the signal name")
+    _var_option(signal)
+    signal.set_defaults(run=_commands.signal)
+
+    start = sub.add_parser("start", help="start an instance of a process")
+    start.add_argument("key", help="the process key (its BPMN id)")
+    start.add_argument("--business-key", help="a business key")
+    _var_option(start)
+    start.set_defaults(run=_commands.start)
+
+    instances = sub.add_parser("instances", help="list instances, newest first")
+    instances.add_argument("--status", choices=("running", "completed", "cancelled", "incident"))
+    instances.add_argument("--key", help="only this process")
+    instances.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+    instances.set_defaults(run=_commands.instances)
+
+    show = sub.add_parser("show", help="an instance: state, variables, history, incidents")
+    show.add_argument("instance_id")
+    show.set_defaults(run=_commands.show)
+
+    tasks = sub.add_parser("tasks", help="list open user tasks")
+    tasks.add_argument("--instance", help="of this instance")
+    tasks.add_argument("--assignee", help="assigned to this user")
+    tasks.add_argument("--group", help="for this candidate group")
+    tasks.set_defaults(run=_commands.tasks)
+
+    complete = sub.add_parser("complete", help="complete a user task")
+    complete.add_argument("task_id")
+    _var_option(complete)
+    complete.set_defaults(run=_commands.complete)
+
+    tickets = sub.add_parser("tickets", help="list tickets on the embedded board")
+    tickets.add_argument("--status", help="only this status (To Do, In Review, Done, Rejected)")
+    tickets.set_defaults(run=_commands.tickets)
+
+    ticket = sub.add_parser("ticket", help="act on a ticket of the embedded board")
+    ticket_sub = ticket.add_subparsers(dest="ticket_command", metavar="ACTION", required=True)
+    ticket_show = ticket_sub.add_parser("show", help="a ticket with its description")
+    ticket_show.add_argument("key")
+    ticket_show.set_defaults(run=_commands.ticket_show)
+    transition = ticket_sub.add_parser("transition", help="move a ticket to a status")
+    transition.add_argument("key", help="the ticket key, e.g. MLC-1")
+    transition.add_argument("status", help="To Do, In Review, Done or Rejected")
+    transition.add_argument("--comment", help="a comment to add")
+    transition.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help='a field to set, e.g. --field "Expiration Date=2027-06-30"',
+    )
+    transition.set_defaults(run=_commands.ticket_transition)
+
+    incidents = sub.add_parser("incidents", help="list open incidents")
+    incidents.add_argument("--all", action="store_true", help="resolved ones too")
+    incidents.set_defaults(run=_commands.incidents)
+
+    retry = sub.add_parser("retry", help="retry the failed job of an incident")
+    retry.add_argument("incident_id")
+    retry.set_defaults(run=_commands.retry)
+
+    cancel = sub.add_parser("cancel", help="cancel a running instance")
+    cancel.add_argument("instance_id")
+    cancel.add_argument("--reason", help="why")
+    cancel.set_defaults(run=_commands.cancel)
+
+    run = sub.add_parser("run", help="a worker: fire timers and run jobs until stopped")
+    run.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    run.add_argument("--poll", type=float, default=1.0, help="seconds between looks when idle (1)")
+    run.set_defaults(run=_commands.run)
+
+    kpis = sub.add_parser("kpis", help="life-cycle KPIs computed from history")
+    kpis.add_argument("--key", help="only this process")
+    kpis.set_defaults(run=_commands.kpis)
+
+    serve = sub.add_parser("serve", help="serve the REST API (Camunda 7 compatible)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--anonymous", action="store_true", help="no authentication (trusted networks only)"
+    )
+    serve.set_defaults(run=_commands.serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `mlc` with `argv` (default: the command line); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    out = Output(as_json=args.json)
+    try:
+        code: int = args.run(args, out)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except (MlcError, ValueError) as err:
+        if args.debug:
+            raise
+        sys.stderr.write(f"mlc {args.command}: {err}\n")
+        return EXIT_FAILED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

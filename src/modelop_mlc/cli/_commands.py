@@ -1,0 +1,481 @@
+"""What each `mlc` sub-command does; each returns its exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal as signals
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from modelop_mlc import diagrams
+from modelop_mlc.cli._output import Output, duration, table, when
+from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.kpis import DurationStats, Kpis, compute_kpis
+from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.models import HistoryEvent, ProcessInstance
+from modelop_mlc.validation import validate as validate_file
+
+__all__ = [
+    "cancel",
+    "complete",
+    "definitions",
+    "demo",
+    "deploy",
+    "incidents",
+    "instances",
+    "kpis",
+    "retry",
+    "run",
+    "serve",
+    "show",
+    "signal",
+    "start",
+    "tasks",
+    "ticket_show",
+    "ticket_transition",
+    "tickets",
+    "validate",
+]
+
+INSTANCE_COLUMNS = (
+    ("id", lambda i: i.id),
+    ("process", lambda i: f"{i.key} v{i.version}"),
+    ("status", lambda i: i.status),
+    ("waiting at", lambda i: i.waiting_at),
+    ("started", lambda i: i.started_at),
+    ("ended", lambda i: i.ended_at),
+)
+
+
+@contextmanager
+def _manager(args: argparse.Namespace) -> Iterator[LifecycleManager]:
+    with LifecycleManager.open(args.db) as manager:
+        yield manager
+
+
+def parse_vars(pairs: Sequence[str], option: str = "--var") -> dict[str, Any]:
+    """Read `NAME=VALUE` pairs; VALUE is JSON when it parses, else text.
+
+    Raises:
+        ConfigurationError: If a pair has no `=` or an empty name.
+    """
+    found: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigurationError(f"{option} '{pair}' must look like NAME=VALUE")
+        try:
+            found[name.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            found[name.strip()] = text
+    return found
+
+
+def _files(names: Sequence[str]) -> list[Path]:
+    paths = [Path(n) for n in names]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigurationError(f"no such file: {', '.join(missing)}")
+    return paths
+
+
+# ------------------------------------------------------------------ definitions
+
+
+def demo(args: argparse.Namespace, out: Output) -> int:
+    """Run the demo (see `modelop_mlc.cli._demo`)."""
+    from modelop_mlc.cli._demo import run_demo  # noqa: PLC0415 - only the demo needs it
+
+    return run_demo(Path(args.dir), out)
+
+
+def deploy(args: argparse.Namespace, out: Output) -> int:
+    """Deploy files (or the shipped processes) and list what was deployed."""
+    paths = diagrams.paths() if args.shipped else []
+    paths += _files(args.files)
+    if not paths:
+        raise ConfigurationError("name the files to deploy, or pass --shipped")
+    with _manager(args) as manager:
+        deployment = manager.deploy(
+            *paths, name=args.name, check_delegates=not args.no_check_delegates
+        )
+    out.result(
+        deployment,
+        lambda: (
+            table(
+                deployment.definitions,
+                (
+                    ("key", lambda d: d.key),
+                    ("version", lambda d: d.version),
+                    ("name", lambda d: d.name),
+                    ("resource", lambda d: d.resource),
+                ),
+            )
+            + ("" if deployment.new else "\n(nothing new: every file was already deployed)")
+        ),
+    )
+    return 0
+
+
+def validate(args: argparse.Namespace, out: Output) -> int:
+    """Check files; exit 1 when any has a problem."""
+    reports = [validate_file(path, name=str(path)) for path in _files(args.files)]
+    lines = []
+    for report in reports:
+        status = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+        lines.append(f"{report.file}: {status}")
+        lines += [f"  error: {p}" for p in report.problems]
+        lines += [f"  warning: {w}" for w in report.warnings]
+    out.result(reports, "\n".join(lines))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def definitions(args: argparse.Namespace, out: Output) -> int:
+    """List the deployed process definitions (every version)."""
+    with _manager(args) as manager:
+        found = manager.definitions()
+    out.result(
+        found,
+        lambda: table(
+            found,
+            (
+                ("key", lambda d: d.key),
+                ("version", lambda d: d.version),
+                ("name", lambda d: d.name),
+                ("starts on", lambda d: [s[2] or s[1] for s in d.start_events]),
+            ),
+        ),
+    )
+    return 0
+
+
+# ------------------------------------------------------------------ instances
+
+
+def signal(args: argparse.Namespace, out: Output) -> int:
+    """Broadcast a signal."""
+    with _manager(args) as manager:
+        result = manager.signal(args.name, parse_vars(args.var))
+    out.result(
+        result,
+        f"started: {', '.join(result.started) or '-'}\n"
+        f"delivered to: {', '.join(result.delivered) or '-'}",
+    )
+    return 0
+
+
+def start(args: argparse.Namespace, out: Output) -> int:
+    """Start an instance and show where it stands."""
+    with _manager(args) as manager:
+        instance = manager.start(args.key, parse_vars(args.var), business_key=args.business_key)
+    out.result(instance, lambda: _instance_text(instance))
+    return 0
+
+
+def instances(args: argparse.Namespace, out: Output) -> int:
+    """List instances."""
+    with _manager(args) as manager:
+        found = manager.instances(status=args.status, key=args.key, limit=args.limit)
+    out.result(found, lambda: table(found, INSTANCE_COLUMNS))
+    return 0
+
+
+def _instance_text(instance: ProcessInstance) -> str:
+    return "\n".join(
+        [
+            f"instance   {instance.id}",
+            f"process    {instance.key} v{instance.version}",
+            f"status     {instance.status}",
+            f"waiting at {', '.join(instance.waiting_at) or '-'}",
+            f"started    {when(instance.started_at)}",
+            f"ended      {when(instance.ended_at)}",
+        ]
+    )
+
+
+@dataclass
+class HistoryRow:
+    """One line of an instance's history: an activity from start to end, or an event."""
+
+    event: HistoryEvent
+    ended: datetime | None = None
+    outcome: str = ""
+
+    @property
+    def took(self) -> float | None:
+        """Seconds from start to end, or None while running."""
+        return None if self.ended is None else (self.ended - self.event.at).total_seconds()
+
+
+def history_rows(events: Sequence[HistoryEvent]) -> list[HistoryRow]:
+    """Pair activity starts and ends into rows with durations (others are single rows).
+
+    Sequence flows, variable changes and gateways (instant decisions whose outcome is the
+    next activity) are left out.
+    """
+    rows: list[HistoryRow] = []
+    open_rows: dict[str, HistoryRow] = {}
+    for event in events:
+        if event.kind in ("flow_taken", "variable_update") or (event.activity_type or "").endswith(
+            "Gateway"
+        ):
+            continue
+        key = event.activity_id or ""
+        if event.kind == "activity_start":
+            open_rows[key] = HistoryRow(event, outcome="running")
+            rows.append(open_rows[key])
+        elif event.kind in ("activity_end", "activity_cancel") and key in open_rows:
+            row = open_rows.pop(key)
+            row.ended = event.at
+            row.outcome = "cancelled" if event.kind == "activity_cancel" else "done"
+            facts = {k: v for k, v in (event.detail or {}).items() if k != "delegate"}
+            if facts:
+                row.outcome += " " + ", ".join(f"{k}={v}" for k, v in facts.items())
+        else:
+            rows.append(HistoryRow(event, outcome=event.kind))
+    return rows
+
+
+def history_table(events: Sequence[HistoryEvent]) -> str:
+    """An instance's history as a table: when, what, how long, outcome."""
+    return table(
+        history_rows(events),
+        (
+            ("at", lambda r: r.event.at),
+            ("activity", lambda r: r.event.activity_name or r.event.activity_id),
+            ("type", lambda r: r.event.activity_type),
+            ("took", lambda r: duration(r.took) if r.ended else "-"),
+            ("outcome", lambda r: r.outcome),
+        ),
+    )
+
+
+def show(args: argparse.Namespace, out: Output) -> int:
+    """Show an instance: state, variables, history and incidents."""
+    with _manager(args) as manager:
+        instance = manager.instance(args.instance_id)
+        events = manager.history(instance.id)
+        found = manager.incidents(instance_id=instance.id, open_only=False)
+
+    def text() -> str:
+        variables = "\n".join(
+            f"  {name} = {_short(value)}" for name, value in sorted(instance.variables.items())
+        )
+        incidents_text = table(
+            found,
+            (
+                ("id", lambda n: n.id),
+                ("at", lambda n: n.activity_id),
+                ("message", lambda n: n.message),
+                ("resolved", lambda n: n.resolved_at),
+            ),
+        )
+        return (
+            f"{_instance_text(instance)}\n\nVARIABLES\n{variables or '  (none)'}"
+            f"\n\nHISTORY\n{history_table(events)}\n\nINCIDENTS\n{incidents_text}"
+        )
+
+    out.result({"instance": instance, "history": events, "incidents": found}, text)
+    return 0
+
+
+def _short(value: Any, limit: int = 100) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def cancel(args: argparse.Namespace, out: Output) -> int:
+    """Cancel an instance."""
+    with _manager(args) as manager:
+        instance = manager.cancel(args.instance_id, args.reason)
+    out.result(instance, lambda: _instance_text(instance))
+    return 0
+
+
+# ------------------------------------------------------------------ user tasks and tickets
+
+
+def tasks(args: argparse.Namespace, out: Output) -> int:
+    """List open user tasks."""
+    with _manager(args) as manager:
+        found = manager.tasks(
+            instance_id=args.instance, assignee=args.assignee, candidate_group=args.group
+        )
+    out.result(
+        found,
+        lambda: table(
+            found,
+            (
+                ("id", lambda t: t.id),
+                ("task", lambda t: t.name or t.activity_id),
+                ("process", lambda t: t.key),
+                ("instance", lambda t: t.instance_id),
+                ("assignee", lambda t: t.assignee),
+                ("groups", lambda t: t.candidate_groups),
+            ),
+        ),
+    )
+    return 0
+
+
+def complete(args: argparse.Namespace, out: Output) -> int:
+    """Complete a user task."""
+    with _manager(args) as manager:
+        instance = manager.complete_task(args.task_id, parse_vars(args.var))
+    out.result(instance, lambda: _instance_text(instance))
+    return 0
+
+
+TICKET_COLUMNS = (
+    ("key", lambda t: t.key),
+    ("status", lambda t: t.status),
+    ("kind", lambda t: t.kind),
+    ("summary", lambda t: t.summary),
+    ("updated", lambda t: t.updated_at),
+)
+
+
+def tickets(args: argparse.Namespace, out: Output) -> int:
+    """List the embedded board's tickets."""
+    with _manager(args) as manager:
+        found = manager.tickets.local.list(args.status)
+    out.result(found, lambda: table(found, TICKET_COLUMNS))
+    return 0
+
+
+def ticket_show(args: argparse.Namespace, out: Output) -> int:
+    """Show one ticket of the embedded board."""
+    with _manager(args) as manager:
+        board = manager.tickets.local
+        ticket = board.get(args.key)
+        description = board.description(ticket.key)
+    fields = "\n".join(f"  {k}: {v}" for k, v in ticket.fields.items())
+    out.result(
+        {"ticket": ticket, "description": description},
+        f"{ticket.key}  [{ticket.status}]  {ticket.summary}\n{fields}\n\n{description}".replace(
+            "\n\n\n", "\n\n"
+        ),
+    )
+    return 0
+
+
+def ticket_transition(args: argparse.Namespace, out: Output) -> int:
+    """Move a ticket; instances waiting for it look again at once."""
+    with _manager(args) as manager:
+        ticket = manager.tickets.local.transition(
+            args.key,
+            args.status,
+            comment=args.comment,
+            fields=parse_vars(args.field, "--field") or None,
+            author="mlc",
+        )
+        manager.run_due()
+    out.result(ticket, f"{ticket.key} is now {ticket.status}")
+    return 0
+
+
+def incidents(args: argparse.Namespace, out: Output) -> int:
+    """List incidents."""
+    with _manager(args) as manager:
+        found = manager.incidents(open_only=not args.all)
+    out.result(
+        found,
+        lambda: table(
+            found,
+            (
+                ("id", lambda n: n.id),
+                ("instance", lambda n: n.instance_id),
+                ("activity", lambda n: n.activity_id),
+                ("message", lambda n: n.message),
+                ("at", lambda n: n.created_at),
+            ),
+        ),
+    )
+    return 0
+
+
+def retry(args: argparse.Namespace, out: Output) -> int:
+    """Retry an incident's job."""
+    with _manager(args) as manager:
+        instance = manager.retry(args.incident_id)
+    out.result(instance, lambda: _instance_text(instance))
+    return 0
+
+
+# ------------------------------------------------------------------ running
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Fire due timers and run due jobs: once, or until Ctrl-C / SIGTERM."""
+    with _manager(args) as manager:
+        if args.once:
+            count = manager.run_due()
+            out.result({"ran": count}, f"ran {count} timer(s) and job(s)")
+            return 0
+        stop = threading.Event()
+        previous = signals.signal(signals.SIGTERM, lambda *_: stop.set())
+        out.line(f"worker {manager.worker_id} running on {args.db}; Ctrl-C to stop")
+        try:
+            manager.run_worker(stop, poll_interval=args.poll)
+        except KeyboardInterrupt:
+            stop.set()
+        finally:
+            signals.signal(signals.SIGTERM, previous)
+        out.result({"stopped": True}, "worker stopped; leases given back")
+    return 0
+
+
+def kpis(args: argparse.Namespace, out: Output) -> int:
+    """Print the life-cycle KPIs."""
+    with _manager(args) as manager:
+        result = compute_kpis(manager, key=args.key)
+    out.result(result.as_dict(), lambda: kpi_text(result))
+    return 0
+
+
+def _stats(stats: DurationStats | None) -> str:
+    if stats is None:
+        return "-"
+    spread = f"min {duration(stats.minimum)}, max {duration(stats.maximum)}, n={stats.count}"
+    return f"median {duration(stats.median)} ({spread})"
+
+
+def kpi_text(result: Kpis) -> str:
+    """The KPIs as a small table for people."""
+    rate = result.test_pass_rate
+    passed = f"{result.tests_passed}/{result.tests_judged}"
+    errors = f"{result.errors_thrown} BPMN errors, {result.incidents} incidents"
+    rows = [
+        ("instances", f"{result.instances} ({result.completed} completed)"),
+        ("deployments", str(result.deployments)),
+        ("time to production", _stats(result.time_to_production)),
+        ("approval lead time", _stats(result.approval_lead_time)),
+        ("test pass rate", "-" if rate is None else f"{rate:.0%} ({passed})"),
+        ("MLC errors", f"{result.mlc_errors} ({errors})"),
+    ]
+    return table(rows, (("kpi", lambda r: r[0]), ("value", lambda r: r[1])))
+
+
+def serve(args: argparse.Namespace, out: Output) -> int:
+    """Serve the REST API until stopped; bearer tokens come from `$MLC_API_TOKEN`."""
+    from modelop_mlc.rest import PERMISSIONS, StaticTokens  # noqa: PLC0415 - optional extra
+    from modelop_mlc.rest import serve as serve_rest  # noqa: PLC0415
+
+    token = os.environ.get("MLC_API_TOKEN")
+    if not token and not args.anonymous:
+        raise ConfigurationError(
+            "set MLC_API_TOKEN to the bearer token clients must send, or pass --anonymous "
+            "to serve without authentication (only on a trusted network)"
+        )
+    auth = StaticTokens({token: PERMISSIONS}) if token else None
+    with _manager(args) as manager:
+        out.line(f"serving the REST API on http://{args.host}:{args.port}/engine-rest")
+        serve_rest(manager, host=args.host, port=args.port, auth=auth, allow_anonymous=auth is None)
+    return 0

@@ -1,0 +1,249 @@
+"""`mlc demo`: one model's journey from snapshot to production, for real, on the defaults.
+
+Everything is the embedded default: SQLite, LocalCenter running the example credit model's
+code in subprocesses on its shipped CSVs, the shipped "Deploy with run test and Jira" process
+and the local ticket board. Only the reviewer is played by the demo, and the two days they
+take are skipped on a `SkippingClock` instead of waited for.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from modelop_mlc import diagrams
+from modelop_mlc.center import LocalCenter
+from modelop_mlc.cli._commands import history_rows, history_table, kpi_text
+from modelop_mlc.cli._output import Output, duration
+from modelop_mlc.clock import SkippingClock
+from modelop_mlc.config import ManagerConfig
+from modelop_mlc.domain import Asset, AssetRole, Schedule
+from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.kpis import compute_kpis
+from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.models import ProcessInstance
+
+__all__ = ["example_model_dir", "run_demo"]
+
+PROCESS = "deploy_with_test_and_jira"
+MODEL_TAG = "credit-risk"
+REVIEW_WAIT = "wait_review"
+
+
+def example_model_dir() -> Path:
+    """The example credit model: package data in a wheel, `examples/` in a checkout.
+
+    Raises:
+        ConfigurationError: If neither is present.
+    """
+    packaged = Path(str(resources.files("modelop_mlc") / "_examples" / "credit_model"))
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[3] / "examples" / "models" / "credit_model"
+    if checkout.is_dir():
+        return checkout
+    raise ConfigurationError("the example credit model is missing; reinstall modelop-mlc")
+
+
+class _Steps:
+    """Prints an instance's finished activities as they happen, with how long each took."""
+
+    def __init__(self, manager: LifecycleManager, out: Output) -> None:
+        self.manager = manager
+        self.out = out
+        self.seen: dict[str, int] = {}
+
+    def flush(self, instance_id: str) -> None:
+        rows = [r for r in history_rows(self.manager.history(instance_id)) if r.ended]
+        for row in rows[self.seen.get(instance_id, 0) :]:
+            name = row.event.activity_name or row.event.activity_id
+            self.out.line(f"   ✓ {name:<48} {duration(row.took):>10}   {row.outcome}")
+        self.seen[instance_id] = len(rows)
+
+
+def _drive(
+    manager: LifecycleManager,
+    clock: SkippingClock,
+    steps: _Steps,
+    instance_id: str,
+    *,
+    until: str | None = None,
+) -> ProcessInstance:
+    """Run due work one piece at a time until the instance ends or waits at `until`."""
+    while True:
+        ran = manager.run_due(limit=1)
+        steps.flush(instance_id)
+        instance = manager.instance(instance_id)
+        if instance.status != "running" or (until and until in instance.waiting_at):
+            return instance
+        if ran:
+            continue
+        due = manager.next_due()
+        if due is None:
+            return instance
+        # Something polls later (a parked wait): skip to it rather than sleep.
+        clock.skip(max(due - clock.now(), timedelta(0)))
+
+
+def _latest_instance(manager: LifecycleManager) -> ProcessInstance:
+    found = manager.instances(key=PROCESS, limit=1)
+    if not found:
+        raise ConfigurationError("the snapshot started no process; is the diagram deployed?")
+    return found[0]
+
+
+def _register_model(center: LocalCenter, model_dir: Path) -> Any:
+    def data(name: str, role: AssetRole) -> Asset:
+        return Asset(
+            name=name,
+            filename=name,
+            asset_role=role,
+            file_format="CSV",
+            file_content=(model_dir / "data" / name).read_text(),
+        )
+
+    return center.register_model(
+        "credit-default",
+        source=model_dir / "model.py",
+        description="Predicts whether a loan applicant defaults (logistic regression)",
+        tags=[MODEL_TAG],
+        group="Retail lending",
+        model_stage="PROD",
+        assets=[
+            data("train.csv", AssetRole.TRAINING_DATA),
+            data("test.csv", AssetRole.TEST_DATA),
+            Asset(
+                name="comparator.dmn",
+                filename="comparator.dmn",
+                asset_role=AssetRole.DMN,
+                file_content=(model_dir / "comparator.dmn").read_text(),
+            ),
+        ],
+    )
+
+
+def run_demo(directory: Path, out: Output) -> int:
+    """Run the demo in `directory` (replacing an earlier demo database there)."""
+    began = time.monotonic()
+    directory.mkdir(parents=True, exist_ok=True)
+    db = directory / "mlc.db"
+    for stale in directory.glob("mlc.db*"):
+        stale.unlink()
+    shutil.rmtree(directory / "outputs", ignore_errors=True)
+    (directory / "outputs").mkdir()
+    model_dir = example_model_dir()
+    clock = SkippingClock()
+    config = ManagerConfig(data_roots=[str(directory.resolve())])
+    out.line("MLC demo: a credit model from snapshot to production, on the embedded defaults")
+    out.line(f"database: {db}\n")
+    with LifecycleManager.open(db, clock=clock, config=config) as manager:
+        center = manager.center
+        if not isinstance(center, LocalCenter):  # pragma: no cover - the default
+            raise ConfigurationError("the demo needs the embedded LocalCenter")
+        steps = _Steps(manager, out)
+
+        out.line("1. Set up")
+        deployment = manager.deploy(diagrams.path(PROCESS), name="demo")
+        for d in deployment.definitions:
+            out.line(f"   deployed  {d.name} ({d.key} v{d.version})")
+        center.register_runtime("credit-batch-dev", tags=[MODEL_TAG], stage="DEV")
+        center.register_runtime(
+            "credit-online-prod",
+            tags=[MODEL_TAG],
+            stage="PROD",
+            endpoints=[{"type": "REST", "url": "http://scoring.internal/credit-default"}],
+        )
+        out.line("   runtimes  credit-batch-dev (DEV, batch), credit-online-prod (PROD, online)")
+        model = _register_model(center, model_dir)
+        out.line(
+            "   model     credit-default: model.py, train.csv (1,000 rows), test.csv (400), "
+            "comparator.dmn"
+        )
+        # v1 is already in production, with a monitoring schedule the new version must keep.
+        v1 = center.create_deployable_model(model.id, tags=["baseline"])
+        _drive(manager, clock, steps, _latest_instance(manager).id)
+        steps.seen.clear()
+        deployed_v1 = center.find_deployed_models(stored_model_id=model.id)[0]
+        schedule = Schedule(
+            cron_expression="0 0 6 * * ?", job_type="MODEL_BATCH_TEST_JOB"
+        ).to_variable()
+        center.patch_deployed_model(deployed_v1.id, {"schedules": [schedule]})
+        out.line(
+            f"   v1        snapshot {v1.id[:8]} in production on {deployed_v1.runtime.name}, "
+            "with a daily back test at 06:00\n"
+        )
+
+        out.line("2. Snapshot v2, tagged train, run_test and jira")
+        center.create_deployable_model(model.id, tags=["train", "run_test", "jira"])
+        first = _latest_instance(manager)
+        out.line(f"   Signals_deployable_model_changed started instance {first.id}")
+        first = _drive(manager, clock, steps, first.id, until=REVIEW_WAIT)
+        board = manager.tickets.local
+        review = board.list(kind="model_review")[0]
+        out.line(f"   … waiting for review ticket {review.key}: {review.summary}\n")
+
+        out.line(f"3. A reviewer reads {review.key} on the local board (mlc tickets) …")
+        for line in board.description(review.key).splitlines()[:14]:
+            out.line(f"   | {line}")
+        clock.skip(timedelta(days=2))
+        board.transition(
+            review.key,
+            "Done",
+            comment="Approved: metrics and bias within policy",
+            fields={"Expiration Date": (clock.now() + timedelta(days=180)).date().isoformat()},
+            author="risk-officer",
+        )
+        out.line("   … and two days later moves it to Done, expiring in 180 days")
+        first = _drive(manager, clock, steps, first.id)
+        deployed = manager.variables(first.id).get("DEPLOYED_MODEL") or {}
+        copied = [s.get("cronExpression") for s in deployed.get("schedules", [])]
+        out.line(
+            f"   {first.status}: v2 {str(deployed.get('deploymentType', '?')).lower()} on "
+            f"{deployed.get('runtime', {}).get('name')}, schedules copied {copied}, "
+            f"expires {str(deployed.get('expirationDate', '-'))[:10]}\n"
+        )
+
+        out.line("4. Snapshot v3, tested on data from a later, drifted population")
+        center.add_asset(
+            model.id,
+            Asset(
+                name="test_drifted.csv",
+                filename="test_drifted.csv",
+                asset_role=AssetRole.TEST_DATA,
+                file_format="CSV",
+                file_content=(model_dir / "data" / "test_drifted.csv").read_text(),
+            ),
+            replace_role=True,
+        )
+        center.create_deployable_model(model.id, tags=["run_test", "jira"])
+        second = _latest_instance(manager)
+        out.line(f"   Signals_deployable_model_changed started instance {second.id}")
+        second = _drive(manager, clock, steps, second.id)
+        variables = manager.variables(second.id)
+        rejection = board.list(kind="test_review")
+        out.line(
+            f"   {second.status}: {variables.get('TEST_RESULT_MESSAGE')}; "
+            f"rejection ticket {rejection[0].key if rejection else '-'}\n"
+        )
+
+        out.line(f"5. History of instance {first.id} (v2)")
+        out.line(history_table(manager.history(first.id)))
+        out.line("\n6. KPIs (mlc kpis)")
+        out.line(kpi_text(compute_kpis(manager, key=PROCESS)))
+        result = {
+            "database": str(db),
+            "deployed": first.id,
+            "rejected": second.id,
+            "statuses": [first.status, second.status],
+        }
+    out.result(result)
+    out.line(f"\nDone in {time.monotonic() - began:.1f} s. Look around:")
+    out.line(f"   mlc --db {db} instances")
+    out.line(f"   mlc --db {db} show {first.id}")
+    out.line(f"   mlc --db {db} tickets")
+    ok = first.status == "completed" and second.status == "completed"
+    return 0 if ok else 1

@@ -1,0 +1,173 @@
+"""The `mlc` command, run in-process on a real SQLite file (and once as the installed script)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bpmn_xml import chain, flow, process
+from modelop_mlc.cli import main
+
+APPROVAL = process(
+    '<bpmn:startEvent id="start"/>'
+    '<bpmn:userTask id="approve" name="Approve" camunda:candidateGroups="risk"/>'
+    '<bpmn:exclusiveGateway id="gw" default="no"/>'
+    '<bpmn:serviceTask id="fail" camunda:class="Boom"/>'
+    '<bpmn:endEvent id="end"/>'
+    + chain("start", "approve", "gw")
+    + flow("yes", "gw", "end", "${approved}")
+    + flow("no", "gw", "fail")
+    + chain("fail", "end"),
+    "approval",
+    name="Approval",
+)
+BROKEN = process('<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f" sourceRef="start"/>')
+
+
+class Mlc:
+    """Runs `mlc` with a database and returns (exit code, stdout, stderr)."""
+
+    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = db
+        self.capsys = capsys
+
+    def __call__(self, *argv: str) -> tuple[int, str, str]:
+        code = main(["--db", str(self.db), *argv])
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+    def json(self, *argv: str) -> Any:
+        code, out, err = self("--json", *argv)
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture(name="mlc")
+def _mlc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Mlc:
+    return Mlc(tmp_path / "cli.db", capsys)
+
+
+def deploy(mlc: Mlc, path: Path) -> Any:
+    """Deploy `path`; its `Boom` delegate is not built in, as a host's own would not be."""
+    return mlc.json("deploy", "--no-check-delegates", str(path))
+
+
+@pytest.fixture(name="approval_file")
+def _approval_file(tmp_path: Path) -> Path:
+    path = tmp_path / "approval.bpmn"
+    path.write_text(APPROVAL)
+    return path
+
+
+def test_validate_reports_problems_with_exit_code_1(mlc: Mlc, tmp_path: Path) -> None:
+    good = tmp_path / "good.bpmn"
+    good.write_text(APPROVAL)
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(BROKEN)
+    code, out, _ = mlc("validate", str(good))
+    assert (code, out.splitlines()[0]) == (0, f"{good}: ok")
+    code, out, _ = mlc("validate", str(good), str(bad))
+    assert code == 1
+    assert f"{bad}: 1 problem(s)" in out
+    assert "error: " in out
+
+
+def test_missing_file_is_a_clear_error_without_traceback(mlc: Mlc) -> None:
+    code, out, err = mlc("deploy", "nowhere.bpmn")
+    assert code == 1
+    assert out == ""
+    assert err.strip() == "mlc deploy: no such file: nowhere.bpmn"
+
+
+def test_usage_errors_exit_2(mlc: Mlc) -> None:
+    with pytest.raises(SystemExit) as exc:
+        mlc("instances", "--status", "sleeping")
+    assert exc.value.code == 2
+
+
+def test_deploy_start_complete_and_show(mlc: Mlc, approval_file: Path) -> None:
+    code, _, err = mlc("deploy", str(approval_file))
+    assert code == 1
+    assert "no delegate is registered for class 'Boom'" in err
+    deployed = deploy(mlc, approval_file)
+    assert [(d["key"], d["version"]) for d in deployed["definitions"]] == [("approval", 1)]
+    code, out, _ = mlc("deploy", "--no-check-delegates", str(approval_file))
+    assert code == 0
+    assert "nothing new" in out
+
+    started = mlc.json("start", "approval", "--business-key", "model-7", "--var", "limit=3")
+    assert started["waiting_at"] == ["approve"]
+    assert started["variables"] == {"limit": 3}
+    tasks = mlc.json("tasks", "--group", "risk")
+    assert [t["activity_id"] for t in tasks] == ["approve"]
+
+    completed = mlc.json("complete", tasks[0]["id"], "--var", "approved=true")
+    assert completed["status"] == "completed"
+    code, out, _ = mlc("show", started["id"])
+    assert code == 0
+    assert "status     completed" in out
+    assert "approved = true" in out
+    assert "Approve" in out  # the history table names the user task
+    listed = mlc.json("instances", "--key", "approval")
+    assert [(i["id"], i["status"]) for i in listed] == [(started["id"], "completed")]
+
+
+def test_incidents_and_kpis(mlc: Mlc, approval_file: Path) -> None:
+    deploy(mlc, approval_file)
+    started = mlc.json("start", "approval")
+    task = mlc.json("tasks", "--instance", started["id"])[0]
+    mlc.json("complete", task["id"], "--var", "approved=false")
+    code, out, _ = mlc("run", "--once")
+    assert code == 0
+    incidents = mlc.json("incidents")
+    assert [i["activity_id"] for i in incidents] == ["fail"]
+    assert "Boom" in incidents[0]["message"]
+    kpis = mlc.json("kpis")
+    assert kpis["instances"] == 1
+    assert kpis["incidents"] == 1
+    assert kpis["mlc_errors"] == 1
+    code, out, _ = mlc("kpis")
+    assert "MLC errors" in out
+    assert "1 (0 BPMN errors, 1 incidents)" in out
+
+
+def test_bad_var_names_the_option(mlc: Mlc, approval_file: Path) -> None:
+    deploy(mlc, approval_file)
+    code, _, err = mlc("start", "approval", "--var", "novalue")
+    assert code == 1
+    assert "--var 'novalue' must look like NAME=VALUE" in err
+
+
+def test_signal_reports_started_instances(mlc: Mlc, tmp_path: Path) -> None:
+    path = tmp_path / "signalled.bpmn"
+    path.write_text(
+        process(
+            '<bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="sig"/>'
+            '</bpmn:startEvent><bpmn:endEvent id="e"/>' + chain("s", "e"),
+            "signalled",
+            extra='<bpmn:signal id="sig" name="model_changed"/>',
+        )
+    )
+    mlc("deploy", str(path))
+    result = mlc.json("signal", "model_changed", "--var", 'MODEL={"id": "m1"}')
+    assert len(result["started"]) == 1
+    instance = mlc.json("show", result["started"][0])["instance"]
+    assert instance["variables"] == {"MODEL": {"id": "m1"}}
+
+
+def test_installed_script_runs(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("mlc")
+    result = subprocess.run(
+        [str(script), "--db", str(tmp_path / "x.db"), "--json", "instances"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
