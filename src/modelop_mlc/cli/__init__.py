@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="a worker: fire timers and run jobs until stopped")
     run.add_argument("--once", action="store_true", help="run what is due now, then exit")
     run.add_argument("--poll", type=float, default=1.0, help="seconds between looks when idle (1)")
+    run.add_argument(
+        "--watch",
+        metavar="DIR",
+        help="also add files landing in DIR/<model>/<training|test>/ as labelled data",
+    )
     run.set_defaults(run=_commands.run)
 
     kpis = sub.add_parser("kpis", help="life-cycle KPIs computed from history")

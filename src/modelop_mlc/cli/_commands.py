@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal as signals
 import threading
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from modelop_mlc import diagrams
+from modelop_mlc.center import LocalCenter
+from modelop_mlc.center.watch import DataFolderWatcher
 from modelop_mlc.cli._output import Output, duration, table, when
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.kpis import DurationStats, Kpis, compute_kpis
@@ -415,21 +418,48 @@ def retry(args: argparse.Namespace, out: Output) -> int:
 def run(args: argparse.Namespace, out: Output) -> int:
     """Fire due timers and run due jobs: once, or until Ctrl-C / SIGTERM."""
     with _manager(args) as manager:
+        watcher = _watcher(manager, args.watch)
         if args.once:
+            landed = watcher.scan() if watcher else []
             count = manager.run_due()
-            out.result({"ran": count}, f"ran {count} timer(s) and job(s)")
+            out.result(
+                {"ran": count, "landed": [str(f.path) for f in landed]},
+                f"added {len(landed)} file(s); ran {count} timer(s) and job(s)",
+            )
             return 0
         stop = threading.Event()
         previous = signals.signal(signals.SIGTERM, lambda *_: stop.set())
         out.line(f"worker {manager.worker_id} running on {args.db}; Ctrl-C to stop")
+        if watcher is not None:
+            out.line(f"watching {watcher.folder} for labelled data")
+            threading.Thread(
+                target=_watch, args=(watcher, stop, args.poll), name="mlc-watch", daemon=True
+            ).start()
         try:
             manager.run_worker(stop, poll_interval=args.poll)
         except KeyboardInterrupt:
             stop.set()
         finally:
+            stop.set()
             signals.signal(signals.SIGTERM, previous)
         out.result({"stopped": True}, "worker stopped; leases given back")
     return 0
+
+
+def _watcher(manager: LifecycleManager, folder: str | None) -> DataFolderWatcher | None:
+    if folder is None:
+        return None
+    if not isinstance(manager.center, LocalCenter):
+        raise ConfigurationError("--watch adds files to the embedded LocalCenter only")
+    return DataFolderWatcher(manager.center, folder)
+
+
+def _watch(watcher: DataFolderWatcher, stop: threading.Event, interval: float) -> None:
+    while not stop.wait(interval):
+        try:
+            watcher.scan()
+        except Exception:  # a bad file must not stop the watching; the log says which
+            logging.getLogger("modelop_mlc.cli").exception("scanning %s failed", watcher.folder)
 
 
 def kpis(args: argparse.Namespace, out: Output) -> int:
