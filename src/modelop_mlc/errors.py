@@ -60,6 +60,7 @@ __all__ = [
     "TaskNotOpenError",
     "UnknownDelegateError",
     "VariableError",
+    "did_you_mean",
 ]
 
 
@@ -147,7 +148,7 @@ class DefinitionNotFoundError(NotFoundError):
         self.key = key
         self.available = sorted(available)
         listing = ", ".join(self.available) if self.available else "none"
-        hint = _did_you_mean(key, self.available)
+        hint = did_you_mean(key, self.available)
         super().__init__(
             f"No process definition with key '{key}' is deployed{hint}; deployed keys: {listing}"
         )
@@ -281,7 +282,7 @@ class UnknownDelegateError(MlcError):
         """Create the error, listing the registered delegates."""
         self.name = name
         self.registered = sorted(registered)
-        hint = _did_you_mean(name, self.registered)
+        hint = did_you_mean(name, self.registered)
         listing = ", ".join(self.registered) if self.registered else "none"
         super().__init__(f"No delegate registered as '{name}'{hint}; registered: {listing}")
 
@@ -324,7 +325,8 @@ class IntegrationError(MlcError):
         super().__init__(message)
 
 
-def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
+def did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    """Return ` (did you mean 'X'?)` for the closest of `candidates`, or an empty string."""
     import difflib  # noqa: PLC0415 - only needed on the error path
 
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)

@@ -24,7 +24,7 @@ from modelop_mlc._engine.parser import MlcBpmnParser, delegate_candidates
 from modelop_mlc._engine.sandbox import check_script
 from modelop_mlc._engine.timers import parse_timer
 from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP, XmlSource, load_xml
-from modelop_mlc.errors import DiagramError, ExpressionError, ProblemReport
+from modelop_mlc.errors import DiagramError, ExpressionError, ProblemReport, did_you_mean
 
 __all__ = ["BpmnReport", "validate_bpmn"]
 
@@ -576,9 +576,10 @@ class _Checker:
         if not known:
             names = sorted(self.delegates or [])
             listing = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")  # noqa: PLR2004
+            hint = did_you_mean(candidates[-1], names)
             self.problem(
                 node,
-                f"no delegate is registered for {kind} '{impl}' (looked up "
+                f"no delegate is registered for {kind} '{impl}'{hint} (looked up "
                 f"as {', '.join(candidates)}); register one with "
                 f'@manager.delegate("{candidates[-1]}"); registered: '
                 f"{listing or 'none'}",

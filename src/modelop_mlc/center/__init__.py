@@ -1,4 +1,4 @@
-"""ModelOp Center: the port delegates use, the embedded `LocalCenter`, `RestCenter` and the model runner."""
+"""ModelOp Center: the port delegates use, the embedded `LocalCenter`, and `RestCenter`."""
 
 from modelop_mlc.center._port import ModelOpCenter, ModelOpNotFoundError
 from modelop_mlc.center.local import SIGNAL_PREFIX, LocalCenter

@@ -23,9 +23,11 @@ from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.kpis import DurationStats, Kpis, compute_kpis
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import HistoryEvent, ProcessInstance
+from modelop_mlc.tickets import LocalTickets
 from modelop_mlc.validation import validate as validate_file
 
 __all__ = [
+    "board",
     "cancel",
     "complete",
     "definitions",
@@ -336,6 +338,18 @@ def complete(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def board(manager: LifecycleManager) -> LocalTickets:
+    """The manager's embedded ticket board.
+
+    Raises:
+        ConfigurationError: If the manager was given another system as its local board.
+    """
+    local = manager.tickets.local
+    if not isinstance(local, LocalTickets):
+        raise ConfigurationError("this command works on the embedded board (LocalTickets) only")
+    return local
+
+
 TICKET_COLUMNS = (
     ("key", lambda t: t.key),
     ("status", lambda t: t.status),
@@ -348,7 +362,7 @@ TICKET_COLUMNS = (
 def tickets(args: argparse.Namespace, out: Output) -> int:
     """List the embedded board's tickets."""
     with _manager(args) as manager:
-        found = manager.tickets.local.list(args.status)
+        found = board(manager).list(args.status)
     out.result(found, lambda: table(found, TICKET_COLUMNS))
     return 0
 
@@ -356,9 +370,9 @@ def tickets(args: argparse.Namespace, out: Output) -> int:
 def ticket_show(args: argparse.Namespace, out: Output) -> int:
     """Show one ticket of the embedded board."""
     with _manager(args) as manager:
-        board = manager.tickets.local
-        ticket = board.get(args.key)
-        description = board.description(ticket.key)
+        local = board(manager)
+        ticket = local.get(args.key)
+        description = local.description(ticket.key)
     fields = "\n".join(f"  {k}: {v}" for k, v in ticket.fields.items())
     out.result(
         {"ticket": ticket, "description": description},
@@ -372,7 +386,7 @@ def ticket_show(args: argparse.Namespace, out: Output) -> int:
 def ticket_transition(args: argparse.Namespace, out: Output) -> int:
     """Move a ticket; instances waiting for it look again at once."""
     with _manager(args) as manager:
-        ticket = manager.tickets.local.transition(
+        ticket = board(manager).transition(
             args.key,
             args.status,
             comment=args.comment,

@@ -17,7 +17,7 @@ from typing import Any
 
 from modelop_mlc import diagrams
 from modelop_mlc.center import LocalCenter
-from modelop_mlc.cli._commands import history_rows, history_table, kpi_text
+from modelop_mlc.cli._commands import board, history_rows, history_table, kpi_text
 from modelop_mlc.cli._output import Output, duration
 from modelop_mlc.clock import SkippingClock
 from modelop_mlc.config import ManagerConfig
@@ -61,7 +61,8 @@ class _Steps:
         rows = [r for r in history_rows(self.manager.history(instance_id)) if r.ended]
         for row in rows[self.seen.get(instance_id, 0) :]:
             name = row.event.activity_name or row.event.activity_id
-            self.out.line(f"   ✓ {name:<48} {duration(row.took):>10}   {row.outcome}")
+            facts = row.outcome.removeprefix("done").strip()
+            self.out.line(f"   ✓ {name:<48} {duration(row.took):>10}   {facts}".rstrip())
         self.seen[instance_id] = len(rows)
 
 
@@ -164,6 +165,7 @@ def run_demo(directory: Path, out: Output) -> int:
             "comparator.dmn"
         )
         # v1 is already in production, with a monitoring schedule the new version must keep.
+        out.line("   v1        a snapshot with no tags: no training, tests or review")
         v1 = center.create_deployable_model(model.id, tags=["baseline"])
         _drive(manager, clock, steps, _latest_instance(manager).id)
         steps.seen.clear()
@@ -173,8 +175,8 @@ def run_demo(directory: Path, out: Output) -> int:
         ).to_variable()
         center.patch_deployed_model(deployed_v1.id, {"schedules": [schedule]})
         out.line(
-            f"   v1        snapshot {v1.id[:8]} in production on {deployed_v1.runtime.name}, "
-            "with a daily back test at 06:00\n"
+            f"   v1        snapshot {v1.id[:8]} now in production on {deployed_v1.runtime.name}; "
+            "we give it a daily back test at 06:00\n"
         )
 
         out.line("2. Snapshot v2, tagged train, run_test and jira")
@@ -182,15 +184,17 @@ def run_demo(directory: Path, out: Output) -> int:
         first = _latest_instance(manager)
         out.line(f"   Signals_deployable_model_changed started instance {first.id}")
         first = _drive(manager, clock, steps, first.id, until=REVIEW_WAIT)
-        board = manager.tickets.local
-        review = board.list(kind="model_review")[0]
+        local = board(manager)
+        review = local.list(kind="model_review")[0]
         out.line(f"   … waiting for review ticket {review.key}: {review.summary}\n")
 
         out.line(f"3. A reviewer reads {review.key} on the local board (mlc tickets) …")
-        for line in board.description(review.key).splitlines()[:14]:
+        description = local.description(review.key).splitlines()
+        results = next((i for i, t in enumerate(description) if t.startswith("Test results")), 0)
+        for line in description[results : results + 10]:
             out.line(f"   | {line}")
         clock.skip(timedelta(days=2))
-        board.transition(
+        local.transition(
             review.key,
             "Done",
             comment="Approved: metrics and bias within policy",
@@ -219,12 +223,12 @@ def run_demo(directory: Path, out: Output) -> int:
             ),
             replace_role=True,
         )
-        center.create_deployable_model(model.id, tags=["run_test", "jira"])
+        center.create_deployable_model(model.id, tags=["train", "run_test", "jira"])
         second = _latest_instance(manager)
         out.line(f"   Signals_deployable_model_changed started instance {second.id}")
         second = _drive(manager, clock, steps, second.id)
         variables = manager.variables(second.id)
-        rejection = board.list(kind="test_review")
+        rejection = local.list(kind="test_review")
         out.line(
             f"   {second.status}: {variables.get('TEST_RESULT_MESSAGE')}; "
             f"rejection ticket {rejection[0].key if rejection else '-'}\n"

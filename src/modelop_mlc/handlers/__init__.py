@@ -1,19 +1,28 @@
 """ModelOp's service-task delegates, under ModelOp's names.
 
 They read and write ModelOp's
-variables (research/modelop-and-peers.md §1.4), plus HTTP calls and a security scan.
+variables (research/modelop-and-peers.md §1.4), plus Jira/ServiceNow tickets, HTTP calls and a
+security scan.
 
 `register_modelop_delegates(registry)` registers them all as built-ins; the manager does so by
 default, and a delegate you register under the same name replaces the built-in.
 """
 
-from modelop_mlc.handlers import deployments, http, jobs, models, notifications, security
+from modelop_mlc.handlers import (
+    deployments,
+    http,
+    jobs,
+    models,
+    notifications,
+    security,
+    tickets,
+)
 from modelop_mlc.handlers._base import CATALOGUE, register_catalogue
 from modelop_mlc.registry import DelegateRegistry
 
 __all__ = ["delegate_names", "register_modelop_delegates"]
 
-_MODULES = (deployments, http, jobs, models, notifications, security)
+_MODULES = (deployments, http, jobs, models, notifications, security, tickets)
 
 
 def register_modelop_delegates(registry: DelegateRegistry) -> None:

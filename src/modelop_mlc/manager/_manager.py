@@ -53,6 +53,12 @@ from modelop_mlc.models import (
 from modelop_mlc.registry import Delegate, DelegateRegistry
 from modelop_mlc.store import open_store
 from modelop_mlc.store._sql import InstanceRow, SqlStore, dumps, iso
+from modelop_mlc.tickets import (
+    LocalTickets,
+    Tickets,
+    jira_webhook_wake_key,
+    servicenow_event_wake_key,
+)
 
 __all__ = ["LifecycleManager"]
 
@@ -70,7 +76,9 @@ class LifecycleManager:
         registry: The delegates; a new empty registry by default.
         center: The ModelOp Center delegates talk to (`LocalCenter` by default once the
             ModelOp handlers are registered).
-        tickets: The ticket systems delegates talk to.
+        tickets: The ticket systems delegates talk to (`Tickets`); the embedded board
+            (`LocalTickets` in this database) by default, which Jira and ServiceNow delegates
+            also use when those systems are not configured.
 
     Example:
         >>> manager = LifecycleManager.open(tmp_path / "mlc.db")  # doctest: +SKIP
@@ -85,7 +93,7 @@ class LifecycleManager:
         config: ManagerConfig | None = None,
         registry: DelegateRegistry | None = None,
         center: Any = None,
-        tickets: Any = None,
+        tickets: Tickets | None = None,
         migrate: bool = True,
         modelop_delegates: bool = True,
     ) -> None:
@@ -103,6 +111,11 @@ class LifecycleManager:
             center = LocalCenter(store, self.clock, on_event=self._center_event,
                                  data_roots=self.config.data_roots or [Path.cwd()])
         self.center = center
+        if tickets is None:
+            tickets = Tickets(LocalTickets(store, self.clock, on_change=self.wake))
+        elif isinstance(tickets.local, LocalTickets) and tickets.local.on_change is None:
+            tickets.local.on_change = self.wake
+        self.tickets: Tickets = tickets
         self.services = Services(center=center, tickets=tickets)
         self.repository = Repository(store, self.clock, self.registry)
         self.services.decisions = _Decisions(self.repository)
@@ -125,7 +138,7 @@ class LifecycleManager:
         config: ManagerConfig | None = None,
         registry: DelegateRegistry | None = None,
         center: Any = None,
-        tickets: Any = None,
+        tickets: Tickets | None = None,
         migrate: bool = True,
         modelop_delegates: bool = True,
     ) -> LifecycleManager:
@@ -672,6 +685,25 @@ class LifecycleManager:
         """Make delegates parked with `Pending(wake_on=key)` run at the next `run_due()`."""
         with self.store.transaction() as tx:
             return tx.wake_jobs(key, iso(self.clock.now()))
+
+    def handle_jira_webhook(self, payload: Mapping[str, Any]) -> int:
+        """Wake delegates waiting on the issue a Jira webhook is about; return how many.
+
+        Point a Jira webhook (event `jira:issue_updated`) at an endpoint of your service that
+        passes the JSON body here; `WaitForTicketStatus` then looks at the issue at the next
+        `run_due()` instead of at its next poll.
+        """
+        key = jira_webhook_wake_key(payload)
+        return self.wake(key) if key else 0
+
+    def handle_servicenow_event(self, payload: Mapping[str, Any]) -> int:
+        """Wake delegates waiting on the record a ServiceNow event is about; return how many.
+
+        Send the record from a business rule or outbound REST message (a JSON body with the
+        record's `number`, or `{"result": {...}}`); see docs/tickets.md.
+        """
+        key = servicenow_event_wake_key(payload)
+        return self.wake(key) if key else 0
 
     def next_due(self) -> datetime | None:
         """When the next timer or job is due, if any."""

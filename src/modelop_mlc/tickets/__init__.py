@@ -1,0 +1,67 @@
+"""Tickets for people: approvals, reviews and failures in Jira, ServiceNow or the embedded board.
+
+`TicketSystem` is the port; `JiraTickets` (the `jira` extra), `ServiceNowTickets` (the
+`servicenow` extra) and `LocalTickets` (in the manager's database) implement it. `Tickets`
+holds the ones a manager uses and falls back to the board where Jira or ServiceNow is not
+configured. Status changes reach waiting processes through webhooks
+(`jira_webhook_wake_key`, `servicenow_event_wake_key` → `manager.wake`) or by polling.
+Importing this package imports neither `jira` nor `pysnow`.
+"""
+
+from modelop_mlc.tickets._context import (
+    ModelChange,
+    TicketContext,
+    context_from_variables,
+    diff_models,
+)
+from modelop_mlc.tickets._port import (
+    DONE,
+    IN_REVIEW,
+    REJECTED,
+    STATUSES,
+    TO_DO,
+    Ticket,
+    TicketKind,
+    TicketSystem,
+    wake_key,
+)
+from modelop_mlc.tickets._registry import Tickets
+from modelop_mlc.tickets._render import (
+    Flavour,
+    render_description,
+    render_summary,
+    render_test_results,
+)
+from modelop_mlc.tickets._webhooks import jira_webhook_wake_key, servicenow_event_wake_key
+from modelop_mlc.tickets.jira import JiraConfig, JiraTickets
+from modelop_mlc.tickets.local import DocumentStore, LocalTickets
+from modelop_mlc.tickets.servicenow import ServiceNowConfig, ServiceNowTickets
+
+__all__ = [
+    "DONE",
+    "IN_REVIEW",
+    "REJECTED",
+    "STATUSES",
+    "TO_DO",
+    "DocumentStore",
+    "Flavour",
+    "JiraConfig",
+    "JiraTickets",
+    "LocalTickets",
+    "ModelChange",
+    "ServiceNowConfig",
+    "ServiceNowTickets",
+    "Ticket",
+    "TicketContext",
+    "TicketKind",
+    "TicketSystem",
+    "Tickets",
+    "context_from_variables",
+    "diff_models",
+    "jira_webhook_wake_key",
+    "render_description",
+    "render_summary",
+    "render_test_results",
+    "servicenow_event_wake_key",
+    "wake_key",
+]
