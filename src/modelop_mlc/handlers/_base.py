@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from modelop_mlc.domain import Asset, DeployableModel, ModelBatchJob
-from modelop_mlc.errors import BpmnError, IntegrationError, MlcError
+from modelop_mlc.errors import BpmnError, ConfigurationError, IntegrationError, MlcError
 from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
 
 __all__ = [
     "CATALOGUE",
+    "REFUSED_CREDENTIALS",
     "Spec",
     "as_asset",
     "as_assets",
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 Result = Mapping[str, Any] | None
+REFUSED_CREDENTIALS = frozenset({401, 403})
+"""HTTP statuses that mean our credentials were refused: incidents, never `FAILURE`."""
 Fn = TypeVar("Fn", bound=Callable[[DelegateContext], Result])
 
 
@@ -53,9 +56,14 @@ def modelop(
             except (BpmnError, Pending):
                 raise
             except IntegrationError as err:
-                if err.retryable:
-                    raise  # a technical failure: retried as a job, then an incident
+                if err.retryable or err.status_code in REFUSED_CREDENTIALS:
+                    # A technical failure, or credentials an operator must fix: retried as a
+                    # job, then an incident. As FAILURE it would be routed, or silently end
+                    # the branch, and nobody would learn that the token was revoked.
+                    raise
                 raise BpmnError("FAILURE", f"{name}: {err}") from err
+            except ConfigurationError:
+                raise  # the manager is misconfigured: an incident, not a business outcome
             except MlcError as err:
                 # What went wrong outside is a business failure the diagram can route,
                 # as ModelOp's own delegates do with errorCode FAILURE.
