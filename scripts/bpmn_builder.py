@@ -148,7 +148,9 @@ class Process:
              outs: dict[str, str] | None = None, collection: str | None = None,
              element: str | None = None) -> str:
         """A call activity, optionally multi-instance over a collection."""
-        mappings = "".join(f'<camunda:in source="{s}" target="{t}" />' for t, s in ins.items())
+        mappings = "".join(
+            f'<camunda:in {"sourceExpression" if s.startswith("${") else "source"}="{esc(s)}" '
+            f'target="{t}" />' for t, s in ins.items())
         mappings += "".join(f'<camunda:out source="{s}" target="{t}" />'
                             for t, s in (outs or {}).items())
         loop = ""

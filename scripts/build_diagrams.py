@@ -36,8 +36,12 @@ def ticket(p: Process, node_id: str, name: str, delegate: str, message: str,
 
 
 def wait_ticket(p: Process, node_id: str, name: str, *, read_field: str | None = None) -> str:
-    """Park until the ticket in NEW_NOTIFICATION is Done or Rejected."""
-    inputs = {"TICKET": "${NEW_NOTIFICATION}", "STATUSES": "Done,Rejected"}
+    """Park until the ticket in NEW_NOTIFICATION is Done or Rejected.
+
+    The ticket is not passed as an input: an input named TICKET would be a local variable and
+    keep the TICKET the delegate returns from reaching the process (Camunda's scoping).
+    """
+    inputs = {"STATUSES": "Done,Rejected"}
     if read_field:
         inputs["READ_FIELD"] = read_field
     return p.service(node_id, name, "WaitForTicketStatus", inputs=inputs)
@@ -111,6 +115,9 @@ def deploy_with_test_and_jira() -> str:
            "Metrics job ${JOB.id} failed: ${JOB.message}")
     wait_ticket(p, "wait_test_review", "Wait for test review")
     p.xor("gw_test_review", "Fixed?")
+    # The fix is usually new test data on the snapshot: read it again before re-testing.
+    p.service("reload_snapshot", "Reload the snapshot", "GetDeployableModelById",
+              inputs={"DEPLOYABLE_MODEL_ID": "${DEPLOYABLE_MODEL.id}"})
     p.end("rejected_test", "Rejected")
     p.xor("join_test", None)
     p.flow("gw_test", "find_test_data", name="yes", condition=has_tag("run_test"))
@@ -125,8 +132,9 @@ def deploy_with_test_and_jira() -> str:
     p.flow("gw_tested", "open_test_review", name="no", default=True)
     p.chain("parse_results", "save_results", "join_test")
     p.chain("open_test_review", "wait_test_review", "gw_test_review")
-    p.flow("gw_test_review", "run_test", name="Done: test again",
+    p.flow("gw_test_review", "reload_snapshot", name="Done: test again",
            condition="${TICKET_STATUS == 'Done'}")
+    p.chain("reload_snapshot", "find_test_data")
     p.flow("gw_test_review", "rejected_test", name="Rejected", default=True)
 
     # Approval
@@ -431,8 +439,10 @@ def model_refresh_one() -> str:
               inputs={"RUNTIME": "${DEPLOYED_MODEL.runtime}"},
               outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"})
     p.service("copy_schedules", "Copy the champion's schedules", "AddDeployedModelSchedules",
-              inputs={"DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}",
-                      "PREVIOUS_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"},
+              # PREVIOUS first: inputs are evaluated in order, and the next one shadows
+              # DEPLOYED_MODEL with a local variable.
+              inputs={"PREVIOUS_DEPLOYED_MODEL": "${DEPLOYED_MODEL}",
+                      "DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}"},
               outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"})
     p.service("set_expiration", "Set expiration date", "SetDeployedModelExpiration",
               inputs={"DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}"},

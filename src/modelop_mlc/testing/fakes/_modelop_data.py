@@ -90,7 +90,10 @@ RESOURCES: dict[str, Resource] = {
             "modelBatchJobs",
             "job",
             {
-                "deployableModelId": _equals("deployableModel", "id"),
+                "deployableModelId": lambda doc, value: (
+                    value
+                    in {str(_get(doc, "model", "id")), str(_get(doc, "deployableModel", "id"))}
+                ),
                 "jobStatus": _equals("jobStatus"),
                 "jobType": _equals("jobType"),
             },

@@ -14,7 +14,10 @@ Endpoints (all under `/model-manage/api/`, bearer token required):
   stored model and its assets.
 - `GET runtimes[?name=&tag=]`, `GET|PATCH runtimes/{id}`
 - `GET|POST jobs[?deployableModelId=&jobStatus=&jobType=]`, `GET|PATCH jobs/{id}`
-  (collections come back under `_embedded.modelBatchJobs`)
+  (collections come back under `_embedded.modelBatchJobs`). Jobs have ModelOp's job shape:
+  the snapshot under `model` (a `deployableModel` field is accepted too) and `targetEngine`
+  as a runtime object. A job stays CREATED until the test moves it with `set_job_status`:
+  the fake runs no models.
 - `GET|POST deployedModels[?tag=&stage=&deployedState=&storedModelId=&deployableModelId=]`,
   `GET|PATCH deployedModels/{id}`
 - `GET|POST modelTestResults[?deployableModelId=&jobId=]`, `GET|PATCH modelTestResults/{id}`
@@ -27,11 +30,12 @@ parameters are ignored, as Spring Data REST does. PATCH merges the top-level fie
 body. The `Idempotency-Key` header is recorded but not acted on, as a center that ignores it
 would; `RestCenter` finds earlier creations itself.
 
-`POST /gocli/token` exchanges client credentials (form or JSON `client_id`/`client_secret`,
-or HTTP basic) for `{"access_token", "token_type": "bearer", "expires_in"}`; tokens expire
-after `token_ttl` by the fake's clock. `GET /files/{name}` serves files added with
-`add_external_file()` (bearer token required), standing in for asset storage on the center's
-host.
+`POST /gocli/token` exchanges a user's `username`/`password` (ModelOp's own form fields) or
+OAuth2 client credentials (`client_id`/`client_secret`, or HTTP basic), as a form or JSON, for
+`{"access_token", "token_type": "bearer", "expires_in"}`; tokens expire after `token_ttl` by
+the fake's clock. Refused credentials answer 401 in OAuth's shape. `GET /files/{name}`
+serves files added with `add_external_file()` (bearer token required), standing in for asset
+storage on the center's host.
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ from modelop_mlc.testing.fakes._http import (
 
 __all__ = ["FakeModelOpCenter"]
 
+DEFAULT_USERNAME = "mlc-user"
+DEFAULT_PASSWORD = "mlc-password"  # noqa: S105 - a test fixture, not a credential
 DEFAULT_CLIENT_ID = "mlc-client"
 DEFAULT_CLIENT_SECRET = "mlc-secret"  # noqa: S105 - a test fixture, not a credential
 _ID = r"(?P<id>[^/]+)"
@@ -92,6 +98,8 @@ class FakeModelOpCenter(_FakeService):
     `snapshots`, `deployments`, ... accessors.
 
     Args:
+        users: User name to password accepted by `/gocli/token`. Defaults to
+            `{"mlc-user": "mlc-password"}`.
         clients: Client id to client secret accepted by `/gocli/token`. Defaults to
             `{"mlc-client": "mlc-secret"}`.
         tokens: Bearer tokens accepted without an exchange and without expiry (until
@@ -104,6 +112,7 @@ class FakeModelOpCenter(_FakeService):
     def __init__(
         self,
         *,
+        users: Mapping[str, str] | None = None,
         clients: Mapping[str, str] | None = None,
         tokens: Iterable[str] = (),
         token_ttl: float | timedelta = 3600.0,
@@ -111,6 +120,7 @@ class FakeModelOpCenter(_FakeService):
     ) -> None:
         """Create the fake; call `start()` or use `with` to serve it."""
         super().__init__(clock=clock)
+        self._passwords = dict(users if users is not None else {DEFAULT_USERNAME: DEFAULT_PASSWORD})
         self._clients = dict(
             clients if clients is not None else {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET}
         )
@@ -201,8 +211,9 @@ class FakeModelOpCenter(_FakeService):
 
     def _token(self, call: _Call) -> _Reply:
         fields = self._token_fields(call)
-        grant = fields.get("grant_type", "client_credentials")
-        if grant != "client_credentials":
+        by_password = "username" in fields or fields.get("grant_type") == "password"
+        grant = fields.get("grant_type", "password" if by_password else "client_credentials")
+        if grant not in {"password", "client_credentials"}:
             return _Reply.json(
                 400,
                 {
@@ -210,13 +221,22 @@ class FakeModelOpCenter(_FakeService):
                     "error_description": f"Unsupported grant type: {grant}",
                 },
             )
-        client_id = fields.get("client_id", "")
-        if not client_id or self._clients.get(client_id) != fields.get("client_secret"):
-            return _Reply.json(
-                401,
-                {"error": "invalid_client", "error_description": "Bad client credentials"},
-                {"WWW-Authenticate": 'Basic realm="gocli"'},
+        if grant == "password":
+            name, secret, known = (
+                fields.get("username", ""),
+                fields.get("password"),
+                self._passwords,
             )
+            refusal = {"error": "unauthorized", "error_description": "Bad credentials"}
+        else:
+            name, secret, known = (
+                fields.get("client_id", ""),
+                fields.get("client_secret"),
+                self._clients,
+            )
+            refusal = {"error": "invalid_client", "error_description": "Bad client credentials"}
+        if not name or known.get(name) != secret or secret in self._revoked:
+            return _Reply.json(401, refusal, {"WWW-Authenticate": 'Basic realm="gocli"'})
         token = self.issue_token()
         return _Reply.json(
             200,
@@ -267,7 +287,12 @@ class FakeModelOpCenter(_FakeService):
             return list(self._issued)
 
     def revoke(self, token_or_password: str | None = None) -> None:
-        """Reject a token from now on with 401; without an argument, every token issued so far."""
+        """Refuse a token, password or client secret from now on with 401.
+
+        A revoked password or secret is refused by `/gocli/token`. Without an argument, every
+        token issued so far (and every static token) is refused; passwords still work, so a
+        client that exchanges again gets in.
+        """
         with self._lock:
             if token_or_password is None:
                 self._revoked.update(self._issued)
@@ -435,7 +460,8 @@ class FakeModelOpCenter(_FakeService):
                 f"JSON parse error: cannot deserialize JobType from {body.get('jobType')!r}; "
                 f"one of {', '.join(data.JOB_TYPES)}"
             )
-        self._reference(body, "deployableModel", "deployableModels")
+        field = "model" if "model" in body or "deployableModel" not in body else "deployableModel"
+        self._reference(body, field, "deployableModels")
         body.setdefault("jobStatus", "CREATED")
         for field in ("inputData", "outputData"):
             body[field] = [data.asset(a, str(uuid.uuid4())) for a in body.get(field) or []]
