@@ -1,6 +1,6 @@
 """Govern machine-learning models with BPMN: MLC processes on SpiffWorkflow, embedded in Python."""
 
-from modelop_mlc.clock import Clock, ManualClock, SystemClock
+from modelop_mlc.clock import Clock, ManualClock, SkippingClock, SystemClock
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import (
     BpmnError,
@@ -39,7 +39,7 @@ from modelop_mlc.models import (
     SignalResult,
     UserTask,
 )
-from modelop_mlc.registry import DelegateContext, DelegateEntry, DelegateRegistry
+from modelop_mlc.registry import DelegateContext, DelegateEntry, DelegateRegistry, Pending
 from modelop_mlc.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -71,6 +71,7 @@ __all__ = [
     "MessageResult",
     "MlcError",
     "NotFoundError",
+    "Pending",
     "ProblemReport",
     "ProcessDefinition",
     "ProcessError",
@@ -78,6 +79,7 @@ __all__ = [
     "SchemaVersionError",
     "ScriptError",
     "SignalResult",
+    "SkippingClock",
     "StoreError",
     "SystemClock",
     "TaskNotFoundError",

@@ -41,7 +41,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import modelop_mlc
 from modelop_mlc.errors import MlcError
 
 __all__ = [
@@ -363,7 +362,7 @@ def _write_job(
 
 
 def _child_env(jobdir: Path) -> dict[str, str]:
-    package_root = str(Path(modelop_mlc.__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])  # the folder holding modelop_mlc
     # The venv's site-packages go on PYTHONPATH too, so a `python=` other than this venv's
     # interpreter still finds pandas and numpy.
     site_dirs = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
