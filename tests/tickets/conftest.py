@@ -12,15 +12,8 @@ import pytest
 # registers them with the other built-ins.
 import modelop_mlc.handlers.tickets  # noqa: F401
 from modelop_mlc import LifecycleManager, ManualClock
-from modelop_mlc.store import open_store
 from modelop_mlc.testing.fakes import FakeJira, FakeServiceNow
-from modelop_mlc.tickets import (
-    JiraTickets,
-    LocalTickets,
-    ServiceNowTickets,
-    Tickets,
-    TicketSystem,
-)
+from modelop_mlc.tickets import JiraTickets, ServiceNowTickets, Tickets, TicketSystem
 from tickets.support import JIRA_TOKEN, SNOW_PASSWORD, Build, jira_config, snow_config
 
 
@@ -66,11 +59,11 @@ def _build(tmp_path: Path, clock: ManualClock) -> Iterator[Build]:
         servicenow: TicketSystem | None = None,
         instance_link: str | None = None,
     ) -> LifecycleManager:
-        store = open_store(str(tmp_path / f"m{len(managers)}.db"))
-        local = LocalTickets(store, clock)
-        tickets = Tickets(local, jira=jira, servicenow=servicenow, instance_link=instance_link)
-        manager = LifecycleManager(store, clock=clock, tickets=tickets)
-        local.on_change = manager.wake
+        # The manager adds its own board (LocalTickets in its database) to the Tickets.
+        tickets = Tickets(jira=jira, servicenow=servicenow, instance_link=instance_link)
+        manager = LifecycleManager.open(
+            tmp_path / f"m{len(managers)}.db", clock=clock, tickets=tickets
+        )
         managers.append(manager)
         return manager
 

@@ -19,7 +19,6 @@ from modelop_mlc.tickets import (
     ServiceNowTickets,
     Tickets,
     jira_webhook_wake_key,
-    servicenow_event_wake_key,
 )
 from tickets.support import (
     JIRA_TOKEN,
@@ -85,14 +84,71 @@ def test_a_jira_webhook_wakes_the_waiting_instance(
     fake_jira.transition("MLC-1", "In Review")
     fake_jira.transition("MLC-1", "Done", comment="Looks good")
     assert manager.run_due() == 0
-    payload = fake_jira.webhook_payload("MLC-1")
-    assert manager.wake(jira_webhook_wake_key(payload) or "") == 1
+    assert manager.handle_jira_webhook(fake_jira.webhook_payload("MLC-1")) == 1
     manager.run_due()
     final = manager.instance(instance_id)
     assert final.status == "completed"
     assert final.variables["TICKET_STATUS"] == "Done"
     assert final.variables["TICKET"]["key"] == "MLC-1"
     assert final.variables["TICKET"]["fields"]["Resolution"] == "Done"
+
+
+def test_webhooks_about_other_issues_or_events_wake_nothing(
+    build: Build, fake_jira: FakeJira
+) -> None:
+    """Only an issue event about the awaited issue wakes it; anything else returns 0."""
+    manager = build(jira=JiraTickets(jira_config(fake_jira)))
+    instance_id = _started(manager)
+    other = fake_jira.create_issue("Unrelated")
+    assert manager.handle_jira_webhook(fake_jira.webhook_payload(other)) == 0
+    assert manager.handle_jira_webhook({"webhookEvent": "comment_created"}) == 0
+    assert manager.handle_servicenow_event({"table": "incident"}) == 0
+    assert manager.run_due() == 0
+    assert manager.instance(instance_id).waiting_at == ("wait",)
+
+
+def test_a_servicenow_record_in_the_table_api_shape_wakes_the_instance(
+    build: Build, fake_snow: FakeServiceNow
+) -> None:
+    """A business rule posting the record as the Table API returns it also wakes the wait."""
+    manager = build(servicenow=ServiceNowTickets(snow_config(fake_snow)))
+    instance_id = _started(manager, review_process("CreateServiceNowJobNotification"))
+    (record,) = fake_snow.records("incident")
+    fake_snow.set_state("incident", record["sys_id"], 6, close_code="Solved (Permanently)")
+    (resolved,) = fake_snow.records("incident")
+    assert manager.handle_servicenow_event({"result": resolved}) == 1
+    manager.run_due()
+    final = manager.instance(instance_id)
+    assert (final.status, final.variables["TICKET"]["key"]) == ("completed", record["number"])
+    assert final.variables["TICKET_STATUS"] == "Done"
+
+
+def test_a_ticket_key_and_system_name_the_ticket_to_wait_for(
+    build: Build, fake_jira: FakeJira, clock: ManualClock
+) -> None:
+    """TICKET_KEY with TICKET_SYSTEM waits on an issue opened outside the process."""
+    manager = build(jira=JiraTickets(jira_config(fake_jira)))
+    key = fake_jira.create_issue("Approve credit-risk v2 for production")
+    body = (
+        '<bpmn:startEvent id="start"/>'
+        '<bpmn:serviceTask id="wait" camunda:class="WaitForTicketStatus">'
+        "<bpmn:extensionElements><camunda:inputOutput>"
+        f'<camunda:inputParameter name="TICKET_KEY">{key}</camunda:inputParameter>'
+        '<camunda:inputParameter name="TICKET_SYSTEM">jira</camunda:inputParameter>'
+        '<camunda:inputParameter name="STATUSES">Done</camunda:inputParameter>'
+        "</camunda:inputOutput></bpmn:extensionElements></bpmn:serviceTask>"
+        '<bpmn:endEvent id="end"/>' + chain("start", "wait", "end")
+    )
+    manager.deploy(process(body, pid="external"))
+    instance = manager.start("external")
+    manager.run_due()
+    assert manager.instance(instance.id).waiting_at == ("wait",)
+    fake_jira.transition(key, "Done")
+    clock.advance(timedelta(minutes=5))
+    manager.run_due()
+    final = manager.instance(instance.id)
+    assert final.status == "completed"
+    assert (final.variables["TICKET"]["key"], final.variables["TICKET_STATUS"]) == (key, "Done")
 
 
 def test_polling_notices_the_change_without_a_webhook(
@@ -153,7 +209,7 @@ def test_a_servicenow_event_wakes_the_waiting_instance(
     (record,) = fake_snow.records("change_request")
     fake_snow.set_state("change_request", record["sys_id"], -2, approval="approved")
     event = fake_snow.event_payload("change_request", record["sys_id"])
-    assert manager.wake(servicenow_event_wake_key(event) or "") == 1
+    assert manager.handle_servicenow_event(event) == 1
     manager.run_due()
     final = manager.instance(instance_id)
     assert (final.status, final.variables["TICKET_STATUS"]) == ("completed", "Done")

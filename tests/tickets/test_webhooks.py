@@ -33,3 +33,16 @@ def test_servicenow_events_give_the_record_number_wake_key(fake_snow: FakeServic
         "ticket:servicenow:INC0010001"
     )
     assert servicenow_event_wake_key({"table": "incident", "sys_id": "x"}) is None
+
+
+def test_servicenow_records_in_the_table_api_shape_give_the_wake_key() -> None:
+    """The record itself, bare or in `{"result": ...}`, with raw or display values, works."""
+    assert servicenow_event_wake_key({"number": "INC0010002", "state": "6"}) == (
+        "ticket:servicenow:INC0010002"
+    )
+    assert servicenow_event_wake_key({"result": {"number": "CHG0030002"}}) == (
+        "ticket:servicenow:CHG0030002"
+    )
+    shown = {"number": {"display_value": "CHG0030003", "value": "CHG0030003"}}
+    assert servicenow_event_wake_key({"result": shown}) == "ticket:servicenow:CHG0030003"
+    assert servicenow_event_wake_key({"result": [{"number": "INC1"}]}) is None

@@ -13,14 +13,13 @@ Other refusals (a bad field, a missing issue) are `BpmnError("FAILURE")`, as Mod
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from modelop_mlc.errors import BpmnError, ConfigurationError, IntegrationError, MlcError
-from modelop_mlc.handlers._base import CATALOGUE, Spec, fail
+from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.handlers._base import fail, modelop
 from modelop_mlc.registry import DelegateContext, Pending
 from modelop_mlc.tickets import (
     DONE,
@@ -38,7 +37,6 @@ Result = Mapping[str, Any] | None
 
 _POLL = timedelta(minutes=5)
 _MAX_POLL = timedelta(hours=1)
-_INCIDENT_STATUSES = frozenset({401, 403})
 _EXPIRATION_FIELD = "expiration date"
 _DURATION = re.compile(
     r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -57,32 +55,6 @@ _KINDS = {
     "SimpleNotification": TicketKind.NOTIFICATION,
 }
 _SYSTEMS = {"jira": "Jira", "servicenow": "ServiceNow"}
-
-
-def _catalogue(name: str, function: Callable[[DelegateContext], Result]) -> None:
-    """Catalogue a ticket delegate (asynchronous: it calls a remote system).
-
-    Like `handlers._base.modelop`, except that refused credentials and configuration errors
-    propagate to become incidents instead of `FAILURE`: the BPMN error would otherwise be
-    routed (or silently end the branch), and nobody would learn the token was revoked.
-    """
-
-    @functools.wraps(function)
-    def wrapper(ctx: DelegateContext) -> Result:
-        try:
-            return function(ctx)
-        except (BpmnError, Pending):
-            raise
-        except IntegrationError as err:
-            if err.retryable or err.status_code in _INCIDENT_STATUSES:
-                raise
-            raise BpmnError("FAILURE", f"{name}: {err}") from err
-        except ConfigurationError:
-            raise
-        except MlcError as err:
-            raise BpmnError("FAILURE", f"{name}: {err}") from err
-
-    CATALOGUE.append(Spec(name, wrapper, asynchronous=True, aliases=()))
 
 
 def _tickets(ctx: DelegateContext) -> Tickets:
@@ -147,7 +119,7 @@ TICKET_DELEGATES: tuple[str, ...] = (
 
 for _system, _label in _SYSTEMS.items():
     for _suffix, _kind in _KINDS.items():
-        _catalogue(f"Create{_label}{_suffix}", _creator(_system, _kind))
+        modelop(f"Create{_label}{_suffix}", asynchronous=True)(_creator(_system, _kind))
 
 
 # -------------------------------------------------------------------------- waiting
@@ -190,13 +162,15 @@ def _reference(ctx: DelegateContext) -> tuple[str, str]:
     """Find the ticket to wait on: (system, key).
 
     Inputs win over variables; among variables `NEW_NOTIFICATION` (just written by a create
-    delegate) wins over `TICKET` (left by an earlier wait).
+    delegate) wins over `TICKET` (left by an earlier wait), and `TICKET_KEY` comes last.
     """
     candidates = (
         ctx.inputs.get("TICKET"),
+        ctx.inputs.get("TICKET_KEY"),
         ctx.inputs.get("NEW_NOTIFICATION"),
         ctx.variables.get("NEW_NOTIFICATION"),
         ctx.variables.get("TICKET"),
+        ctx.variables.get("TICKET_KEY"),
     )
     value = next((c for c in candidates if c), None)
     system = ctx.get("TICKET_SYSTEM")
@@ -207,7 +181,7 @@ def _reference(ctx: DelegateContext) -> tuple[str, str]:
     elif isinstance(value, str):
         key = value
     if not key:
-        raise fail(ctx, "no ticket to wait for: set TICKET or NEW_NOTIFICATION")
+        raise fail(ctx, "no ticket to wait for: set TICKET, TICKET_KEY or NEW_NOTIFICATION")
     return str(system or "local"), str(key)
 
 
@@ -259,6 +233,7 @@ def wait_for_ticket_status(ctx: DelegateContext) -> Result:
     """Wait until a ticket reaches one of `STATUSES`; then `TICKET` and `TICKET_STATUS`.
 
     Inputs: `TICKET` or `NEW_NOTIFICATION` (a ticket dict, or a key with `TICKET_SYSTEM`),
+    or `TICKET_KEY` with `TICKET_SYSTEM` (`jira`, `servicenow`; `local` by default),
     `STATUSES` (`"Done,Rejected"` by default, our status names or the system's own),
     `POLL_INTERVAL` (`PT5M`) and `MAX_POLL_INTERVAL` (`PT1H`), `READ_FIELD` (a field name
     read into `TICKET_FIELD_VALUE`; for `Expiration Date` also `EXPIRATION_DATE`, one year
@@ -287,4 +262,4 @@ def wait_for_ticket_status(ctx: DelegateContext) -> Result:
     return result
 
 
-_catalogue("WaitForTicketStatus", wait_for_ticket_status)
+modelop("WaitForTicketStatus", asynchronous=True)(wait_for_ticket_status)

@@ -53,12 +53,7 @@ from modelop_mlc.models import (
 from modelop_mlc.registry import Delegate, DelegateRegistry
 from modelop_mlc.store import open_store
 from modelop_mlc.store._sql import InstanceRow, SqlStore, dumps, iso
-from modelop_mlc.tickets import (
-    LocalTickets,
-    Tickets,
-    jira_webhook_wake_key,
-    servicenow_event_wake_key,
-)
+from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key
 
 __all__ = ["LifecycleManager"]
 
@@ -111,10 +106,8 @@ class LifecycleManager:
             center = LocalCenter(store, self.clock, on_event=self._center_event,
                                  data_roots=self.config.data_roots or [Path.cwd()])
         self.center = center
-        if tickets is None:
-            tickets = Tickets(LocalTickets(store, self.clock, on_change=self.wake))
-        elif isinstance(tickets.local, LocalTickets) and tickets.local.on_change is None:
-            tickets.local.on_change = self.wake
+        tickets = tickets if tickets is not None else Tickets()
+        tickets.bind(store, self.clock, on_change=self.wake)
         self.tickets: Tickets = tickets
         self.services = Services(center=center, tickets=tickets)
         self.repository = Repository(store, self.clock, self.registry)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from modelop_mlc.clock import Clock
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.tickets._port import TicketSystem
+from modelop_mlc.tickets.local import DocumentStore, LocalTickets
 
 __all__ = ["Tickets"]
 
+_SYSTEMS = ("jira", "servicenow", "local")
+
 
 class Tickets:
-    """The ticket systems delegates use (`DelegateContext.tickets`).
+    """The ticket systems delegates use (`DelegateContext.tickets`, `manager.tickets`).
 
     The Jira delegates open their tickets in Jira when it is configured and on the embedded
     board otherwise; the same goes for ServiceNow. So every shipped process runs without
-    either.
+    either. Without `local`, the manager this is given to adds its own board (`LocalTickets`
+    in the manager's database): `LifecycleManager.open("mlc.db", tickets=Tickets(jira=...))`.
 
     Args:
-        local: The embedded board (`LocalTickets`), always there.
+        local: The embedded board; by default the manager's `LocalTickets`.
         jira: Jira (`JiraTickets`), if configured.
         servicenow: ServiceNow (`ServiceNowTickets`), if configured.
         instance_link: A URL template for a process instance page, with `{instance_id}`,
@@ -29,7 +36,7 @@ class Tickets:
 
     def __init__(
         self,
-        local: TicketSystem,
+        local: TicketSystem | None = None,
         *,
         jira: TicketSystem | None = None,
         servicenow: TicketSystem | None = None,
@@ -40,7 +47,7 @@ class Tickets:
             raise ConfigurationError(
                 f"instance_link needs an {{instance_id}} placeholder, got {instance_link!r}"
             )
-        self.local = local
+        self._local = local
         self.jira = jira
         self.servicenow = servicenow
         self.instance_link = instance_link
@@ -50,9 +57,49 @@ class Tickets:
         return f"Tickets({', '.join(self.systems)})"
 
     @property
+    def local(self) -> TicketSystem:
+        """The embedded board.
+
+        Raises:
+            ConfigurationError: If none was given and no manager has added its own yet.
+        """
+        if self._local is None:
+            raise ConfigurationError(
+                "these Tickets have no embedded board yet; give them to a LifecycleManager "
+                "(tickets=...), which adds LocalTickets in its database, or pass "
+                "local=LocalTickets(store, clock)"
+            )
+        return self._local
+
+    @local.setter
+    def local(self, board: TicketSystem) -> None:
+        self._local = board
+
+    def bind(
+        self, store: DocumentStore, clock: Clock, *, on_change: Callable[[str], object]
+    ) -> None:
+        """Connect the embedded board to a manager (`LifecycleManager` calls this).
+
+        Without a board, `LocalTickets(store, clock)` in the manager's database becomes it; a
+        `LocalTickets` without an `on_change` callback gets `on_change`, so moving a ticket
+        wakes the instances waiting on it at once.
+
+        Args:
+            store: The manager's store.
+            clock: The manager's clock.
+            on_change: The manager's `wake`.
+        """
+        if self._local is None:
+            self._local = LocalTickets(store, clock, on_change=on_change)
+        elif isinstance(self._local, LocalTickets) and self._local.on_change is None:
+            self._local.on_change = on_change
+
+    @property
     def systems(self) -> dict[str, TicketSystem]:
-        """The configured systems by name (`local` always, `jira` and `servicenow` if set)."""
-        found: dict[str, TicketSystem] = {"local": self.local}
+        """The configured systems by name: `local` once there is a board, `jira`, `servicenow`."""
+        found: dict[str, TicketSystem] = {}
+        if self._local is not None:
+            found["local"] = self._local
         if self.jira is not None:
             found["jira"] = self.jira
         if self.servicenow is not None:
@@ -63,13 +110,13 @@ class Tickets:
         """Return where a `name` ticket is opened: that system if configured, else the board.
 
         Raises:
-            ConfigurationError: If `name` is not `jira`, `servicenow` or `local`.
+            ConfigurationError: If `name` is not `jira`, `servicenow` or `local`, or the
+                board is needed and there is none.
         """
-        if name not in ("jira", "servicenow", "local"):
-            raise ConfigurationError(
-                f"unknown ticket system '{name}'; use jira, servicenow or local"
-            )
-        return self.systems.get(name, self.local)
+        if name not in _SYSTEMS:
+            raise ConfigurationError(f"unknown ticket system '{name}'; use {', '.join(_SYSTEMS)}")
+        found = self.systems.get(name)
+        return found if found is not None else self.local
 
     def system(self, name: str) -> TicketSystem:
         """Return the system that holds tickets marked `name` (no fallback).
@@ -80,7 +127,8 @@ class Tickets:
         """
         found = self.systems.get(name)
         if found is None:
+            configured = ", ".join(self.systems) or "none"
             raise ConfigurationError(
-                f"ticket system '{name}' is not configured; configured: {', '.join(self.systems)}"
+                f"ticket system '{name}' is not configured; configured: {configured}"
             )
         return found

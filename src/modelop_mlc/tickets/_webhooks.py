@@ -33,12 +33,14 @@ def jira_webhook_wake_key(payload: Mapping[str, Any]) -> str | None:
 
 
 def servicenow_event_wake_key(payload: Mapping[str, Any]) -> str | None:
-    """Return the wake key for this library's ServiceNow event, or None when it has no number.
+    """Return the wake key for a ServiceNow event, or None when it names no record number.
 
     ServiceNow has no standard outbound webhook; a business rule's REST message posts
     `{"table": "change_request", "sys_id": "...", "number": "CHG0030001", "state": "-2",
     "approval": "approved", ...}` (the shape `FakeServiceNow.event_payload()` produces and
-    docs/tickets.md describes). Waiters read the record themselves.
+    docs/tickets.md describes). The record itself is accepted too, bare or in the Table API's
+    `{"result": {...}}` wrapper, with plain or `{"value", "display_value"}` field values.
+    Waiters read the record themselves.
 
     Args:
         payload: The JSON body the business rule posted.
@@ -46,7 +48,16 @@ def servicenow_event_wake_key(payload: Mapping[str, Any]) -> str | None:
     Returns:
         `ticket:servicenow:<number>`, or None.
     """
-    number = payload.get("number")
-    if not number and isinstance(payload.get("fields"), Mapping):
-        number = payload["fields"].get("number")
-    return wake_key("servicenow", str(number)) if number else None
+    number = _number(payload)
+    for nested in ("fields", "result"):
+        inner = payload.get(nested)
+        if not number and isinstance(inner, Mapping):
+            number = _number(inner)
+    return wake_key("servicenow", number) if number else None
+
+
+def _number(record: Mapping[str, Any]) -> str | None:
+    value = record.get("number")
+    if isinstance(value, Mapping):
+        value = value.get("value") or value.get("display_value")
+    return str(value) if value else None
