@@ -1,19 +1,27 @@
-"""RestCenter against FakeModelOpCenter over real sockets, alone and under ModelOp's delegates."""
+"""RestCenter against FakeModelOpCenter over real sockets: the port, tokens, retries, errors."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from pydantic import SecretStr
 
-from bpmn_xml import chain, flow, process
-from modelop_mlc import LifecycleManager, ManualClock
+from center.rest_support import (
+    API,
+    CLIENT,
+    START,
+    USER,
+    Sleeper,
+    calls,
+    rest_center,
+    token_requests,
+)
+from modelop_mlc import ManualClock
 from modelop_mlc.center import ModelOpCenter, ModelOpNotFoundError
 from modelop_mlc.center.rest import RestCenter
 from modelop_mlc.domain import (
@@ -29,14 +37,17 @@ from modelop_mlc.domain import (
 from modelop_mlc.errors import ConfigurationError, IntegrationError
 from modelop_mlc.testing.fakes.modelop import FakeModelOpCenter
 
-API = "/model-manage/api"
-CLIENT: dict[str, Any] = {"client_id": "mlc-client", "client_secret": "mlc-secret"}
 SOURCE = "# modelop.metrics\ndef metrics(df):\n    yield {'auc': 0.9}\n"
 
 
 @pytest.fixture(name="clock")
 def _clock() -> ManualClock:
-    return ManualClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    return ManualClock(START)
+
+
+@pytest.fixture(name="sleeper")
+def _sleeper(clock: ManualClock) -> Sleeper:
+    return Sleeper(clock)
 
 
 @pytest.fixture(name="fake")
@@ -46,8 +57,8 @@ def _fake(clock: ManualClock) -> Iterator[FakeModelOpCenter]:
 
 
 @pytest.fixture(name="center")
-def _center(fake: FakeModelOpCenter, clock: ManualClock) -> Iterator[RestCenter]:
-    with RestCenter(fake.url, **CLIENT, clock=clock, timeout=5) as center:
+def _center(fake: FakeModelOpCenter, clock: ManualClock, sleeper: Sleeper) -> Iterator[RestCenter]:
+    with rest_center(fake, clock, sleeper) as center:
         yield center
 
 
@@ -64,14 +75,6 @@ def _model(fake: FakeModelOpCenter) -> dict[str, Any]:
         source=SOURCE,
         assets=[{"name": "test.csv", "assetRole": "TEST_DATA", "fileContent": "a\n1\n"}],
     )
-
-
-def calls(fake: FakeModelOpCenter, method: str, path: str) -> list[Any]:
-    return [r for r in fake.requests if r.method == method and r.path == API + path]
-
-
-def token_requests(fake: FakeModelOpCenter) -> int:
-    return sum(1 for r in fake.requests if r.path == "/gocli/token")
 
 
 # -- stored models and snapshots ------------------------------------------------------------
@@ -138,6 +141,7 @@ def test_snapshots_copy_the_stored_model_and_are_listed_newest_first(
         first.id,
     ]
     (post,) = calls(fake, "POST", "/deployableModels")[:1]
+    assert post.json is not None
     assert post.json["storedModel"]["id"] == model["id"]
     with pytest.raises(ModelOpNotFoundError, match="no stored model"):
         center.create_deployable_model("missing")
@@ -180,23 +184,18 @@ def test_a_repeated_key_returns_the_first_snapshot(
     assert calls(fake, "POST", "/deployableModels")[0].header("Idempotency-Key") == "i-1:task"
 
 
-def test_a_create_whose_answer_was_lost_is_found_on_retry(
-    fake: FakeModelOpCenter, model: dict[str, Any], clock: ManualClock
+def test_a_create_whose_answer_was_lost_is_found_by_the_next_attempt(
+    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any], sleeper: Sleeper
 ) -> None:
-    """The job is created but its answer is lost; the retried call finds that job."""
+    """The job is made but the answer is lost; the next attempt finds it instead of posting."""
     snapshot = DeployableModel.from_variable(fake.add_snapshot(model["id"]))
-    inputs = snapshot.assets_with_role(AssetRole.TEST_DATA)
-    with RestCenter(fake.url, **CLIENT, clock=clock, timeout=5) as center:
-        fake.drop_next(path_prefix=API + "/jobs", method="POST", commit_first=True)
-        with pytest.raises(IntegrationError) as caught:
-            center.create_batch_job(
-                snapshot, JobType.MODEL_BATCH_TEST_JOB, inputs=inputs, idempotency_key="k"
-            )
-        assert caught.value.retryable
-        assert len(fake.jobs) == 1
-        job = center.create_batch_job(
-            snapshot, JobType.MODEL_BATCH_TEST_JOB, inputs=inputs, idempotency_key="k"
-        )
+    fake.drop_next(path_prefix=API + "/jobs", method="POST", commit_first=True)
+    job = center.create_batch_job(
+        snapshot,
+        JobType.MODEL_BATCH_TEST_JOB,
+        inputs=snapshot.assets_with_role(AssetRole.TEST_DATA),
+        idempotency_key="k",
+    )
     assert [j["id"] for j in fake.jobs] == [job.id]
     assert job.job_parameters == {"mlcIdempotencyKey": "k"}
     assert len(calls(fake, "POST", "/jobs")) == 1
@@ -204,6 +203,7 @@ def test_a_create_whose_answer_was_lost_is_found_on_retry(
         [snapshot.id],
         [snapshot.id],
     ]
+    assert sleeper.waits == [0.5]
 
 
 def test_deployments_test_results_and_notifications_are_idempotent(
@@ -221,6 +221,22 @@ def test_deployments_test_results_and_notifications_are_idempotent(
     by_model = center.create_notification("m", model_id=snapshot.id, idempotency_key="n2")
     assert center.create_notification("m", model_id=snapshot.id, idempotency_key="n2") == by_model
     assert (len(fake.deployments), len(fake.test_results), len(fake.notifications)) == (1, 1, 2)
+
+
+def test_notifications_without_an_id_to_look_under_rely_on_the_header(
+    center: RestCenter, fake: FakeModelOpCenter
+) -> None:
+    """Without a process instance or model id there is nothing to search: only the header goes,
+    and a POST the center may have acted on is not sent again."""
+    center.create_notification("a", idempotency_key="k")
+    center.create_notification("a", idempotency_key="k")
+    assert len(fake.notifications) == 2
+    assert calls(fake, "GET", "/notifications") == []
+    assert {r.header("Idempotency-Key") for r in calls(fake, "POST", "/notifications")} == {"k"}
+    fake.fail_next(500, path_prefix=API + "/notifications")
+    with pytest.raises(IntegrationError, match="not sent again"):
+        center.create_notification("b", idempotency_key="k2")
+    assert len(calls(fake, "POST", "/notifications")) == 3
 
 
 # -- assets ---------------------------------------------------------------------------------
@@ -288,10 +304,10 @@ def test_runtimes_are_listed_found_and_stopped(
         center.stop_engine("ghost")
 
 
-def test_batch_jobs_are_created_and_read_back(
+def test_batch_jobs_are_posted_in_modelops_job_shape_and_read_back(
     center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any]
 ) -> None:
-    """create_batch_job POSTs the job; get_job sees the status the runtime reported."""
+    """The job names its snapshot `model` and its runtime `targetEngine.name`, as ModelOp's do."""
     snapshot = center.create_deployable_model(model["id"])
     output = center.create_external_file_asset(filename="out.json", file_format="JSON")
     job = center.create_batch_job(
@@ -305,13 +321,41 @@ def test_batch_jobs_are_created_and_read_back(
     assert (job.job_status, job.target_engine) == (JobStatus.CREATED, "batch-dev")
     assert job.job_parameters == {"threshold": 0.5}
     assert job.deployable_model.id == snapshot.id
+    (post,) = calls(fake, "POST", "/jobs")
+    assert post.header("Idempotency-Key") is None
+    assert post.json is not None
+    assert post.json["model"]["id"] == snapshot.id
+    assert post.json["targetEngine"] == {"name": "batch-dev"}
+    assert post.json["inputData"][0]["fileContent"] == "a\n1\n"
+    assert fake.jobs[0]["jobStatus"] == "CREATED"
     fake.set_job_status(job.id, "COMPLETE", result={"auc": 0.91})
     done = center.get_job(job.id)
     assert (done.job_status, done.result) == (JobStatus.COMPLETE, {"auc": 0.91})
-    assert done.ended_date == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    (post,) = calls(fake, "POST", "/jobs")
-    assert post.header("Idempotency-Key") is None
-    assert post.json["inputData"][0]["fileContent"] == "a\n1\n"
+    assert done.ended_date == START
+
+
+def test_a_job_in_the_older_deployable_model_shape_is_read_too(
+    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any]
+) -> None:
+    """A job naming its snapshot `deployableModel`, and a collection without `page`, are read."""
+    snapshot = fake.add_snapshot(model["id"])
+    job = {
+        "id": "j1",
+        "jobType": "MODEL_BATCH_JOB",
+        "jobStatus": "RUNNING",
+        "deployableModel": snapshot,
+        "targetEngine": "spark-1",
+    }
+    fake.fail_next(
+        200, body={**job, "_links": {"self": {"href": "x"}}}, path_prefix=API + "/jobs/j1"
+    )
+    read = center.get_job("j1")
+    assert (read.deployable_model.id, read.job_status) == (snapshot["id"], JobStatus.RUNNING)
+    assert read.target_engine == "spark-1"
+    unpaged = {"_embedded": {"runtimes": [{"name": "a", "_links": {}}, {"name": "b"}]}}
+    fake.fail_next(200, body=unpaged, path_prefix=API + "/runtimes")
+    assert [r.name for r in center.list_runtimes()] == ["a", "b"]
+    assert len(calls(fake, "GET", "/runtimes")) == 1
 
 
 def test_deploying_replaces_the_earlier_deployment_on_that_runtime(
@@ -397,33 +441,46 @@ def test_notifications_are_recorded(center: RestCenter, fake: FakeModelOpCenter)
 # -- tokens ---------------------------------------------------------------------------------
 
 
-def test_the_token_is_exchanged_once_and_renewed_when_it_expires(
+def test_a_password_is_exchanged_once_and_the_token_renewed_when_it_expires(
     center: RestCenter, fake: FakeModelOpCenter, clock: ManualClock
 ) -> None:
-    """Calls share one token until the injected clock says it expires."""
+    """ModelOp's form (username, password) is posted once; the token lasts until it expires."""
     center.list_runtimes()
     center.list_runtimes()
     assert token_requests(fake) == 1
     (exchange,) = [r for r in fake.requests if r.path == "/gocli/token"]
     assert exchange.header("Content-Type") == "application/x-www-form-urlencoded"
-    assert b"grant_type=client_credentials" in exchange.body
+    assert exchange.body == b"username=mlc-user&password=mlc-password"
     clock.advance(timedelta(seconds=590))
     center.list_runtimes()
     assert token_requests(fake) == 2
     assert len(fake.issued_tokens) == 2
 
 
-def test_a_refused_token_is_renewed_once(center: RestCenter, fake: FakeModelOpCenter) -> None:
-    """A 401 triggers one new exchange and one re-send."""
+def test_client_credentials_are_exchanged_as_an_oauth2_grant(
+    fake: FakeModelOpCenter, clock: ManualClock, sleeper: Sleeper
+) -> None:
+    """client_id and client_secret go as grant_type=client_credentials."""
+    with rest_center(fake, clock, sleeper, username=None, password=None, **CLIENT) as center:
+        assert center.list_runtimes() == []
+    (exchange,) = [r for r in fake.requests if r.path == "/gocli/token"]
+    assert b"grant_type=client_credentials" in exchange.body
+    assert b"client_id=mlc-client" in exchange.body
+
+
+def test_a_401_is_answered_with_a_fresh_token_once(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper
+) -> None:
+    """A refused token triggers one new exchange and one re-send, without waiting."""
     center.list_runtimes()
     fake.revoke()
     assert center.list_runtimes() == []
     assert token_requests(fake) == 2
-    statuses = [r.path for r in fake.requests]
-    assert statuses.count(API + "/runtimes") == 3
+    assert len(calls(fake, "GET", "/runtimes")) == 3
+    assert sleeper.waits == []
 
 
-def test_a_401_after_renewal_is_not_retryable(center: RestCenter, fake: FakeModelOpCenter) -> None:
+def test_a_401_after_renewal_is_final(center: RestCenter, fake: FakeModelOpCenter) -> None:
     """When even the new token is refused, the call fails for good and says so."""
     fake.fail_next(401, times=2, path_prefix=API)
     with pytest.raises(IntegrationError) as caught:
@@ -448,84 +505,139 @@ def test_a_given_token_is_used_without_an_exchange(fake: FakeModelOpCenter) -> N
 
 def test_a_given_token_is_replaced_by_an_exchange_when_refused(fake: FakeModelOpCenter) -> None:
     """With both a token and credentials, a refused token is exchanged for a new one."""
-    with RestCenter(fake.url, token="stale", **CLIENT) as center:
+    with RestCenter(fake.url, token="stale", **USER) as center:
         assert center.list_runtimes() == []
     assert token_requests(fake) == 1
 
 
-def test_bad_client_credentials_fail_without_revealing_the_secret(
-    fake: FakeModelOpCenter,
-) -> None:
-    """A refused exchange is a non-retryable error naming the client, never the secret."""
+def test_a_refused_password_fails_without_revealing_it(fake: FakeModelOpCenter) -> None:
+    """A refused exchange is a final error naming the user, never the password."""
     with (
-        RestCenter(fake.url, client_id="mlc-client", client_secret="wrong-secret") as center,
+        RestCenter(fake.url, username="mlc-user", password="wrong-password") as center,
         pytest.raises(IntegrationError) as caught,
     ):
         center.get_job("j")
     message = str(caught.value)
     assert (caught.value.status_code, caught.value.retryable) == (401, False)
-    assert "token exchange POST /gocli/token for client 'mlc-client'" in message
-    assert "invalid_client" in message
-    assert "wrong-secret" not in message
-    assert "wrong-secret" not in repr(center)
+    assert "token exchange POST /gocli/token for user 'mlc-user'" in message
+    assert "Bad credentials" in message
+    assert "check username and password" in message
+    assert "wrong-password" not in message
+    assert "wrong-password" not in repr(center)
 
 
 def test_an_answer_without_a_token_is_an_error(fake: FakeModelOpCenter) -> None:
     """An exchange answering no access_token fails clearly."""
     fake.fail_next(200, body={"token_type": "bearer"}, path_prefix="/gocli/token")
     with (
-        RestCenter(fake.url, **CLIENT) as center,
+        RestCenter(fake.url, **USER) as center,
         pytest.raises(IntegrationError, match="without an access_token"),
     ):
         center.list_runtimes()
 
 
 def test_a_bare_token_answer_is_accepted(fake: FakeModelOpCenter) -> None:
-    """Some gateways answer the exchange with the token as plain text; it never expires."""
+    """ModelOp's gateway may answer the exchange with the token as plain text."""
     token = fake.issue_token()
     fake.fail_next(200, body=token, path_prefix="/gocli/token")
-    with RestCenter(fake.url, **CLIENT) as center:
+    with RestCenter(fake.url, **USER) as center:
         assert center.list_runtimes() == []
     (listing,) = calls(fake, "GET", "/runtimes")
     assert listing.header("Authorization") == "Bearer ***"
 
 
-# -- failures -------------------------------------------------------------------------------
+# -- retries --------------------------------------------------------------------------------
 
 
-def test_a_503_is_retryable_and_names_the_call(
-    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any]
+def test_a_503_then_success_is_retried_after_the_backoff(
+    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any], sleeper: Sleeper
 ) -> None:
-    """A server error makes one attempt and asks the engine to retry the step."""
+    """A server error is tried again after `backoff` seconds, waited on the injected clock."""
     snapshot = fake.add_snapshot(model["id"])
     fake.fail_next(503, path_prefix=API + "/deployableModels")
-    with pytest.raises(IntegrationError) as caught:
-        center.get_deployable_model(snapshot["id"])
-    error = caught.value
-    assert (error.service, error.status_code, error.retryable) == ("modelop", 503, True)
-    assert f"GET {API}/deployableModels/{snapshot['id']} failed with 503" in str(error)
-    assert len(calls(fake, "GET", f"/deployableModels/{snapshot['id']}")) == 1
     assert center.get_deployable_model(snapshot["id"]).id == snapshot["id"]
+    assert len(calls(fake, "GET", f"/deployableModels/{snapshot['id']}")) == 2
+    assert sleeper.waits == [0.5]
 
 
-def test_a_429_is_retryable_with_the_retry_after_hint(
-    center: RestCenter, fake: FakeModelOpCenter
+def test_a_center_that_stays_down_ends_in_a_retryable_error_naming_the_call(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper, clock: ManualClock
 ) -> None:
-    """Retry-After is reported in the message and never waited for."""
-    fake.fail_next(429, retry_after=7, path_prefix=API)
+    """After max_attempts the call gives up with the status, the attempts and the call."""
+    fake.fail_next(502, times=3, path_prefix=API + "/runtimes")
     with pytest.raises(IntegrationError) as caught:
         center.list_runtimes()
+    error = caught.value
+    assert (error.service, error.status_code, error.retryable) == ("modelop", 502, True)
+    assert f"ModelOp Center call GET {API}/runtimes failed with 502" in str(error)
+    assert "gave up after 3 attempts; the step is retried" in str(error)
+    assert len(calls(fake, "GET", "/runtimes")) == 3
+    assert sleeper.waits == [0.5, 1.0]
+    assert clock.now() == START + timedelta(seconds=1.5)
+
+
+@pytest.mark.parametrize("key", ["k-1", None])
+def test_a_503_then_success_on_a_create_makes_exactly_one_object(
+    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any], key: str | None
+) -> None:
+    """A POST refused with 503 is sent again, with or without a key, and makes one snapshot."""
+    fake.fail_next(503, path_prefix=API + "/deployableModels", method="POST")
+    snapshot = center.create_deployable_model(model["id"], idempotency_key=key)
+    assert [s["id"] for s in fake.snapshots] == [snapshot.id]
+    assert len(calls(fake, "POST", "/deployableModels")) == 2
+
+
+def test_a_post_that_may_have_been_acted_on_is_not_sent_again_without_a_key(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper
+) -> None:
+    """A 500 or a dropped connection on a keyless POST is left to the engine: no duplicate."""
+    fake.fail_next(500, path_prefix=API + "/notifications")
+    with pytest.raises(IntegrationError, match="not sent again") as failed:
+        center.create_notification("hi")
+    fake.drop_next(path_prefix=API + "/notifications", commit_first=True)
+    with pytest.raises(IntegrationError, match="lost the connection") as dropped:
+        center.create_notification("hi")
+    assert (failed.value.retryable, dropped.value.retryable) == (True, True)
+    assert len(calls(fake, "POST", "/notifications")) == 2
+    assert len(fake.notifications) == 1
+    assert sleeper.waits == []
+
+
+def test_a_429_retry_after_is_honoured(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper, clock: ManualClock
+) -> None:
+    """The center's Retry-After replaces the back-off and is waited on the clock."""
+    fake.fail_next(429, retry_after=7, path_prefix=API)
+    assert center.list_runtimes() == []
+    assert sleeper.waits == [7.0]
+    first, second = calls(fake, "GET", "/runtimes")
+    assert second.timestamp - first.timestamp == timedelta(seconds=7)
+    assert clock.now() == START + timedelta(seconds=7)
+
+
+def test_a_retry_after_beyond_max_wait_is_left_to_the_engine(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper
+) -> None:
+    """A wait longer than max_wait is not waited out: the call fails at once, retryably."""
+    fake.fail_next(429, retry_after=120, path_prefix=API)
+    with pytest.raises(IntegrationError) as caught:
+        center.list_runtimes()
+    message = str(caught.value)
     assert (caught.value.status_code, caught.value.retryable) == (429, True)
-    assert "retry after 7 s" in str(caught.value)
+    assert "the center asks to retry after 120 s (Retry-After)" in message
+    assert "longer than max_wait (10 s)" in message
+    assert sleeper.waits == []
+    assert len(calls(fake, "GET", "/runtimes")) == 1
 
 
-def test_a_429_without_retry_after_still_says_why(
-    center: RestCenter, fake: FakeModelOpCenter
+def test_a_429_without_retry_after_uses_the_backoff(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper
 ) -> None:
     """Without Retry-After the message carries the server's text and the rate limit."""
-    fake.fail_next(429, body={"message": "slow down"}, path_prefix=API, method="GET")
+    fake.fail_next(429, times=3, body={"message": "slow down"}, path_prefix=API, method="GET")
     with pytest.raises(IntegrationError, match="slow down; the center is rate limiting"):
         center.list_runtimes()
+    assert sleeper.waits == [0.5, 1.0]
 
 
 def test_a_retry_after_date_is_read_as_seconds_from_the_clock(center: RestCenter) -> None:
@@ -535,9 +647,84 @@ def test_a_retry_after_date_is_read_as_seconds_from_the_clock(center: RestCenter
     assert center._http._retry_after("soon") is None
 
 
+def test_backoff_doubles_up_to_max_wait(
+    fake: FakeModelOpCenter, clock: ManualClock, sleeper: Sleeper
+) -> None:
+    """Waits double from `backoff` and never exceed `max_wait`; backoff=0 never waits."""
+    fake.fail_next(503, times=5, path_prefix=API)
+    with rest_center(fake, clock, sleeper, max_attempts=5, backoff=1, max_wait=3) as center:
+        with pytest.raises(IntegrationError, match="gave up after 5 attempts"):
+            center.list_runtimes()
+        assert sleeper.waits == [1, 2, 3, 3]
+    quick = Sleeper(clock)
+    fake.fail_next(503, times=2, path_prefix=API)
+    with rest_center(fake, clock, quick, backoff=0) as center:
+        assert center.list_runtimes() == []
+    assert quick.waits == []
+
+
+def test_a_hung_center_is_bounded_by_timeout_and_attempts(
+    fake: FakeModelOpCenter, clock: ManualClock, sleeper: Sleeper
+) -> None:
+    """Each request waits `timeout`, and the call sends `max_attempts` of them, no more."""
+    with rest_center(fake, clock, sleeper, timeout=0.2, max_attempts=2) as center:
+        center.list_runtimes()  # the token, exchanged before the center hangs
+        fake.hang_next(times=3, path_prefix=API + "/runtimes")
+        with pytest.raises(IntegrationError) as caught:
+            center.list_runtimes()
+        fake.release()
+    message = str(caught.value)
+    assert caught.value.retryable
+    assert caught.value.status_code is None
+    assert f"call GET {API}/runtimes timed out after 0.2 s (ReadTimeout)" in message
+    assert "gave up after 2 attempts" in message
+    assert len(calls(fake, "GET", "/runtimes")) == 3
+    assert sleeper.waits == [0.5]
+
+
+def test_a_dropped_get_is_sent_again(
+    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any], sleeper: Sleeper
+) -> None:
+    """A GET whose connection died unanswered is safe to repeat."""
+    fake.drop_next(path_prefix=API + "/runtimes")
+    assert len(center.list_runtimes()) == 3
+    assert len(calls(fake, "GET", "/runtimes")) == 2
+    assert sleeper.waits == [0.5]
+
+
+def test_a_failing_token_exchange_is_retried_within_the_call(
+    center: RestCenter, fake: FakeModelOpCenter, sleeper: Sleeper
+) -> None:
+    """A dropped, then refused-with-503, exchange is tried again; the third one works."""
+    fake.drop_next(path_prefix="/gocli/token")
+    fake.fail_next(503, path_prefix="/gocli/token")
+    assert center.list_runtimes() == []
+    assert token_requests(fake) == 3
+    assert sleeper.waits == [0.5, 1.0]
+
+
+def test_an_unreachable_center_is_retryable(
+    fake: FakeModelOpCenter, clock: ManualClock, sleeper: Sleeper
+) -> None:
+    """Connection refused is transient; even a POST may be sent again, as it never left."""
+    url = fake.url
+    fake.stop()
+    with (
+        RestCenter(url, token="t", max_attempts=2, sleep=sleeper) as center,
+        pytest.raises(IntegrationError, match="could not connect") as caught,
+    ):
+        center.create_notification("hi")
+    assert caught.value.retryable
+    assert "gave up after 2 attempts" in str(caught.value)
+    assert sleeper.waits == [0.5]
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("status", [400, 403, 409])
-def test_client_errors_are_not_retryable_and_carry_the_server_message(
-    center: RestCenter, fake: FakeModelOpCenter, status: int
+def test_client_errors_are_not_retried_and_carry_the_server_message(
+    center: RestCenter, fake: FakeModelOpCenter, status: int, sleeper: Sleeper
 ) -> None:
     """A 4xx names the call and the server's message; retrying would not help."""
     fake.fail_next(
@@ -548,6 +735,7 @@ def test_client_errors_are_not_retryable_and_carry_the_server_message(
     assert (caught.value.status_code, caught.value.retryable) == (status, False)
     assert f"PATCH {API}/deployableModels/d1 failed with {status}" in str(caught.value)
     assert "snapshot is locked" in str(caught.value)
+    assert sleeper.waits == []
 
 
 def test_a_job_for_an_unknown_snapshot_is_a_400_from_the_center(
@@ -560,45 +748,6 @@ def test_a_job_for_an_unknown_snapshot_is_a_400_from_the_center(
     with pytest.raises(IntegrationError, match="unknown deployableModel 'ghost'") as caught:
         center.create_batch_job(ghost, JobType.MODEL_BATCH_JOB, inputs=[])
     assert caught.value.status_code == 400
-
-
-def test_a_hung_request_times_out_as_retryable(fake: FakeModelOpCenter, clock: ManualClock) -> None:
-    """A read timeout is a retryable error; the hung request is released afterwards."""
-    with RestCenter(fake.url, **CLIENT, clock=clock, timeout=0.3) as center:
-        fake.hang_next(path_prefix=API + "/runtimes")
-        with pytest.raises(IntegrationError) as caught:
-            center.list_runtimes()
-        fake.release()
-    assert caught.value.retryable
-    assert caught.value.status_code is None
-    assert f"GET {API}/runtimes timed out after 0.3 s" in str(caught.value)
-
-
-def test_a_dropped_get_is_sent_again_but_a_dropped_post_is_not(
-    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any]
-) -> None:
-    """A GET is safe to repeat at once; a POST is left to the engine's retry."""
-    fake.drop_next(path_prefix=API + "/runtimes")
-    assert len(center.list_runtimes()) == 3
-    assert len(calls(fake, "GET", "/runtimes")) == 2
-    fake.drop_next(path_prefix=API + "/notifications")
-    with pytest.raises(IntegrationError, match="lost the connection") as caught:
-        center.create_notification("hi")
-    assert caught.value.retryable
-    assert len(calls(fake, "POST", "/notifications")) == 1
-    assert fake.notifications == []
-
-
-def test_an_unreachable_center_is_retryable(fake: FakeModelOpCenter) -> None:
-    """Connection refused is a transient failure."""
-    url = fake.url
-    fake.stop()
-    with (
-        RestCenter(url, token="t", max_attempts=1) as center,
-        pytest.raises(IntegrationError, match="could not connect") as caught,
-    ):
-        center.get_job("j")
-    assert caught.value.retryable
 
 
 def test_answers_that_are_not_records_are_reported(
@@ -628,20 +777,26 @@ def test_a_wrong_base_url_is_named_in_the_error(fake: FakeModelOpCenter) -> None
 
 
 def test_secrets_never_appear_in_errors_logs_or_reprs(
-    fake: FakeModelOpCenter, caplog: pytest.LogCaptureFixture
+    fake: FakeModelOpCenter,
+    clock: ManualClock,
+    sleeper: Sleeper,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The token and the client secret stay out of messages, logs and the repr."""
+    """The token and the password stay out of messages, logs and the repr."""
     caplog.set_level(logging.DEBUG)
-    with RestCenter(fake.url, **CLIENT) as center:
+    with rest_center(fake, clock, sleeper) as center:
         center.list_runtimes()
         (token,) = fake.issued_tokens
-        fake.fail_next(500, body={"message": f"bad token {token}"}, path_prefix=API)
+        fake.fail_next(
+            500, times=3, body={"message": f"bad token {token} for mlc-password"}, path_prefix=API
+        )
         with pytest.raises(IntegrationError) as caught:
             center.list_runtimes()
     for text in (str(caught.value), caplog.text, repr(center)):
         assert token not in text
-        assert "mlc-secret" not in text
-    assert "bad token ***" in str(caught.value)
+        assert "mlc-password" not in text
+    assert "bad token *** for ***" in str(caught.value)
+    assert "attempt 2 of 3" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -650,9 +805,13 @@ def test_secrets_never_appear_in_errors_logs_or_reprs(
         ("ftp://moc", {"token": "t"}, "http"),
         ("https://user:pw@moc", {"token": "t"}, "must not carry credentials"),
         ("https://moc", {}, "needs credentials"),
+        ("https://moc", {"username": "u"}, "both username and password"),
         ("https://moc", {"client_id": "c"}, "both client_id and client_secret"),
+        ("https://moc", {**USER, **CLIENT}, "not both"),
         ("https://moc", {"token": "t", "timeout": 0}, "timeout > 0"),
         ("https://moc", {"token": "t", "max_attempts": 0}, "max_attempts >= 1"),
+        ("https://moc", {"token": "t", "backoff": -1}, "backoff >= 0"),
+        ("https://moc", {"token": "t", "max_wait": -1}, "max_wait >= 0"),
     ],
 )
 def test_bad_settings_are_refused_at_construction(
@@ -667,148 +826,8 @@ def test_a_host_session_is_used_and_left_open(fake: FakeModelOpCenter) -> None:
     """A session passed in carries the calls and is not closed by close()."""
     session = requests.Session()
     session.headers["X-Host"] = "app"
-    with RestCenter(fake.url, **CLIENT, session=session) as center:
+    with RestCenter(fake.url, **USER, session=session) as center:
         center.list_runtimes()
     assert calls(fake, "GET", "/runtimes")[0].header("X-Host") == "app"
     assert session.get(fake.url + "/files/none", timeout=5).status_code == 401
     session.close()
-
-
-# -- ModelOp's delegates end to end ----------------------------------------------------------
-
-MLC = process(
-    '<bpmn:startEvent id="start"/>'
-    '<bpmn:serviceTask id="get" camunda:class='
-    '"com.modelop.mlc.delegate.modelop.GetDeployableModelById"/>'
-    '<bpmn:serviceTask id="job" camunda:class="com.modelop.mlc.delegate.modelop.CreateModelBatchJob"/>'
-    '<bpmn:serviceTask id="wait" camunda:class="com.modelop.mlc.delegate.modelop.WaitForJob"/>'
-    '<bpmn:serviceTask id="parse" camunda:class='
-    '"com.modelop.mlc.delegate.modelop.ParseModelTestResultFromBatchJob"/>'
-    '<bpmn:serviceTask id="engine" camunda:class='
-    '"com.modelop.mlc.delegate.modelop.GetCompatibleEngine"/>'
-    '<bpmn:serviceTask id="deploy" camunda:class="com.modelop.mlc.delegate.modelop.DeployModel"/>'
-    '<bpmn:endEvent id="end"/>'
-    '<bpmn:boundaryEvent id="failed" attachedToRef="get">'
-    '<bpmn:errorEventDefinition errorRef="F" camunda:errorMessageVariable="ERROR_MESSAGE"/>'
-    '</bpmn:boundaryEvent><bpmn:userTask id="fix"/>'
-    + chain("start", "get", "job", "wait", "parse", "engine", "deploy", "end")
-    + flow("to_fix", "failed", "fix"),
-    pid="rest_mlc",
-    extra='<bpmn:error id="F" errorCode="FAILURE"/>',
-)
-
-
-@pytest.fixture(name="manager")
-def _manager(
-    tmp_path: Path, clock: ManualClock, fake: FakeModelOpCenter
-) -> Iterator[LifecycleManager]:
-    center = RestCenter(fake.url, **CLIENT, clock=clock, timeout=5)
-    manager = LifecycleManager.open(tmp_path / "m.db", clock=clock, center=center)
-    manager.deploy(MLC)
-    yield manager
-    manager.close()
-    center.close()
-
-
-def test_modelop_delegates_test_and_deploy_through_rest_center(
-    manager: LifecycleManager, fake: FakeModelOpCenter, model: dict[str, Any], clock: ManualClock
-) -> None:
-    """Snapshot, test job, wait, parse, engine choice and deployment all go over REST."""
-    snapshot = fake.add_snapshot(model["id"], tags=["run_test"])
-    instance = manager.start("rest_mlc", {"MODEL_ID": snapshot["id"]})
-    manager.run_due()
-    (job,) = fake.jobs
-    assert job["jobType"] == "MODEL_BATCH_TEST_JOB"
-    assert [a["name"] for a in job["inputData"]] == ["test.csv"]
-    assert job["jobParameters"]["mlcIdempotencyKey"].startswith(instance.id)
-    assert manager.instance(instance.id).waiting_at == ("wait",)
-    metrics = {"auc": 0.91, "performance": [{"test_name": "Classification Metrics"}]}
-    fake.set_job_status(job["id"], "COMPLETE", result=metrics)
-    clock.advance(timedelta(seconds=31))
-    manager.run_due()
-    final = manager.instance(instance.id)
-    assert final.status == "completed", manager.incidents(instance_id=instance.id)
-    deployed = final.variables["DEPLOYED_MODEL"]
-    assert deployed["deployableModel"]["id"] == snapshot["id"]
-    assert deployed["runtime"]["name"] == "batch-dev"
-    assert deployed["deploymentType"] == "BATCH"
-    assert final.variables["MODEL_TEST_RESULT"]["testResults"] == metrics
-    assert [r["name"] for r in final.variables["BATCH_RUNTIMES"]] == ["batch-dev"]
-    (deployment,) = fake.deployments
-    assert deployment["id"] == deployed["id"]
-    assert len(fake.jobs) == 1
-
-
-def test_an_unknown_snapshot_takes_the_failure_boundary(
-    manager: LifecycleManager, fake: FakeModelOpCenter
-) -> None:
-    """A 404 from the center becomes BpmnError FAILURE, caught by the error boundary."""
-    instance = manager.start("rest_mlc", {"MODEL_ID": "no-such-snapshot"})
-    current = manager.instance(instance.id)
-    assert current.waiting_at == ("fix",)
-    assert "no snapshot with id 'no-such-snapshot'" in current.variables["ERROR_MESSAGE"]
-    assert fake.jobs == []
-
-
-def test_a_center_outage_is_retried_by_the_engine_without_a_second_job(
-    manager: LifecycleManager, fake: FakeModelOpCenter, model: dict[str, Any], clock: ManualClock
-) -> None:
-    """A job made but not answered fails the step; the retry finds that job, not a new one."""
-    snapshot = fake.add_snapshot(model["id"])
-    instance = manager.start("rest_mlc", {"MODEL_ID": snapshot["id"]})
-    fake.drop_next(path_prefix=API + "/jobs", method="POST", commit_first=True)
-    manager.run_due()
-    (job,) = fake.jobs
-    (failure,) = [h for h in manager.history(instance.id) if h.kind == "job_failed"]
-    assert "lost the connection" in str(failure.detail)
-    clock.advance(timedelta(minutes=5))  # the default retry cycle, R3/PT5M
-    manager.run_due()
-    assert manager.instance(instance.id).waiting_at == ("wait",)
-    fake.set_job_status(job["id"], "COMPLETE", result={"auc": 0.9})
-    clock.advance(timedelta(seconds=31))
-    manager.run_due()
-    assert manager.instance(instance.id).status == "completed"
-    assert len(fake.jobs) == 1
-    assert len(calls(fake, "POST", "/jobs")) == 1
-
-
-def test_a_failing_token_exchange_is_retryable_when_transient(fake: FakeModelOpCenter) -> None:
-    """A dropped or 503 exchange is retryable; the next call exchanges again."""
-    fake.drop_next(path_prefix="/gocli/token")
-    with RestCenter(fake.url, **CLIENT) as center:
-        with pytest.raises(IntegrationError, match="token exchange") as dropped:
-            center.list_runtimes()
-        fake.fail_next(503, path_prefix="/gocli/token")
-        with pytest.raises(IntegrationError, match="failed with 503") as unavailable:
-            center.list_runtimes()
-        assert center.list_runtimes() == []
-    assert (dropped.value.retryable, unavailable.value.retryable) == (True, True)
-    assert token_requests(fake) == 3
-
-
-def test_modelops_own_job_shape_and_unpaged_lists_are_read(
-    center: RestCenter, fake: FakeModelOpCenter, model: dict[str, Any]
-) -> None:
-    """A job naming its snapshot `model`, and a collection without `page`, are understood."""
-    snapshot = fake.add_snapshot(model["id"])
-    job = {"id": "j1", "jobType": "MODEL_BATCH_JOB", "jobStatus": "RUNNING", "model": snapshot}
-    fake.fail_next(
-        200, body={**job, "_links": {"self": {"href": "x"}}}, path_prefix=API + "/jobs/j1"
-    )
-    read = center.get_job("j1")
-    assert (read.deployable_model.id, read.job_status) == (snapshot["id"], JobStatus.RUNNING)
-    unpaged = {"_embedded": {"runtimes": [{"name": "a", "_links": {}}, {"name": "b"}]}}
-    fake.fail_next(200, body=unpaged, path_prefix=API + "/runtimes")
-    assert [r.name for r in center.list_runtimes()] == ["a", "b"]
-    assert len(calls(fake, "GET", "/runtimes")) == 1
-
-
-def test_notifications_without_an_id_to_look_under_rely_on_the_header(
-    center: RestCenter, fake: FakeModelOpCenter
-) -> None:
-    """Without a process instance or model id there is nothing to search; only the header goes."""
-    center.create_notification("a", idempotency_key="k")
-    center.create_notification("a", idempotency_key="k")
-    assert len(fake.notifications) == 2
-    assert calls(fake, "GET", "/notifications") == []
-    assert {r.header("Idempotency-Key") for r in calls(fake, "POST", "/notifications")} == {"k"}

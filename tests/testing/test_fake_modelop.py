@@ -82,6 +82,41 @@ def test_the_token_exchange_issues_an_expiring_bearer_token(fake: FakeModelOpCen
     assert listed.status_code == 200
 
 
+def test_a_users_password_is_exchanged_as_modelops_scripts_send_it(
+    fake: FakeModelOpCenter,
+) -> None:
+    """ModelOp's own form, `username` and `password`, gets a token; a wrong password a 401."""
+    response = requests.post(
+        fake.url + "/gocli/token",
+        data={"username": "mlc-user", "password": "mlc-password"},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    assert fake.issued_tokens == [response.json()["access_token"]]
+    wrong = requests.post(
+        fake.url + "/gocli/token",
+        data={"username": "mlc-user", "password": "nope"},
+        timeout=5,
+    )
+    assert wrong.status_code == 401
+    assert wrong.json() == {"error": "unauthorized", "error_description": "Bad credentials"}
+
+
+def test_a_revoked_password_or_secret_is_refused_by_the_exchange(clock: ManualClock) -> None:
+    """revoke(password) and revoke(secret) refuse those credentials from then on."""
+    users = {"ann": "pw-ann", "bob": "pw-bob"}
+    with FakeModelOpCenter(clock=clock.now, users=users) as fake:
+
+        def exchange(**form: str) -> int:
+            return requests.post(fake.url + "/gocli/token", data=form, timeout=5).status_code
+
+        fake.revoke("pw-ann")
+        fake.revoke("mlc-secret")
+        assert exchange(username="ann", password="pw-ann") == 401
+        assert exchange(username="bob", password="pw-bob") == 200
+        assert exchange(client_id="mlc-client", client_secret="mlc-secret") == 401
+
+
 def test_the_token_exchange_accepts_json_and_basic_client_auth(fake: FakeModelOpCenter) -> None:
     """Credentials may come as a JSON body or as HTTP basic auth instead of a form."""
     as_json = requests.post(
@@ -109,7 +144,7 @@ def test_bad_client_credentials_and_grants_are_refused_in_oauth_shape(
     assert wrong.json()["error"] == "invalid_client"
     grant = requests.post(
         fake.url + "/gocli/token",
-        data={"grant_type": "password", "client_id": "mlc-client", "client_secret": "mlc-secret"},
+        data={"grant_type": "authorization_code", "code": "x"},
         timeout=5,
     )
     assert grant.status_code == 400
@@ -231,16 +266,18 @@ def test_collections_filter_sort_and_page(fake: FakeModelOpCenter, http: request
 def test_jobs_are_validated_and_advanced_by_set_job_status(
     fake: FakeModelOpCenter, http: requests.Session, clock: ManualClock
 ) -> None:
-    """A job starts CREATED; set_job_status completes it with a result, as a runtime would."""
+    """A job (ModelOp's shape: the snapshot as `model`) stays CREATED until set_job_status."""
     snapshot = fake.add_snapshot(seed(fake)["id"])
     job = post(
         http,
         fake,
         "/jobs",
-        {"jobType": "MODEL_BATCH_TEST_JOB", "deployableModel": snapshot, "targetEngine": "b"},
+        {"jobType": "MODEL_BATCH_TEST_JOB", "model": snapshot, "targetEngine": {"name": "b"}},
     )
+    assert job["model"]["id"] == snapshot["id"]
     assert job["jobStatus"] == "CREATED"
     clock.advance(timedelta(seconds=5))
+    assert get(http, fake, f"/jobs/{job['id']}")["jobStatus"] == "CREATED"
     done = fake.set_job_status(job["id"], "COMPLETE", result={"auc": 0.9})
     assert done["endedDate"] == "2026-03-01T09:00:05.000Z"
     again = get(http, fake, f"/jobs/{job['id']}")

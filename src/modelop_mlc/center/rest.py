@@ -1,8 +1,10 @@
 """`RestCenter`: the `ModelOpCenter` port against a ModelOp Center's model-manage REST API.
 
 Every call goes to `{base_url}/model-manage/api/...` with `Authorization: Bearer <token>`.
-The token is given, or exchanged for client credentials at `POST {base_url}/gocli/token` and
-renewed when it expires (per the injected clock) or is refused with 401. Resources and
+The token is given, or exchanged for a user's password (or client credentials) at
+`POST {base_url}/gocli/token` and renewed when it expires (per the injected clock) or is
+refused with 401. Transient failures are retried with back-off (see `_rest_transport`), and
+creates carry their idempotency key so that no retry makes a second object. Resources and
 shapes are those of ModelOp's Spring Data REST services (HAL JSON); docs/modelop-center.md
 lists the endpoints, the query parameters used and the idempotency scheme.
 """
@@ -20,7 +22,12 @@ import requests
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from modelop_mlc.center._port import ModelOpNotFoundError
-from modelop_mlc.center._rest_transport import SERVICE, Transport
+from modelop_mlc.center._rest_transport import (
+    SERVICE,
+    Credentials,
+    Transport,
+    unprocessed_only,
+)
 from modelop_mlc.clock import Clock, SystemClock, ensure_utc
 from modelop_mlc.domain import (
     Asset,
@@ -36,7 +43,7 @@ from modelop_mlc.domain import (
     Runtime,
     StoredModel,
 )
-from modelop_mlc.errors import IntegrationError
+from modelop_mlc.errors import ConfigurationError, IntegrationError
 
 __all__ = ["IDEMPOTENCY_FIELD", "RestCenter"]
 
@@ -55,45 +62,62 @@ class RestCenter:
 
     Args:
         base_url: The center's gateway, e.g. `https://moc.example.com` (no credentials in it).
-        client_id: The client id exchanged at `/gocli/token` (with `client_secret`).
+        username: The user exchanged at `/gocli/token` with `password` (ModelOp's own form
+            fields `username` and `password`).
+        password: Its password.
+        client_id: Instead of a user, an OAuth2 client exchanged at `/gocli/token` with
+            `client_secret` (`grant_type=client_credentials`).
         client_secret: Its secret.
-        token: A bearer token to use as is; with client credentials too, it is used first
-            and replaced by an exchanged one when refused.
+        token: A bearer token to use as is; with credentials too, it is used first and
+            replaced by an exchanged one when refused.
         session: A `requests.Session` of yours (proxies, TLS settings); by default one is
             created and closed by `close()`.
-        timeout: Seconds to wait for a connection and for each read.
-        max_attempts: Requests one call may send: a re-send with a fresh token after a 401
-            (once), or of a GET whose connection was dropped unanswered. Transient failures
-            are never waited out here; they raise a retryable `IntegrationError`.
-        clock: Decides when an exchanged token has expired; `SystemClock()` by default.
+        timeout: Seconds to wait for a connection and for each read of one request.
+        max_attempts: Requests one call may send when it fails transiently (a timeout, a
+            dropped connection, 408, 425, 429, 5xx). The re-send with a fresh token after a
+            401 is extra, once.
+        backoff: Seconds to wait before the second attempt, doubled before each next one.
+        max_wait: The longest single wait. A `Retry-After` asking for more is not waited out:
+            the call fails at once with a retryable error and the engine retries the step.
+        clock: Decides when an exchanged token has expired and reads `Retry-After` dates;
+            `SystemClock()` by default.
+        sleep: Waits a number of seconds between attempts (`time.sleep` by default). Tests
+            pass a function that advances their `ManualClock`.
 
     Raises:
-        ConfigurationError: If the URL is not http(s), carries credentials, or no credentials
-            are given.
+        ConfigurationError: If the URL is not http(s) or carries credentials, credentials are
+            missing or given by halves, or a number is out of range.
     """
 
     def __init__(
         self,
         base_url: str,
         *,
+        username: str | None = None,
+        password: SecretStr | str | None = None,
         client_id: str | None = None,
         client_secret: SecretStr | str | None = None,
         token: SecretStr | str | None = None,
         session: requests.Session | None = None,
         timeout: float = 30.0,
         max_attempts: int = 3,
+        backoff: float = 0.5,
+        max_wait: float = 10.0,
         clock: Clock | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         """Create the center; nothing is sent until the first call."""
         self._http = Transport(
             base_url,
-            client_id=client_id,
-            client_secret=_secret(client_secret),
+            credentials=_credentials(username, password, client_id, client_secret),
             token=_secret(token),
             session=session,
             timeout=timeout,
             max_attempts=max_attempts,
+            backoff=backoff,
+            max_wait=max_wait,
             clock=clock or SystemClock(),
+            sleep=sleep,
         )
         self.base_url = self._http.base_url
 
@@ -150,10 +174,41 @@ class RestCenter:
         return found
 
     def _create(
-        self, cls: type[R], path: str, body: Mapping[str, Any], idempotency_key: str | None
+        self,
+        cls: type[R],
+        path: str,
+        body: Mapping[str, Any],
+        idempotency_key: str | None,
+        earlier: Callable[[], R | None],
+        *,
+        looked_up: bool = False,
+        searchable: bool = True,
     ) -> R:
-        data = self._http.call("POST", path, body=body, idempotency_key=idempotency_key)
-        return _record(cls, data, f"POST {path}")
+        """POST `body`, retrying transient failures without ever creating twice.
+
+        With a key, each attempt first looks for the object the key marks (`earlier`; the
+        first attempt skips it when the caller has just `looked_up`), so a POST whose answer
+        was lost is found rather than repeated. Without a key (or with one that cannot be
+        `searchable`), a POST is sent again only when the center cannot have acted on it
+        (429, 503, no connection).
+        """
+        attempts = 0
+
+        def attempt() -> R:
+            nonlocal attempts
+            attempts += 1
+            if idempotency_key is not None and (attempts > 1 or not looked_up):
+                found = earlier()
+                if found is not None:
+                    return found
+            data = self._http.call(
+                "POST", path, body=body, idempotency_key=idempotency_key, once=True
+            )
+            return _record(cls, data, f"POST {path}")
+
+        if idempotency_key is None or not searchable:
+            return self._http.retrying(attempt, resend=unprocessed_only)
+        return self._http.retrying(attempt)
 
     def _patch(
         self, cls: type[R], path: str, kind: str, object_id: str, patch: Mapping[str, Any]
@@ -213,22 +268,27 @@ class RestCenter:
             ModelOpNotFoundError: If the center has no such stored model.
             IntegrationError: If a call fails.
         """
-        if idempotency_key is not None:
-            earlier = self._earlier(
-                self.find_deployable_models(stored_model_id=stored_model_id),
-                lambda s: s.custom,
-                idempotency_key,
-            )
-            if earlier is not None:
-                return earlier
+        key = idempotency_key
+        if key is not None:
+            # Looked up before the model is read, so a repeated step needs no other call.
+            found = self._marked(self.find_deployable_models(stored_model_id=stored_model_id), key)
+            if found is not None:
+                return found
         model = self.get_stored_model(stored_model_id)
         body = {
             "storedModel": model.to_variable(),
             "deployableModelAssets": [a.to_variable() for a in model.model_assets],
             "tags": list(tags),
-            "custom": _with_key(custom, idempotency_key),
+            "custom": _with_key(custom, key),
         }
-        return self._create(DeployableModel, "deployableModels", body, idempotency_key)
+        return self._create(
+            DeployableModel,
+            "deployableModels",
+            body,
+            key,
+            lambda: self._marked(self.find_deployable_models(stored_model_id=stored_model_id), key),
+            looked_up=True,
+        )
 
     def patch_deployable_model(
         self, deployable_model_id: str, patch: Mapping[str, Any]
@@ -382,36 +442,32 @@ class RestCenter:
     ) -> ModelBatchJob:
         """Create a batch job for a runtime to run (`POST jobs`).
 
-        With `idempotency_key`, a job of the snapshot whose `jobParameters.mlcIdempotencyKey`
-        holds the key is returned instead of creating a second one.
+        The body has ModelOp's job shape: the snapshot as `model`, the runtime as
+        `targetEngine: {"name": ...}`. With `idempotency_key`, a job of the snapshot whose
+        `jobParameters.mlcIdempotencyKey` holds the key is returned instead of creating a
+        second one.
 
         Raises:
             IntegrationError: If a call fails (400 for an unknown snapshot).
         """
-        if idempotency_key is not None:
-            earlier = self._earlier(
-                self._many(
-                    ModelBatchJob,
-                    "jobs",
-                    {"deployableModelId": deployable_model.id},
-                    newest_first=True,
-                ),
-                lambda j: j.job_parameters,
-                idempotency_key,
-            )
-            if earlier is not None:
-                return earlier
         body: dict[str, Any] = {
             "jobType": job_type.value,
             "jobStatus": "CREATED",
-            "deployableModel": deployable_model.to_variable(),
+            "model": deployable_model.to_variable(),
             "inputData": [a.to_variable() for a in inputs],
             "outputData": [a.to_variable() for a in outputs],
             "jobParameters": _with_key(parameters, idempotency_key),
         }
         if runtime is not None:
-            body["targetEngine"] = runtime
-        return self._create(ModelBatchJob, "jobs", body, idempotency_key)
+            body["targetEngine"] = {"name": runtime}
+
+        def earlier() -> ModelBatchJob | None:
+            jobs = self._many(
+                ModelBatchJob, "jobs", {"deployableModelId": deployable_model.id}, newest_first=True
+            )
+            return self._marked(jobs, idempotency_key, lambda j: j.job_parameters)
+
+        return self._create(ModelBatchJob, "jobs", body, idempotency_key, earlier)
 
     def get_job(self, job_id: str) -> ModelBatchJob:
         """Return a job (`GET jobs/{id}`).
@@ -444,14 +500,17 @@ class RestCenter:
             ModelOpNotFoundError: If the center has no runtime of that name.
             IntegrationError: If a call fails.
         """
-        if idempotency_key is not None:
-            earlier = self._earlier(
-                self.find_deployed_models(deployable_model_id=deployable_model.id),
-                lambda d: getattr(d, "custom", None),
-                idempotency_key,
+        key = idempotency_key
+
+        def earlier() -> DeployedModel | None:
+            return self._marked(
+                self.find_deployed_models(deployable_model_id=deployable_model.id), key
             )
-            if earlier is not None:
-                return earlier
+
+        if key is not None:
+            found = earlier()
+            if found is not None:
+                return found
         for previous in self.find_deployed_models(
             stored_model_id=deployable_model.stored_model.id, state="DEPLOYED"
         ):
@@ -466,9 +525,9 @@ class RestCenter:
             ).value,
             "deployedState": "DEPLOYED",
         }
-        if idempotency_key is not None:
-            body["custom"] = _with_key(None, idempotency_key)
-        return self._create(DeployedModel, "deployedModels", body, idempotency_key)
+        if key is not None:
+            body["custom"] = _with_key(None, key)
+        return self._create(DeployedModel, "deployedModels", body, key, earlier, looked_up=True)
 
     def find_deployed_models(
         self,
@@ -542,14 +601,15 @@ class RestCenter:
             ModelOpNotFoundError: If the center has no such snapshot.
             IntegrationError: If a call fails.
         """
-        if idempotency_key is not None:
-            earlier = self._earlier(
-                self.find_test_results(deployable_model_id),
-                lambda r: getattr(r, "custom", None),
-                idempotency_key,
-            )
-            if earlier is not None:
-                return earlier
+        key = idempotency_key
+
+        def earlier() -> ModelTestResult | None:
+            return self._marked(self.find_test_results(deployable_model_id), key)
+
+        if key is not None:
+            found = earlier()
+            if found is not None:
+                return found
         snapshot = self.get_deployable_model(deployable_model_id)
         body: dict[str, Any] = {
             "deployableModelId": snapshot.id,
@@ -558,9 +618,9 @@ class RestCenter:
         }
         if job_id is not None:
             body["jobId"] = job_id
-        if idempotency_key is not None:
-            body["custom"] = _with_key(None, idempotency_key)
-        return self._create(ModelTestResult, "modelTestResults", body, idempotency_key)
+        if key is not None:
+            body["custom"] = _with_key(None, key)
+        return self._create(ModelTestResult, "modelTestResults", body, key, earlier, looked_up=True)
 
     def patch_test_result(self, result_id: str, patch: Mapping[str, Any]) -> ModelTestResult:
         """Change fields of a test result, e.g. the DMN's verdict (`PATCH modelTestResults/{id}`).
@@ -607,19 +667,19 @@ class RestCenter:
         Raises:
             IntegrationError: If a call fails.
         """
-        if idempotency_key is not None and (process_instance_id or model_id):
-            scope = (
-                {"processInstanceId": process_instance_id}
-                if process_instance_id
-                else {"modelId": model_id}
-            )
-            earlier = self._earlier(
-                self._many(Notification, "notifications", scope, newest_first=True),
-                lambda n: getattr(n, "custom", None),
-                idempotency_key,
-            )
-            if earlier is not None:
-                return earlier
+        scope = (
+            {"processInstanceId": process_instance_id}
+            if process_instance_id
+            else {"modelId": model_id}
+        )
+        searchable = bool(process_instance_id or model_id)
+
+        def earlier() -> Notification | None:
+            if not searchable:
+                return None
+            found = self._many(Notification, "notifications", scope, newest_first=True)
+            return self._marked(found, idempotency_key)
+
         optional = {
             "modelId": model_id,
             "processInstanceId": process_instance_id,
@@ -633,13 +693,21 @@ class RestCenter:
         }
         if idempotency_key is not None:
             body["custom"] = _with_key(None, idempotency_key)
-        return self._create(Notification, "notifications", body, idempotency_key)
+        return self._create(
+            Notification, "notifications", body, idempotency_key, earlier, searchable=searchable
+        )
 
     # ------------------------------------------------------------------ idempotency
 
     @staticmethod
-    def _earlier(candidates: Sequence[R], holder: Callable[[R], Any], key: str) -> R | None:
-        """The newest of `candidates` whose key holder (a dict) carries `key`."""
+    def _marked(
+        candidates: Sequence[R],
+        key: str | None,
+        holder: Callable[[R], Any] = lambda r: getattr(r, "custom", None),
+    ) -> R | None:
+        """The newest of `candidates` whose key holder (`custom` by default) carries `key`."""
+        if key is None:
+            return None
         for candidate in candidates:
             fields = holder(candidate)
             if isinstance(fields, Mapping) and fields.get(IDEMPOTENCY_FIELD) == key:
@@ -651,6 +719,28 @@ def _secret(value: SecretStr | str | None) -> SecretStr | None:
     if value is None or isinstance(value, SecretStr):
         return value
     return SecretStr(value)
+
+
+def _credentials(
+    username: str | None,
+    password: SecretStr | str | None,
+    client_id: str | None,
+    client_secret: SecretStr | str | None,
+) -> Credentials | None:
+    """The credentials to exchange, checked: one complete pair at most."""
+    if (username is None) != (password is None):
+        raise ConfigurationError("RestCenter needs both username and password, or neither")
+    if (client_id is None) != (client_secret is None):
+        raise ConfigurationError("RestCenter needs both client_id and client_secret, or neither")
+    if username is not None and client_id is not None:
+        raise ConfigurationError(
+            "RestCenter takes username and password or client_id and client_secret, not both"
+        )
+    if username is not None:
+        return Credentials("password", username, _secret(password) or SecretStr(""))
+    if client_id is not None:
+        return Credentials("client", client_id, _secret(client_secret) or SecretStr(""))
+    return None
 
 
 def _segment(object_id: str) -> str:
@@ -683,9 +773,18 @@ def _embedded(body: Any) -> list[Any]:
 
 def _record(cls: type[R], data: Any, call: str) -> R:
     """Read one of our records from the center's JSON."""
-    if isinstance(data, Mapping) and cls is ModelBatchJob and "deployableModel" not in data:
-        # ModelOp's own job JSON names the snapshot `model`.
-        data = {**data, "deployableModel": data.get("model")}
+    if isinstance(data, Mapping) and cls is ModelBatchJob:
+        # ModelOp's job JSON names the snapshot `model` and makes `targetEngine` a runtime
+        # object; our records (and LocalCenter's JOB variables) use `deployableModel` and
+        # the runtime's name.
+        data = dict(data)
+        if "deployableModel" not in data:
+            data["deployableModel"] = data.pop("model", None)
+        else:
+            data.pop("model", None)
+        engine = data.get("targetEngine")
+        if isinstance(engine, Mapping):
+            data["targetEngine"] = engine.get("name")
     try:
         return cls.model_validate(_strip_links(data))
     except ValidationError as err:

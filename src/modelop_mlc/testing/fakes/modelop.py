@@ -91,11 +91,13 @@ class FakeModelOpCenter(_FakeService):
     """A stateful fake of ModelOp Center's REST API on 127.0.0.1, for `RestCenter`.
 
     Use it as a context manager: `with FakeModelOpCenter() as moc: RestCenter(moc.url,
-    client_id=..., client_secret=...)`. The request log, failure injection (`fail_next`,
-    `hang_next`) and `release()` come from the shared base class; `drop_next()` closes
-    connections without an answer. Seed and inspect the state with `add_stored_model`,
-    `add_runtime`, `add_snapshot`, `add_external_file`, `set_job_status` and the `jobs`,
-    `snapshots`, `deployments`, ... accessors.
+    username="mlc-user", password="mlc-password")`. The request log, failure injection
+    (`fail_next`, `hang_next`) and `release()` come from the shared base class; `drop_next()`
+    closes connections without an answer and `revoke()` refuses tokens, passwords or secrets.
+    Jobs stay CREATED until `set_job_status()` moves them: the fake runs no models. Seed and
+    inspect the state with `add_stored_model`, `add_runtime`, `add_snapshot`,
+    `add_external_file`, `set_job_status` and the `jobs`, `snapshots`, `deployments`, ...
+    accessors.
 
     Args:
         users: User name to password accepted by `/gocli/token`. Defaults to
