@@ -1,0 +1,140 @@
+"""The mixin every BPMN element shares: input/output mappings, flow and activity journalling."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+
+from modelop_mlc._engine.events import MlcCycleTimer
+from modelop_mlc._engine.host import JournalEntry, JournalKind
+from modelop_mlc._engine.scope import LOCALS, set_local, set_variable
+from modelop_mlc._engine.specs._mappings import Param, evaluate_value
+
+JOB_KEY = "mlc_job"
+USER_KEY = "mlc_user"
+_STARTED_KEY = "mlc_s"
+_FACTS_KEY = "mlc_facts"  # the delegate name and history facts, kept until the task ends
+
+
+def _engine(task: Any) -> Any:
+    return task.workflow.script_engine
+
+
+def _journal(task: Any, kind: JournalKind, **detail: Any) -> None:
+    spec = task.task_spec
+    _engine(task).journal(
+        task,
+        JournalEntry(
+            kind,
+            spec.bpmn_id or spec.name,
+            getattr(spec, "bpmn_name", None),
+            getattr(spec, "element_type", None),
+            detail=dict(detail),
+        ),
+    )
+
+
+def _visible_parent(task: Any) -> Any | None:
+    parent = task.parent
+    while parent is not None and getattr(parent.task_spec, "bpmn_id", None) is None:
+        parent = parent.parent
+    return parent
+
+
+class MlcActivityMixin:
+    """Input/output mappings, extension properties and history for every BPMN element."""
+
+    io_inputs: tuple[Param, ...] = ()
+    io_outputs: tuple[Param, ...] = ()
+    properties: Mapping[str, str] = {}
+    element_type: str = "task"
+    async_before: bool = False
+    retry_cycle: str | None = None
+    incoming_flows: Mapping[str, str] = {}
+
+    bpmn_id: str | None
+    bpmn_name: str | None
+
+    def _update(self, my_task: Any) -> None:
+        if my_task.has_state(TaskState.PREDICTED_MASK | TaskState.FUTURE):
+            parent = my_task.parent
+            if parent is not None and parent.has_state(TaskState.COMPLETED):
+                self._journal_flow(my_task)
+        super()._update(my_task)  # type: ignore[misc]
+
+    def _journal_flow(self, my_task: Any) -> None:
+        source = _visible_parent(my_task)
+        if source is None or not self.incoming_flows:
+            return
+        flow = self.incoming_flows.get(source.task_spec.bpmn_id)
+        if flow is not None:
+            _engine(my_task).journal(
+                my_task,
+                JournalEntry(
+                    JournalKind.FLOW_TAKEN,
+                    flow,
+                    None,
+                    "sequenceFlow",
+                    detail={"source": source.task_spec.bpmn_id, "target": self.bpmn_id},
+                ),
+            )
+
+    def _predict(
+        self,
+        my_task: Any,
+        seen: list[Any] | None = None,
+        looked_ahead: int = 0,
+        mask: int = TaskState.PREDICTED_MASK,
+    ) -> None:
+        # SpiffWorkflow predicts definite (FUTURE) tasks without limit, so a loop with no
+        # gateway in it (task -> task -> back) recurses until RecursionError. Stop at the
+        # first element seen twice on a path; the rest is predicted when the task is reached.
+        seen = [] if seen is None else seen
+        if self in seen:
+            return
+        super()._predict(my_task, [*seen, self], looked_ahead, mask)  # type: ignore[misc]
+
+    def _on_ready_hook(self, my_task: Any) -> None:
+        if not my_task._children and getattr(self, "_outputs", None):
+            self._predict(my_task, mask=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK)
+        if self.io_inputs:
+            for param in self.io_inputs:
+                set_local(my_task, param.name, evaluate_value(my_task, param.value))
+        if not my_task.internal_data.pop(_STARTED_KEY, None):
+            _journal(my_task, JournalKind.ACTIVITY_START)
+        super()._on_ready_hook(my_task)  # type: ignore[misc]
+
+    def _on_complete_hook(self, my_task: Any) -> None:
+        if self.io_outputs:
+            values = [(p.name, evaluate_value(my_task, p.value)) for p in self.io_outputs]
+            my_task.internal_data.pop(LOCALS, None)
+            for name, value in values:
+                set_variable(my_task, name, value)
+        elif self.io_inputs:
+            my_task.internal_data.pop(LOCALS, None)
+        _journal(my_task, JournalKind.ACTIVITY_END, **my_task.internal_data.pop(_FACTS_KEY, {}))
+        super()._on_complete_hook(my_task)  # type: ignore[misc]
+
+
+class MlcCatchMixin(MlcActivityMixin):
+    """Catching events journal their start when they begin to wait, not when they fire."""
+
+    def _update_hook(self, my_task: Any) -> Any:
+        was_waiting = my_task.state == TaskState.WAITING
+        result = super()._update_hook(my_task)  # type: ignore[misc]
+        if not result and not was_waiting and my_task.state == TaskState.WAITING:
+            _journal(my_task, JournalKind.ACTIVITY_START)
+            my_task.internal_data[_STARTED_KEY] = 1
+        return result
+
+    def _predict_hook(self, my_task: Any) -> None:
+        definition = getattr(self, "event_definition", None)
+        if isinstance(definition, MlcCycleTimer) and not definition._repeats_on(my_task):
+            # SpiffWorkflow predicts nothing after a cycle timer (its repeating boundary timers
+            # add paths as they fire), but ours fire once outside non-interrupting boundaries,
+            # so the event's outputs must be predicted like any other event's.
+            my_task._sync_children(self.outputs, TaskState.FUTURE)  # type: ignore[attr-defined]
+            return
+        super()._predict_hook(my_task)  # type: ignore[misc]

@@ -1,0 +1,114 @@
+"""Tasks that need no delegate: `bpmn:task`, manual, user (with form fields) and script tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins import (
+    BpmnSpecMixin,
+    ManualTaskMixin,
+    NoneTaskMixin,
+    ScriptTaskMixin,
+    UserTaskMixin,
+)
+
+from modelop_mlc._engine.specs._activity import USER_KEY, MlcActivityMixin
+from modelop_mlc._engine.specs._mappings import evaluate_value
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One `camunda:formField` of a user task."""
+
+    id: str
+    label: str | None = None
+    type: str = "string"
+    default_value: str | None = None
+    values: tuple[tuple[str, str | None], ...] = ()
+    constraints: tuple[tuple[str, str | None], ...] = ()
+    properties: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def required(self) -> bool:
+        """Whether a `required` validation constraint is set."""
+        return any(name == "required" for name, _ in self.constraints)
+
+
+class MlcNoneTask(MlcActivityMixin, NoneTaskMixin, BpmnSpecMixin):
+    """`bpmn:task`: does nothing and passes straight through, as in Camunda."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        """Create the spec; unlike SpiffWorkflow's, it does not wait to be completed."""
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class MlcManualTask(MlcActivityMixin, ManualTaskMixin, BpmnSpecMixin):
+    """`bpmn:manualTask`: done outside the engine; it passes straight through, as in Camunda."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        """Create the spec; unlike SpiffWorkflow's, it does not wait for a human."""
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class MlcUserTask(MlcActivityMixin, UserTaskMixin, BpmnSpecMixin):
+    """`bpmn:userTask` with Camunda's assignee, candidates, due date and form fields."""
+
+    assignee: str | None = None
+    candidate_users: str | None = None
+    candidate_groups: str | None = None
+    due_date: str | None = None
+    follow_up_date: str | None = None
+    priority: str | None = None
+    form_key: str | None = None
+    form_fields: tuple[FormField, ...] = ()
+
+    def _on_ready_hook(self, my_task: Any) -> None:
+        super()._on_ready_hook(my_task)
+        my_task.internal_data[USER_KEY] = {
+            "assignee": _text_or_none(evaluate_value(my_task, self.assignee)),
+            "candidate_users": _split_list(evaluate_value(my_task, self.candidate_users)),
+            "candidate_groups": _split_list(evaluate_value(my_task, self.candidate_groups)),
+            "due": _date_text(evaluate_value(my_task, self.due_date)),
+            "follow_up": _date_text(evaluate_value(my_task, self.follow_up_date)),
+            "priority": _int_or_none(evaluate_value(my_task, self.priority)),
+            "form_key": _text_or_none(evaluate_value(my_task, self.form_key)),
+        }
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _split_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | set):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _date_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+class MlcScriptTask(MlcActivityMixin, ScriptTaskMixin, BpmnSpecMixin):
+    """`bpmn:scriptTask`; only `python` runs (in the sandbox), checked at deploy time."""
+
+    script_format: str = "python"
+    result_variable: str | None = None
