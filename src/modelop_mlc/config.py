@@ -57,11 +57,13 @@ class ManagerConfig(BaseModel):
         "thrown events, against diagrams that ping-pong forever.",
     )
     secrets: dict[str, SecretStr] = Field(
-        default_factory=dict, description="Named secrets delegates may use (HTTP headers "
+        default_factory=dict,
+        description="Named secrets delegates may use (HTTP headers "
         "written `secret:NAME`); never stored in variables, history or logs.",
     )
     data_roots: list[str] = Field(
-        default_factory=list, description="Directories LocalCenter may read external file "
+        default_factory=list,
+        description="Directories LocalCenter may read external file "
         "assets from and write outputs to (default: the current directory).",
     )
     worker_id: str | None = Field(
@@ -91,7 +93,8 @@ class ManagerConfig(BaseModel):
             return cls(**values)
         except ValidationError as err:
             raise ConfigurationError(
-                f"invalid {prefix}* environment settings: {_redact(str(err))}") from None
+                f"invalid {prefix}* environment settings: {_redact(str(err))}"
+            ) from None
 
 
 def _parse_env_collection(key: str, text: str) -> Any:

@@ -99,7 +99,8 @@ class DelegateContext:
         if value is None:
             raise ConfigurationError(
                 f"no secret named '{name}' is configured; add it to ManagerConfig(secrets=...) "
-                f"or MLC_SECRETS; configured: {', '.join(sorted(self.secrets)) or 'none'}")
+                f"or MLC_SECRETS; configured: {', '.join(sorted(self.secrets)) or 'none'}"
+            )
         getter = getattr(value, "get_secret_value", None)
         return str(getter() if getter is not None else value)
 

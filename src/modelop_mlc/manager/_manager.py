@@ -103,8 +103,12 @@ class LifecycleManager:
             register_modelop_delegates(self.registry)
         store.migrate(upgrade=migrate)
         if center is None:
-            center = LocalCenter(store, self.clock, on_event=self._center_event,
-                                 data_roots=self.config.data_roots or [Path.cwd()])
+            center = LocalCenter(
+                store,
+                self.clock,
+                on_event=self._center_event,
+                data_roots=self.config.data_roots or [Path.cwd()],
+            )
         self.center = center
         tickets = tickets if tickets is not None else Tickets()
         tickets.bind(store, self.clock, on_change=self.wake)
@@ -302,8 +306,13 @@ class LifecycleManager:
     def deployments(self) -> list[dict[str, Any]]:
         """List deployments, oldest first: id, name, source, tenant_id, deployed_at."""
         return [
-            {"id": d[0], "name": d[1], "source": d[2], "tenant_id": d[3],
-             "deployed_at": datetime.fromisoformat(d[4])}
+            {
+                "id": d[0],
+                "name": d[1],
+                "source": d[2],
+                "tenant_id": d[3],
+                "deployed_at": datetime.fromisoformat(d[4]),
+            }
             for d in self.store.list_deployments()
         ]
 
@@ -663,8 +672,13 @@ class LifecycleManager:
             self.wake(f"job:{job['id']}")
         self.signal(signal_name, variables)
 
-    def run_worker(self, stop_event: threading.Event | None = None, *,
-                   poll_interval: float = 1.0, batch: int = 50) -> int:
+    def run_worker(
+        self,
+        stop_event: threading.Event | None = None,
+        *,
+        poll_interval: float = 1.0,
+        batch: int = 50,
+    ) -> int:
         """Run due timers and jobs until `stop_event` is set; return how many ran.
 
         Several workers (threads, processes or hosts on one PostgreSQL database) share the work:
