@@ -16,6 +16,7 @@ JOB_KEY = "mlc_job"
 USER_KEY = "mlc_user"
 _STARTED_KEY = "mlc_s"
 _FACTS_KEY = "mlc_facts"  # the delegate name and history facts, kept until the task ends
+_ENTERED = 2  # _STARTED_KEY value: started on entry, input parameters already set
 
 
 def _engine(task: Any) -> Any:
@@ -99,12 +100,16 @@ class MlcActivityMixin:
     def _on_ready_hook(self, my_task: Any) -> None:
         if not my_task._children and getattr(self, "_outputs", None):
             self._predict(my_task, mask=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK)
-        if self.io_inputs:
-            for param in self.io_inputs:
-                set_local(my_task, param.name, evaluate_value(my_task, param.value))
-        if not my_task.internal_data.pop(_STARTED_KEY, None):
+        started = my_task.internal_data.pop(_STARTED_KEY, None)
+        if self.io_inputs and started != _ENTERED:
+            self._set_inputs(my_task)
+        if not started:
             _journal(my_task, JournalKind.ACTIVITY_START)
         super()._on_ready_hook(my_task)  # type: ignore[misc]
+
+    def _set_inputs(self, my_task: Any) -> None:
+        for param in self.io_inputs:
+            set_local(my_task, param.name, evaluate_value(my_task, param.value))
 
     def _on_complete_hook(self, my_task: Any) -> None:
         if self.io_outputs:
@@ -116,6 +121,24 @@ class MlcActivityMixin:
             my_task.internal_data.pop(LOCALS, None)
         _journal(my_task, JournalKind.ACTIVITY_END, **my_task.internal_data.pop(_FACTS_KEY, {}))
         super()._on_complete_hook(my_task)  # type: ignore[misc]
+
+
+class MlcEnteredMixin(MlcActivityMixin):
+    """Sub-processes and call activities begin when entered, not when what they run is done.
+
+    SpiffWorkflow makes them ready only after their inner process completes, so without this
+    their input parameters would be set too late for the inner process to see them, and their
+    start would follow everything they ran in the history.
+    """
+
+    def _update_hook(self, my_task: Any) -> Any:
+        if not my_task.internal_data.get(_STARTED_KEY) and not my_task.has_state(
+            TaskState.FINISHED_MASK
+        ):
+            self._set_inputs(my_task)
+            _journal(my_task, JournalKind.ACTIVITY_START)
+            my_task.internal_data[_STARTED_KEY] = _ENTERED
+        return super()._update_hook(my_task)  # type: ignore[misc]
 
 
 class MlcCatchMixin(MlcActivityMixin):

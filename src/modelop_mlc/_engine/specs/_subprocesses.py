@@ -14,12 +14,12 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 
 from modelop_mlc._engine import juel
 from modelop_mlc._engine.scope import set_variable, visible_variables
-from modelop_mlc._engine.specs._activity import MlcActivityMixin
+from modelop_mlc._engine.specs._activity import MlcActivityMixin, MlcEnteredMixin
 from modelop_mlc._engine.specs._mappings import Param, ParamValue, _located, evaluate_value
 from modelop_mlc.errors import ExpressionError
 
 
-class MlcSubProcess(MlcActivityMixin, SubWorkflowTaskMixin, BpmnSpecMixin):
+class MlcSubProcess(MlcEnteredMixin, SubWorkflowTaskMixin, BpmnSpecMixin):
     """An embedded sub-process: it shares the enclosing variable scope."""
 
     def copy_data(self, my_task: Any, subworkflow: Any) -> None:
@@ -29,7 +29,7 @@ class MlcSubProcess(MlcActivityMixin, SubWorkflowTaskMixin, BpmnSpecMixin):
         """Nothing to copy back."""
 
 
-class MlcTransaction(MlcActivityMixin, TransactionSubprocessMixin, BpmnSpecMixin):
+class MlcTransaction(MlcEnteredMixin, TransactionSubprocessMixin, BpmnSpecMixin):
     """A transaction sub-process, run as an embedded sub-process (no compensation)."""
 
     def copy_data(self, my_task: Any, subworkflow: Any) -> None:
@@ -51,7 +51,7 @@ class MlcEventSubProcess(MlcActivityMixin, EventSubprocessMixin, BpmnSpecMixin):
         """Nothing to copy back."""
 
 
-class MlcCallActivity(MlcActivityMixin, CallActivityMixin, BpmnSpecMixin):
+class MlcCallActivity(MlcEnteredMixin, CallActivityMixin, BpmnSpecMixin):
     """A call activity: a separate variable scope, fed by `camunda:in` and read by `camunda:out`."""
 
     is_call_activity = True
