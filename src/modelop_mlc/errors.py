@@ -264,14 +264,18 @@ class CorrelationError(MlcError):
 
 
 class VariableError(MlcError):
-    """A variable value cannot be stored: it is not JSON-serialisable."""
+    """A variable value cannot be stored: it is not JSON, or a form field refuses it."""
 
-    def __init__(self, name: str, reason: str) -> None:
-        """Create the error for one variable."""
+    JSON_HINT = (
+        "Variables must be JSON values (dict, list, str, int, float, bool, None); convert "
+        "dates with .isoformat()"
+    )
+
+    def __init__(self, name: str, reason: str, *, hint: str = JSON_HINT) -> None:
+        """Create the error for one variable, with what to do about it."""
         self.name = name
         super().__init__(
-            f"Variable '{name}' cannot be stored: {reason}. Variables must be JSON values "
-            "(dict, list, str, int, float, bool, None); convert dates with .isoformat()"
+            f"Variable '{name}' cannot be stored: {reason}. {hint[:1].upper()}{hint[1:]}"
         )
 
 

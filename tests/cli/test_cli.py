@@ -171,3 +171,18 @@ def test_installed_script_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`mlc --json ... | head -c1` stops without a traceback."""
+    script = Path(sys.executable).with_name("mlc")
+    result = subprocess.run(
+        f"{script} --db {tmp_path / 'x.db'} --json definitions | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout == "["
+    assert "Traceback" not in result.stderr

@@ -411,3 +411,19 @@ def _manager(tmp_path: Path, clock: ManualClock) -> Iterator[LifecycleManager]:
     manager = LifecycleManager.open(tmp_path / "mlc.db", clock=clock)
     yield manager
     manager.close()
+
+
+def test_a_variable_without_modelops_shape_is_a_failure_naming_it(
+    manager: LifecycleManager,
+) -> None:
+    """A DEPLOYABLE_MODEL missing its storedModel is FAILURE with the field, not a traceback."""
+    variables = run_delegate(
+        manager,
+        "GetFileAssets",
+        {"DEPLOYABLE_MODEL": {"id": "s1", "tags": []}},
+        boundary=True,
+    )
+    message = variables["ERROR_MESSAGE"]
+    assert "variable DEPLOYABLE_MODEL is not a snapshot" in message
+    assert "storedModel: field required" in message
+    assert "pydantic" not in message

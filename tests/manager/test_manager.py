@@ -445,3 +445,19 @@ def test_config_from_env_reads_prefixed_values() -> None:
 
     with pytest.raises(ConfigurationError, match="MLC_"):
         ManagerConfig.from_env(environ={"MLC_MAX_CONFLICT_RETRIES": "zero"})
+
+
+def test_a_start_that_fails_names_no_instance(manager: LifecycleManager) -> None:
+    """An expression error in the first steps says nothing was started and stores nothing."""
+    manager.deploy(
+        process(
+            '<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g"/>'
+            '<bpmn:endEvent id="e"/>' + flow("f1", "s", "g") + flow("f2", "g", "e", "${missing}"),
+            "broken_start",
+        )
+    )
+    with pytest.raises(ProcessError) as caught:
+        manager.start("broken_start")
+    assert caught.value.instance_id is None
+    assert "nothing was stored" in "".join(caught.value.__notes__)
+    assert manager.instances(key="broken_start") == []

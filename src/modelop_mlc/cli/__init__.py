@@ -1,8 +1,8 @@
 """The `mlc` command: deploy, start, signal, inspect and drive MLC processes from a terminal.
 
 Exit codes scripts can trust: 0 success, 1 the library refused or failed (the message says why
-and what to do), 2 bad usage, 130 interrupted. Errors print without a traceback unless
-`--debug` is given.
+and what to do), 2 bad usage, 130 interrupted, 141 the reader of the output went away. Errors
+print without a traceback unless `--debug` is given.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def _var_option(parser: argparse.ArgumentParser) -> None:
@@ -180,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`mlc --json instances | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (MlcError, ValueError) as err:
         if args.debug:
             raise

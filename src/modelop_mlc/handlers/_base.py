@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from modelop_mlc.domain import Asset, DeployableModel, ModelBatchJob
 from modelop_mlc.errors import BpmnError, ConfigurationError, IntegrationError, MlcError
 from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
@@ -64,6 +66,11 @@ def modelop(
                 raise BpmnError("FAILURE", f"{name}: {err}") from err
             except ConfigurationError:
                 raise  # the manager is misconfigured: an incident, not a business outcome
+            except ValidationError as err:
+                # A variable without ModelOp's shape: the diagram passed the wrong thing.
+                raise BpmnError(
+                    "FAILURE", f"{name}: a variable does not have ModelOp's shape: {brief(err)}"
+                ) from None
             except MlcError as err:
                 # What went wrong outside is a business failure the diagram can route,
                 # as ModelOp's own delegates do with errorCode FAILURE.
@@ -93,6 +100,14 @@ def fail(ctx: DelegateContext, reason: str) -> BpmnError:
     return BpmnError("FAILURE", f"{ctx.activity_name or ctx.activity_id}: {reason}")
 
 
+def brief(err: ValidationError) -> str:
+    """A pydantic error in one line: each wrong field with what is wrong with it."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg'].lower()}"
+        for e in err.errors()[:5]
+    )
+
+
 def center(ctx: DelegateContext) -> Any:
     """The configured ModelOp Center.
 
@@ -109,7 +124,10 @@ def deployable_model(ctx: DelegateContext, *names: str) -> DeployableModel:
     for name in names or ("DEPLOYABLE_MODEL",):
         value = ctx.get(name)
         if isinstance(value, Mapping):
-            return DeployableModel.from_variable(value)
+            try:
+                return DeployableModel.from_variable(value)
+            except ValidationError as err:
+                raise fail(ctx, f"variable {name} is not a snapshot: {brief(err)}") from None
         if isinstance(value, str) and value:
             model: DeployableModel = center(ctx).get_deployable_model(value)
             return model

@@ -421,8 +421,14 @@ class LifecycleManager:
             end_reason=None,
         )
         host = self.runtime.host(stub)
-        instance = EngineInstance.create(specs, host, variables, start_event=start_event)
-        instance.run()
+        try:
+            instance = EngineInstance.create(specs, host, variables, start_event=start_event)
+            instance.run()
+        except ProcessError as err:
+            # Nothing was stored: the error must not name an instance nobody can look up.
+            err.instance_id = None
+            err.add_note(f"no instance of {row.key} was started; nothing was stored")
+            raise
         snapshot = instance.snapshot()
         start_detail = {
             "start_event": start_event,
@@ -632,7 +638,11 @@ class LifecycleManager:
         task = self.task(task_id)
         problems = form_problems(task.form_fields, values)
         if problems:
-            raise VariableError(problems[0][0], "; ".join(p[1] for p in problems))
+            raise VariableError(
+                problems[0][0],
+                "; ".join(p[1] for p in problems),
+                hint=f"complete task '{task.activity_id}' with values its form accepts",
+            )
         _, saved = self.runtime.step(
             task.instance_id,
             lambda inst: inst.complete_user_task(task_id, values),
