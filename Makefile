@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/mlc demo --dir $(DEMO_DIR)
 
 test: $(STAMP)
-	$(PY) -m pytest -p modelop_mlc $(PYTEST_ARGS)
+	$(PY) -m pytest --mlc-coverage $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples
