@@ -178,6 +178,46 @@ def test_non_interrupting_timers_count_when_they_fire(mlc_harness: ProcessHarnes
     assert {"start", "approve", "remind", "reminded"} == _only(collector).covered_nodes
 
 
+def test_flows_into_loops_and_multi_instance_activities_count(
+    mlc_manager: LifecycleManager,
+) -> None:
+    """The flow into a multi-instance or looping activity is covered when the activity runs."""
+    body = (
+        '<bpmn:startEvent id="start"/><bpmn:task id="prepare"/>'
+        '<bpmn:serviceTask id="each" camunda:class="Each"><bpmn:multiInstanceLoopCharacteristics '
+        'isSequential="true" camunda:collection="${items}" camunda:elementVariable="item"/>'
+        '</bpmn:serviceTask><bpmn:task id="again"><bpmn:standardLoopCharacteristics '
+        'loopMaximum="2"/></bpmn:task><bpmn:endEvent id="end"/>'
+    )
+    mlc_manager.register_delegate("Each", lambda ctx: None)
+    mlc_manager.deploy(process(body + chain("start", "prepare", "each", "again", "end"), pid="mi"))
+    mlc_manager.start("mi", {"items": [1, 2, 3]})
+    collector = CoverageCollector()
+    collector.record(mlc_manager)
+    diagram = _only(collector)
+    assert diagram.uncovered() == []
+    assert diagram.covered_flows == {"start_prepare", "prepare_each", "each_again", "again_end"}
+
+
+def test_include_counts_only_matching_diagrams(mlc_manager: LifecycleManager) -> None:
+    """Include globs match the file name or the process key; the rest is left out."""
+    mlc_manager.deploy(("review.bpmn", REVIEW_DI))
+    inline = process('<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>' + chain("s", "e"))
+    mlc_manager.deploy(inline)
+    mlc_manager.start("p")
+    everything = CoverageCollector()
+    everything.record(mlc_manager)
+    assert [d.resource for d in everything.diagrams()] == ["<string>", "review.bpmn"]
+    files = CoverageCollector(include=["*.bpmn"])
+    files.record(mlc_manager)
+    assert [d.resource for d in files.diagrams()] == ["review.bpmn"]
+    assert files.percent() == 0.0
+    by_key = CoverageCollector(include=["nothing", "p"])
+    by_key.record(mlc_manager)
+    assert [(d.resource, d.percent) for d in by_key.diagrams()] == [("<string>", 100.0)]
+    assert (files.wants("x.bpmn", "k"), files.wants("<string>", "k")) == (True, False)
+
+
 def test_svg_draws_covered_elements_green_and_the_rest_grey(
     mlc_manager: LifecycleManager,
 ) -> None:

@@ -90,6 +90,59 @@ def test_thirty_days_of_daily_monitoring_fire_thirty_times_in_order(
     assert elapsed < 30  # a month of process time, no real waiting
 
 
+# The same schedule as a timer-cycle start event: a new instance every day, 30 times.
+DAILY_CYCLE = process(
+    '<bpmn:startEvent id="daily"><bpmn:timerEventDefinition>'
+    "<bpmn:timeCycle>R30/P1D</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>"
+    '<bpmn:serviceTask id="monitor" camunda:class="RunMonitor"/>'
+    '<bpmn:intermediateCatchEvent id="settle"><bpmn:timerEventDefinition>'
+    "<bpmn:timeCycle>R2/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition>"
+    "</bpmn:intermediateCatchEvent>" + END + chain("daily", "monitor", "settle", "end"),
+    pid="daily_cycle",
+)
+
+
+def test_a_timer_cycle_start_event_runs_thirty_days_in_order(
+    mlc_harness: ProcessHarness,
+) -> None:
+    """R30/P1D starts 30 instances, each at its own due time; a cycle catch event fires once."""
+    seen: list[datetime] = []
+    mlc_harness.manager.register_delegate("RunMonitor", lambda ctx: seen.append(ctx.clock.now()))
+    mlc_harness.deploy(DAILY_CYCLE)
+    begin = mlc_harness.now()
+
+    wall = time.perf_counter()
+    ran = mlc_harness.advance(timedelta(days=30, hours=1))
+    elapsed = time.perf_counter() - wall
+
+    days = [begin + timedelta(days=day) for day in range(1, 31)]
+    assert days == seen
+    assert ran == 60  # 30 start timers and 30 one-hour catch timers
+    instances = sorted(mlc_harness.manager.instances(key="daily_cycle"), key=lambda i: i.started_at)
+    assert days == [i.started_at for i in instances]
+    for instance in instances:
+        mlc_harness.assert_that(instance).is_completed().has_passed_in_order(
+            "daily", "monitor", "settle", "end"
+        )
+        assert instance.ended_at == instance.started_at + timedelta(hours=1)
+    assert mlc_harness.advance_to_next_timer() is None  # the 30 repetitions are used up
+    assert elapsed < 30  # a month of process time, no real waiting
+
+
+def test_advance_to_next_timer_steps_through_a_cycle(mlc_harness: ProcessHarness) -> None:
+    """Each jump lands on the next occurrence and starts one instance there."""
+    mlc_harness.manager.register_delegate("RunMonitor", lambda ctx: None)
+    mlc_harness.deploy(DAILY_CYCLE)
+    begin = mlc_harness.now()
+    assert begin + timedelta(days=1) == mlc_harness.advance_to_next_timer()
+    (first,) = mlc_harness.manager.instances(key="daily_cycle")
+    mlc_harness.assert_that(first).is_waiting_at("settle").has_passed("monitor")
+    assert begin + timedelta(days=1, hours=1) == mlc_harness.advance_to_next_timer()
+    mlc_harness.assert_that(first).is_completed()
+    assert begin + timedelta(days=2) == mlc_harness.advance_to_next_timer()
+    assert len(mlc_harness.manager.instances(key="daily_cycle")) == 2
+
+
 def test_advance_stops_short_of_timers_not_yet_due(mlc_harness: ProcessHarness) -> None:
     """A timer due after the travelled span stays pending; the clock lands on the target."""
     mlc_harness.deploy(WAIT_AN_HOUR)

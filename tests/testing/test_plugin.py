@@ -1,23 +1,19 @@
-"""The pytest plugin in fresh projects (pytester): fixtures, options, reports and the docs."""
+"""The pytest plugin in fresh projects (pytester): fixtures, options and reports."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import textwrap
-import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from modelop_mlc import LifecycleManager
 from modelop_mlc.testing.fakes import FakeJira, FakeServiceNow
 
 pytest_plugins = ["pytester"]
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 
 APPROVAL = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -151,6 +147,42 @@ def test_coverage_table_and_html_report(host: pytest.Pytester) -> None:
     assert (host.path / "cov" / "coverage.json").is_file()
 
 
+def test_coverage_dir_given_with_the_option(host: pytest.Pytester) -> None:
+    """`--mlc-coverage=DIR` writes the report there; without the option nothing is written."""
+    host.runpytest("-p", "modelop_mlc").assert_outcomes(passed=1)
+    assert not (host.path / "build").exists()
+    result = host.runpytest("-p", "modelop_mlc", "--mlc-coverage=reports/mlc")
+    result.assert_outcomes(passed=1)
+    index = host.path / "reports" / "mlc" / "index.html"
+    result.stdout.fnmatch_lines([f"MLC process coverage report: {index}"])
+    assert "approval (approval.bpmn)" in index.read_text()
+
+
+def test_coverage_include_leaves_out_other_diagrams(pytester: pytest.Pytester) -> None:
+    """`--mlc-coverage-include` counts only the diagrams whose file name or key matches."""
+    pytester.makefile(".bpmn", approval=APPROVAL)
+    pytester.makepyfile(
+        test_two=HOST_TESTS
+        + f"""
+
+INLINE = {APPROVAL.replace('"approval"', '"inline"')!r}
+
+
+def test_inline(mlc_manager):
+    mlc_manager.deploy(INLINE)
+    mlc_manager.start("inline")
+"""
+    )
+    everything = pytester.runpytest("-p", "modelop_mlc")
+    everything.assert_outcomes(passed=2)
+    everything.stdout.fnmatch_lines(["approval (approval.bpmn)*", "inline (<string>)*"])
+    only_files = pytester.runpytest("-p", "modelop_mlc", "--mlc-coverage-include=*.bpmn")
+    only_files.stdout.fnmatch_lines(["approval (approval.bpmn)*", "TOTAL*4/5*3/4*77.8%"])
+    assert "inline (<string>)" not in only_files.stdout.str()
+    by_key = pytester.runpytest("-p", "modelop_mlc", "--mlc-coverage-include=inl*")
+    by_key.stdout.fnmatch_lines(["inline (<string>)*", "TOTAL*2/5*1/4*33.3%"])
+
+
 def test_coverage_fail_under(host: pytest.Pytester) -> None:
     """Below the threshold the session fails; at or above it passes."""
     failing = host.runpytest("-p", "modelop_mlc", "--mlc-coverage-fail-under=90")
@@ -177,11 +209,13 @@ def test_options_and_marker_are_registered(pytester: pytest.Pytester) -> None:
     """`--help` lists the options and `--markers` the mlc_postgres marker."""
     help_text = pytester.runpytest("-p", "modelop_mlc", "--help").stdout.str()
     for option in (
-        "--mlc-store",
-        "--mlc-postgres-dsn",
-        "--mlc-coverage",
-        "--mlc-coverage-dir",
-        "--mlc-coverage-fail-under",
+        "--mlc-store=STORE",
+        "--mlc-postgres ",
+        "--mlc-postgres-dsn=DSN",
+        "--mlc-coverage=[DIR]",
+        "--mlc-coverage-dir=DIR",
+        "--mlc-coverage-include=GLOB",
+        "--mlc-coverage-fail-under=PERCENT",
     ):
         assert option in help_text
     markers = pytester.runpytest("-p", "modelop_mlc", "--markers")
@@ -205,16 +239,63 @@ def test_postgres_needs_a_dsn(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "modelop_mlc", "--strict-markers", "-rs")
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(["SKIPPED *needs PostgreSQL: run pytest with --mlc-postgres-dsn*"])
-    usage = pytester.runpytest("-p", "modelop_mlc", "--mlc-store=postgres")
+    for asking in ("--mlc-store=postgres", "--mlc-postgres"):
+        usage = pytester.runpytest("-p", "modelop_mlc", asking)
+        assert usage.ret == pytest.ExitCode.USAGE_ERROR
+        usage.stderr.fnmatch_lines(
+            ["*--mlc-store=postgres and --mlc-postgres need a database: pass --mlc-postgres-dsn=*"]
+        )
+
+
+def test_unknown_store_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """`--mlc-store` takes sqlite, postgres or a postgresql:// URL, nothing else."""
+    usage = pytester.runpytest("-p", "modelop_mlc", "--mlc-store=mysql://db")
     assert usage.ret == pytest.ExitCode.USAGE_ERROR
-    usage.stderr.fnmatch_lines(["*--mlc-store=postgres needs --mlc-postgres-dsn=*"])
+    usage.stderr.fnmatch_lines(["*--mlc-store=mysql://db is not understood; use sqlite, postgres*"])
+
+
+def test_postgres_dsn_from_the_environment_only_when_asked(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLC_POSTGRES_DSN counts with --mlc-postgres; alone it leaves the session on SQLite."""
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv("MLC_POSTGRES_DSN", "postgresql://mlc:s3cret@127.0.0.1:9/mlc")
+    pytester.makepyfile(
+        test_where="""
+        def test_store(mlc_manager):
+            assert type(mlc_manager.store).__name__ == "SqliteStore"
+        """
+    )
+    pytester.runpytest_subprocess("-p", "modelop_mlc").assert_outcomes(passed=1)
+    asked = pytester.runpytest_subprocess("-p", "modelop_mlc", "-rs", "--mlc-postgres")
+    asked.assert_outcomes(skipped=1)
+    asked.stdout.fnmatch_lines(
+        ["*PostgreSQL at postgresql://mlc:***@127.0.0.1:9/mlc is unreachable*"]
+    )
+    assert "s3cret" not in asked.stdout.str()
+
+
+def test_postgres_url_as_the_store(pytester: pytest.Pytester) -> None:
+    """`--mlc-store=postgresql://...` names the database directly."""
+    pytest.importorskip("psycopg")
+    pytester.makepyfile(test_pg="def test_on_postgres(mlc_manager):\n    pass\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "modelop_mlc", "-rs", "--mlc-store=postgresql://mlc:s3cret@127.0.0.1:9/mlc"
+    )
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*PostgreSQL at postgresql://mlc:***@127.0.0.1:9/mlc is unreachable*"]
+    )
+    assert "s3cret" not in result.stdout.str()
 
 
 def test_unreachable_postgres_skips_without_the_password(pytester: pytest.Pytester) -> None:
     """A server that does not answer skips the test, and the reason hides the password."""
+    # Subprocesses: psycopg's C extension keeps the error classes of the first import, which
+    # pytester's in-process runs would unload and load again.
     pytest.importorskip("psycopg")
     pytester.makepyfile(test_pg="def test_on_postgres(mlc_manager):\n    pass\n")
-    result = pytester.runpytest(
+    result = pytester.runpytest_subprocess(
         "-p",
         "modelop_mlc",
         "-rs",
@@ -283,56 +364,19 @@ def test_plugin_import_opens_and_loads_nothing() -> None:
 def test_service_fixtures(mlc_manager: LifecycleManager, mlc_center: Any, mlc_tickets: Any) -> None:
     """`mlc_center` and `mlc_tickets` are the manager's own, the board in its database."""
     assert mlc_center is mlc_manager.center
-    assert mlc_tickets is mlc_manager.services.tickets
+    assert mlc_tickets is mlc_manager.tickets
     assert mlc_tickets.local.store is mlc_manager.store
     assert mlc_tickets.local.list() == []
 
 
 def test_fake_fixtures_are_running(
-    mlc_fake_jira: FakeJira, mlc_fake_servicenow: FakeServiceNow
+    mlc_jira: FakeJira,
+    mlc_servicenow: FakeServiceNow,
+    mlc_fake_jira: FakeJira,
+    mlc_fake_servicenow: FakeServiceNow,
 ) -> None:
-    """The fake Jira and ServiceNow serve on 127.0.0.1 for the test."""
-    assert mlc_fake_jira.url.startswith("http://127.0.0.1:")
-    assert mlc_fake_servicenow.url.startswith("http://127.0.0.1:")
-
-
-# ---------------------------------------------------------------------- the docs
-
-
-def _doc_files(text: str) -> tuple[dict[str, str], str]:
-    """The files docs/testing.md shows (```xml title="x"```) and its Python test code."""
-    files: dict[str, str] = {}
-    tests: list[str] = []
-    for language, info, body in re.findall(
-        r"^```(\w+)([^\n]*)\n(.*?)^```", text, re.MULTILINE | re.DOTALL
-    ):
-        named = re.search(r'title="([^"]+)"', info)
-        if named is not None:
-            files[named.group(1)] = body
-        elif language == "python":
-            tests.append(body)
-    return files, "\n\n".join(tests)
-
-
-def test_docs_examples_run(pytester: pytest.Pytester) -> None:
-    """Every example in docs/testing.md passes in a fresh project."""
-    files, tests = _doc_files(DOCS.read_text(encoding="utf-8"))
-    assert {"review.bpmn", "monitoring.bpmn", "conftest.py"} <= set(files)
-    for name, content in files.items():
-        (pytester.path / name).write_text(content, encoding="utf-8")
-    (pytester.path / f"test_docs_{uuid.uuid4().hex[:6]}.py").write_text(tests, encoding="utf-8")
-    count = len(re.findall(r"^def test_", tests, re.MULTILINE))
-    assert count >= 7
-    result = pytester.runpytest("-p", "modelop_mlc", "--mlc-coverage", "--mlc-coverage-dir=cov")
-    result.assert_outcomes(passed=count)
-    table = re.search(r"```console\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
-    assert table is not None
-    rows = [
-        r for r in table.group(1).splitlines() if r.startswith(("model_review", "mon", "TOTAL"))
-    ]
-    assert len(rows) == 3
-    assert set(rows) <= set(result.stdout.lines)  # the table the docs show is the real one
-    (report,) = (pytester.path / "cov").glob("model_review-*.html")
-    assert "<svg" in report.read_text()
-    (listing,) = (pytester.path / "cov").glob("monitoring-*.html")
-    assert "has no BPMN DI" in listing.read_text()
+    """The fake Jira and ServiceNow serve on 127.0.0.1 for the test (two names each)."""
+    assert mlc_jira.url.startswith("http://127.0.0.1:")
+    assert mlc_servicenow.url.startswith("http://127.0.0.1:")
+    assert (mlc_fake_jira, mlc_fake_servicenow) == (mlc_jira, mlc_servicenow)
+    assert requests.get(f"{mlc_jira.url}/rest/api/2/serverInfo", timeout=5).ok

@@ -245,7 +245,11 @@ class _MlcTaskParserMixin:
         s.connect_loop_children(body)
 
     def _add_loop_task(self, loop_characteristics: Any) -> None:
+        original = self.task
         super()._add_loop_task(loop_characteristics)  # type: ignore[misc]
+        # As for multi-instance bodies: the loop stands in for the activity on its flows.
+        self.task.incoming_flows = original.incoming_flows
+        original.incoming_flows = {}
         s.connect_loop_children(self.task)
 
 

@@ -8,6 +8,7 @@ as SVG, covered elements in green and the rest in grey.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import html
 import json
@@ -179,15 +180,27 @@ def _parse(xml: str) -> ET.Element:
 class CoverageCollector:
     """Adds up what tests covered of each diagram over a session.
 
+    Args:
+        include: Glob patterns (`fnmatch`, case-sensitive); when given, only definitions whose
+            file name or process key matches one are counted (`("*.bpmn",)` leaves out
+            diagrams deployed as XML text, whose file name is `<string>`).
+
     Example:
         >>> collector = CoverageCollector()  # doctest: +SKIP
         >>> collector.record(manager, test_id="test_review.py::test_ok")  # doctest: +SKIP
         >>> collector.summary_lines()  # doctest: +SKIP
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, include: Sequence[str] = ()) -> None:
         """Start with nothing recorded."""
+        self.include = tuple(include)
         self._diagrams: dict[str, DiagramCoverage] = {}
+
+    def wants(self, resource: str, key: str) -> bool:
+        """Whether a definition (its file name and process key) is counted (see `include`)."""
+        return not self.include or any(
+            fnmatch.fnmatchcase(resource, p) or fnmatch.fnmatchcase(key, p) for p in self.include
+        )
 
     def record(self, manager: Any, *, test_id: str | None = None) -> None:
         """Add every definition `manager` deployed and every path its instances took.
@@ -198,6 +211,8 @@ class CoverageCollector:
         """
         by_definition: dict[str, tuple[DiagramCoverage, str]] = {}
         for definition in manager.definitions():
+            if not self.wants(definition.resource, definition.key):
+                continue
             xml = manager.definition_xml(definition.id)
             diagram = self._diagram(xml, definition.resource)
             diagram.add_process(definition.key)

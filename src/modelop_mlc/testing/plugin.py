@@ -1,17 +1,20 @@
 """The `modelop_mlc` pytest plugin (registered through the `pytest11` entry point).
 
 Fixtures (all named `mlc_*`): `mlc_clock`, `mlc_manager`, `mlc_manager_options`, `mlc_center`,
-`mlc_tickets`, `mlc_deploy`, `mlc_harness`, `mlc_fake_jira`, `mlc_fake_servicenow`,
-`mlc_postgres_dsn` and `mlc_coverage`. Options: `--mlc-store`, `--mlc-postgres-dsn`,
-`--mlc-coverage`, `--mlc-coverage-dir` and `--mlc-coverage-fail-under`. Marker: `mlc_postgres`.
+`mlc_tickets`, `mlc_deploy`, `mlc_harness`, `mlc_jira`, `mlc_servicenow` (aliases
+`mlc_fake_jira`, `mlc_fake_servicenow`), `mlc_postgres_dsn` and `mlc_coverage`. Options:
+`--mlc-store`, `--mlc-postgres`, `--mlc-postgres-dsn`, `--mlc-coverage[=DIR]`,
+`--mlc-coverage-dir`, `--mlc-coverage-include` and `--mlc-coverage-fail-under`. Marker:
+`mlc_postgres`.
 
 It must stay cheap to import: it loads in every pytest session where the package is installed.
-So it opens nothing, reads no environment, and imports the library only inside fixtures and
-hooks that need it.
+So it opens nothing, reads the environment only when `--mlc-postgres` asks it to, and imports
+the library only inside fixtures and hooks that need it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,9 +38,11 @@ __all__ = [
     "mlc_fake_jira",
     "mlc_fake_servicenow",
     "mlc_harness",
+    "mlc_jira",
     "mlc_manager",
     "mlc_manager_options",
     "mlc_postgres_dsn",
+    "mlc_servicenow",
     "mlc_tickets",
 ]
 
@@ -54,10 +59,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mlc", "modelop_mlc: testing MLC processes")
     group.addoption(
         "--mlc-store",
-        choices=("sqlite", "postgres"),
         default="sqlite",
-        help="where mlc_manager keeps its data: a fresh SQLite file per test (default) or a "
-        "fresh schema per test in the PostgreSQL database of --mlc-postgres-dsn",
+        metavar="STORE",
+        help="where mlc_manager keeps its data: 'sqlite' (default: a fresh file per test), "
+        "'postgres' (the database of --mlc-postgres-dsn or MLC_POSTGRES_DSN) or a "
+        "postgresql://user:password@host/db URL; PostgreSQL gives each test a fresh schema",
+    )
+    group.addoption(
+        "--mlc-postgres",
+        action="store_true",
+        default=False,
+        help="same as --mlc-store=postgres: PostgreSQL from --mlc-postgres-dsn, else from the "
+        "MLC_POSTGRES_DSN environment variable",
     )
     group.addoption(
         "--mlc-postgres-dsn",
@@ -68,16 +81,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--mlc-coverage",
-        action="store_true",
-        default=False,
-        help="write an HTML process coverage report per diagram to --mlc-coverage-dir",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="write an HTML process coverage report per diagram to DIR (written as "
+        "--mlc-coverage=DIR; without DIR: --mlc-coverage-dir). Off by default",
     )
     group.addoption(
         "--mlc-coverage-dir",
         default="build/mlc-coverage",
         metavar="DIR",
-        help="where --mlc-coverage writes its report (default: build/mlc-coverage, relative "
-        "to the rootdir)",
+        help="where a bare --mlc-coverage writes its report (default: build/mlc-coverage, "
+        "relative to the rootdir)",
+    )
+    group.addoption(
+        "--mlc-coverage-include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="count only diagrams whose file name or process key matches GLOB (repeatable), "
+        "e.g. '*.bpmn' to leave out diagrams deployed as XML text",
     )
     group.addoption(
         "--mlc-coverage-fail-under",
@@ -88,21 +112,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the `mlc_postgres` marker and check the store options."""
+    """Register the `mlc_postgres` marker and check the store options.
+
+    It runs after the project's own `pytest_configure` hooks, so a `conftest.py` may still
+    fill in `config.option.mlc_postgres_dsn`.
+    """
     config.addinivalue_line(
         "markers",
-        "mlc_postgres: needs PostgreSQL (--mlc-postgres-dsn); skipped with a reason without it",
+        "mlc_postgres: needs PostgreSQL (--mlc-postgres-dsn, or MLC_POSTGRES_DSN with "
+        "--mlc-postgres); skipped with a reason without it",
     )
-    if config.getoption("mlc_store") == "postgres" and not config.getoption("mlc_postgres_dsn"):
+    store = config.getoption("mlc_store")
+    if store not in {"sqlite", "postgres"} and not store.startswith(_POSTGRES_SCHEMES):
         raise pytest.UsageError(
-            "--mlc-store=postgres needs --mlc-postgres-dsn=postgresql://user:password@host/db"
+            f"--mlc-store={store} is not understood; use sqlite, postgres or a "
+            "postgresql://user:password@host/db URL"
+        )
+    if _wants_postgres(config) and not _postgres_dsn(config):
+        raise pytest.UsageError(
+            "--mlc-store=postgres and --mlc-postgres need a database: pass "
+            "--mlc-postgres-dsn=postgresql://user:password@host/db or set MLC_POSTGRES_DSN"
         )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip tests marked `mlc_postgres` when no PostgreSQL DSN was given."""
-    if item.get_closest_marker("mlc_postgres") and not item.config.getoption("mlc_postgres_dsn"):
+    if item.get_closest_marker("mlc_postgres") and not _postgres_dsn(item.config):
         pytest.skip(_NO_POSTGRES)
 
 
@@ -110,10 +147,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the coverage report and apply `--mlc-coverage-fail-under`."""
     config = session.config
     collector = config.stash.get(_COLLECTOR, None)
-    if config.getoption("mlc_coverage"):
+    target = config.getoption("mlc_coverage")
+    if target is not None:
         if collector is None:
             collector = _collector(config)
-        folder = Path(config.getoption("mlc_coverage_dir"))
+        folder = Path(target or config.getoption("mlc_coverage_dir"))
         if not folder.is_absolute():
             folder = config.rootpath / folder
         config.stash[_REPORT] = collector.write_html(folder)
@@ -163,7 +201,9 @@ def _collector(config: pytest.Config) -> CoverageCollector:
     if collector is None:
         from modelop_mlc.testing._coverage import CoverageCollector  # noqa: PLC0415 - lazy
 
-        collector = config.stash[_COLLECTOR] = CoverageCollector()
+        collector = config.stash[_COLLECTOR] = CoverageCollector(
+            include=config.getoption("mlc_coverage_include")
+        )
     return collector
 
 
@@ -196,27 +236,24 @@ def mlc_manager(
 ) -> Iterator[LifecycleManager]:
     """A `LifecycleManager` on a fresh database, with `mlc_clock`.
 
-    SQLite: a new file under `tmp_path`. PostgreSQL (`--mlc-store=postgres`, or tests marked
-    `mlc_postgres`): a new schema in the `--mlc-postgres-dsn` database, dropped afterwards.
-    A manager opened without ticket systems gets the embedded board (`LocalTickets`) in its
-    own database. When the test ends, what its instances covered is added to the process
+    SQLite: a new file under `tmp_path`. PostgreSQL (`--mlc-store=postgres` or a
+    `postgresql://` URL, `--mlc-postgres`, or tests marked `mlc_postgres`): a new schema in
+    that database, dropped afterwards.
+    Its ticket systems (`mlc_manager.tickets`) include the embedded board in the same
+    database. When the test ends, what its instances covered is added to the process
     coverage.
     """
     from modelop_mlc.testing._assertions import bound_manager  # noqa: PLC0415 - lazy
 
     options = {"clock": mlc_clock, **mlc_manager_options}
-    dsn = request.config.getoption("mlc_postgres_dsn")
-    wants_postgres = request.config.getoption("mlc_store") == "postgres" or (
-        request.node.get_closest_marker("mlc_postgres") is not None
-    )
-    if wants_postgres:
+    dsn = _postgres_dsn(request.config)
+    if _wants_postgres(request.config) or request.node.get_closest_marker("mlc_postgres"):
         if not dsn:
             pytest.skip(_NO_POSTGRES)
         opened = _postgres_manager(dsn, options)
     else:
         opened = _sqlite_manager(tmp_path / "mlc.db", options)
     with opened as manager, bound_manager(manager):
-        _add_ticket_board(manager)
         yield manager
         _collector(request.config).record(manager, test_id=request.node.nodeid)
 
@@ -229,12 +266,12 @@ def mlc_center(mlc_manager: LifecycleManager) -> Any:
 
 @pytest.fixture
 def mlc_tickets(mlc_manager: LifecycleManager) -> Any:
-    """The manager's ticket systems (`mlc_manager.services.tickets`).
+    """The manager's ticket systems (`mlc_manager.tickets`, a `modelop_mlc.tickets.Tickets`).
 
-    A `modelop_mlc.tickets.Tickets` whose embedded board (`.local`) lives in the manager's
-    database, unless `mlc_manager_options` passes `tickets=` of its own.
+    Its embedded board (`.local`, a `LocalTickets`) lives in the manager's database; Jira and
+    ServiceNow are there when `mlc_manager_options` passes `tickets=` configuring them.
     """
-    return mlc_manager.services.tickets
+    return mlc_manager.tickets
 
 
 @pytest.fixture
@@ -268,8 +305,8 @@ def mlc_harness(
 
 
 @pytest.fixture
-def mlc_fake_jira(mlc_clock: ManualClock) -> Iterator[FakeJira]:
-    """A running `FakeJira` on 127.0.0.1 whose timestamps follow `mlc_clock`."""
+def mlc_jira(mlc_clock: ManualClock) -> Iterator[FakeJira]:
+    """A running `FakeJira` on 127.0.0.1 whose timestamps follow `mlc_clock`; stopped after."""
     from modelop_mlc.testing.fakes import FakeJira  # noqa: PLC0415 - lazy
 
     with FakeJira(clock=mlc_clock.now) as fake:
@@ -277,7 +314,7 @@ def mlc_fake_jira(mlc_clock: ManualClock) -> Iterator[FakeJira]:
 
 
 @pytest.fixture
-def mlc_fake_servicenow(mlc_clock: ManualClock) -> Iterator[FakeServiceNow]:
+def mlc_servicenow(mlc_clock: ManualClock) -> Iterator[FakeServiceNow]:
     """A running `FakeServiceNow` on 127.0.0.1 whose timestamps follow `mlc_clock`."""
     from modelop_mlc.testing.fakes import FakeServiceNow  # noqa: PLC0415 - lazy
 
@@ -285,10 +322,22 @@ def mlc_fake_servicenow(mlc_clock: ManualClock) -> Iterator[FakeServiceNow]:
         yield fake
 
 
+@pytest.fixture
+def mlc_fake_jira(mlc_jira: FakeJira) -> FakeJira:
+    """The same server as `mlc_jira` (an alias)."""
+    return mlc_jira
+
+
+@pytest.fixture
+def mlc_fake_servicenow(mlc_servicenow: FakeServiceNow) -> FakeServiceNow:
+    """The same server as `mlc_servicenow` (an alias)."""
+    return mlc_servicenow
+
+
 @pytest.fixture(scope="session")
 def mlc_postgres_dsn(pytestconfig: pytest.Config) -> str:
-    """The `--mlc-postgres-dsn`; the test is skipped, with the reason, without one."""
-    dsn: str | None = pytestconfig.getoption("mlc_postgres_dsn")
+    """The PostgreSQL DSN the options name; the test is skipped, with the reason, without one."""
+    dsn = _postgres_dsn(pytestconfig)
     if not dsn:
         pytest.skip(_NO_POSTGRES)
     return dsn
@@ -303,18 +352,36 @@ def mlc_coverage(pytestconfig: pytest.Config) -> CoverageCollector:
 # ---------------------------------------------------------------------- helpers
 
 _NO_POSTGRES = (
-    "needs PostgreSQL: run pytest with --mlc-postgres-dsn=postgresql://user:password@host/db"
+    "needs PostgreSQL: run pytest with --mlc-postgres-dsn=postgresql://user:password@host/db "
+    "(or set MLC_POSTGRES_DSN and pass --mlc-postgres)"
 )
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_DSN_VARIABLE = "MLC_POSTGRES_DSN"
 
 
-def _add_ticket_board(manager: LifecycleManager) -> None:
-    """Give a manager without ticket systems the embedded board, in its own database."""
-    if manager.services.tickets is not None:
-        return
-    from modelop_mlc.tickets import LocalTickets, Tickets  # noqa: PLC0415 - lazy
+def _wants_postgres(config: pytest.Config) -> bool:
+    """Whether every test's manager uses PostgreSQL (`--mlc-store`, `--mlc-postgres`)."""
+    store: str = config.getoption("mlc_store")
+    if config.getoption("mlc_postgres") or store == "postgres":
+        return True
+    return store.startswith(_POSTGRES_SCHEMES)
 
-    board = LocalTickets(manager.store, manager.clock, on_change=manager.wake)
-    manager.services.tickets = Tickets(board)
+
+def _postgres_dsn(config: pytest.Config) -> str | None:
+    """The DSN: a URL `--mlc-store`, else `--mlc-postgres-dsn`, else `MLC_POSTGRES_DSN`.
+
+    The environment is read only when `--mlc-postgres` or `--mlc-store=postgres` asks for
+    PostgreSQL, so a stray variable never moves a session off SQLite.
+    """
+    store: str = config.getoption("mlc_store")
+    if store.startswith(_POSTGRES_SCHEMES):
+        return store
+    dsn: str | None = config.getoption("mlc_postgres_dsn")
+    if dsn:
+        return dsn
+    if _wants_postgres(config):
+        return os.environ.get(_DSN_VARIABLE) or None
+    return None
 
 
 def _diagram_dirs(request: pytest.FixtureRequest) -> list[Path]:

@@ -29,6 +29,16 @@ class _MultiInstanceMixin:
 
     cardinality: Any
     task_spec: str
+    incoming_flows: Mapping[str, str] = {}
+
+    def _update(self, my_task: Any) -> None:
+        # The parser moved the activity's incoming flows onto the body, which stands in for
+        # the activity in the task tree: the body journals the flow taken into it.
+        if my_task.has_state(TaskState.PREDICTED_MASK | TaskState.FUTURE):
+            parent = my_task.parent
+            if parent is not None and parent.has_state(TaskState.COMPLETED):
+                MlcActivityMixin._journal_flow(self, my_task)  # type: ignore[arg-type]
+        super()._update(my_task)  # type: ignore[misc]
 
     def _items(self, my_task: Any) -> list[Any]:
         if self.collection is not None:
