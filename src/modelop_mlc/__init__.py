@@ -1,7 +1,15 @@
-"""Govern machine-learning models with BPMN: MLC processes on SpiffWorkflow, embedded in Python."""
+"""Govern machine-learning models with BPMN: MLC processes on SpiffWorkflow, embedded in Python.
+
+Errors and clocks load with the package; the rest (the manager, SpiffWorkflow behind it, the
+records) loads on first use, so `import modelop_mlc.errors` or the pytest plugin stay cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from modelop_mlc.clock import Clock, ManualClock, SkippingClock, SystemClock
-from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import (
     BpmnError,
     ConfigurationError,
@@ -27,20 +35,23 @@ from modelop_mlc.errors import (
     UnknownDelegateError,
     VariableError,
 )
-from modelop_mlc.manager import LifecycleManager
-from modelop_mlc.models import (
-    Deployment,
-    FormFieldInfo,
-    HistoryEvent,
-    Incident,
-    MessageResult,
-    ProcessDefinition,
-    ProcessInstance,
-    SignalResult,
-    UserTask,
-)
-from modelop_mlc.registry import DelegateContext, DelegateEntry, DelegateRegistry, Pending
-from modelop_mlc.validation import ValidationReport, validate
+
+if TYPE_CHECKING:
+    from modelop_mlc.config import ManagerConfig
+    from modelop_mlc.manager import LifecycleManager
+    from modelop_mlc.models import (
+        Deployment,
+        FormFieldInfo,
+        HistoryEvent,
+        Incident,
+        MessageResult,
+        ProcessDefinition,
+        ProcessInstance,
+        SignalResult,
+        UserTask,
+    )
+    from modelop_mlc.registry import DelegateContext, DelegateEntry, DelegateRegistry, Pending
+    from modelop_mlc.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
 
@@ -91,3 +102,38 @@ __all__ = [
     "__version__",
     "validate",
 ]
+
+_HOMES = {
+    "DelegateContext": "registry",
+    "DelegateEntry": "registry",
+    "DelegateRegistry": "registry",
+    "Deployment": "models",
+    "FormFieldInfo": "models",
+    "HistoryEvent": "models",
+    "Incident": "models",
+    "LifecycleManager": "manager",
+    "ManagerConfig": "config",
+    "MessageResult": "models",
+    "Pending": "registry",
+    "ProcessDefinition": "models",
+    "ProcessInstance": "models",
+    "SignalResult": "models",
+    "UserTask": "models",
+    "ValidationReport": "validation",
+    "validate": "validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (and keep it)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'modelop_mlc' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"modelop_mlc.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names."""
+    return sorted({*globals(), *__all__})
