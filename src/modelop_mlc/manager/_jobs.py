@@ -1,25 +1,39 @@
-"""Due timers and async jobs: claimed with a lease, run outside the instance transaction."""
+"""Due timers and async jobs: claimed with a lease, run outside the instance transaction.
+
+Several workers (threads, processes, hosts on one PostgreSQL database) share the work: each
+claims a batch of due timers or jobs in one short transaction (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL), which leases them to its worker id until `lease_until`. While the worker works
+through the batch a heartbeat thread extends the leases; a worker that dies stops renewing,
+so its leases run out and another worker takes the items over. Delivery is therefore at
+least once: delegates get an idempotency key, and the instance revision makes sure a step is
+applied once even when two workers ran the same job.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc._engine.timers import parse_timer
+from modelop_mlc.clock import Clock
 from modelop_mlc.errors import BpmnError, InstanceConflictError, MlcError, ProcessError
 from modelop_mlc.manager._runtime import Runtime, _describe
 from modelop_mlc.registry import Pending
-from modelop_mlc.store._sql import JobRow, TimerRow, dumps, iso
+from modelop_mlc.store._sql import JobRow, SqlStore, TimerRow, Tx, dumps, iso
 
 __all__ = ["JobExecutor"]
 
 log = logging.getLogger("modelop_mlc.jobs")
 
 _BATCH = 50
+Item = TypeVar("Item", JobRow, TimerRow)
 
 
 class JobExecutor:
@@ -32,33 +46,106 @@ class JobExecutor:
         self.runtime = runtime
         self.owner = owner
         self.start_from_timer = start_from_timer
+        # Per thread: what this thread claimed and neither finished nor gave back (an item
+        # whose processing raised keeps its lease, so it is retried only after the lease).
+        self._local = threading.local()
 
     @property
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.runtime.config.job_lease_seconds)
 
-    def run_due(self, limit: int | None = None) -> int:
-        """Fire every due timer and run every due job, now per the clock; return how many."""
+    def run_due(self, limit: int | None = None, *, stop: threading.Event | None = None) -> int:
+        """Fire every due timer and run every due job, now per the clock; return how many.
+
+        Args:
+            limit: At most this many items.
+            stop: When set, stop after the item in progress and give the leases of the
+                claimed items not yet started back.
+        """
+        store = self.runtime.store
         done = 0
-        while limit is None or done < limit:
+        while (limit is None or done < limit) and not _is_set(stop):
             batch = _BATCH if limit is None else min(_BATCH, limit - done)
             now = self.runtime.clock.now()
-            with self.runtime.store.transaction() as tx:
-                timers = tx.claim_timers(self.owner, iso(now), iso(now + self._lease), batch)
-            for timer in timers:
-                self._fire(timer)
-                done += 1
+            start, until = iso(now), iso(now + self._lease)
+            timers = store.run_transaction(
+                partial(
+                    Tx.claim_timers, owner=self.owner, now=start, lease_until=until, limit=batch
+                )
+            )
+            done += self._run_claimed("timers", timers, self._fire, stop)
             remaining = batch - len(timers)
             jobs: list[JobRow] = []
-            if remaining > 0:
-                with self.runtime.store.transaction() as tx:
-                    jobs = tx.claim_jobs(self.owner, iso(now), iso(now + self._lease), remaining)
-                for job in jobs:
-                    self.execute(job)
-                    done += 1
+            if remaining > 0 and not _is_set(stop):
+                jobs = store.run_transaction(
+                    partial(
+                        Tx.claim_jobs,
+                        owner=self.owner,
+                        now=start,
+                        lease_until=until,
+                        limit=remaining,
+                    )
+                )
+                done += self._run_claimed("jobs", jobs, self.execute, stop)
             if not timers and not jobs:
                 break
         return done
+
+    def _run_claimed(
+        self,
+        table: str,
+        items: Sequence[Item],
+        run: Callable[[Item], None],
+        stop: threading.Event | None,
+    ) -> int:
+        if not items:
+            return 0
+        held = self._held(table)
+        held.update(item.id for item in items)
+        pending = list(items)
+        ran = 0
+        ids = [item.id for item in items]
+        with _LeaseKeeper(self.runtime, self.owner, self._lease, table, ids) as keeper:
+            try:
+                while pending and not _is_set(stop):
+                    run(pending[0])
+                    finished = pending.pop(0)
+                    ran += 1
+                    held.discard(finished.id)
+                    keeper.finished(finished.id)
+            except BaseException:
+                # The item that failed keeps its lease, which spaces out its retries.
+                keeper.finished(pending.pop(0).id)
+                raise
+            finally:
+                # Claimed items not started yet go back at once (on shutdown, after an error).
+                self._release(table, [item.id for item in pending])
+        return ran
+
+    def _held(self, table: str) -> set[str]:
+        held: dict[str, set[str]] | None = getattr(self._local, "held", None)
+        if held is None:
+            held = {"jobs": set(), "timers": set()}
+            self._local.held = held
+        return held[table]
+
+    def _release(self, table: str, ids: Sequence[str]) -> int:
+        if not ids:
+            return 0
+        try:
+            released = self.runtime.store.release_leases(table, self.owner, ids)
+        except Exception as err:  # noqa: BLE001 - best effort: unreleased leases simply expire
+            log.warning("could not give back %s %s leases (they expire): %s", len(ids), table, err)
+            return 0
+        self._held(table).difference_update(ids)
+        return released
+
+    def release_held(self) -> int:
+        """Give back the leases this thread still holds; return how many were given back.
+
+        A worker calls this as it stops, so another worker need not wait for them to expire.
+        """
+        return sum(self._release(table, sorted(self._held(table))) for table in ("timers", "jobs"))
 
     # ------------------------------------------------------------------ timers
 
@@ -73,13 +160,16 @@ class JobExecutor:
                 tx.execute("DELETE FROM timers WHERE id = ?", (timer.id,))
             return
         try:
-            self.runtime.step(timer.instance_id, lambda _instance: None)
+            _, saved = self.runtime.step(timer.instance_id, lambda _instance: None)
         except InstanceConflictError:
             log.warning(
                 "timer %s of %s lost too many races; it stays due", timer.id, timer.instance_id
             )
-        with store.transaction() as tx:
-            tx.release_timer(timer.id)
+        else:
+            if saved.status in {"completed", "cancelled"}:
+                return  # the step removed the timer with every other wait
+        # Usually the step deleted the fired timer; if it still waits, it is due again.
+        store.release_leases("timers", self.owner, [timer.id])
 
     def _fire_start_timer(self, timer: TimerRow) -> None:
         store = self.runtime.store
@@ -156,9 +246,15 @@ class JobExecutor:
         current = self.runtime.store.get_job(job.id)
         attempts = max((current.attempts if current else 1) - 1, 0)
         with self.runtime.store.transaction() as tx:
-            tx.update_job(job.id, due_at=iso(now + pending.after), lease_owner=None,
-                          lease_until=None, attempts=attempts, wake_key=pending.wake_on,
-                          last_error=None)
+            tx.update_job(
+                job.id,
+                due_at=iso(now + pending.after),
+                lease_owner=None,
+                lease_until=None,
+                attempts=attempts,
+                wake_key=pending.wake_on,
+                last_error=None,
+            )
 
     def _step(self, job: JobRow, command: Callable[[EngineInstance], Any]) -> None:
         try:
@@ -244,3 +340,71 @@ def _parse(text: str) -> Any:
     from datetime import datetime  # noqa: PLC0415 - tiny helper
 
     return datetime.fromisoformat(text)
+
+
+class _LeaseKeeper:
+    """The heartbeat of one claimed batch: extends its leases every lease/3 until closed.
+
+    It covers the item being worked on (a delegate may run for longer than the lease) and
+    the claimed items queued behind it. Timestamps come from the manager's clock; the
+    interval is waited on an `Event`, so closing the keeper stops it at once.
+    """
+
+    def __init__(
+        self, runtime: Runtime, owner: str, lease: timedelta, table: str, ids: Sequence[str]
+    ) -> None:
+        self._store: SqlStore = runtime.store
+        self._clock: Clock = runtime.clock
+        self._owner = owner
+        self._lease = lease
+        self._table = table
+        self._ids = set(ids)
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"mlc-lease-{table}-{owner}", daemon=True
+        )
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._closed.set()
+        self._thread.join()
+
+    def finished(self, item_id: str) -> None:
+        """Stop renewing one item's lease."""
+        with self._lock:
+            self._ids.discard(item_id)
+
+    def _run(self) -> None:
+        interval = self._lease.total_seconds() / 3
+        try:
+            while not self._closed.wait(interval):
+                with self._lock:
+                    ids = sorted(self._ids)
+                if ids:
+                    self._renew(ids)
+        finally:
+            # This thread's connection would otherwise stay open until the store closes.
+            self._store.close_thread_connection()
+
+    def _renew(self, ids: list[str]) -> None:
+        until = iso(self._clock.now() + self._lease)
+        try:
+            with self._store.transaction() as tx:
+                renewed = tx.renew_leases(self._table, ids, self._owner, until)
+        except Exception as err:  # noqa: BLE001 - a failed renewal is retried; the lease still runs
+            log.warning("could not renew %s %s leases: %s", len(ids), self._table, err)
+            return
+        log.debug("renewed %s of %s %s leases until %s", renewed, len(ids), self._table, until)
+
+
+def _is_set(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()

@@ -183,6 +183,13 @@ _V1 = [
     "CREATE INDEX documents_seq ON documents (kind, seq)",
 ]
 
+# Several hosts share one database: each worker gives back the leases it holds when it stops,
+# and operators ask which jobs a (possibly dead) host holds. Both look leases up by owner.
+_V2 = [
+    "CREATE INDEX jobs_lease_owner ON jobs (lease_owner)",
+    "CREATE INDEX timers_lease_owner ON timers (lease_owner)",
+]
+
 # Version -> the statements that bring the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from modelop_mlc.errors import InstanceConflictError, SchemaVersionError, StoreError
 from modelop_mlc.store._schema import MIGRATIONS, SCHEMA_VERSION
@@ -25,6 +26,12 @@ __all__ = [
     "dumps",
     "iso",
 ]
+
+T = TypeVar("T")
+log = logging.getLogger("modelop_mlc.store")
+
+# Tables whose rows are leased to workers.
+_LEASED = frozenset({"jobs", "timers"})
 
 
 def iso(moment: datetime) -> str:
@@ -61,6 +68,30 @@ class Dialect(Protocol):
 
     def skip_locked(self) -> str:
         """The clause that skips rows another transaction holds, or ''."""
+        ...
+
+    def is_disconnect(self, err: BaseException, conn: Any) -> bool:
+        """Tell whether `err` means the connection is gone (the server restarted or dropped it)."""
+        ...
+
+    def is_closed(self, conn: Any) -> bool:
+        """Tell whether a connection can no longer be used."""
+        ...
+
+    def commit_token(self, conn: Any) -> Any:
+        """Return what identifies the open transaction after a lost commit, or None."""
+        ...
+
+    def token_returning(self) -> str:
+        """A RETURNING clause yielding the commit token from a write, or ''."""
+        ...
+
+    def committed(self, conn: Any, token: Any) -> bool | None:
+        """Whether the transaction `token` names committed (None: cannot tell yet)."""
+        ...
+
+    def lock_schema(self, conn: Any) -> None:
+        """Serialise migrations of one database by several hosts (inside the transaction)."""
         ...
 
 
@@ -214,14 +245,23 @@ class _Cursor:
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self.conn = conn
         self.dialect = dialect
+        self.wrote = False
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        if not self.wrote and statement.lstrip()[:6].upper() != "SELECT":
+            self.wrote = True
         cursor = self.conn.cursor()
-        cursor.execute(self.dialect.sql(statement), tuple(params))
+        if params:
+            cursor.execute(self.dialect.sql(statement), tuple(params))
+        else:
+            # Without parameters the driver does not parse placeholders, so a literal '%' in
+            # a query of `raw()` reaches PostgreSQL as written.
+            cursor.execute(statement)
         return cursor
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
+            self.wrote = True
             cursor = self.conn.cursor()
             cursor.executemany(self.dialect.sql(statement), [tuple(r) for r in rows])
 
@@ -232,8 +272,71 @@ class _Cursor:
         return list(self.execute(statement, params).fetchall())
 
 
+class _Reader(_Cursor):
+    """Reads outside a transaction; repeated once on a new connection if the old one died."""
+
+    def __init__(self, store: SqlStore) -> None:
+        super().__init__(store._conn(), store.dialect)
+        self.store = store
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            return super().execute(statement, params)
+        except Exception as err:
+            if not self.dialect.is_disconnect(err, self.conn):
+                raise
+            store = self.store
+            if store._in_transaction():
+                # The transaction died with the connection; reading elsewhere would not help.
+                raise store._lost(err, committed=False) from err
+            store._lost(err, committed=False)  # logs and discards
+            self.conn = store._conn()
+        try:
+            return super().execute(statement, params)
+        except Exception as err:
+            if self.dialect.is_disconnect(err, self.conn):
+                raise self.store._lost(err, committed=False) from err
+            raise
+
+
+class _ConnectionLostError(StoreError):
+    """The connection broke; `committed` says whether the transaction was saved (None: unknown)."""
+
+    def __init__(self, message: str, *, committed: bool | None) -> None:
+        super().__init__(message)
+        self.committed = committed
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _leased(table: str) -> str:
+    if table not in _LEASED:
+        raise ValueError(f"'{table}' holds no leases; use one of {sorted(_LEASED)}")
+    return table
+
+
+def _schema_version(tx: Tx) -> int:
+    tx.execute(MIGRATIONS[1][0])
+    row = tx.one("SELECT version FROM mlc_schema")
+    return int(row[0]) if row else 0
+
+
 class Tx(_Cursor):
     """Writes inside one transaction."""
+
+    def __init__(self, conn: Any, dialect: Dialect) -> None:
+        super().__init__(conn, dialect)
+        # What identifies this transaction after a lost COMMIT (see `Dialect.commit_token`),
+        # when a statement already returned it.
+        self.token: Any = None
+        self._known_jobs: tuple[str, set[str]] | None = None
 
     # ---------------------------------------------------------------- definitions
 
@@ -319,9 +422,9 @@ class Tx(_Cursor):
 
     def insert_instance(self, row: InstanceRow) -> None:
         """Store a new instance."""
-        self.execute(
+        cursor = self.execute(
             f"INSERT INTO instances ({_INSTANCE_COLS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){self.dialect.token_returning()}",
             (
                 row.id,
                 row.definition_id,
@@ -339,6 +442,12 @@ class Tx(_Cursor):
                 row.end_reason,
             ),
         )
+        self._keep_token(cursor)
+
+    def _keep_token(self, cursor: Any) -> None:
+        if self.token is None and self.dialect.token_returning():
+            row = cursor.fetchone()
+            self.token = row[0] if row else None
 
     def update_instance(
         self,
@@ -360,7 +469,7 @@ class Tx(_Cursor):
         cursor = self.execute(
             "UPDATE instances SET status = ?, state = ?, variables = ?, waiting_at = ?, "
             "ended_at = ?, end_reason = ?, revision = revision + 1 "
-            "WHERE id = ? AND revision = ?",
+            f"WHERE id = ? AND revision = ?{self.dialect.token_returning()}",
             (
                 status,
                 state_json,
@@ -374,6 +483,7 @@ class Tx(_Cursor):
         )
         if cursor.rowcount != 1:
             raise InstanceConflictError(instance_id, expected_revision)
+        self._keep_token(cursor)
 
     def set_instance_status(self, instance_id: str, status: str) -> None:
         """Change only the status (incident raised or resolved)."""
@@ -396,27 +506,23 @@ class Tx(_Cursor):
         created_at: str,
     ) -> None:
         """Replace the instance's subscriptions, timers and user tasks with the given ones."""
-        # Only changed rows are written: fewer dirty pages make a smaller commit.
-        current = self.all(
-            "SELECT id, kind, name, activity_id FROM subscriptions WHERE instance_id = ?",
-            (instance_id,),
-        )
+        # Only changed rows are written: fewer dirty pages make a smaller commit. The current
+        # waits (and jobs, for `sync_jobs`) come in one query: one round trip, not four.
+        rows = self._waits(instance_id)
+        self._known_jobs = (instance_id, {r[1] for r in rows if r[0] == "j"})
         wanted_subs = list(subscriptions)
         stale_subs = []
-        for sub_id, *entry in current:
-            if tuple(entry) in wanted_subs:
-                wanted_subs.remove(tuple(entry))
+        for sub_id, kind, name, activity_id in (r[1:] for r in rows if r[0] == "s"):
+            if (kind, name, activity_id) in wanted_subs:
+                wanted_subs.remove((kind, name, activity_id))
             else:
-                stale_subs.append((sub_id,))
+                stale_subs.append((int(sub_id),))
         self.executemany("DELETE FROM subscriptions WHERE id = ?", stale_subs)
         self.executemany(
             "INSERT INTO subscriptions (instance_id, kind, name, activity_id) VALUES (?, ?, ?, ?)",
             [(instance_id, kind, name, activity) for kind, name, activity in wanted_subs],
         )
-        existing = {
-            r[0]: r[1]
-            for r in self.all("SELECT id, due_at FROM timers WHERE instance_id = ?", (instance_id,))
-        }
+        existing = {r[1]: r[2] for r in rows if r[0] == "t"}
         wanted = {timer_id: (activity, due) for timer_id, activity, due in timers}
         stale = [(t,) for t in existing if t not in wanted]
         self.executemany("DELETE FROM timers WHERE id = ?", stale)
@@ -428,10 +534,7 @@ class Tx(_Cursor):
             "UPDATE timers SET due_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
             [(d, t) for t, (_, d) in wanted.items() if t in existing and existing[t] != d],
         )
-        existing_tasks = {
-            r[0]
-            for r in self.all("SELECT id FROM user_tasks WHERE instance_id = ?", (instance_id,))
-        }
+        existing_tasks = {r[1] for r in rows if r[0] == "u"}
         wanted_tasks = {t["id"]: t for t in user_tasks}
         gone = [(t,) for t in existing_tasks if t not in wanted_tasks]
         self.executemany("DELETE FROM user_tasks WHERE id = ?", gone)
@@ -474,25 +577,42 @@ class Tx(_Cursor):
             ],
         )
 
+    def _waits(self, instance_id: str) -> list[Any]:
+        """(kind, id, ...) of the instance's subscriptions, timers, user tasks and jobs."""
+        return self.all(
+            "SELECT 's', CAST(id AS TEXT), kind, name, activity_id FROM subscriptions "
+            "WHERE instance_id = ? "
+            "UNION ALL SELECT 't', id, due_at, NULL, NULL FROM timers WHERE instance_id = ? "
+            "UNION ALL SELECT 'u', id, NULL, NULL, NULL FROM user_tasks WHERE instance_id = ? "
+            "UNION ALL SELECT 'j', id, NULL, NULL, NULL FROM jobs WHERE instance_id = ?",
+            (instance_id,) * 4,
+        )
+
     def clear_waits(self, instance_id: str) -> None:
         """Remove every wait of a finished instance (open jobs included)."""
-        for table in ("subscriptions", "timers", "jobs"):
+        # Look first, then delete only from the tables that hold something: an instance
+        # usually ends with one wait, so this is two statements instead of five.
+        present = {r[0] for r in self._waits(instance_id)}
+        for kind, table in (("s", "subscriptions"), ("t", "timers"), ("j", "jobs")):
+            if kind in present:
+                self.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))
+        if "u" in present:
             self.execute(
-                f"DELETE FROM {table} WHERE instance_id = ?",
+                "DELETE FROM task_candidates WHERE task_id IN "
+                "(SELECT id FROM user_tasks WHERE instance_id = ?)",
                 (instance_id,),
             )
-        self.execute(
-            "DELETE FROM task_candidates WHERE task_id IN "
-            "(SELECT id FROM user_tasks WHERE instance_id = ?)",
-            (instance_id,),
-        )
-        self.execute("DELETE FROM user_tasks WHERE instance_id = ?", (instance_id,))
+            self.execute("DELETE FROM user_tasks WHERE instance_id = ?", (instance_id,))
 
     def sync_jobs(self, instance_id: str, jobs: Sequence[JobRow]) -> None:
         """Create jobs that are new; drop jobs the instance no longer waits for."""
-        existing = {
-            r[0] for r in self.all("SELECT id FROM jobs WHERE instance_id = ?", (instance_id,))
-        }
+        known, self._known_jobs = self._known_jobs, None
+        if known is not None and known[0] == instance_id:
+            existing = known[1]  # read by replace_waits just before, in this transaction
+        else:
+            existing = {
+                r[0] for r in self.all("SELECT id FROM jobs WHERE instance_id = ?", (instance_id,))
+            }
         wanted = {j.id for j in jobs}
         self.executemany("DELETE FROM jobs WHERE id = ?", [(j,) for j in existing - wanted])
         self.executemany(
@@ -526,7 +646,8 @@ class Tx(_Cursor):
         """Make parked jobs waiting for `wake_key` due now; return how many."""
         cursor = self.execute(
             "UPDATE jobs SET due_at = ? WHERE wake_key = ? AND status = 'pending' AND due_at > ?",
-            (now, wake_key, now))
+            (now, wake_key, now),
+        )
         return int(cursor.rowcount or 0)
 
     def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None:
@@ -537,7 +658,8 @@ class Tx(_Cursor):
             "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents)) "
             "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, "
             "updated_at = excluded.updated_at",
-            (kind, doc_id, dumps(doc), at, at))
+            (kind, doc_id, dumps(doc), at, at),
+        )
 
     def update_job(self, job_id: str, **fields: Any) -> None:
         """Change some columns of a job."""
@@ -552,7 +674,11 @@ class Tx(_Cursor):
         self.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     def claim_jobs(self, owner: str, now: str, lease_until: str, limit: int) -> list[JobRow]:
-        """Lease up to `limit` due jobs to `owner`."""
+        """Lease up to `limit` due jobs to `owner`.
+
+        On PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED` until the transaction
+        ends, so concurrent claimers each get different jobs instead of queueing.
+        """
         rows = self.all(
             f"SELECT {_JOB_COLS} FROM jobs WHERE status = 'pending' AND due_at <= ? AND "
             f"(lease_until IS NULL OR lease_until < ?) ORDER BY due_at LIMIT ?"
@@ -560,25 +686,30 @@ class Tx(_Cursor):
             (now, now, limit),
         )
         jobs = [_job(r) for r in rows]
-        self.executemany(
-            "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
-            "WHERE id = ?",
-            [(owner, lease_until, j.id) for j in jobs],
-        )
+        if jobs:
+            cursor = self.execute(
+                "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 "
+                f"WHERE id IN ({_marks(len(jobs))}){self.dialect.token_returning()}",
+                (owner, lease_until, *(j.id for j in jobs)),
+            )
+            self._keep_token(cursor)
         return jobs
 
     def claim_timers(self, owner: str, now: str, lease_until: str, limit: int) -> list[TimerRow]:
-        """Lease up to `limit` due timers to `owner`."""
+        """Lease up to `limit` due timers to `owner` (see `claim_jobs`)."""
         rows = self.all(
             "SELECT id, instance_id, definition_id, activity_id, due_at, fired FROM timers "
             "WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
             f"ORDER BY due_at LIMIT ?{self.dialect.skip_locked()}",
             (now, now, limit),
         )
-        self.executemany(
-            "UPDATE timers SET lease_owner = ?, lease_until = ? WHERE id = ?",
-            [(owner, lease_until, r[0]) for r in rows],
-        )
+        if rows:
+            cursor = self.execute(
+                "UPDATE timers SET lease_owner = ?, lease_until = ? "
+                f"WHERE id IN ({_marks(len(rows))}){self.dialect.token_returning()}",
+                (owner, lease_until, *(r[0] for r in rows)),
+            )
+            self._keep_token(cursor)
         return [TimerRow(*r) for r in rows]
 
     def release_timer(self, timer_id: str) -> None:
@@ -586,6 +717,29 @@ class Tx(_Cursor):
         self.execute(
             "UPDATE timers SET lease_owner = NULL, lease_until = NULL WHERE id = ?", (timer_id,)
         )
+
+    def renew_leases(self, table: str, ids: Sequence[str], owner: str, until: str) -> int:
+        """Extend the leases `owner` still holds on some jobs or timers; return how many."""
+        if not ids:
+            return 0
+        cursor = self.execute(
+            f"UPDATE {_leased(table)} SET lease_until = ? "
+            f"WHERE lease_owner = ? AND id IN ({_marks(len(ids))})",
+            (until, owner, *ids),
+        )
+        return int(cursor.rowcount or 0)
+
+    def release_leases(self, table: str, owner: str, ids: Sequence[str] | None = None) -> int:
+        """Give back the leases `owner` holds (only on `ids`, if given); return how many."""
+        if ids is not None and not ids:
+            return 0
+        where = "" if ids is None else f" AND id IN ({_marks(len(ids))})"
+        cursor = self.execute(
+            f"UPDATE {_leased(table)} SET lease_owner = NULL, lease_until = NULL "
+            f"WHERE lease_owner = ?{where}",
+            (owner, *(ids or ())),
+        )
+        return int(cursor.rowcount or 0)
 
     def set_start_timer(
         self, timer_id: str, definition_id: str, activity_id: str, due_at: str | None, fired: int
@@ -657,7 +811,10 @@ class Tx(_Cursor):
 class SqlStore:
     """A database holding definitions, instances, waits, jobs and history.
 
-    One connection per thread; writes are short transactions (`transaction()`).
+    One connection per thread; writes are short transactions (`transaction()`). A connection
+    the server dropped (a restart, a failover, an idle timeout) is replaced on the next use:
+    reads are repeated once on a fresh connection, and `run_transaction()` repeats a whole
+    transaction once when it is known not to have committed.
     """
 
     def __init__(self, dialect: Dialect, *, url: str) -> None:
@@ -672,6 +829,9 @@ class SqlStore:
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self.dialect.is_closed(conn):
+            self._discard()
+            conn = None
         if conn is None:
             conn = self.dialect.connect()
             self._local.conn = conn
@@ -679,23 +839,160 @@ class SqlStore:
                 self._connections.append(conn)
         return conn
 
+    def _discard(self) -> None:
+        """Forget (and close) this thread's connection; the next use opens a new one."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is None:
+            return
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        with contextlib.suppress(Exception):  # it is usually broken already
+            conn.close()
+
+    def close_thread_connection(self) -> None:
+        """Close the calling thread's connection (helper threads call this before ending)."""
+        self._discard()
+
+    def _in_transaction(self) -> bool:
+        return bool(getattr(self._local, "in_tx", False))
+
     def reader(self) -> _Cursor:
         """Return a cursor for reads outside any write transaction."""
-        return _Cursor(self._conn(), self.dialect)
+        return _Reader(self)
+
+    def _lost(self, err: BaseException, *, committed: bool | None) -> _ConnectionLostError:
+        self._discard()
+        log.warning("lost the connection to %s: %s", self.url, _first_line(err))
+        return _ConnectionLostError(
+            f"lost the connection to the database ({_first_line(err)}); "
+            + (
+                "nothing was saved"
+                if committed is False
+                else "the last transaction may or may not have been saved"
+            ),
+            committed=committed,
+        )
+
+    def _begin(self) -> Any:
+        """Open a write transaction, on a fresh connection if the old one was dropped."""
+        conn = self._conn()
+        try:
+            self.dialect.begin_write(conn)
+        except Exception as err:
+            if not self.dialect.is_disconnect(err, conn):
+                raise
+            # The server dropped the connection while it sat idle (a restart); nothing was
+            # sent yet, so beginning again on a new connection is safe.
+            self._lost(err, committed=False)
+            conn = self._conn()
+            try:
+                self.dialect.begin_write(conn)
+            except Exception as again:
+                if self.dialect.is_disconnect(again, conn):
+                    raise self._lost(again, committed=False) from again
+                raise
+        return conn
+
+    def _rollback(self, conn: Any, err: BaseException) -> None:
+        if isinstance(err, _ConnectionLostError):
+            return
+        try:
+            conn.rollback()
+        except Exception as failed:
+            if not self.dialect.is_disconnect(failed, conn):
+                raise
+            self._discard()
+        if self.dialect.is_disconnect(err, conn):
+            raise self._lost(err, committed=False) from err
+
+    def _commit(self, conn: Any, tx: Tx) -> None:
+        try:
+            # Written before COMMIT so that a commit whose answer is lost can be looked up.
+            token = tx.token
+            if token is None and tx.wrote:
+                token = self.dialect.commit_token(conn)
+        except Exception as err:
+            if self.dialect.is_disconnect(err, conn):
+                raise self._lost(err, committed=False) from err
+            raise
+        try:
+            conn.commit()
+        except Exception as err:
+            if not self.dialect.is_disconnect(err, conn):
+                raise
+            self._discard()
+            outcome = self._outcome(token) if tx.wrote else False
+            if outcome is True:
+                log.warning("lost the connection while committing; the commit went through")
+                return
+            raise self._lost(err, committed=outcome) from err
+
+    def _outcome(self, token: Any) -> bool | None:
+        """Whether the transaction behind `token` committed, asked on a new connection."""
+        if token is None:
+            return None
+        try:
+            return self.dialect.committed(self._conn(), token)
+        except Exception:  # noqa: BLE001 - the server may still be down: the outcome is unknown
+            self._discard()
+            return None
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """Run the block in one write transaction; commit on success, roll back on error."""
-        conn = self._conn()
-        self.dialect.begin_write(conn)
+        """Run the block in one write transaction; commit on success, roll back on error.
+
+        Raises:
+            StoreError: If the connection was lost; the message says whether anything was
+                saved (`run_transaction()` repeats the block instead, when that is safe).
+        """
+        conn = self._begin()
         tx = Tx(conn, self.dialect)
+        self._local.in_tx = True
         try:
             yield tx
-        except BaseException:
-            conn.rollback()
+        except BaseException as err:
+            self._local.in_tx = False
+            self._rollback(conn, err)
             raise
-        else:
-            conn.commit()
+        self._local.in_tx = False
+        self._commit(conn, tx)
+
+    def run_transaction(self, body: Callable[[Tx], T]) -> T:
+        """Run `body` in one write transaction, repeating it once if the connection was lost.
+
+        `body` may run twice, so it must only write through the `Tx` (no side effects of its
+        own). It is repeated only when the first attempt is known not to have committed.
+
+        Raises:
+            StoreError: If the connection is lost again, or was lost while committing and
+                whether the commit went through cannot be told.
+        """
+        try:
+            with self.transaction() as tx:
+                return body(tx)
+        except _ConnectionLostError as err:
+            if err.committed is not False:
+                raise
+            log.info("repeating the transaction on a new connection")
+        with self.transaction() as tx:
+            return body(tx)
+
+    def release_leases(self, table: str, owner: str, ids: Sequence[str]) -> int:
+        """Give back `owner`'s leases on some jobs or timers, in one statement of its own.
+
+        Returns how many leases were given back. Outside a transaction: the single UPDATE is
+        atomic by itself, and repeating it (after a lost connection) changes nothing.
+        """
+        if not ids:
+            return 0
+        cursor = self.reader().execute(
+            f"UPDATE {_leased(table)} SET lease_owner = NULL, lease_until = NULL "
+            f"WHERE lease_owner = ? AND id IN ({_marks(len(ids))})",
+            (owner, *ids),
+        )
+        return int(cursor.rowcount or 0)
 
     def close(self) -> None:
         """Close every connection this store opened."""
@@ -711,24 +1008,43 @@ class SqlStore:
     def migrate(self, *, upgrade: bool = True) -> int:
         """Create or upgrade the schema; returns the version in use.
 
+        Several hosts may call this at once: on PostgreSQL the migration holds an advisory
+        lock, on SQLite the write lock, so one host migrates and the others find it done.
+
         Raises:
             SchemaVersionError: If the database is newer than this library, or older and
                 `upgrade` is False.
         """
+        try:
+            current = self._migrate(upgrade=upgrade)
+        except SchemaVersionError:
+            # The caller will not use a refused store: keep no connection open for it.
+            self.close()
+            raise
+        if current < SCHEMA_VERSION:
+            log.info("migrated %s from schema %s to %s", self.url, current, SCHEMA_VERSION)
+        return SCHEMA_VERSION
+
+    def _migrate(self, *, upgrade: bool) -> int:
         with self.transaction() as tx:
-            tx.execute(MIGRATIONS[1][0])
-            row = tx.one("SELECT version FROM mlc_schema")
-            current = row[0] if row else 0
+            self.dialect.lock_schema(tx.conn)
+            current = _schema_version(tx)
             if current > SCHEMA_VERSION:
                 raise SchemaVersionError(
                     f"the database schema is version {current}, newer than this library "
-                    f"supports ({SCHEMA_VERSION}); upgrade modelop-mlc"
+                    f"supports ({SCHEMA_VERSION}); upgrade modelop-mlc on this host to the "
+                    "version the other hosts run"
                 )
             if current < SCHEMA_VERSION and not upgrade:
+                what = (
+                    "has no modelop_mlc schema"
+                    if current == 0
+                    else (f"has schema version {current}")
+                )
                 raise SchemaVersionError(
-                    f"the database schema is version {current}; this library needs "
-                    f"{SCHEMA_VERSION}. Open it with migrate=True (or run `mlc migrate`) to "
-                    "upgrade it; back it up first"
+                    f"the database {what}; this library needs version {SCHEMA_VERSION}. Back "
+                    "it up, then migrate it from one host: LifecycleManager.open(url, "
+                    "migrate=True), store.migrate() or any `mlc --db URL` command"
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 statements = MIGRATIONS[version][1:] if version == 1 else MIGRATIONS[version]
@@ -738,7 +1054,7 @@ class SqlStore:
                 tx.execute("INSERT INTO mlc_schema (version) VALUES (?)", (SCHEMA_VERSION,))
             elif current < SCHEMA_VERSION:
                 tx.execute("UPDATE mlc_schema SET version = ?", (SCHEMA_VERSION,))
-        return SCHEMA_VERSION
+        return current
 
     # ---------------------------------------------------------------- reads
 
@@ -948,6 +1264,18 @@ class SqlStore:
             params,
         )
 
+    def leases(self, owner: str) -> dict[str, list[str]]:
+        """Ids of the jobs and timers `owner` (a worker id) holds a lease on, by table."""
+        return {
+            table: [
+                r[0]
+                for r in self.reader().all(
+                    f"SELECT id FROM {table} WHERE lease_owner = ? ORDER BY id", (owner,)
+                )
+            ]
+            for table in sorted(_LEASED)
+        }
+
     def jobs(self, instance_id: str | None = None) -> list[JobRow]:
         """Job rows."""
         if instance_id is None:
@@ -987,14 +1315,19 @@ class SqlStore:
 
     def get_document(self, kind: str, doc_id: str) -> Any | None:
         """Read one JSON document, or None."""
-        row = self.reader().one("SELECT doc FROM documents WHERE kind = ? AND id = ?",
-                                (kind, doc_id))
+        row = self.reader().one(
+            "SELECT doc FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)
+        )
         return json.loads(row[0]) if row else None
 
     def list_documents(self, kind: str) -> list[Any]:
         """Read every document of a kind, oldest first."""
-        return [json.loads(r[0]) for r in self.reader().all(
-            "SELECT doc FROM documents WHERE kind = ? ORDER BY seq", (kind,))]
+        return [
+            json.loads(r[0])
+            for r in self.reader().all(
+                "SELECT doc FROM documents WHERE kind = ? ORDER BY seq", (kind,)
+            )
+        ]
 
     def raw(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a read query (for KPIs, tests and tools)."""

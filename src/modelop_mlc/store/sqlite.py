@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,24 @@ __all__ = ["SqliteStore"]
 
 # Writers queue on SQLite's busy handler instead of failing; 60 s covers a stalled peer.
 _BUSY_TIMEOUT_MS = 60_000
+_WAL_ATTEMPTS = 30
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting if other connections are switching it right now."""
+    # Connections opening a fresh file at the same moment deadlock on the switch, and SQLite
+    # answers "locked" at once instead of using the busy handler. The switch takes
+    # milliseconds and happens once per file, so wait for the other connection to finish.
+    pause = threading.Event()
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == _WAL_ATTEMPTS - 1:
+                raise StoreError(f"cannot switch SQLite database to WAL: {err}") from err
+            pause.wait(0.01 * (attempt + 1))
+        else:
+            return
 
 
 class _SqliteDialect:
@@ -32,7 +51,11 @@ class _SqliteDialect:
             )
         except sqlite3.Error as err:
             raise StoreError(f"cannot open SQLite database '{self.path}': {err}") from err
-        conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            _set_wal(conn)
+        except StoreError:
+            conn.close()
+            raise
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -52,9 +75,32 @@ class _SqliteDialect:
     def skip_locked(self) -> str:
         return ""
 
+    # A local file has no connection to lose: a failed COMMIT did not commit.
+
+    def is_disconnect(self, err: BaseException, conn: Any) -> bool:
+        return False
+
+    def is_closed(self, conn: Any) -> bool:
+        return False
+
+    def commit_token(self, conn: Any) -> Any:
+        return None
+
+    def token_returning(self) -> str:
+        return ""
+
+    def committed(self, conn: Any, token: Any) -> bool | None:
+        return None
+
+    def lock_schema(self, conn: Any) -> None:
+        """`BEGIN IMMEDIATE` already holds the database's only write lock."""
+
 
 class SqliteStore(SqlStore):
     """A store in one SQLite file (WAL, `BEGIN IMMEDIATE` for writes).
+
+    Several processes on one host may share the file (they take turns writing); several
+    hosts need `PostgresStore`.
 
     Args:
         path: The database file; created if missing. `:memory:` is not supported because each

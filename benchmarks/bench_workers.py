@@ -1,0 +1,210 @@
+"""Benchmark 3: the 15-node MLC process driven by 1, 2 and 4 worker processes on one PostgreSQL.
+
+The diagram is benchmarks/diagrams/mlc15_camunda.bpmn with its user task and signal wait made
+automatic (script tasks), and its four service tasks run as asynchronous delegate jobs, so all
+the work after the start is done by the workers, which share it through leased claims. The
+instances are started before the clock runs; the figure is completed instances per second
+from "go" until the last one completes. Target: 2 workers >= 1.7 x 1 worker (2-core machine).
+
+    python benchmarks/bench_workers.py [--n 1000] [--workers 1,2,4] [--dsn postgresql://...]
+
+Needs PostgreSQL (`scripts/start-postgres.sh`); it creates a database `mlc_bench_<random>`
+and drops it afterwards. Without a server it says so and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from modelop_mlc import LifecycleManager, ManagerConfig
+
+HERE = Path(__file__).parent / "diagrams"
+DEFAULT_DSN = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+DELEGATES = ("registerModel", "DeployStaging", "deployProd", "CreateNotification")
+
+
+def diagram() -> str:
+    """The benchmark diagram with its user task and signal wait turned into script tasks."""
+    xml = (HERE / "mlc15_camunda.bpmn").read_text()
+    replacements = {
+        (
+            '<bpmn:userTask id="approve" name="Approve" '
+            'camunda:candidateGroups="python_approvers" />'
+        ): (
+            '<bpmn:scriptTask id="approve" name="Approve" scriptFormat="python">'
+            "<bpmn:script>approved = True</bpmn:script></bpmn:scriptTask>"
+        ),
+        '<bpmn:intermediateCatchEvent id="ops_go" name="Ops go">\n'
+        '      <bpmn:signalEventDefinition signalRef="sig_ops_go" />\n'
+        "    </bpmn:intermediateCatchEvent>": (
+            '<bpmn:scriptTask id="ops_go" name="Ops go" scriptFormat="python">'
+            "<bpmn:script>ops = 'go'</bpmn:script></bpmn:scriptTask>"
+        ),
+        'id="mlc15" name="MLC promote (15 nodes)"': 'id="mlc15w" name="MLC promote, automatic"',
+    }
+    for old, new in replacements.items():
+        assert old in xml, f"the benchmark diagram changed; update bench_workers.py ({old[:40]})"
+        xml = xml.replace(old, new)
+    return xml
+
+
+# ---------------------------------------------------------------- database helpers
+
+
+def admin(dsn: str) -> Any:
+    import psycopg  # noqa: PLC0415 - the optional extra; only the PostgreSQL benchmarks need it
+
+    return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+
+
+def with_database(dsn: str, database: str) -> str:
+    head, sep, query = dsn.partition("?")
+    return f"{head.rsplit('/', 1)[0]}/{database}{sep}{query}"
+
+
+def with_schema(dsn: str, schema: str) -> str:
+    option = "options=" + quote(f"-csearch_path={schema}")
+    return f"{dsn}{'&' if '?' in dsn else '?'}{option}"
+
+
+# ---------------------------------------------------------------- worker process
+
+
+def worker_main(url: str, name: str, batch: int) -> None:
+    """Open a manager, say ready, wait for "go" on stdin, run until SIGTERM, print a report."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    manager = LifecycleManager.open(url, config=ManagerConfig(worker_id=name))
+    for delegate in DELEGATES:
+        manager.register_delegate(delegate, lambda _ctx: None, asynchronous=True)
+    definition = manager.store.latest_definition("mlc15w")
+    assert definition is not None
+    # Parse the diagram now rather than inside the measurement.
+    manager.repository.specs(definition.id, manager.repository.called_mapping(definition))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu = time.process_time()
+    ran = manager.run_worker(stop, poll_interval=0.02, batch=batch)
+    cpu = time.process_time() - cpu
+    manager.close()
+    print(json.dumps({"name": name, "ran": ran, "cpu": cpu}), flush=True)
+
+
+# ---------------------------------------------------------------- driver
+
+
+def measure(database: str, workers: int, n: int, batch: int) -> dict[str, Any]:
+    """Start n instances in a fresh schema, then time `workers` processes completing them."""
+    schema = f"bench_{workers}w_{uuid.uuid4().hex[:8]}"
+    with admin(database) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = with_schema(database, schema)
+    manager = LifecycleManager.open(url)
+    for delegate in DELEGATES:
+        manager.register_delegate(delegate, lambda _ctx: None, asynchronous=True)
+    manager.deploy(("mlc15w.bpmn", diagram()))
+    for _ in range(n):
+        manager.start("mlc15w")
+    processes = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", url, f"w{k}", str(batch)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(workers)
+    ]
+    for process in processes:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+    pause = threading.Event()
+    started = time.perf_counter()
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    while manager.store.count_instances("completed") < n:
+        pause.wait(0.02)
+    elapsed = time.perf_counter() - started
+    reports = []
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=120)
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    jobs = sum(r["ran"] for r in reports)
+    manager.close()
+    with admin(database) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return {
+        "workers": workers,
+        "seconds": elapsed,
+        "rate": n / elapsed,
+        "jobs": jobs,
+        "reports": reports,
+    }
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1000, help="instances per measurement")
+    parser.add_argument("--workers", default="1,2,4", help="worker process counts")
+    parser.add_argument("--batch", type=int, default=10, help="items claimed at a time")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per count (best kept)")
+    parser.add_argument("--dsn", default=os.environ.get("MLC_POSTGRES_DSN", DEFAULT_DSN))
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker_main(args.worker[0], args.worker[1], int(args.worker[2]))
+        return
+    try:
+        admin(args.dsn).close()
+    except Exception as err:
+        print(f"bench_workers: skipped, no PostgreSQL at {args.dsn.split('@')[-1]}: {err}")
+        return
+    name = f"mlc_bench_{uuid.uuid4().hex[:10]}"
+    with admin(args.dsn) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    database = with_database(args.dsn, name)
+    try:
+        counts = [int(c) for c in args.workers.split(",")]
+        runs: dict[int, list[dict[str, Any]]] = {count: [] for count in counts}
+        # Interleaved, so a burst of load from elsewhere does not hit one count only.
+        for _ in range(args.repeat):
+            for count in counts:
+                runs[count].append(measure(database, count, args.n, args.batch))
+        results = [max(runs[count], key=lambda r: r["rate"]) for count in counts]
+    finally:
+        with admin(args.dsn) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    base = results[0]["rate"]
+    print(
+        f"15-node MLC process (automatic variant, 4 async delegate jobs per instance), "
+        f"{args.n} instances, PostgreSQL, {os.cpu_count()} CPUs, batch {args.batch}"
+    )
+    if args.repeat > 1:
+        print(f"  best of {args.repeat} interleaved runs per count")
+    print("  workers   seconds   instances/s   jobs/s   speed-up   CPU ms/job   jobs per worker")
+    for r in results:
+        shares = "/".join(str(w["ran"]) for w in r["reports"])
+        cpu = 1000 * sum(w["cpu"] for w in r["reports"]) / max(r["jobs"], 1)
+        print(
+            f"  {r['workers']:>7}   {r['seconds']:7.2f}   {r['rate']:11.1f}   "
+            f"{r['jobs'] / r['seconds']:6.0f}   {r['rate'] / base:8.2f}x   {cpu:10.2f}   {shares}"
+        )
+    print("  target: 2 workers >= 1.70x one worker")
+
+
+if __name__ == "__main__":
+    main()
