@@ -300,6 +300,22 @@ def test_every_corpus_diagram_runs_or_is_rejected_precisely(
     assert unnamed == []
 
 
+@pytest.mark.conformance
+def test_diagrams_calling_built_in_functions_run(tmp_path: Path) -> None:
+    """The corpus' `dateTime()` due dates and Spin `JSON(...)` output deploy and run."""
+    _require_conformance()
+    corpus = CONFORMANCE / "camunda-corpus"
+    invoice = "camunda-kpi-monitoring-demo/invoice.v3.bpmn"
+    outcome = _run("camunda-corpus", invoice, corpus / invoice, tmp_path / "invoice")
+    assert outcome.text == "ok (invoice: waiting at approveInvoice)"
+    # The JSON(general_config) output runs; the gateway after it then reads `general_config`,
+    # which the business rule task keeps local because it has output parameters.
+    screening = "form-js-cawemo-prototype/screening-and-scheduling.bpmn"
+    outcome = _run("camunda-corpus", screening, corpus / screening, tmp_path / "screening")
+    assert outcome.category != "rejected"
+    assert "JSON" not in outcome.detail
+
+
 def _repair(path: Path) -> bytes:
     """Patch what Camunda 7 refuses too, so that the engine meets the rest of the diagram.
 

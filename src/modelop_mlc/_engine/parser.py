@@ -66,6 +66,8 @@ def delegate_candidates(kind: str, impl: str) -> tuple[str, ...]:
         head = inner.split(".", 1)[0].split("(", 1)[0].strip()
         if not head.isidentifier() or head == "execution":
             return ()
+        if inner[len(head) :].lstrip().startswith("("):  # a function such as now(), not a bean
+            return ()
         if kind == "delegateExpression" and inner != head:
             return ()
         return tuple(dict.fromkeys([head, head[:1].upper() + head[1:]]))

@@ -9,6 +9,7 @@ It is not serialised: the engine attaches a fresh one after every load.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -126,7 +127,7 @@ _MISSING = object()
 
 
 class TaskContext:
-    """JUEL evaluation context: the variables visible from one task, plus `execution`."""
+    """JUEL evaluation context: the variables visible from one task, `execution` and the clock."""
 
     def __init__(
         self,
@@ -159,6 +160,10 @@ class TaskContext:
     def available(self) -> list[str]:
         """Return the visible variable names (for error hints)."""
         return sorted(visible_variables(self._task))
+
+    def current_time(self) -> datetime:
+        """Return the host clock's time, which `now()` and `dateTime()` read."""
+        return self._host.now()
 
 
 class MlcScriptEngine(PythonScriptEngine):

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -51,6 +52,10 @@ _LABELLED_DATA = frozenset({AssetRole.TRAINING_DATA, AssetRole.TEST_DATA})
 
 class _DocumentTx(Protocol):
     def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None: ...
+
+    def replace_document(
+        self, kind: str, doc_id: str, expected: Any, doc: Any, at: str
+    ) -> bool: ...
 
 
 class DocumentStore(Protocol):
@@ -423,23 +428,55 @@ class LocalCenter:
         ]
 
     def run_pending_jobs(self, limit: int | None = None) -> int:
-        """Run queued jobs (oldest first) to completion; return how many ran."""
-        queued = list(reversed(self.list_jobs(status=JobStatus.CREATED)))
-        if limit is not None:
-            queued = queued[:limit]
+        """Run queued jobs (oldest first) to completion; return how many ran.
+
+        Several hosts may call this on one database: each job is claimed by one of them
+        (compare-and-swap on its document). A job left RUNNING by a host that died is run
+        again once it has been running for twice the job timeout.
+        """
+        queued = [j for j in reversed(self.list_jobs()) if self._claimable(j)]
+        ran = 0
         for job in queued:
-            self.run_job(job.id)
-        return len(queued)
+            if limit is not None and ran >= limit:
+                break
+            claimed = self._claim(job.id)
+            if claimed is not None:
+                self._finish(claimed)
+                ran += 1
+        return ran
 
     def run_job(self, job_id: str) -> ModelBatchJob:
-        """Run one job's model code now and record the outcome; emits the status change."""
-        job = self.get_job(job_id)
-        if job.job_status.finished:
-            return job
-        job = job.model_copy(
+        """Run one job's model code now and record the outcome; emits the status change.
+
+        A job that has ended, or that another host is running, is returned as it is.
+        """
+        claimed = self._claim(job_id)
+        return self.get_job(job_id) if claimed is None else self._finish(claimed)
+
+    def _claimable(self, job: ModelBatchJob) -> bool:
+        if job.job_status == JobStatus.CREATED:
+            return True
+        if job.job_status != JobStatus.RUNNING or job.started_date is None:
+            return False
+        return self.clock.now() - job.started_date > timedelta(seconds=2 * self.job_timeout)
+
+    def _claim(self, job_id: str) -> ModelBatchJob | None:
+        """Mark a job RUNNING if nobody else has; return it, or None when someone has."""
+        doc = self.store.get_document("job", job_id)
+        if doc is None:
+            raise ModelOpNotFoundError("job", job_id)
+        job = ModelBatchJob.from_variable(doc)
+        if not self._claimable(job):
+            return None
+        running = job.model_copy(
             update={"job_status": JobStatus.RUNNING, "started_date": self.clock.now()}
         )
-        self._put("job", job, job.id)
+        with self.store.transaction() as tx:
+            if not tx.replace_document("job", job_id, doc, running.to_variable(), self._now()):
+                return None
+        return running
+
+    def _finish(self, job: ModelBatchJob) -> ModelBatchJob:
         outcome = self._execute(job)
         self._put("job", outcome, outcome.id)
         if (

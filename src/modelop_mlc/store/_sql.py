@@ -661,6 +661,17 @@ class Tx(_Cursor):
             (kind, doc_id, dumps(doc), at, at),
         )
 
+    def replace_document(self, kind: str, doc_id: str, expected: Any, doc: Any, at: str) -> bool:
+        """Replace a document only if it is still `expected`; tell whether it was replaced.
+
+        A compare-and-swap: of several hosts claiming the same document, one wins.
+        """
+        cursor = self.execute(
+            "UPDATE documents SET doc = ?, updated_at = ? WHERE kind = ? AND id = ? AND doc = ?",
+            (dumps(doc), at, kind, doc_id, dumps(expected)),
+        )
+        return bool(cursor.rowcount)
+
     def update_job(self, job_id: str, **fields: Any) -> None:
         """Change some columns of a job."""
         columns = ", ".join(f"{name} = ?" for name in fields)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelop_mlc._engine.juel._context import EvaluationContext, ListableContext
+from modelop_mlc._engine.juel._functions import _Function
 from modelop_mlc._engine.juel._methods import _get_property, _invoke
 from modelop_mlc._engine.juel._operators import _arithmetic, _compare, _equals, _negate
 from modelop_mlc._engine.juel._values import _EvalError, _is_empty, _to_bool
@@ -103,6 +104,21 @@ class _MethodCall(_Node):
         base = self.kids[0].evaluate(context)
         args = [arg.evaluate(context) for arg in self.kids[1:]]
         return _invoke(base, self.name, args)
+
+
+class _FunctionCall(_Node):
+    """A call of a built-in function such as `now()` or `JSON(x)`, checked by the parser."""
+
+    __slots__ = ("function", "name")
+
+    def __init__(self, name: str, function: _Function, args: Sequence[_Node]) -> None:
+        super().__init__(*args)
+        self.name = name
+        self.function = function
+
+    def evaluate(self, context: EvaluationContext) -> Any:
+        args = [arg.evaluate(context) for arg in self.kids]
+        return self.function.call(context, args)
 
 
 class _Unary(_Node):

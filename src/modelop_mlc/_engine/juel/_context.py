@@ -1,9 +1,13 @@
-"""The protocols through which expressions see the host: variables, `execution`, host objects."""
+"""The protocols through which expressions see the host: variables, clock, host objects."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from modelop_mlc.clock import Clock
 
 
 class EvaluationContext(Protocol):
@@ -25,6 +29,14 @@ class ListableContext(EvaluationContext, Protocol):
 
 
 @runtime_checkable
+class ClockedContext(EvaluationContext, Protocol):
+    """An `EvaluationContext` with a clock, which `now()` and `dateTime()` read."""
+
+    def current_time(self) -> datetime | None:
+        """Return the current time (aware), or None when this evaluation has no clock."""
+
+
+@runtime_checkable
 class JuelObject(Protocol):
     """An object the host exposes to expressions with its own methods, such as `execution`."""
 
@@ -42,16 +54,22 @@ class MappingContext:
         variables: The variables by name.
         extra: Further names, such as `execution`, that take precedence over `variables`
             (Camunda resolves `execution` before any variable of that name).
+        clock: What `now()` and `dateTime()` read; without one they raise `ExpressionError`.
     """
 
-    __slots__ = ("_extra", "_variables")
+    __slots__ = ("_clock", "_extra", "_variables")
 
     def __init__(
-        self, variables: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+        self,
+        variables: Mapping[str, Any],
+        extra: Mapping[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
     ) -> None:
         """Create the context; the mappings are read live, not copied."""
         self._variables = variables
         self._extra: Mapping[str, Any] = extra if extra is not None else {}
+        self._clock = clock
 
     def has_variable(self, name: str) -> bool:
         """Return whether `name` is in `extra` or `variables`."""
@@ -64,3 +82,7 @@ class MappingContext:
     def variable_names(self) -> list[str]:
         """Return every name, sorted."""
         return sorted({*self._variables, *self._extra})
+
+    def current_time(self) -> datetime | None:
+        """Return the clock's time, or None without a clock."""
+        return None if self._clock is None else self._clock.now()

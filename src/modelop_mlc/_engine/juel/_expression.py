@@ -10,7 +10,7 @@ from modelop_mlc._engine.juel._ast import _Identifier, _Node
 from modelop_mlc._engine.juel._context import EvaluationContext
 from modelop_mlc._engine.juel._lexer import _scan
 from modelop_mlc._engine.juel._parser import _Parser
-from modelop_mlc._engine.juel._values import _describe, _EvalError, _to_bool, _to_str
+from modelop_mlc._engine.juel._values import _describe, _EvalError, _export, _to_bool, _to_str
 from modelop_mlc.errors import ExpressionError, MlcError
 
 
@@ -70,7 +70,7 @@ class Expression:
         """
         try:
             if len(self._parts) == 1 and isinstance(self._parts[0], _Node):
-                return self._parts[0].evaluate(context)
+                return _export(self._parts[0].evaluate(context))
             return "".join(
                 part if isinstance(part, str) else _to_str(part.evaluate(context))
                 for part in self._parts

@@ -6,7 +6,6 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +13,14 @@ from modelop_mlc._engine.juel._context import JuelObject
 from modelop_mlc._engine.juel._values import (
     _JAVA_WHITESPACE,
     _LONG_TEXT,
+    _BuiltinValue,
     _describe,
     _EvalError,
+    _export,
     _is_integer,
     _java_equals,
     _java_string,
+    _Method,
     _to_float,
     _to_long,
     _to_str,
@@ -73,6 +75,8 @@ def _get_property(base: Any, key: Any) -> Any:
         return _call_host(lambda: base.juel_property(name), f"Reading property '{name}'")
     if isinstance(base, Mapping):
         return _map_get(base, key)
+    if isinstance(base, _BuiltinValue):
+        return _builtin_property(base, _to_str(key))
     methods = _methods_for(base)[1]
     hint = (
         f"call it as a method: '.{key}()'"
@@ -80,6 +84,14 @@ def _get_property(base: Any, key: Any) -> Any:
         else "properties can only be read from Maps, Lists and objects the engine provides"
     )
     raise _EvalError(f"Cannot read property '{_to_str(key)}' of {_describe(base)}", hint)
+
+
+def _builtin_property(base: _BuiltinValue, name: str) -> Any:
+    """Read `name` as JUEL reads a bean property: through its getter (`year` is `getYear()`)."""
+    getter = base.METHODS.get("get" + name[:1].upper() + name[1:])
+    if getter is not None and getter.min_args == 0:
+        return getter.call(base, [])
+    raise _EvalError(f"Cannot read property '{name}' of {_describe(base)}", base.PROPERTY_HINT)
 
 
 def _map_get(mapping: Mapping[Any, Any], key: Any) -> Any:
@@ -185,13 +197,6 @@ def _contains_key(mapping: Mapping[Any, Any], args: list[Any]) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class _Method:
-    min_args: int
-    max_args: int
-    call: Callable[[Any, list[Any]], Any]
-
-
 _COMMON_METHODS = {
     "equals": _Method(1, 1, lambda v, a: _java_equals(v, a[0])),
     "toString": _Method(0, 0, lambda v, _: _java_string(v)),
@@ -242,6 +247,8 @@ _BOOLEAN_METHODS = _COMMON_METHODS | {"booleanValue": _Method(0, 0, lambda b, _:
 
 
 def _methods_for(value: Any) -> tuple[str, Mapping[str, _Method]]:
+    if isinstance(value, _BuiltinValue):
+        return value.TYPE_NAME, value.METHODS
     if isinstance(value, str):
         return "String", _STRING_METHODS
     if isinstance(value, bool):
@@ -262,7 +269,9 @@ def _invoke(base: Any, name: str, args: list[Any]) -> Any:
             "the value before the '.' is null; guard it with 'x != null && ...' or 'empty x'",
         )
     if isinstance(base, JuelObject):
-        return _call_host(lambda: base.juel_invoke(name, args), f"Calling '{name}()'")
+        # Host objects get plain JSON, never our dates or Spin nodes (a variable must be JSON).
+        plain = [_export(arg) for arg in args]
+        return _call_host(lambda: base.juel_invoke(name, plain), f"Calling '{name}()'")
     type_name, methods = _methods_for(base)
     method = methods.get(name)
     if method is None:

@@ -10,6 +10,7 @@ from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
 
 from modelop_mlc._engine.juel._values import (
+    _BuiltinValue,
     _describe,
     _EvalError,
     _is_floating,
@@ -56,6 +57,10 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
         return _to_str(left), _to_str(right)
     if type(left) is type(right) and isinstance(left, bool | dt.date | dt.time):
         return left, right
+    if isinstance(left, _BuiltinValue) and isinstance(right, _BuiltinValue):
+        keys = left.ordering_key(), right.ordering_key()
+        if keys[0] is not None and keys[1] is not None:
+            return keys
     raise _EvalError(f"Cannot compare {_describe(left)} with {_describe(right)}")
 
 

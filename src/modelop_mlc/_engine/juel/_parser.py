@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelop_mlc._engine.juel._ast import (
     _Binary,
     _Conditional,
+    _FunctionCall,
     _Identifier,
     _Index,
     _Literal,
@@ -14,6 +15,7 @@ from modelop_mlc._engine.juel._ast import (
     _Property,
     _Unary,
 )
+from modelop_mlc._engine.juel._functions import _FUNCTIONS, _unknown_function
 from modelop_mlc._engine.juel._lexer import (
     _LITERAL_WORDS,
     _WORD_OPERATORS,
@@ -166,6 +168,18 @@ class _Parser:
                 return args
             self._expect(",", "between arguments")
 
+    def _function_call(self, token: _Token) -> _Node:
+        name = token.text
+        function = _FUNCTIONS.get(name)
+        if function is None:
+            raise self._error(token, *_unknown_function(name))
+        args = self._arguments()
+        if not function.min_args <= len(args) <= function.max_args:
+            raise self._error(
+                token, f"{name}() takes {function.min_args} argument(s), got {len(args)}"
+            )
+        return self._checked(_FunctionCall(name, function, args), token)
+
     def _check_name(self, token: _Token, *, method: bool) -> None:
         name = token.text
         if name.startswith("__") or (method and name.startswith("_")):
@@ -184,11 +198,7 @@ class _Parser:
             raise self._error(token, f"'{token.text}' is a reserved word and is not supported")
         if token.kind == "name":
             if self._at("("):
-                raise self._error(
-                    token,
-                    f"Functions are not supported ('{token.text}(...)')",
-                    "call a method on a value instead, as in 'execution.getVariable(\"x\")'",
-                )
+                return self._function_call(token)
             self._check_name(token, method=False)
             return _Identifier(token.value)
         if token.kind == "op" and token.value == "(":

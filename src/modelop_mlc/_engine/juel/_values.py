@@ -6,9 +6,11 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 _JAVA_WHITESPACE = "".join(chr(code) for code in range(33))
 _LONG_TEXT = r"[+-]?[0-9]+"
@@ -30,6 +32,49 @@ class _EvalError(Exception):
         return f"{text}: {self.hint}" if self.hint else text
 
 
+@dataclass(frozen=True, slots=True)
+class _Method:
+    """An allow-listed method: its arity and its implementation, `call(value, args)`."""
+
+    min_args: int
+    max_args: int
+    call: Callable[[Any, list[Any]], Any]
+
+
+class _BuiltinValue(ABC):
+    """A value only the built-in functions make: a date, a Spin JSON node.
+
+    It answers its own allow-listed `METHODS`, renders as Java's `toString()` does, and turns
+    into plain JSON (`to_json`) whenever it leaves the interpreter, so variables stay JSON.
+    """
+
+    __slots__ = ()
+    TYPE_NAME: ClassVar[str]
+    METHODS: ClassVar[Mapping[str, _Method]]
+    PROPERTY_HINT: ClassVar[str]
+
+    @abstractmethod
+    def to_json(self) -> Any:
+        """Return the plain JSON form stored when the value becomes a variable."""
+
+    @abstractmethod
+    def java_string(self) -> str:
+        """Return what `toString()` gives."""
+
+    def ordering_key(self) -> Any:
+        """Return what `<` and `>` compare, or None when the value has no order."""
+        return None
+
+
+def _export(value: Any) -> Any:
+    """Turn built-in values (and lists of them, as `elements()` gives) into plain JSON."""
+    if isinstance(value, _BuiltinValue):
+        return value.to_json()
+    if isinstance(value, list) and any(isinstance(item, _BuiltinValue) for item in value):
+        return [_export(item) for item in value]
+    return value
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "Boolean"
@@ -41,6 +86,8 @@ def _type_name(value: Any) -> str:
         return "Map"
     if isinstance(value, list | tuple):
         return "List"
+    if isinstance(value, _BuiltinValue):
+        return value.TYPE_NAME
     if isinstance(value, dt.date | dt.time):
         return "Date"
     return type(value).__name__
@@ -72,6 +119,8 @@ def _double_to_string(value: float) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, _BuiltinValue):
+        return value.to_json()
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, Decimal):
@@ -95,6 +144,8 @@ def _java_string(value: Any) -> str:
         return str(value)
     if isinstance(value, Mapping | list | tuple):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    if isinstance(value, _BuiltinValue):
+        return value.java_string()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
