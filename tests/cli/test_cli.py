@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,36 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     )
     assert result.stdout == "["
     assert "Traceback" not in result.stderr
+
+
+def test_run_shows_progress_and_stops_on_sigterm(mlc: Mlc, tmp_path: Path) -> None:
+    """`mlc run` prints each round of work and gives its leases back on SIGTERM."""
+    path = tmp_path / "notify.bpmn"
+    path.write_text(
+        process(
+            '<bpmn:startEvent id="s"/><bpmn:serviceTask id="note" '
+            'camunda:class="com.modelop.mlc.delegate.modelop.CreateNotification"/>'
+            '<bpmn:endEvent id="e"/>' + chain("s", "note", "e"),
+            "notify",
+        )
+    )
+    mlc.json("deploy", str(path))
+    started = mlc.json("start", "notify", "--var", "MESSAGE=hello")
+    assert started["waiting_at"] == ["note"]  # an asynchronous delegate waits for a worker
+
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).with_name("mlc")), "--db", str(mlc.db), "run", "--poll", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stdout is not None
+    lines = [worker.stdout.readline(), worker.stdout.readline()]
+    worker.send_signal(signal.SIGTERM)
+    rest, errors = worker.communicate(timeout=60)
+
+    assert worker.returncode == 0, errors
+    assert lines[0].startswith("worker ")
+    assert "ran 1 timer(s)/job(s), 1 in all; nothing scheduled" in lines[1]
+    assert "worker stopped; leases given back" in rest
+    assert mlc.json("show", started["id"])["instance"]["status"] == "completed"

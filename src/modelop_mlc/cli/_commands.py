@@ -449,8 +449,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
             threading.Thread(
                 target=_watch, args=(watcher, stop, args.poll), name="mlc-watch", daemon=True
             ).start()
+        progress = _Progress(out, manager)
         try:
-            manager.run_worker(stop, poll_interval=args.poll)
+            manager.run_worker(stop, poll_interval=args.poll, on_progress=progress)
         except KeyboardInterrupt:
             stop.set()
         finally:
@@ -458,6 +459,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
             signals.signal(signals.SIGTERM, previous)
         out.result({"stopped": True}, "worker stopped; leases given back")
     return 0
+
+
+class _Progress:
+    """One line per round of work: what ran, the total, and when the next timer or job is due."""
+
+    def __init__(self, out: Output, manager: LifecycleManager) -> None:
+        self.out = out
+        self.manager = manager
+
+    def __call__(self, ran: int, total: int) -> None:
+        due = self.manager.next_due()
+        following = f"; next due {when(due)}" if due else "; nothing scheduled"
+        now = when(self.manager.clock.now())
+        self.out.line(f"{now}  ran {ran} timer(s)/job(s), {total} in all{following}")
 
 
 def _watcher(manager: LifecycleManager, folder: str | None) -> DataFolderWatcher | None:

@@ -215,7 +215,7 @@ class JobExecutor:
             self._failed(
                 job,
                 f"no delegate is registered as {' or '.join(call.candidates)}; "
-                "register one and retry the incident",
+                f'register it with @manager.delegate("{call.candidates[-1]}")',
                 retryable=False,
             )
             return

@@ -101,7 +101,11 @@ class LifecycleManager:
             from modelop_mlc.handlers import register_modelop_delegates  # noqa: PLC0415
 
             register_modelop_delegates(self.registry)
-        store.migrate(upgrade=migrate)
+        try:
+            store.migrate(upgrade=migrate)
+        except BaseException:
+            store.close()  # a refused store is not used: keep no connection open for it
+            raise
         if center is None:
             center = LocalCenter(
                 store,
@@ -688,15 +692,19 @@ class LifecycleManager:
         *,
         poll_interval: float = 1.0,
         batch: int = 50,
+        on_progress: Callable[[int, int], object] | None = None,
     ) -> int:
         """Run due timers and jobs until `stop_event` is set; return how many ran.
 
         Several workers (threads, processes or hosts on one PostgreSQL database) share the work:
-        each claims due timers and jobs with a lease, so none runs twice.
+        each claims due timers and jobs with a lease, so none runs twice. `on_progress(ran,
+        total)` is called after each round that did something.
         """
         from modelop_mlc.manager._worker import run_worker  # noqa: PLC0415 - keeps import light
 
-        return run_worker(self, stop_event, poll_interval=poll_interval, batch=batch)
+        return run_worker(
+            self, stop_event, poll_interval=poll_interval, batch=batch, on_progress=on_progress
+        )
 
     def wake(self, key: str) -> int:
         """Make delegates parked with `Pending(wake_on=key)` run at the next `run_due()`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,8 +30,12 @@ def run_worker(
     *,
     poll_interval: float,
     batch: int,
+    on_progress: Callable[[int, int], object] | None = None,
 ) -> int:
     """Run until `stop_event` is set (forever without one); return how many items ran.
+
+    `on_progress(ran, total)` is called after each round that ran something (`mlc run` shows
+    it); an exception it raises is logged, never stops the worker.
 
     On stopping, the item in progress finishes and the leases of claimed items not started
     yet are given back, so other workers take them over at once instead of after the lease.
@@ -58,6 +63,8 @@ def run_worker(
                 continue
             errors_in_a_row = 0
             total += ran
+            if ran and on_progress is not None:
+                _report(on_progress, ran, total)
             if ran == 0:
                 # An Event wait, not a sleep: setting the event stops the worker at once.
                 stop.wait(poll_interval)
@@ -69,6 +76,13 @@ def run_worker(
         manager.store.close_thread_connection()
     log.info("worker %s stopped after %s items", manager.worker_id, total)
     return total
+
+
+def _report(on_progress: Callable[[int, int], object], ran: int, total: int) -> None:
+    try:
+        on_progress(ran, total)
+    except Exception:  # a display must not stop the work
+        log.exception("worker progress callback failed")
 
 
 def _run_once(manager: LifecycleManager, stop: threading.Event, batch: int) -> int:
