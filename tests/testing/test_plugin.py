@@ -222,8 +222,9 @@ def test_options_and_marker_are_registered(pytester: pytest.Pytester) -> None:
     markers.stdout.fnmatch_lines(["@pytest.mark.mlc_postgres: needs PostgreSQL*"])
 
 
-def test_postgres_needs_a_dsn(pytester: pytest.Pytester) -> None:
+def test_postgres_needs_a_dsn(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """Marked tests skip with the reason; --mlc-store=postgres without a DSN is a usage error."""
+    monkeypatch.delenv("MLC_POSTGRES_DSN", raising=False)  # CI sets it for the real suite
     pytester.makepyfile(
         test_pg="""
         import pytest
