@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from modelop_mlc.center._filters import deployed_model_matches, snapshot_matches
 from modelop_mlc.center._port import ModelOpNotFoundError
 from modelop_mlc.center._runner import FunctionRole, InputData, render_output, run_model_function
 from modelop_mlc.clock import Clock
@@ -281,15 +282,11 @@ class LocalCenter:
         self, *, tag: str | None = None, stored_model_id: str | None = None
     ) -> list[DeployableModel]:
         """List snapshots (newest first) with a tag and/or of one stored model."""
-        found = []
-        for snapshot in self._all("deployableModel", DeployableModel):
-            if stored_model_id is not None and snapshot.stored_model.id != stored_model_id:
-                continue
-            tags = {*snapshot.tags, *snapshot.stored_model.model_meta_data.tags}
-            if tag is not None and tag not in tags:
-                continue
-            found.append(snapshot)
-        return found
+        return [
+            s
+            for s in self._all("deployableModel", DeployableModel)
+            if snapshot_matches(s, tag=tag, stored_model_id=stored_model_id)
+        ]
 
     # ------------------------------------------------------------------ assets
 
@@ -599,24 +596,18 @@ class LocalCenter:
         deployable_model_id: str | None = None,
     ) -> list[DeployedModel]:
         """List deployed models (newest first) matching every given filter."""
-        found = []
-        for deployed in self._all("deployedModel", DeployedModel):
-            snapshot = deployed.deployable_model
-            tags = {
-                *snapshot.tags,
-                *snapshot.stored_model.model_meta_data.tags,
-                *deployed.runtime.tags,
-            }
-            if (
-                (tag is not None and tag not in tags)
-                or (stage is not None and deployed.runtime.stage != stage)
-                or (state is not None and deployed.deployed_state != state)
-                or (stored_model_id is not None and snapshot.stored_model.id != stored_model_id)
-                or (deployable_model_id is not None and snapshot.id != deployable_model_id)
-            ):
-                continue
-            found.append(deployed)
-        return found
+        filters = {
+            "tag": tag,
+            "stage": stage,
+            "state": state,
+            "stored_model_id": stored_model_id,
+            "deployable_model_id": deployable_model_id,
+        }
+        return [
+            d
+            for d in self._all("deployedModel", DeployedModel)
+            if deployed_model_matches(d, **filters)
+        ]
 
     def patch_deployed_model(
         self, deployed_model_id: str, patch: Mapping[str, Any]

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import requests
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from modelop_mlc.center._filters import deployed_model_matches, snapshot_matches
 from modelop_mlc.center._port import ModelOpNotFoundError
 from modelop_mlc.center._rest_transport import (
     SERVICE,
@@ -320,12 +321,7 @@ class RestCenter:
             {"tag": tag, "storedModelId": stored_model_id},
             newest_first=True,
         )
-        return [
-            s
-            for s in found
-            if (stored_model_id is None or s.stored_model.id == stored_model_id)
-            and (tag is None or tag in {*s.tags, *s.stored_model.model_meta_data.tags})
-        ]
+        return [s for s in found if snapshot_matches(s, tag=tag, stored_model_id=stored_model_id)]
 
     # ------------------------------------------------------------------ assets
 
@@ -553,24 +549,18 @@ class RestCenter:
             "storedModelId": stored_model_id,
             "deployableModelId": deployable_model_id,
         }
-        found = []
-        for deployed in self._many(DeployedModel, "deployedModels", params, newest_first=True):
-            snapshot = deployed.deployable_model
-            tags = {
-                *snapshot.tags,
-                *snapshot.stored_model.model_meta_data.tags,
-                *deployed.runtime.tags,
-            }
-            if (
-                (tag is not None and tag not in tags)
-                or (stage is not None and deployed.runtime.stage != stage)
-                or (state is not None and deployed.deployed_state != state)
-                or (stored_model_id is not None and snapshot.stored_model.id != stored_model_id)
-                or (deployable_model_id is not None and snapshot.id != deployable_model_id)
-            ):
-                continue
-            found.append(deployed)
-        return found
+        filters = {
+            "tag": tag,
+            "stage": stage,
+            "state": state,
+            "stored_model_id": stored_model_id,
+            "deployable_model_id": deployable_model_id,
+        }
+        return [
+            d
+            for d in self._many(DeployedModel, "deployedModels", params, newest_first=True)
+            if deployed_model_matches(d, **filters)
+        ]
 
     def patch_deployed_model(
         self, deployed_model_id: str, patch: Mapping[str, Any]
