@@ -14,7 +14,6 @@ from what this script generates, so a changed docstring or export shows up in re
 
 from __future__ import annotations
 
-import argparse
 import ast
 import importlib
 import inspect
@@ -27,11 +26,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["BEGIN", "END", "MODULES", "PAGE", "main", "render", "replace_section", "section"]
+__all__ = ["MODULES", "PAGE", "SECTION", "main", "render", "section"]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generated_section import GeneratedSection
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
-BEGIN = "<!-- BEGIN GENERATED: scripts/api_reference.py -->"
-END = "<!-- END GENERATED: scripts/api_reference.py -->"
 
 MODULES = (
     "modelop_mlc",
@@ -208,46 +208,17 @@ def render(modules: Sequence[str] = MODULES) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+SECTION = GeneratedSection(PAGE, "api_reference.py")
+
+
 def section(page: str) -> str:
-    """Return what `page` holds between the BEGIN and END markers.
-
-    Raises:
-        ValueError: If the markers are missing.
-    """
-    start = page.find(BEGIN)
-    stop = page.find(END)
-    if start < 0 or stop < start:
-        raise ValueError(f"{PAGE.name} lacks the markers {BEGIN!r} ... {END!r}")
-    return page[start + len(BEGIN) : stop].strip("\n") + "\n"
-
-
-def replace_section(page: str, generated: str) -> str:
-    """Return `page` with the text between the markers replaced by `generated`."""
-    start = page.index(BEGIN) + len(BEGIN)
-    stop = page.index(END)
-    return page[:start] + "\n" + generated + page[stop:]
+    """Return what `page` holds between the markers."""
+    return SECTION.section(page)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print, write or check the reference; return the exit code."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
-    action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", action="store_true", help=f"update {PAGE}")
-    action.add_argument("--check", action="store_true", help="exit 1 when the page differs")
-    args = parser.parse_args(argv)
-    generated = render()
-    if args.write:
-        PAGE.write_text(replace_section(PAGE.read_text(), generated))
-        return 0
-    if args.check:
-        if section(PAGE.read_text()) != generated:
-            sys.stderr.write(
-                f"{PAGE} is out of date: run python scripts/api_reference.py --write\n"
-            )
-            return 1
-        return 0
-    sys.stdout.write(generated)
-    return 0
+    """Print, write or check the generated part of the page; return the exit code."""
+    return SECTION.main(render, argv, __doc__ or "")
 
 
 if __name__ == "__main__":

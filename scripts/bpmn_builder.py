@@ -21,8 +21,17 @@ NS = (
     'xmlns:modeler="http://camunda.org/schema/modeler/1.0"'
 )
 SIZES = {"event": (36, 36), "gateway": (50, 50), "task": (100, 80)}
-TASK_TAGS = {"serviceTask", "userTask", "scriptTask", "businessRuleTask", "callActivity",
-             "sendTask", "receiveTask", "task", "subProcess"}
+TASK_TAGS = {
+    "serviceTask",
+    "userTask",
+    "scriptTask",
+    "businessRuleTask",
+    "callActivity",
+    "sendTask",
+    "receiveTask",
+    "task",
+    "subProcess",
+}
 GATEWAY_TAGS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 COLUMN = 150
 ROW = 130
@@ -84,28 +93,41 @@ class Process:
 
     # ------------------------------------------------------------ elements
 
-    def add(self, tag: str, node_id: str, name: str | None = None, body: str = "",
-            **attrs: str) -> str:
+    def add(
+        self, tag: str, node_id: str, name: str | None = None, body: str = "", **attrs: str
+    ) -> str:
         """Add an element; returns its id."""
         self.nodes[node_id] = Node(node_id, tag, name, dict(attrs), body)
         return node_id
 
-    def start(self, node_id: str, name: str | None = None, *, signal: str | None = None,
-              timer_cycle: str | None = None, message: str | None = None,
-              error: str | None = None, interrupting: bool = True) -> str:
+    def start(
+        self,
+        node_id: str,
+        name: str | None = None,
+        *,
+        signal: str | None = None,
+        timer_cycle: str | None = None,
+        message: str | None = None,
+        error: str | None = None,
+        interrupting: bool = True,
+    ) -> str:
         """A start event (none, signal, timer cycle, message or error)."""
         body = ""
         if signal:
             body = f'<bpmn:signalEventDefinition signalRef="{signal}" />'
         elif timer_cycle:
-            body = (f'<bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:'
-                    f'tFormalExpression">{esc(timer_cycle)}</bpmn:timeCycle>'
-                    "</bpmn:timerEventDefinition>")
+            body = (
+                f'<bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:'
+                f'tFormalExpression">{esc(timer_cycle)}</bpmn:timeCycle>'
+                "</bpmn:timerEventDefinition>"
+            )
         elif message:
             body = f'<bpmn:messageEventDefinition messageRef="{message}" />'
         elif error:
-            body = f'<bpmn:errorEventDefinition errorRef="{error}" ' \
-                   'camunda:errorMessageVariable="ERROR_MESSAGE" />'
+            body = (
+                f'<bpmn:errorEventDefinition errorRef="{error}" '
+                'camunda:errorMessageVariable="ERROR_MESSAGE" />'
+            )
         attrs = {} if interrupting else {"isInterrupting": "false"}
         return self.add("startEvent", node_id, name, body, **attrs)
 
@@ -114,65 +136,120 @@ class Process:
         body = "<bpmn:terminateEventDefinition />" if terminate else ""
         return self.add("endEvent", node_id, name, body)
 
-    def service(self, node_id: str, name: str, delegate: str, *,
-                inputs: dict[str, str] | None = None,
-                outputs: dict[str, str] | None = None, retry: str | None = None) -> str:
+    def service(
+        self,
+        node_id: str,
+        name: str,
+        delegate: str,
+        *,
+        inputs: dict[str, str] | None = None,
+        outputs: dict[str, str] | None = None,
+        retry: str | None = None,
+    ) -> str:
         """A service task running one of ModelOp's delegates (by its Java class name)."""
         ext = _io(inputs, outputs)
         if retry:
             ext += f"<camunda:failedJobRetryTimeCycle>{retry}</camunda:failedJobRetryTimeCycle>"
         body = f"<bpmn:extensionElements>{ext}</bpmn:extensionElements>" if ext else ""
-        return self.add("serviceTask", node_id, name, body,
-                        **{"camunda:class": f"com.modelop.mlc.delegate.modelop.{delegate}"})
+        return self.add(
+            "serviceTask",
+            node_id,
+            name,
+            body,
+            **{"camunda:class": f"com.modelop.mlc.delegate.modelop.{delegate}"},
+        )
 
     def script(self, node_id: str, name: str, code: str) -> str:
         """A Python script task."""
-        return self.add("scriptTask", node_id, name,
-                        f"<bpmn:script>{esc(code)}</bpmn:script>", scriptFormat="python")
+        return self.add(
+            "scriptTask",
+            node_id,
+            name,
+            f"<bpmn:script>{esc(code)}</bpmn:script>",
+            scriptFormat="python",
+        )
 
-    def user(self, node_id: str, name: str, *, groups: str, fields: str = "",
-             assignee: str | None = None) -> str:
+    def user(
+        self, node_id: str, name: str, *, groups: str, fields: str = "", assignee: str | None = None
+    ) -> str:
         """A user task with candidate groups and an optional generated form."""
         attrs = {"camunda:candidateGroups": groups}
         if assignee:
             attrs["camunda:assignee"] = assignee
-        body = (f"<bpmn:extensionElements><camunda:formData>{fields}</camunda:formData>"
-                "</bpmn:extensionElements>") if fields else ""
+        body = (
+            (
+                f"<bpmn:extensionElements><camunda:formData>{fields}</camunda:formData>"
+                "</bpmn:extensionElements>"
+            )
+            if fields
+            else ""
+        )
         return self.add("userTask", node_id, name, body, **attrs)
 
     def xor(self, node_id: str, name: str) -> str:
         """An exclusive gateway (its default flow is set by `flow(default=True)`)."""
         return self.add("exclusiveGateway", node_id, name)
 
-    def call(self, node_id: str, name: str, called: str, *, ins: dict[str, str],
-             outs: dict[str, str] | None = None, collection: str | None = None,
-             element: str | None = None) -> str:
+    def call(
+        self,
+        node_id: str,
+        name: str,
+        called: str,
+        *,
+        ins: dict[str, str],
+        outs: dict[str, str] | None = None,
+        collection: str | None = None,
+        element: str | None = None,
+    ) -> str:
         """A call activity, optionally multi-instance over a collection."""
         mappings = "".join(
             f'<camunda:in {"sourceExpression" if s.startswith("${") else "source"}="{esc(s)}" '
-            f'target="{t}" />' for t, s in ins.items())
-        mappings += "".join(f'<camunda:out source="{s}" target="{t}" />'
-                            for t, s in (outs or {}).items())
+            f'target="{t}" />'
+            for t, s in ins.items()
+        )
+        mappings += "".join(
+            f'<camunda:out source="{s}" target="{t}" />' for t, s in (outs or {}).items()
+        )
         loop = ""
         if collection:
-            loop = (f'<bpmn:multiInstanceLoopCharacteristics isSequential="true" '
-                    f'camunda:collection="{esc(collection)}" '
-                    f'camunda:elementVariable="{element}" />')
-        return self.add("callActivity", node_id, name,
-                        f"<bpmn:extensionElements>{mappings}</bpmn:extensionElements>{loop}",
-                        calledElement=called)
+            loop = (
+                f'<bpmn:multiInstanceLoopCharacteristics isSequential="true" '
+                f'camunda:collection="{esc(collection)}" '
+                f'camunda:elementVariable="{element}" />'
+            )
+        return self.add(
+            "callActivity",
+            node_id,
+            name,
+            f"<bpmn:extensionElements>{mappings}</bpmn:extensionElements>{loop}",
+            calledElement=called,
+        )
 
-    def boundary_error(self, node_id: str, attached: str, error: str = "Error_FAILURE",
-                       name: str | None = None) -> str:
+    def boundary_error(
+        self, node_id: str, attached: str, error: str = "Error_FAILURE", name: str | None = None
+    ) -> str:
         """An interrupting error boundary event storing the message in ERROR_MESSAGE."""
         self.nodes[node_id] = Node(
-            node_id, "boundaryEvent", name, {"attachedToRef": attached},
+            node_id,
+            "boundaryEvent",
+            name,
+            {"attachedToRef": attached},
             f'<bpmn:errorEventDefinition errorRef="{error}" '
-            'camunda:errorMessageVariable="ERROR_MESSAGE" />', attached_to=attached)
+            'camunda:errorMessageVariable="ERROR_MESSAGE" />',
+            attached_to=attached,
+        )
         return node_id
 
-    def flow(self, source: str, target: str, *, condition: str | None = None,
-             name: str | None = None, default: bool = False, flow_id: str | None = None) -> str:
+    def flow(
+        self,
+        source: str,
+        target: str,
+        *,
+        condition: str | None = None,
+        name: str | None = None,
+        default: bool = False,
+        flow_id: str | None = None,
+    ) -> str:
         """A sequence flow; `default=True` makes it its gateway's default flow."""
         fid = flow_id or f"Flow_{source}_{target}"
         self.flows.append(Flow(fid, source, target, name, condition))
@@ -198,8 +275,9 @@ class Process:
         outgoing: dict[str, list[str]] = {}
         for f in self.flows:
             outgoing.setdefault(f.source, []).append(f.target)
-        starts = [n.id for n in self.nodes.values()
-                  if n.tag == "startEvent" and n.attached_to is None]
+        starts = [
+            n.id for n in self.nodes.values() if n.tag == "startEvent" and n.attached_to is None
+        ]
         layer: dict[str, int] = {}
         order: list[str] = []
         back: set[tuple[str, str]] = set()
@@ -247,8 +325,13 @@ class Process:
         self.back_edges = back
         return positions, width, height
 
-    def _rows(self, order: list[str], layer: dict[str, int],
-              outgoing: dict[str, list[str]], back: set[tuple[str, str]]) -> dict[str, int]:
+    def _rows(
+        self,
+        order: list[str],
+        layer: dict[str, int],
+        outgoing: dict[str, list[str]],
+        back: set[tuple[str, str]],
+    ) -> dict[str, int]:
         """Rows: the main path (start to `main_end`) on row 0, branches below, no overlaps."""
         forward = {n: [t for t in outgoing.get(n, []) if (n, t) not in back] for n in layer}
         ends = [n for n in layer if self.nodes[n].tag == "endEvent"]
@@ -294,37 +377,50 @@ class Process:
         if self.documentation:
             parts.append(f"<bpmn:documentation>{esc(self.documentation)}</bpmn:documentation>")
         if self.properties:
-            props = "".join(f'<camunda:property name="{esc(k)}" value="{esc(v)}" />'
-                            for k, v in self.properties.items())
-            parts.append(f"<bpmn:extensionElements><camunda:properties>{props}"
-                         "</camunda:properties></bpmn:extensionElements>")
+            props = "".join(
+                f'<camunda:property name="{esc(k)}" value="{esc(v)}" />'
+                for k, v in self.properties.items()
+            )
+            parts.append(
+                f"<bpmn:extensionElements><camunda:properties>{props}"
+                "</camunda:properties></bpmn:extensionElements>"
+            )
         for node in self.nodes.values():
             attrs = dict(node.attrs)
             if node.id in self.defaults:
                 attrs["default"] = self.defaults[node.id]
             text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
             label = f' name="{esc(node.name)}"' if node.name else ""
-            parts.append(f'<bpmn:{node.tag} id="{node.id}"{label} {text}>{node.body}'
-                         f"</bpmn:{node.tag}>")
+            parts.append(
+                f'<bpmn:{node.tag} id="{node.id}"{label} {text}>{node.body}</bpmn:{node.tag}>'
+            )
         for f in self.flows:
             label = f' name="{esc(f.name)}"' if f.name else ""
             if f.condition:
-                parts.append(f'<bpmn:sequenceFlow id="{f.id}"{label} sourceRef="{f.source}" '
-                             f'targetRef="{f.target}"><bpmn:conditionExpression '
-                             f'xsi:type="bpmn:tFormalExpression">{esc(f.condition)}'
-                             "</bpmn:conditionExpression></bpmn:sequenceFlow>")
+                parts.append(
+                    f'<bpmn:sequenceFlow id="{f.id}"{label} sourceRef="{f.source}" '
+                    f'targetRef="{f.target}"><bpmn:conditionExpression '
+                    f'xsi:type="bpmn:tFormalExpression">{esc(f.condition)}'
+                    "</bpmn:conditionExpression></bpmn:sequenceFlow>"
+                )
             else:
-                parts.append(f'<bpmn:sequenceFlow id="{f.id}"{label} sourceRef="{f.source}" '
-                             f'targetRef="{f.target}" />')
+                parts.append(
+                    f'<bpmn:sequenceFlow id="{f.id}"{label} sourceRef="{f.source}" '
+                    f'targetRef="{f.target}" />'
+                )
         for sub in self.subprocesses:
-            parts.append(f'<bpmn:subProcess id="{sub.id}" name="{esc(sub.name)}" '
-                         f'triggeredByEvent="true">{sub.xml(nested=True)}</bpmn:subProcess>')
+            parts.append(
+                f'<bpmn:subProcess id="{sub.id}" name="{esc(sub.name)}" '
+                f'triggeredByEvent="true">{sub.xml(nested=True)}</bpmn:subProcess>'
+            )
         inner = "\n    ".join(parts)
         if nested:
             return inner
         exe = "true" if self.executable else "false"
-        return (f'<bpmn:process id="{self.id}" name="{esc(self.name)}" isExecutable="{exe}" '
-                f'camunda:historyTimeToLive="P180D">\n    {inner}\n  </bpmn:process>')
+        return (
+            f'<bpmn:process id="{self.id}" name="{esc(self.name)}" isExecutable="{exe}" '
+            f'camunda:historyTimeToLive="P180D">\n    {inner}\n  </bpmn:process>'
+        )
 
     def diagram(self, origin: tuple[int, int] = (150, 60)) -> tuple[str, int]:
         """The DI shapes and edges; returns (xml, height used)."""
@@ -334,30 +430,35 @@ class Process:
             node = self.nodes[node_id]
             w, h = SIZES[node.kind]
             extra = ' isMarkerVisible="true"' if node.tag == "exclusiveGateway" else ""
-            shapes.append(f'<bpmndi:BPMNShape id="{node_id}_di" bpmnElement="{node_id}"{extra}>'
-                          f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" />'
-                          "</bpmndi:BPMNShape>")
+            shapes.append(
+                f'<bpmndi:BPMNShape id="{node_id}_di" bpmnElement="{node_id}"{extra}>'
+                f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" />'
+                "</bpmndi:BPMNShape>"
+            )
         for f in self.flows:
             if f.source not in positions or f.target not in positions:
                 continue
             points = self._waypoints(f, positions)
             waypoints = "".join(f'<di:waypoint x="{px}" y="{py}" />' for px, py in points)
-            edges.append(f'<bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">{waypoints}'
-                         "</bpmndi:BPMNEdge>")
+            edges.append(
+                f'<bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">{waypoints}'
+                "</bpmndi:BPMNEdge>"
+            )
         y = origin[1] + height + 20
         for sub in self.subprocesses:
             sub_xml, sub_height = sub.diagram((origin[0] + 40, y + 20))
             _, sub_width, _ = sub.layout((origin[0] + 40, y + 20))
-            shapes.append(f'<bpmndi:BPMNShape id="{sub.id}_di" bpmnElement="{sub.id}" '
-                          f'isExpanded="true"><dc:Bounds x="{origin[0]}" y="{y}" '
-                          f'width="{sub_width + 40}" height="{sub_height + 20}" />'
-                          "</bpmndi:BPMNShape>")
+            shapes.append(
+                f'<bpmndi:BPMNShape id="{sub.id}_di" bpmnElement="{sub.id}" '
+                f'isExpanded="true"><dc:Bounds x="{origin[0]}" y="{y}" '
+                f'width="{sub_width + 40}" height="{sub_height + 20}" />'
+                "</bpmndi:BPMNShape>"
+            )
             shapes.append(sub_xml)
             y += sub_height + 60
         return "\n      ".join(shapes + edges), y - origin[1]
 
-    def _waypoints(self, f: Flow, positions: dict[str, tuple[int, int]]
-                   ) -> list[tuple[int, int]]:
+    def _waypoints(self, f: Flow, positions: dict[str, tuple[int, int]]) -> list[tuple[int, int]]:
         sx, sy = positions[f.source]
         tx, ty = positions[f.target]
         sw, sh = SIZES[self.nodes[f.source].kind]
@@ -372,13 +473,22 @@ class Process:
             # a loop back: under everything between, then up the gap left of the target
             below = max(sy + sh, ty + th) + 30
             gap = tx - (COLUMN - tw) // 2
-            return [(sx + sw // 2, sy + sh), (sx + sw // 2, below), (gap, below),
-                    (gap, ty + th // 2), (tx, ty + th // 2)]
+            return [
+                (sx + sw // 2, sy + sh),
+                (sx + sw // 2, below),
+                (gap, below),
+                (gap, ty + th // 2),
+                (tx, ty + th // 2),
+            ]
         if start[1] == end[1] and tx - (sx + sw) > COLUMN:
             # a bypass on the main row: route it above the shapes it skips
             above = min(sy, ty) - 40
-            return [(sx + sw // 2, sy), (sx + sw // 2, above), (tx + tw // 2, above),
-                    (tx + tw // 2, ty)]
+            return [
+                (sx + sw // 2, sy),
+                (sx + sw // 2, above),
+                (tx + tw // 2, above),
+                (tx + tw // 2, ty),
+            ]
         if start[1] == end[1]:
             return [start, end]
         middle = (start[0] + end[0]) // 2
@@ -388,23 +498,36 @@ class Process:
 def _io(inputs: dict[str, str] | None, outputs: dict[str, str] | None) -> str:
     if not inputs and not outputs:
         return ""
-    params = "".join(f'<camunda:inputParameter name="{k}">{esc(v)}</camunda:inputParameter>'
-                     for k, v in (inputs or {}).items())
-    params += "".join(f'<camunda:outputParameter name="{k}">{esc(v)}</camunda:outputParameter>'
-                      for k, v in (outputs or {}).items())
+    params = "".join(
+        f'<camunda:inputParameter name="{k}">{esc(v)}</camunda:inputParameter>'
+        for k, v in (inputs or {}).items()
+    )
+    params += "".join(
+        f'<camunda:outputParameter name="{k}">{esc(v)}</camunda:outputParameter>'
+        for k, v in (outputs or {}).items()
+    )
     return f"<camunda:inputOutput>{params}</camunda:inputOutput>"
 
 
-def document(processes: list[Process], *, signals: dict[str, str] | None = None,
-             errors: dict[str, str] | None = None, messages: dict[str, str] | None = None,
-             definitions_id: str) -> str:
+def document(
+    processes: list[Process],
+    *,
+    signals: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    messages: dict[str, str] | None = None,
+    definitions_id: str,
+) -> str:
     """A complete .bpmn file with one diagram per process."""
-    globals_xml = "".join(f'<bpmn:signal id="{i}" name="{esc(n)}" />'
-                          for i, n in (signals or {}).items())
-    globals_xml += "".join(f'<bpmn:error id="{i}" name="{esc(c)}" errorCode="{esc(c)}" />'
-                           for i, c in (errors or {}).items())
-    globals_xml += "".join(f'<bpmn:message id="{i}" name="{esc(n)}" />'
-                           for i, n in (messages or {}).items())
+    globals_xml = "".join(
+        f'<bpmn:signal id="{i}" name="{esc(n)}" />' for i, n in (signals or {}).items()
+    )
+    globals_xml += "".join(
+        f'<bpmn:error id="{i}" name="{esc(c)}" errorCode="{esc(c)}" />'
+        for i, c in (errors or {}).items()
+    )
+    globals_xml += "".join(
+        f'<bpmn:message id="{i}" name="{esc(n)}" />' for i, n in (messages or {}).items()
+    )
     bodies = "\n  ".join(p.xml() for p in processes)
     diagrams = []
     for index, process in enumerate(processes):
@@ -412,7 +535,8 @@ def document(processes: list[Process], *, signals: dict[str, str] | None = None,
         diagrams.append(
             f'<bpmndi:BPMNDiagram id="BPMNDiagram_{index + 1}">'
             f'<bpmndi:BPMNPlane id="BPMNPlane_{index + 1}" bpmnElement="{process.id}">\n      '
-            f"{shapes}\n    </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>")
+            f"{shapes}\n    </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>"
+        )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<bpmn:definitions {NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '

@@ -29,8 +29,7 @@ def is_set(name: str) -> str:
     return f"${{execution.getVariable('{name}') != null}}"
 
 
-def ticket(p: Process, node_id: str, name: str, delegate: str, message: str,
-           **inputs: str) -> str:
+def ticket(p: Process, node_id: str, name: str, delegate: str, message: str, **inputs: str) -> str:
     """A service task opening a ticket (ModelOp's Create<System>... delegates)."""
     return p.service(node_id, name, delegate, inputs={"MESSAGE": message, **inputs})
 
@@ -51,8 +50,14 @@ def error_handler(p: Process, delegate: str, *, system: str) -> None:
     """An event sub-process turning any unhandled FAILURE into an error ticket."""
     sub = p.event_subprocess("handle_failure", "Handle failure")
     sub.start("failure_caught", "Failure", error="Error_FAILURE")
-    ticket(sub, "open_error_ticket", f"Open {system} error ticket", delegate,
-           "${ERROR_MESSAGE}", SEVERITY="ERROR")
+    ticket(
+        sub,
+        "open_error_ticket",
+        f"Open {system} error ticket",
+        delegate,
+        "${ERROR_MESSAGE}",
+        SEVERITY="ERROR",
+    )
     sub.end("failed", "Failed")
     sub.chain("failure_caught", "open_error_ticket", "failed")
 
@@ -80,12 +85,21 @@ def deploy_with_test_and_jira() -> str:
     # Training
     p.xor("gw_train", "Training requested?")
     p.flow("gw_challenger", "gw_train", name="no", default=True)
-    p.service("train", "Run training job", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_TRAINING_JOB"})
+    p.service(
+        "train",
+        "Run training job",
+        "CreateModelBatchJob",
+        inputs={"JOB_TYPE": "MODEL_BATCH_TRAINING_JOB"},
+    )
     p.service("wait_training", "Wait for training", "WaitForJob")
     p.xor("gw_trained", "Training succeeded?")
-    ticket(p, "reject_training", "Open rejection ticket: training failed",
-           "CreateJiraJobNotification", "Training job failed: ${JOB.message}")
+    ticket(
+        p,
+        "reject_training",
+        "Open rejection ticket: training failed",
+        "CreateJiraJobNotification",
+        "Training job failed: ${JOB.message}",
+    )
     p.end("rejected_training", "Rejected")
     p.xor("join_train", None)
     p.flow("gw_train", "train", name="yes", condition=has_tag("train"))
@@ -98,26 +112,44 @@ def deploy_with_test_and_jira() -> str:
     # Testing
     p.xor("gw_test", "Run tests?")
     p.flow("join_train", "gw_test")
-    p.service("find_test_data", "Find test data", "GetFileAssets",
-              inputs={"ASSET_ROLE": "TEST_DATA"})
+    p.service(
+        "find_test_data", "Find test data", "GetFileAssets", inputs={"ASSET_ROLE": "TEST_DATA"}
+    )
     p.xor("gw_test_data", "Test data?")
-    ticket(p, "reject_no_test_data", "Open rejection ticket: no test data",
-           "CreateJiraSimpleNotification",
-           "Snapshot ${DEPLOYABLE_MODEL.id} is tagged run_test but has no TEST_DATA asset")
+    ticket(
+        p,
+        "reject_no_test_data",
+        "Open rejection ticket: no test data",
+        "CreateJiraSimpleNotification",
+        "Snapshot ${DEPLOYABLE_MODEL.id} is tagged run_test but has no TEST_DATA asset",
+    )
     p.end("rejected_no_test_data", "Rejected")
-    p.service("run_test", "Run metrics job", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB", "INPUT_FILE": "${FILE_ASSET}"})
+    p.service(
+        "run_test",
+        "Run metrics job",
+        "CreateModelBatchJob",
+        inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB", "INPUT_FILE": "${FILE_ASSET}"},
+    )
     p.service("wait_test", "Wait for metrics job", "WaitForJob")
     p.xor("gw_tested", "Job succeeded?")
     p.service("parse_results", "Parse test results", "ParseModelTestResultFromBatchJob")
     p.service("save_results", "Save test results", "CreateModelTestResult")
-    ticket(p, "open_test_review", "Open test review ticket", "CreateJiraTestReview",
-           "Metrics job ${JOB.id} failed: ${JOB.message}")
+    ticket(
+        p,
+        "open_test_review",
+        "Open test review ticket",
+        "CreateJiraTestReview",
+        "Metrics job ${JOB.id} failed: ${JOB.message}",
+    )
     wait_ticket(p, "wait_test_review", "Wait for test review")
     p.xor("gw_test_review", "Fixed?")
     # The fix is usually new test data on the snapshot: read it again before re-testing.
-    p.service("reload_snapshot", "Reload the snapshot", "GetDeployableModelById",
-              inputs={"DEPLOYABLE_MODEL_ID": "${DEPLOYABLE_MODEL.id}"})
+    p.service(
+        "reload_snapshot",
+        "Reload the snapshot",
+        "GetDeployableModelById",
+        inputs={"DEPLOYABLE_MODEL_ID": "${DEPLOYABLE_MODEL.id}"},
+    )
     p.end("rejected_test", "Rejected")
     p.xor("join_test", None)
     p.flow("gw_test", "find_test_data", name="yes", condition=has_tag("run_test"))
@@ -127,13 +159,16 @@ def deploy_with_test_and_jira() -> str:
     p.flow("gw_test_data", "reject_no_test_data", name="no", default=True)
     p.chain("reject_no_test_data", "rejected_no_test_data")
     p.chain("run_test", "wait_test", "gw_tested")
-    p.flow("gw_tested", "parse_results", name="yes",
-           condition="${JOB.jobStatus == 'COMPLETE'}")
+    p.flow("gw_tested", "parse_results", name="yes", condition="${JOB.jobStatus == 'COMPLETE'}")
     p.flow("gw_tested", "open_test_review", name="no", default=True)
     p.chain("parse_results", "save_results", "join_test")
     p.chain("open_test_review", "wait_test_review", "gw_test_review")
-    p.flow("gw_test_review", "reload_snapshot", name="Done: test again",
-           condition="${TICKET_STATUS == 'Done'}")
+    p.flow(
+        "gw_test_review",
+        "reload_snapshot",
+        name="Done: test again",
+        condition="${TICKET_STATUS == 'Done'}",
+    )
     p.chain("reload_snapshot", "find_test_data")
     p.flow("gw_test_review", "rejected_test", name="Rejected", default=True)
 
@@ -143,19 +178,32 @@ def deploy_with_test_and_jira() -> str:
     p.xor("gw_results", "Test results?")
     p.service("judge_results", "Judge results with the model's DMN", "ModelTestResultEval")
     p.xor("gw_criteria", "Criteria met?")
-    ticket(p, "reject_criteria", "Open rejection ticket: criteria not met",
-           "CreateJiraTestReview", "The test results fail the model's criteria: "
-           "${TEST_RESULT_MESSAGE}")
+    ticket(
+        p,
+        "reject_criteria",
+        "Open rejection ticket: criteria not met",
+        "CreateJiraTestReview",
+        "The test results fail the model's criteria: ${TEST_RESULT_MESSAGE}",
+    )
     p.end("rejected_criteria", "Rejected")
     p.xor("join_review", None)
-    ticket(p, "open_review", "Open model review ticket", "CreateJiraModelReview",
-           "Review snapshot ${DEPLOYABLE_MODEL.id} of "
-           "${DEPLOYABLE_MODEL.storedModel.modelMetaData.name} for deployment")
+    ticket(
+        p,
+        "open_review",
+        "Open model review ticket",
+        "CreateJiraModelReview",
+        "Review snapshot ${DEPLOYABLE_MODEL.id} of "
+        "${DEPLOYABLE_MODEL.storedModel.modelMetaData.name} for deployment",
+    )
     wait_ticket(p, "wait_review", "Wait for review", read_field="Expiration Date")
     p.xor("gw_review", "Approved?")
-    ticket(p, "reject_review", "Open rejection ticket: review rejected",
-           "CreateJiraSimpleNotification",
-           "Snapshot ${DEPLOYABLE_MODEL.id} was rejected in review ${TICKET.key}")
+    ticket(
+        p,
+        "reject_review",
+        "Open rejection ticket: review rejected",
+        "CreateJiraSimpleNotification",
+        "Snapshot ${DEPLOYABLE_MODEL.id} was rejected in review ${TICKET.key}",
+    )
     p.end("rejected_review", "Rejected")
     p.xor("join_approval", None)
     p.flow("gw_approval", "gw_results", name="yes", condition=has_tag("jira"))
@@ -172,21 +220,35 @@ def deploy_with_test_and_jira() -> str:
     p.chain("reject_review", "rejected_review")
 
     # Deployment
-    p.service("find_runtime", "Find a compatible runtime", "GetCompatibleEngine",
-              inputs={"MODEL_STAGE": "${DEPLOYABLE_MODEL.storedModel.modelMetaData.modelStage}"})
+    p.service(
+        "find_runtime",
+        "Find a compatible runtime",
+        "GetCompatibleEngine",
+        inputs={"MODEL_STAGE": "${DEPLOYABLE_MODEL.storedModel.modelMetaData.modelStage}"},
+    )
     p.xor("gw_runtime", "Runtime found?")
-    ticket(p, "reject_no_runtime", "Open rejection ticket: no runtime",
-           "CreateJiraSimpleNotification",
-           "No runtime matches the service tags and stage of snapshot ${DEPLOYABLE_MODEL.id}")
+    ticket(
+        p,
+        "reject_no_runtime",
+        "Open rejection ticket: no runtime",
+        "CreateJiraSimpleNotification",
+        "No runtime matches the service tags and stage of snapshot ${DEPLOYABLE_MODEL.id}",
+    )
     p.end("rejected_no_runtime", "Rejected")
-    p.service("deploy", "Deploy the snapshot", "DeployModel",
-              inputs={"RUNTIME": "${RUNTIMES[0]}"})
-    p.service("copy_schedules", "Copy schedules of the previous deployment",
-              "AddDeployedModelSchedules")
+    p.service("deploy", "Deploy the snapshot", "DeployModel", inputs={"RUNTIME": "${RUNTIMES[0]}"})
+    p.service(
+        "copy_schedules", "Copy schedules of the previous deployment", "AddDeployedModelSchedules"
+    )
     p.service("set_expiration", "Set expiration date", "SetDeployedModelExpiration")
-    p.service("notify_deployed", "Notify: deployed", "CreateModelNotification",
-              inputs={"MESSAGE": "Snapshot ${DEPLOYABLE_MODEL.id} deployed to "
-                      "${DEPLOYED_MODEL.runtime.name} (${DEPLOYED_MODEL.deploymentType})"})
+    p.service(
+        "notify_deployed",
+        "Notify: deployed",
+        "CreateModelNotification",
+        inputs={
+            "MESSAGE": "Snapshot ${DEPLOYABLE_MODEL.id} deployed to "
+            "${DEPLOYED_MODEL.runtime.name} (${DEPLOYED_MODEL.deploymentType})"
+        },
+    )
     p.end("deployed", "Deployed")
     p.chain("join_approval", "find_runtime", "gw_runtime")
     p.flow("gw_runtime", "deploy", name="yes", condition="${RUNTIMES.size() > 0}")
@@ -195,8 +257,12 @@ def deploy_with_test_and_jira() -> str:
     p.chain("deploy", "copy_schedules", "set_expiration", "notify_deployed", "deployed")
 
     error_handler(p, "CreateJiraSimpleNotification", system="Jira")
-    return document([p], signals={"Signal_model_changed": SIGNAL + "deployable_model_changed"},
-                    errors=FAILURE, definitions_id="Definitions_deploy_with_test_and_jira")
+    return document(
+        [p],
+        signals={"Signal_model_changed": SIGNAL + "deployable_model_changed"},
+        errors=FAILURE,
+        definitions_id="Definitions_deploy_with_test_and_jira",
+    )
 
 
 def run_back_test(system: str) -> str:
@@ -216,11 +282,21 @@ def run_back_test(system: str) -> str:
     p.chain("back_test_requested", "get_model")
     p.chain("called", "get_model")
     p.xor("gw_input", "Input file given?")
-    p.service("find_test_data", "Find test data", "GetFileAssets",
-              inputs={"ASSET_ROLE": "TEST_DATA"}, outputs={"INPUT_FILE": "${FILE_ASSET}"})
+    p.service(
+        "find_test_data",
+        "Find test data",
+        "GetFileAssets",
+        inputs={"ASSET_ROLE": "TEST_DATA"},
+        outputs={"INPUT_FILE": "${FILE_ASSET}"},
+    )
     p.xor("gw_test_data", "Test data?")
-    ticket(p, "no_test_data", "Open ticket: no test data", f"Create{name}SimpleNotification",
-           "Back test of snapshot ${MODEL_ID}: no INPUT_FILE and no TEST_DATA asset")
+    ticket(
+        p,
+        "no_test_data",
+        "Open ticket: no test data",
+        f"Create{name}SimpleNotification",
+        "Back test of snapshot ${MODEL_ID}: no INPUT_FILE and no TEST_DATA asset",
+    )
     p.end("ended_no_data", "No test data")
     p.xor("join_input", None)
     p.chain("get_model", "gw_input")
@@ -231,31 +307,52 @@ def run_back_test(system: str) -> str:
     p.flow("gw_test_data", "no_test_data", name="no", default=True)
     p.chain("no_test_data", "ended_no_data")
     p.xor("gw_output", "Output file given?")
-    p.service("create_output", "Create output file", "CreateEmptyExternalFileAsset",
-              inputs={"FILE_NAME": "back_test_${MODEL_ID}.json", "ASSET_ROLE": "TEST_OUTPUT"},
-              outputs={"OUTPUT_FILE": "${FILE_ASSET}"})
+    p.service(
+        "create_output",
+        "Create output file",
+        "CreateEmptyExternalFileAsset",
+        inputs={"FILE_NAME": "back_test_${MODEL_ID}.json", "ASSET_ROLE": "TEST_OUTPUT"},
+        outputs={"OUTPUT_FILE": "${FILE_ASSET}"},
+    )
     p.xor("join_output", None)
     p.chain("join_input", "gw_output")
     p.flow("gw_output", "join_output", name="yes", condition=is_set("OUTPUT_FILE"))
     p.flow("gw_output", "create_output", name="no", default=True)
     p.chain("create_output", "join_output")
-    p.service("run_metrics", "Run metrics job", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB"})
+    p.service(
+        "run_metrics",
+        "Run metrics job",
+        "CreateModelBatchJob",
+        inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB"},
+    )
     p.service("wait_metrics", "Wait for metrics job", "WaitForJob")
     p.xor("gw_job", "Job succeeded?")
-    ticket(p, "job_failed", "Open review ticket: job failed", f"Create{name}ModelReview",
-           "Back test job ${JOB.id} failed: ${JOB.message}")
+    ticket(
+        p,
+        "job_failed",
+        "Open review ticket: job failed",
+        f"Create{name}ModelReview",
+        "Back test job ${JOB.id} failed: ${JOB.message}",
+    )
     p.end("ended_job_failed", "Job failed")
     p.service("parse_results", "Parse test results", "ParseModelTestResultFromBatchJob")
     p.service("save_results", "Save test results", "CreateModelTestResult")
     p.service("judge_results", "Judge results with the model's DMN", "ModelTestResultEval")
     p.xor("gw_passed", "Passed?")
-    p.service("notify_passed", "Notify: back test passed", "CreateModelTestNotification",
-              inputs={"MESSAGE": "Back test of snapshot ${DEPLOYABLE_MODEL.id} passed"})
+    p.service(
+        "notify_passed",
+        "Notify: back test passed",
+        "CreateModelTestNotification",
+        inputs={"MESSAGE": "Back test of snapshot ${DEPLOYABLE_MODEL.id} passed"},
+    )
     p.end("passed", "Passed")
-    ticket(p, "open_failure_ticket", "Open ticket: back test failed",
-           f"Create{name}TestReview",
-           "Back test of snapshot ${DEPLOYABLE_MODEL.id} failed: ${TEST_RESULT_MESSAGE}")
+    ticket(
+        p,
+        "open_failure_ticket",
+        "Open ticket: back test failed",
+        f"Create{name}TestReview",
+        "Back test of snapshot ${DEPLOYABLE_MODEL.id} failed: ${TEST_RESULT_MESSAGE}",
+    )
     p.end("failed_criteria", "Failed")
     p.chain("join_output", "run_metrics", "wait_metrics", "gw_job")
     p.flow("gw_job", "parse_results", name="yes", condition="${JOB.jobStatus == 'COMPLETE'}")
@@ -269,12 +366,20 @@ def run_back_test(system: str) -> str:
 
     sub = p.event_subprocess("handle_failure", "Handle failure")
     sub.start("failure_caught", "Failure", error="Error_FAILURE")
-    sub.service("notify_failure", "Notify: back test failed to run", "CreateProcessNotification",
-                inputs={"MESSAGE": "${ERROR_MESSAGE}", "SEVERITY": "ERROR"})
+    sub.service(
+        "notify_failure",
+        "Notify: back test failed to run",
+        "CreateProcessNotification",
+        inputs={"MESSAGE": "${ERROR_MESSAGE}", "SEVERITY": "ERROR"},
+    )
     sub.end("failed", "Failed")
     sub.chain("failure_caught", "notify_failure", "failed")
-    return document([p], signals={"Signal_back_test": f"{SIGNAL}Run_Back_Test_{name}"},
-                    errors=FAILURE, definitions_id=f"Definitions_run_back_test_{key}")
+    return document(
+        [p],
+        signals={"Signal_back_test": f"{SIGNAL}Run_Back_Test_{name}"},
+        errors=FAILURE,
+        definitions_id=f"Definitions_run_back_test_{key}",
+    )
 
 
 def run_batch_model_job() -> str:
@@ -287,17 +392,32 @@ def run_batch_model_job() -> str:
         "notification."
     )
     p.start("batch_job_requested", "Batch job requested", signal="Signal_batch_job")
-    p.service("find_deployment", "Find the newest batch deployment",
-              "FindMostRecentBatchDeployedModels")
+    p.service(
+        "find_deployment", "Find the newest batch deployment", "FindMostRecentBatchDeployedModels"
+    )
     p.xor("gw_deployed", "Deployed?")
-    ticket(p, "no_deployment", "Notify: nothing deployed", "CreateJiraSimpleNotification",
-           "No batch deployment in DEPLOYED state for tag ${TAG}")
+    ticket(
+        p,
+        "no_deployment",
+        "Notify: nothing deployed",
+        "CreateJiraSimpleNotification",
+        "No batch deployment in DEPLOYED state for tag ${TAG}",
+    )
     p.end("ended_no_deployment", "Nothing to run")
-    p.service("find_runtime", "Find a compatible runtime", "GetCompatibleEngine",
-              inputs={"DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}"})
+    p.service(
+        "find_runtime",
+        "Find a compatible runtime",
+        "GetCompatibleEngine",
+        inputs={"DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}"},
+    )
     p.xor("gw_runtime", "Batch runtime?")
-    ticket(p, "no_runtime", "Notify: no runtime", "CreateJiraSimpleNotification",
-           "No batch runtime for tag ${TAG}")
+    ticket(
+        p,
+        "no_runtime",
+        "Notify: no runtime",
+        "CreateJiraSimpleNotification",
+        "No batch runtime for tag ${TAG}",
+    )
     p.end("ended_no_runtime", "No runtime")
     p.chain("batch_job_requested", "find_deployment", "gw_deployed")
     p.flow("gw_deployed", "find_runtime", name="yes", condition="${DEPLOYED_MODEL != null}")
@@ -308,13 +428,24 @@ def run_batch_model_job() -> str:
     p.flow("gw_runtime", "no_runtime", name="no", default=True)
     p.chain("no_runtime", "ended_no_runtime")
     p.xor("gw_input", "Input file given?")
-    p.service("find_input", "Find scoring data", "GetFileAssets",
-              inputs={"DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}",
-                      "ASSET_ROLE": "SCORING_DATA"},
-              outputs={"INPUT_FILE": "${FILE_ASSET}"})
+    p.service(
+        "find_input",
+        "Find scoring data",
+        "GetFileAssets",
+        inputs={
+            "DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}",
+            "ASSET_ROLE": "SCORING_DATA",
+        },
+        outputs={"INPUT_FILE": "${FILE_ASSET}"},
+    )
     p.xor("gw_has_input", "Scoring data?")
-    ticket(p, "no_input", "Notify: no input", "CreateJiraSimpleNotification",
-           "No INPUT_FILE given and no SCORING_DATA asset for tag ${TAG}")
+    ticket(
+        p,
+        "no_input",
+        "Notify: no input",
+        "CreateJiraSimpleNotification",
+        "No INPUT_FILE given and no SCORING_DATA asset for tag ${TAG}",
+    )
     p.end("ended_no_input", "No input")
     p.xor("join_input", None)
     p.flow("gw_input", "join_input", name="yes", condition=is_set("INPUT_FILE"))
@@ -324,24 +455,39 @@ def run_batch_model_job() -> str:
     p.flow("gw_has_input", "no_input", name="no", default=True)
     p.chain("no_input", "ended_no_input")
     p.xor("gw_output", "Output file given?")
-    p.service("create_output", "Create output file", "CreateEmptyExternalFileAsset",
-              inputs={"FILE_NAME": "scores_${TAG}.json", "ASSET_ROLE": "SCORING_OUTPUT"},
-              outputs={"OUTPUT_FILE": "${FILE_ASSET}"})
+    p.service(
+        "create_output",
+        "Create output file",
+        "CreateEmptyExternalFileAsset",
+        inputs={"FILE_NAME": "scores_${TAG}.json", "ASSET_ROLE": "SCORING_OUTPUT"},
+        outputs={"OUTPUT_FILE": "${FILE_ASSET}"},
+    )
     p.xor("join_output", None)
     p.chain("join_input", "gw_output")
     p.flow("gw_output", "join_output", name="yes", condition=is_set("OUTPUT_FILE"))
     p.flow("gw_output", "create_output", name="no", default=True)
     p.chain("create_output", "join_output")
-    p.service("run_scoring", "Run scoring job", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_JOB",
-                      "DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}",
-                      "RUNTIME": "${BATCH_RUNTIMES[0]}"})
+    p.service(
+        "run_scoring",
+        "Run scoring job",
+        "CreateModelBatchJob",
+        inputs={
+            "JOB_TYPE": "MODEL_BATCH_JOB",
+            "DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}",
+            "RUNTIME": "${BATCH_RUNTIMES[0]}",
+        },
+    )
     p.service("wait_scoring", "Wait for scoring job", "WaitForJob")
     p.xor("gw_scored", "Job succeeded?")
     p.service("notify_scored", "Notify: scored", "CreateJobNotification")
     p.end("scored", "Scored")
-    ticket(p, "job_failed", "Notify: job failed", "CreateJiraJobNotification",
-           "Scoring job ${JOB.id} for tag ${TAG} failed: ${JOB.message}")
+    ticket(
+        p,
+        "job_failed",
+        "Notify: job failed",
+        "CreateJiraJobNotification",
+        "Scoring job ${JOB.id} for tag ${TAG} failed: ${JOB.message}",
+    )
     p.end("ended_job_failed", "Job failed")
     p.chain("join_output", "run_scoring", "wait_scoring", "gw_scored")
     p.flow("gw_scored", "notify_scored", name="yes", condition="${JOB.jobStatus == 'COMPLETE'}")
@@ -349,8 +495,12 @@ def run_batch_model_job() -> str:
     p.chain("notify_scored", "scored")
     p.chain("job_failed", "ended_job_failed")
     error_handler(p, "CreateJiraSimpleNotification", system="Jira")
-    return document([p], signals={"Signal_batch_job": SIGNAL + "DEPLOYED_BATCH_JOB"},
-                    errors=FAILURE, definitions_id="Definitions_run_batch_model_job")
+    return document(
+        [p],
+        signals={"Signal_batch_job": SIGNAL + "DEPLOYED_BATCH_JOB"},
+        errors=FAILURE,
+        definitions_id="Definitions_run_batch_model_job",
+    )
 
 
 def model_refresh_one() -> str:
@@ -370,86 +520,170 @@ def model_refresh_one() -> str:
     p.chain("called", "find_champion")
     p.xor("gw_champion", "Deployed?")
     p.end("not_deployed", "Not deployed")
-    p.service("snapshot", "Snapshot a challenger", "SnapshotModel",
-              inputs={"TAGS": "challenger"})
+    p.service("snapshot", "Snapshot a challenger", "SnapshotModel", inputs={"TAGS": "challenger"})
     p.chain("find_champion", "gw_champion")
     p.flow("gw_champion", "snapshot", name="yes", condition="${DEPLOYED_MODEL != null}")
     p.flow("gw_champion", "not_deployed", name="no", default=True)
-    p.service("retrain", "Retrain", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_TRAINING_JOB"})
+    p.service(
+        "retrain", "Retrain", "CreateModelBatchJob", inputs={"JOB_TYPE": "MODEL_BATCH_TRAINING_JOB"}
+    )
     p.service("wait_retrain", "Wait for training", "WaitForJob")
     p.xor("gw_retrained", "Trained?")
-    ticket(p, "training_failed", "Open ticket: retraining failed", "CreateJiraJobNotification",
-           "Retraining ${DEPLOYABLE_MODEL.storedModel.modelMetaData.name} failed: ${JOB.message}")
+    ticket(
+        p,
+        "training_failed",
+        "Open ticket: retraining failed",
+        "CreateJiraJobNotification",
+        "Retraining ${DEPLOYABLE_MODEL.storedModel.modelMetaData.name} failed: ${JOB.message}",
+    )
     p.end("ended_training_failed", "Training failed")
     p.chain("snapshot", "retrain", "wait_retrain", "gw_retrained")
-    p.flow("gw_retrained", "test_challenger", name="yes",
-           condition="${JOB.jobStatus == 'COMPLETE'}")
+    p.flow(
+        "gw_retrained", "test_challenger", name="yes", condition="${JOB.jobStatus == 'COMPLETE'}"
+    )
     p.flow("gw_retrained", "training_failed", name="no", default=True)
     p.chain("training_failed", "ended_training_failed")
     # Both on the same (newest) test data, so the comparison is fair.
-    p.service("test_challenger", "Test the challenger", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB"})
-    p.service("wait_challenger", "Wait for challenger test", "WaitForJob",
-              outputs={"CHALLENGER_JOB": "${JOB}"})
-    p.service("test_champion", "Test the champion", "CreateModelBatchJob",
-              inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB",
-                      "DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}"})
-    p.service("wait_champion", "Wait for champion test", "WaitForJob",
-              outputs={"CHAMPION_JOB": "${JOB}"})
+    p.service(
+        "test_challenger",
+        "Test the challenger",
+        "CreateModelBatchJob",
+        inputs={"JOB_TYPE": "MODEL_BATCH_TEST_JOB"},
+    )
+    p.service(
+        "wait_challenger",
+        "Wait for challenger test",
+        "WaitForJob",
+        outputs={"CHALLENGER_JOB": "${JOB}"},
+    )
+    p.service(
+        "test_champion",
+        "Test the champion",
+        "CreateModelBatchJob",
+        inputs={
+            "JOB_TYPE": "MODEL_BATCH_TEST_JOB",
+            "DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}",
+        },
+    )
+    p.service(
+        "wait_champion", "Wait for champion test", "WaitForJob", outputs={"CHAMPION_JOB": "${JOB}"}
+    )
     p.xor("gw_tests", "Both tests ran?")
-    ticket(p, "tests_failed", "Open ticket: tests failed", "CreateJiraJobNotification",
-           "Champion/challenger tests failed: ${CHALLENGER_JOB.message} ${CHAMPION_JOB.message}")
+    ticket(
+        p,
+        "tests_failed",
+        "Open ticket: tests failed",
+        "CreateJiraJobNotification",
+        "Champion/challenger tests failed: ${CHALLENGER_JOB.message} ${CHAMPION_JOB.message}",
+    )
     p.end("ended_tests_failed", "Tests failed")
-    p.service("save_champion", "Save champion results", "ParseModelTestResultFromBatchJob",
-              inputs={"MODEL_BATCH_JOB": "${CHAMPION_JOB}"},
-              outputs={"CHAMPION_RESULT": "${MODEL_TEST_RESULT}"})
-    p.service("store_champion", "Store champion results", "CreateModelTestResult",
-              inputs={"MODEL_TEST_RESULT": "${CHAMPION_RESULT}"})
-    p.service("save_challenger", "Save challenger results", "ParseModelTestResultFromBatchJob",
-              inputs={"MODEL_BATCH_JOB": "${CHALLENGER_JOB}"})
+    p.service(
+        "save_champion",
+        "Save champion results",
+        "ParseModelTestResultFromBatchJob",
+        inputs={"MODEL_BATCH_JOB": "${CHAMPION_JOB}"},
+        outputs={"CHAMPION_RESULT": "${MODEL_TEST_RESULT}"},
+    )
+    p.service(
+        "store_champion",
+        "Store champion results",
+        "CreateModelTestResult",
+        inputs={"MODEL_TEST_RESULT": "${CHAMPION_RESULT}"},
+    )
+    p.service(
+        "save_challenger",
+        "Save challenger results",
+        "ParseModelTestResultFromBatchJob",
+        inputs={"MODEL_BATCH_JOB": "${CHALLENGER_JOB}"},
+    )
     p.service("store_challenger", "Store challenger results", "CreateModelTestResult")
     p.chain("test_challenger", "wait_challenger", "test_champion", "wait_champion", "gw_tests")
-    p.flow("gw_tests", "save_champion", name="yes",
-           condition="${CHALLENGER_JOB.jobStatus == 'COMPLETE' && "
-                     "CHAMPION_JOB.jobStatus == 'COMPLETE'}")
+    p.flow(
+        "gw_tests",
+        "save_champion",
+        name="yes",
+        condition="${CHALLENGER_JOB.jobStatus == 'COMPLETE' && "
+        "CHAMPION_JOB.jobStatus == 'COMPLETE'}",
+    )
     p.flow("gw_tests", "tests_failed", name="no", default=True)
     p.chain("tests_failed", "ended_tests_failed")
     p.chain("save_champion", "store_champion", "save_challenger", "store_challenger")
-    p.service("compare", "Compare champion and challenger", "CompareChampionChallenger",
-              inputs={"CHAMPION": "${DEPLOYED_MODEL.deployableModel}",
-                      "CHALLENGER": "${DEPLOYABLE_MODEL}"})
+    p.service(
+        "compare",
+        "Compare champion and challenger",
+        "CompareChampionChallenger",
+        inputs={
+            "CHAMPION": "${DEPLOYED_MODEL.deployableModel}",
+            "CHALLENGER": "${DEPLOYABLE_MODEL}",
+        },
+    )
     p.xor("gw_wins", "Challenger wins?")
-    p.service("notify_kept", "Notify: champion kept", "CreateModelNotification",
-              inputs={"MESSAGE": "The deployed champion beats the retrained challenger "
-                      "${DEPLOYABLE_MODEL.id}; nothing changes"})
+    p.service(
+        "notify_kept",
+        "Notify: champion kept",
+        "CreateModelNotification",
+        inputs={
+            "MESSAGE": "The deployed champion beats the retrained challenger "
+            "${DEPLOYABLE_MODEL.id}; nothing changes"
+        },
+    )
     p.end("champion_kept", "Champion kept")
     p.service("judge", "Judge the challenger with the model's DMN", "ModelTestResultEval")
     p.xor("gw_criteria", "Criteria met?")
-    ticket(p, "criteria_failed", "Open ticket: criteria not met", "CreateJiraTestReview",
-           "The retrained challenger fails the model's criteria: ${TEST_RESULT_MESSAGE}")
+    ticket(
+        p,
+        "criteria_failed",
+        "Open ticket: criteria not met",
+        "CreateJiraTestReview",
+        "The retrained challenger fails the model's criteria: ${TEST_RESULT_MESSAGE}",
+    )
     p.end("ended_criteria", "Rejected")
-    ticket(p, "open_approval", "Open approval ticket", "CreateJiraModelApproval",
-           "Approve redeploying ${DEPLOYABLE_MODEL.storedModel.modelMetaData.name}: the "
-           "retrained challenger ${DEPLOYABLE_MODEL.id} beats the champion")
+    ticket(
+        p,
+        "open_approval",
+        "Open approval ticket",
+        "CreateJiraModelApproval",
+        "Approve redeploying ${DEPLOYABLE_MODEL.storedModel.modelMetaData.name}: the "
+        "retrained challenger ${DEPLOYABLE_MODEL.id} beats the champion",
+    )
     wait_ticket(p, "wait_approval", "Wait for approval", read_field="Expiration Date")
     p.xor("gw_approved", "Approved?")
     p.end("ended_rejected", "Rejected")
-    p.service("redeploy", "Redeploy to the champion's runtime", "DeployModel",
-              inputs={"RUNTIME": "${DEPLOYED_MODEL.runtime}"},
-              outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"})
-    p.service("copy_schedules", "Copy the champion's schedules", "AddDeployedModelSchedules",
-              # PREVIOUS first: inputs are evaluated in order, and the next one shadows
-              # DEPLOYED_MODEL with a local variable.
-              inputs={"PREVIOUS_DEPLOYED_MODEL": "${DEPLOYED_MODEL}",
-                      "DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}"},
-              outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"})
-    p.service("set_expiration", "Set expiration date", "SetDeployedModelExpiration",
-              inputs={"DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}"},
-              outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"})
-    p.service("notify_redeployed", "Notify: redeployed", "CreateModelNotification",
-              inputs={"MESSAGE": "Retrained snapshot ${DEPLOYABLE_MODEL.id} replaced the "
-                      "champion on ${NEW_DEPLOYED_MODEL.runtime.name}"})
+    p.service(
+        "redeploy",
+        "Redeploy to the champion's runtime",
+        "DeployModel",
+        inputs={"RUNTIME": "${DEPLOYED_MODEL.runtime}"},
+        outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"},
+    )
+    p.service(
+        "copy_schedules",
+        "Copy the champion's schedules",
+        "AddDeployedModelSchedules",
+        # PREVIOUS first: inputs are evaluated in order, and the next one shadows
+        # DEPLOYED_MODEL with a local variable.
+        inputs={
+            "PREVIOUS_DEPLOYED_MODEL": "${DEPLOYED_MODEL}",
+            "DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}",
+        },
+        outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"},
+    )
+    p.service(
+        "set_expiration",
+        "Set expiration date",
+        "SetDeployedModelExpiration",
+        inputs={"DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}"},
+        outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"},
+    )
+    p.service(
+        "notify_redeployed",
+        "Notify: redeployed",
+        "CreateModelNotification",
+        inputs={
+            "MESSAGE": "Retrained snapshot ${DEPLOYABLE_MODEL.id} replaced the "
+            "champion on ${NEW_DEPLOYED_MODEL.runtime.name}"
+        },
+    )
     p.end("redeployed", "Redeployed")
     p.chain("store_challenger", "compare", "gw_wins")
     p.flow("gw_wins", "judge", name="yes", condition="${CHALLENGER_WINS}")
@@ -464,8 +698,12 @@ def model_refresh_one() -> str:
     p.flow("gw_approved", "ended_rejected", name="Rejected", default=True)
     p.chain("redeploy", "copy_schedules", "set_expiration", "notify_redeployed", "redeployed")
     error_handler(p, "CreateJiraSimpleNotification", system="Jira")
-    return document([p], signals={"Signal_data_changed": SIGNAL + "model_data_changed"},
-                    errors=FAILURE, definitions_id="Definitions_model_refresh_one")
+    return document(
+        [p],
+        signals={"Signal_data_changed": SIGNAL + "model_data_changed"},
+        errors=FAILURE,
+        definitions_id="Definitions_model_refresh_one",
+    )
 
 
 def model_refresh() -> str:
@@ -477,9 +715,14 @@ def model_refresh() -> str:
     )
     p.start("weekly", "Every Monday 02:00", timer_cycle="0 0 2 ? * MON")
     p.service("find_deployed", "Find deployed models", "GetDeployedModels")
-    p.call("refresh_each", "Refresh each model", "model_refresh_one",
-           ins={"STORED_MODEL_ID": "${DEPLOYED.deployableModel.storedModel.id}"},
-           collection="${DEPLOYED_MODELS}", element="DEPLOYED")
+    p.call(
+        "refresh_each",
+        "Refresh each model",
+        "model_refresh_one",
+        ins={"STORED_MODEL_ID": "${DEPLOYED.deployableModel.storedModel.id}"},
+        collection="${DEPLOYED_MODELS}",
+        element="DEPLOYED",
+    )
     p.end("refreshed", "Refreshed")
     p.chain("weekly", "find_deployed", "refresh_each", "refreshed")
     return document([p], definitions_id="Definitions_model_refresh")
@@ -494,12 +737,23 @@ def scheduled_monitoring() -> str:
     )
     p.start("daily", "Every day 06:00", timer_cycle="0 0 6 * * ?")
     p.service("find_deployed", "Find deployed models", "GetDeployedModels")
-    p.call("back_test_each", "Back-test each model", "run_back_test_jira",
-           ins={"MODEL_ID": "${DEPLOYED.deployableModel.id}"},
-           collection="${DEPLOYED_MODELS}", element="DEPLOYED")
-    p.service("notify_done", "Notify: monitoring done", "CreateProcessNotification",
-              inputs={"MESSAGE": "Scheduled monitoring back-tested ${DEPLOYED_MODELS.size()} "
-                      "deployed model(s)"})
+    p.call(
+        "back_test_each",
+        "Back-test each model",
+        "run_back_test_jira",
+        ins={"MODEL_ID": "${DEPLOYED.deployableModel.id}"},
+        collection="${DEPLOYED_MODELS}",
+        element="DEPLOYED",
+    )
+    p.service(
+        "notify_done",
+        "Notify: monitoring done",
+        "CreateProcessNotification",
+        inputs={
+            "MESSAGE": "Scheduled monitoring back-tested ${DEPLOYED_MODELS.size()} "
+            "deployed model(s)"
+        },
+    )
     p.end("monitored", "Monitored")
     p.chain("daily", "find_deployed", "back_test_each", "notify_done", "monitored")
     return document([p], definitions_id="Definitions_scheduled_monitoring")

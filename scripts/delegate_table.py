@@ -13,7 +13,6 @@ code: `tests/docs/test_delegate_table.py` fails when it does.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,11 +20,12 @@ from pathlib import Path
 from modelop_mlc.handlers import delegate_names
 from modelop_mlc.handlers._base import CATALOGUE, Spec
 
-__all__ = ["BEGIN", "END", "PAGE", "main", "render", "replace_section", "section"]
+__all__ = ["PAGE", "SECTION", "main", "render", "section"]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generated_section import GeneratedSection
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "delegates.md"
-BEGIN = "<!-- BEGIN GENERATED: scripts/delegate_table.py -->"
-END = "<!-- END GENERATED: scripts/delegate_table.py -->"
 
 
 def _summary(text: str | None) -> str:
@@ -69,46 +69,17 @@ def render(catalogue: Sequence[Spec] = CATALOGUE) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+SECTION = GeneratedSection(PAGE, "delegate_table.py")
+
+
 def section(page: str) -> str:
-    """Return what `page` holds between the BEGIN and END markers.
-
-    Raises:
-        ValueError: If the markers are missing.
-    """
-    start = page.find(BEGIN)
-    stop = page.find(END)
-    if start < 0 or stop < start:
-        raise ValueError(f"{PAGE.name} lacks the markers {BEGIN!r} ... {END!r}")
-    return page[start + len(BEGIN) : stop].strip("\n") + "\n"
-
-
-def replace_section(page: str, generated: str) -> str:
-    """Return `page` with the text between the markers replaced by `generated`."""
-    start = page.index(BEGIN) + len(BEGIN)
-    stop = page.index(END)
-    return page[:start] + "\n" + generated + page[stop:]
+    """Return what `page` holds between the markers."""
+    return SECTION.section(page)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print, write or check the table; return the exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", action="store_true", help=f"update {PAGE}")
-    action.add_argument("--check", action="store_true", help="exit 1 when the page differs")
-    args = parser.parse_args(argv)
-    generated = render()
-    if args.write:
-        PAGE.write_text(replace_section(PAGE.read_text(), generated))
-        return 0
-    if args.check:
-        if section(PAGE.read_text()) != generated:
-            sys.stderr.write(
-                f"{PAGE} is out of date: run python scripts/delegate_table.py --write\n"
-            )
-            return 1
-        return 0
-    sys.stdout.write(generated)
-    return 0
+    """Print, write or check the generated part of the page; return the exit code."""
+    return SECTION.main(render, argv, __doc__ or "")
 
 
 if __name__ == "__main__":

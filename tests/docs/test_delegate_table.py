@@ -43,9 +43,10 @@ def test_every_builtin_delegate_and_alias_is_on_the_page() -> None:
 def test_replace_section_keeps_the_text_around_the_markers() -> None:
     """Writing the table changes only what lies between the markers."""
     script = load_script()
-    page = f"intro\n{script.BEGIN}\nold table\n{script.END}\noutro\n"
-    replaced = script.replace_section(page, "| new |\n")
-    assert replaced == f"intro\n{script.BEGIN}\n| new |\n{script.END}\noutro\n"
+    section = script.SECTION
+    page = f"intro\n{section.begin}\nold table\n{section.end}\noutro\n"
+    replaced = section.replace(page, "| new |\n")
+    assert replaced == f"intro\n{section.begin}\n| new |\n{section.end}\noutro\n"
     assert script.section(replaced) == "| new |\n"
 
 
