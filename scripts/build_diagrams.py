@@ -46,6 +46,56 @@ def wait_ticket(p: Process, node_id: str, name: str, *, read_field: str | None =
     return p.service(node_id, name, "WaitForTicketStatus", inputs=inputs)
 
 
+def input_and_output_files(
+    p: Process,
+    *,
+    find: tuple[str, str, dict[str, str]],
+    check: tuple[str, str],
+    missing: tuple[str, str, str, str],
+    missing_end: tuple[str, str],
+    output: tuple[str, str],
+) -> None:
+    """From `gw_input` to `join_output`: INPUT_FILE and OUTPUT_FILE from the start variables.
+
+    Without INPUT_FILE an asset is looked up (`find`: id, name, GetFileAssets inputs), and
+    without one either a ticket says so (`missing`: id, name, delegate, message). Without
+    OUTPUT_FILE a new file asset is made (`output`: file name, asset role).
+    """
+    find_id, find_name, find_inputs = find
+    check_id, check_name = check
+    p.xor("gw_input", "Input file given?")
+    p.service(
+        find_id,
+        find_name,
+        "GetFileAssets",
+        inputs=find_inputs,
+        outputs={"INPUT_FILE": "${FILE_ASSET}"},
+    )
+    p.xor(check_id, check_name)
+    ticket(p, *missing)
+    p.end(*missing_end)
+    p.xor("join_input", None)
+    p.flow("gw_input", "join_input", name="yes", condition=is_set("INPUT_FILE"))
+    p.flow("gw_input", find_id, name="no", default=True)
+    p.chain(find_id, check_id)
+    p.flow(check_id, "join_input", name="yes", condition="${INPUT_FILE != null}")
+    p.flow(check_id, missing[0], name="no", default=True)
+    p.chain(missing[0], missing_end[0])
+    p.xor("gw_output", "Output file given?")
+    p.service(
+        "create_output",
+        "Create output file",
+        "CreateEmptyExternalFileAsset",
+        inputs={"FILE_NAME": output[0], "ASSET_ROLE": output[1]},
+        outputs={"OUTPUT_FILE": "${FILE_ASSET}"},
+    )
+    p.xor("join_output", None)
+    p.chain("join_input", "gw_output")
+    p.flow("gw_output", "join_output", name="yes", condition=is_set("OUTPUT_FILE"))
+    p.flow("gw_output", "create_output", name="no", default=True)
+    p.chain("create_output", "join_output")
+
+
 def error_handler(p: Process, delegate: str, *, system: str) -> None:
     """An event sub-process turning any unhandled FAILURE into an error ticket."""
     sub = p.event_subprocess("handle_failure", "Handle failure")
@@ -281,44 +331,20 @@ def run_back_test(system: str) -> str:
     p.service("get_model", "Get the snapshot", "GetDeployableModelById")
     p.chain("back_test_requested", "get_model")
     p.chain("called", "get_model")
-    p.xor("gw_input", "Input file given?")
-    p.service(
-        "find_test_data",
-        "Find test data",
-        "GetFileAssets",
-        inputs={"ASSET_ROLE": "TEST_DATA"},
-        outputs={"INPUT_FILE": "${FILE_ASSET}"},
-    )
-    p.xor("gw_test_data", "Test data?")
-    ticket(
-        p,
-        "no_test_data",
-        "Open ticket: no test data",
-        f"Create{name}SimpleNotification",
-        "Back test of snapshot ${MODEL_ID}: no INPUT_FILE and no TEST_DATA asset",
-    )
-    p.end("ended_no_data", "No test data")
-    p.xor("join_input", None)
     p.chain("get_model", "gw_input")
-    p.flow("gw_input", "join_input", name="yes", condition=is_set("INPUT_FILE"))
-    p.flow("gw_input", "find_test_data", name="no", default=True)
-    p.chain("find_test_data", "gw_test_data")
-    p.flow("gw_test_data", "join_input", name="yes", condition="${INPUT_FILE != null}")
-    p.flow("gw_test_data", "no_test_data", name="no", default=True)
-    p.chain("no_test_data", "ended_no_data")
-    p.xor("gw_output", "Output file given?")
-    p.service(
-        "create_output",
-        "Create output file",
-        "CreateEmptyExternalFileAsset",
-        inputs={"FILE_NAME": "back_test_${MODEL_ID}.json", "ASSET_ROLE": "TEST_OUTPUT"},
-        outputs={"OUTPUT_FILE": "${FILE_ASSET}"},
+    input_and_output_files(
+        p,
+        find=("find_test_data", "Find test data", {"ASSET_ROLE": "TEST_DATA"}),
+        check=("gw_test_data", "Test data?"),
+        missing=(
+            "no_test_data",
+            "Open ticket: no test data",
+            f"Create{name}SimpleNotification",
+            "Back test of snapshot ${MODEL_ID}: no INPUT_FILE and no TEST_DATA asset",
+        ),
+        missing_end=("ended_no_data", "No test data"),
+        output=("back_test_${MODEL_ID}.json", "TEST_OUTPUT"),
     )
-    p.xor("join_output", None)
-    p.chain("join_input", "gw_output")
-    p.flow("gw_output", "join_output", name="yes", condition=is_set("OUTPUT_FILE"))
-    p.flow("gw_output", "create_output", name="no", default=True)
-    p.chain("create_output", "join_output")
     p.service(
         "run_metrics",
         "Run metrics job",
@@ -427,46 +453,23 @@ def run_batch_model_job() -> str:
     p.flow("gw_runtime", "gw_input", name="yes", condition="${BATCH_RUNTIMES.size() > 0}")
     p.flow("gw_runtime", "no_runtime", name="no", default=True)
     p.chain("no_runtime", "ended_no_runtime")
-    p.xor("gw_input", "Input file given?")
-    p.service(
-        "find_input",
-        "Find scoring data",
-        "GetFileAssets",
-        inputs={
-            "DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}",
-            "ASSET_ROLE": "SCORING_DATA",
-        },
-        outputs={"INPUT_FILE": "${FILE_ASSET}"},
-    )
-    p.xor("gw_has_input", "Scoring data?")
-    ticket(
+    input_and_output_files(
         p,
-        "no_input",
-        "Notify: no input",
-        "CreateJiraSimpleNotification",
-        "No INPUT_FILE given and no SCORING_DATA asset for tag ${TAG}",
+        find=(
+            "find_input",
+            "Find scoring data",
+            {"DEPLOYABLE_MODEL": "${DEPLOYED_MODEL.deployableModel}", "ASSET_ROLE": "SCORING_DATA"},
+        ),
+        check=("gw_has_input", "Scoring data?"),
+        missing=(
+            "no_input",
+            "Notify: no input",
+            "CreateJiraSimpleNotification",
+            "No INPUT_FILE given and no SCORING_DATA asset for tag ${TAG}",
+        ),
+        missing_end=("ended_no_input", "No input"),
+        output=("scores_${TAG}.json", "SCORING_OUTPUT"),
     )
-    p.end("ended_no_input", "No input")
-    p.xor("join_input", None)
-    p.flow("gw_input", "join_input", name="yes", condition=is_set("INPUT_FILE"))
-    p.flow("gw_input", "find_input", name="no", default=True)
-    p.chain("find_input", "gw_has_input")
-    p.flow("gw_has_input", "join_input", name="yes", condition="${INPUT_FILE != null}")
-    p.flow("gw_has_input", "no_input", name="no", default=True)
-    p.chain("no_input", "ended_no_input")
-    p.xor("gw_output", "Output file given?")
-    p.service(
-        "create_output",
-        "Create output file",
-        "CreateEmptyExternalFileAsset",
-        inputs={"FILE_NAME": "scores_${TAG}.json", "ASSET_ROLE": "SCORING_OUTPUT"},
-        outputs={"OUTPUT_FILE": "${FILE_ASSET}"},
-    )
-    p.xor("join_output", None)
-    p.chain("join_input", "gw_output")
-    p.flow("gw_output", "join_output", name="yes", condition=is_set("OUTPUT_FILE"))
-    p.flow("gw_output", "create_output", name="no", default=True)
-    p.chain("create_output", "join_output")
     p.service(
         "run_scoring",
         "Run scoring job",
