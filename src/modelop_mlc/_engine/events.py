@@ -277,23 +277,12 @@ class MlcMessageEvent(MessageEventDefinition):
 # ---------------------------------------------------------------- errors and escalations
 
 
-class _CodeVariablesMixin:
-    """Store a caught error's code and message in the variables the diagram names."""
+class _CodedEventMixin:
+    """Errors and escalations: a code, the variables that receive it, and a journalled throw."""
 
     name: str
-    code_variable: str | None
-    message_variable: str | None
-
-    def update_task_data(self, my_task: Any) -> None:
-        payload = my_task.internal_data.get(self.name) or {}
-        if self.code_variable:
-            set_variable(my_task, self.code_variable, payload.get("errorCode"))
-        if self.message_variable:
-            set_variable(my_task, self.message_variable, payload.get("errorMessage"))
-
-
-class MlcErrorEvent(_CodeVariablesMixin, ErrorEventDefinition):
-    """A BPMN error, thrown by an error end event or by a delegate's `BpmnError`."""
+    code: str | None
+    thrown: JournalKind
 
     def __init__(
         self,
@@ -305,56 +294,38 @@ class MlcErrorEvent(_CodeVariablesMixin, ErrorEventDefinition):
         **kwargs: Any,
     ) -> None:
         """Create the definition; the variables receive the caught code and message."""
-        super().__init__(name, code, **kwargs)
+        super().__init__(name, code, **kwargs)  # type: ignore[call-arg]
         self.code_variable = code_variable
         self.message_variable = message_variable
+
+    def update_task_data(self, my_task: Any) -> None:
+        """Store a caught event's code and message in the variables the diagram names."""
+        payload = my_task.internal_data.get(self.name) or {}
+        if self.code_variable:
+            set_variable(my_task, self.code_variable, payload.get("errorCode"))
+        if self.message_variable:
+            set_variable(my_task, self.message_variable, payload.get("errorMessage"))
 
     def throw(self, my_task: Any) -> None:
         """Throw to the enclosing scopes, journalled."""
         _journal(
             my_task,
-            JournalEntry(
-                JournalKind.ERROR_THROWN,
-                my_task.task_spec.bpmn_id or "",
-                detail={"code": self.code},
-            ),
+            JournalEntry(self.thrown, my_task.task_spec.bpmn_id or "", detail={"code": self.code}),
         )
         payload = {"errorCode": self.code, "errorMessage": None}
         event = BpmnEvent(
-            MlcErrorEvent(self.name, self.code), payload=payload, target=my_task.workflow
+            type(self)(self.name, self.code), payload=payload, target=my_task.workflow
         )
         _engine(my_task).throw_targeted(my_task, event)
 
 
-class MlcEscalationEvent(_CodeVariablesMixin, EscalationEventDefinition):
-    """A BPMN escalation."""
+class MlcErrorEvent(_CodedEventMixin, ErrorEventDefinition):
+    """A BPMN error, thrown by an error end event or by a delegate's `BpmnError`."""
 
-    def __init__(
-        self,
-        name: str,
-        code: str | None = None,
-        *,
-        code_variable: str | None = None,
-        message_variable: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Create the definition."""
-        super().__init__(name, code, **kwargs)
-        self.code_variable = code_variable
-        self.message_variable = message_variable
+    thrown = JournalKind.ERROR_THROWN
 
-    def throw(self, my_task: Any) -> None:
-        """Throw to the enclosing scopes, journalled; an uncaught escalation is not an error."""
-        _journal(
-            my_task,
-            JournalEntry(
-                JournalKind.ESCALATION_THROWN,
-                my_task.task_spec.bpmn_id or "",
-                detail={"code": self.code},
-            ),
-        )
-        payload = {"errorCode": self.code, "errorMessage": None}
-        event = BpmnEvent(
-            MlcEscalationEvent(self.name, self.code), payload=payload, target=my_task.workflow
-        )
-        _engine(my_task).throw_targeted(my_task, event)
+
+class MlcEscalationEvent(_CodedEventMixin, EscalationEventDefinition):
+    """A BPMN escalation; an uncaught escalation is not an error."""
+
+    thrown = JournalKind.ESCALATION_THROWN
