@@ -316,6 +316,27 @@ def test_diagrams_calling_built_in_functions_run(tmp_path: Path) -> None:
     assert "JSON" not in outcome.detail
 
 
+@pytest.mark.conformance
+def test_diagrams_with_feel_scripts_run(tmp_path: Path) -> None:
+    """The corpus' FEEL script task and FEEL output parameters deploy and run."""
+    _require_conformance()
+    corpus = CONFORMANCE / "camunda-corpus"
+    # Unknown names are null in FEEL, so `a + b` without `a` and `b` completes with c = null.
+    expected = {
+        "c7-converter-tests/internal-script.bpmn": "ok (feelScriptProcess: completed)",
+        "task-assignment-dmn/Approval.bpmn": "ok (ApprovalProcess: waiting at PerformTaskTask)",
+    }
+    for index, (name, text) in enumerate(expected.items()):
+        outcome = _run("camunda-corpus", name, corpus / name, tmp_path / f"{index}")
+        assert outcome.text == text
+    # Its FEEL values run; what is left is an external FEEL resource and a missing class.
+    name = "c7-converter-tests/feel_expr_not_tranformed.bpmn"
+    problems = validate(corpus / name).problems
+    assert [p.element_id for p in problems] == ["Activity_1s02kf9", "Activity_1s02kf9"]
+    assert "external.feel" in problems[0].message
+    assert "no implementation" in problems[1].message
+
+
 def _repair(path: Path) -> bytes:
     """Patch what Camunda 7 refuses too, so that the engine meets the rest of the diagram.
 

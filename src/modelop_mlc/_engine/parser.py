@@ -44,6 +44,7 @@ from modelop_mlc._engine.events import (
     MlcMessageEvent,
     MlcSignalEvent,
 )
+from modelop_mlc._engine.feel import FeelText, is_feel
 from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP
 
 __all__ = ["MlcBpmnParser", "delegate_candidates", "read_param_value"]
@@ -93,9 +94,11 @@ def read_param_value(node: Any) -> s.ParamValue:
         return read_param_value(child)
     if child.tag == f"{_C}script":
         fmt = child.get("scriptFormat")
+        if is_feel(fmt) and not child.get("resource") and (child.text or "").strip():
+            return FeelText(child.text or "")
         raise ValidationException(
-            f"camunda:script parameter values are not supported (scriptFormat {fmt!r}); "
-            "use an expression such as ${...} instead",
+            f"camunda:script parameter values are supported in FEEL only, inline (scriptFormat "
+            f"{fmt!r}); use FEEL or an expression such as ${{...}} instead",
             node=node,
         )
     raw: str | None = node.text
@@ -118,7 +121,7 @@ class _MlcTaskParserMixin:
     bpmn_id: str
 
     xpath: Any  # NodeParser.xpath
-    parse_condition: Any  # NodeParser.parse_condition
+    _xpath: Any  # NodeParser._xpath
 
     # Parallel and event-based gateways ignore conditions on their outgoing flows (Camunda too).
     CONDITIONAL_FLOWS = True
@@ -145,6 +148,14 @@ class _MlcTaskParserMixin:
         """Whether a path ends here when the element has no outgoing flow."""
         return True
 
+    def read_condition(self, sequence_flow: Any) -> str | FeelText | None:
+        """The flow's condition: JUEL text, FEEL (`language="feel"`), or None without one."""
+        node = first(self._xpath(sequence_flow, ".//bpmn:conditionExpression"))
+        text = (node.text or "").strip() if node is not None else ""
+        if not text:
+            return None
+        return FeelText(node.text, condition=True) if is_feel(node.get("language")) else text
+
     def connect_outgoing(
         self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool
     ) -> None:
@@ -155,15 +166,14 @@ class _MlcTaskParserMixin:
         if is_default:
             split.set_default(outgoing_task)
         else:
-            condition = (self.parse_condition(sequence_flow_node) or "").strip()
-            split.add_flow(condition or None, outgoing_task)
+            split.add_flow(self.read_condition(sequence_flow_node), outgoing_task)
 
     def _has_conditional_flows(self) -> bool:
         if not self.CONDITIONAL_FLOWS:
             return False
         flows = self.process_parser.get_outgoing_sequence_flows(self.bpmn_id)
         return self.node.get("default") is not None or any(
-            (self.parse_condition(flow) or "").strip() for flow in flows
+            self.read_condition(flow) is not None for flow in flows
         )
 
     def _conditional_split(self) -> Any:
@@ -309,7 +319,7 @@ class MlcScriptTaskParser(_MlcTaskParserMixin, ScriptTaskParser):
 
     def create_task(self) -> Any:
         spec = super().create_task()
-        spec.script_format = (self.node.get("scriptFormat") or "python").lower()
+        spec.script_format = (self.node.get("scriptFormat") or "python").strip().lower()
         spec.result_variable = self.node.get(f"{_C}resultVariable")
         return spec
 
@@ -564,7 +574,7 @@ class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser)
         if is_default:
             self.task.connect(outgoing_task)
             return
-        condition = (self.parse_condition(sequence_flow_node) or "").strip()
+        condition = self.read_condition(sequence_flow_node)
         # Camunda 7 takes a non-default flow without a condition as if its condition held;
         # validation warns about it.
         self.task.connect_outgoing_if(condition or "${true}", outgoing_task)

@@ -1,9 +1,9 @@
 """The per-instance runtime SpiffWorkflow calls for every expression and script.
 
 SpiffWorkflow routes gateway conditions, loop conditions, timer values and script tasks
-through `workflow.script_engine`. Ours evaluates JUEL (never Python `eval`), runs Python
-scripts in the sandbox through the host, and collects the journal and outbox of one step.
-It is not serialised: the engine attaches a fresh one after every load.
+through `workflow.script_engine`. Ours evaluates JUEL and FEEL (never Python `eval`), runs
+Python scripts in the sandbox through the host, and collects the journal and outbox of one
+step. It is not serialised: the engine attaches a fresh one after every load.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from modelop_mlc._engine import juel
 from modelop_mlc._engine.fastscript import run_fast
+from modelop_mlc._engine.feel import FEEL_FORMAT, FeelText, evaluate_feel
 from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
 from modelop_mlc._engine.scope import (
     lookup,
@@ -193,7 +194,9 @@ class MlcScriptEngine(PythonScriptEngine):
     # -- expressions
 
     def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
-        """Evaluate a JUEL expression (or literal text) from `task`'s point of view."""
+        """Evaluate a JUEL expression (or literal text) or `FeelText` from `task`'s view."""
+        if isinstance(expression, FeelText):
+            return self.evaluate_feel(task, expression)
         if not isinstance(expression, str):
             return expression
         parsed = juel.parse_expression(expression)
@@ -218,6 +221,18 @@ class MlcScriptEngine(PythonScriptEngine):
                 ) from None
             raise
 
+    def evaluate_feel(self, task: Any, feel: FeelText) -> Any:
+        """Evaluate FEEL over the variables visible from `task`; errors name the element."""
+        activity_id = getattr(task.task_spec, "bpmn_id", None)
+        try:
+            return evaluate_feel(
+                feel, visible_variables(task), now=self.host.now(), activity_id=activity_id
+            )
+        except ExpressionError as err:
+            err.activity_id = activity_id
+            err.instance_id = self.host.instance_id
+            raise
+
     def visible_variables(self, task: Any) -> dict[str, Any]:
         """Return the variables visible from `task`."""
         return visible_variables(task)
@@ -225,9 +240,15 @@ class MlcScriptEngine(PythonScriptEngine):
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         """Run a script task's Python code and apply what it changed.
 
-        Simple bounded scripts run in-process (`fastscript`); the rest in the sandbox.
+        Simple bounded scripts run in-process (`fastscript`); the rest in the sandbox. A
+        FEEL script has no side effects: its value goes to `camunda:resultVariable`, if set.
         """
         spec = task.task_spec
+        if getattr(spec, "script_format", None) == FEEL_FORMAT:
+            value = self.evaluate_feel(task, FeelText(script))
+            if getattr(spec, "result_variable", None):
+                set_variable(task, spec.result_variable, value)
+            return True
         variables = visible_variables(task)
         context = {
             "processInstanceId": self.host.instance_id,

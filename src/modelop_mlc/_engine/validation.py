@@ -20,6 +20,7 @@ from modelop_mlc._engine.definitions import (
     problem_from_spiff,
     read_processes,
 )
+from modelop_mlc._engine.feel import check_feel, is_feel
 from modelop_mlc._engine.parser import MlcBpmnParser, delegate_candidates
 from modelop_mlc._engine.sandbox import check_script
 from modelop_mlc._engine.timers import parse_timer
@@ -115,13 +116,13 @@ class _Checker:
         self.delegate_lookup = delegate_lookup
         self.report = BpmnReport(file=source.name)
 
-    def problem(self, node: Any, message: str) -> None:
-        self.report.problems.append(self._report(node, message))
+    def problem(self, node: Any, message: str, *, line: int | None = None) -> None:
+        self.report.problems.append(self._report(node, message, line))
 
     def warn(self, node: Any, message: str) -> None:
         self.report.warnings.append(self._report(node, message))
 
-    def _report(self, node: Any, message: str) -> ProblemReport:
+    def _report(self, node: Any, message: str, line: int | None = None) -> ProblemReport:
         owner = node
         while owner is not None and owner.get("id") is None:
             owner = owner.getparent()
@@ -129,7 +130,7 @@ class _Checker:
             message=message,
             element_id=owner.get("id") if owner is not None else None,
             element_name=owner.get("name") if owner is not None else None,
-            line=node.sourceline,
+            line=line or node.sourceline,
             file=self.source.name,
         )
 
@@ -143,16 +144,41 @@ class _Checker:
         except ExpressionError as err:
             self.problem(node, f"{what}: {err}")
 
+    def feel(self, node: Any, text: str | None, what: str) -> None:
+        """Report FEEL `text` (the text of XML element `node`) that does not parse."""
+        if not (text or "").strip():
+            self.problem(node, f"{what}: the FEEL expression is empty; write one")
+            return
+        issue = check_feel(text or "")
+        if issue is not None:
+            self.problem(
+                node,
+                f"{what}: FEEL syntax error at line {issue.line}, column {issue.column} of "
+                f"the expression: {issue.reason}",
+                line=node.sourceline + issue.line - 1 if node.sourceline else None,
+            )
+
     def param_values(self, node: Any, value_node: Any, what: str) -> None:
         for child in value_node.iter():
             if child.tag == f"{_C}script":
                 fmt = child.get("scriptFormat") or "(none)"
-                self.problem(
-                    child,
-                    f"{what}: camunda:script values (scriptFormat '{fmt}') are not "
-                    "supported; compute the value with an expression such as ${...} or in "
-                    "a Python script task before this element",
-                )
+                if not is_feel(fmt):
+                    self.problem(
+                        child,
+                        f"{what}: camunda:script values in scriptFormat '{fmt}' are not "
+                        'supported, only FEEL (scriptFormat="feel"); compute the value '
+                        "with FEEL, an expression such as ${...} or a Python script task "
+                        "before this element",
+                    )
+                elif child.get("resource"):
+                    self.problem(
+                        child,
+                        f"{what}: external script resources (resource="
+                        f"'{child.get('resource')}') are not supported; put the FEEL "
+                        "expression inline in the camunda:script element",
+                    )
+                else:
+                    self.feel(child, child.text, what)
             elif child.text and isinstance(child.tag, str):
                 self.expression(child, child.text, what)
 
@@ -343,14 +369,25 @@ class _Checker:
         if condition is None:
             return
         language = condition.get("language")
-        if language and language.lower() not in {"juel", "${}"}:
+        if language and not is_feel(language) and language.lower() not in {"juel", "${}"}:
             self.problem(
                 condition,
-                f"condition language '{language}' is not supported; write "
-                "the condition as a JUEL expression like ${approved}",
+                f"condition language '{language}' is not supported; write the condition "
+                'as a JUEL expression like ${approved} or in FEEL (language="feel")',
             )
             return
-        self.expression(condition, condition.text, "condition")
+        if condition.get(f"{_C}resource"):
+            self.problem(
+                condition,
+                f"external condition resources (camunda:resource="
+                f"'{condition.get(f'{_C}resource')}') are not supported; write the "
+                "condition inline",
+            )
+            return
+        if not is_feel(language):
+            self.expression(condition, condition.text, "condition")
+        elif (condition.text or "").strip():
+            self.feel(condition, condition.text, "condition")
         source = scope.find(f"*[@id='{node.get('sourceRef')}']")
         source_tag = source.tag[len(_B) :] if source is not None else ""
         if source_tag in {"parallelGateway", "eventBasedGateway"}:
@@ -501,21 +538,23 @@ class _Checker:
             self.problem(
                 node,
                 "the script task has no scriptFormat (Camunda 7 requires one too); set "
-                'scriptFormat="python" and write the script in Python',
+                'scriptFormat="python" and write the script in Python, or "feel"',
             )
             return
-        if fmt.lower() not in _PYTHON_FORMATS:
-            shown = fmt
+        if fmt.lower() not in _PYTHON_FORMATS and not is_feel(fmt):
             self.problem(
                 node,
-                f"scriptFormat '{shown}' is not supported: only python scripts "
-                "run here (in a sandbox); rewrite the script in Python or move "
-                "the logic into a delegate",
+                f"scriptFormat '{fmt}' is not supported: only python scripts (run in a "
+                "sandbox) and feel expressions run here; rewrite the script in Python or "
+                "FEEL, or move the logic into a delegate",
             )
             return
         script = node.find(f"{_B}script")
         if script is None or not (script.text or "").strip():
             self.problem(node, "the script task has no script")
+            return
+        if is_feel(fmt):
+            self.feel(script, script.text, "script")
             return
         first_line = script.sourceline or 0
         for issue in check_script(script.text or ""):

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelop_mlc._engine import juel
+from modelop_mlc._engine.feel import FeelText
 from modelop_mlc.errors import ExpressionError
 
-# A parameter value: text (literal or `${...}`), a list (`camunda:list`), a map (`camunda:map`)
-# or None (an empty parameter).
-ParamValue = str | list[Any] | dict[str, Any] | None
+# A parameter value: text (literal or `${...}`), a list (`camunda:list`), a map (`camunda:map`),
+# a FEEL `camunda:script` or None (an empty parameter).
+ParamValue = str | list[Any] | dict[str, Any] | FeelText | None
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ def evaluate_value(task: Any, value: ParamValue) -> Any:
     """Evaluate a parameter value (text, list or map) from `task`'s point of view."""
     if value is None:
         return None
+    if isinstance(value, FeelText):
+        return task.workflow.script_engine.evaluate(task, value)
     if isinstance(value, list):
         return [evaluate_value(task, item) for item in value]
     if isinstance(value, dict):

@@ -108,7 +108,7 @@ def _date_text(value: Any) -> str | None:
 
 
 class MlcScriptTask(MlcActivityMixin, ScriptTaskMixin, BpmnSpecMixin):
-    """`bpmn:scriptTask`; only `python` runs (in the sandbox), checked at deploy time."""
+    """`bpmn:scriptTask` in `python` (run in the sandbox) or `feel`; checked at deploy time."""
 
     script_format: str = "python"
     result_variable: str | None = None
