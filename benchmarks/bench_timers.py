@@ -27,7 +27,8 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+
+from pg_support import admin, with_database, with_schema
 
 from modelop_mlc import LifecycleManager, ManagerConfig, ManualClock
 
@@ -47,22 +48,6 @@ NAP = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-
-
-def admin(dsn: str) -> Any:
-    import psycopg  # noqa: PLC0415 - the optional extra; only the PostgreSQL benchmarks need it
-
-    return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-
-
-def with_database(dsn: str, database: str) -> str:
-    head, sep, query = dsn.partition("?")
-    return f"{head.rsplit('/', 1)[0]}/{database}{sep}{query}"
-
-
-def with_schema(dsn: str, schema: str) -> str:
-    option = "options=" + quote(f"-csearch_path={schema}")
-    return f"{dsn}{'&' if '?' in dsn else '?'}{option}"
 
 
 # ---------------------------------------------------------------- worker process

@@ -25,7 +25,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+
+from pg_support import admin, with_database, with_schema
 
 from modelop_mlc import LifecycleManager, ManagerConfig
 
@@ -57,25 +58,6 @@ def diagram() -> str:
         assert old in xml, f"the benchmark diagram changed; update bench_workers.py ({old[:40]})"
         xml = xml.replace(old, new)
     return xml
-
-
-# ---------------------------------------------------------------- database helpers
-
-
-def admin(dsn: str) -> Any:
-    import psycopg  # noqa: PLC0415 - the optional extra; only the PostgreSQL benchmarks need it
-
-    return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-
-
-def with_database(dsn: str, database: str) -> str:
-    head, sep, query = dsn.partition("?")
-    return f"{head.rsplit('/', 1)[0]}/{database}{sep}{query}"
-
-
-def with_schema(dsn: str, schema: str) -> str:
-    option = "options=" + quote(f"-csearch_path={schema}")
-    return f"{dsn}{'&' if '?' in dsn else '?'}{option}"
 
 
 # ---------------------------------------------------------------- worker process

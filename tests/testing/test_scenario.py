@@ -293,21 +293,10 @@ APPROVAL_TICKET = process(
 )
 
 
-def _ticket_delegates(manager: LifecycleManager) -> None:
-    """Register the ticket delegates (opening tickets, waiting for them) on `manager`."""
-    pytest.importorskip(
-        "modelop_mlc.handlers.tickets", reason="the ticket delegates are not built yet"
-    )
-    from modelop_mlc.handlers import register_modelop_delegates
-
-    register_modelop_delegates(manager.registry)
-
-
 def test_tickets_move_on_the_board_and_wake_the_waiting_delegate(
     mlc_harness: ProcessHarness, mlc_tickets: Any
 ) -> None:
     """A declared ticket answer moves the approval ticket; the parked wait resumes at once."""
-    _ticket_delegates(mlc_harness.manager)
     scenario = mlc_harness.scenario()
     scenario.delegate("DeployModel").returns({"DEPLOYED": True})
     tickets = scenario.ticket(kind="model_approval").moves_to(
@@ -327,7 +316,6 @@ def test_tickets_move_on_the_board_and_wake_the_waiting_delegate(
 
 def test_a_later_ticket_answer_waits_for_the_polls(mlc_harness: ProcessHarness) -> None:
     """A deferred ticket move lets the waiting delegate poll until the ticket changes."""
-    _ticket_delegates(mlc_harness.manager)
     scenario = mlc_harness.scenario()
     scenario.delegate("DeployModel")
     scenario.ticket(kind="model_approval").moves_to_after(timedelta(days=2), "Rejected")
