@@ -35,6 +35,7 @@ TASK_TAGS = {
 GATEWAY_TAGS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 COLUMN = 150
 ROW = 130
+Inputs = dict[str, str | dict[str, str]]
 
 
 def esc(text: str) -> str:
@@ -131,9 +132,18 @@ class Process:
         attrs = {} if interrupting else {"isInterrupting": "false"}
         return self.add("startEvent", node_id, name, body, **attrs)
 
-    def end(self, node_id: str, name: str | None = None, *, terminate: bool = False) -> str:
-        """An end event."""
+    def end(
+        self,
+        node_id: str,
+        name: str | None = None,
+        *,
+        terminate: bool = False,
+        error: str | None = None,
+    ) -> str:
+        """An end event (plain, terminate, or throwing the error `error`)."""
         body = "<bpmn:terminateEventDefinition />" if terminate else ""
+        if error:
+            body = f'<bpmn:errorEventDefinition errorRef="{error}" />'
         return self.add("endEvent", node_id, name, body)
 
     def service(
@@ -142,7 +152,7 @@ class Process:
         name: str,
         delegate: str,
         *,
-        inputs: dict[str, str] | None = None,
+        inputs: Inputs | None = None,
         outputs: dict[str, str] | None = None,
         retry: str | None = None,
     ) -> str:
@@ -170,12 +180,21 @@ class Process:
         )
 
     def user(
-        self, node_id: str, name: str, *, groups: str, fields: str = "", assignee: str | None = None
+        self,
+        node_id: str,
+        name: str,
+        *,
+        groups: str,
+        fields: str = "",
+        assignee: str | None = None,
+        due: str | None = None,
     ) -> str:
-        """A user task with candidate groups and an optional generated form."""
+        """A user task with candidate groups, an optional generated form and due date."""
         attrs = {"camunda:candidateGroups": groups}
         if assignee:
             attrs["camunda:assignee"] = assignee
+        if due:
+            attrs["camunda:dueDate"] = due
         body = (
             (
                 f"<bpmn:extensionElements><camunda:formData>{fields}</camunda:formData>"
@@ -185,6 +204,21 @@ class Process:
             else ""
         )
         return self.add("userTask", node_id, name, body, **attrs)
+
+    def business_rule(
+        self, node_id: str, name: str, decision: str, *, result: str, mapping: str = "singleResult"
+    ) -> str:
+        """A business rule task evaluating the DMN decision `decision` into `result`."""
+        return self.add(
+            "businessRuleTask",
+            node_id,
+            name,
+            **{
+                "camunda:decisionRef": decision,
+                "camunda:resultVariable": result,
+                "camunda:mapDecisionResult": mapping,
+            },
+        )
 
     def xor(self, node_id: str, name: str) -> str:
         """An exclusive gateway (its default flow is set by `flow(default=True)`)."""
@@ -203,7 +237,7 @@ class Process:
     ) -> str:
         """A call activity, optionally multi-instance over a collection."""
         mappings = "".join(
-            f'<camunda:in {"sourceExpression" if s.startswith("${") else "source"}="{esc(s)}" '
+            f'<camunda:in {"sourceExpression" if "${" in s else "source"}="{esc(s)}" '
             f'target="{t}" />'
             for t, s in ins.items()
         )
@@ -236,6 +270,19 @@ class Process:
             {"attachedToRef": attached},
             f'<bpmn:errorEventDefinition errorRef="{error}" '
             'camunda:errorMessageVariable="ERROR_MESSAGE" />',
+            attached_to=attached,
+        )
+        return node_id
+
+    def boundary_timer(self, node_id: str, attached: str, *, date: str, name: str) -> str:
+        """An interrupting timer boundary event firing at the date `date` (an expression)."""
+        self.nodes[node_id] = Node(
+            node_id,
+            "boundaryEvent",
+            name,
+            {"attachedToRef": attached},
+            '<bpmn:timerEventDefinition><bpmn:timeDate xsi:type="bpmn:tFormalExpression">'
+            f"{esc(date)}</bpmn:timeDate></bpmn:timerEventDefinition>",
             attached_to=attached,
         )
         return node_id
@@ -495,11 +542,21 @@ class Process:
         return [start, (middle, start[1]), (middle, end[1]), end]
 
 
-def _io(inputs: dict[str, str] | None, outputs: dict[str, str] | None) -> str:
+def _value(value: str | dict[str, str]) -> str:
+    """A parameter's value: text (an expression or literal) or a `camunda:map`."""
+    if isinstance(value, str):
+        return esc(value)
+    entries = "".join(
+        f'<camunda:entry key="{esc(k)}">{esc(v)}</camunda:entry>' for k, v in value.items()
+    )
+    return f"<camunda:map>{entries}</camunda:map>"
+
+
+def _io(inputs: Inputs | None, outputs: dict[str, str] | None) -> str:
     if not inputs and not outputs:
         return ""
     params = "".join(
-        f'<camunda:inputParameter name="{k}">{esc(v)}</camunda:inputParameter>'
+        f'<camunda:inputParameter name="{k}">{_value(v)}</camunda:inputParameter>'
         for k, v in (inputs or {}).items()
     )
     params += "".join(

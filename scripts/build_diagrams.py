@@ -13,37 +13,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bpmn_builder import Process, document  # noqa: E402
+from build_productionization import approval_with_escalation, productionization  # noqa: E402
+from diagram_parts import (  # noqa: E402
+    FAILURE,
+    SIGNAL,
+    error_handler,
+    has_tag,
+    is_set,
+    ticket,
+    wait_ticket,
+)
 
 OUT = Path(__file__).resolve().parents[1] / "bpmn"
-SIGNAL = "com.modelop.mlc.definitions.Signals_"
-FAILURE = {"Error_FAILURE": "FAILURE"}
-
-
-def has_tag(tag: str) -> str:
-    """A condition: the snapshot carries `tag`."""
-    return f"${{DEPLOYABLE_MODEL.tags.contains('{tag}')}}"
-
-
-def is_set(name: str) -> str:
-    """A condition: the variable exists and is not null."""
-    return f"${{execution.getVariable('{name}') != null}}"
-
-
-def ticket(p: Process, node_id: str, name: str, delegate: str, message: str, **inputs: str) -> str:
-    """A service task opening a ticket (ModelOp's Create<System>... delegates)."""
-    return p.service(node_id, name, delegate, inputs={"MESSAGE": message, **inputs})
-
-
-def wait_ticket(p: Process, node_id: str, name: str, *, read_field: str | None = None) -> str:
-    """Park until the ticket in NEW_NOTIFICATION is Done or Rejected.
-
-    The ticket is not passed as an input: an input named TICKET would be a local variable and
-    keep the TICKET the delegate returns from reaching the process (Camunda's scoping).
-    """
-    inputs = {"STATUSES": "Done,Rejected"}
-    if read_field:
-        inputs["READ_FIELD"] = read_field
-    return p.service(node_id, name, "WaitForTicketStatus", inputs=inputs)
 
 
 def input_and_output_files(
@@ -94,22 +75,6 @@ def input_and_output_files(
     p.flow("gw_output", "join_output", name="yes", condition=is_set("OUTPUT_FILE"))
     p.flow("gw_output", "create_output", name="no", default=True)
     p.chain("create_output", "join_output")
-
-
-def error_handler(p: Process, delegate: str, *, system: str) -> None:
-    """An event sub-process turning any unhandled FAILURE into an error ticket."""
-    sub = p.event_subprocess("handle_failure", "Handle failure")
-    sub.start("failure_caught", "Failure", error="Error_FAILURE")
-    ticket(
-        sub,
-        "open_error_ticket",
-        f"Open {system} error ticket",
-        delegate,
-        "${ERROR_MESSAGE}",
-        SEVERITY="ERROR",
-    )
-    sub.end("failed", "Failed")
-    sub.chain("failure_caught", "open_error_ticket", "failed")
 
 
 # --------------------------------------------------------------------------- processes
@@ -770,6 +735,8 @@ DIAGRAMS = {
     "model_refresh_one.bpmn": model_refresh_one,
     "model_refresh.bpmn": model_refresh,
     "scheduled_monitoring.bpmn": scheduled_monitoring,
+    "productionization.bpmn": productionization,
+    "approval_with_escalation.bpmn": approval_with_escalation,
 }
 
 

@@ -5,6 +5,7 @@ from modelop_mlc import diagrams
 
 manager.deploy(*diagrams.paths())                  # all of them
 manager.deploy(diagrams.path("deploy_with_test_and_jira"))
+manager.deploy(*diagrams.files("productionization"))  # with its called process and DMNs
 ```
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from modelop_mlc.errors import ConfigurationError
 
-__all__ = ["SHIPPED", "directory", "path", "paths"]
+__all__ = ["COMPANIONS", "SHIPPED", "directory", "files", "path", "paths"]
 
 SHIPPED: dict[str, str] = {
     "deploy_with_test_and_jira": "Deploy with run test and Jira",
@@ -25,8 +26,19 @@ SHIPPED: dict[str, str] = {
     "model_refresh_one": "Model refresh and retraining",
     "model_refresh": "Model refresh (weekly, every deployed model)",
     "scheduled_monitoring": "Scheduled monitoring (daily back tests)",
+    "productionization": "Model productionization (QA, tests, scan, approvals, PROD)",
+    "approval_with_escalation": "Approval with escalation (called by productionization)",
 }
 """Process key → name of every shipped diagram (each file is `<key>.bpmn`)."""
+
+COMPANIONS: dict[str, tuple[str, ...]] = {
+    "productionization": (
+        "approval_with_escalation.bpmn",
+        "productionization_approvers.dmn",
+        "productionization_security_policy.dmn",
+    ),
+}
+"""Process key → the other shipped files it needs deployed with it (called processes, DMN)."""
 
 
 def directory() -> Path:
@@ -63,6 +75,16 @@ def path(key: str) -> Path:
     return directory() / f"{key}.bpmn"
 
 
+def files(key: str) -> list[Path]:
+    """The shipped process `key` and the files it needs with it: deploy them together.
+
+    Raises:
+        ConfigurationError: If no shipped process has that key.
+    """
+    return [path(key), *(directory() / name for name in COMPANIONS.get(key, ()))]
+
+
 def paths() -> list[Path]:
-    """The files of every shipped process, in `SHIPPED` order."""
-    return [path(key) for key in SHIPPED]
+    """The files of every shipped process and their decision tables, in `SHIPPED` order."""
+    found = [path(key) for key in SHIPPED]
+    return found + sorted(directory().glob("*.dmn"))

@@ -22,6 +22,7 @@ def _make_credit(
         stage: str = "PROD",
         assets: tuple[Asset, ...] | None = None,
         runtime_tags: tuple[str, ...] = (TAG,),
+        custom: dict[str, str] | None = None,
     ) -> Credit:
         center = mlc_manager.center
         assert isinstance(center, LocalCenter)
@@ -37,6 +38,7 @@ def _make_credit(
             tags=[TAG],
             model_stage=stage,
             assets=list(assets),
+            custom=custom or {},
         )
         center.register_runtime("batch-dev", tags=list(runtime_tags), stage="DEV")
         center.register_runtime(

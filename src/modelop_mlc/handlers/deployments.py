@@ -207,3 +207,21 @@ def find_all_deployed_models_expiring(ctx: DelegateContext) -> dict[str, Any]:
         if d.expiration_date is not None and d.expiration_date <= horizon
     ]
     return {"DEPLOYED_MODELS": found}
+
+
+@modelop("PatchDeployedModel", asynchronous=True)
+def patch_deployed_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Apply `PATCH` to `DEPLOYED_MODEL` into `DEPLOYED_MODEL`.
+
+    `PATCH` is a map of ModelOp's camelCase fields, e.g. `deployedState: UNDEPLOYED` to take
+    a deployment out of service; `DEPLOYED_MODEL` is a deployment or its id.
+    """
+    value = ctx.get("DEPLOYED_MODEL")
+    deployed_id = value.get("id") if isinstance(value, Mapping) else value
+    if not deployed_id:
+        raise fail(ctx, "variable DEPLOYED_MODEL is not set")
+    patch = ctx.get("PATCH")
+    if not isinstance(patch, Mapping) or not patch:
+        raise fail(ctx, "variable PATCH must be a map of the fields to change")
+    updated = center(ctx).patch_deployed_model(str(deployed_id), dict(patch))
+    return {"DEPLOYED_MODEL": updated.to_variable()}

@@ -161,6 +161,8 @@ def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
     Judge `MODEL_TEST_RESULT` with the model's DMN into `TEST_RESULT` (passed or not) and
     `TEST_RESULT_MESSAGE` (the failing rules' reasons). A metric the model could not compute
     (missing, or ModelOp's -99) fails with its name. Without a DMN the result passes.
+    `TEST_RESULT_JUDGED` tells whether a DMN judged the results at all (false without one),
+    so a diagram can send unjudged results to a person instead of treating them as passed.
     """
     from modelop_mlc.dmn import evaluate_model_test  # noqa: PLC0415 - loaded only when used
 
@@ -175,6 +177,7 @@ def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
         return {
             "TEST_RESULT": True,
             "TEST_RESULT_MESSAGE": "The model has no DMN; test results were not judged",
+            "TEST_RESULT_JUDGED": False,
         }
     evaluation = evaluate_model_test(metrics, model, decision_ref=ctx.get("DECISION_REF") or None)
     variables = evaluation.as_variables()
@@ -186,7 +189,7 @@ def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
                 "testResultMessage": variables["TEST_RESULT_MESSAGE"],
             },
         )
-    return {**variables, "TEST_RESULT_DETAILS": evaluation.rows}
+    return {**variables, "TEST_RESULT_DETAILS": evaluation.rows, "TEST_RESULT_JUDGED": True}
 
 
 @modelop("CompareChampionChallenger")
