@@ -21,6 +21,7 @@ from diagram_parts import (  # noqa: E402
     has_tag,
     is_set,
     ticket,
+    user_review,
     wait_ticket,
 )
 
@@ -87,15 +88,24 @@ def deploy_with_test_and_jira() -> str:
     p.documentation = (
         "Starts when a snapshot (deployable model) is created. Trains it when tagged 'train', "
         "tests it when tagged 'run_test' (a failed test job opens a test review ticket and runs "
-        "again when the ticket is Done), asks for a review when tagged 'jira' (after the "
-        "model's DMN judges the test results), deploys it to a runtime matching its service "
-        "tag and stage, copies the previous deployment's schedules and sets its expiration."
+        "again when the ticket is Done), asks for a review when tagged 'jira' (a Jira ticket) "
+        "or 'review' (a user task for the model type's approvers), after the model's DMN "
+        "judges the test results, deploys it to a runtime matching its service tag and stage, "
+        "copies the previous deployment's schedules and sets its expiration. Snapshots tagged "
+        "'challenger' or 'productionization' are left to those processes."
     )
     p.start("snapshot_created", "Snapshot created", signal="Signal_model_changed")
-    p.xor("gw_challenger", "Challenger of a refresh?")
+    p.xor("gw_challenger", "Another process's snapshot?")
     p.end("left_to_refresh", "Left to Model refresh")
+    p.end("left_to_productionization", "Left to productionization")
     p.flow("snapshot_created", "gw_challenger")
-    p.flow("gw_challenger", "left_to_refresh", name="yes", condition=has_tag("challenger"))
+    p.flow("gw_challenger", "left_to_refresh", name="challenger", condition=has_tag("challenger"))
+    p.flow(
+        "gw_challenger",
+        "left_to_productionization",
+        name="productionization",
+        condition=has_tag("productionization"),
+    )
 
     # Training
     p.xor("gw_train", "Training requested?")
@@ -210,6 +220,7 @@ def deploy_with_test_and_jira() -> str:
         "Review snapshot ${DEPLOYABLE_MODEL.id} of "
         "${DEPLOYABLE_MODEL.storedModel.modelMetaData.name} for deployment",
     )
+    p.xor("gw_channel", "Review in Jira?")
     wait_ticket(p, "wait_review", "Wait for review", read_field="Expiration Date")
     p.xor("gw_review", "Approved?")
     ticket(
@@ -221,7 +232,13 @@ def deploy_with_test_and_jira() -> str:
     )
     p.end("rejected_review", "Rejected")
     p.xor("join_approval", None)
-    p.flow("gw_approval", "gw_results", name="yes", condition=has_tag("jira"))
+    p.flow(
+        "gw_approval",
+        "gw_results",
+        name="yes",
+        condition="${DEPLOYABLE_MODEL.tags.contains('jira') || "
+        "DEPLOYABLE_MODEL.tags.contains('review')}",
+    )
     p.flow("gw_approval", "join_approval", name="no", default=True)
     p.flow("gw_results", "judge_results", name="yes", condition=is_set("MODEL_TEST_RESULT"))
     p.flow("gw_results", "join_review", name="no", default=True)
@@ -229,7 +246,11 @@ def deploy_with_test_and_jira() -> str:
     p.flow("gw_criteria", "join_review", name="yes", condition="${TEST_RESULT}")
     p.flow("gw_criteria", "reject_criteria", name="no", default=True)
     p.chain("reject_criteria", "rejected_criteria")
-    p.chain("join_review", "open_review", "wait_review", "gw_review")
+    p.chain("join_review", "gw_channel")
+    p.flow("gw_channel", "open_review", name="jira", condition=has_tag("jira"))
+    p.flow("gw_channel", "gw_reviewer", name="task list", default=True)
+    p.chain("open_review", "wait_review", "gw_review")
+    user_review(p, on_approval="join_approval")
     p.flow("gw_review", "join_approval", name="Done", condition="${TICKET_STATUS == 'Done'}")
     p.flow("gw_review", "reject_review", name="Rejected", default=True)
     p.chain("reject_review", "rejected_review")

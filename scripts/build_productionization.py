@@ -222,7 +222,9 @@ def productionization() -> str:
         "${APPROVERS.reviewers}",
         f"Test results of {SNAPSHOT} on QA (the model has no DMN to judge them)",
     )
-    _timed_out(p, "results_review", "review_results", "test results review", "${APPROVERS.reviewers}")
+    _timed_out(
+        p, "results_review", "review_results", "test results review", "${APPROVERS.reviewers}"
+    )
     p.xor("join_tested", None)
     _rejected(p, "gw_results_reviewed", "results_rejected", "test results review", "join_tested")
     p.chain("deploy_qa", "run_qa_test", "wait_qa_test", "gw_qa_test")

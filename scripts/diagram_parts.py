@@ -59,3 +59,47 @@ REVIEW_FORM = (
     '<camunda:formField id="reviewMessage" label="Comment" type="string" />'
 )
 """ModelOp's review form: `reviewResult` (APPROVED or REJECTED, required) and `reviewMessage`."""
+
+
+def user_review(p: Process, *, on_approval: str) -> None:
+    """From `gw_reviewer`: a user task for the model type's approvers, as ModelOp's samples do.
+
+    The groups are ModelOp's (`python_approvers`, `r_approvers`, `other_approvers`); the form
+    is `reviewResult` / `reviewMessage`. APPROVED goes to `on_approval`, anything else opens a
+    rejection ticket with the reviewer's message.
+    """
+    model_type = "DEPLOYABLE_MODEL.storedModel.modelMetaData.type"
+    p.xor("gw_reviewer", "Model type?")
+    for key, label in (("python", "Python"), ("r", "R"), ("other", "other")):
+        p.user(
+            f"review_{key}",
+            f"Review the {label} model",
+            groups=f"{key}_approvers",
+            fields=REVIEW_FORM,
+        )
+    p.xor("join_user_review", None)
+    p.xor("gw_user_review", "Approved?")
+    ticket(
+        p,
+        "reject_user_review",
+        "Open rejection ticket: review rejected",
+        "CreateJiraSimpleNotification",
+        "Snapshot ${DEPLOYABLE_MODEL.id} was rejected in review: ${reviewMessage}",
+    )
+    p.end("rejected_user_review", "Rejected")
+    p.flow(
+        "gw_reviewer",
+        "review_python",
+        name="PYTHON, PYTHON3",
+        condition=f"${{{model_type} == 'PYTHON' || {model_type} == 'PYTHON3'}}",
+    )
+    p.flow("gw_reviewer", "review_r", name="R", condition=f"${{{model_type} == 'R'}}")
+    p.flow("gw_reviewer", "review_other", name="other", default=True)
+    for key in ("python", "r", "other"):
+        p.chain(f"review_{key}", "join_user_review")
+    p.chain("join_user_review", "gw_user_review")
+    p.flow(
+        "gw_user_review", on_approval, name="APPROVED", condition="${reviewResult == 'APPROVED'}"
+    )
+    p.flow("gw_user_review", "reject_user_review", name="no", default=True)
+    p.chain("reject_user_review", "rejected_user_review")

@@ -23,6 +23,7 @@ def _make_credit(
         assets: tuple[Asset, ...] | None = None,
         runtime_tags: tuple[str, ...] = (TAG,),
         custom: dict[str, str] | None = None,
+        model_type: str = "PYTHON3",
     ) -> Credit:
         center = mlc_manager.center
         assert isinstance(center, LocalCenter)
@@ -35,6 +36,7 @@ def _make_credit(
         model = center.register_model(
             "credit-default",
             source=EXAMPLE / "model.py",
+            type=model_type,
             tags=[TAG],
             model_stage=stage,
             assets=list(assets),

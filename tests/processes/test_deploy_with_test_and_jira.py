@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from credit_support import Credit, csv_asset, dmn_asset
 from modelop_mlc.domain import AssetRole
+from modelop_mlc.errors import MlcError
 from modelop_mlc.testing import assert_that
 from modelop_mlc.testing.fakes import FakeJira
 from modelop_mlc.tickets import JiraConfig, JiraTickets
@@ -224,6 +225,79 @@ def test_no_matching_runtime_opens_a_rejection_ticket(make_credit: Callable[...,
     assert_that(instance).is_completed().has_passed(
         "find_runtime", "reject_no_runtime", "rejected_no_runtime"
     ).has_variables(RUNTIMES=[])
+
+
+@pytest.mark.parametrize(
+    ("model_type", "group"),
+    [("PYTHON3", "python_approvers"), ("R", "r_approvers"), ("SAS", "other_approvers")],
+)
+def test_tagged_review_waits_for_the_model_types_approvers(
+    make_credit: Callable[..., Credit], model_type: str, group: str
+) -> None:
+    """Tagged review: a user task for the type's group; the README's loop approves it."""
+    credit = make_credit(model_type=model_type)
+    scenario = credit.scenario()
+    credit.snapshot("review")
+    scenario.follow(credit.started(KEY))
+    scenario.run(until=f"review_{group.split('_')[0]}")
+    manager = credit.manager
+    assert [t.candidate_groups for t in manager.tasks()] == [(group,)]
+    for task in manager.tasks(candidate_group=group):
+        assert [f.id for f in task.form_fields] == ["reviewResult", "reviewMessage"]
+        manager.complete_task(task.id, {"reviewResult": "APPROVED"})
+
+    instance = scenario.run()
+
+    # Approved, the snapshot goes on to deployment (the test runtimes run Python models only).
+    assert_that(instance).is_completed().has_passed_in_order(
+        "gw_reviewer", f"review_{group.split('_')[0]}", "gw_user_review", "find_runtime"
+    ).has_not_passed("open_review", "reject_user_review").has_variables(reviewResult="APPROVED")
+
+
+def test_a_review_needs_a_decision_from_the_form(credit: Credit) -> None:
+    """The form's reviewResult is required and must be APPROVED or REJECTED."""
+    scenario = credit.scenario()
+    credit.snapshot("review")
+    scenario.follow(credit.started(KEY))
+    scenario.run(until="review_python")
+    (task,) = credit.manager.tasks(candidate_group="python_approvers")
+    with pytest.raises(MlcError, match="reviewResult"):
+        credit.manager.complete_task(task.id, {"reviewResult": "MAYBE"})
+    with pytest.raises(MlcError, match="reviewResult"):
+        credit.manager.complete_task(task.id, {"reviewMessage": "looks fine"})
+    assert credit.manager.tasks(candidate_group="python_approvers") == [task]
+
+
+def test_a_tested_snapshot_rejected_in_the_task_list(credit: Credit) -> None:
+    """Tested and judged, then rejected by a reviewer: a ticket with their message."""
+    scenario = credit.scenario()
+    scenario.at("review_python").complete(
+        {"reviewResult": "REJECTED", "reviewMessage": "Needs a bias review first"}
+    )
+    credit.snapshot("train", "run_test", "review")
+    scenario.follow(credit.started(KEY))
+
+    instance = scenario.run()
+
+    assert_that(instance).is_completed().has_passed_in_order(
+        "judge_results", "review_python", "reject_user_review", "rejected_user_review"
+    ).has_not_passed("deploy")
+    assert tickets(credit) == [("notification", "To Do")]
+    text = credit.manager.tickets.local.description("MLC-1")  # type: ignore[attr-defined]
+    assert "was rejected in review: Needs a bias review first" in text
+
+
+def test_productionization_snapshots_are_left_to_that_process(credit: Credit) -> None:
+    """A snapshot tagged productionization ends at once: that process carries it."""
+    scenario = credit.scenario()
+    credit.snapshot("productionization")
+    scenario.follow(credit.started(KEY))
+
+    instance = scenario.run()
+
+    assert_that(instance).is_completed().has_passed("left_to_productionization").has_not_passed(
+        "deploy"
+    )
 
 
 def test_challenger_snapshots_are_left_to_the_refresh_process(credit: Credit) -> None:
