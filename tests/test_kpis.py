@@ -11,15 +11,22 @@ from modelop_mlc.models import HistoryEvent
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def event(minutes: float, kind: str, activity: str | None = None, **detail: Any) -> HistoryEvent:
-    """A history event `minutes` after T0 (service tasks when an activity is named)."""
+def event(
+    minutes: float,
+    kind: str,
+    activity: str | None = None,
+    *,
+    activity_type: str = "serviceTask",
+    **detail: Any,
+) -> HistoryEvent:
+    """A history event `minutes` after T0 (service tasks unless told, when an activity is named)."""
     return HistoryEvent(
         instance_id="i",
         activity_id=activity,
         activity_name=None,
         kind=kind,
         at=T0 + timedelta(minutes=minutes),
-        activity_type="serviceTask" if activity else None,
+        activity_type=activity_type if activity else None,
         detail=detail,
     )
 
@@ -65,6 +72,24 @@ def test_kpis_are_computed_from_the_recorded_facts() -> None:
     assert kpis.test_pass_rate == 2 / 3
     assert (kpis.errors_thrown, kpis.incidents, kpis.mlc_errors) == (1, 1, 2)
     assert kpis.as_dict()["test_pass_rate"] == 2 / 3
+
+
+def test_user_task_decisions_count_as_approval_lead_time() -> None:
+    """A completed user task is a decision; one cancelled by an escalation timer is not."""
+    user = "userTask"
+    review = [
+        event(0, "instance_start"),
+        event(1, "activity_start", "approve", activity_type=user),
+        event(1 + 3 * 24 * 60, "activity_cancel", "approve", activity_type=user),
+        event(1 + 3 * 24 * 60, "activity_start", "approve_escalated", activity_type=user),
+        event(1 + 4 * 24 * 60, "activity_end", "approve_escalated", activity_type=user),
+    ]
+
+    kpis = kpis_from_history([review])
+
+    assert kpis.approval_lead_time == DurationStats(
+        count=1, mean=86400, median=86400, minimum=86400, maximum=86400
+    )
 
 
 def test_nothing_to_measure_gives_no_figures() -> None:

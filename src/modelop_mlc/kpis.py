@@ -5,7 +5,8 @@ records (no separate bookkeeping that could drift from the truth):
 
 - **time to production**: from an instance's start (a snapshot was created) to the end of its
   `DeployModel` task;
-- **approval lead time**: how long `WaitForTicketStatus` tasks waited for people to decide;
+- **approval lead time**: how long `WaitForTicketStatus` tasks and user tasks waited for people
+  to decide (a user task cancelled by a boundary event, e.g. an escalation, decided nothing);
 - **test pass rate**: the share of `ModelTestResultEval` judgements that passed;
 - **MLC errors**: BPMN errors thrown plus incidents raised.
 
@@ -74,7 +75,7 @@ class Kpis:
         completed: Of those, how many completed.
         deployments: `DeployModel` tasks that finished.
         time_to_production: Instance start to deployment.
-        approval_lead_time: Time spent waiting for ticket decisions.
+        approval_lead_time: Time spent waiting for ticket and user-task decisions.
         tests_judged: `ModelTestResultEval` judgements.
         tests_passed: Of those, how many passed.
         errors_thrown: BPMN errors thrown (caught or not).
@@ -122,6 +123,9 @@ class Kpis:
         }
 
 
+_WAITS = ("serviceTask", "userTask")
+
+
 def _seconds(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds()
 
@@ -143,8 +147,13 @@ def kpis_from_history(
                 errors += 1
                 continue
             delegate = event.detail.get("delegate") if event.detail else None
-            if event.kind == "activity_start" and event.activity_type == "serviceTask":
+            if event.kind == "activity_start" and event.activity_type in _WAITS:
                 waiting[event.activity_id or ""] = event.at
+            if event.kind == "activity_end" and event.activity_type == "userTask":
+                # A person decided in the task list (approvals as user tasks).
+                if event.activity_id in waiting:
+                    lead_times.append(_seconds(waiting.pop(event.activity_id or ""), event.at))
+                continue
             if event.kind != "activity_end" or delegate is None:
                 continue
             if delegate == DEPLOY_DELEGATE:

@@ -15,8 +15,9 @@ def run(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([MLC, *argv], capture_output=True, text=True, timeout=300, check=False)
 
 
-def test_demo_shows_both_paths_and_leaves_a_database_to_inspect(tmp_path: Path) -> None:
-    """The demo deploys v2 after review, rejects drifted v3, and `mlc` can inspect the result."""
+def test_demo_shows_every_path_and_leaves_a_database_to_inspect(tmp_path: Path) -> None:
+    """The demo deploys v2 after review, rejects drifted v3, productionizes v4 through QA,
+    and `mlc` can inspect the result."""
     demo = run("demo", "--dir", str(tmp_path / "demo"))
     assert demo.returncode == 0, demo.stdout + demo.stderr
     out = demo.stdout
@@ -28,13 +29,25 @@ def test_demo_shows_both_paths_and_leaves_a_database_to_inspect(tmp_path: Path) 
     assert "AUC below 0.70" in out
     assert "Data drift detected" in out
     assert "rejection ticket MLC-2" in out
+    assert "task 'Approve' for python_approvers" in out
+    assert "task 'Approve' for model_risk_committee" in out
+    assert "mlc complete " in out
+    assert "--var reviewResult=APPROVED" in out
+    assert "numpy==2.1.3: not scanned: no vulnerability data" in out
+    assert (
+        "completed: v4 online on credit-online-prod; QA deployment on credit-batch-qa undeployed"
+    ) in out
 
     db = str(tmp_path / "demo" / "mlc.db")
     listed = json.loads(run("--db", db, "--json", "instances").stdout)
-    assert [i["status"] for i in listed] == ["completed"] * 3
+    # v1, v2, v3, and v4: left by Deploy with run test, carried by productionization.
+    assert [i["status"] for i in listed] == ["completed"] * 5
+    assert [i["key"] for i in listed].count("productionization") == 1
     kpis = json.loads(run("--db", db, "--json", "kpis").stdout)
-    assert (kpis["deployments"], kpis["tests_judged"], kpis["tests_passed"]) == (2, 2, 1)
-    assert kpis["approval_lead_time"]["median"] >= 2 * 86400
+    # v1, v2, v4 to QA and v4 to PROD; the two approvals of v4 took a day each.
+    assert (kpis["deployments"], kpis["tests_judged"], kpis["tests_passed"]) == (4, 3, 2)
+    assert kpis["approval_lead_time"]["count"] == 3
+    assert kpis["approval_lead_time"]["maximum"] >= 2 * 86400
     tickets = json.loads(run("--db", db, "--json", "tickets").stdout)
     assert sorted((t["key"], t["status"]) for t in tickets) == [
         ("MLC-1", "Done"),
@@ -47,4 +60,4 @@ def test_a_second_run_starts_afresh(tmp_path: Path) -> None:
     for _ in range(2):
         assert run("demo", "--dir", str(tmp_path)).returncode == 0
     listed = json.loads(run("--db", str(tmp_path / "mlc.db"), "--json", "instances").stdout)
-    assert len(listed) == 3
+    assert len(listed) == 5

@@ -239,7 +239,7 @@ def test_tagged_review_waits_for_the_model_types_approvers(
     scenario = credit.scenario()
     credit.snapshot("review")
     scenario.follow(credit.started(KEY))
-    scenario.run(until=f"review_{group.split('_')[0]}")
+    scenario.run(until=f"review_{group.split('_', maxsplit=1)[0]}")
     manager = credit.manager
     assert [t.candidate_groups for t in manager.tasks()] == [(group,)]
     for task in manager.tasks(candidate_group=group):
@@ -250,7 +250,7 @@ def test_tagged_review_waits_for_the_model_types_approvers(
 
     # Approved, the snapshot goes on to deployment (the test runtimes run Python models only).
     assert_that(instance).is_completed().has_passed_in_order(
-        "gw_reviewer", f"review_{group.split('_')[0]}", "gw_user_review", "find_runtime"
+        "gw_reviewer", f"review_{group.split('_', maxsplit=1)[0]}", "gw_user_review", "find_runtime"
     ).has_not_passed("open_review", "reject_user_review").has_variables(reviewResult="APPROVED")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import time
 from datetime import timedelta
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from modelop_mlc import diagrams
 from modelop_mlc.center import LocalCenter
 from modelop_mlc.cli._commands import board, history_rows, history_table, kpi_text
+from modelop_mlc.cli._demo_productionization import run_productionization
 from modelop_mlc.cli._output import Output, duration
 from modelop_mlc.clock import SkippingClock
 from modelop_mlc.config import ManagerConfig
@@ -55,15 +57,18 @@ class _Steps:
     def __init__(self, manager: LifecycleManager, out: Output) -> None:
         self.manager = manager
         self.out = out
-        self.seen: dict[str, int] = {}
+        self.seen: dict[str, set[int]] = {}
 
     def flush(self, instance_id: str) -> None:
-        rows = [r for r in history_rows(self.manager.history(instance_id)) if r.ended]
-        for row in rows[self.seen.get(instance_id, 0) :]:
+        # By start event: a call activity ends after the activities it started before.
+        printed = self.seen.setdefault(instance_id, set())
+        for row in history_rows(self.manager.history(instance_id)):
+            if row.ended is None or row.event.seq in printed:
+                continue
+            printed.add(row.event.seq)
             name = row.event.activity_name or row.event.activity_id
             facts = row.outcome.removeprefix("done").strip()
             self.out.line(f"   ✓ {name:<48} {duration(row.took):>10}   {facts}".rstrip())
-        self.seen[instance_id] = len(rows)
 
 
 def _drive(
@@ -114,6 +119,7 @@ def _register_model(center: LocalCenter, model_dir: Path) -> Any:
         tags=[MODEL_TAG],
         group="Retail lending",
         model_stage="PROD",
+        custom={"riskTier": "HIGH"},
         assets=[
             data("train.csv", AssetRole.TRAINING_DATA),
             data("test.csv", AssetRole.TEST_DATA),
@@ -122,6 +128,11 @@ def _register_model(center: LocalCenter, model_dir: Path) -> Any:
                 filename="comparator.dmn",
                 asset_role=AssetRole.DMN,
                 file_content=(model_dir / "comparator.dmn").read_text(),
+            ),
+            Asset(
+                name="requirements.txt",
+                filename="requirements.txt",
+                file_content=(model_dir / "requirements.txt").read_text(),
             ),
         ],
     )
@@ -161,8 +172,8 @@ def run_demo(directory: Path, out: Output) -> int:
         out.line("   runtimes  credit-batch-dev (DEV, batch), credit-online-prod (PROD, online)")
         model = _register_model(center, model_dir)
         out.line(
-            "   model     credit-default: model.py, train.csv (1,000 rows), test.csv (400), "
-            "comparator.dmn"
+            "   model     credit-default (risk tier HIGH): model.py, train.csv (1,000 rows), "
+            "test.csv (400), comparator.dmn, requirements.txt"
         )
         # v1 is already in production, with a monitoring schedule the new version must keep.
         out.line("   v1        a snapshot with no tags: no training, tests or review")
@@ -234,20 +245,26 @@ def run_demo(directory: Path, out: Output) -> int:
             f"rejection ticket {rejection[0].key if rejection else '-'}\n"
         )
 
-        out.line(f"5. History of instance {first.id} (v2)")
+        out.line("5. Snapshot v4 to production through QA, a security scan and two approvals")
+        third = run_productionization(
+            manager, clock, model, model_dir, partial(_drive, manager, clock, steps), out
+        )
+
+        out.line(f"6. History of instance {first.id} (v2)")
         out.line(history_table(manager.history(first.id)))
-        out.line("\n6. KPIs (mlc kpis)")
+        out.line("\n7. KPIs (mlc kpis)")
         out.line(kpi_text(compute_kpis(manager, key=PROCESS)))
         result = {
             "database": str(db),
             "deployed": first.id,
             "rejected": second.id,
-            "statuses": [first.status, second.status],
+            "productionized": third.id,
+            "statuses": [first.status, second.status, third.status],
         }
     out.result(result)
     out.line(f"\nDone in {time.monotonic() - began:.1f} s. Look around:")
     out.line(f"   mlc --db {db} instances")
     out.line(f"   mlc --db {db} show {first.id}")
     out.line(f"   mlc --db {db} tickets")
-    ok = first.status == "completed" and second.status == "completed"
+    ok = all(i.status == "completed" for i in (first, second, third))
     return 0 if ok else 1
