@@ -371,6 +371,11 @@ def _check_expiration(world: World, out: dict[str, Any]) -> None:
     assert world.fake.deployments[0]["expirationDate"].startswith("2026-04-01")
 
 
+def _check_undeployed(world: World, out: dict[str, Any]) -> None:
+    assert out["DEPLOYED_MODEL"]["deployedState"] == "UNDEPLOYED"
+    assert world.fake.deployments[0]["deployedState"] == "UNDEPLOYED"
+
+
 def _connector_inputs(world: World) -> str:
     return (
         f'<camunda:inputParameter name="url">{world.fake.url}{API}/runtimes</camunda:inputParameter>'
@@ -543,6 +548,11 @@ CASES: dict[str, Case] = {
     "SetDeployedModelExpiration": Case(
         _deployed_vars({"EXPIRATION_DATE": "2026-04-01T00:00:00+00:00"}),
         _check_expiration,
+        ("PATCH /model-manage/api/deployedModels/",),
+    ),
+    "PatchDeployedModel": Case(
+        _deployed_vars({"PATCH": {"deployedState": "UNDEPLOYED"}}),
+        _check_undeployed,
         ("PATCH /model-manage/api/deployedModels/",),
     ),
     "FindAllDeployedModelsExpiring": Case(
