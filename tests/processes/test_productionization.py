@@ -69,14 +69,16 @@ def notifications(credit: Credit) -> list[str]:
     return [n.message for n in credit.center.notifications()]
 
 
-def start(credit: Credit, *tags: str) -> Any:
+def start(credit: Credit, *tags: str, trained: bool = True) -> Any:
     """A trained snapshot tagged `productionization` (and `tags`); a scenario following it.
 
     The snapshot starts the process; its first job runs only when the scenario runs, after
-    the training job here has put the trained model on the snapshot.
+    the training job here has put the trained model on the snapshot. Paths that end before
+    the metrics job judges anything skip the training (`trained=False`).
     """
     scenario = credit.scenario()
-    snapshot = credit.trained_snapshot("productionization", *tags)
+    make = credit.trained_snapshot if trained else credit.snapshot
+    snapshot = make("productionization", *tags)
     scenario.follow(credit.started(KEY, snapshot))
     return scenario
 
@@ -239,7 +241,7 @@ def test_an_approval_nobody_decides_times_out_with_a_ticket(credit: Credit) -> N
 def test_no_qa_runtime_opens_a_ticket(prod_credit: Callable[..., Credit]) -> None:
     """Without a UAT runtime for the service tag, nothing is deployed and a ticket says why."""
     credit = prod_credit(qa=False)
-    scenario = start(credit)
+    scenario = start(credit, trained=False)
 
     instance = scenario.run()
 
@@ -254,7 +256,7 @@ def test_no_qa_runtime_opens_a_ticket(prod_credit: Callable[..., Credit]) -> Non
 def test_a_failed_metrics_job_opens_a_ticket(credit: Credit) -> None:
     """Test data without the label column: the job ends in ERROR and a ticket says why."""
     credit.replace_asset(csv_asset("test.csv", AssetRole.TEST_DATA, drop="default"))
-    scenario = start(credit)
+    scenario = start(credit, trained=False)
 
     instance = scenario.run()
 
@@ -273,7 +275,7 @@ def test_no_test_data_means_no_metrics_job_and_a_ticket(
 ) -> None:
     """A snapshot without TEST_DATA cannot be tested on QA: a ticket names the missing asset."""
     credit = prod_credit(assets=(csv_asset("train.csv", AssetRole.TRAINING_DATA), dmn_asset()))
-    scenario = start(credit)
+    scenario = start(credit, trained=False)
 
     instance = scenario.run()
 

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from modelop_mlc import diagrams, validate
+from modelop_mlc import LifecycleManager, diagrams, validate
 from modelop_mlc.handlers import delegate_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,19 @@ def test_each_diagram_validates_against_the_built_in_delegates(key: str) -> None
     assert report.ok, report.problems
     assert report.warnings == ()
     assert report.processes == (key,)
+
+
+@pytest.mark.parametrize("key", sorted(diagrams.COMPANIONS))
+def test_a_process_deploys_with_its_companions_alone(key: str, tmp_path: Path) -> None:
+    """`diagrams.files(key)` is complete: its decisions and called processes deploy with it."""
+    dmn = [validate(f) for f in diagrams.files(key) if f.suffix == ".dmn"]
+    decisions = [d for report in dmn for d in report.decisions]
+    assert validate(diagrams.path(key), delegates=delegate_names(), decisions=decisions).ok
+    with LifecycleManager.open(tmp_path / "mlc.db") as manager:
+        deployment = manager.deploy(*diagrams.files(key))
+    called = {d.key for d in deployment.definitions}
+    assert key in called
+    assert all(f.stem in called for f in diagrams.files(key) if f.suffix == ".bpmn")
 
 
 @pytest.mark.parametrize("key", list(diagrams.SHIPPED))
