@@ -238,6 +238,22 @@ def test_an_approval_nobody_decides_times_out_with_a_ticket(credit: Credit) -> N
     assert "approval_managers after escalation" in text
 
 
+def test_a_second_approval_nobody_decides_times_out(prod_credit: Callable[..., Credit]) -> None:
+    """High risk, the reviewers approve, the committee and the managers never decide."""
+    credit = prod_credit(risk="HIGH")
+    scenario = start(credit)
+    scenario.at("approve").complete(APPROVE).complete_after(timedelta(days=30), APPROVE)
+    scenario.at("approve_escalated").complete_after(timedelta(days=30), APPROVE)
+
+    instance = scenario.run()
+
+    assert_that(instance).is_completed().has_passed(
+        "second_approval_timed_out", "second_approval_timeout_ticket"
+    ).has_not_passed("deploy_prod")
+    ((_, text),) = tickets(credit)
+    assert "nobody in model_risk_committee decided within 5 days" in text
+
+
 def test_no_qa_runtime_opens_a_ticket(prod_credit: Callable[..., Credit]) -> None:
     """Without a UAT runtime for the service tag, nothing is deployed and a ticket says why."""
     credit = prod_credit(qa=False)
@@ -341,6 +357,46 @@ def test_unjudged_results_rejected_by_the_reviewer(prod_credit: Callable[..., Cr
     assert "rejected in the test results review: Bias analysis missing" in text
 
 
+def test_an_unjudged_results_review_can_time_out(prod_credit: Callable[..., Credit]) -> None:
+    """Nobody reviews the unjudged results, not even after escalation: a ticket, no scan."""
+    credit = prod_credit(
+        assets=(
+            csv_asset("train.csv", AssetRole.TRAINING_DATA),
+            csv_asset("test.csv", AssetRole.TEST_DATA),
+        )
+    )
+    scenario = start(credit)
+    scenario.at("approve").complete_after(timedelta(days=30), APPROVE)
+    scenario.at("approve_escalated").complete_after(timedelta(days=30), APPROVE)
+
+    instance = scenario.run()
+
+    assert_that(instance).is_completed().has_passed(
+        "results_review_timed_out", "results_review_timeout_ticket"
+    ).has_not_passed("security_scan")
+    ((_, text),) = tickets(credit)
+    assert "The test results review of snapshot" in text
+
+
+def test_an_unrouted_failure_opens_an_error_ticket(credit: Credit) -> None:
+    """A FAILURE no gateway expects (the model's DMN is broken) ends in the error sub-process."""
+    broken = dmn_asset().model_copy(
+        update={"file_content": "<definitions>no decision</definitions>"}
+    )
+    credit.replace_asset(broken)
+    scenario = start(credit)
+
+    instance = scenario.run()
+
+    assert_that(instance).is_completed().has_passed(
+        "failure_caught", "open_error_ticket", "failed"
+    ).has_not_passed("security_scan")
+    message = credit.manager.variables(instance.id)["ERROR_MESSAGE"]
+    assert "the model's DMN cannot be used" in message
+    ((_, text),) = tickets(credit)
+    assert message in text
+
+
 def test_a_high_severity_finding_fails_the_security_policy(credit: Credit) -> None:
     """shell=True in the model source is HIGH: the policy refuses it before any approval."""
     source = (EXAMPLE / "model.py").read_text() + RISKY
@@ -436,15 +492,18 @@ def test_a_scan_that_cannot_run_opens_a_ticket(credit: Credit, osv: FakeOsv) -> 
     assert "pip-audit failed on requirements.txt" in text
 
 
-def test_the_approval_is_mirrored_in_a_ticket_with_the_evidence(credit: Credit) -> None:
-    """Tagged jira: an approval ticket with the test results, scan and QA deployment."""
-    scenario = start(credit, "jira")
+@pytest.mark.parametrize("system", ["jira", "servicenow"])
+def test_the_approval_is_mirrored_in_a_ticket_with_the_evidence(
+    credit: Credit, system: str
+) -> None:
+    """Tagged jira or servicenow: an approval ticket with the results, scan and QA deployment."""
+    scenario = start(credit, system)
     scenario.at("approve").complete(APPROVE)
 
     instance = scenario.run()
 
     assert_that(instance).is_completed().has_passed_in_order(
-        "mirror_jira", "risk_review", "promoted"
+        f"mirror_{system}", "risk_review", "promoted"
     )
     ((kind, text),) = tickets(credit)
     assert kind == "model_approval"
