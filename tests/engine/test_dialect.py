@@ -296,19 +296,19 @@ def test_unparsable_expression_is_a_deploy_problem() -> None:
 # ---------------------------------------------------------------- scripts
 
 
-def test_groovy_script_is_refused_at_deploy_with_its_id(manager: LifecycleManager) -> None:
-    """A Groovy script task is refused at deploy time, never run as Python."""
+def test_javascript_script_is_refused_at_deploy_with_its_id(manager: LifecycleManager) -> None:
+    """A JavaScript script task is refused at deploy time, never run as Python."""
     xml = process(
-        START + '<bpmn:scriptTask id="groovy" name="Prepare" scriptFormat="groovy">'
-        "<bpmn:script>def x = 1</bpmn:script></bpmn:scriptTask>"
+        START + '<bpmn:scriptTask id="js" name="Prepare" scriptFormat="javascript">'
+        "<bpmn:script>var x = 1</bpmn:script></bpmn:scriptTask>"
         + END
-        + chain("start", "groovy", "end")
+        + chain("start", "js", "end")
     )
     with pytest.raises(DiagramError) as caught:
         manager.deploy(xml)
     problem = caught.value.problems[0]
-    assert (problem.element_id, problem.element_name) == ("groovy", "Prepare")
-    assert "groovy" in problem.message
+    assert (problem.element_id, problem.element_name) == ("js", "Prepare")
+    assert "javascript" in problem.message
     assert manager.definitions() == []
 
 
@@ -733,7 +733,7 @@ def test_a_loop_runs_ten_thousand_times_at_flat_state_size(manager: LifecycleMan
 def test_validation_reports_every_problem_at_once() -> None:
     """Several problems in one file are all reported, each with its element and line."""
     xml = process(
-        START + '<bpmn:scriptTask id="g" scriptFormat="groovy"><bpmn:script>x</bpmn:script>'
+        START + '<bpmn:scriptTask id="g" scriptFormat="javascript"><bpmn:script>x</bpmn:script>'
         '</bpmn:scriptTask><bpmn:serviceTask id="nothing"/><bpmn:businessRuleTask id="brt"/>'
         '<bpmn:intermediateCatchEvent id="t"><bpmn:timerEventDefinition/>'
         "</bpmn:intermediateCatchEvent>" + END + chain("start", "g", "nothing", "brt", "t", "end")

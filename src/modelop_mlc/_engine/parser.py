@@ -45,6 +45,7 @@ from modelop_mlc._engine.events import (
     MlcSignalEvent,
 )
 from modelop_mlc._engine.feel import FeelText, is_feel
+from modelop_mlc._engine.scripting import ScriptText, script_language
 from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP
 
 __all__ = ["MlcBpmnParser", "delegate_candidates", "read_param_value"]
@@ -94,13 +95,20 @@ def read_param_value(node: Any) -> s.ParamValue:
         return read_param_value(child)
     if child.tag == f"{_C}script":
         fmt = child.get("scriptFormat")
-        if is_feel(fmt) and not child.get("resource") and (child.text or "").strip():
+        language = script_language(fmt)
+        if child.get("resource") or not (child.text or "").strip() or language not in {
+            "feel",
+            "groovy",
+            "juel",
+        }:
+            raise ValidationException(
+                f"camunda:script parameter values run inline in FEEL, Groovy or JUEL only "
+                f"(scriptFormat {fmt!r}); use one of them or an expression such as ${{...}}",
+                node=node,
+            )
+        if language == "feel":
             return FeelText(child.text or "")
-        raise ValidationException(
-            f"camunda:script parameter values are supported in FEEL only, inline (scriptFormat "
-            f"{fmt!r}); use FEEL or an expression such as ${{...}} instead",
-            node=node,
-        )
+        return ScriptText(language, child.text or "", line=child.sourceline)
     raw: str | None = node.text
     return raw
 
@@ -148,13 +156,17 @@ class _MlcTaskParserMixin:
         """Whether a path ends here when the element has no outgoing flow."""
         return True
 
-    def read_condition(self, sequence_flow: Any) -> str | FeelText | None:
-        """The flow's condition: JUEL text, FEEL (`language="feel"`), or None without one."""
+    def read_condition(self, sequence_flow: Any) -> str | FeelText | ScriptText | None:
+        """The flow's condition: JUEL text, FEEL, Groovy (`language=`), or None without one."""
         node = first(self._xpath(sequence_flow, ".//bpmn:conditionExpression"))
         text = (node.text or "").strip() if node is not None else ""
         if not text:
             return None
-        return FeelText(node.text, condition=True) if is_feel(node.get("language")) else text
+        if is_feel(node.get("language")):
+            return FeelText(node.text, condition=True)
+        if script_language(node.get("language")) == "groovy":
+            return ScriptText("groovy", node.text, condition=True, line=node.sourceline)
+        return text
 
     def connect_outgoing(
         self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool
@@ -319,8 +331,11 @@ class MlcScriptTaskParser(_MlcTaskParserMixin, ScriptTaskParser):
 
     def create_task(self) -> Any:
         spec = super().create_task()
-        spec.script_format = (self.node.get("scriptFormat") or "python").strip().lower()
+        # Camunda 7's default script language is JUEL (ScriptingEngines.DEFAULT_SCRIPTING_LANGUAGE).
+        spec.script_format = script_language(self.node.get("scriptFormat"))
         spec.result_variable = self.node.get(f"{_C}resultVariable")
+        script = first(self.xpath("./bpmn:script"))
+        spec.script_line = script.sourceline if script is not None else None
         return spec
 
     def get_script(self) -> str:

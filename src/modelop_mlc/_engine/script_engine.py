@@ -1,9 +1,10 @@
 """The per-instance runtime SpiffWorkflow calls for every expression and script.
 
 SpiffWorkflow routes gateway conditions, loop conditions, timer values and script tasks
-through `workflow.script_engine`. Ours evaluates JUEL and FEEL (never Python `eval`), runs
-Python scripts in the sandbox through the host, and collects the journal and outbox of one
-step. It is not serialised: the engine attaches a fresh one after every load.
+through `workflow.script_engine`. Ours evaluates JUEL, FEEL and Groovy (never Python `eval`;
+scripts go through `scripting.evaluate_script`), runs Python scripts in the sandbox through
+the host, and collects the journal and outbox of one step. It is not serialised: the engine
+attaches a fresh one after every load.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from modelop_mlc._engine import juel
 from modelop_mlc._engine.fastscript import run_fast
-from modelop_mlc._engine.feel import FEEL_FORMAT, FeelText, evaluate_feel
+from modelop_mlc._engine.feel import FeelText, evaluate_feel
 from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
+from modelop_mlc._engine.scripting import ScriptText, evaluate_script
 from modelop_mlc._engine.scope import (
     lookup,
     remove_variable,
@@ -194,9 +196,11 @@ class MlcScriptEngine(PythonScriptEngine):
     # -- expressions
 
     def evaluate(self, task: Any, expression: Any, external_context: Any = None) -> Any:
-        """Evaluate a JUEL expression (or literal text) or `FeelText` from `task`'s view."""
+        """Evaluate JUEL (or literal text), `FeelText` or `ScriptText` from `task`'s view."""
         if isinstance(expression, FeelText):
             return self.evaluate_feel(task, expression)
+        if isinstance(expression, ScriptText):
+            return evaluate_script(task, expression)
         if not isinstance(expression, str):
             return expression
         parsed = juel.parse_expression(expression)
@@ -238,16 +242,22 @@ class MlcScriptEngine(PythonScriptEngine):
         return visible_variables(task)
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
-        """Run a script task's Python code and apply what it changed.
+        """Run a script task's script and store its value in `camunda:resultVariable`.
 
-        Simple bounded scripts run in-process (`fastscript`); the rest in the sandbox. A
-        FEEL script has no side effects: its value goes to `camunda:resultVariable`, if set.
+        Python runs in-process when simple and bounded (`fastscript`), else in the sandbox;
+        JUEL (Camunda's default language), FEEL and Groovy go through `evaluate_script`.
+
+        Raises:
+            BpmnError: The script threw one (the task's boundary events may catch it).
         """
         spec = task.task_spec
-        if getattr(spec, "script_format", None) == FEEL_FORMAT:
-            value = self.evaluate_feel(task, FeelText(script))
-            if getattr(spec, "result_variable", None):
-                set_variable(task, spec.result_variable, value)
+        language = getattr(spec, "script_format", "juel")
+        result_variable = getattr(spec, "result_variable", None)
+        if language != "python":
+            text = ScriptText(language, script, line=getattr(spec, "script_line", None))
+            value = evaluate_script(task, text, allow_bpmn_error=True)
+            if result_variable:
+                set_variable(task, result_variable, value)
             return True
         variables = visible_variables(task)
         context = {
@@ -263,7 +273,6 @@ class MlcScriptEngine(PythonScriptEngine):
             set_variable(task, name, value)
         for name in outcome.deleted:
             remove_variable(task, name)
-        result_variable = getattr(spec, "result_variable", None)
         if result_variable:
             set_variable(task, result_variable, outcome.value)
         return True

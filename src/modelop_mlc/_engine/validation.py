@@ -20,9 +20,8 @@ from modelop_mlc._engine.definitions import (
     problem_from_spiff,
     read_processes,
 )
-from modelop_mlc._engine.feel import check_feel, is_feel
 from modelop_mlc._engine.parser import MlcBpmnParser, delegate_candidates
-from modelop_mlc._engine.sandbox import check_script
+from modelop_mlc._engine.scripting import SCRIPT_LANGUAGES, check_script_text, script_language
 from modelop_mlc._engine.timers import parse_timer
 from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP, XmlSource, load_xml
 from modelop_mlc.errors import DiagramError, ExpressionError, ProblemReport, did_you_mean
@@ -65,7 +64,6 @@ _UNSUPPORTED_EVENTS = {
     "compensateEventDefinition": "compensation events are not supported; model the undo "
     "steps as a normal path (for example after an error boundary event)",
 }
-_PYTHON_FORMATS = frozenset({"python", "py", "python3"})
 _FORM_TYPES = frozenset({"string", "long", "boolean", "date", "enum", "double", "integer"})
 
 
@@ -144,41 +142,41 @@ class _Checker:
         except ExpressionError as err:
             self.problem(node, f"{what}: {err}")
 
-    def feel(self, node: Any, text: str | None, what: str) -> None:
-        """Report FEEL `text` (the text of XML element `node`) that does not parse."""
-        if not (text or "").strip():
-            self.problem(node, f"{what}: the FEEL expression is empty; write one")
-            return
-        issue = check_feel(text or "")
-        if issue is not None:
-            self.problem(
-                node,
-                f"{what}: FEEL syntax error at line {issue.line}, column {issue.column} of "
-                f"the expression: {issue.reason}",
-                line=node.sourceline + issue.line - 1 if node.sourceline else None,
+    def script(
+        self,
+        node: Any,
+        language: str,
+        text: str | None,
+        what: str,
+        *,
+        condition: bool = False,
+        script_task: bool = False,
+    ) -> None:
+        """Report problems in script text (the text of XML element `node`) at their lines."""
+        problems, warnings = check_script_text(
+            language, text or "", condition=condition, script_task=script_task
+        )
+        first = node.sourceline or 0
+        for issue in problems:
+            self.problem(node, f"{what}: {issue.message}", line=first + issue.line - 1 or None)
+        for issue in warnings:
+            self.report.warnings.append(
+                self._report(node, f"{what}: {issue.message}", first + issue.line - 1 or None)
             )
 
     def param_values(self, node: Any, value_node: Any, what: str) -> None:
         for child in value_node.iter():
             if child.tag == f"{_C}script":
                 fmt = child.get("scriptFormat") or "(none)"
-                if not is_feel(fmt):
-                    self.problem(
-                        child,
-                        f"{what}: camunda:script values in scriptFormat '{fmt}' are not "
-                        'supported, only FEEL (scriptFormat="feel"); compute the value '
-                        "with FEEL, an expression such as ${...} or a Python script task "
-                        "before this element",
-                    )
-                elif child.get("resource"):
+                if child.get("resource"):
                     self.problem(
                         child,
                         f"{what}: external script resources (resource="
-                        f"'{child.get('resource')}') are not supported; put the FEEL "
-                        "expression inline in the camunda:script element",
+                        f"'{child.get('resource')}') are not supported; put the "
+                        "script inline in the camunda:script element",
                     )
                 else:
-                    self.feel(child, child.text, what)
+                    self.script(child, script_language(fmt, default=fmt), child.text, what)
             elif child.text and isinstance(child.tag, str):
                 self.expression(child, child.text, what)
 
@@ -368,12 +366,13 @@ class _Checker:
         condition = node.find(f"{_B}conditionExpression")
         if condition is None:
             return
-        language = condition.get("language")
-        if language and not is_feel(language) and language.lower() not in {"juel", "${}"}:
+        language = script_language(condition.get("language"))
+        if language not in {"juel", "feel", "groovy"}:
             self.problem(
                 condition,
-                f"condition language '{language}' is not supported; write the condition "
-                'as a JUEL expression like ${approved} or in FEEL (language="feel")',
+                f"condition language '{condition.get('language')}' is not supported; write "
+                "the condition as a JUEL expression like ${approved}, in FEEL "
+                '(language="feel") or in Groovy (language="groovy")',
             )
             return
         if condition.get(f"{_C}resource"):
@@ -384,10 +383,10 @@ class _Checker:
                 "condition inline",
             )
             return
-        if not is_feel(language):
+        if language == "juel":
             self.expression(condition, condition.text, "condition")
         elif (condition.text or "").strip():
-            self.feel(condition, condition.text, "condition")
+            self.script(condition, language, condition.text, "condition", condition=True)
         source = scope.find(f"*[@id='{node.get('sourceRef')}']")
         source_tag = source.tag[len(_B) :] if source is not None else ""
         if source_tag in {"parallelGateway", "eventBasedGateway"}:
@@ -526,7 +525,6 @@ class _Checker:
     # ------------------------------------------------------------------ element kinds
 
     def check_scriptTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
-        fmt = (node.get("scriptFormat") or "").strip()
         if node.get(f"{_C}resource"):
             self.problem(
                 node,
@@ -534,40 +532,28 @@ class _Checker:
                 "supported; put the script inline",
             )
             return
-        if not fmt:
+        fmt = node.get("scriptFormat")
+        language = script_language(fmt)
+        if language not in SCRIPT_LANGUAGES:
             self.problem(
                 node,
-                "the script task has no scriptFormat (Camunda 7 requires one too); set "
-                'scriptFormat="python" and write the script in Python, or "feel"',
-            )
-            return
-        if fmt.lower() not in _PYTHON_FORMATS and not is_feel(fmt):
-            self.problem(
-                node,
-                f"scriptFormat '{fmt}' is not supported: only python scripts (run in a "
-                "sandbox) and feel expressions run here; rewrite the script in Python or "
-                "FEEL, or move the logic into a delegate",
+                f"scriptFormat '{fmt}' is not supported: scripts run in Groovy, FEEL, JUEL "
+                "(Camunda's default) or Python (in a sandbox); rewrite the script in one of "
+                "them, or move the logic into a delegate",
             )
             return
         script = node.find(f"{_B}script")
         if script is None or not (script.text or "").strip():
             self.problem(node, "the script task has no script")
             return
-        if is_feel(fmt):
-            self.feel(script, script.text, "script")
-            return
-        first_line = script.sourceline or 0
-        for issue in check_script(script.text or ""):
-            line = first_line + issue.line - 1 if issue.line else first_line
-            self.report.problems.append(
-                ProblemReport(
-                    message=f"script line {issue.line}: {issue.message}",
-                    element_id=node.get("id"),
-                    element_name=node.get("name"),
-                    line=line,
-                    file=self.source.name,
-                )
+        if not (fmt or "").strip() and not juel.is_expression(script.text or ""):
+            self.warn(
+                node,
+                "the script task has no scriptFormat, so it is JUEL (as in Camunda 7) and its "
+                "text is a plain string: nothing runs; set scriptFormat=\"groovy\" (or "
+                "another language) if it is code",
             )
+        self.script(script, language, script.text, "script", script_task=True)
 
     def _implementation(self, node: Any) -> tuple[str | None, str | None]:
         for attr in ("class", "delegateExpression", "expression"):

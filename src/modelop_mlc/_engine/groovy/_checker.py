@@ -142,6 +142,9 @@ class _Checker:
         elif isinstance(node, a.Prop):
             if self.check_chain(node):
                 return
+            path = dotted(node)
+            if path and path[0] in _PACKAGE_ROOTS and path[0] not in self.locals:
+                return  # a package path: `org` fails as an unknown variable when it runs
             self.check_member(node, node.name)
         elif isinstance(node, a.Call):
             self.check_call(node)

@@ -8,11 +8,12 @@ from typing import Any
 
 from modelop_mlc._engine import juel
 from modelop_mlc._engine.feel import FeelText
+from modelop_mlc._engine.scripting import ScriptText
 from modelop_mlc.errors import ExpressionError
 
 # A parameter value: text (literal or `${...}`), a list (`camunda:list`), a map (`camunda:map`),
-# a FEEL `camunda:script` or None (an empty parameter).
-ParamValue = str | list[Any] | dict[str, Any] | FeelText | None
+# a FEEL or other `camunda:script` or None (an empty parameter).
+ParamValue = str | list[Any] | dict[str, Any] | FeelText | ScriptText | None
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def evaluate_value(task: Any, value: ParamValue) -> Any:
     """Evaluate a parameter value (text, list or map) from `task`'s point of view."""
     if value is None:
         return None
-    if isinstance(value, FeelText):
+    if isinstance(value, FeelText | ScriptText):
         return task.workflow.script_engine.evaluate(task, value)
     if isinstance(value, list):
         return [evaluate_value(task, item) for item in value]

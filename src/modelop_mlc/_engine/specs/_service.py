@@ -143,23 +143,32 @@ class MlcServiceTask(MlcActivityMixin, ServiceTaskMixin, BpmnSpecMixin):
 
     def raise_bpmn_error(self, my_task: Any, code: str, message: str | None) -> None:
         """Throw `code` from this task; uncaught, the branch ends (Camunda's semantics)."""
-        my_task.internal_data.pop(JOB_KEY, None)
-        event = BpmnEvent(
-            MlcErrorEvent(code, code),
-            payload={"errorCode": code, "errorMessage": message},
-            target=my_task.workflow,
-        )
-        engine = _engine(my_task)
-        position = len(engine.journal_entries)
-        caught = engine.throw_targeted(my_task, event)
-        detail: dict[str, Any] = {"code": code, "message": message}
-        if not caught:
-            detail["uncaught"] = True
-            # The task's state is set after this hook returns; end the branch afterwards.
-            engine.deferred.append(lambda: end_branch(my_task))
-        _journal(my_task, JournalKind.ERROR_THROWN, **detail)
-        # Keep the throw before what the catch caused in history.
-        engine.journal_entries.insert(position, engine.journal_entries.pop())
+        throw_bpmn_error(my_task, code, message)
+
+
+def throw_bpmn_error(my_task: Any, code: str, message: str | None) -> None:
+    """Throw BPMN error `code` from a task (a delegate's or a script's `BpmnError`).
+
+    A boundary event or event sub-process catching the code takes over; uncaught, the
+    task's branch ends, as in Camunda.
+    """
+    my_task.internal_data.pop(JOB_KEY, None)
+    event = BpmnEvent(
+        MlcErrorEvent(code, code),
+        payload={"errorCode": code, "errorMessage": message},
+        target=my_task.workflow,
+    )
+    engine = _engine(my_task)
+    position = len(engine.journal_entries)
+    caught = engine.throw_targeted(my_task, event)
+    detail: dict[str, Any] = {"code": code, "message": message}
+    if not caught:
+        detail["uncaught"] = True
+        # The task's state is set after this hook returns; end the branch afterwards.
+        engine.deferred.append(lambda: end_branch(my_task))
+    _journal(my_task, JournalKind.ERROR_THROWN, **detail)
+    # Keep the throw before what the catch caused in history.
+    engine.journal_entries.insert(position, engine.journal_entries.pop())
 
 
 class _BeanRecorder:

@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 
 from modelop_mlc._engine.specs._activity import USER_KEY, MlcActivityMixin
 from modelop_mlc._engine.specs._mappings import evaluate_value
+from modelop_mlc.errors import BpmnError
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,20 @@ def _date_text(value: Any) -> str | None:
 
 
 class MlcScriptTask(MlcActivityMixin, ScriptTaskMixin, BpmnSpecMixin):
-    """`bpmn:scriptTask` in `python` (run in the sandbox) or `feel`; checked at deploy time."""
+    """`bpmn:scriptTask` in JUEL (Camunda's default), FEEL, Groovy or Python (sandboxed).
 
-    script_format: str = "python"
+    A `BpmnError` the script throws is thrown from the task, to its error boundary events.
+    """
+
+    script_format: str = "juel"
     result_variable: str | None = None
+    script_line: int | None = None
+
+    def _run_hook(self, my_task: Any) -> Any:
+        try:
+            return super()._run_hook(my_task)
+        except BpmnError as err:
+            from modelop_mlc._engine.specs._service import throw_bpmn_error  # noqa: PLC0415
+
+            throw_bpmn_error(my_task, err.code, err.message or None)
+            return None
