@@ -138,11 +138,22 @@ _OPEN_CLASSES: frozenset[type] = frozenset(
     }
 )
 
+class BpmnError(Exception):  # noqa: N818 - Camunda's name, as scripts write it
+    """`raise BpmnError("CODE", "message")` takes the script task's error boundary event."""
+
+    def __init__(self, code: object, message: object = "") -> None:
+        """Record the error code and message."""
+        super().__init__(f"{code}: {message}" if message else str(code))
+        self.code = str(code)
+        self.message = str(message) if message is not None else ""
+
+
 # Exception classes scripts may raise and catch; their instances' attributes stay closed.
 _EXCEPTIONS: dict[str, type[Exception]] = {
     cls.__name__: cls
     for cls in (
         ArithmeticError,
+        BpmnError,
         Exception,
         IndexError,
         KeyError,
@@ -580,6 +591,9 @@ def run_request(request: Mapping[str, Any]) -> tuple[str, bool]:
     except MemoryError as err:
         line = _script_line(err.__traceback__)
         return _failure("memory", "the script ran out of memory", line=line), True
+    except BpmnError as err:
+        line = _script_line(err.__traceback__)
+        return _failure("bpmn_error", str(err), code=err.code, error=err.message, line=line), False
     except Exception as err:  # noqa: BLE001 - every script failure becomes a reply
         message = f"{type(err).__name__}: {err}"
         if isinstance(err, NameError):

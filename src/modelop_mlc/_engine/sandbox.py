@@ -39,7 +39,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from modelop_mlc._engine import _sandbox_worker
-from modelop_mlc.errors import ConfigurationError, ScriptError
+from modelop_mlc.errors import BpmnError, ConfigurationError, ScriptError
 
 __all__ = [
     "SandboxLimits",
@@ -300,6 +300,8 @@ class ScriptSandbox:
             The variables the script created or changed, those it deleted, and its output.
 
         Raises:
+            BpmnError: The script raised `BpmnError(code, message)` to take an error
+                boundary event.
             ScriptError: The guard refused the script (the message lists each problem
                 with its line), the script raised (the message names the exception and the
                 line), a result is not JSON (the message names the variable), or the
@@ -481,6 +483,8 @@ class ScriptSandbox:
             raise where.error(f"Script exceeded the {mib:g} MiB memory limit{at}")
         if kind == "runtime":
             raise where.error(f"Script failed{at}: {message}")
+        if kind == "bpmn_error":
+            raise BpmnError(str(reply.get("code")), str(reply.get("error") or ""))
         if kind == "result":
             raise where.error(f"Script result cannot be stored: {message}")
         raise where.error(f"Script could not run: {message}")

@@ -107,6 +107,11 @@ class StepHost:
         """Registered delegate names."""
         return self.runtime.registry.names()
 
+    @property
+    def script_limits(self) -> SandboxLimits:
+        """The configured script limits; Groovy scripts derive their budget from them."""
+        return self.runtime.sandbox.limits
+
     def invoke_delegate(self, call: DelegateCall) -> tuple[DelegateOutcome, Mapping[str, Any]]:
         """Run a quick delegate inline; defer async ones, external topics and failures."""
         entry = self.runtime.registry.resolve(call.candidates)
