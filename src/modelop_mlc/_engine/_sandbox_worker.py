@@ -138,7 +138,7 @@ _OPEN_CLASSES: frozenset[type] = frozenset(
     }
 )
 
-class BpmnError(Exception):  # noqa: N818 - Camunda's name, as scripts write it
+class BpmnError(Exception):
     """`raise BpmnError("CODE", "message")` takes the script task's error boundary event."""
 
     def __init__(self, code: object, message: object = "") -> None:

@@ -20,7 +20,6 @@ from modelop_mlc._engine import juel
 from modelop_mlc._engine.fastscript import run_fast
 from modelop_mlc._engine.feel import FeelText, evaluate_feel
 from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
-from modelop_mlc._engine.scripting import ScriptText, evaluate_script
 from modelop_mlc._engine.scope import (
     lookup,
     remove_variable,
@@ -28,6 +27,7 @@ from modelop_mlc._engine.scope import (
     set_variable,
     visible_variables,
 )
+from modelop_mlc._engine.scripting import ScriptText, evaluate_script
 from modelop_mlc._engine.subprocesses import propagate_targeted
 from modelop_mlc.errors import ExpressionError, ProcessError
 

@@ -107,20 +107,24 @@ def groovy_limits(limits: SandboxLimits | None) -> GroovyLimits:
 
 
 def check_script_text(
-    language: str, text: str, *, condition: bool = False, script_task: bool = False
+    language: str, text: str, *, script_task: bool = False
 ) -> tuple[list[ScriptIssue], list[ScriptIssue]]:
     """Check script text at deploy time; return `(problems, warnings)`.
 
     Args:
         language: A normalised language (`script_language`).
         text: The script.
-        condition: Whether it is a sequence-flow condition.
         script_task: Whether it is a script task's body (only there does Python run).
     """
     if language not in SCRIPT_LANGUAGES or (language == "python" and not script_task):
         where = "script tasks" if language == "python" else "this engine"
-        return [ScriptIssue(1, f"scripts in '{language}' do not run in {where}; write it in "
-                            "Groovy, FEEL or JUEL, or move the logic into a delegate")], []
+        return [
+            ScriptIssue(
+                1,
+                f"scripts in '{language}' do not run in {where}; write it in "
+                "Groovy, FEEL or JUEL, or move the logic into a delegate",
+            )
+        ], []
     if not text.strip():
         return [ScriptIssue(1, f"the {language} script is empty; write one")], []
     if language == "groovy":
@@ -133,11 +137,18 @@ def check_script_text(
         issue = check_feel(text)
         if issue is None:
             return [], []
-        return [ScriptIssue(issue.line, f"FEEL syntax error at line {issue.line}, column "
-                            f"{issue.column} of the expression: {issue.reason}")], []
+        return [
+            ScriptIssue(
+                issue.line,
+                f"FEEL syntax error at line {issue.line}, column "
+                f"{issue.column} of the expression: {issue.reason}",
+            )
+        ], []
     if language == "python":
-        return [ScriptIssue(p.line or 1, f"script line {p.line}: {p.message}")
-                for p in check_script(text)], []
+        return [
+            ScriptIssue(p.line or 1, f"script line {p.line}: {p.message}")
+            for p in check_script(text)
+        ], []
     try:
         juel.parse_expression(text)
     except ExpressionError as err:
@@ -241,13 +252,17 @@ def _run_groovy(
             limits=groovy_limits(getattr(engine.host, "script_limits", None)),
         )
     except GroovySyntaxError as err:
-        raise _error(engine, script, activity_id, f"{where} does not parse", err.line, err.reason) from None
+        raise _error(
+            engine, script, activity_id, f"{where} does not parse", err.line, err.reason
+        ) from None
     except GroovyFailure as failure:
         if failure.bpmn_error is not None and allow_bpmn_error:
             code, message = failure.bpmn_error
             raise BpmnError(code, message or "") from None
         if failure.bpmn_error is not None:
-            reason = f"{failure.reason} (a BpmnError reaches a boundary event only from a script task)"
+            reason = (
+                f"{failure.reason} (a BpmnError reaches a boundary event only from a script task)"
+            )
         else:
             reason = failure.reason
         raise _error(engine, script, activity_id, f"{where} failed", failure.line, reason) from None
@@ -265,7 +280,12 @@ def _run_groovy(
 
 
 def _error(
-    engine: Any, script: ScriptText, activity_id: str | None, what: str, line: int | None, reason: str
+    engine: Any,
+    script: ScriptText,
+    activity_id: str | None,
+    what: str,
+    line: int | None,
+    reason: str,
 ) -> ExpressionError:
     if line is not None and script.line is not None:
         at = f" at line {script.line + line - 1} of the file (script line {line})"

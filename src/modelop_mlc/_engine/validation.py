@@ -153,9 +153,8 @@ class _Checker:
         script_task: bool = False,
     ) -> None:
         """Report problems in script text (the text of XML element `node`) at their lines."""
-        problems, warnings = check_script_text(
-            language, text or "", condition=condition, script_task=script_task
-        )
+        del condition  # every language checks conditions like other scripts at deploy
+        problems, warnings = check_script_text(language, text or "", script_task=script_task)
         first = node.sourceline or 0
         for issue in problems:
             self.problem(node, f"{what}: {issue.message}", line=first + issue.line - 1 or None)
@@ -550,7 +549,7 @@ class _Checker:
             self.warn(
                 node,
                 "the script task has no scriptFormat, so it is JUEL (as in Camunda 7) and its "
-                "text is a plain string: nothing runs; set scriptFormat=\"groovy\" (or "
+                'text is a plain string: nothing runs; set scriptFormat="groovy" (or '
                 "another language) if it is code",
             )
         self.script(script, language, script.text, "script", script_task=True)

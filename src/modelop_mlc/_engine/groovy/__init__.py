@@ -130,7 +130,9 @@ class GroovyOutcome:
 
 
 def _python_log(level: str, logger: str, text: str) -> None:
-    logging.getLogger(f"modelop_mlc.script.{logger}").log(_LOG_LEVELS.get(level, logging.INFO), text)
+    logging.getLogger(f"modelop_mlc.script.{logger}").log(
+        _LOG_LEVELS.get(level, logging.INFO), text
+    )
 
 
 class GroovyScript:
@@ -192,7 +194,9 @@ class GroovyScript:
             exception = thrown.exception
             if exception.kind == "BpmnError":
                 raise GroovyFailure(
-                    str(exception), thrown.line, bpmn_error=(exception.code or "", exception.message)
+                    str(exception),
+                    thrown.line,
+                    bpmn_error=(exception.code or "", exception.message),
                 ) from None
             raise GroovyFailure(str(exception), thrown.line) from None
         except GroovyLimitError as err:

@@ -340,7 +340,9 @@ class Decl(Node):
     __slots__ = ("items", "type_name")
     FIELDS = ("items",)
 
-    def __init__(self, pos: int, type_name: str | None, items: list[tuple[str, Node | None]]) -> None:
+    def __init__(
+        self, pos: int, type_name: str | None, items: list[tuple[str, Node | None]]
+    ) -> None:
         super().__init__(pos)
         self.type_name = type_name
         self.items = items
@@ -489,9 +491,7 @@ class Import(Node):
 
     __slots__ = ("alias", "name", "star", "static")
 
-    def __init__(
-        self, pos: int, name: str, *, star: bool, static: bool, alias: str | None
-    ) -> None:
+    def __init__(self, pos: int, name: str, *, star: bool, static: bool, alias: str | None) -> None:
         super().__init__(pos)
         self.name = name
         self.star = star

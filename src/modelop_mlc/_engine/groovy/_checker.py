@@ -11,6 +11,7 @@ methods are checked against that type's table.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Final
 
 from modelop_mlc._engine.groovy import _ast as a
@@ -53,12 +54,18 @@ _EXTRA: Final = frozenset(
      "print"}
 )  # fmt: skip
 KNOWN_METHODS: Final = frozenset(
-    set(STRING_METHODS) | set(LIST_METHODS) | set(MAP_METHODS) | set(NUMBER_METHODS) | _COMMON
+    set(STRING_METHODS)
+    | set(LIST_METHODS)
+    | set(MAP_METHODS)
+    | set(NUMBER_METHODS)
+    | _COMMON
     | _EXTRA
     | {name for table in _OBJECT_TABLES for name in table.METHODS}
 )
 _ACCESSOR: Final = re.compile(r"(get|set|is)[A-Z_]\w*")
-_PACKAGE_ROOTS: Final = frozenset({"java", "javax", "groovy", "org", "com", "sun", "jdk", "net", "io"})
+_PACKAGE_ROOTS: Final = frozenset(
+    {"java", "javax", "groovy", "org", "com", "sun", "jdk", "net", "io"}
+)
 _BARE_FORBIDDEN: Final = frozenset(
     {"owner", "delegate", "thisObject", "binding", "metaClass", "this", "super", "out"}
 )
@@ -68,8 +75,10 @@ _FORBIDDEN_CALLS: Final = frozenset(
      "addShutdownHook", "exit", "grab"}
 )  # fmt: skip
 _REGEX_METHODS: Final = frozenset({"matches", "split", "replaceAll", "replaceFirst"})
-_TYPED: Final = {"String": STRING_METHODS, "List": LIST_METHODS, "ArrayList": LIST_METHODS,
-                 "Map": MAP_METHODS, "HashMap": MAP_METHODS, "LinkedHashMap": MAP_METHODS}  # fmt: skip
+_TYPED: Final[dict[str, Collection[str]]] = {
+    "String": STRING_METHODS, "List": LIST_METHODS, "ArrayList": LIST_METHODS,
+    "Map": MAP_METHODS, "HashMap": MAP_METHODS, "LinkedHashMap": MAP_METHODS,
+}  # fmt: skip
 
 
 class _Checker:
@@ -124,7 +133,7 @@ class _Checker:
         for node in body:
             self.visit(node, in_loop=in_loop)
 
-    def visit(self, node: a.Node, *, in_loop: bool) -> None:  # noqa: C901, PLR0912
+    def visit(self, node: a.Node, *, in_loop: bool) -> None:
         if isinstance(node, a.Refused):
             self.problem(node, f"{node.what} are not supported")
             return
@@ -150,17 +159,18 @@ class _Checker:
             self.check_call(node)
         elif isinstance(node, a.New):
             self.check_new(node)
-        elif isinstance(node, a.Cast | a.InstanceOf):
-            if not known_type(node.type_name, self.imports):
-                self.problem(node, f"type {node.type_name} is not known here")
-        elif isinstance(node, a.Decl) and node.type_name:
-            if not known_type(node.type_name, self.imports):
-                self.problem(node, f"type {node.type_name} is not known here")
+        elif isinstance(node, a.Cast | a.InstanceOf | a.Decl):
+            type_name = node.type_name
+            if type_name and not known_type(type_name, self.imports):
+                self.problem(node, f"type {type_name} is not known here")
         elif isinstance(node, a.Catch):
             for kind in node.types:
                 if exception_kind(kind) is None:
-                    self.problem(node, f"catching {kind} is not supported; catch Exception, "
-                                 "BpmnError or a common java.lang exception")
+                    self.problem(
+                        node,
+                        f"catching {kind} is not supported; catch Exception, "
+                        "BpmnError or a common java.lang exception",
+                    )
         elif isinstance(node, a.Binary) and node.op in {"=~", "==~"}:
             self.check_regex(node.right)
         elif isinstance(node, a.Unary) and node.op == "~":
@@ -173,8 +183,10 @@ class _Checker:
         if name in self.locals:
             return
         if name in FORBIDDEN_CLASSES:
-            self.problem(node, f"class {name} is not allowed in scripts (no JVM, file, process "
-                         "or network access)")
+            self.problem(
+                node,
+                f"class {name} is not allowed in scripts (no JVM, file, process or network access)",
+            )
         elif name in _BARE_FORBIDDEN:
             self.problem(node, f"'{name}' is not available in scripts")
         elif name[:1].isupper() and resolve_simple(name, self.imports) is None:
@@ -204,7 +216,9 @@ class _Checker:
         for name in rest:
             if not isinstance(value, JavaClass):
                 return
-            if name in value.fields or (value.enum_constants or value.open_enum) and name.isupper():
+            if name in value.fields or (
+                (value.enum_constants or value.open_enum) and name.isupper()
+            ):
                 value = value.fields.get(name)
                 continue
             self.problem(node, f"{value.name} has no static field {name}")
@@ -212,8 +226,9 @@ class _Checker:
 
     def check_member(self, node: a.Node, name: str) -> None:
         if name in FORBIDDEN_MEMBERS:
-            self.problem(node, f"'{name}' is not allowed in scripts (no reflection or "
-                         "metaprogramming)")
+            self.problem(
+                node, f"'{name}' is not allowed in scripts (no reflection or metaprogramming)"
+            )
 
     def check_call(self, node: a.Call) -> None:
         name = node.name
@@ -251,8 +266,8 @@ class _Checker:
         if name in _REGEX_METHODS and node.args:
             self.check_regex(node.args[0])
 
-    def receiver_table(self, obj: a.Node) -> tuple[set[str] | dict[str, object], str] | None:
-        if isinstance(obj, a.Lit) and isinstance(obj.value, str) or isinstance(obj, a.GStr):
+    def receiver_table(self, obj: a.Node) -> tuple[Collection[str], str] | None:
+        if (isinstance(obj, a.Lit) and isinstance(obj.value, str)) or isinstance(obj, a.GStr):
             return STRING_METHODS, "String"
         if isinstance(obj, a.ListLit):
             return LIST_METHODS, "a list"
@@ -262,7 +277,11 @@ class _Checker:
                 return table, f"{obj.name} ({self.typed[obj.name]})"
         if isinstance(obj, a.Name) and obj.name == "execution" and "execution" not in self.locals:
             return Execution.METHODS, "execution"
-        if isinstance(obj, a.Name | a.Prop) and (path := dotted(obj)) and path[0] not in self.locals:
+        if (
+            isinstance(obj, a.Name | a.Prop)
+            and (path := dotted(obj))
+            and path[0] not in self.locals
+        ):
             cls = resolve_simple(path[0], self.imports) if len(path) == 1 else None
             if cls is not None:
                 return set(cls.statics), f"class {cls.name}"

@@ -25,7 +25,10 @@ StaticFn = Callable[["Context", list[Any]], Any]
 Constructor = Callable[["Context", list[Any], dict[str, Any]], Any]
 
 DEFAULT_PACKAGES: Final = ("java.lang", "java.util", "groovy.lang", "groovy.util", "java.io")
-_DEFAULT_CLASSES: Final = {"BigDecimal": "java.math.BigDecimal", "BigInteger": "java.math.BigInteger"}
+_DEFAULT_CLASSES: Final = {
+    "BigDecimal": "java.math.BigDecimal",
+    "BigInteger": "java.math.BigInteger",
+}
 FORBIDDEN_CLASSES: Final = frozenset(
     {
         "Class", "ClassLoader", "Runtime", "System", "Thread", "ThreadGroup", "Process",
@@ -46,7 +49,7 @@ class JavaClass(JavaObject):
     """A class a script may name: static methods and fields, a constructor, an `instanceof`.
 
     Attributes:
-        name: The qualified name (`java.util.UUID`, `...FileAsset$FileFormat` as `...FileAsset.FileFormat`).
+        name: The qualified name (`java.util.UUID`; nested classes as `...FileAsset.FileFormat`).
         statics: Static methods by name.
         fields: Static fields, enum constants and nested classes by name.
         construct: Builds an instance for `new`, or None when `new` is not allowed.
@@ -83,11 +86,10 @@ class JavaClass(JavaObject):
         """Read a static field, enum constant or nested class; raise when there is none."""
         if name in self.fields:
             return self.fields[name]
-        if self.enum_constants or self.open_enum:
-            if name in self.enum_constants or (self.open_enum and _ENUM_CONSTANT.fullmatch(name)):
-                from modelop_mlc._engine.groovy._sdk import EnumConstant  # noqa: PLC0415
+        if name in self.enum_constants or (self.open_enum and _ENUM_CONSTANT.fullmatch(name)):
+            from modelop_mlc._engine.groovy._sdk import EnumConstant  # noqa: PLC0415 - a cycle
 
-                return EnumConstant(self, name)
+            return EnumConstant(self, name)
         raise java_error(
             "MissingPropertyException",
             f"No such property: {name} for class: {self.name}",
@@ -139,9 +141,9 @@ def import_allowed(name: str, *, star: bool) -> bool:
     return name in CLASSES
 
 
-def type_test(*python_types: type, predicate: Callable[[Any], bool] | None = None) -> Callable[
-    [Any], bool
-]:
+def type_test(
+    *python_types: type, predicate: Callable[[Any], bool] | None = None
+) -> Callable[[Any], bool]:
     """An `instanceof` test from Python types (booleans never count as numbers)."""
 
     def test(value: Any) -> bool:
@@ -154,8 +156,8 @@ def type_test(*python_types: type, predicate: Callable[[Any], bool] | None = Non
     return test
 
 
-def need(name: str, args: list[Any], low: int, high: int | None = None) -> None:
-    """Refuse a call with the wrong number of arguments, as Groovy would."""
+def need(name: str, args: list[Any], low: int, high: int | None = None) -> bool:
+    """Refuse a call with the wrong number of arguments, as Groovy would; else True."""
     top = low if high is None else high
     if not low <= len(args) <= top:
         types = ", ".join(type_name(a) for a in args)
@@ -163,6 +165,7 @@ def need(name: str, args: list[Any], low: int, high: int | None = None) -> None:
             "MissingMethodException",
             f"No signature of method: {name}() is applicable for argument types: ({types})",
         )
+    return True
 
 
 def lookup_class(name: str) -> JavaClass | None:
@@ -173,4 +176,6 @@ def lookup_class(name: str) -> JavaClass | None:
 def classes_in(mapping: Mapping[str, JavaClass], package: str) -> list[str]:
     """The simple names registered in `package` (for messages)."""
     prefix = package + "."
-    return sorted(k[len(prefix) :] for k in mapping if k.startswith(prefix) and "." not in k[len(prefix) :])
+    return sorted(
+        k[len(prefix) :] for k in mapping if k.startswith(prefix) and "." not in k[len(prefix) :]
+    )

@@ -26,7 +26,12 @@ from modelop_mlc._engine.groovy._dispatch import (
     set_index,
     set_property,
 )
-from modelop_mlc._engine.groovy._errors import GroovySecurityError, GroovyThrow, JavaException, java_error
+from modelop_mlc._engine.groovy._errors import (
+    GroovySecurityError,
+    GroovyThrow,
+    JavaException,
+    java_error,
+)
 from modelop_mlc._engine.groovy._java import StringBuilderValue
 from modelop_mlc._engine.groovy._runtime import Frame
 from modelop_mlc._engine.groovy._strings import MatcherValue, PatternValue, regex
@@ -49,7 +54,7 @@ from modelop_mlc._engine.groovy._values import (
 __all__ = ["ExprCompiler", "Fn", "Scope"]
 
 Fn = Callable[[Frame], Any]
-_COMPARE: Final = {
+_COMPARE: Final[dict[str, Callable[[int], bool]]] = {
     "<": lambda c: c < 0,
     "<=": lambda c: c <= 0,
     ">": lambda c: c > 0,
@@ -145,7 +150,7 @@ class ExprCompiler:
         if len(path) == 1:
             found = resolve_simple(path[0], self.imports)
             return (found is not None), found
-        owner = self.resolve_class(node.obj, scope) if isinstance(node, a.Prop) else None  # type: ignore[attr-defined]
+        owner = self.resolve_class(node.obj, scope) if isinstance(node, a.Prop) else None
         if owner is None:
             own = self.resolve_class(node, scope)
             return (own is not None), own
@@ -180,7 +185,7 @@ class ExprCompiler:
 
     # ------------------------------------------------------------ expressions
 
-    def expr(self, node: a.Node, scope: Scope) -> Fn:  # noqa: C901, PLR0911, PLR0912
+    def expr(self, node: a.Node, scope: Scope) -> Fn:
         """Compile one expression node."""
         if isinstance(node, a.Lit):
             return _const(node.value)
@@ -236,7 +241,9 @@ class ExprCompiler:
             low, high = self.expr(node.low, scope), self.expr(node.high, scope)
             exclusive = node.exclusive
             return lambda frame: GRange(
-                to_int(low(frame), "range start"), to_int(high(frame), "range end"), exclusive=exclusive
+                to_int(low(frame), "range start"),
+                to_int(high(frame), "range end"),
+                exclusive=exclusive,
             )
         if isinstance(node, a.Cast):
             inner = self.expr(node.expr, scope)
@@ -250,7 +257,9 @@ class ExprCompiler:
         if isinstance(node, a.CallValue):
             callee = self.expr(node.callee, scope)
             args = [self.expr(arg, scope) for arg in node.args]
-            return lambda frame: call_method(frame.ctx, callee(frame), "call", [f(frame) for f in args])
+            return lambda frame: call_method(
+                frame.ctx, callee(frame), "call", [f(frame) for f in args]
+            )
         if isinstance(node, a.Refused):
             return _refused(f"{node.what} are not supported")
         raise GroovySecurityError(f"unsupported expression {type(node).__name__}")
@@ -262,7 +271,9 @@ class ExprCompiler:
         obj = self.expr(node.obj, scope)
         name = node.name
         if node.spread:
-            return lambda frame: _spread(frame, obj(frame), lambda item: get_property(frame.ctx, item, name))
+            return lambda frame: _spread(
+                frame, obj(frame), lambda item: get_property(frame.ctx, item, name)
+            )
         if node.safe:
 
             def safe(frame: Frame) -> Any:
@@ -290,7 +301,7 @@ class ExprCompiler:
         named = [(self.expr(k, scope), self.expr(v, scope)) for k, v in node.named]
         return lambda frame: [{k(frame): v(frame) for k, v in named}, *(arg(frame) for arg in args)]
 
-    def call(self, node: a.Call, scope: Scope) -> Fn:  # noqa: C901
+    def call(self, node: a.Call, scope: Scope) -> Fn:
         name = node.name
         args = self.arguments(node, scope)
         if node.obj is None:
@@ -396,7 +407,7 @@ class ExprCompiler:
             return operand
         return lambda frame: _bitwise_not(operand(frame))
 
-    def binary(self, node: a.Binary, scope: Scope) -> Fn:  # noqa: C901, PLR0911
+    def binary(self, node: a.Binary, scope: Scope) -> Fn:
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
         op = node.op
         if op == "==":
@@ -499,7 +510,9 @@ class ExprCompiler:
         if node.op != "=":
             update = self.updater(target, scope)
             op = node.op[:-1]
-            return lambda frame: update(frame, lambda old: _combine(frame, op, old, value(frame)))[1]
+            return lambda frame: update(frame, lambda old: _combine(frame, op, old, value(frame)))[
+                1
+            ]
         if isinstance(target, a.Name):
             write = self.local_writer(target.name, scope)
 
@@ -638,7 +651,7 @@ def throw_value(value: Any) -> GroovyThrow:
     return java_error(
         "IllegalArgumentException",
         f"only exceptions can be thrown (got {type_name(value)}); write "
-        "throw new org.camunda.bpm.engine.delegate.BpmnError(\"CODE\")",
+        'throw new org.camunda.bpm.engine.delegate.BpmnError("CODE")',
     )
 
 

@@ -59,7 +59,7 @@ class Compiler(ExprCompiler):
         """Compile statements run in order; the first signal stops the block."""
         compiled = [(self.stmt(node, scope), self.line(node)) for node in body]
         if len(compiled) == 1:
-            (only, line), = compiled
+            ((only, line),) = compiled
             return self.one(only, line)
 
         def run(frame: Frame) -> Any:
@@ -72,7 +72,7 @@ class Compiler(ExprCompiler):
                     if err.line is None:
                         err.line = line
                     raise
-                except Exception as err:  # noqa: BLE001 - an interpreter gap becomes a script error
+                except Exception as err:
                     raise _internal(err, line) from err
                 if signal is not None:
                     return signal
@@ -92,7 +92,7 @@ class Compiler(ExprCompiler):
                 if err.line is None:
                     err.line = line
                 raise
-            except Exception as err:  # noqa: BLE001 - an interpreter gap becomes a script error
+            except Exception as err:
                 raise _internal(err, line) from err
 
         return run
@@ -104,7 +104,7 @@ class Compiler(ExprCompiler):
         body = node.body if isinstance(node, a.Block) else [node]
         return self.block(body, inner)
 
-    def stmt(self, node: a.Node, scope: Scope) -> Stmt:  # noqa: C901, PLR0911, PLR0912
+    def stmt(self, node: a.Node, scope: Scope) -> Stmt:
         """Compile one statement."""
         if isinstance(node, a.ExprStmt):
             expr = self.expr(node.expr, scope)
@@ -148,7 +148,7 @@ class Compiler(ExprCompiler):
         if isinstance(node, a.Block):
             return self.nested(node, scope)
         if isinstance(node, a.Assert):
-            return self.assert_(node, scope)
+            return self.assertion(node, scope)
         return self.expr(node, scope)
 
     def decl(self, node: a.Decl, scope: Scope) -> Stmt:
@@ -252,7 +252,7 @@ class Compiler(ExprCompiler):
             clauses.append((kinds, clause.name, handler))
         final = self.nested(node.final, scope) if node.final is not None else None
 
-        def run(frame: Frame) -> Any:
+        def guarded(frame: Frame) -> Any:
             try:
                 return body(frame)
             except GroovyThrow as thrown:
@@ -262,16 +262,25 @@ class Compiler(ExprCompiler):
                         frame.vars[name] = exception
                         return handler(frame)
                 raise
-            finally:
-                if final is not None:
-                    signal = final(frame)
-                    if signal is not None:
-                        return signal  # noqa: B012 - a return in finally wins, as in Java
-            return None
+
+        if final is None:
+            return guarded
+
+        def run(frame: Frame) -> Any:
+            try:
+                signal = guarded(frame)
+            except (GroovyThrow, GroovyLimitError):
+                # As in Java, a `return`, `break` or `continue` in finally discards the error.
+                jump = final(frame)
+                if jump is not None:
+                    return jump
+                raise
+            jump = final(frame)
+            return jump if jump is not None else signal
 
         return run
 
-    def assert_(self, node: a.Assert, scope: Scope) -> Stmt:
+    def assertion(self, node: a.Assert, scope: Scope) -> Stmt:
         cond = self.expr(node.cond, scope)
         message = self.expr(node.message, scope) if node.message is not None else None
         text = self.source[node.cond.pos : node.pos + 200].split("\n", 1)[0].strip()
@@ -305,7 +314,12 @@ class Compiler(ExprCompiler):
                         raise _arity_error(line, 1, args)
                     frame.vars["it"] = args[0] if args else None
                 else:
-                    if arity is not None and arity > 1 and len(args) == 1 and isinstance(args[0], list):
+                    if (
+                        arity is not None
+                        and arity > 1
+                        and len(args) == 1
+                        and isinstance(args[0], list)
+                    ):
                         args = list(args[0])
                     if len(args) != arity:
                         raise _arity_error(line, arity or 0, args)
@@ -352,7 +366,9 @@ def _returning(node: a.Node) -> a.Node:
     if isinstance(node, a.Try):
         body = a.Block(node.body.pos, with_implicit_return(_body(node.body)))
         catches = [
-            a.Catch(c.pos, c.types, c.name, a.Block(c.body.pos, with_implicit_return(_body(c.body))))
+            a.Catch(
+                c.pos, c.types, c.name, a.Block(c.body.pos, with_implicit_return(_body(c.body)))
+            )
             for c in node.catches
         ]
         return a.Try(node.pos, body, catches, node.final)

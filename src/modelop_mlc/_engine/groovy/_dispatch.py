@@ -71,7 +71,9 @@ _COMMON: Final = frozenset({"toString", "equals", "is", "asBoolean", "hashCode"}
 def refuse_member(name: str) -> None:
     """Refuse reflective or JVM-reaching member names (they are also refused at deploy)."""
     if name in FORBIDDEN_MEMBERS:
-        raise GroovySecurityError(f"'{name}' is not allowed in scripts (no reflection or JVM access)")
+        raise GroovySecurityError(
+            f"'{name}' is not allowed in scripts (no reflection or JVM access)"
+        )
 
 
 def _cap(name: str) -> str:
@@ -82,7 +84,7 @@ def _uncap(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def call_method(ctx: Context, obj: Any, name: str, args: list[Any]) -> Any:  # noqa: C901, PLR0911, PLR0912
+def call_method(ctx: Context, obj: Any, name: str, args: list[Any]) -> Any:
     """`obj.name(args)`."""
     refuse_member(name)
     kind = type(obj)
@@ -176,19 +178,21 @@ _RANGE_MUTATORS: Final = frozenset(
 
 
 def _range_call(ctx: Context, values: GRange, name: str, args: list[Any]) -> Any:
-    if name in {"size"}:
+    if name == "size":
         return len(values)
     if name == "contains":
         return values.contains(args[0])
     if name in {"getFrom", "getTo"}:
         return values.low if name == "getFrom" else values.high
     if name in _RANGE_MUTATORS:
-        raise java_error("UnsupportedOperationException", f"a range cannot {name}(); call toList() first")
+        raise java_error(
+            "UnsupportedOperationException", f"a range cannot {name}(); call toList() first"
+        )
     ctx.budget.items(len(values))
     return call_method(ctx, list(values), name, args)
 
 
-def get_property(ctx: Context, obj: Any, name: str) -> Any:  # noqa: C901, PLR0911, PLR0912
+def get_property(ctx: Context, obj: Any, name: str) -> Any:
     """`obj.name`."""
     refuse_member(name)
     if isinstance(obj, dict):

@@ -14,8 +14,8 @@ from typing import Final
 __all__ = [
     "EXCEPTION_PARENTS",
     "GroovyLimitError",
-    "GroovySecurityError",
     "GroovyProblem",
+    "GroovySecurityError",
     "GroovySyntaxError",
     "GroovyThrow",
     "JavaException",

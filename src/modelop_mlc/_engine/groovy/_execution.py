@@ -83,11 +83,10 @@ Execution.METHODS.update(
             _name(args, "getVariableLocal", 1)
         ),
         "hasVariable": lambda ctx, self, args: ctx.variables.has(_name(args, "hasVariable", 1)),
-        "hasVariableLocal": lambda ctx, self, args: ctx.variables.get_local(
-            _name(args, "hasVariableLocal", 1)
-        )
-        is not None
-        or ctx.host.get_variable_local(to_str(args[0]))[0],
+        "hasVariableLocal": lambda ctx, self, args: (
+            ctx.variables.get_local(_name(args, "hasVariableLocal", 1)) is not None
+            or ctx.host.get_variable_local(to_str(args[0]))[0]
+        ),
         "removeVariable": lambda ctx, self, args: ctx.variables.remove(
             _name(args, "removeVariable", 1)
         ),

@@ -24,7 +24,6 @@ from modelop_mlc._engine.groovy._values import (
     compare,
     contains,
     equals,
-    is_number,
     to_int,
     to_str,
     truth,
@@ -49,12 +48,14 @@ def call_closure(ctx: Context, closure: Any, *args: Any) -> Any:
     return closure.invoke(closure, list(args))
 
 
-def _closure_arg(args: list[Any], method: str, optional: bool = False) -> GClosure | None:
+def _closure_arg(args: list[Any], method: str) -> GClosure:
     if args and isinstance(args[-1], GClosure):
         return args[-1]
-    if optional:
-        return None
     raise java_error("MissingMethodException", f"{method}() needs a closure: {method} {{ ... }}")
+
+
+def _optional_closure(args: list[Any]) -> GClosure | None:
+    return args[-1] if args and isinstance(args[-1], GClosure) else None
 
 
 def _entry_call(ctx: Context, closure: GClosure, key: Any, value: Any) -> Any:
@@ -97,7 +98,9 @@ def list_put(ctx: Context, items: list[Any], index: Any, value: Any) -> None:
     if position < 0:
         position += len(items)
         if position < 0:
-            raise java_error("IndexOutOfBoundsException", f"index {to_int(index)} is before the start")
+            raise java_error(
+                "IndexOutOfBoundsException", f"index {to_int(index)} is before the start"
+            )
     if position >= len(items):
         _grow(ctx, items, position + 1 - len(items))
         items.extend([None] * (position + 1 - len(items)))
@@ -118,7 +121,9 @@ def _add_all(ctx: Context, items: list[Any], args: list[Any]) -> bool:
     need("addAll", args, 1, 2)
     source = args[-1]
     if not isinstance(source, list | GRange):
-        raise java_error("MissingMethodException", f"addAll() takes a collection, not {type_name(source)}")
+        raise java_error(
+            "MissingMethodException", f"addAll() takes a collection, not {type_name(source)}"
+        )
     extra = list(source)
     _grow(ctx, items, len(extra))
     if len(args) == 2:  # noqa: PLR2004 - addAll(index, values)
@@ -149,7 +154,11 @@ def _remove_all(ctx: Context, items: list[Any], args: list[Any]) -> bool:
     keep = [
         item
         for item in items
-        if not (truth(call_closure(ctx, test, item)) if isinstance(test, GClosure) else contains(test, item))
+        if not (
+            truth(call_closure(ctx, test, item))
+            if isinstance(test, GClosure)
+            else contains(test, item)
+        )
     ]
     changed = len(keep) != len(items)
     items[:] = keep
@@ -162,7 +171,11 @@ def _retain_all(ctx: Context, items: list[Any], args: list[Any]) -> bool:
     keep = [
         item
         for item in items
-        if (truth(call_closure(ctx, test, item)) if isinstance(test, GClosure) else contains(test, item))
+        if (
+            truth(call_closure(ctx, test, item))
+            if isinstance(test, GClosure)
+            else contains(test, item)
+        )
     ]
     changed = len(keep) != len(items)
     items[:] = keep
@@ -173,7 +186,9 @@ def _get(ctx: Context, items: list[Any], args: list[Any]) -> Any:
     need("get", args, 1)
     position = to_int(args[0], "index")
     if not 0 <= position < len(items):
-        raise java_error("IndexOutOfBoundsException", f"Index {position} out of bounds for length {len(items)}")
+        raise java_error(
+            "IndexOutOfBoundsException", f"Index {position} out of bounds for length {len(items)}"
+        )
     return items[position]
 
 
@@ -181,7 +196,9 @@ def _set(ctx: Context, items: list[Any], args: list[Any]) -> Any:
     need("set", args, 2)
     position = to_int(args[0], "index")
     if not 0 <= position < len(items):
-        raise java_error("IndexOutOfBoundsException", f"Index {position} out of bounds for length {len(items)}")
+        raise java_error(
+            "IndexOutOfBoundsException", f"Index {position} out of bounds for length {len(items)}"
+        )
     old, items[position] = items[position], args[1]
     return old
 
@@ -214,7 +231,7 @@ def _each_with_index(ctx: Context, items: list[Any], args: list[Any]) -> list[An
 
 
 def _collect(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "collect", optional=True)
+    closure = _optional_closure(args)
     ctx.budget.items(len(items))
     if closure is None:
         return list(items)
@@ -222,7 +239,7 @@ def _collect(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _find(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-    closure = _closure_arg(args, "find", optional=True)
+    closure = _optional_closure(args)
     for item in items:
         if truth(item if closure is None else closure.invoke(closure, [item])):
             return item
@@ -230,8 +247,12 @@ def _find(ctx: Context, items: list[Any], args: list[Any]) -> Any:
 
 
 def _find_all(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "findAll", optional=True)
-    return [item for item in items if truth(item if closure is None else closure.invoke(closure, [item]))]
+    closure = _optional_closure(args)
+    return [
+        item
+        for item in items
+        if truth(item if closure is None else closure.invoke(closure, [item]))
+    ]
 
 
 def _find_result(ctx: Context, items: list[Any], args: list[Any]) -> Any:
@@ -253,13 +274,17 @@ def _find_index_of(ctx: Context, items: list[Any], args: list[Any]) -> int:
 
 
 def _any(ctx: Context, items: list[Any], args: list[Any]) -> bool:
-    closure = _closure_arg(args, "any", optional=True)
-    return any(truth(item if closure is None else closure.invoke(closure, [item])) for item in items)
+    closure = _optional_closure(args)
+    return any(
+        truth(item if closure is None else closure.invoke(closure, [item])) for item in items
+    )
 
 
 def _every(ctx: Context, items: list[Any], args: list[Any]) -> bool:
-    closure = _closure_arg(args, "every", optional=True)
-    return all(truth(item if closure is None else closure.invoke(closure, [item])) for item in items)
+    closure = _optional_closure(args)
+    return all(
+        truth(item if closure is None else closure.invoke(closure, [item])) for item in items
+    )
 
 
 def _count(ctx: Context, items: list[Any], args: list[Any]) -> int:
@@ -270,7 +295,7 @@ def _count(ctx: Context, items: list[Any], args: list[Any]) -> int:
 
 
 def _sum(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-    closure = _closure_arg(args, "sum", optional=True)
+    closure = _optional_closure(args)
     values = [closure.invoke(closure, [item]) for item in items] if closure else list(items)
     initial = [a for a in args if not isinstance(a, GClosure)]
     if initial:
@@ -293,7 +318,7 @@ def _comparator(ctx: Context, closure: GClosure | None) -> Callable[[Any, Any], 
 
 def _extreme(sign: int) -> ListMethod:
     def extreme(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-        closure = _closure_arg(args, "max" if sign > 0 else "min", optional=True)
+        closure = _optional_closure(args)
         if not items:
             return None
         cmp = _comparator(ctx, closure)
@@ -307,7 +332,7 @@ def _extreme(sign: int) -> ListMethod:
 
 
 def _sort(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "sort", optional=True)
+    closure = _optional_closure(args)
     mutate = not (args and args[0] is False)
     ctx.budget.charge(len(items))
     ordered = sorted(items, key=functools.cmp_to_key(_comparator(ctx, closure)))
@@ -318,7 +343,7 @@ def _sort(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _unique(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "unique", optional=True)
+    closure = _optional_closure(args)
     mutate = not (args and args[0] is False)
     ctx.budget.charge(len(items))
     if closure is None:
@@ -382,7 +407,7 @@ def _pair(value: Any) -> tuple[Any, Any]:
 
 
 def _collect_entries(ctx: Context, items: list[Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "collectEntries", optional=True)
+    closure = _optional_closure(args)
     out: dict[Any, Any] = {}
     for item in items:
         result = closure.invoke(closure, [item]) if closure else item
@@ -416,7 +441,9 @@ def _sub_list(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
     need("subList", args, 2)
     low, high = to_int(args[0]), to_int(args[1])
     if not 0 <= low <= high <= len(items):
-        raise java_error("IndexOutOfBoundsException", f"subList({low}, {high}) of size {len(items)}")
+        raise java_error(
+            "IndexOutOfBoundsException", f"subList({low}, {high}) of size {len(items)}"
+        )
     return items[low:high]
 
 
@@ -552,7 +579,9 @@ def _map_put(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
 def _map_put_all(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> None:
     need("putAll", args, 1)
     if not isinstance(args[0], dict):
-        raise java_error("MissingMethodException", f"putAll() takes a map, not {type_name(args[0])}")
+        raise java_error(
+            "MissingMethodException", f"putAll() takes a map, not {type_name(args[0])}"
+        )
     ctx.budget.items(len(mapping) + len(args[0]), len(args[0]))
     mapping.update(args[0])
 
@@ -592,7 +621,7 @@ def _map_collect(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> list
 
 
 def _map_collect_entries(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "collectEntries", optional=True)
+    closure = _optional_closure(args)
     if closure is None:
         return dict(mapping)
     out: dict[Any, Any] = {}
@@ -638,7 +667,7 @@ def _map_group_by(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dic
 
 
 def _map_sort(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "sort", optional=True)
+    closure = _optional_closure(args)
     entries = [MapEntry(k, v) for k, v in mapping.items()]
     ctx.budget.charge(len(entries))
     if closure is None:
@@ -672,9 +701,11 @@ def _map_zero(fn: Callable[[dict[Any, Any]], Any]) -> MapMethod:
 MAP_METHODS: Final[dict[str, MapMethod]] = {
     "get": _map_get,
     "getAt": lambda ctx, m, args: m.get(args[0]) if _hashable_key(args[0]) else None,
-    "getOrDefault": lambda ctx, m, args: m.get(args[0], args[1]) if _hashable_key(args[0]) else args[1],
+    "getOrDefault": lambda ctx, m, args: (
+        m.get(args[0], args[1]) if _hashable_key(args[0]) else args[1]
+    ),
     "put": _map_put,
-    "putAt": lambda ctx, m, args: _map_put(ctx, m, args),
+    "putAt": _map_put,
     "putAll": _map_put_all,
     "remove": _map_remove,
     "containsKey": lambda ctx, m, args: _hashable_key(args[0]) and args[0] in m,
@@ -721,9 +752,11 @@ def _round(ctx: Context, number: Any, args: list[Any]) -> Any:
         return float(rounded) if isinstance(number, float) else rounded
     if isinstance(number, int):
         return number
-    return int((Decimal(repr(number)) if isinstance(number, float) else number).quantize(
-        Decimal(1), rounding=ROUND_HALF_UP
-    ))
+    return int(
+        (Decimal(repr(number)) if isinstance(number, float) else number).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+    )
 
 
 def _times(ctx: Context, number: Any, args: list[Any]) -> None:

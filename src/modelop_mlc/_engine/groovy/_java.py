@@ -13,7 +13,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from modelop_mlc._engine.groovy._classes import JavaClass, need, register, type_test
@@ -39,9 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Bytes", "DateValue", "Logger", "StringBuilderValue", "UuidValue", "parse_int"]
 
 _INT_TEXT: Final = re.compile(r"[+-]?[0-9]+")
-_FLOAT_TEXT: Final = re.compile(
-    r"[+-]?(NaN|Infinity|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?)"
-)
+_FLOAT_TEXT: Final = re.compile(r"[+-]?(NaN|Infinity|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?)")
 _INT_RANGE: Final = (-(1 << 31), (1 << 31) - 1)
 _LONG_RANGE: Final = (-(1 << 63), (1 << 63) - 1)
 
@@ -54,13 +52,13 @@ def parse_int(text: Any, bounds: tuple[int, int] = _INT_RANGE, radix: int = 10) 
     if text is None:
         raise java_error("NumberFormatException", "Cannot parse null string: null")
     value = to_str(text)
-    ok = _INT_TEXT.fullmatch(value) if radix == 10 else value  # noqa: PLR2004
+    ok = _INT_TEXT.fullmatch(value) if radix == 10 else value  # noqa: PLR2004 - decimal
     try:
-        if not ok:
-            raise ValueError
-        number = int(value, radix)
+        number = int(value, radix) if ok else None
     except ValueError:
-        raise java_error("NumberFormatException", f'For input string: "{value}"') from None
+        number = None
+    if number is None:
+        raise java_error("NumberFormatException", f'For input string: "{value}"')
     if not bounds[0] <= number <= bounds[1]:
         raise java_error("NumberFormatException", f'For input string: "{value}"')
     return number
@@ -73,27 +71,31 @@ def parse_double(text: Any) -> float:
     value = to_str(text).strip()
     if not _FLOAT_TEXT.fullmatch(value):
         raise java_error("NumberFormatException", f'For input string: "{to_str(text)}"')
-    return float(value.rstrip("fFdD") if not value.endswith("Infinity") else value.replace("Infinity", "inf"))
+    return float(
+        value.rstrip("fFdD") if not value.endswith("Infinity") else value.replace("Infinity", "inf")
+    )
 
 
 def to_decimal(value: Any) -> Decimal:
     """`new BigDecimal(x)` for text or a number."""
     if is_number(value):
         return Decimal(value)
-    try:
-        text = to_str(value)
-        if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
-            raise InvalidOperation
-        return Decimal(text)
-    except InvalidOperation:
-        raise java_error("NumberFormatException", f"Character array is not a valid decimal number: {to_str(value)}") from None
+    text = to_str(value)
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+        raise java_error(
+            "NumberFormatException",
+            f"Character array is not a valid decimal number: {to_str(value)}",
+        )
+    return Decimal(text)
 
 
 def _round(value: Any) -> int:
     x = float(value)
     if math.isnan(x):
         return 0
-    return int(math.floor(x + 0.5)) if math.isfinite(x) else (_LONG_RANGE[1] if x > 0 else _LONG_RANGE[0])
+    return (
+        math.floor(x + 0.5) if math.isfinite(x) else (_LONG_RANGE[1] if x > 0 else _LONG_RANGE[0])
+    )
 
 
 def _math(name: str, fn: Any, count: int = 1) -> Any:
@@ -101,11 +103,14 @@ def _math(name: str, fn: Any, count: int = 1) -> Any:
         need(f"Math.{name}", args, count)
         for arg in args:
             if not is_number(arg):
-                raise java_error("MissingMethodException", f"Math.{name}() takes numbers, not {type_name(arg)}")
+                raise java_error(
+                    "MissingMethodException", f"Math.{name}() takes numbers, not {type_name(arg)}"
+                )
         try:
             return fn(*args)
         except (ValueError, OverflowError):
             return math.nan
+
     return call
 
 
@@ -187,20 +192,31 @@ def _parse_double_static(ctx: Context, args: list[Any]) -> float:
 
 def _parse_boolean(ctx: Context, args: list[Any]) -> bool:
     need("Boolean.parseBoolean", args, 1)
-    return isinstance(args[0], bool) and args[0] or (
+    return (isinstance(args[0], bool) and args[0]) or (
         isinstance(args[0], str) and args[0].lower() == "true"
     )
 
 
 _number_class(
-    "Integer", _parse_int_static, type_test(predicate=lambda v: type(v) is int and _INT_RANGE[0] <= v <= _INT_RANGE[1]),
-    MAX_VALUE=_INT_RANGE[1], MIN_VALUE=_INT_RANGE[0],
+    "Integer",
+    _parse_int_static,
+    type_test(predicate=lambda v: type(v) is int and _INT_RANGE[0] <= v <= _INT_RANGE[1]),
+    MAX_VALUE=_INT_RANGE[1],
+    MIN_VALUE=_INT_RANGE[0],
 )
 _number_class(
     "Long", _parse_long_static, type_test(int), MAX_VALUE=_LONG_RANGE[1], MIN_VALUE=_LONG_RANGE[0]
 )
-_number_class("Double", _parse_double_static, type_test(float), MAX_VALUE=1.7976931348623157e308,
-              MIN_VALUE=5e-324, NaN=math.nan, POSITIVE_INFINITY=math.inf, NEGATIVE_INFINITY=-math.inf)
+_number_class(
+    "Double",
+    _parse_double_static,
+    type_test(float),
+    MAX_VALUE=1.7976931348623157e308,
+    MIN_VALUE=5e-324,
+    NaN=math.nan,
+    POSITIVE_INFINITY=math.inf,
+    NEGATIVE_INFINITY=-math.inf,
+)
 _number_class("Float", _parse_double_static, type_test(float))
 _boolean = register(
     JavaClass(
@@ -220,7 +236,11 @@ register(JavaClass("groovy.lang.IntRange", test=type_test(GRange)))
 register(
     JavaClass(
         "java.math.BigDecimal",
-        statics={"valueOf": lambda ctx, args: Decimal(repr(args[0])) if isinstance(args[0], float) else to_decimal(args[0])},
+        statics={
+            "valueOf": lambda ctx, args: (
+                Decimal(repr(args[0])) if isinstance(args[0], float) else to_decimal(args[0])
+            )
+        },
         fields={"ZERO": Decimal(0), "ONE": Decimal(1), "TEN": Decimal(10)},
         construct=lambda ctx, args, named: _one("BigDecimal", args, to_decimal),
         test=type_test(Decimal),
@@ -231,7 +251,9 @@ register(
         "java.math.BigInteger",
         statics={"valueOf": lambda ctx, args: to_int(args[0])},
         fields={"ZERO": 0, "ONE": 1, "TEN": 10},
-        construct=lambda ctx, args, named: _one("BigInteger", args, lambda v: parse_int(v, (-(1 << 4096), 1 << 4096))),
+        construct=lambda ctx, args, named: _one(
+            "BigInteger", args, lambda v: parse_int(v, (-(1 << 4096), 1 << 4096))
+        ),
         test=type_test(int),
     )
 )
@@ -275,20 +297,36 @@ def unique(items: list[Any]) -> list[Any]:
 
 _is_list = type_test(list)
 for _name in ("List", "ArrayList", "LinkedList", "Collection", "Iterable"):
-    register(JavaClass(f"java.util.{_name}" if _name != "Iterable" else "java.lang.Iterable",
-                       construct=_new_list if "List" in _name and _name != "List" else None,
-                       test=type_test(list, GRange)))
+    register(
+        JavaClass(
+            f"java.util.{_name}" if _name != "Iterable" else "java.lang.Iterable",
+            construct=_new_list if "List" in _name and _name != "List" else None,
+            test=type_test(list, GRange),
+        )
+    )
 for _name in ("Set", "HashSet", "LinkedHashSet", "TreeSet"):
-    register(JavaClass(f"java.util.{_name}", construct=_new_set if _name != "Set" else None,
-                       test=_is_list))
+    register(
+        JavaClass(
+            f"java.util.{_name}", construct=_new_set if _name != "Set" else None, test=_is_list
+        )
+    )
 for _name in ("Map", "HashMap", "LinkedHashMap", "TreeMap"):
-    register(JavaClass(f"java.util.{_name}", construct=_new_map if _name != "Map" else None,
-                       test=type_test(dict)))
+    register(
+        JavaClass(
+            f"java.util.{_name}",
+            construct=_new_map if _name != "Map" else None,
+            test=type_test(dict),
+        )
+    )
 register(JavaClass("java.util.Map.Entry", test=type_test(MapEntry)))
 register(
     JavaClass(
         "java.util.Arrays",
-        statics={"asList": lambda ctx, args: list(args[0]) if len(args) == 1 and isinstance(args[0], list) else list(args)},
+        statics={
+            "asList": lambda ctx, args: (
+                list(args[0]) if len(args) == 1 and isinstance(args[0], list) else list(args)
+            )
+        },
     )
 )
 register(
@@ -319,7 +357,9 @@ register(
             "equals": lambda ctx, args: _java_equals(args[0], args[1]),
             "isNull": lambda ctx, args: args[0] is None,
             "nonNull": lambda ctx, args: args[0] is not None,
-            "toString": lambda ctx, args: to_str(args[0]) if args[0] is not None or len(args) == 1 else to_str(args[1]),
+            "toString": lambda ctx, args: (
+                to_str(args[0]) if args[0] is not None or len(args) == 1 else to_str(args[1])
+            ),
             "requireNonNull": lambda ctx, args: _require(args),
         },
     )
@@ -357,7 +397,11 @@ class UuidValue(JavaObject):
 
     def compare_to(self, other: Any) -> int | None:
         """Order by the text (Java orders by signed halves; close enough for sorting)."""
-        return (self.text > other.text) - (self.text < other.text) if isinstance(other, UuidValue) else None
+        return (
+            (self.text > other.text) - (self.text < other.text)
+            if isinstance(other, UuidValue)
+            else None
+        )
 
     def to_json(self) -> Any:
         """Stored as its text."""
@@ -398,7 +442,10 @@ register(
     JavaClass(
         "java.util.UUID",
         statics={
-            "fromString": lambda ctx, args: (need("UUID.fromString", args, 1), uuid_from_string(args[0]))[1],
+            "fromString": lambda ctx, args: (
+                need("UUID.fromString", args, 1),
+                uuid_from_string(args[0]),
+            )[1],
             "randomUUID": _random_uuid,
         },
         test=type_test(UuidValue),
@@ -443,7 +490,9 @@ class DateValue(JavaObject):
 
     def to_json(self) -> Any:
         """ISO 8601 text with milliseconds, as JUEL's dates are stored."""
-        return self.moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.moment.microsecond // 1000:03d}Z"
+        return (
+            self.moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{self.moment.microsecond // 1000:03d}Z"
+        )
 
 
 def _new_date(ctx: Context, args: list[Any], named: dict[str, Any]) -> DateValue:
@@ -456,7 +505,9 @@ def _new_date(ctx: Context, args: list[Any], named: dict[str, Any]) -> DateValue
 def _date_other(args: list[Any], method: str) -> DateValue:
     need(f"Date.{method}", args, 1)
     if not isinstance(args[0], DateValue):
-        raise java_error("MissingMethodException", f"Date.{method}() takes a Date, not {type_name(args[0])}")
+        raise java_error(
+            "MissingMethodException", f"Date.{method}() takes a Date, not {type_name(args[0])}"
+        )
     return args[0]
 
 
@@ -468,7 +519,10 @@ DateValue.METHODS.update(
         "after": lambda ctx, self, args: self.moment > _date_other(args, "after").moment,
         "compareTo": lambda ctx, self, args: compare(self, _date_other(args, "compareTo")),
         "equals": lambda ctx, self, args: self.groovy_equals(args[0]),
-        "format": lambda ctx, self, args: (need("Date.format", args, 1), format_date(self.moment, to_str(args[0])))[1],
+        "format": lambda ctx, self, args: (
+            need("Date.format", args, 1),
+            format_date(self.moment, to_str(args[0])),
+        )[1],
     }
 )
 register(JavaClass("java.util.Date", construct=_new_date, test=type_test(DateValue)))
@@ -638,7 +692,9 @@ for _name in ("StringBuilder", "StringBuffer"):
     register(
         JavaClass(
             f"java.lang.{_name}",
-            construct=lambda ctx, args, named: StringBuilderValue(to_str(args[0]) if args and not is_number(args[0]) else ""),
+            construct=lambda ctx, args, named: StringBuilderValue(
+                to_str(args[0]) if args and not is_number(args[0]) else ""
+            ),
             test=type_test(StringBuilderValue),
         )
     )
@@ -667,8 +723,13 @@ def _parse_text(ctx: Context, self: Any, args: list[Any]) -> Any:
 
 
 JsonSlurperValue.METHODS["parseText"] = _parse_text
-register(JavaClass("groovy.json.JsonSlurper", construct=lambda ctx, args, named: JsonSlurperValue(),
-                   test=type_test(JsonSlurperValue)))
+register(
+    JavaClass(
+        "groovy.json.JsonSlurper",
+        construct=lambda ctx, args, named: JsonSlurperValue(),
+        test=type_test(JsonSlurperValue),
+    )
+)
 
 
 def _to_json_text(ctx: Context, args: list[Any]) -> str:
@@ -693,7 +754,9 @@ def _pretty(ctx: Context, args: list[Any]) -> str:
     return text
 
 
-register(JavaClass("groovy.json.JsonOutput", statics={"toJson": _to_json_text, "prettyPrint": _pretty}))
+register(
+    JavaClass("groovy.json.JsonOutput", statics={"toJson": _to_json_text, "prettyPrint": _pretty})
+)
 
 
 # ---------------------------------------------------------------- exceptions
@@ -723,7 +786,9 @@ def _exception_test(kind: str) -> Any:
 
 def register_exception(kind: str, qualified: str) -> None:
     """Put an exception class on the allow-list."""
-    register(JavaClass(qualified, construct=_exception_constructor(kind), test=_exception_test(kind)))
+    register(
+        JavaClass(qualified, construct=_exception_constructor(kind), test=_exception_test(kind))
+    )
 
 
 def exception_methods(ctx: Context, exc: JavaException, name: str, args: list[Any]) -> Any:

@@ -161,9 +161,8 @@ class Lexer:
             raise self.error(start, f"unexpected character {src[start]!r}")
         if symbol in "([{":
             self.depth.append(symbol)
-        elif symbol in ")]}":
-            if self.depth:
-                self.depth.pop()
+        elif symbol in ")]}" and self.depth:
+            self.depth.pop()
         self.pos = start + len(symbol)
         self.add("op", symbol, start, space)
 
@@ -210,7 +209,7 @@ class Lexer:
         try:
             if suffix in {"d", "D", "f", "F"}:
                 return float(text)
-            if fraction or suffix in {"g", "G"} and "." in text:
+            if fraction or (suffix in {"g", "G"} and "." in text):
                 return Decimal(text)
             return int(text)
         except (ValueError, InvalidOperation):

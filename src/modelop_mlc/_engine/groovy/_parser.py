@@ -1,4 +1,4 @@
-"""The parser: tokens into the syntax tree of `_ast`, by recursive descent.
+r"""The parser: tokens into the syntax tree of `_ast`, by recursive descent.
 
 Statements end at a newline or `;`. Expressions follow Groovy's operator precedence, with
 trailing closures (`list.find { ... }`), named arguments, command calls (`println x`) and
@@ -175,7 +175,7 @@ class _Parser:
             return self.block()
         return self.statement()
 
-    def statement(self) -> a.Node:  # noqa: C901, PLR0911, PLR0912 - one branch per statement kind
+    def statement(self) -> a.Node:
         tok = self.tok
         if tok.kind == "op" and tok.value == "{":
             return self.block()
@@ -340,14 +340,19 @@ class _Parser:
             self.advance()
             if self.at("("):
                 return self.refuse_rest(start, "multiple assignment def (a, b) = ...")
-            if self.tok.kind == "kw" and self.tok.value in PRIMITIVES or (
+            if (self.tok.kind == "kw" and self.tok.value in PRIMITIVES) or (
                 self.tok.kind == "name" and self.peek().kind == "name"
             ):
                 type_name = self.type_name()
-        elif self.tok.kind == "name" and self.peek().kind == "op" and self.peek().value in {
-            "=",
-            ";",
-        }:
+        elif (
+            self.tok.kind == "name"
+            and self.peek().kind == "op"
+            and self.peek().value
+            in {
+                "=",
+                ";",
+            }
+        ):
             type_name = None  # `final x = 1`
         else:
             type_name = self.type_name()
@@ -357,8 +362,9 @@ class _Parser:
             name = self.name("a variable name")
             if self.at("("):
                 return self.refuse_rest(
-                    start, f"method definitions ('{name}(...)'); use a closure instead: "
-                    f"def {name} = {{ x -> ... }}"
+                    start,
+                    f"method definitions ('{name}(...)'); use a closure instead: "
+                    f"def {name} = {{ x -> ... }}",
                 )
             value = None
             if self.accept("="):
@@ -426,8 +432,10 @@ class _Parser:
     def for_classic(self, start: Token) -> a.ForC:
         init: list[a.Node] = []
         if not self.at(";"):
-            if self.at("def") or self.tok.kind == "kw" and self.tok.value in PRIMITIVES or (
-                self.looks_like_typed_declaration()
+            if (
+                self.at("def")
+                or (self.tok.kind == "kw" and self.tok.value in PRIMITIVES)
+                or (self.looks_like_typed_declaration())
             ):
                 init.append(self.declaration())
             else:
@@ -488,17 +496,20 @@ class _Parser:
         """An expression, or a command call such as `println "x"` / `log.info "x"`."""
         expr = self.expression()
         tok = self.tok
-        if tok.kind in _COMMAND_ARG or (tok.kind == "kw" and tok.value in {*_LITERAL_WORDS, "new"}):
-            if isinstance(expr, a.Name) or (
-                isinstance(expr, a.Prop) and not expr.safe and not expr.spread
-            ):
-                args = [self.expression()]
-                while self.accept(","):
-                    self.skip_nl()
-                    args.append(self.expression())
-                if isinstance(expr, a.Name):
-                    return a.Call(expr.pos, None, expr.name, args, [])
-                return a.Call(expr.pos, expr.obj, expr.name, args, [])
+        starts_argument = tok.kind in _COMMAND_ARG or (
+            tok.kind == "kw" and tok.value in {*_LITERAL_WORDS, "new"}
+        )
+        if starts_argument and (
+            isinstance(expr, a.Name)
+            or (isinstance(expr, a.Prop) and not expr.safe and not expr.spread)
+        ):
+            args = [self.expression()]
+            while self.accept(","):
+                self.skip_nl()
+                args.append(self.expression())
+            if isinstance(expr, a.Name):
+                return a.Call(expr.pos, None, expr.name, args, [])
+            return a.Call(expr.pos, expr.obj, expr.name, args, [])
         return expr
 
     def expression(self) -> a.Node:
@@ -506,8 +517,10 @@ class _Parser:
         tok = self.tok
         if tok.kind == "op" and tok.value in _ASSIGN_OPS:
             if not isinstance(left, a.Name | a.Prop | a.Index):
-                raise self.error(tok, "the left side of an assignment must be a variable, "
-                                 "a property or an element")
+                raise self.error(
+                    tok,
+                    "the left side of an assignment must be a variable, a property or an element",
+                )
             self.advance()
             self.skip_nl()
             return a.Assign(tok.pos, str(tok.value), left, self.expression())
@@ -591,7 +604,7 @@ class _Parser:
         j = self.i + 1
         toks = self.tokens
         if toks[j].kind == "kw" and toks[j].value in PRIMITIVES:
-            return toks[j + 1].value == ")"
+            return bool(toks[j + 1].value == ")")
         if toks[j].kind != "name" or not str(toks[j].value)[:1].isupper():
             return False
         j += 1
@@ -601,9 +614,11 @@ class _Parser:
         if not (toks[j].kind == "op" and toks[j].value == ")"):
             return False
         nxt = toks[j + 1]
-        return nxt.kind in {"name", "num", "str", "gstr"} or (
-            nxt.kind == "kw" and nxt.value in {"new", "true", "false", "null"}
-        ) or (nxt.kind == "op" and nxt.value in {"(", "["})
+        return (
+            nxt.kind in {"name", "num", "str", "gstr"}
+            or (nxt.kind == "kw" and nxt.value in {"new", "true", "false", "null"})
+            or (nxt.kind == "op" and nxt.value in {"(", "["})
+        )
 
     def power(self) -> a.Node:
         base = self.postfix(self.primary())
@@ -613,7 +628,7 @@ class _Parser:
             return a.Binary(tok.pos, "**", base, self.unary())
         return base
 
-    def postfix(self, expr: a.Node) -> a.Node:  # noqa: C901, PLR0912 - one branch per operator
+    def postfix(self, expr: a.Node) -> a.Node:
         while True:
             tok = self.tok
             if tok.kind == "nl":
@@ -633,8 +648,9 @@ class _Parser:
                 self.skip_nl()
                 expr = self.member(expr, tok, safe=op == "?.", spread=op == "*.")
             elif op in {".&", ".@", "::"}:
-                raise self.error(tok, f"'{op}' (method pointers and direct field access) is "
-                                 "not supported")
+                raise self.error(
+                    tok, f"'{op}' (method pointers and direct field access) is not supported"
+                )
             elif op == "[":
                 self.advance()
                 index = self.index_expression(tok)
@@ -665,23 +681,24 @@ class _Parser:
 
     def member(self, obj: a.Node, tok: Token, *, safe: bool, spread: bool) -> a.Node:
         name_tok = self.tok
-        if name_tok.kind in {"name", "kw"}:
-            self.advance()
-            name = str(name_tok.value)
-        elif name_tok.kind == "str":
+        if name_tok.kind in {"name", "kw"} or name_tok.kind == "str":
             self.advance()
             name = str(name_tok.value)
         else:
-            raise self.error(name_tok, f"expected a property or method name after "
-                             f"'{tok.value}', found {self.shown(name_tok)}")
+            raise self.error(
+                name_tok,
+                f"expected a property or method name after "
+                f"'{tok.value}', found {self.shown(name_tok)}",
+            )
         nxt = self.tok
         if nxt.kind == "op" and nxt.value == "(":
             args, named = self.arguments()
             args.extend(self.trailing_closures())
             return a.Call(tok.pos, obj, name, args, named, safe=safe, spread=spread)
         if nxt.kind == "op" and nxt.value == "{":
-            return a.Call(tok.pos, obj, name, self.trailing_closures(), [], safe=safe,
-                          spread=spread)
+            return a.Call(
+                tok.pos, obj, name, self.trailing_closures(), [], safe=safe, spread=spread
+            )
         return a.Prop(tok.pos, obj, name, safe=safe, spread=spread)
 
     def trailing_closures(self) -> list[a.Node]:
@@ -696,8 +713,10 @@ class _Parser:
         named: list[tuple[a.Node, a.Node]] = []
         while not self.at(")"):
             tok = self.tok
-            if tok.kind in {"name", "kw", "str"} and self.peek().value == ":" and (
-                self.peek().kind == "op"
+            if (
+                tok.kind in {"name", "kw", "str"}
+                and self.peek().value == ":"
+                and (self.peek().kind == "op")
             ):
                 self.i += 2
                 named.append((a.Lit(tok.pos, str(tok.value)), self.expression()))
@@ -708,7 +727,7 @@ class _Parser:
         self.expect(")", " to close the argument list")
         return args, named
 
-    def primary(self) -> a.Node:  # noqa: C901, PLR0911, PLR0912 - one branch per token kind
+    def primary(self) -> a.Node:
         tok = self.tok
         kind = tok.kind
         if kind == "num":
@@ -785,8 +804,9 @@ class _Parser:
                 continue
             body = sub.statements_until_eof()
             if len(body) != 1 or not isinstance(body[0], a.ExprStmt):
-                raise GroovySyntaxError("a ${...} in a string must hold one expression",
-                                        self.src, offset)
+                raise GroovySyntaxError(
+                    "a ${...} in a string must hold one expression", self.src, offset
+                )
             parts.append(body[0].expr)
         return a.GStr(tok.pos, parts)
 
@@ -810,8 +830,10 @@ class _Parser:
             if self.at("]"):
                 break
             tok = self.tok
-            if tok.kind in {"name", "kw"} and self.peek().kind == "op" and (
-                self.peek().value == ":"
+            if (
+                tok.kind in {"name", "kw"}
+                and self.peek().kind == "op"
+                and (self.peek().value == ":")
             ):
                 self.i += 2
                 key: a.Node = a.Lit(tok.pos, str(tok.value))
@@ -851,15 +873,18 @@ class _Parser:
             k += 1
         if not (toks[k].kind == "op" and toks[k].value == "->"):
             if toks[k].kind == "op" and toks[k].value == "=":
-                raise self.error(toks[k], "closure parameters with default values are not "
-                                 "supported")
+                raise self.error(
+                    toks[k], "closure parameters with default values are not supported"
+                )
             return None
         self.i = j
         params: list[str] = []
         while not self.at("->"):
-            if self.tok.kind == "kw" and self.tok.value in PRIMITIVES or (
-                self.tok.kind == "name" and self.peek().kind == "name"
-            ) or (self.tok.kind == "name" and self.peek().value in {".", "<"}):
+            if (
+                (self.tok.kind == "kw" and self.tok.value in PRIMITIVES)
+                or (self.tok.kind == "name" and self.peek().kind == "name")
+                or (self.tok.kind == "name" and self.peek().value in {".", "<"})
+            ):
                 self.type_name()
             params.append(self.name("a closure parameter"))
             if not self.accept(","):
@@ -869,7 +894,7 @@ class _Parser:
 
 
 def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) or (
+    return (not isinstance(value, bool) and isinstance(value, int | float)) or (
         type(value).__name__ == "Decimal"
     )
 

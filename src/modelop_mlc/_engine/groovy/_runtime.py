@@ -320,7 +320,7 @@ LOGGER_TAG: Final = "@slf4jLogger"
 in a script gives the logger again."""
 
 
-def to_json(value: Any, depth: int = 0) -> Any:  # noqa: PLR0911 - one rule per kind of value
+def to_json(value: Any, depth: int = 0) -> Any:
     """Convert a script value to JSON data for a process variable.
 
     Raises:

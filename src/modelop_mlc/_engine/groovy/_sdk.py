@@ -135,14 +135,18 @@ def _enum(qualified: str, constants: tuple[str, ...]) -> JavaClass:
         qualified,
         enum_constants=constants,
         open_enum=True,
-        test=lambda v: isinstance(v, EnumConstant) and v.enum.simple == qualified.rsplit(".", 1)[-1],
+        test=lambda v: (
+            isinstance(v, EnumConstant) and v.enum.simple == qualified.rsplit(".", 1)[-1]
+        ),
     )
     enum.statics["values"] = lambda ctx, args: [EnumConstant(enum, c) for c in constants]
     enum.statics["valueOf"] = lambda ctx, args: enum.static_field(to_str(args[0]))
     return enum
 
 
-def _record_class(qualified: str, initial: dict[str, Any] | None = None, **nested: JavaClass) -> JavaClass:
+def _record_class(
+    qualified: str, initial: dict[str, Any] | None = None, **nested: JavaClass
+) -> JavaClass:
     cls = JavaClass(qualified, fields=dict(nested))
 
     def construct(ctx: Context, args: list[Any], named: dict[str, Any]) -> SdkRecord:
@@ -158,8 +162,9 @@ def _record_class(qualified: str, initial: dict[str, Any] | None = None, **neste
         return record
 
     cls.construct = construct
-    cls.test = lambda v: isinstance(v, SdkRecord) and (
-        v.sdk_class is cls or (cls.simple == "Asset" and v.sdk_class.simple.endswith("Asset"))
+    cls.test = lambda v: (
+        isinstance(v, SdkRecord)
+        and (v.sdk_class is cls or (cls.simple == "Asset" and v.sdk_class.simple.endswith("Asset")))
     )
     return register(cls)
 
@@ -202,13 +207,26 @@ ENUM_FIELDS: Final[dict[str, JavaClass]] = {
 }
 
 _record_class(f"{_V2}.assets.Asset", AssetRole=ASSET_ROLE, AssetType=ASSET_TYPE)
-_record_class(f"{_V2}.assets.FileAsset", {"assetType": "ASSET_FILE"}, FileFormat=FILE_FORMAT,
-              AssetRole=ASSET_ROLE, AssetType=ASSET_TYPE)
-_record_class(f"{_V2}.assets.ExternalFileAsset", {"assetType": "EXTERNAL_FILE"},
-              FileFormat=FILE_FORMAT, AssetRole=ASSET_ROLE, AssetType=ASSET_TYPE)
+_record_class(
+    f"{_V2}.assets.FileAsset",
+    {"assetType": "ASSET_FILE"},
+    FileFormat=FILE_FORMAT,
+    AssetRole=ASSET_ROLE,
+    AssetType=ASSET_TYPE,
+)
+_record_class(
+    f"{_V2}.assets.ExternalFileAsset",
+    {"assetType": "EXTERNAL_FILE"},
+    FileFormat=FILE_FORMAT,
+    AssetRole=ASSET_ROLE,
+    AssetType=ASSET_TYPE,
+)
 _record_class(f"{_V2}.model.DeployedModel")
 _record_class(f"{_V2}.model.DeployableModel")
 _record_class(f"{_V2}.model.StoredModel")
-_record_class(f"{_V2}.model.ModelAssociation", AssociationRole=ASSOCIATION_ROLE,
-              AssociationType=ASSOCIATION_TYPE)
+_record_class(
+    f"{_V2}.model.ModelAssociation",
+    AssociationRole=ASSOCIATION_ROLE,
+    AssociationType=ASSOCIATION_TYPE,
+)
 _record_class(f"{_V2}.ModelTestResult")

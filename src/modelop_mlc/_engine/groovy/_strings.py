@@ -67,7 +67,7 @@ def split(text: str, pattern: Any, limit: int = 0) -> list[str]:
 
 
 def _java_replacement(replacement: str) -> Callable[[Any], str]:
-    """Java's `$1` / `${name}` / `\\$` replacement syntax as a function of the match."""
+    r"""Java's `$1` / `${name}` / `\\$` replacement syntax as a function of the match."""
 
     def expand(match: Any) -> str:
         out: list[str] = []
@@ -135,8 +135,10 @@ def string_index(text: str, index: Any) -> str:
         low, high = items[0], items[-1]
         low, high = (low + len(text) if low < 0 else low), (high + len(text) if high < 0 else high)
         if not (0 <= low < len(text) and 0 <= high < len(text)):
-            raise java_error("StringIndexOutOfBoundsException", f"range {index.to_string()} "
-                             f"is outside a string of length {len(text)}")
+            raise java_error(
+                "StringIndexOutOfBoundsException",
+                f"range {index.to_string()} is outside a string of length {len(text)}",
+            )
         return text[low : high + 1] if low <= high else text[high : low + 1][::-1]
     position = to_int(index, "index")
     if position < 0:
@@ -205,7 +207,11 @@ def _tokenize(text: str, args: list[Any]) -> list[str]:
     if not args:
         return text.split()
     delimiters = to_str(args[0])
-    return [t for t in re.split("|".join(map(re.escape, delimiters)), text) if t] if delimiters else [text]
+    return (
+        [t for t in re.split("|".join(map(re.escape, delimiters)), text) if t]
+        if delimiters
+        else [text]
+    )
 
 
 def _split(text: str, args: list[Any]) -> list[str]:
@@ -222,10 +228,28 @@ def _contains(text: str, args: list[Any]) -> bool:
     return to_str(args[0]) in text
 
 
+def _concat(ctx: Context, text: str, args: list[Any]) -> str:
+    need("concat", args, 1)
+    other = to_str(args[0])
+    ctx.budget.string(len(text) + len(other))
+    return text + other
+
+
+def _replace(ctx: Context, text: str, args: list[Any]) -> str:
+    need("replace", args, 2)
+    old, new = to_str(args[0]), to_str(args[1])
+    count = text.count(old) if old else len(text) + 1
+    ctx.budget.string(len(text) + count * len(new))
+    return text.replace(old, new)
+
+
 def _get_bytes(ctx: Context, text: str, args: list[Any]) -> Bytes:
     need("getBytes", args, 0, 1)
     if args and to_str(args[0]).upper().replace("-", "") not in {"UTF8", "USASCII", "ASCII"}:
-        raise java_error("UnsupportedOperationException", f"charset {to_str(args[0])} is not supported; use UTF-8")
+        raise java_error(
+            "UnsupportedOperationException",
+            f"charset {to_str(args[0])} is not supported; use UTF-8",
+        )
     return Bytes(text.encode("utf-8"))
 
 
@@ -261,17 +285,19 @@ STRING_METHODS: Final[dict[str, Method]] = {
     "length": _zero(len),
     "size": _zero(len),
     "toString": _zero(lambda t: t),
-    "hashCode": _zero(lambda t: _java_hash(t)),
+    "hashCode": _zero(lambda t: _java_hash(t)),  # noqa: PLW0108 - defined below
     "startsWith": _one(lambda t, p: t.startswith(to_str(p))),
     "endsWith": _one(lambda t, s: t.endswith(to_str(s))),
     "contains": lambda ctx, t, args: _contains(t, args),
     "indexOf": lambda ctx, t, args: _index_of(t, args, last=False),
     "lastIndexOf": lambda ctx, t, args: _index_of(t, args, last=True),
     "substring": lambda ctx, t, args: _substring(t, args),
-    "charAt": _one(lambda t, i: string_index(t, to_int(i)) if to_int(i) >= 0 else string_index(t, len(t) + 1)),
+    "charAt": _one(
+        lambda t, i: string_index(t, to_int(i)) if to_int(i) >= 0 else string_index(t, len(t) + 1)
+    ),
     "getAt": _one(string_index),
-    "concat": lambda ctx, t, args: (need("concat", args, 1), ctx.budget.string(len(t) + len(to_str(args[0]))), t + to_str(args[0]))[2],
-    "replace": lambda ctx, t, args: (need("replace", args, 2), ctx.budget.string(len(t) * (len(to_str(args[1])) + 1)), t.replace(to_str(args[0]), to_str(args[1])))[2],
+    "concat": _concat,
+    "replace": _replace,
     "replaceAll": lambda ctx, t, args: _replace_all(ctx, t, args, 0),
     "replaceFirst": lambda ctx, t, args: _replace_all(ctx, t, args, 1),
     "matches": lambda ctx, t, args: _matches(t, args),
@@ -296,7 +322,7 @@ STRING_METHODS: Final[dict[str, Method]] = {
     "repeat": _multiply,
     "padLeft": lambda ctx, t, args: _pad(ctx, t, args, left=True),
     "padRight": lambda ctx, t, args: _pad(ctx, t, args, left=False),
-    "plus": lambda ctx, t, args: (need("plus", args, 1), ctx.budget.string(len(t) + len(to_str(args[0]))), t + to_str(args[0]))[2],
+    "plus": _concat,
     "minus": _one(lambda t, o: t.replace(to_str(o), "", 1)),
     "count": _one(lambda t, o: t.count(to_str(o)) if to_str(o) else len(t) + 1),
     "take": _one(lambda t, n: t[: max(to_int(n), 0)]),
@@ -308,7 +334,7 @@ STRING_METHODS: Final[dict[str, Method]] = {
     "stripIndent": _zero(lambda t: __import__("textwrap").dedent(t)),
     "asBoolean": _zero(bool),
     "intern": _zero(lambda t: t),
-    "format": lambda ctx, t, args: java_format(ctx, t, args),
+    "format": lambda ctx, t, args: java_format(ctx, t, args),  # noqa: PLW0108 - defined below
 }
 
 
@@ -360,11 +386,17 @@ def java_format(ctx: Context, fmt: str, args: list[Any]) -> str:
     return text
 
 
-def _format_one(value: Any, flags: str, width: str | None, precision: str | None, conv: str, spec: str) -> str:
+def _format_one(
+    value: Any, flags: str, width: str | None, precision: str | None, conv: str, spec: str
+) -> str:
     lower = conv.lower()
     py_flags = "".join(f for f in flags if f in "-+ 0,#")
     if lower in {"s", "b"}:
-        text = ("true" if value is not None and value is not False else "false") if lower == "b" else to_str(value)
+        text = (
+            ("true" if value is not None and value is not False else "false")
+            if lower == "b"
+            else to_str(value)
+        )
         if precision:
             text = text[: int(precision[1:])]
         text = f"{text:{'<' if '-' in flags else '>'}{width or ''}}"
@@ -372,15 +404,23 @@ def _format_one(value: Any, flags: str, width: str | None, precision: str | None
     if lower == "c":
         return to_str(value)[:1]
     if not is_number(value):
-        raise java_error("IllegalArgumentException", f"{spec} needs a number, not {type_name(value)}")
+        raise java_error(
+            "IllegalArgumentException", f"{spec} needs a number, not {type_name(value)}"
+        )
     if lower in {"d", "x", "o"}:
         if not isinstance(value, int):
-            raise java_error("IllegalArgumentException", f"{spec} needs an integer, not {type_name(value)}")
-        text = format(value, f"{py_flags.replace('-', '<')}{width or ''}{lower if lower != 'd' else 'd'}")
+            raise java_error(
+                "IllegalArgumentException", f"{spec} needs an integer, not {type_name(value)}"
+            )
+        text = format(
+            value, f"{py_flags.replace('-', '<')}{width or ''}{lower if lower != 'd' else 'd'}"
+        )
         return text.upper() if conv.isupper() else text
     if lower in {"f", "e"}:
         number = float(value) if not isinstance(value, Decimal) else value
-        text = format(number, f"{py_flags.replace('-', '<')}{width or ''}{precision or '.6'}{lower}")
+        text = format(
+            number, f"{py_flags.replace('-', '<')}{width or ''}{precision or '.6'}{lower}"
+        )
         if lower == "e":
             text = re.sub(r"e([+-])(\d)$", r"e\g<1>0\2", text)
         return text.upper() if conv.isupper() else text
@@ -394,7 +434,8 @@ register(
             "valueOf": lambda ctx, args: (need("String.valueOf", args, 1), to_str(args[0]))[1],
             "format": lambda ctx, args: java_format(ctx, to_str(args[0]), args[1:]),
             "join": lambda ctx, args: to_str(args[0]).join(
-                to_str(x) for x in (args[1] if len(args) == 2 and isinstance(args[1], list) else args[1:])  # noqa: PLR2004
+                to_str(x)
+                for x in (args[1] if len(args) == 2 and isinstance(args[1], list) else args[1:])  # noqa: PLR2004
             ),
         },
         construct=None,
@@ -459,7 +500,9 @@ class MatcherValue(JavaObject):
         if index < 0:
             index += len(found)
         if not 0 <= index < len(found):
-            raise java_error("IndexOutOfBoundsException", f"index {index} out of range: {len(found)} matches")
+            raise java_error(
+                "IndexOutOfBoundsException", f"index {index} out of range: {len(found)} matches"
+            )
         match = found[index]
         if self.pattern.groups:
             return [match.group(0), *match.groups()]
@@ -473,7 +516,9 @@ class MatcherValue(JavaObject):
 
 def _group(ctx: Context, self: MatcherValue, args: list[Any]) -> Any:
     need("group", args, 0, 1)
-    return self.current().group(to_int(args[0]) if args and is_number(args[0]) else (to_str(args[0]) if args else 0))
+    return self.current().group(
+        to_int(args[0]) if args and is_number(args[0]) else (to_str(args[0]) if args else 0)
+    )
 
 
 def _find(ctx: Context, self: MatcherValue, args: list[Any]) -> bool:

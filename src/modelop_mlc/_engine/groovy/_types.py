@@ -86,7 +86,9 @@ def _to_list(value: Any, target: str) -> list[Any]:
     raise _cast_error(value, target)
 
 
-def cast(ctx: Context, value: Any, type_name_: str, imports: Iterable[tuple[str, bool]] = ()) -> Any:  # noqa: C901, PLR0911, PLR0912
+def cast(
+    ctx: Context, value: Any, type_name_: str, imports: Iterable[tuple[str, bool]] = ()
+) -> Any:
     """`value as Type`."""
     name = _simple(type_name_)
     if type_name_.endswith("[]"):
@@ -129,7 +131,9 @@ def cast(ctx: Context, value: Any, type_name_: str, imports: Iterable[tuple[str,
         raise _cast_error(value, name)
     cls = _class(name, imports)
     if cls is None:
-        raise java_error("ClassCastException", f"cannot cast to {type_name_}: the class is not known")
+        raise java_error(
+            "ClassCastException", f"cannot cast to {type_name_}: the class is not known"
+        )
     if cls.is_instance(value):
         return value
     if isinstance(value, dict) and cls.construct is not None and cls.test is not None:
@@ -161,7 +165,7 @@ def declare(ctx: Context, value: Any, type_name_: str) -> Any:
 def instance_test(type_name_: str, imports: Iterable[tuple[str, bool]]) -> Callable[[Any], bool]:
     """The test `x instanceof Type` runs; unknown types never match (refused at deploy)."""
     name = _simple(type_name_)
-    if name == "String" or name == "CharSequence":
+    if name in {"String", "CharSequence"}:
         return lambda v: isinstance(v, str)
     if name in _LISTS | _SETS:
         return lambda v: isinstance(v, list | GRange)

@@ -214,7 +214,7 @@ def truth(value: Any) -> bool:
     return True
 
 
-def equals(left: Any, right: Any) -> bool:  # noqa: PLR0911 - one rule per kind of value
+def equals(left: Any, right: Any) -> bool:
     """Groovy's `==`."""
     if left is right:
         return True
@@ -235,7 +235,8 @@ def equals(left: Any, right: Any) -> bool:  # noqa: PLR0911 - one rule per kind 
         if len(left) != len(right):
             return False
         return all(
-            any(equals(k, k2) and equals(v, right[k2]) for k2 in right) if k not in right
+            any(equals(k, k2) and equals(v, right[k2]) for k2 in right)
+            if k not in right
             else equals(v, right[k])
             for k, v in left.items()
         )
@@ -280,7 +281,7 @@ def compare(left: Any, right: Any) -> int:
     )
 
 
-def to_str(value: Any) -> str:  # noqa: PLR0911 - one rendering per kind of value
+def to_str(value: Any) -> str:
     """Groovy's `toString()` (as string concatenation and GStrings use it)."""
     if isinstance(value, str):
         return value
@@ -423,7 +424,7 @@ def number_op(op: str, left: Any, right: Any) -> Any:
     return result
 
 
-def arith(op: str, left: Any, right: Any, budget: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+def arith(op: str, left: Any, right: Any, budget: Any) -> Any:
     """Groovy's `+ - * / % **` over numbers, strings, lists and maps.
 
     `budget` checks sizes before a string or list is built (see `_runtime.Budget`).
