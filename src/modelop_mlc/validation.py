@@ -84,10 +84,11 @@ def validate(
             processes=tuple(p.id for p in report.processes),
         )
     if "DMN" in tag:
+        from modelop_mlc._engine.decision_languages import DECISION_LANGUAGES  # noqa: PLC0415
         from modelop_mlc.dmn import parse_dmn  # noqa: PLC0415 - loaded only for DMN files
 
         try:
-            model = parse_dmn(xml.data, file=xml.name)
+            model = parse_dmn(xml.data, file=xml.name, languages=DECISION_LANGUAGES)
         except DiagramError as err:
             return ValidationReport(file=xml.name, kind="dmn", problems=tuple(err.problems))
         return ValidationReport(file=xml.name, kind="dmn", decisions=tuple(model.decision_ids()))

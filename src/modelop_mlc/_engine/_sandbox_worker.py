@@ -138,6 +138,7 @@ _OPEN_CLASSES: frozenset[type] = frozenset(
     }
 )
 
+
 class BpmnError(Exception):
     """`raise BpmnError("CODE", "message")` takes the script task's error boundary event."""
 

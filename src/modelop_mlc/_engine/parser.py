@@ -96,11 +96,8 @@ def read_param_value(node: Any) -> s.ParamValue:
     if child.tag == f"{_C}script":
         fmt = child.get("scriptFormat")
         language = script_language(fmt)
-        if child.get("resource") or not (child.text or "").strip() or language not in {
-            "feel",
-            "groovy",
-            "juel",
-        }:
+        inline = not child.get("resource") and (child.text or "").strip()
+        if not inline or language not in {"feel", "groovy", "juel"}:
             raise ValidationException(
                 f"camunda:script parameter values run inline in FEEL, Groovy or JUEL only "
                 f"(scriptFormat {fmt!r}); use one of them or an expression such as ${{...}}",

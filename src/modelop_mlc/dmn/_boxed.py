@@ -7,7 +7,7 @@ problem found on the way.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 from modelop_mlc.dmn import _feel_ast as ast
@@ -17,6 +17,12 @@ from modelop_mlc.dmn._feel_lexer import FeelSyntaxError
 from modelop_mlc.dmn._feel_parser import names_in, parse_expression, parse_type, parse_unary_tests
 from modelop_mlc.dmn._feel_typesys import ANY, FeelType, TypeRegistry
 from modelop_mlc.dmn._feel_values import MISSING, FeelFunction, Range, Scope, call_function
+from modelop_mlc.dmn._foreign import (
+    ExpressionLanguage,
+    ForeignExpression,
+    ForeignSyntaxError,
+    foreign_expression,
+)
 from modelop_mlc.dmn._tables import CompiledTable, compile_table
 from modelop_mlc.dmn._xml import attr, child, children, is_feel, local, text_of
 from modelop_mlc.errors import ProblemReport
@@ -58,6 +64,7 @@ class Builder:
         known: Every name declared in the model (for multi-word name resolution).
         registry: The model's types.
         language: The model's default `expressionLanguage`.
+        languages: Languages other than FEEL that cells may use, by lower-case name.
     """
 
     def __init__(
@@ -68,8 +75,10 @@ class Builder:
         known: Collection[str],
         registry: TypeRegistry,
         language: str | None,
+        languages: Mapping[str, ExpressionLanguage] | None = None,
     ) -> None:
         """Create a builder."""
+        self.languages = dict(languages or {})
         self.file = file
         self.strict = strict
         self.known = frozenset(known) | BUILTIN_NAMES
@@ -82,9 +91,10 @@ class Builder:
 
     # -- problems ------------------------------------------------------------------------
 
-    def problem(self, element: Any, owner: Owner, message: str) -> None:
-        """Record a problem at `element` inside the DRG element `owner`."""
-        line = getattr(element, "sourceline", None) if element is not None else None
+    def problem(self, element: Any, owner: Owner, message: str, line: int | None = None) -> None:
+        """Record a problem at `element` (or `line`) inside the DRG element `owner`."""
+        if line is None:
+            line = getattr(element, "sourceline", None) if element is not None else None
         self.problems.append(
             ProblemReport(
                 message,
@@ -102,6 +112,37 @@ class Builder:
             scope.warn(f"{reason}; the result is null")
 
         return run
+
+    def foreign_language(self, language: str | None) -> ExpressionLanguage | None:
+        """The language of a cell when it is not FEEL and the parser was given it."""
+        effective = language if language is not None else self.language
+        if is_feel(effective):
+            return None
+        return self.languages.get((effective or "").strip().lower())
+
+    def foreign(
+        self, foreign: ExpressionLanguage, text: str, element: Any, owner: Owner, where: str
+    ) -> ForeignExpression | None:
+        """Compile a cell in `foreign`; None (with a problem recorded) when it does not."""
+        try:
+            return foreign.compile(text)
+        except ForeignSyntaxError as err:
+            start = getattr(element, "sourceline", None)
+            line = start + err.line - 1 if isinstance(start, int) else None
+            self.problem(element, owner, f"{where}: {err.reason}", line)
+            return None
+
+    def foreign_value(
+        self, language: str | None, text: str, element: Any, owner: Owner, where: str
+    ) -> Evaluator | None:
+        """An evaluator for a non-FEEL expression cell, or None when the cell is FEEL."""
+        foreign = self.foreign_language(language)
+        if foreign is None:
+            return None
+        compiled = self.foreign(foreign, text, element, owner, where)
+        if compiled is None:
+            return self.broken(f"{where} could not be compiled")
+        return foreign_expression(compiled, where)
 
     def check_language(self, element: Any, owner: Owner, where: str, language: str | None) -> bool:
         """Report a non-FEEL `expressionLanguage` (JUEL, Groovy, JavaScript, Python)."""
@@ -264,6 +305,15 @@ class Builder:
 
     def _literalexpression(self, element: Any, owner: Owner, name: str) -> Evaluator:
         where = f"literal expression of '{name}'"
+        foreign = self.foreign_value(
+            attr(element, "expressionLanguage"),
+            text_of(element) or "",
+            child(element, "text"),
+            owner,
+            where,
+        )
+        if foreign is not None:
+            return foreign
         if not self.check_language(element, owner, where, attr(element, "expressionLanguage")):
             return self.broken(f"{where} uses an unsupported expression language")
         text = text_of(element)

@@ -11,6 +11,7 @@ from typing import Any, Final
 from modelop_mlc.dmn._feel import to_feel
 from modelop_mlc.dmn._feel_typesys import FeelType
 from modelop_mlc.dmn._feel_values import EvalContext, FeelFunction, Scope
+from modelop_mlc.dmn._foreign import ExpressionLanguage
 from modelop_mlc.dmn._model import DecisionInfo, DecisionSpec, ModelSpec, ServiceSpec, build_model
 from modelop_mlc.dmn._results import DecisionResult, Outcome
 from modelop_mlc.errors import DecisionError
@@ -327,25 +328,38 @@ def _bind_outputs(frame: dict[str, Any], outcome: Outcome) -> None:
             frame.setdefault(key, [row.get(key) for row in rows])
 
 
-def parse_dmn(source: bytes | str | os.PathLike[str], *, file: str | None = None) -> DmnModel:
+def parse_dmn(
+    source: bytes | str | os.PathLike[str],
+    *,
+    file: str | None = None,
+    languages: Mapping[str, ExpressionLanguage] | None = None,
+) -> DmnModel:
     """Parse and compile a DMN 1.1 to 1.5 file (Camunda Modeler, Trisotech, …).
 
     Args:
         source: The XML as bytes or text, or a path to the file.
         file: The name to use in problem reports (defaults to the path's file name).
+        languages: Languages other than FEEL that cells may use (`expressionLanguage`), by
+            lower-case name; the engine passes Groovy and JUEL. Without them, such cells
+            are problems.
 
     Returns:
         The compiled model; every FEEL expression is parsed and compiled once, here.
 
     Raises:
         DiagramError: Listing every problem at once: unparsable FEEL cells (with decision
-            id, rule number and column), unsupported expression languages (JUEL, Groovy,
-            JavaScript), unknown requirements, cycles, XML that is not well-formed or that
-            declares a DOCTYPE.
+            id, rule number and column), expression languages not given in `languages`
+            (JUEL, Groovy, JavaScript), unknown requirements, cycles, XML that is not
+            well-formed or that declares a DOCTYPE.
     """
-    return DmnModel(build_model(source, file=file, strict=True))
+    return DmnModel(build_model(source, file=file, strict=True, languages=languages))
 
 
-def load_lenient(source: bytes | str | os.PathLike[str], *, file: str | None = None) -> DmnModel:
+def load_lenient(
+    source: bytes | str | os.PathLike[str],
+    *,
+    file: str | None = None,
+    languages: Mapping[str, ExpressionLanguage] | None = None,
+) -> DmnModel:
     """Build a model in which broken expressions evaluate to null (conformance runs)."""
-    return DmnModel(build_model(source, file=file, strict=False))
+    return DmnModel(build_model(source, file=file, strict=False, languages=languages))

@@ -11,6 +11,7 @@ from modelop_mlc.dmn._boxed import EXPRESSION_KINDS, Builder, Owner
 from modelop_mlc.dmn._feel_compile import Evaluator
 from modelop_mlc.dmn._feel_typesys import FeelType, ItemDefinition, TypeRegistry
 from modelop_mlc.dmn._feel_values import EvalContext, Scope
+from modelop_mlc.dmn._foreign import ExpressionLanguage
 from modelop_mlc.dmn._tables import DEFAULT_INPUT_VARIABLE, CompiledTable
 from modelop_mlc.dmn._xml import (
     CAMUNDA_NS,
@@ -209,9 +210,13 @@ def _version(root: Any, file: str | None) -> tuple[str, str]:
 
 
 def build_model(
-    source: bytes | str | os.PathLike[str], *, file: str | None = None, strict: bool = True
+    source: bytes | str | os.PathLike[str],
+    *,
+    file: str | None = None,
+    strict: bool = True,
+    languages: Mapping[str, ExpressionLanguage] | None = None,
 ) -> ModelSpec:
-    """Read and compile a DMN file.
+    """Read and compile a DMN file (`languages`: cell languages other than FEEL, by name).
 
     Raises:
         DiagramError: Listing every problem found (in strict mode), or when the file is not
@@ -226,6 +231,7 @@ def build_model(
         known=_collect_names(root),
         registry=registry,
         language=attr(root, "expressionLanguage"),
+        languages=languages,
     )
     builder.legacy = version == "1.1"
     for el in children(root, "itemDefinition"):

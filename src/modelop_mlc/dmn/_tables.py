@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 from modelop_mlc.dmn._feel_compile import Evaluator, UnaryTest
 from modelop_mlc.dmn._feel_typesys import FeelType
 from modelop_mlc.dmn._feel_values import DECIMAL, Scope, feel_compare, feel_eq
+from modelop_mlc.dmn._foreign import foreign_expression, foreign_test
 from modelop_mlc.dmn._results import Outcome
 from modelop_mlc.dmn._xml import CAMUNDA_NS, attr, child, children, text_of
 
@@ -302,7 +303,15 @@ def _compile_input(builder: Builder, element: Any, owner: Owner, index: int) -> 
     language = attr(expression, "expressionLanguage") if expression is not None else None
     evaluate: Evaluator
     names: tuple[str, ...] = ()
-    if not builder.check_language(
+    foreign = builder.foreign_language(language)
+    if foreign is not None and text:
+        compiled = builder.foreign(foreign, text, child(expression, "text"), owner, where)
+        evaluate = (
+            foreign_expression(compiled, where)
+            if compiled
+            else builder.broken(f"{where} could not be compiled")
+        )
+    elif foreign is None and not builder.check_language(
         expression if expression is not None else element, owner, where, language
     ):
         evaluate = builder.broken(f"{where} uses an unsupported expression language")
@@ -377,6 +386,15 @@ def _compile_rule(
     for column, entry in zip(inputs, entries, strict=False):
         where = f"rule {number}, input '{column.label}'"
         language = attr(entry, "expressionLanguage")
+        foreign = builder.foreign_language(language)
+        text = (text_of(entry) or "").strip()
+        if foreign is not None and text in {"", "-"}:
+            tests.append(_any)
+            continue
+        if foreign is not None:
+            compiled = builder.foreign(foreign, text, child(entry, "text"), owner, where)
+            tests.append(foreign_test(compiled, column.variable, where) if compiled else _never)
+            continue
         if not builder.check_language(entry, owner, where, language):
             tests.append(_never)
             continue
@@ -394,6 +412,17 @@ def _compile_rule(
     for output, entry in zip(outputs, results, strict=False):
         where = f"rule {number}, output '{output.name}'"
         language = attr(entry, "expressionLanguage")
+        text = (text_of(entry) or "").strip()
+        foreign = builder.foreign_language(language)
+        if foreign is not None:
+            compiled = builder.foreign(foreign, text, child(entry, "text"), owner, where)
+            if not text:
+                evaluators.append(_null)
+            elif compiled is None:
+                evaluators.append(builder.broken(f"{where} could not be compiled"))
+            else:
+                evaluators.append(foreign_expression(compiled, where))
+            continue
         if not builder.check_language(entry, owner, where, language):
             evaluators.append(builder.broken(f"{where} uses an unsupported expression language"))
             continue
@@ -411,6 +440,10 @@ def _compile_rule(
 
 def _never(_scope: Scope, _value: Any) -> bool:
     return False
+
+
+def _any(_scope: Scope, _value: Any) -> bool:
+    return True
 
 
 def _null(_scope: Scope) -> None:

@@ -132,6 +132,7 @@ def create_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
 
 def _dmn_model(ctx: DelegateContext) -> Any | None:
     """The DMN that judges the results: an input, the snapshot's DMN asset, or a decision."""
+    from modelop_mlc._engine.decision_languages import DECISION_LANGUAGES  # noqa: PLC0415
     from modelop_mlc.dmn import parse_dmn  # noqa: PLC0415 - DMN is loaded only when used
 
     text = ctx.get("DMN")
@@ -145,7 +146,7 @@ def _dmn_model(ctx: DelegateContext) -> Any | None:
             text = center(ctx).read_asset(assets[0])
     if text:
         try:
-            return parse_dmn(str(text), file="model DMN")
+            return parse_dmn(str(text), file="model DMN", languages=DECISION_LANGUAGES)
         except DiagramError as err:
             raise fail(ctx, f"the model's DMN cannot be used: {err}") from err
     decision = ctx.get("DECISION_REF")

@@ -427,6 +427,7 @@ class Repository:
 
 
 def _parse_dmn(source: XmlSource) -> Any:
+    from modelop_mlc._engine.decision_languages import DECISION_LANGUAGES  # noqa: PLC0415
     from modelop_mlc.dmn import parse_dmn  # noqa: PLC0415 - dmn is loaded only when used
 
-    return parse_dmn(source.data, file=source.name)
+    return parse_dmn(source.data, file=source.name, languages=DECISION_LANGUAGES)

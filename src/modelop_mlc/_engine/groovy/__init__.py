@@ -46,6 +46,7 @@ from modelop_mlc._engine.groovy._errors import (
     GroovyProblem,
     GroovySyntaxError,
     GroovyThrow,
+    JavaException,
 )
 from modelop_mlc._engine.groovy._execution import EXECUTION_GETTERS, Execution
 from modelop_mlc._engine.groovy._parser import parse
@@ -236,7 +237,7 @@ class MappingHost:
     def __init__(
         self,
         variables: Mapping[str, Any],
-        now: datetime,
+        now: datetime | None,
         properties: Mapping[str, Any] | None = None,
     ) -> None:
         """Wrap the variables."""
@@ -269,7 +270,9 @@ class MappingHost:
         raise KeyError(getter)
 
     def now(self) -> datetime:
-        """The time `new Date()` gives."""
+        """The time `new Date()` gives; without a clock, `new Date()` fails."""
+        if self._now is None:
+            raise GroovyThrow(JavaException("IllegalStateException", "no clock is available here"))
         return self._now
 
 
