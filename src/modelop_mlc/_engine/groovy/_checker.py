@@ -61,7 +61,15 @@ KNOWN_METHODS: Final = frozenset(
     | _COMMON
     | _EXTRA
     | {name for table in _OBJECT_TABLES for name in table.METHODS}
+    | {name for cls in CLASSES.values() for name in cls.statics}
 )
+# GDK methods scripts reach for that the subset does not have (refused even without a closure).
+_UNSUPPORTED_GDK: Final = frozenset(
+    {"inject", "collectMany", "collectNested", "withIndex", "indexed", "permutations",
+     "eachPermutation", "combinations", "transpose", "withDefault", "splitEachLine", "stream",
+     "parallelStream", "forEach", "eachByte", "eachMatch", "findAllMatches", "memoize", "curry",
+     "rcurry", "ncurry", "trampoline"}
+)  # fmt: skip
 _ACCESSOR: Final = re.compile(r"(get|set|is)[A-Z_]\w*")
 _PACKAGE_ROOTS: Final = frozenset(
     {"java", "javax", "groovy", "org", "com", "sun", "jdk", "net", "io"}
@@ -253,16 +261,17 @@ class _Checker:
                     f"Camunda); write `throw new {full}(...)`",
                 )
                 return
+        unknown = name not in KNOWN_METHODS and not _ACCESSOR.fullmatch(name)
+        if name in _UNSUPPORTED_GDK or (closure and unknown):
+            kind = "closure method" if closure else "method"
+            self.problem(node, f"{kind} `{name}` is not supported")
+            return
         receiver = self.receiver_table(node.obj)
         if receiver is not None:
             table, what = receiver
             if name not in table and name not in _COMMON:
                 self.problem(node, f"{what} has no method {name}()")
                 return
-        elif name not in KNOWN_METHODS and not _ACCESSOR.fullmatch(name):
-            kind = "closure method" if closure else "method"
-            self.problem(node, f"{kind} `{name}` is not supported")
-            return
         if name in _REGEX_METHODS and node.args:
             self.check_regex(node.args[0])
 
@@ -277,15 +286,27 @@ class _Checker:
                 return table, f"{obj.name} ({self.typed[obj.name]})"
         if isinstance(obj, a.Name) and obj.name == "execution" and "execution" not in self.locals:
             return Execution.METHODS, "execution"
-        if (
-            isinstance(obj, a.Name | a.Prop)
-            and (path := dotted(obj))
-            and path[0] not in self.locals
-        ):
-            cls = resolve_simple(path[0], self.imports) if len(path) == 1 else None
+        path = dotted(obj) if isinstance(obj, a.Name | a.Prop) else None
+        if path and path[0] not in self.locals:
+            cls = self.static_class(path)
             if cls is not None:
                 return set(cls.statics), f"class {cls.name}"
         return None
+
+    def static_class(self, path: list[str]) -> JavaClass | None:
+        """The class a dotted path names (simple, imported, qualified or nested), if any."""
+        found = resolve_simple(path[0], self.imports)
+        rest = path[1:]
+        if found is None:
+            for end in range(len(path), 1, -1):
+                found = CLASSES.get(".".join(path[:end]))
+                if found is not None:
+                    rest = path[end:]
+                    break
+        for name in rest:
+            nested = found.fields.get(name) if found is not None else None
+            found = nested if isinstance(nested, JavaClass) else None
+        return found
 
     def check_new(self, node: a.New) -> None:
         name = node.type_name.split("<")[0]

@@ -283,7 +283,8 @@ class Compiler(ExprCompiler):
     def assertion(self, node: a.Assert, scope: Scope) -> Stmt:
         cond = self.expr(node.cond, scope)
         message = self.expr(node.message, scope) if node.message is not None else None
-        text = self.source[node.cond.pos : node.pos + 200].split("\n", 1)[0].strip()
+        start = node.pos + len("assert")
+        text = self.source[start : start + 200].split("\n", 1)[0].split(";", 1)[0].strip()
 
         def run(frame: Frame) -> None:
             if not truth(cond(frame)):

@@ -102,8 +102,6 @@ class Lexer:
                 end = src.find("*/", self.pos + 2)
                 if end < 0:
                     raise self.error(self.pos, "unterminated comment /* ... */")
-                if "\n" in src[self.pos : end] and (not self.depth or self.depth[-1] == "{"):
-                    self.add("nl", "\n", self.pos)
                 self.pos = end + 2
                 space = True
                 continue

@@ -177,7 +177,7 @@ class _Parser:
 
     def statement(self) -> a.Node:
         tok = self.tok
-        if tok.kind == "op" and tok.value == "{":
+        if tok.kind == "op" and tok.value == "{" and not self.opens_closure():
             return self.block()
         if tok.kind == "op" and tok.value == "@":
             return self.refuse_rest(tok, "annotations such as @Grab")
@@ -232,6 +232,15 @@ class _Parser:
                 return self.declaration()
         expr = self.expression_statement()
         return a.ExprStmt(tok.pos, expr)
+
+    def opens_closure(self) -> bool:
+        """Whether the `{` here starts a closure with parameters (`{ x -> ...}`)."""
+        save = self.i
+        self.i += 1
+        try:
+            return self.closure_params() is not None
+        finally:
+            self.i = save
 
     def refuse_rest(self, tok: Token, what: str) -> a.Node:
         """Skip to the end of the construct (balanced braces) and leave a `Refused` node."""
