@@ -644,7 +644,7 @@ Bytes.METHODS.update(
 )
 
 
-def _new_string(ctx: Context, args: list[Any], named: dict[str, Any]) -> str:
+def new_string(ctx: Context, args: list[Any], named: dict[str, Any]) -> str:
     need("new String", args, 0, 2)
     if not args:
         return ""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from modelop_mlc._engine.groovy._classes import JavaClass, need, register, type_test
 from modelop_mlc._engine.groovy._errors import java_error
-from modelop_mlc._engine.groovy._java import Bytes, parse_double, parse_int, to_decimal
+from modelop_mlc._engine.groovy._java import Bytes, new_string, parse_double, parse_int, to_decimal
 from modelop_mlc._engine.groovy._values import (
     GRange,
     JavaObject,
@@ -438,7 +438,7 @@ register(
                 for x in (args[1] if len(args) == 2 and isinstance(args[1], list) else args[1:])  # noqa: PLR2004
             ),
         },
-        construct=None,
+        construct=new_string,
         test=type_test(str),
     )
 )
