@@ -126,13 +126,13 @@ def _min(x: Any, y: Any) -> Any:
     return x if compare(x, y) <= 0 else y
 
 
-def _log(x: Any, base: float | None = None) -> float:
+def _log(x: Any, base: int | None = None) -> float:
     x = float(x)
     if x == 0:
         return -math.inf
     if x < 0:
         return math.nan
-    return math.log(x) if base is None else math.log(x, base)
+    return math.log(x) if base is None else math.log10(x)
 
 
 _MATH_STATICS: Final = {

@@ -60,15 +60,15 @@ def known_type(type_name_: str, imports: Iterable[tuple[str, bool]]) -> bool:
 
 
 def _class(name: str, imports: Iterable[tuple[str, bool]]) -> JavaClass | None:
-    if "." in name:
-        found = lookup_class(name)
-        if found is None:
-            head, _, nested = name.rpartition(".")
-            outer = lookup_class(head)
-            value = outer.fields.get(nested) if outer is not None else None
-            found = value if isinstance(value, JavaClass) else None
+    found = lookup_class(name) if "." in name else None
+    if found is not None:
         return found
-    return resolve_simple(name, imports)
+    first, *nested = name.split(".")
+    found = resolve_simple(first, imports)
+    for part in nested:
+        value = found.fields.get(part) if found is not None else None
+        found = value if isinstance(value, JavaClass) else None
+    return found
 
 
 def _cast_error(value: Any, target: str) -> Exception:
