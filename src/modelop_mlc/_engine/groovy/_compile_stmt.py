@@ -307,7 +307,9 @@ class Compiler(ExprCompiler):
             parent: Frame = closure.frame
             ctx = parent.ctx
             ctx.budget.step()
-            ctx.enter()
+            if ctx.depth >= ctx.max_depth:
+                ctx.enter()  # raises the nesting limit
+            ctx.depth += 1
             try:
                 frame = Frame(ctx, parent)
                 if params is None:

@@ -236,10 +236,39 @@ class Variables:
         for name, original in self.originals.items():
             if name in self.ops or name not in self.values:
                 continue
+            if _unchanged(self.values[name], original):
+                continue
             current = _stored(name, self.values[name])
             if current != original:
                 out.append(("set", name, current))
         return out
+
+
+_PLAIN: Final = (str, int, float, bool, type(None))
+
+
+def _unchanged(value: Any, original: Any, depth: int = 0) -> bool:
+    """Whether a copy read from JSON still equals it (False when unsure: then compare JSON)."""
+    if type(value) in _PLAIN:
+        return type(value) is type(original) and value == original
+    if depth > _MAX_NESTING:
+        return False
+    if type(value) is dict:
+        return (
+            type(original) is dict
+            and len(value) == len(original)
+            and all(
+                key in original and _unchanged(item, original[key], depth + 1)
+                for key, item in value.items()
+            )
+        )
+    if type(value) is list:
+        return (
+            type(original) is list
+            and len(value) == len(original)
+            and all(_unchanged(a, b, depth + 1) for a, b in zip(value, original, strict=True))
+        )
+    return False
 
 
 def _stored(name: str, value: Any) -> Any:
@@ -271,6 +300,7 @@ class Context:
         self.log = log
         self.output_left = budget.limits.max_output
         self.depth = 0
+        self.max_depth = budget.limits.max_depth
         self.execution: Any = None  # set by the package (the `execution` shim)
 
     def lookup(self, name: str) -> Any:
@@ -299,10 +329,8 @@ class Context:
         self.log(level, logger, text)
 
     def enter(self) -> None:
-        """Count one nested closure call."""
-        self.depth += 1
-        if self.depth > self.budget.limits.max_depth:
-            self.depth = 0
+        """Refuse one more nested closure call beyond the limit."""
+        if self.depth + 1 > self.max_depth:
             raise GroovyLimitError(
                 f"closures are nested more than {self.budget.limits.max_depth} calls deep"
             )
