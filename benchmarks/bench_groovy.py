@@ -137,9 +137,7 @@ def main() -> None:
     variables = {"DEPLOYABLE_MODEL": snapshot()}
 
     script = compile_groovy(GROOVY)
-    groovy_cost, groovy_value = timed(
-        args.n, lambda: script.run(MappingHost(variables, NOW)).value
-    )
+    groovy_cost, groovy_value = timed(args.n, lambda: script.run(MappingHost(variables, NOW)).value)
     feel_cost, feel_value = timed(
         args.n, lambda: to_json_value(evaluate_text(FEEL, variables, now=NOW)[0])
     )

@@ -300,9 +300,7 @@ def test_javascript_script_is_refused_at_deploy_with_its_id(manager: LifecycleMa
     """A JavaScript script task is refused at deploy time, never run as Python."""
     xml = process(
         START + '<bpmn:scriptTask id="js" name="Prepare" scriptFormat="javascript">'
-        "<bpmn:script>var x = 1</bpmn:script></bpmn:scriptTask>"
-        + END
-        + chain("start", "js", "end")
+        "<bpmn:script>var x = 1</bpmn:script></bpmn:scriptTask>" + END + chain("start", "js", "end")
     )
     with pytest.raises(DiagramError) as caught:
         manager.deploy(xml)

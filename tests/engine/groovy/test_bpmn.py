@@ -15,9 +15,7 @@ import pytest
 
 from bpmn_xml import HEADER, chain
 from modelop_mlc import LifecycleManager, validate
-from modelop_mlc.errors import DiagramError, ExpressionError
-
-DELEGATE = "com.example.mlc.delegate."
+from modelop_mlc.errors import ExpressionError
 
 REFRESH = (
     HEADER
@@ -259,7 +257,9 @@ def _refresh(manager: LifecycleManager) -> LifecycleManager:
     return manager
 
 
-@pytest.mark.parametrize(("meta_type", "tag"), [("PYTHON3", "loan-prod"), ("R", "application-prod")])
+@pytest.mark.parametrize(
+    ("meta_type", "tag"), [("PYTHON3", "loan-prod"), ("R", "application-prod")]
+)
 def test_refresh_diagram_runs_to_its_end(
     refresh: LifecycleManager, meta_type: str, tag: str
 ) -> None:
@@ -342,7 +342,9 @@ def _ended_at(manager: LifecycleManager, instance_id: str) -> list[str]:
     ]
 
 
-def test_drift_diagram_happy_path(drift: LifecycleManager, caplog: pytest.LogCaptureFixture) -> None:
+def test_drift_diagram_happy_path(
+    drift: LifecycleManager, caplog: pytest.LogCaptureFixture
+) -> None:
     """The drift diagram end to end: UUID parameter, closures over assets, in-place updates."""
     caplog.set_level(logging.INFO, logger="modelop_mlc.script")
     instance_id, variables = _start_drift(drift, _snapshot())

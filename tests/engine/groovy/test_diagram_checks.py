@@ -38,7 +38,9 @@ def test_groovy_problem_names_file_line_and_element(manager: LifecycleManager) -
 
 def test_groovy_syntax_error_names_its_line() -> None:
     """Unparsable Groovy is a deploy problem at the line of the error."""
-    xml = process(START + _script("calc", "def a = 1\ndef b = (a +") + END + chain("start", "calc", "end"))
+    xml = process(
+        START + _script("calc", "def a = 1\ndef b = (a +") + END + chain("start", "calc", "end")
+    )
     [problem] = validate(xml).problems
     assert problem.element_id == "calc"
     assert problem.line == _line_of(xml, "def b")
@@ -48,7 +50,9 @@ def test_groovy_syntax_error_names_its_line() -> None:
 def test_every_groovy_problem_is_listed() -> None:
     """All refused constructs of a script are reported at once."""
     body = "System.exit(1)\n'x'.getClass()\nnew File('/tmp')"
-    problems = validate(process(START + _script("s", body) + END + chain("start", "s", "end"))).problems
+    problems = validate(
+        process(START + _script("s", body) + END + chain("start", "s", "end"))
+    ).problems
     assert len(problems) == 3
     assert [p.line for p in problems] == sorted(p.line for p in problems)
 
@@ -66,7 +70,12 @@ def test_groovy_in_parameters_and_conditions_is_checked() -> None:
         '<bpmn:conditionExpression language="groovy">x.getClass()</bpmn:conditionExpression>'
         "</bpmn:sequenceFlow>"
     )
-    body = START + f'<bpmn:task id="t">{io}</bpmn:task><bpmn:userTask id="u"/>' + chain("start", "t") + flow
+    body = (
+        START
+        + f'<bpmn:task id="t">{io}</bpmn:task><bpmn:userTask id="u"/>'
+        + chain("start", "t")
+        + flow
+    )
     problems = validate(process(body)).problems
     assert sorted(p.element_id or "" for p in problems) == ["f", "t"]
 
@@ -87,7 +96,9 @@ def test_groovy_runtime_error_names_element_and_file_line(manager: LifecycleMana
 def test_groovy_script_value_goes_to_the_result_variable(manager: LifecycleManager) -> None:
     """The script's last value is stored in camunda:resultVariable as JSON."""
     xml = process(
-        START + _script("s", "[n: 1.5 * 2, when: new Date()]", result="out") + END
+        START
+        + _script("s", "[n: 1.5 * 2, when: new Date()]", result="out")
+        + END
         + chain("start", "s", "end")
     )
     manager.deploy(xml)
@@ -98,7 +109,9 @@ def test_groovy_script_value_goes_to_the_result_variable(manager: LifecycleManag
 def test_groovy_condition_must_give_a_boolean(manager: LifecycleManager) -> None:
     """A Groovy condition that gives a non-boolean fails naming the flow's gateway."""
     body = (
-        START + '<bpmn:exclusiveGateway id="gw"/><bpmn:userTask id="u"/>' + chain("start", "gw")
+        START
+        + '<bpmn:exclusiveGateway id="gw"/><bpmn:userTask id="u"/>'
+        + chain("start", "gw")
         + '<bpmn:sequenceFlow id="f" sourceRef="gw" targetRef="u">'
         '<bpmn:conditionExpression language="groovy">"text"</bpmn:conditionExpression>'
         "</bpmn:sequenceFlow>"
@@ -112,7 +125,9 @@ def test_groovy_condition_must_give_a_boolean(manager: LifecycleManager) -> None
 def test_script_task_without_format_is_juel(manager: LifecycleManager) -> None:
     """With no scriptFormat the body is a JUEL template, as in Camunda 7."""
     xml = process(
-        START + _script("s", "Model ${name} (${n + 1})", fmt=None, result="msg") + END
+        START
+        + _script("s", "Model ${name} (${n + 1})", fmt=None, result="msg")
+        + END
         + chain("start", "s", "end")
     )
     assert not validate(xml).problems
@@ -131,7 +146,9 @@ def test_invalid_juel_script_is_refused_at_deploy() -> None:
 
 def test_plain_text_juel_script_deploys_with_a_warning() -> None:
     """Code without `${}` and without a format runs as a plain JUEL string: a warning says so."""
-    xml = process(START + _script("s", "def msg = 'x'", fmt=None) + END + chain("start", "s", "end"))
+    xml = process(
+        START + _script("s", "def msg = 'x'", fmt=None) + END + chain("start", "s", "end")
+    )
     report = validate(xml)
     assert not report.problems
     assert any("no scriptFormat" in w.message for w in report.warnings)
@@ -140,11 +157,16 @@ def test_plain_text_juel_script_deploys_with_a_warning() -> None:
 def test_python_script_raises_bpmn_error_to_a_boundary(manager: LifecycleManager) -> None:
     """A Python script's `raise BpmnError(code, message)` takes the error boundary event."""
     body = (
-        START + _script("s", "if not assets:\n    raise BpmnError('NO_ASSETS', 'none given')", fmt="python")
+        START
+        + _script(
+            "s", "if not assets:\n    raise BpmnError('NO_ASSETS', 'none given')", fmt="python"
+        )
         + '<bpmn:boundaryEvent id="b" attachedToRef="s"><bpmn:errorEventDefinition errorRef="e"/>'
         "</bpmn:boundaryEvent>"
-        + '<bpmn:endEvent id="end_error"/>' + END
-        + chain("start", "s", "end") + chain("b", "end_error")
+        + '<bpmn:endEvent id="end_error"/>'
+        + END
+        + chain("start", "s", "end")
+        + chain("b", "end_error")
     )
     manager.deploy(process(body, extra='<bpmn:error id="e" errorCode="NO_ASSETS"/>'))
     failed = manager.start("p", {"assets": []})
@@ -160,7 +182,9 @@ def test_python_script_raises_bpmn_error_to_a_boundary(manager: LifecycleManager
 
 def test_javascript_stays_refused() -> None:
     """JavaScript script tasks, parameters and conditions are refused at deploy."""
-    xml = process(START + _script("s", "var x = 1", fmt="javascript") + END + chain("start", "s", "end"))
+    xml = process(
+        START + _script("s", "var x = 1", fmt="javascript") + END + chain("start", "s", "end")
+    )
     [problem] = validate(xml).problems
     assert "scriptFormat 'javascript' is not supported" in problem.message
 
@@ -199,8 +223,14 @@ DMN = """<?xml version="1.0" encoding="UTF-8"?>
 @pytest.mark.parametrize(
     ("variables", "reasons"),
     [
-        ({"method": "Regression", "r2": 0.5, "score": 0.9, "limit": 0.8}, ["r2 of 0.5 is below 0.7"]),
-        ({"method": "classification", "r2": 0.5, "score": 0.6, "limit": 0.8}, ["score 0.6 under 0.8"]),
+        (
+            {"method": "Regression", "r2": 0.5, "score": 0.9, "limit": 0.8},
+            ["r2 of 0.5 is below 0.7"],
+        ),
+        (
+            {"method": "classification", "r2": 0.5, "score": 0.6, "limit": 0.8},
+            ["score 0.6 under 0.8"],
+        ),
         ({"method": "classification", "r2": 0.9, "score": 0.9, "limit": 0.8}, []),
     ],
 )

@@ -216,7 +216,9 @@ def test_in_place_changes_to_variables_are_written_back() -> None:
         "RESULT.setDeployedModel([id: 'd1'])"
     )
     assert changes(source, MODEL=model, RESULT={}) == {
-        "MODEL": {"storedModel": {"modelAssets": [{"assetRole": "TRAINING_DATA"}, {"assetRole": "DMN"}]}},
+        "MODEL": {
+            "storedModel": {"modelAssets": [{"assetRole": "TRAINING_DATA"}, {"assetRole": "DMN"}]}
+        },
         "RESULT": {"deployedModel": {"id": "d1"}},
     }
     assert model == {"storedModel": {"modelAssets": [{"assetRole": "TRAINING_DATA"}]}}
@@ -229,8 +231,10 @@ def test_unchanged_variables_are_not_written() -> None:
 
 def test_a_failed_script_writes_nothing() -> None:
     """Writes made before a failure are dropped with it."""
-    err = failure("execution.setVariable('A', 1)\nMODEL.list.add(2)\nthrow new Exception('x')",
-                  MODEL={"list": []})
+    err = failure(
+        "execution.setVariable('A', 1)\nMODEL.list.add(2)\nthrow new Exception('x')",
+        MODEL={"list": []},
+    )
     assert err.line == 3
 
 

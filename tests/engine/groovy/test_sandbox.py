@@ -19,7 +19,10 @@ ESCAPES = [
     ("java.lang.Runtime.getRuntime()", "class java.lang.Runtime is not on the allow-list"),
     ("System.getenv('HOME')", "class System is not allowed"),
     ("System.exit(1)", "class System is not allowed"),
-    ("java.lang.System.getProperty('user.home')", "class java.lang.System is not on the allow-list"),
+    (
+        "java.lang.System.getProperty('user.home')",
+        "class java.lang.System is not on the allow-list",
+    ),
     ("evaluate('1 + 1')", "evaluate() is not allowed"),
     ("new GroovyShell().evaluate('1')", "new GroovyShell(): the class is not on the allow-list"),
     ("groovy.util.Eval.me('1')", "class groovy.util.Eval is not on the allow-list"),
@@ -50,10 +53,16 @@ ESCAPES = [
     ("switch (x) { case 1: break }", "switch statements"),
     ("def (a, b) = [1, 2]", "multiple assignment"),
     ("x.&size", "method pointers"),
-    ("new ProcessBuilder('id').start()", "new ProcessBuilder(): the class is not on the allow-list"),
+    (
+        "new ProcessBuilder('id').start()",
+        "new ProcessBuilder(): the class is not on the allow-list",
+    ),
     ("ClassLoader.systemClassLoader", "class ClassLoader is not allowed"),
     ("def x = 1 as Foo", "type Foo is not known here"),
-    ("try { 1 } catch (java.io.IOException e) { 2 }", "catching java.io.IOException is not supported"),
+    (
+        "try { 1 } catch (java.io.IOException e) { 2 }",
+        "catching java.io.IOException is not supported",
+    ),
 ]
 
 
@@ -141,7 +150,9 @@ def test_output_is_truncated_to_the_budget() -> None:
 
 def test_missing_new_before_bpmn_error_is_a_warning() -> None:
     """`org...BpmnError("X")` without `new` deploys with a warning; it fails when it runs."""
-    source = "try { x } catch (Exception e) {\norg.camunda.bpm.engine.delegate.BpmnError('FAILURE')\n}"
+    source = (
+        "try { x } catch (Exception e) {\norg.camunda.bpm.engine.delegate.BpmnError('FAILURE')\n}"
+    )
     assert problems(source) == []
     [warning] = warnings(source)
     assert "without `new`" in warning

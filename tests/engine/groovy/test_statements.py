@@ -62,16 +62,37 @@ EXCEPTIONS = [
     ("try { 1 / 0 } catch (ArithmeticException e) { 'caught' }", "caught"),
     ("try { 1 / 0 } catch (Exception e) { e.message }", "Division by zero"),
     ("try { null.x } catch (NullPointerException | ArithmeticException e) { 'npe' }", "npe"),
-    ("try { throw new IllegalStateException('bad') } catch (RuntimeException e) { e.getMessage() }", "bad"),
-    ("try { throw new Exception('x') } catch (IllegalStateException e) { 'no' } catch (e) { 'any' }", "any"),
+    (
+        "try { throw new IllegalStateException('bad') } catch (RuntimeException e) { e.getMessage() }",
+        "bad",
+    ),
+    (
+        "try { throw new Exception('x') } catch (IllegalStateException e) { 'no' } catch (e) { 'any' }",
+        "any",
+    ),
     ("def log = []\ntry { log << 'try' } finally { log << 'finally' }\nlog", ["try", "finally"]),
-    ("def log = []\ntry { throw new Exception('x') } catch (Exception e) { log << 'catch' } finally { log << 'finally' }\nlog", ["catch", "finally"]),
+    (
+        "def log = []\ntry { throw new Exception('x') } catch (Exception e) { log << 'catch' } finally { log << 'finally' }\nlog",
+        ["catch", "finally"],
+    ),
     ("def f = { try { return 'body' } finally { 'ignored' } }\nf()", "body"),
-    ("try { java.util.UUID.fromString('nope') } catch (IllegalArgumentException e) { 'invalid' }", "invalid"),
-    ("try { Integer.parseInt('x') } catch (NumberFormatException e) { e.message }", 'For input string: "x"'),
+    (
+        "try { java.util.UUID.fromString('nope') } catch (IllegalArgumentException e) { 'invalid' }",
+        "invalid",
+    ),
+    (
+        "try { Integer.parseInt('x') } catch (NumberFormatException e) { e.message }",
+        'For input string: "x"',
+    ),
     ("try { missing } catch (MissingPropertyException e) { 'missing' }", "missing"),
-    ("try { throw new org.camunda.bpm.engine.delegate.BpmnError('C') } catch (Exception e) { e.errorCode }", "C"),
-    ("try { throw new RuntimeException('outer', new Exception('inner')) } catch (e) { e.cause.message }", "inner"),
+    (
+        "try { throw new org.camunda.bpm.engine.delegate.BpmnError('C') } catch (Exception e) { e.errorCode }",
+        "C",
+    ),
+    (
+        "try { throw new RuntimeException('outer', new Exception('inner')) } catch (e) { e.cause.message }",
+        "inner",
+    ),
     ("try { assert 1 == 2 } catch (AssertionError e) { 'assert' }", "assert"),
     ("try { 1 } catch (Exception e) { 2 }", 1),
 ]
@@ -92,7 +113,9 @@ def test_uncaught_throw_fails_with_the_line() -> None:
 
 def test_bpmn_error_is_reported_with_code_and_message() -> None:
     """`throw new BpmnError(code, message)` ends the script carrying the code."""
-    err = failure("throw new org.camunda.bpm.engine.delegate.BpmnError('MISSING', 'no drift model')")
+    err = failure(
+        "throw new org.camunda.bpm.engine.delegate.BpmnError('MISSING', 'no drift model')"
+    )
     assert err.bpmn_error == ("MISSING", "no drift model")
 
 
