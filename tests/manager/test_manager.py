@@ -90,7 +90,7 @@ def test_deploy_from_path_and_pairs(manager: LifecycleManager, tmp_path: Path) -
 def test_invalid_file_deploys_nothing(manager: LifecycleManager) -> None:
     """One broken file in a deployment stores nothing at all."""
     broken = process(
-        START + '<bpmn:scriptTask id="g" scriptFormat="groovy"><bpmn:script>x'
+        START + '<bpmn:scriptTask id="g" scriptFormat="javascript"><bpmn:script>x'
         "</bpmn:script></bpmn:scriptTask>" + END + chain("start", "g", "end"),
         pid="broken",
     )
