@@ -27,14 +27,14 @@ from modelop_mlc._engine.groovy._compile_stmt import exception_kind
 from modelop_mlc._engine.groovy._dispatch import FORBIDDEN_MEMBERS
 from modelop_mlc._engine.groovy._errors import GroovyProblem, position
 from modelop_mlc._engine.groovy._execution import Execution
-from modelop_mlc._engine.groovy._gdk import LIST_METHODS, MAP_METHODS, NUMBER_METHODS
-from modelop_mlc._engine.groovy._java import (
+from modelop_mlc._engine.groovy._gdk import LIST_METHODS
+from modelop_mlc._engine.groovy._gdk_maps import MAP_METHODS, NUMBER_METHODS
+from modelop_mlc._engine.groovy._java import DateValue, UuidValue
+from modelop_mlc._engine.groovy._java_objects import (
     Bytes,
-    DateValue,
     JsonSlurperValue,
     Logger,
     StringBuilderValue,
-    UuidValue,
 )
 from modelop_mlc._engine.groovy._sdk import EnumConstant
 from modelop_mlc._engine.groovy._strings import STRING_METHODS, MatcherValue, PatternValue

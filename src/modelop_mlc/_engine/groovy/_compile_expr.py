@@ -32,7 +32,7 @@ from modelop_mlc._engine.groovy._errors import (
     JavaException,
     java_error,
 )
-from modelop_mlc._engine.groovy._java import StringBuilderValue
+from modelop_mlc._engine.groovy._java_objects import StringBuilderValue
 from modelop_mlc._engine.groovy._runtime import Frame
 from modelop_mlc._engine.groovy._strings import MatcherValue, PatternValue, regex
 from modelop_mlc._engine.groovy._types import cast, instance_test

@@ -14,14 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from modelop_mlc._engine.groovy._classes import JavaClass
 from modelop_mlc._engine.groovy._errors import GroovySecurityError, JavaException, java_error
-from modelop_mlc._engine.groovy._gdk import (
-    LIST_METHODS,
-    MAP_METHODS,
-    NUMBER_METHODS,
-    list_index,
-    list_put,
-)
-from modelop_mlc._engine.groovy._java import Bytes, exception_methods
+from modelop_mlc._engine.groovy._gdk import LIST_METHODS, list_index, list_put
+from modelop_mlc._engine.groovy._gdk_maps import MAP_METHODS, NUMBER_METHODS
+from modelop_mlc._engine.groovy._java_objects import Bytes, exception_methods
 from modelop_mlc._engine.groovy._runtime import missing_method, null_error
 from modelop_mlc._engine.groovy._sdk import read_field, store_field
 from modelop_mlc._engine.groovy._strings import STRING_METHODS, MatcherValue, string_index

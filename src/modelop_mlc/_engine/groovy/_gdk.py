@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from modelop_mlc._engine.groovy._classes import need
@@ -33,7 +32,7 @@ from modelop_mlc._engine.groovy._values import (
 if TYPE_CHECKING:
     from modelop_mlc._engine.groovy._runtime import Context
 
-__all__ = ["LIST_METHODS", "MAP_METHODS", "NUMBER_METHODS", "call_closure", "list_index"]
+__all__ = ["LIST_METHODS", "call_closure", "list_index", "list_put"]
 
 ListMethod = Callable[["Context", list[Any], list[Any]], Any]
 MapMethod = Callable[["Context", dict[Any, Any], list[Any]], Any]
@@ -48,17 +47,17 @@ def call_closure(ctx: Context, closure: Any, *args: Any) -> Any:
     return closure.invoke(closure, list(args))
 
 
-def _closure_arg(args: list[Any], method: str) -> GClosure:
+def closure_arg(args: list[Any], method: str) -> GClosure:
     if args and isinstance(args[-1], GClosure):
         return args[-1]
     raise java_error("MissingMethodException", f"{method}() needs a closure: {method} {{ ... }}")
 
 
-def _optional_closure(args: list[Any]) -> GClosure | None:
+def optional_closure(args: list[Any]) -> GClosure | None:
     return args[-1] if args and isinstance(args[-1], GClosure) else None
 
 
-def _entry_call(ctx: Context, closure: GClosure, key: Any, value: Any) -> Any:
+def entry_call(ctx: Context, closure: GClosure, key: Any, value: Any) -> Any:
     if closure.arity >= 2:  # noqa: PLR2004 - { k, v -> }
         return closure.invoke(closure, [key, value])
     return closure.invoke(closure, [MapEntry(key, value)])
@@ -217,21 +216,21 @@ def _edge(last: bool) -> ListMethod:
 
 
 def _each(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "each")
+    closure = closure_arg(args, "each")
     for item in list(items):
         closure.invoke(closure, [item])
     return items
 
 
 def _each_with_index(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "eachWithIndex")
+    closure = closure_arg(args, "eachWithIndex")
     for position, item in enumerate(list(items)):
         closure.invoke(closure, [item, position])
     return items
 
 
 def _collect(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     ctx.budget.items(len(items))
     if closure is None:
         return list(items)
@@ -239,7 +238,7 @@ def _collect(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _find(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     for item in items:
         if truth(item if closure is None else closure.invoke(closure, [item])):
             return item
@@ -247,7 +246,7 @@ def _find(ctx: Context, items: list[Any], args: list[Any]) -> Any:
 
 
 def _find_all(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     return [
         item
         for item in items
@@ -256,7 +255,7 @@ def _find_all(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _find_result(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-    closure = _closure_arg(args, "findResult")
+    closure = closure_arg(args, "findResult")
     default = args[0] if len(args) == 2 else None  # noqa: PLR2004 - findResult(default) { }
     for item in items:
         result = closure.invoke(closure, [item])
@@ -266,7 +265,7 @@ def _find_result(ctx: Context, items: list[Any], args: list[Any]) -> Any:
 
 
 def _find_index_of(ctx: Context, items: list[Any], args: list[Any]) -> int:
-    closure = _closure_arg(args, "findIndexOf")
+    closure = closure_arg(args, "findIndexOf")
     for position, item in enumerate(items):
         if truth(closure.invoke(closure, [item])):
             return position
@@ -274,14 +273,14 @@ def _find_index_of(ctx: Context, items: list[Any], args: list[Any]) -> int:
 
 
 def _any(ctx: Context, items: list[Any], args: list[Any]) -> bool:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     return any(
         truth(item if closure is None else closure.invoke(closure, [item])) for item in items
     )
 
 
 def _every(ctx: Context, items: list[Any], args: list[Any]) -> bool:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     return all(
         truth(item if closure is None else closure.invoke(closure, [item])) for item in items
     )
@@ -295,7 +294,7 @@ def _count(ctx: Context, items: list[Any], args: list[Any]) -> int:
 
 
 def _sum(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     values = [closure.invoke(closure, [item]) for item in items] if closure else list(items)
     initial = [a for a in args if not isinstance(a, GClosure)]
     if initial:
@@ -308,7 +307,7 @@ def _sum(ctx: Context, items: list[Any], args: list[Any]) -> Any:
     return total
 
 
-def _comparator(ctx: Context, closure: GClosure | None) -> Callable[[Any, Any], int]:
+def comparator(ctx: Context, closure: GClosure | None) -> Callable[[Any, Any], int]:
     if closure is None:
         return compare
     if closure.arity >= 2:  # noqa: PLR2004 - { a, b -> a <=> b }
@@ -316,12 +315,12 @@ def _comparator(ctx: Context, closure: GClosure | None) -> Callable[[Any, Any], 
     return lambda x, y: compare(closure.invoke(closure, [x]), closure.invoke(closure, [y]))
 
 
-def _extreme(sign: int) -> ListMethod:
+def extreme(sign: int) -> ListMethod:
     def extreme(ctx: Context, items: list[Any], args: list[Any]) -> Any:
-        closure = _optional_closure(args)
+        closure = optional_closure(args)
         if not items:
             return None
-        cmp = _comparator(ctx, closure)
+        cmp = comparator(ctx, closure)
         best = items[0]
         for item in items[1:]:
             if cmp(item, best) * sign > 0:
@@ -332,10 +331,10 @@ def _extreme(sign: int) -> ListMethod:
 
 
 def _sort(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     mutate = not (args and args[0] is False)
     ctx.budget.charge(len(items))
-    ordered = sorted(items, key=functools.cmp_to_key(_comparator(ctx, closure)))
+    ordered = sorted(items, key=functools.cmp_to_key(comparator(ctx, closure)))
     if mutate:
         items[:] = ordered
         return items
@@ -343,7 +342,7 @@ def _sort(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _unique(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     mutate = not (args and args[0] is False)
     ctx.budget.charge(len(items))
     if closure is None:
@@ -378,14 +377,15 @@ def _flatten(ctx: Context, items: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _group_by(ctx: Context, items: list[Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "groupBy")
+    closure = closure_arg(args, "groupBy")
     groups: dict[Any, list[Any]] = {}
     for item in items:
-        groups.setdefault(_key(closure.invoke(closure, [item])), []).append(item)
+        groups.setdefault(group_key(closure.invoke(closure, [item])), []).append(item)
     return groups
 
 
-def _key(value: Any) -> Any:
+def group_key(value: Any) -> Any:
+    """A value usable as a map key (its text when it is not hashable)."""
     try:
         hash(value)
     except TypeError:
@@ -393,7 +393,7 @@ def _key(value: Any) -> Any:
     return value
 
 
-def _pair(value: Any) -> tuple[Any, Any]:
+def pair(value: Any) -> tuple[Any, Any]:
     if isinstance(value, MapEntry):
         return value.key, value.value
     if isinstance(value, list) and len(value) == 2:  # noqa: PLR2004 - [key, value]
@@ -407,15 +407,15 @@ def _pair(value: Any) -> tuple[Any, Any]:
 
 
 def _collect_entries(ctx: Context, items: list[Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _optional_closure(args)
+    closure = optional_closure(args)
     out: dict[Any, Any] = {}
     for item in items:
         result = closure.invoke(closure, [item]) if closure else item
         if isinstance(result, dict):
             out.update(result)
             continue
-        key, value = _pair(result)
-        out[_key(key)] = value
+        key, value = pair(result)
+        out[group_key(key)] = value
     return out
 
 
@@ -523,8 +523,8 @@ LIST_METHODS: Final[dict[str, ListMethod]] = {
     "every": _every,
     "count": _count,
     "sum": _sum,
-    "max": _extreme(1),
-    "min": _extreme(-1),
+    "max": extreme(1),
+    "min": extreme(-1),
     "sort": _sort,
     "unique": _unique,
     "toUnique": lambda ctx, items, args: _unique(ctx, items, [False, *args]),
@@ -546,286 +546,3 @@ LIST_METHODS: Final[dict[str, ListMethod]] = {
     "toString": _zero(to_str),
     "equals": lambda ctx, items, args: equals(items, args[0]),
 }
-
-
-# ---------------------------------------------------------------- maps
-
-
-def _map_get(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-    need("get", args, 1, 2)
-    key = args[0]
-    if len(args) == 2 and key not in mapping:  # noqa: PLR2004 - Groovy's get(key, default) stores it
-        mapping[_key(key)] = args[1]
-    return mapping.get(key) if _hashable_key(key) else None
-
-
-def _hashable_key(key: Any) -> bool:
-    try:
-        hash(key)
-    except TypeError:
-        return False
-    return True
-
-
-def _map_put(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-    need("put", args, 2)
-    ctx.budget.items(len(mapping) + 1, 1)
-    key = _key(args[0])
-    old = mapping.get(key)
-    mapping[key] = args[1]
-    return old
-
-
-def _map_put_all(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> None:
-    need("putAll", args, 1)
-    if not isinstance(args[0], dict):
-        raise java_error(
-            "MissingMethodException", f"putAll() takes a map, not {type_name(args[0])}"
-        )
-    ctx.budget.items(len(mapping) + len(args[0]), len(args[0]))
-    mapping.update(args[0])
-
-
-def _map_each(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "each")
-    for key, value in list(mapping.items()):
-        _entry_call(ctx, closure, key, value)
-    return mapping
-
-
-def _map_each_with_index(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "eachWithIndex")
-    for position, (key, value) in enumerate(list(mapping.items())):
-        if closure.arity >= 3:  # noqa: PLR2004 - { k, v, i -> }
-            closure.invoke(closure, [key, value, position])
-        else:
-            closure.invoke(closure, [MapEntry(key, value), position])
-    return mapping
-
-
-def _map_filter(keep_entries: bool) -> MapMethod:
-    def run(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-        closure = _closure_arg(args, "findAll" if keep_entries else "find")
-        matches = [(k, v) for k, v in mapping.items() if truth(_entry_call(ctx, closure, k, v))]
-        if keep_entries:
-            return dict(matches)
-        return MapEntry(*matches[0]) if matches else None
-
-    return run
-
-
-def _map_collect(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> list[Any]:
-    closure = _closure_arg(args, "collect")
-    ctx.budget.items(len(mapping))
-    return [_entry_call(ctx, closure, k, v) for k, v in mapping.items()]
-
-
-def _map_collect_entries(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _optional_closure(args)
-    if closure is None:
-        return dict(mapping)
-    out: dict[Any, Any] = {}
-    for k, v in mapping.items():
-        result = _entry_call(ctx, closure, k, v)
-        if isinstance(result, dict):
-            out.update(result)
-        else:
-            key, value = _pair(result)
-            out[_key(key)] = value
-    return out
-
-
-def _map_test(every: bool) -> MapMethod:
-    def run(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> bool:
-        closure = _closure_arg(args, "every" if every else "any")
-        results = (truth(_entry_call(ctx, closure, k, v)) for k, v in mapping.items())
-        return all(results) if every else any(results)
-
-    return run
-
-
-def _map_count(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> int:
-    closure = _closure_arg(args, "count")
-    return sum(1 for k, v in mapping.items() if truth(_entry_call(ctx, closure, k, v)))
-
-
-def _map_find_result(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-    closure = _closure_arg(args, "findResult")
-    for k, v in mapping.items():
-        result = _entry_call(ctx, closure, k, v)
-        if result is not None:
-            return result
-    return None
-
-
-def _map_group_by(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _closure_arg(args, "groupBy")
-    groups: dict[Any, dict[Any, Any]] = {}
-    for k, v in mapping.items():
-        groups.setdefault(_key(_entry_call(ctx, closure, k, v)), {})[k] = v
-    return groups
-
-
-def _map_sort(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> dict[Any, Any]:
-    closure = _optional_closure(args)
-    entries = [MapEntry(k, v) for k, v in mapping.items()]
-    ctx.budget.charge(len(entries))
-    if closure is None:
-        entries.sort(key=functools.cmp_to_key(lambda a, b: compare(a.key, b.key)))
-    else:
-        entries.sort(key=functools.cmp_to_key(_comparator(ctx, closure)))
-    return {e.key: e.value for e in entries}
-
-
-def _map_extreme(sign: int) -> MapMethod:
-    def run(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-        entries = [MapEntry(k, v) for k, v in mapping.items()]
-        return _extreme(sign)(ctx, entries, args)
-
-    return run
-
-
-def _map_remove(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-    need("remove", args, 1)
-    return mapping.pop(args[0], None) if _hashable_key(args[0]) else None
-
-
-def _map_zero(fn: Callable[[dict[Any, Any]], Any]) -> MapMethod:
-    def call(ctx: Context, mapping: dict[Any, Any], args: list[Any]) -> Any:
-        need("method", args, 0)
-        return fn(mapping)
-
-    return call
-
-
-MAP_METHODS: Final[dict[str, MapMethod]] = {
-    "get": _map_get,
-    "getAt": lambda ctx, m, args: m.get(args[0]) if _hashable_key(args[0]) else None,
-    "getOrDefault": lambda ctx, m, args: (
-        m.get(args[0], args[1]) if _hashable_key(args[0]) else args[1]
-    ),
-    "put": _map_put,
-    "putAt": _map_put,
-    "putAll": _map_put_all,
-    "remove": _map_remove,
-    "containsKey": lambda ctx, m, args: _hashable_key(args[0]) and args[0] in m,
-    "containsValue": lambda ctx, m, args: any(equals(v, args[0]) for v in m.values()),
-    "keySet": _map_zero(list),
-    "values": _map_zero(lambda m: list(m.values())),
-    "entrySet": _map_zero(lambda m: [MapEntry(k, v) for k, v in m.items()]),
-    "size": _map_zero(len),
-    "isEmpty": _map_zero(lambda m: not m),
-    "clear": _map_zero(lambda m: m.clear()),
-    "each": _map_each,
-    "eachWithIndex": _map_each_with_index,
-    "collect": _map_collect,
-    "collectEntries": _map_collect_entries,
-    "find": _map_filter(keep_entries=False),
-    "findAll": _map_filter(keep_entries=True),
-    "findResult": _map_find_result,
-    "any": _map_test(every=False),
-    "every": _map_test(every=True),
-    "count": _map_count,
-    "groupBy": _map_group_by,
-    "sort": _map_sort,
-    "max": _map_extreme(1),
-    "min": _map_extreme(-1),
-    "subMap": lambda ctx, m, args: {k: m[k] for k in args[0] if _hashable_key(k) and k in m},
-    "plus": lambda ctx, m, args: arith("+", m, args[0], ctx.budget),
-    "minus": lambda ctx, m, args: arith("-", m, args[0], ctx.budget),
-    "asImmutable": _map_zero(dict),
-    "toString": _map_zero(to_str),
-    "equals": lambda ctx, m, args: equals(m, args[0]),
-}
-
-
-# ---------------------------------------------------------------- numbers
-
-
-def _round(ctx: Context, number: Any, args: list[Any]) -> Any:
-    need("round", args, 0, 1)
-    if args:
-        places = to_int(args[0])
-        rounded = Decimal(repr(number) if isinstance(number, float) else number).quantize(
-            Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
-        )
-        return float(rounded) if isinstance(number, float) else rounded
-    if isinstance(number, int):
-        return number
-    return int(
-        (Decimal(repr(number)) if isinstance(number, float) else number).quantize(
-            Decimal(1), rounding=ROUND_HALF_UP
-        )
-    )
-
-
-def _times(ctx: Context, number: Any, args: list[Any]) -> None:
-    closure = _closure_arg(args, "times")
-    for i in range(to_int(number)):
-        closure.invoke(closure, [i])
-
-
-def _upto(direction: int) -> Callable[[Context, Any, list[Any]], None]:
-    def run(ctx: Context, number: Any, args: list[Any]) -> None:
-        closure = _closure_arg(args, "upto" if direction > 0 else "downto")
-        start, end = to_int(number), to_int(args[0])
-        for i in range(start, end + direction, direction):
-            closure.invoke(closure, [i])
-
-    return run
-
-
-def _intdiv(ctx: Context, number: Any, args: list[Any]) -> int:
-    need("intdiv", args, 1)
-    divisor = to_int(args[0])
-    if divisor == 0:
-        raise java_error("ArithmeticException", "/ by zero")
-    quotient = abs(to_int(number)) // abs(divisor)
-    return quotient if (to_int(number) >= 0) == (divisor > 0) else -quotient
-
-
-def _convert(kind: str) -> Callable[[Context, Any, list[Any]], Any]:
-    def run(ctx: Context, number: Any, args: list[Any]) -> Any:
-        need(kind, args, 0)
-        if kind == "int":
-            return to_int(number)
-        if kind == "float":
-            return float(number)
-        return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
-
-    return run
-
-
-def _number_op(op: str) -> Callable[[Context, Any, list[Any]], Any]:
-    return lambda ctx, number, args: arith(op, number, args[0], ctx.budget)
-
-
-NUMBER_METHODS: Final[dict[str, Callable[[Context, Any, list[Any]], Any]]] = {
-    "toString": lambda ctx, n, args: to_str(n),
-    "intValue": _convert("int"),
-    "longValue": _convert("int"),
-    "toInteger": _convert("int"),
-    "toLong": _convert("int"),
-    "toBigInteger": _convert("int"),
-    "doubleValue": _convert("float"),
-    "floatValue": _convert("float"),
-    "toDouble": _convert("float"),
-    "toFloat": _convert("float"),
-    "toBigDecimal": _convert("decimal"),
-    "abs": lambda ctx, n, args: abs(n),
-    "round": _round,
-    "intdiv": _intdiv,
-    "times": _times,
-    "upto": _upto(1),
-    "downto": _upto(-1),
-    "compareTo": lambda ctx, n, args: compare(n, args[0]),
-    "equals": lambda ctx, n, args: type(args[0]) is type(n) and equals(n, args[0]),
-    "plus": _number_op("+"),
-    "minus": _number_op("-"),
-    "multiply": _number_op("*"),
-    "div": _number_op("/"),
-    "mod": _number_op("%"),
-    "power": _number_op("**"),
-    "isNaN": lambda ctx, n, args: isinstance(n, float) and n != n,  # noqa: PLR0124 - NaN test
-}
-__all__ += ["list_put"]

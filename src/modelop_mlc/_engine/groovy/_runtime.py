@@ -390,7 +390,7 @@ def from_json(value: Any, depth: int = 0) -> Any:
         if depth > _MAX_NESTING:
             return value
         if len(value) == 1 and LOGGER_TAG in value:
-            from modelop_mlc._engine.groovy._java import Logger  # noqa: PLC0415 - a cycle
+            from modelop_mlc._engine.groovy._java_objects import Logger  # noqa: PLC0415 - a cycle
 
             return Logger(str(value[LOGGER_TAG]))
         return {key: from_json(item, depth + 1) for key, item in value.items()}

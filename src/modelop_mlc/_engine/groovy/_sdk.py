@@ -124,7 +124,7 @@ def read_field(name: str, value: Any) -> Any:
         if enum is not None:
             return EnumConstant(enum, value)
         if name in _BYTE_FIELDS:
-            from modelop_mlc._engine.groovy._java import Bytes  # noqa: PLC0415 - a cycle
+            from modelop_mlc._engine.groovy._java_objects import Bytes  # noqa: PLC0415 - a cycle
 
             return Bytes(value.encode("utf-8"))
     return value

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from modelop_mlc._engine.groovy._classes import JavaClass, need, register, type_test
 from modelop_mlc._engine.groovy._errors import java_error
-from modelop_mlc._engine.groovy._java import Bytes, new_string, parse_double, parse_int, to_decimal
+from modelop_mlc._engine.groovy._java import parse_double, parse_int, to_decimal
+from modelop_mlc._engine.groovy._java_objects import Bytes, new_string
 from modelop_mlc._engine.groovy._values import (
     GRange,
     JavaObject,
