@@ -23,7 +23,7 @@ def _clock() -> ManualClock:
 
 @pytest.fixture(name="fake")
 def _fake(clock: ManualClock) -> Iterator[FakeJira]:
-    with FakeJira(clock=clock.now) as fake:
+    with FakeJira(clock=clock.now, indexed_properties={"mlc": ["key"]}) as fake:
         yield fake
 
 

@@ -14,7 +14,14 @@ import modelop_mlc.handlers.tickets  # noqa: F401
 from modelop_mlc import LifecycleManager, ManualClock
 from modelop_mlc.testing.fakes import FakeJira, FakeServiceNow
 from modelop_mlc.tickets import JiraTickets, ServiceNowTickets, Tickets, TicketSystem
-from tickets.support import JIRA_TOKEN, SNOW_PASSWORD, Build, jira_config, snow_config
+from tickets.support import (
+    JIRA_TOKEN,
+    SNOW_PASSWORD,
+    Build,
+    jira_config,
+    rich_jira,
+    snow_config,
+)
 
 
 @pytest.fixture(name="clock")
@@ -24,7 +31,7 @@ def _clock() -> ManualClock:
 
 @pytest.fixture(name="fake_jira", params=["Server", "Cloud"])
 def _fake_jira(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[FakeJira]:
-    with FakeJira(deployment=request.param, clock=clock.now) as fake:
+    with rich_jira(request.param, clock.now) as fake:
         fake.require_auth(users={"svc@example.com": JIRA_TOKEN})
         yield fake
         assert fake.errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from pydantic import SecretStr
@@ -10,13 +11,45 @@ from pydantic import SecretStr
 from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager
 from modelop_mlc.testing.fakes import FakeJira, FakeServiceNow
+from modelop_mlc.testing.fakes.jira import Screens
 from modelop_mlc.tickets import JiraConfig, ServiceNowConfig
 
 Build = Callable[..., LifecycleManager]
 """Builds a manager over SQLite with the given ticket systems (the `build` fixture)."""
 
 JIRA_TOKEN = "jira-secret-token-0042"
+SEARCH_LAG = timedelta(minutes=5)
+"""How long the fake Jira's search trails its issues in the ticket suite (Cloud's is lagging)."""
+RICH_FIELDS = (
+    ("Expiration Date", "date"),
+    ("Model Risk Tier", "option"),
+    ("Affected Regions", "multiselect"),
+    ("Model Approver", "user"),
+    ("Risk Tier", "option"),
+    ("Risk Tier", "string"),
+)
+"""Custom fields of the fake Jira: every value type, and two fields sharing a name."""
+SCREENS = Screens(
+    create=[name for name, _ in RICH_FIELDS if name != "Expiration Date"]
+    + ["description", "labels", "priority"],
+    transitions={"Approve": ["Model Risk Tier"]},
+)
+"""The create screen lacks "Expiration Date"; only "Approve" has a screen, with the tier."""
 SNOW_PASSWORD = "snow-secret-password-0042"
+
+
+def rich_jira(deployment: str, clock: Callable[[], Any], **overrides: Any) -> FakeJira:
+    """A fake Jira as a real site behaves: search lag, screens, every field type."""
+    options: dict[str, Any] = {
+        "deployment": deployment,
+        "clock": clock,
+        "custom_fields": RICH_FIELDS,
+        "screens": SCREENS,
+        "indexed_properties": {"mlc": ["key"]},
+        "search_lag": SEARCH_LAG,
+    }
+    options.update(overrides)
+    return FakeJira(**options)
 
 
 def jira_config(fake: FakeJira, **overrides: object) -> JiraConfig:

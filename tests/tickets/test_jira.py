@@ -11,7 +11,8 @@ from modelop_mlc.errors import IntegrationError
 from modelop_mlc.testing.fakes import FakeJira
 from modelop_mlc.tickets import JiraConfig, JiraTickets, TicketContext, context_from_variables
 from modelop_mlc.tickets.jira import idempotency_label
-from tickets.support import JIRA_TOKEN, VARIABLES, jira_config
+from modelop_mlc import ManualClock
+from tickets.support import JIRA_TOKEN, SEARCH_LAG, VARIABLES, jira_config
 
 CONTEXT = context_from_variables("model_review", VARIABLES, instance_id="inst-1")
 
@@ -192,15 +193,19 @@ def test_a_503_after_create_then_success_keeps_one_issue(fake_jira: FakeJira) ->
     assert len(fake_jira.issues) == 1
 
 
-def test_a_label_without_the_matching_key_is_not_trusted(fake_jira: FakeJira) -> None:
+def test_a_label_without_the_matching_key_is_not_trusted(
+    fake_jira: FakeJira, clock: ManualClock
+) -> None:
     """An issue whose label matches but whose stored key differs is not reused."""
     jira = JiraTickets(jira_config(fake_jira))
     label = idempotency_label("inst-1:task-1")
     fake_jira.create_issue(
         "look-alike", fields={"labels": [label]}, properties={"mlc": {"key": "other"}}
     )
+    clock.advance(SEARCH_LAG)
     assert jira.find_by_idempotency_key("inst-1:task-1") is None
     hand_made = fake_jira.create_issue("by hand", fields={"labels": [label]})
+    clock.advance(SEARCH_LAG)
     found = jira.find_by_idempotency_key("inst-1:task-1")
     assert found is not None
     assert found.key == hand_made

@@ -5,14 +5,27 @@ Jira and ServiceNow thus retry the same way, and neither puts a credential in a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 import requests
+from requests.auth import HTTPBasicAuth
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from modelop_mlc.errors import IntegrationError
 
-__all__ = ["check_base_url", "http_failure", "retryable_status", "transport_failure"]
+__all__ = [
+    "check_base_url",
+    "http_failure",
+    "maybe_applied",
+    "retryable_status",
+    "session_secrets",
+    "transport_failure",
+]
+
+_MIN_SECRET = 4
+_SECRET_HEADERS = ("authorization", "x-sn-apikey")
 
 _MAX_DETAIL = 300
 _HINTS = {
@@ -40,10 +53,67 @@ def check_base_url(value: str) -> str:
 
 
 def _scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    # Longest first, so a header is replaced whole before the token inside it.
+    for secret in sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
+
+
+def _basic(user: str, password: str) -> list[str]:
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return [password, encoded, f"Basic {encoded}"]
+
+
+def session_secrets(
+    session: requests.Session | None = None, *, basic: tuple[str, str] | None = None
+) -> list[str]:
+    """Every credential a session (or a user and password) could leak into a message.
+
+    That is the password and its base64 Basic form, bearer tokens and API keys in the
+    session's headers, an OAuth session's access and refresh tokens, and whatever the
+    session's `auth` reports through a `secrets()` method (as the ServiceNow OAuth auth does).
+    """
+    found: list[str] = []
+    if basic is not None:
+        found += _basic(*basic)
+    if session is None:
+        return found
+    for name, value in session.headers.items():
+        if name.lower() in _SECRET_HEADERS and isinstance(value, str):
+            found += [value, value.partition(" ")[2]]
+    auth = session.auth
+    if isinstance(auth, HTTPBasicAuth):
+        found += _basic(str(auth.username), str(auth.password))
+    elif isinstance(auth, tuple) and len(auth) == 2:  # noqa: PLR2004 - (user, password)
+        found += _basic(str(auth[0]), str(auth[1]))
+    reported = getattr(auth, "secrets", None)
+    if callable(reported):
+        found += [str(secret) for secret in reported()]
+    token = getattr(session, "token", None)
+    if isinstance(token, Mapping):
+        found += [str(token[k]) for k in ("access_token", "refresh_token") if token.get(k)]
+    return [secret for secret in found if secret]
+
+
+def maybe_applied(error: IntegrationError) -> bool:
+    """Tell whether a failed write may still have taken effect on the remote side.
+
+    A 4xx answer (429 included) means the request was refused; a connection that was never
+    opened carried nothing. A 5xx, a timeout or a connection lost mid-way may have been
+    applied before the answer was lost.
+    """
+    status = error.status_code
+    if status is not None:
+        return status >= 500 or status == 408  # noqa: PLR2004 - server-side failures
+    cause = error.__cause__
+    if isinstance(cause, requests.ConnectTimeout):
+        return False
+    if isinstance(cause, requests.ConnectionError):
+        reasons = [
+            getattr(arg, "reason", None) for arg in cause.args if isinstance(arg, MaxRetryError)
+        ]
+        return not any(isinstance(reason, NewConnectionError) for reason in reasons)
+    return True
 
 
 def _clean(detail: str | None) -> str:

@@ -82,7 +82,8 @@ class Tickets:
 
         Without a board, `LocalTickets(store, clock)` in the manager's database becomes it; a
         `LocalTickets` without an `on_change` callback gets `on_change`, so moving a ticket
-        wakes the instances waiting on it at once.
+        wakes the instances waiting on it at once. Remote adapters with a `bind(store, clock)`
+        method (`JiraTickets`) keep their create attempts in the same database.
 
         Args:
             store: The manager's store.
@@ -93,6 +94,11 @@ class Tickets:
             self._local = LocalTickets(store, clock, on_change=on_change)
         elif isinstance(self._local, LocalTickets) and self._local.on_change is None:
             self._local.on_change = on_change
+        for remote in (self.jira, self.servicenow):
+            # Adapters that remember create attempts (JiraTickets) keep them in this store.
+            attach = getattr(remote, "bind", None)
+            if callable(attach):
+                attach(store, clock)
 
     @property
     def systems(self) -> dict[str, TicketSystem]:

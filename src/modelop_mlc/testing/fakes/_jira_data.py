@@ -82,7 +82,11 @@ CUSTOM_TYPES: dict[str, tuple[str, str]] = {
     "string": ("string", f"{_PLUGIN}:textfield"),
     "number": ("number", f"{_PLUGIN}:float"),
     "option": ("option", f"{_PLUGIN}:select"),
+    "multiselect": ("array", f"{_PLUGIN}:multiselect"),
+    "user": ("user", f"{_PLUGIN}:userpicker"),
 }
+# Array-typed custom fields and the type of their items.
+_ITEMS = {"multiselect": "option"}
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,13 @@ class FieldDef:
 
     @property
     def kind(self) -> str:
-        """The value type: the schema type, or `custom type` for custom fields."""
+        """The value type: the schema type (`array` for lists), `string` without a schema."""
         return str(self.schema["type"]) if self.schema else "string"
+
+    @property
+    def items(self) -> str | None:
+        """The item type of an array field (`option` for a multi-select), else None."""
+        return str(self.schema["items"]) if self.schema and "items" in self.schema else None
 
     def to_json(self) -> dict[str, Any]:
         """Render as Jira's field list does."""
@@ -168,10 +177,13 @@ def custom_field(number: int, name: str, kind: str) -> FieldDef:
         known = ", ".join(sorted(CUSTOM_TYPES))
         raise ValueError(f"Custom field {name!r} has unknown type {kind!r}; use one of {known}")
     schema_type, plugin = CUSTOM_TYPES[kind]
+    schema: dict[str, Any] = {"type": schema_type, "custom": plugin, "customId": number}
+    if kind in _ITEMS:
+        schema["items"] = _ITEMS[kind]
     return FieldDef(
         id=f"customfield_{number}",
         name=name,
-        schema={"type": schema_type, "custom": plugin, "customId": number},
+        schema=schema,
         clause_names=(f"cf[{number}]", name),
         custom=True,
         settable=True,
@@ -209,6 +221,8 @@ class IssueState:
     attachments: list[Attachment] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     histories: list[dict[str, Any]] = field(default_factory=list)
+    indexed_at: datetime | None = None
+    """When search starts to see the issue (Jira Cloud's index lags behind writes)."""
 
 
 def jira_time(moment: datetime) -> str:

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import copy
-import html
 import re
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal
-from urllib.parse import quote
 
-from modelop_mlc.testing.fakes._http import Clock, _FakeService, _HttpError, _Reply
+from modelop_mlc.testing.fakes._http import Clock, _HttpError, _Reply
 from modelop_mlc.testing.fakes._jira_data import (
     PRIORITIES,
     RESOLUTIONS,
     STATUSES,
     SYSTEM_FIELDS,
-    WORKFLOW,
-    Attachment,
     FieldDef,
     IssueState,
-    Status,
-    Transition,
     custom_field,
     display,
-    jira_time,
     parse_date,
 )
+from modelop_mlc.testing.fakes._jira_json import _JiraJson, account_id
+from modelop_mlc.testing.fakes._jira_screens import Screens
 
 DEFAULT_CUSTOM_FIELDS: Mapping[str, str] = {"Expiration Date": "date", "Model Risk Tier": "option"}
 """Custom fields a `FakeJira` has unless told otherwise (name → type)."""
+
+PEOPLE = ("approver", "reporter", "alice", "bob")
+"""The users a `FakeJira` knows besides the authenticated ones (user pickers accept them)."""
 
 NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 _PROJECT_KEY = re.compile(r"[A-Z][A-Z0-9_]+")
@@ -54,7 +51,7 @@ def _cannot_set(field_id: str) -> str:
     return f"Field '{field_id}' cannot be set. It is not on the appropriate screen, or unknown."
 
 
-class _JiraModel(_FakeService):
+class _JiraModel(_JiraJson):
     """Jira's state and JSON shapes; `FakeJira` adds the HTTP endpoints and test helpers."""
 
     def __init__(
@@ -63,7 +60,11 @@ class _JiraModel(_FakeService):
         deployment: Literal["Server", "Cloud"] = "Server",
         projects: Sequence[str] = ("MLC",),
         issue_types: Sequence[str] = ("Task", "Bug", "Story"),
-        custom_fields: Mapping[str, str] | None = None,
+        custom_fields: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        screens: Screens | None = None,
+        indexed_properties: Mapping[str, Collection[str]] | None = None,
+        search_lag: timedelta = timedelta(0),
+        people: Sequence[str] = PEOPLE,
         clock: Clock | None = None,
     ) -> None:
         """Validate the configuration and set up empty state."""
@@ -77,230 +78,33 @@ class _JiraModel(_FakeService):
                 raise ValueError(f"Invalid project key {key!r}; use upper-case letters, e.g. 'MLC'")
         if not issue_types:
             raise ValueError("FakeJira needs at least one issue type")
+        if search_lag < timedelta(0):
+            raise ValueError(f"search_lag cannot be negative, got {search_lag}")
         self.deployment: Literal["Server", "Cloud"] = deployment
         self._projects = {key: 10000 + index for index, key in enumerate(projects)}
         self._issue_types = {name: str(10001 + index) for index, name in enumerate(issue_types)}
         customs = DEFAULT_CUSTOM_FIELDS if custom_fields is None else custom_fields
-        defs = [
-            custom_field(10010 + i, name, kind) for i, (name, kind) in enumerate(customs.items())
-        ]
+        pairs = list(customs.items()) if isinstance(customs, Mapping) else list(customs)
+        defs = [custom_field(10010 + i, name, kind) for i, (name, kind) in enumerate(pairs)]
         self._fields: dict[str, FieldDef] = {f.id: f for f in (*SYSTEM_FIELDS, *defs)}
+        self._screens = (screens or Screens()).resolve(self._field_ids)
+        self._indexed = {key: set(paths) for key, paths in (indexed_properties or {}).items()}
+        self._search_lag = search_lag
+        self._people = list(people)
         self._options: dict[tuple[str, str], str] = {}
         self._issues: dict[str, IssueState] = {}
         self._counters = {"issue": 10000, "comment": 10000, "attachment": 10000, "history": 10000}
         self._numbers = dict.fromkeys(self._projects, 0)
 
-    # -- JSON renderers ----------------------------------------------------------------------
-
-    @property
-    def _cloud(self) -> bool:
-        return self.deployment == "Cloud"
-
-    def _user(self, name: str | None) -> dict[str, Any] | None:
-        if name is None:
-            return None
-        base = self._base_url()
-        if self._cloud:
-            account = f"557058:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
-            return {
-                "self": f"{base}/rest/api/2/user?accountId={account}",
-                "accountId": account,
-                "emailAddress": f"{name}@example.com",
-                "displayName": name,
-                "active": True,
-                "timeZone": "UTC",
-                "accountType": "atlassian",
-            }
-        return {
-            "self": f"{base}/rest/api/2/user?username={quote(name)}",
-            "key": name,
-            "name": name,
-            "emailAddress": f"{name}@example.com",
-            "displayName": name,
-            "active": True,
-            "timeZone": "UTC",
-        }
-
-    def _project_json(self, key: str, *, issue_types: bool = False) -> dict[str, Any]:
-        project_id = self._projects[key]
-        body: dict[str, Any] = {
-            "expand": "description,lead,url,projectKeys",
-            "self": f"{self._base_url()}/rest/api/2/project/{project_id}",
-            "id": str(project_id),
-            "key": key,
-            "name": key,
-            "projectTypeKey": "software",
-            "avatarUrls": {},
-        }
-        if issue_types:
-            body["issueTypes"] = [self._type_json(name) for name in self._issue_types]
-        return body
-
-    def _type_json(self, name: str) -> dict[str, Any]:
-        type_id = self._issue_types[name]
-        return {
-            "self": f"{self._base_url()}/rest/api/2/issuetype/{type_id}",
-            "id": type_id,
-            "description": f"A {name.lower()}.",
-            "iconUrl": f"{self._base_url()}/images/icons/issuetypes/{name.lower()}.svg",
-            "name": name,
-            "subtask": False,
-        }
-
-    def _status_json(self, status: Status) -> dict[str, Any]:
-        base = self._base_url()
-        return {
-            "self": f"{base}/rest/api/2/status/{status.id}",
-            "description": "",
-            "iconUrl": f"{base}/images/icons/statuses/generic.png",
-            "name": status.name,
-            "id": status.id,
-            "statusCategory": {
-                "self": f"{base}/rest/api/2/statuscategory/{status.category_id}",
-                "id": status.category_id,
-                "key": status.category_key,
-                "colorName": status.category_color,
-                "name": status.category_name,
-            },
-        }
-
-    def _priority_json(self, priority_id: str, name: str) -> dict[str, Any]:
-        base = self._base_url()
-        return {
-            "self": f"{base}/rest/api/2/priority/{priority_id}",
-            "iconUrl": f"{base}/images/icons/priorities/{name.lower()}.svg",
-            "name": name,
-            "id": priority_id,
-        }
-
-    def _transition_json(self, transition: Transition) -> dict[str, Any]:
-        return {
-            "id": transition.id,
-            "name": transition.name,
-            "to": self._status_json(STATUSES[transition.target]),
-            "hasScreen": False,
-            "isGlobal": False,
-            "isInitial": False,
-            "isAvailable": True,
-            "isConditional": False,
-            "isLooped": False,
-        }
-
-    def _comment_json(self, issue: IssueState, comment: Mapping[str, Any]) -> dict[str, Any]:
-        author = self._user(comment["author"])
-        return {
-            "self": f"{self._base_url()}/rest/api/2/issue/{issue.id}/comment/{comment['id']}",
-            "id": str(comment["id"]),
-            "author": author,
-            "body": comment["body"],
-            "updateAuthor": author,
-            "created": jira_time(comment["created"]),
-            "updated": jira_time(comment["created"]),
-        }
-
-    def _attachment_json(self, attachment: Attachment) -> dict[str, Any]:
-        base = self._base_url()
-        return {
-            "self": f"{base}/rest/api/2/attachment/{attachment.id}",
-            "id": str(attachment.id),
-            "filename": attachment.filename,
-            "author": self._user(attachment.author),
-            "created": jira_time(attachment.created),
-            "size": len(attachment.content),
-            "mimeType": attachment.mime_type,
-            "content": f"{base}/secure/attachment/{attachment.id}/{quote(attachment.filename)}",
-        }
-
-    def _field_values(self, issue: IssueState) -> dict[str, Any]:
-        comments = [self._comment_json(issue, comment) for comment in issue.comments]
-        values: dict[str, Any] = {
-            "summary": issue.values.get("summary"),
-            "description": issue.values.get("description"),
-            "issuetype": self._type_json(issue.issuetype),
-            "project": self._project_json(issue.project),
-            "status": self._status_json(STATUSES[issue.status]),
-            "labels": list(issue.values.get("labels", [])),
-            "priority": issue.values.get("priority"),
-            "duedate": issue.values.get("duedate"),
-            "assignee": issue.values.get("assignee"),
-            "reporter": issue.values.get("reporter"),
-            "resolution": dict(issue.resolution) if issue.resolution else None,
-            "resolutiondate": jira_time(issue.resolutiondate) if issue.resolutiondate else None,
-            "created": jira_time(issue.created),
-            "updated": jira_time(issue.updated),
-            "comment": {
-                "comments": comments,
-                "maxResults": len(comments),
-                "total": len(comments),
-                "startAt": 0,
-            },
-            "attachment": [self._attachment_json(a) for a in issue.attachments],
-        }
-        for field in self._fields.values():
-            if field.custom:
-                values[field.id] = copy.deepcopy(issue.values.get(field.id))
-        return values
-
-    def _render(
-        self,
-        issue: IssueState,
-        *,
-        fields: Sequence[str] = (),
-        expand: Iterable[str] = (),
-        properties: Sequence[str] = (),
-    ) -> dict[str, Any]:
-        expand = set(expand)
-        values = self._field_values(issue)
-        selected = _select(fields, values)
-        body: dict[str, Any] = {
-            "expand": "renderedFields,names,schema,operations,editmeta,changelog,"
-            "versionedRepresentations",
-            "id": str(issue.id),
-            "self": f"{self._base_url()}/rest/api/2/issue/{issue.id}",
-            "key": issue.key,
-        }
-        if selected:
-            body["fields"] = {key: values[key] for key in selected}
-        if "renderedFields" in expand:
-            rendered = {key: values[key] for key in selected}
-            for key in ("description", "summary"):
-                if rendered.get(key):
-                    rendered[key] = f"<p>{html.escape(rendered[key])}</p>"
-            body["renderedFields"] = rendered
-        if "names" in expand:
-            body["names"] = {key: self._fields[key].name for key in selected if key in self._fields}
-        if "schema" in expand:
-            body["schema"] = {
-                key: self._fields[key].schema
-                for key in selected
-                if key in self._fields and self._fields[key].schema
-            }
-        if "transitions" in expand:
-            body["transitions"] = [self._transition_json(t) for t in self._available(issue)]
-        if "changelog" in expand:
-            histories = [self._history_json(entry) for entry in issue.histories]
-            body["changelog"] = {
-                "startAt": 0,
-                "maxResults": len(histories),
-                "total": len(histories),
-                "histories": histories,
-            }
-        if properties:
-            wanted = set(issue.properties) if "*all" in properties else set(properties)
-            body["properties"] = {
-                key: copy.deepcopy(value)
-                for key, value in issue.properties.items()
-                if key in wanted
-            }
-        return body
-
-    def _history_json(self, entry: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "id": str(entry["id"]),
-            "author": self._user(entry["author"]),
-            "created": jira_time(entry["created"]),
-            "items": copy.deepcopy(entry["items"]),
-        }
+    def _field_ids(self, name_or_id: str) -> list[str]:
+        """Every field id a screen entry names (a name may match several fields)."""
+        if name_or_id in self._fields:
+            return [name_or_id]
+        found = [f.id for f in self._fields.values() if f.name.lower() == name_or_id.lower()]
+        if not found:
+            known = ", ".join(f.name for f in self._fields.values() if f.settable)
+            raise ValueError(f"No field {name_or_id!r} to put on a screen; fields: {known}")
+        return found
 
     # -- state changes -----------------------------------------------------------------------
 
@@ -351,10 +155,7 @@ class _JiraModel(_FakeService):
                     return self._priority_json(priority_id, name)
             raise ValueError("The priority selected is invalid.")
         if kind == "user":
-            user = value.get("name") or value.get("accountId") if isinstance(value, dict) else None
-            if not isinstance(user, str):
-                raise ValueError(f"Could not find a user in {value!r}; send {{'name': ...}}.")
-            return self._user(user)
+            return self._user(self._person(field, value))
         if kind == "date":
             parsed = parse_date(value)
             if parsed is None:
@@ -368,31 +169,68 @@ class _JiraModel(_FakeService):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError("Operation value must be a number")
             return value
+        if kind == "array" and field.items == "option":
+            if not isinstance(value, list):
+                raise ValueError("data was not an array")
+            return [self._option(field, item) for item in value]
         if kind == "option":
-            if isinstance(value, str):
-                value = {"value": value}
-            label = value.get("value") if isinstance(value, dict) else None
-            if label is None and isinstance(value, dict) and "id" in value:
-                label = next((v for (f, v), i in self._options.items() if i == value["id"]), None)
-            if not isinstance(label, str):
-                raise ValueError(
-                    "Could not find valid 'id' or 'value' in the Parent Option object."
-                )
-            option_id = self._options.setdefault((field.id, label), str(10100 + len(self._options)))
-            return {
-                "self": f"{self._base_url()}/rest/api/2/customFieldOption/{option_id}",
-                "value": label,
-                "id": option_id,
-            }
+            return self._option(field, value)
         if not isinstance(value, str):
             raise ValueError("Operation value must be a string")  # noqa: TRY004 - Jira's 400 text
         return value
 
-    def _normalize_all(self, fields: Mapping[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    def _option(self, field: FieldDef, value: Any) -> dict[str, Any]:
+        """An option of a select list, sent as `{"value": ...}` or `{"id": ...}`."""
+        label = value.get("value") if isinstance(value, dict) else None
+        if label is None and isinstance(value, dict) and "id" in value:
+            label = next((v for (f, v), i in self._options.items() if i == value["id"]), None)
+        if not isinstance(label, str):
+            raise ValueError(  # noqa: TRY004 - Jira's 400 text, reported per field
+                "Could not find valid 'id' or 'value' in the Parent Option object."
+            )
+        option_id = self._options.setdefault((field.id, label), str(10100 + len(self._options)))
+        return {
+            "self": f"{self._base_url()}/rest/api/2/customFieldOption/{option_id}",
+            "value": label,
+            "id": option_id,
+        }
+
+    def _people_known(self) -> list[str]:
+        return list(dict.fromkeys([*self._people, *self._users, *self._tokens.values()]))
+
+    def _person(self, field: FieldDef, value: Any) -> str:
+        """The user a user-picker value names: `accountId` on Cloud, `name` on Data Center."""
+        if not isinstance(value, dict):
+            raise ValueError("data was not an object")  # noqa: TRY004 - Jira's 400 text
+        known = self._people_known()
+        if self._cloud:
+            account = value.get("accountId")
+            if not isinstance(account, str):
+                raise ValueError(
+                    f"Specify a valid 'accountId' for {field.name}; Jira Cloud does not accept "
+                    "user names."
+                )
+            found = next((name for name in known if account_id(name) == account), None)
+            if found is None:
+                raise ValueError(f"The user with accountId '{account}' does not exist.")
+            return found
+        name = value.get("name")
+        if not isinstance(name, str):
+            raise ValueError(f"Specify a valid 'name' for {field.name}.")  # noqa: TRY004
+        if name not in known:
+            raise ValueError(f"User '{name}' does not exist.")
+        return name
+
+    def _normalize_all(
+        self,
+        fields: Mapping[str, Any],
+        errors: dict[str, str],
+        allowed: Callable[[str], bool] | None = None,
+    ) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         for field_id, value in fields.items():
             field = self._fields.get(field_id)
-            if field is None or not field.settable:
+            if field is None or not field.settable or (allowed and not allowed(field_id)):
                 errors[field_id] = _cannot_set(field_id)
                 continue
             try:
@@ -465,9 +303,6 @@ class _JiraModel(_FakeService):
         issue.resolutiondate = self._now() if resolution else None
         return items
 
-    def _available(self, issue: IssueState) -> list[Transition]:
-        return [t for t in WORKFLOW if issue.status in t.sources]
-
     def _add_comment(self, issue: IssueState, body: Any, author: str | None) -> dict[str, Any]:
         if not isinstance(body, str) or not body.strip():
             raise bad(errors={"comment": "Comment body can not be empty!"})
@@ -485,7 +320,10 @@ class _JiraModel(_FakeService):
                 return key
         return None
 
-    def _create(self, fields: Mapping[str, Any], reporter: str | None) -> IssueState:
+    def _create(
+        self, fields: Mapping[str, Any], reporter: str | None, *, screen: bool = True
+    ) -> IssueState:
+        """Create an issue; with `screen`, only fields on the create screen may be set."""
         errors: dict[str, str] = {}
         fields = dict(fields)
         project_ref = fields.pop("project", None)
@@ -505,7 +343,8 @@ class _JiraModel(_FakeService):
             )
         if not fields.get("summary"):
             errors["summary"] = "You must specify a summary of the issue."
-        changes = self._normalize_all(fields, errors)
+        allowed = self._screens.on_create if screen else None
+        changes = self._normalize_all(fields, errors, allowed)
         if errors or project is None or issuetype is None:
             raise bad(errors=errors)
         self._numbers[project] += 1
@@ -519,6 +358,7 @@ class _JiraModel(_FakeService):
             status="To Do",
             created=now,
             updated=now,
+            indexed_at=now + self._search_lag,
         )
         issue.values["labels"] = []
         issue.values["priority"] = self._priority_json("3", "Medium")
@@ -533,10 +373,14 @@ class _JiraModel(_FakeService):
         fields: Mapping[str, Any],
         update: Mapping[str, Any],
         author: str | None,
+        allowed: Callable[[str], bool] | None,
     ) -> list[dict[str, Any]]:
-        """Validate and apply `fields` and `update` operations; return changelog items."""
+        """Validate and apply `fields` and `update` operations; return changelog items.
+
+        Only fields `allowed` accepts (those on the operation's screen) may be changed.
+        """
         errors: dict[str, str] = {}
-        changes = self._normalize_all(fields, errors)
+        changes = self._normalize_all(fields, errors, allowed)
         comments: list[str] = []
         if not isinstance(update, Mapping):
             raise bad(["Can not deserialize 'update': expected an object."])
@@ -551,7 +395,12 @@ class _JiraModel(_FakeService):
                         comments.append(body)
                 continue
             field = self._fields.get(field_id)
-            if field is None or not field.settable or not isinstance(operations, list):
+            if (
+                field is None
+                or not field.settable
+                or not isinstance(operations, list)
+                or (allowed and not allowed(field_id))
+            ):
                 errors[field_id] = _cannot_set(field_id)
                 continue
             current = changes.get(field_id, issue.values.get(field_id))
@@ -577,20 +426,6 @@ class _JiraModel(_FakeService):
                 return self._normalize(field, [*labels, value])
             return [label for label in labels if label != value]
         raise ValueError(f"Field '{field.id}' does not support operation '{verb}'.")
-
-
-def _select(fields: Sequence[str], values: Mapping[str, Any]) -> list[str]:
-    """Pick field ids per Jira's `fields` parameter (`*all`, `*navigable`, `-x`, ids)."""
-    if not fields:
-        return list(values)
-    chosen: list[str] = []
-    if any(f in ("*all", "*navigable") for f in fields):
-        chosen = list(values)
-    chosen.extend(f for f in fields if f in values and f not in chosen)
-    excluded = {f[1:] for f in fields if f.startswith("-")}
-    if excluded and not any(not f.startswith("-") for f in fields):
-        chosen = list(values)
-    return [f for f in chosen if f not in excluded]
 
 
 def _raw_id(value: Any) -> str | None:

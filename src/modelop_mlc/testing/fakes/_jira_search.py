@@ -35,7 +35,14 @@ class _JiraSearch(_JiraModel):
                 ]
             )
         predicates = [self._predicate(clause) for clause in query.clauses]
-        found = [i for i in self._issues.values() if all(p(i) for p in predicates)]
+        now = self._now()
+        # Search reads an index that trails the issues by `search_lag` (Jira Cloud's search is
+        # eventually consistent); reading an issue by key is always up to date.
+        found = [
+            i
+            for i in self._issues.values()
+            if (i.indexed_at is None or i.indexed_at <= now) and all(p(i) for p in predicates)
+        ]
         found.sort(key=lambda i: i.id, reverse=True)
         for name, descending in reversed(query.order_by):
             getter, kind = self._jql_field(name)
@@ -80,6 +87,11 @@ class _JiraSearch(_JiraModel):
         prop = re.fullmatch(r"issue\.property\[([^\]]+)\](?:\.(.+))?", name, re.IGNORECASE)
         if prop:
             key, path = prop.group(1), prop.group(2)
+            # Jira indexes only the property paths an app declares; others are unknown to JQL.
+            if path not in self._indexed.get(key, set()):
+                raise bad(
+                    [f"Field '{name}' does not exist or you do not have permission to view it."]
+                )
             return (lambda i: _property_values(i.properties, key, path)), "exact"
         custom = re.fullmatch(r"cf\[(\d+)\]", lowered)
         field = self._fields.get(f"customfield_{custom.group(1)}") if custom else self._field(name)

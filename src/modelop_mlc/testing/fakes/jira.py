@@ -5,12 +5,29 @@ Server/Data Center (the default) and Cloud (`FakeJira(deployment="Cloud")`).
 
 Endpoints (under `/rest/api/2`, also reachable as `/rest/api/latest`): `serverInfo`,
 `myself`, `field`, `project`, `project/{key}`, `issuetype`, `status`, `priority`,
-`issue/createmeta` (and the Jira 9 `issue/createmeta/{project}/issuetypes[/{id}]`),
-`issue` (POST), `issue/{idOrKey}` (GET, PUT, DELETE), `.../transitions`, `.../comment`,
+`user/search`, `issue/createmeta` (and the Jira 9 `issue/createmeta/{project}/issuetypes[/{id}]`),
+`issue` (POST), `issue/{idOrKey}` (GET, PUT, DELETE), `.../editmeta`, `.../transitions`
+(`expand=transitions.fields` lists each transition screen's fields), `.../comment`,
 `.../comment/{id}`, `.../attachments`, `.../properties[/{key}]`, `search` (GET and POST;
 Server only, Cloud answers 410 as Jira Cloud does since the 2025 removal) and `search/jql`
-(GET and POST; Cloud only, `nextPageToken`/`isLast` paging), `attachment/{id}`. Also
-`/rest/auth/1/session` and attachment downloads at `/secure/attachment/{id}/{name}`.
+(GET and POST; Cloud only, `nextPageToken`/`isLast` paging, also under `/rest/api/3`),
+`attachment/{id}`. Also `/rest/auth/1/session` and attachment downloads at
+`/secure/attachment/{id}/{name}`.
+
+Where the real services differ from a naive fake, this one behaves like them:
+
+- **Screens** (`screens=Screens(...)`): a create, edit or transition request may set only the
+  fields on that operation's screen; others get Jira's 400 ("Field 'customfield_10010' cannot
+  be set. It is not on the appropriate screen, or unknown."). Transitions have no screen
+  unless one is configured, as in Jira's default workflow.
+- **Field types**: single select (`{"value": "x"}`), multi-select (`[{"value": "x"}]`), user
+  pickers (`{"accountId": ...}` on Cloud, `{"name": ...}` on Data Center, for known users
+  only), dates, numbers, text; several custom fields may share a name.
+- **Issue properties** are searchable only where declared (`indexed_properties={"mlc":
+  ["key"]}`), as an app's `jiraEntityProperties` module declares them.
+- **Search lag** (`search_lag=timedelta(minutes=3)`): JQL sees an issue only that long after
+  it was created (by the fake's clock), as Jira Cloud's eventually consistent search does;
+  reading the issue by key sees it at once.
 
 Workflow: `To Do` -(11 Start Review)-> `In Review` -(21 Approve)-> `Done` or
 -(31 Reject)-> `Rejected`; `Done`/`Rejected` -(41 Reopen)-> `To Do`. Entering `Done` sets
@@ -20,65 +37,74 @@ JQL: clauses joined by `AND`, then `ORDER BY` (see `_jql`). Fields: `project`, `
 `labels`, `key`/`issuekey`/`id`, `issuetype`/`type`, `summary`/`description` (`~`),
 `priority`, `assignee`, `reporter`, `resolution` (`Unresolved` means empty), `created`,
 `updated`, `resolved`, `duedate` (dates as `yyyy-MM-dd [HH:mm]`), custom fields as `cf[10010]`
-or by name, and issue properties as `issue.property[<key>].<path> = "value"`, where `<path>`
-is a dot path into the stored JSON. Real Jira only searches properties an app has indexed;
-the fake searches every property. Without `ORDER BY`, results come newest first (key DESC).
-Invalid JQL, unknown fields and unknown project, status, type or issue-key values get Jira's
-400 `{"errorMessages": [...], "errors": {}}`.
+or by name, and indexed issue properties as `issue.property[<key>].<path> = "value"`, where
+`<path>` is a dot path into the stored JSON. Without `ORDER BY`, results come newest first
+(key DESC). Invalid JQL, unknown fields and unknown project, status, type or issue-key values
+get Jira's 400 `{"errorMessages": [...], "errors": {}}`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
 from modelop_mlc.testing.fakes._http import Clock, _Call, _HttpError, _multipart, _Reply, _Route
 from modelop_mlc.testing.fakes._jira_data import (
-    PRIORITIES,
     STATUSES,
     Attachment,
-    FieldDef,
     IssueState,
-    jira_time,
 )
-from modelop_mlc.testing.fakes._jira_model import DEFAULT_CUSTOM_FIELDS, jira_error
-from modelop_mlc.testing.fakes._jira_search import _JiraSearch
+from modelop_mlc.testing.fakes._jira_endpoints import _int, _JiraEndpoints
+from modelop_mlc.testing.fakes._jira_json import account_id
+from modelop_mlc.testing.fakes._jira_model import (
+    DEFAULT_CUSTOM_FIELDS,
+    PEOPLE,
+    _cannot_set,
+    jira_error,
+)
+from modelop_mlc.testing.fakes._jira_screens import Screens
 
-__all__ = ["DEFAULT_CUSTOM_FIELDS", "FakeJira"]
+__all__ = ["DEFAULT_CUSTOM_FIELDS", "FakeJira", "Screens"]
 
 _API = r"/rest/api/(?:2|latest)"
 _ISSUE = _API + r"/issue/(?P<issue>[^/]+)"
 _EVENTS = ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted")
-_MAX_RESULTS = 1000
 _RESOLUTION_IDS = {"Done": "10000", "Won't Do": "10001", "Duplicate": "10002"}
 
 
-class FakeJira(_JiraSearch):
+class FakeJira(_JiraEndpoints):
     """A stateful fake of Jira's REST API v2 on 127.0.0.1, for the real `jira` client.
 
     Use it as a context manager: `with FakeJira() as jira: JIRA(server=jira.url, ...)`.
     The request log, failure injection (`fail_next`, `hang_next`) and authentication
     (`require_auth`, `revoke`) come from the shared base class. Test helpers (`issues`,
     `transition`, `set_field`, `create_issue`, `webhook_payload`) change and read the state
-    directly, as a person using Jira would.
+    directly, as a person using Jira would (an administrator: screens do not apply to them).
 
     Args:
         deployment: `"Server"` (Server/Data Center, Jira 9.12) or `"Cloud"`; decides
             `serverInfo.deploymentType`, user JSON and which search endpoint exists.
         projects: Project keys; project ids are 10000, 10001, ...
         issue_types: Issue type names available in every project.
-        custom_fields: Custom field name → type (`"date"`, `"string"`, `"number"` or
-            `"option"`), numbered `customfield_10010` upwards in the given order. Pass
-            `{}` for a Jira without custom fields.
-        clock: Returns the current time; used for timestamps. Defaults to the wall clock.
+        custom_fields: Custom field name → type (`"date"`, `"string"`, `"number"`,
+            `"option"`, `"multiselect"` or `"user"`), numbered `customfield_10010` upwards
+            in the given order; a sequence of (name, type) pairs may repeat a name. Pass `{}`
+            for a Jira without custom fields.
+        screens: Which fields the create, edit and transition screens show; by default
+            every settable field is on the create and edit screens and transitions have none.
+        indexed_properties: Issue property key → the paths JQL may search; none by default.
+        search_lag: How long after its creation an issue shows up in searches.
+        people: User names user pickers accept, besides the authenticated users.
+        clock: Returns the current time; used for timestamps and the search lag. Defaults
+            to the wall clock.
 
     Raises:
-        ValueError: If the deployment, a project key or a custom field type is invalid.
+        ValueError: If the deployment, a project key, a custom field type, a screen's field
+            or transition, or the lag is invalid.
     """
 
     def __init__(
@@ -87,7 +113,11 @@ class FakeJira(_JiraSearch):
         deployment: Literal["Server", "Cloud"] = "Server",
         projects: Sequence[str] = ("MLC",),
         issue_types: Sequence[str] = ("Task", "Bug", "Story"),
-        custom_fields: Mapping[str, str] | None = None,
+        custom_fields: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        screens: Screens | None = None,
+        indexed_properties: Mapping[str, Collection[str]] | None = None,
+        search_lag: timedelta = timedelta(0),
+        people: Sequence[str] = PEOPLE,
         clock: Clock | None = None,
     ) -> None:
         """Create the fake; call `start()` or use `with` to serve it."""
@@ -96,6 +126,10 @@ class FakeJira(_JiraSearch):
             projects=projects,
             issue_types=issue_types,
             custom_fields=custom_fields,
+            screens=screens,
+            indexed_properties=indexed_properties,
+            search_lag=search_lag,
+            people=people,
             clock=clock,
         )
         self._routes = self._build_routes()
@@ -113,6 +147,7 @@ class FakeJira(_JiraSearch):
             ("GET", _API + r"/issuetype", self._issuetype_list),
             ("GET", _API + r"/status", self._status_list),
             ("GET", _API + r"/priority", self._priority_list),
+            ("GET", _API + r"/user/search", self._user_search),
             ("GET", _API + r"/issue/createmeta", self._createmeta),
             ("GET", _API + r"/issue/createmeta/(?P<project>[^/]+)/issuetypes", self._meta_types),
             (
@@ -124,6 +159,7 @@ class FakeJira(_JiraSearch):
             ("GET", _ISSUE, self._issue_get),
             ("PUT", _ISSUE, self._issue_edit),
             ("DELETE", _ISSUE, self._issue_delete),
+            ("GET", _ISSUE + r"/editmeta", self._editmeta),
             ("GET", _ISSUE + r"/transitions", self._transitions_get),
             ("POST", _ISSUE + r"/transitions", self._transitions_post),
             ("GET", _ISSUE + r"/comment", self._comment_list),
@@ -136,163 +172,15 @@ class FakeJira(_JiraSearch):
             ("DELETE", _ISSUE + r"/properties/(?P<key>[^/]+)", self._property_delete),
             ("GET", _API + r"/search", self._search_get),
             ("POST", _API + r"/search", self._search_post),
+            ("GET", r"/rest/api/3/search", self._search_get),
             ("GET", _API + r"/search/jql", self._search_jql_get),
             ("POST", _API + r"/search/jql", self._search_jql_post),
+            ("GET", r"/rest/api/3/search/jql", self._search_jql_get),
+            ("POST", r"/rest/api/3/search/jql", self._search_jql_post),
             ("GET", _API + r"/attachment/(?P<attachment>\d+)", self._attachment_meta),
             ("GET", r"/secure/attachment/(?P<attachment>\d+)/[^/]*", self._attachment_content),
         ]
         return [_Route(method, re.compile(pattern), handler) for method, pattern, handler in table]
-
-    def _error_reply(self, status: int, message: str, detail: str | None = None) -> _Reply:
-        return jira_error(status, [message] if detail is None else [message, detail])
-
-    def _unauthorized(self) -> _Reply:
-        return jira_error(
-            401,
-            ["You are not authenticated. Authentication required to perform this operation."],
-            headers={
-                "WWW-Authenticate": 'Basic realm="protected-area"',
-                "X-Seraph-LoginReason": "AUTHENTICATED_FAILED",
-            },
-        )
-
-    def _unknown_path(self, call: _Call) -> _Reply:
-        return jira_error(404, [f"null for uri: {self._base_url()}{call.path}"])
-
-    # -- endpoints: server, user, metadata --------------------------------------------------
-
-    def _server_info(self, _call: _Call) -> _Reply:
-        cloud = self._cloud
-        return _Reply.json(
-            200,
-            {
-                "baseUrl": self._base_url(),
-                "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.0",
-                "versionNumbers": [1001, 0, 0] if cloud else [9, 12, 0],
-                "deploymentType": self.deployment,
-                "buildNumber": 100240 if cloud else 9120000,
-                "buildDate": "2023-11-28T00:00:00.000+0000",
-                "serverTime": jira_time(self._now()),
-                "scmInfo": "0000000000000000000000000000000000000000",
-                "serverTitle": "Fake Jira",
-            },
-        )
-
-    def _session(self, call: _Call) -> _Reply:
-        if call.user is None:
-            return self._unauthorized()
-        return _Reply.json(
-            200,
-            {
-                "self": f"{self._base_url()}/rest/api/latest/user?username={quote(call.user)}",
-                "name": call.user,
-                "loginInfo": {"failedLoginCount": 0, "loginCount": 1},
-            },
-        )
-
-    def _myself(self, call: _Call) -> _Reply:
-        if call.user is None:
-            return self._unauthorized()
-        return _Reply.json(200, self._user(call.user))
-
-    def _field_list(self, _call: _Call) -> _Reply:
-        return _Reply.json(200, [field.to_json() for field in self._fields.values()])
-
-    def _project_list(self, _call: _Call) -> _Reply:
-        return _Reply.json(200, [self._project_json(key) for key in self._projects])
-
-    def _project_get(self, call: _Call) -> _Reply:
-        key = self._project_key(call.args["project"])
-        if key is None:
-            return jira_error(
-                404, [f"No project could be found with key '{call.args['project']}'."]
-            )
-        return _Reply.json(200, self._project_json(key, issue_types=True))
-
-    def _issuetype_list(self, _call: _Call) -> _Reply:
-        return _Reply.json(200, [self._type_json(name) for name in self._issue_types])
-
-    def _status_list(self, _call: _Call) -> _Reply:
-        return _Reply.json(200, [self._status_json(status) for status in STATUSES.values()])
-
-    def _priority_list(self, _call: _Call) -> _Reply:
-        return _Reply.json(200, [self._priority_json(i, name) for i, name in PRIORITIES])
-
-    def _field_meta(self, field: FieldDef) -> dict[str, Any]:
-        meta: dict[str, Any] = {
-            "required": field.id in ("summary", "project", "issuetype"),
-            "schema": field.schema,
-            "name": field.name,
-            "key": field.id,
-            "fieldId": field.id,
-            "hasDefaultValue": field.id == "priority",
-            "operations": ["add", "set", "remove"] if field.id == "labels" else ["set"],
-        }
-        if field.id == "priority":
-            meta["allowedValues"] = [self._priority_json(i, name) for i, name in PRIORITIES]
-        return meta
-
-    def _creatable(self) -> list[FieldDef]:
-        keep = ("project", "issuetype")
-        return [f for f in self._fields.values() if f.settable or f.id in keep]
-
-    def _createmeta(self, call: _Call) -> _Reply:
-        keys = {k.upper() for k in call.params("projectKeys")}
-        ids = set(call.params("projectIds"))
-        type_names = set(call.params("issuetypeNames"))
-        type_ids = set(call.params("issuetypeIds"))
-        with_fields = "projects.issuetypes.fields" in call.params("expand")
-        projects = []
-        for key, project_id in self._projects.items():
-            if (keys or ids) and key not in keys and str(project_id) not in ids:
-                continue
-            types = []
-            for name, type_id in self._issue_types.items():
-                if (type_names or type_ids) and name not in type_names and type_id not in type_ids:
-                    continue
-                entry = self._type_json(name)
-                if with_fields:
-                    entry["fields"] = {f.id: self._field_meta(f) for f in self._creatable()}
-                types.append(entry)
-            project = self._project_json(key)
-            projects.append({**project, "expand": "issuetypes", "issuetypes": types})
-        return _Reply.json(200, {"expand": "projects", "projects": projects})
-
-    def _meta_types(self, call: _Call) -> _Reply:
-        if self._project_key(call.args["project"]) is None:
-            return jira_error(
-                404, [f"No project could be found with key '{call.args['project']}'."]
-            )
-        values = [self._type_json(name) for name in self._issue_types]
-        return _Reply.json(
-            200,
-            {
-                "maxResults": 50,
-                "startAt": 0,
-                "total": len(values),
-                "isLast": True,
-                "values": values,
-            },
-        )
-
-    def _meta_fields(self, call: _Call) -> _Reply:
-        if self._project_key(call.args["project"]) is None:
-            return jira_error(
-                404, [f"No project could be found with key '{call.args['project']}'."]
-            )
-        if call.args["type"] not in self._issue_types.values():
-            return jira_error(404, [f"Issue type with id '{call.args['type']}' does not exist."])
-        values = [self._field_meta(f) for f in self._creatable()]
-        return _Reply.json(
-            200,
-            {
-                "maxResults": 50,
-                "startAt": 0,
-                "total": len(values),
-                "isLast": True,
-                "values": values,
-            },
-        )
 
     # -- endpoints: issues -------------------------------------------------------------------
 
@@ -323,7 +211,7 @@ class FakeJira(_JiraSearch):
         if not isinstance(body, dict):
             return jira_error(400, ["Can not deserialize the request body: expected an object."])
         fields, update = body.get("fields") or {}, body.get("update") or {}
-        items = self._edit(issue, fields, update, call.user)
+        items = self._edit(issue, fields, update, call.user, self._screens.on_edit)
         self._record_history(issue, call.user, items)
         return _Reply(204)
 
@@ -335,14 +223,20 @@ class FakeJira(_JiraSearch):
     def _transitions_get(self, call: _Call) -> _Reply:
         issue = self._find(call.args["issue"])
         wanted = call.param("transitionId")
-        transitions = [
-            self._transition_json(t)
-            for t in self._available(issue)
-            if wanted is None or t.id == wanted
-        ]
-        if "transitions.fields" in call.params("expand"):
-            for transition in transitions:
-                transition["fields"] = {}
+        expand = "transitions.fields" in call.params("expand")
+        transitions = []
+        for transition in self._available(issue):
+            if wanted is not None and transition.id != wanted:
+                continue
+            entry = self._transition_json(transition)
+            on_screen = self._screens.transitions.get(transition.name, frozenset())
+            entry["hasScreen"] = bool(on_screen)
+            if expand:
+                entry["fields"] = {
+                    field_id: self._field_meta(self._fields[field_id])
+                    for field_id in sorted(on_screen)
+                }
+            transitions.append(entry)
         return _Reply.json(200, {"expand": "transitions", "transitions": transitions})
 
     def _transitions_post(self, call: _Call) -> _Reply:
@@ -356,9 +250,15 @@ class FakeJira(_JiraSearch):
         if chosen is None:
             return jira_error(400, [f"Transition id '{wanted}' is not valid for this issue."])
         fields = dict(body.get("fields") or {})
-        # Transition screens may set the resolution; it only sticks on a `done` status.
+        # A transition screen may show the resolution; it only sticks on a `done` status.
         resolution = fields.pop("resolution", None)
-        items = self._edit(issue, fields, body.get("update") or {}, call.user)
+        if resolution is not None and not self._screens.on_transition(chosen.name, "resolution"):
+            return jira_error(400, [], {"resolution": _cannot_set("resolution")})
+
+        def on_screen(field_id: str) -> bool:
+            return self._screens.on_transition(chosen.name, field_id)
+
+        items = self._edit(issue, fields, body.get("update") or {}, call.user, on_screen)
         items.extend(self._move(issue, chosen.target))
         if isinstance(resolution, dict) and resolution.get("name") and issue.resolution:
             name = str(resolution["name"])
@@ -465,133 +365,6 @@ class FakeJira(_JiraSearch):
             return jira_error(404, [f"The property with key '{call.args['key']}' does not exist."])
         return _Reply(204)
 
-    # -- endpoints: search -------------------------------------------------------------------
-
-    def _removed_search(self) -> _Reply:
-        return jira_error(
-            410,
-            [
-                (
-                    "The requested API has been removed. Please migrate to the "
-                    "/rest/api/3/search/jql API. A full migration guideline is available at "
-                    "https://developer.atlassian.com/changelog/#CHANGE-2046"
-                )
-            ],
-        )
-
-    def _search_get(self, call: _Call) -> _Reply:
-        if self._cloud:
-            return self._removed_search()
-        return self._search_page(
-            call.param("jql") or "",
-            start=_int(call.param("startAt"), 0),
-            limit=_int(call.param("maxResults"), 50),
-            fields=call.params("fields"),
-            expand=call.params("expand"),
-            properties=call.params("properties"),
-        )
-
-    def _search_post(self, call: _Call) -> _Reply:
-        if self._cloud:
-            return self._removed_search()
-        body = self._json_body(call)
-        if not isinstance(body, dict):
-            return jira_error(400, ["Can not deserialize the request body: expected an object."])
-        return self._search_page(
-            str(body.get("jql") or ""),
-            start=_int(body.get("startAt"), 0),
-            limit=_int(body.get("maxResults"), 50),
-            fields=_listify(body.get("fields")),
-            expand=_listify(body.get("expand")),
-            properties=_listify(body.get("properties")),
-        )
-
-    def _search_page(
-        self,
-        jql: str,
-        *,
-        start: int,
-        limit: int,
-        fields: Sequence[str],
-        expand: Sequence[str],
-        properties: Sequence[str],
-    ) -> _Reply:
-        found = self._search(jql, cloud=False)
-        limit = max(0, min(limit, _MAX_RESULTS))
-        page = found[start : start + limit]
-        issues = [
-            self._render(i, fields=fields, expand=expand, properties=properties) for i in page
-        ]
-        return _Reply.json(
-            200,
-            {
-                "expand": "schema,names",
-                "startAt": start,
-                "maxResults": limit,
-                "total": len(found),
-                "issues": issues,
-            },
-        )
-
-    def _search_jql_get(self, call: _Call) -> _Reply:
-        if not self._cloud:
-            return self._unknown_path(call)
-        return self._search_tokens(
-            call.param("jql") or "",
-            token=call.param("nextPageToken"),
-            limit=_int(call.param("maxResults"), 50),
-            fields=call.params("fields"),
-            expand=call.params("expand"),
-            properties=call.params("properties"),
-        )
-
-    def _search_jql_post(self, call: _Call) -> _Reply:
-        if not self._cloud:
-            return self._unknown_path(call)
-        body = self._json_body(call)
-        if not isinstance(body, dict):
-            return jira_error(400, ["Can not deserialize the request body: expected an object."])
-        token = body.get("nextPageToken")
-        return self._search_tokens(
-            str(body.get("jql") or ""),
-            token=str(token) if token else None,
-            limit=_int(body.get("maxResults"), 50),
-            fields=_listify(body.get("fields")),
-            expand=_listify(body.get("expand")),
-            properties=_listify(body.get("properties")),
-        )
-
-    def _search_tokens(
-        self,
-        jql: str,
-        *,
-        token: str | None,
-        limit: int,
-        fields: Sequence[str],
-        expand: Sequence[str],
-        properties: Sequence[str],
-    ) -> _Reply:
-        start = 0
-        if token:
-            try:
-                start = int(base64.urlsafe_b64decode(token.encode()).decode())
-            except (binascii.Error, ValueError, UnicodeDecodeError):
-                return jira_error(400, [f"Invalid nextPageToken: {token}"])
-        found = self._search(jql, cloud=True)
-        limit = max(1, min(limit, 5000))
-        page = found[start : start + limit]
-        body: dict[str, Any] = {
-            # Cloud's enhanced search returns only ids unless fields are asked for.
-            "issues": [
-                self._render(i, fields=fields or ["id"], expand=expand, properties=properties)
-                for i in page
-            ],
-            "isLast": start + limit >= len(found),
-        }
-        if not body["isLast"]:
-            body["nextPageToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
-        return _Reply.json(200, body)
-
     # -- test helpers ------------------------------------------------------------------------
 
     @property
@@ -634,7 +407,7 @@ class FakeJira(_JiraSearch):
                 "issuetype": {"name": issue_type or next(iter(self._issue_types))},
             }
             try:
-                issue = self._create(payload, reporter)
+                issue = self._create(payload, reporter, screen=False)
             except _HttpError as error:
                 raise ValueError(error.reply.body.decode()) from None
             issue.properties.update(copy.deepcopy(dict(properties or {})))
@@ -675,7 +448,7 @@ class FakeJira(_JiraSearch):
             key: The issue key or id.
             field: A field id (`customfield_10010`, `summary`) or name (`"Expiration Date"`).
             value: The value in REST form; dates may be `datetime.date`, options plain
-                strings.
+                strings, multi-selects lists of strings, users their names.
             author: Who made the change.
 
         Raises:
@@ -688,7 +461,7 @@ class FakeJira(_JiraSearch):
             if definition is None or not definition.settable:
                 names = ", ".join(f.name for f in self._fields.values() if f.settable)
                 raise KeyError(f"No settable field {field!r}; settable fields: {names}")
-            normalized = self._normalize(definition, value)
+            normalized = self._normalize(definition, self._helper_value(definition.id, value))
             self._record_history(issue, author, self._apply(issue, {definition.id: normalized}))
 
     def webhook_payload(self, key: str, event: str = "jira:issue_updated") -> dict[str, Any]:
@@ -735,6 +508,17 @@ class FakeJira(_JiraSearch):
                 }
             return payload
 
+    def _helper_value(self, field_id: str, value: Any) -> Any:
+        """Accept plain values from helpers: option labels, lists of labels, user names."""
+        field = self._fields[field_id]
+        if field.kind == "option" and isinstance(value, str):
+            return {"value": value}
+        if field.items == "option" and isinstance(value, list):
+            return [{"value": v} if isinstance(v, str) else v for v in value]
+        if field.kind == "user" and isinstance(value, str):
+            return {"accountId": account_id(value)} if self._cloud else {"name": value}
+        return value
+
     def _helper_find(self, key: str) -> IssueState:
         try:
             return self._find(key)
@@ -742,18 +526,3 @@ class FakeJira(_JiraSearch):
             raise KeyError(
                 f"No issue {key!r}; issues: {', '.join(self._issues) or 'none'}"
             ) from None
-
-
-def _listify(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part for part in value.split(",") if part]
-    return [str(item) for item in value]
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
