@@ -46,8 +46,8 @@ def _fake_snow(clock: ManualClock) -> Iterator[FakeServiceNow]:
 
 
 @pytest.fixture(name="jira")
-def _jira(fake_jira: FakeJira) -> JiraTickets:
-    return JiraTickets(jira_config(fake_jira))
+def _jira(fake_jira: FakeJira, clock: ManualClock) -> JiraTickets:
+    return JiraTickets(jira_config(fake_jira), clock=clock)
 
 
 @pytest.fixture(name="snow")

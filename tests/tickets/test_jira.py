@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from modelop_mlc import ManualClock
 from modelop_mlc.errors import IntegrationError
 from modelop_mlc.testing.fakes import FakeJira
 from modelop_mlc.tickets import JiraConfig, JiraTickets, TicketContext, context_from_variables
 from modelop_mlc.tickets.jira import idempotency_label
-from modelop_mlc import ManualClock
 from tickets.support import JIRA_TOKEN, SEARCH_LAG, VARIABLES, jira_config
 
 CONTEXT = context_from_variables("model_review", VARIABLES, instance_id="inst-1")
