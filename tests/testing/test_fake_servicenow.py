@@ -31,7 +31,7 @@ def _clock() -> ManualClock:
 
 @pytest.fixture(name="fake")
 def _fake(clock: ManualClock) -> Iterator[FakeServiceNow]:
-    with FakeServiceNow(clock=clock.now) as fake:
+    with FakeServiceNow(clock=clock.now, columns={"incident": {"u_model_id": "Model ID"}}) as fake:
         yield fake
 
 
@@ -89,12 +89,12 @@ def test_new_incidents_get_servicenow_defaults(
     assert first["opened_by"]["value"] == "svc.mlc"
 
 
-def test_new_change_requests_await_approval(changes: pysnow.Resource) -> None:
-    """A change request gets a CHG number, state New (-5) and approval "requested"."""
+def test_new_change_requests_start_as_stock_ones(changes: pysnow.Resource) -> None:
+    """A change request gets a CHG number, state New (-5) and approval "not requested"."""
     change = changes.create(payload={"short_description": "Deploy m-42"}).one()
     assert change["number"] == "CHG0030001"
     assert change["state"] == "-5"
-    assert change["approval"] == "requested"
+    assert change["approval"] == "not requested"
     assert change["type"] == "normal"
 
 
@@ -372,7 +372,8 @@ def test_helpers_refuse_unknown_tables_and_records(fake: FakeServiceNow) -> None
 
 def test_extra_tables_can_be_configured(clock: ManualClock) -> None:
     """A table given to the constructor works like the built-in ones."""
-    with FakeServiceNow(tables=("u_model_review",), clock=clock.now) as fake:
+    columns = {"u_model_review": {"u_model": "Model"}}
+    with FakeServiceNow(tables=("u_model_review",), columns=columns, clock=clock.now) as fake:
         record = fake.add_record("u_model_review", u_model="m-42")
         response = requests.get(f"{fake.url}/api/now/v2/table/u_model_review", timeout=5)
     assert response.json()["result"][0]["u_model"] == "m-42"

@@ -16,6 +16,7 @@ from modelop_mlc.testing.fakes import FakeJira, FakeServiceNow
 from modelop_mlc.tickets import JiraTickets, ServiceNowTickets, Tickets, TicketSystem
 from tickets.support import (
     JIRA_TOKEN,
+    SNOW_COLUMNS,
     SNOW_PASSWORD,
     Build,
     jira_config,
@@ -39,7 +40,7 @@ def _fake_jira(request: pytest.FixtureRequest, clock: ManualClock) -> Iterator[F
 
 @pytest.fixture(name="fake_snow")
 def _fake_snow(clock: ManualClock) -> Iterator[FakeServiceNow]:
-    with FakeServiceNow(clock=clock.now) as fake:
+    with FakeServiceNow(clock=clock.now, columns=SNOW_COLUMNS) as fake:
         fake.require_auth(users={"svc.mlc": SNOW_PASSWORD})
         yield fake
         assert fake.errors == []

@@ -36,6 +36,8 @@ SCREENS = Screens(
 )
 """The create screen lacks "Expiration Date"; only "Approve" has a screen, with the tier."""
 SNOW_PASSWORD = "snow-secret-password-0042"
+SNOW_COLUMNS = {"change_request": {"u_expiration_date": "Expiration Date"}}
+"""The custom column the ServiceNow admin adds (docs/tickets.md)."""
 
 
 def rich_jira(deployment: str, clock: Callable[[], Any], **overrides: Any) -> FakeJira:

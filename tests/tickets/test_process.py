@@ -333,7 +333,8 @@ def test_servicenow_credentials_refused_is_an_incident(
     manager.start("review", VARIABLES)
     manager.run_due()
     (incident,) = manager.incidents()
-    assert "ServiceNow create incident record failed (HTTP 401)" in incident.message
+    assert "ServiceNow create incident record (reading the dictionary" in incident.message
+    assert "failed (HTTP 401)" in incident.message
     assert SNOW_PASSWORD not in incident.message
 
 

@@ -14,15 +14,16 @@ Supported::
 Field names are lower-case (`[a-z0-9_.]`), as ServiceNow's are. `=` and `!=` compare exactly;
 `LIKE`, `STARTSWITH` and `ENDSWITH` ignore case; `<`/`>` compare numerically when both sides
 are numbers, otherwise as strings (which orders `YYYY-MM-DD HH:MM:SS` timestamps correctly).
-A condition on a field a record lacks compares against `""`. Anything else (dot-walking,
-`BETWEEN`, `javascript:` values, `RLQUERY`) is refused with a 400 rather than silently
-ignored as a real instance does.
+A condition on a field a record lacks compares against `""`; `FakeServiceNow` first drops
+conditions on fields the table does not have (`EncodedQuery.keep`), as an instance does.
+Anything else (dot-walking, `BETWEEN`, `javascript:` values, `RLQUERY`) is refused with a 400
+rather than silently ignored as a real instance does.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 _OPERATORS = (
@@ -111,6 +112,20 @@ class EncodedQuery:
             all(any(condition(record) for condition in clause) for clause in group)
             for group in self.groups
         )
+
+    def keep(self, fields: Collection[str]) -> EncodedQuery:
+        """Drop the conditions (and sort keys) on fields not in `fields`, as an instance does.
+
+        A clause left empty disappears; a group left empty matches every record.
+        """
+        groups = tuple(
+            tuple(
+                kept for clause in group if (kept := tuple(c for c in clause if c.field in fields))
+            )
+            for group in self.groups
+        )
+        order = tuple((f, d) for f, d in self.order_by if f in fields)
+        return EncodedQuery(groups, order)
 
     def sort(self, records: Sequence[Record]) -> list[Record]:
         """Return the records in the query's order (stable; unordered queries keep theirs)."""

@@ -18,6 +18,15 @@ Endpoints (`/api/now/` and the versioned `/api/now/v1/`, `/api/now/v2/`):
   `GET|DELETE attachment/{sys_id}` and `GET attachment/{sys_id}/file`.
 - `table/sys_journal_field` is a read-only view of the work notes and comments.
 
+Like a real instance, the fake knows each table's columns (`task` and what `incident`,
+`change_request` and custom tables add; extra columns through `columns=`), silently drops a
+written field that is not a column, ignores a query condition on an unknown field (answering
+the rows the other conditions select, possibly every row), and serves its data dictionary
+read-only as `sys_db_object` (tables, `super_class` the parent) and `sys_dictionary` (one row
+per column of the table defining it). New change requests start as stock ones do: state New
+(-5), approval "not requested". Authentication: Basic, OAuth 2.0 bearer tokens from
+`POST /oauth_token.do` and REST API keys (`x-sn-apikey`), see `_snow_auth`.
+
 Records hold strings, as the Table API returns them. `work_notes` and `comments` are journal
 fields: writes append an entry, reads return `""` unless `sysparm_display_value` is `true` or
 `all`, which gives the entries newest first. Reference fields (`assigned_to`,
@@ -41,12 +50,13 @@ from modelop_mlc.testing.fakes import _snow_query
 from modelop_mlc.testing.fakes._http import (
     Clock,
     _Call,
-    _FakeService,
     _HttpError,
     _multipart,
     _Reply,
     _Route,
 )
+from modelop_mlc.testing.fakes._snow_auth import _SnowAuth
+from modelop_mlc.testing.fakes._snow_schema import DICTIONARY_TABLES, Schema
 
 __all__ = ["FakeServiceNow"]
 
@@ -145,31 +155,43 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() == "true"
 
 
-class FakeServiceNow(_FakeService):
+class FakeServiceNow(_SnowAuth):
     """A stateful fake of ServiceNow's Table and Attachment APIs on 127.0.0.1, for `pysnow`.
 
     Use it as a context manager: `with FakeServiceNow() as snow: pysnow.Client(
     host=f"127.0.0.1:{snow.port}", use_ssl=False, user=..., password=...)`. The request log,
     failure injection (`fail_next`, `hang_next`) and authentication (`require_auth`,
-    `revoke`) come from the shared base class. Test helpers (`records`, `add_record`,
-    `set_state`, `journal`, `event_payload`) read and change the state directly.
+    `revoke`, `register_oauth_client`, `add_api_key`) come from the base classes. Test
+    helpers (`records`, `add_record`, `set_state`, `journal`, `event_payload`) read and change
+    the state directly.
 
     Args:
-        tables: Extra table names besides `incident` and `change_request`.
-        clock: Returns the current time; used for `sys_created_on` and friends. Defaults to
-            the wall clock.
+        tables: Extra (custom) table names besides `incident` and `change_request`; they
+            extend `task`.
+        columns: Extra columns per table, name → label (`{"change_request":
+            {"u_expiration_date": "Expiration Date"}}`), as an administrator adds them.
+        clock: Returns the current time; used for `sys_created_on` and friends and token
+            expiry. Defaults to the wall clock.
 
     Raises:
-        ValueError: If a table name is not a valid ServiceNow table name.
+        ValueError: If a table name is not a valid ServiceNow table name, or `columns` names
+            an unknown table.
     """
 
-    def __init__(self, *, tables: Sequence[str] = (), clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tables: Sequence[str] = (),
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         """Create the fake; call `start()` or use `with` to serve it."""
         super().__init__(clock=clock)
         names = ["incident", "change_request", *tables]
         for name in names:
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name == "sys_journal_field":
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in DICTIONARY_TABLES:
                 raise ValueError(f"Invalid table name {name!r}; use lower-case, e.g. 'u_model'")
+        self._schema = Schema(names, columns or {})
         self._tables: dict[str, dict[str, dict[str, str]]] = {name: {} for name in names}
         self._journal: list[dict[str, str]] = []
         self._attachments: dict[str, dict[str, str]] = {}
@@ -213,6 +235,11 @@ class FakeServiceNow(_FakeService):
     def _rows(self, table: str) -> dict[str, dict[str, str]]:
         if table == "sys_journal_field":
             return {entry["sys_id"]: entry for entry in self._journal}
+        if table in ("sys_db_object", "sys_dictionary"):
+            now = _snow_time(self._now())
+            rows = self._schema.db_objects(now) if table == "sys_db_object" else None
+            rows = rows if rows is not None else self._schema.dictionary(now)
+            return {row["sys_id"]: row for row in rows}
         if table not in self._tables:
             raise _HttpError(_error(400, f"Invalid table {table}"))
         return self._tables[table]
@@ -258,7 +285,7 @@ class FakeServiceNow(_FakeService):
         elif table == "change_request":
             record |= {
                 "type": "normal",
-                "approval": "requested",
+                "approval": "not requested",
                 "risk": "3",
                 "impact": "3",
                 "priority": "4",
@@ -266,14 +293,20 @@ class FakeServiceNow(_FakeService):
                 "start_date": "",
                 "end_date": "",
             }
-        return record
+        columns = self._schema.columns(table)
+        return {name: value for name, value in record.items() if name in columns}
 
     def _write(
         self, table: str, record: dict[str, str], payload: Mapping[str, Any], user: str
     ) -> None:
-        """Apply written fields: journal fields append, `sys_` fields are read-only."""
+        """Apply written fields: journal fields append, `sys_` fields are read-only.
+
+        A field that is not a column of the table is dropped without a word, as ServiceNow
+        does.
+        """
+        columns = self._schema.columns(table)
         for field, value in payload.items():
-            if field.startswith("sys_"):
+            if field.startswith("sys_") or field not in columns:
                 continue
             text = _to_string(value)
             if field in _JOURNAL_FIELDS:
@@ -306,8 +339,8 @@ class FakeServiceNow(_FakeService):
 
     def _create(self, table: str, payload: Mapping[str, Any], user: str) -> dict[str, str]:
         rows = self._rows(table)
-        if table == "sys_journal_field":
-            raise _HttpError(_error(403, "Operation Failed", "sys_journal_field is read-only"))
+        if table in DICTIONARY_TABLES:
+            raise _HttpError(_error(403, "Operation Failed", f"{table} is read-only"))
         record = self._defaults(table, user)
         requested = payload.get("sys_id")
         if isinstance(requested, str) and _SYS_ID.fullmatch(requested):
@@ -357,16 +390,23 @@ class FakeServiceNow(_FakeService):
 
     # -- table endpoints ---------------------------------------------------------------------
 
-    def _query(self, call: _Call) -> _snow_query.EncodedQuery:
+    def _query(self, call: _Call, table: str | None) -> _snow_query.EncodedQuery:
         try:
-            return _snow_query.parse(call.param("sysparm_query") or "")
+            query = _snow_query.parse(call.param("sysparm_query") or "")
         except _snow_query.QueryError as error:
             raise _HttpError(_error(400, "Invalid query", str(error))) from error
+        # An instance ignores conditions on fields the table does not have (unless the
+        # property glide.invalid_query.returns_no_rows is set) and answers the other rows.
+        return query if table is None else query.keep(self._schema.columns(table))
 
     def _page(
-        self, call: _Call, rows: Sequence[Mapping[str, str]], render: Callable[..., Any]
+        self,
+        call: _Call,
+        rows: Sequence[Mapping[str, str]],
+        render: Callable[..., Any],
+        table: str | None = None,
     ) -> _Reply:
-        query = self._query(call)
+        query = self._query(call, table)
         matched = query.sort([row for row in rows if query.matches(row)])
         limit = _int(call.param("sysparm_limit"), 10000)
         offset = _int(call.param("sysparm_offset"), 0)
@@ -399,7 +439,7 @@ class FakeServiceNow(_FakeService):
     def _list(self, call: _Call) -> _Reply:
         table = call.args["table"]
         rows = list(self._rows(table).values())
-        return self._page(call, rows, lambda row: self._format(table, row, call))
+        return self._page(call, rows, lambda row: self._format(table, row, call), table)
 
     def _get(self, call: _Call) -> _Reply:
         record = self._record(call.args["table"], call.args["sys_id"])
@@ -420,8 +460,8 @@ class FakeServiceNow(_FakeService):
 
     def _update(self, call: _Call) -> _Reply:
         table = call.args["table"]
-        if table == "sys_journal_field":
-            return _error(403, "Operation Failed", "sys_journal_field is read-only")
+        if table in DICTIONARY_TABLES:
+            return _error(403, "Operation Failed", f"{table} is read-only")
         record = self._record(table, call.args["sys_id"])
         payload = self._payload(call)
         user = call.user or "guest"
@@ -431,8 +471,8 @@ class FakeServiceNow(_FakeService):
 
     def _delete(self, call: _Call) -> _Reply:
         table = call.args["table"]
-        if table == "sys_journal_field":
-            return _error(403, "Operation Failed", "sys_journal_field is read-only")
+        if table in DICTIONARY_TABLES:
+            return _error(403, "Operation Failed", f"{table} is read-only")
         record = self._record(table, call.args["sys_id"])
         del self._rows(table)[record["sys_id"]]
         # Deleting a record deletes its attachments, as on a real instance.
