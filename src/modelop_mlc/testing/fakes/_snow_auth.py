@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from modelop_mlc.testing.fakes._http import Clock, _Call, _FakeService, _Reply
 
@@ -100,6 +102,18 @@ class _SnowAuth(_FakeService):
             form = {k: v[-1] for k, v in parse_qs(call.body.decode()).items()}
         except UnicodeDecodeError:
             form = {}
+        scheme, _, encoded = call.headers.get("authorization", "").partition(" ")
+        if "client_id" not in form and scheme.lower() == "basic":
+            # RFC 6749 2.3.1: the client may authenticate with HTTP Basic instead of the body.
+            try:
+                pair = base64.b64decode(encoded.strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                pair = ""
+            client_id, _, client_secret = pair.partition(":")
+            form |= {
+                "client_id": unquote_plus(client_id),
+                "client_secret": unquote_plus(client_secret),
+            }
         client = self._oauth_clients.get(form.get("client_id", ""))
         if client is None or not secrets.compare_digest(
             client.secret, form.get("client_secret", "")

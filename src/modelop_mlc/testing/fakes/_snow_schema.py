@@ -10,7 +10,7 @@ schema lets the fake do the same, and serves both tables read-only over the Tabl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 __all__ = ["DICTIONARY_TABLES", "Schema"]
 
@@ -96,6 +96,7 @@ class Schema:
     Args:
         tables: The record tables besides `task`: `incident`, `change_request` and custom
             ones, which extend `task` as custom ticket tables usually do.
+        plain: Custom tables that extend no table (only `sys_` columns and their own).
         columns: Extra columns per table (`{"change_request": {"u_expiration_date":
             "Expiration Date"}}`), as an administrator adds them.
 
@@ -103,13 +104,18 @@ class Schema:
         ValueError: If `columns` names a table that does not exist.
     """
 
-    def __init__(self, tables: list[str], columns: Mapping[str, Mapping[str, str]]) -> None:
-        """Build the schema."""
+    def __init__(
+        self,
+        tables: list[str],
+        columns: Mapping[str, Mapping[str, str]],
+        plain: Collection[str] = (),
+    ) -> None:
+        """Build the schema; tables in `plain` extend nothing and have only `sys_` columns."""
         self.parents: dict[str, str] = {"task": ""}
         self.own: dict[str, dict[str, str]] = {"task": dict(_TASK)}
         for table in tables:
-            self.parents[table] = "task"
-            self.own[table] = dict(_OWN.get(table, {}))
+            self.parents[table] = "" if table in plain else "task"
+            self.own[table] = dict(_SYS) if table in plain else dict(_OWN.get(table, {}))
         for table, extra in columns.items():
             if table not in self.own:
                 raise ValueError(f"No table {table!r} for columns; tables: {', '.join(self.own)}")

@@ -170,6 +170,8 @@ class FakeServiceNow(_SnowAuth):
             extend `task`.
         columns: Extra columns per table, name → label (`{"change_request":
             {"u_expiration_date": "Expiration Date"}}`), as an administrator adds them.
+        plain_tables: Custom tables that extend no other table: only `sys_` columns and
+            those given in `columns` (no `number`, `state` or `correlation_id`).
         clock: Returns the current time; used for `sys_created_on` and friends and token
             expiry. Defaults to the wall clock.
 
@@ -183,15 +185,16 @@ class FakeServiceNow(_SnowAuth):
         *,
         tables: Sequence[str] = (),
         columns: Mapping[str, Mapping[str, str]] | None = None,
+        plain_tables: Sequence[str] = (),
         clock: Clock | None = None,
     ) -> None:
         """Create the fake; call `start()` or use `with` to serve it."""
         super().__init__(clock=clock)
-        names = ["incident", "change_request", *tables]
+        names = ["incident", "change_request", *tables, *plain_tables]
         for name in names:
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in DICTIONARY_TABLES:
                 raise ValueError(f"Invalid table name {name!r}; use lower-case, e.g. 'u_model'")
-        self._schema = Schema(names, columns or {})
+        self._schema = Schema(names, columns or {}, plain_tables)
         self._tables: dict[str, dict[str, dict[str, str]]] = {name: {} for name in names}
         self._journal: list[dict[str, str]] = []
         self._attachments: dict[str, dict[str, str]] = {}
