@@ -30,6 +30,8 @@ from modelop_mlc.rest._auth import (
 )
 from modelop_mlc.rest._http import PRINCIPAL_KEY, Context, Handler, endpoint, json_response
 from modelop_mlc.rest._openapi import openapi_document
+from modelop_mlc.rest._webhooks import webhook_routes
+from modelop_mlc.tickets import WebhookGuard
 
 __all__ = ["CAMUNDA_VERSION", "DEFAULT_MAX_UPLOAD_BYTES", "create_app", "serve"]
 
@@ -52,14 +54,20 @@ def _unauthorized(message: str) -> Response:
 
 
 class _Authenticate:
-    """Refuse every HTTP request without a valid bearer token, before any routing."""
+    """Refuse every HTTP request without a valid bearer token, before any routing.
 
-    def __init__(self, app: ASGIApp, verifier: TokenVerifier | None) -> None:
+    `open_paths` (the webhook routes) authenticate themselves, by signature.
+    """
+
+    def __init__(
+        self, app: ASGIApp, verifier: TokenVerifier | None, open_paths: Collection[str] = ()
+    ) -> None:
         self.app = app
         self.verifier = verifier
+        self.open_paths = frozenset(open_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _route_path(scope) in self.open_paths:
             await self.app(scope, receive, send)
             return
         principal = _ANONYMOUS if self.verifier is None else await self._principal(scope)
@@ -95,6 +103,11 @@ class _Authenticate:
                 status_code=500,
             )
         return found if isinstance(found, Principal) else None
+
+
+def _route_path(scope: Scope) -> str:
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -157,6 +170,7 @@ def create_app(
     auth: TokenVerifier | None,
     allow_anonymous: bool = False,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    webhooks: WebhookGuard | None = None,
 ) -> Starlette:
     """Build the Camunda 7 compatible REST app over `manager`, for a host to mount.
 
@@ -170,6 +184,9 @@ def create_app(
         allow_anonymous: With `auth=None`, let every request in with every permission.
             For local development only.
         max_upload_bytes: Largest request body accepted (413 beyond it).
+        webhooks: With a `WebhookGuard`, the app also serves `POST /webhook/jira` and
+            `POST /webhook/servicenow`, authenticated by the guard (signature or shared
+            secret) instead of a bearer token; the guard is kept as `app.state.webhooks`.
 
     Returns:
         A Starlette application.
@@ -199,11 +216,17 @@ def create_app(
         Route(path, endpoint(context, handler, permissions), methods=[method])
         for method, path, handler, permissions in _ROUTES
     ]
-    return Starlette(
+    hooks = webhook_routes(context, webhooks) if webhooks is not None else []
+    routes += [Route(path, hook, methods=["POST"]) for path, hook in hooks]
+    app = Starlette(
         routes=routes,
-        middleware=[Middleware(_Authenticate, verifier=auth)],
+        middleware=[
+            Middleware(_Authenticate, verifier=auth, open_paths=[path for path, _ in hooks])
+        ],
         exception_handlers={HTTPException: _http_error},
     )
+    app.state.webhooks = webhooks
+    return app
 
 
 def serve(
@@ -215,6 +238,7 @@ def serve(
     allow_anonymous: bool = False,
     base_path: str = "/engine-rest",
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    webhooks: WebhookGuard | None = None,
     log_level: str = "info",
     **uvicorn_options: Any,
 ) -> None:
@@ -230,6 +254,7 @@ def serve(
         allow_anonymous: As for `create_app`.
         base_path: Where the app is mounted (`/engine-rest`, or `/mlc-service/rest`).
         max_upload_bytes: As for `create_app`.
+        webhooks: As for `create_app`.
         log_level: uvicorn's log level.
         uvicorn_options: More `uvicorn.run` options (e.g. `ssl_certfile`, `ssl_keyfile`).
 
@@ -237,7 +262,11 @@ def serve(
         ConfigurationError: As `create_app` does, or if uvicorn is not installed.
     """
     app = create_app(
-        manager, auth=auth, allow_anonymous=allow_anonymous, max_upload_bytes=max_upload_bytes
+        manager,
+        auth=auth,
+        allow_anonymous=allow_anonymous,
+        max_upload_bytes=max_upload_bytes,
+        webhooks=webhooks,
     )
     try:
         import uvicorn  # noqa: PLC0415 - an optional dependency, needed only to serve

@@ -3,8 +3,9 @@
 `TicketSystem` is the port; `JiraTickets` (the `jira` extra), `ServiceNowTickets` (the
 `servicenow` extra) and `LocalTickets` (in the manager's database) implement it. `Tickets`
 holds the ones a manager uses and falls back to the board where Jira or ServiceNow is not
-configured. Status changes reach waiting processes through webhooks
-(`jira_webhook_wake_key`, `servicenow_event_wake_key` → `manager.wake`) or by polling.
+configured. Status changes reach waiting processes through webhooks, verified by a
+`WebhookGuard` (`jira_webhook_wake_key`, `servicenow_event_wake_key` → `manager.wake`), or by
+polling.
 Importing this package imports neither `jira` nor `pysnow`.
 """
 
@@ -32,7 +33,17 @@ from modelop_mlc.tickets._render import (
     render_summary,
     render_test_results,
 )
-from modelop_mlc.tickets._webhooks import jira_webhook_wake_key, servicenow_event_wake_key
+from modelop_mlc.tickets._journal import CreateJournal
+from modelop_mlc.tickets._webhooks import (
+    JIRA_IDENTIFIER,
+    JIRA_SIGNATURE,
+    SERVICENOW_SECRET_HEADER,
+    WebhookGuard,
+    WebhookRejectedError,
+    jira_webhook_wake_key,
+    servicenow_event_wake_key,
+    verify_jira_signature,
+)
 from modelop_mlc.tickets.jira import JiraConfig, JiraTickets
 from modelop_mlc.tickets.local import DocumentStore, LocalTickets
 from modelop_mlc.tickets.servicenow import ServiceNowConfig, ServiceNowTickets
@@ -40,9 +51,13 @@ from modelop_mlc.tickets.servicenow import ServiceNowConfig, ServiceNowTickets
 __all__ = [
     "DONE",
     "IN_REVIEW",
+    "JIRA_IDENTIFIER",
+    "JIRA_SIGNATURE",
     "REJECTED",
+    "SERVICENOW_SECRET_HEADER",
     "STATUSES",
     "TO_DO",
+    "CreateJournal",
     "DocumentStore",
     "Flavour",
     "JiraConfig",
@@ -56,6 +71,8 @@ __all__ = [
     "TicketKind",
     "TicketSystem",
     "Tickets",
+    "WebhookGuard",
+    "WebhookRejectedError",
     "context_from_variables",
     "diff_models",
     "jira_webhook_wake_key",
@@ -63,5 +80,6 @@ __all__ = [
     "render_summary",
     "render_test_results",
     "servicenow_event_wake_key",
+    "verify_jira_signature",
     "wake_key",
 ]

@@ -46,7 +46,11 @@ get Jira's 400 `{"errorMessages": [...], "errors": {}}`.
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
+import json
 import re
+import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Literal
@@ -507,6 +511,39 @@ class FakeJira(_JiraEndpoints):
                     "items": copy.deepcopy(last["items"]) if last else [],
                 }
             return payload
+
+    def webhook_delivery(
+        self,
+        key: str,
+        secret: str | None,
+        event: str = "jira:issue_updated",
+        *,
+        identifier: str | None = None,
+        retry: int = 0,
+    ) -> tuple[bytes, dict[str, str]]:
+        """Return the raw body and headers of a webhook delivery, as Jira sends it.
+
+        The body is `webhook_payload(key, event)` serialised; with a `secret` the delivery is
+        signed as Jira signs admin webhooks (`X-Hub-Signature: sha256=<HMAC of the body>`).
+        `X-Atlassian-Webhook-Identifier` names the delivery (a new one unless given; Jira
+        keeps it on retries, counted in `X-Atlassian-Webhook-Retry`).
+
+        Raises:
+            KeyError: If the issue does not exist.
+            ValueError: If the event is not an issue event.
+        """
+        body = json.dumps(self.webhook_payload(key, event)).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Atlassian-Webhook-Identifier": identifier or uuid.uuid4().hex,
+            "X-Atlassian-Webhook-Flow": "Primary",
+        }
+        if retry:
+            headers["X-Atlassian-Webhook-Retry"] = str(retry)
+        if secret is not None:
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Hub-Signature"] = f"sha256={digest}"
+        return body, headers
 
     def _helper_value(self, field_id: str, value: Any) -> Any:
         """Accept plain values from helpers: option labels, lists of labels, user names."""
