@@ -182,6 +182,18 @@ def test_a_field_on_no_screen_is_a_clear_error(clock: ManualClock) -> None:
         assert fake.issues[key]["fields"]["status"]["name"] == "In Review"
 
 
+def test_a_bare_create_screen_still_gets_labels_and_description(clock: ManualClock) -> None:
+    """A create screen with the summary only: labels and description follow by edit."""
+    with rich_jira("Cloud", clock.now, screens=Screens(create=[])) as fake:
+        jira = JiraTickets(jira_config(fake), clock=clock)
+        ticket = jira.create("model_review", CONTEXT, idempotency_key="k")
+        fields = fake.issues[ticket.key]["fields"]
+        assert fields["labels"][0] == "mlc"
+        assert "credit-risk" in fields["description"]
+        create = next(r for r in fake.requests if r.method == "POST" and r.path.endswith("/issue"))
+        assert set(create.json["fields"]) == {"project", "issuetype", "summary"}
+
+
 def test_the_fake_refuses_fields_off_the_screen_as_jira_does(fake_jira: FakeJira) -> None:
     """A raw transition with a field not on its screen gets Jira's 400."""
     key = fake_jira.create_issue("Review")

@@ -445,9 +445,18 @@ class JiraTickets:
         self._check_project()
         issue_type = self.config.issue_types.get(kind, self.config.default_issue_type)
         action = f"create {issue_type} issue in project {project}"
-        rest_fields = self.catalog.to_rest(context.fields)
+        description = render_description(context, "jira")
+        if len(description) > _MAX_DESCRIPTION:
+            description = description[: _MAX_DESCRIPTION - 1] + "…"
+        fields: dict[str, Any] = {
+            **self.catalog.to_rest(context.fields),
+            "description": description,
+            "labels": [*self.config.labels, idempotency_label(idempotency_key)],
+        }
         screen = self._create_screen(issue_type)
-        later = {k: v for k, v in rest_fields.items() if screen is not None and k not in screen}
+        # Fields the create screen does not show would make Jira refuse the whole request;
+        # they are set by edit right after instead.
+        later = {k: v for k, v in fields.items() if screen is not None and k not in screen}
         attempt = self.journal.get(idempotency_key)
         existing = self._reconcile(idempotency_key, attempt, action)
         if existing is not None:
@@ -456,19 +465,13 @@ class JiraTickets:
                 self.journal.record(idempotency_key, "done", key=existing.key, at=None)
                 return self.get(existing.key) if later else existing
             return existing
-        description = render_description(context, "jira")
-        if len(description) > _MAX_DESCRIPTION:
-            description = description[: _MAX_DESCRIPTION - 1] + "…"
-        fields: dict[str, Any] = {
-            **{k: v for k, v in rest_fields.items() if k not in later},
-            "project": {"key": project},
-            "issuetype": {"name": issue_type},
-            "summary": render_summary(context)[:_MAX_SUMMARY],
-            "description": description,
-            "labels": [*self.config.labels, idempotency_label(idempotency_key)],
-        }
         body = {
-            "fields": fields,
+            "fields": {
+                **{k: v for k, v in fields.items() if k not in later},
+                "project": {"key": project},
+                "issuetype": {"name": issue_type},
+                "summary": render_summary(context)[:_MAX_SUMMARY],
+            },
             "properties": [
                 {
                     "key": PROPERTY,
