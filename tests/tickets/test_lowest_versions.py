@@ -63,13 +63,12 @@ def test_the_ticket_suite_passes_on_the_lowest_allowed_clients(tmp_path: Path) -
         _unavailable(f"pip install {' '.join(pins)} failed: {installed.stderr.strip()[-600:]}")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH")) if p)
+    script = (
+        "import importlib.metadata as m, jira, pysnow; "
+        "print(m.version('jira'), m.version('pysnow'), jira.__file__)"
+    )
     probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import importlib.metadata as m, jira, pysnow; "
-            "print(m.version('jira'), m.version('pysnow'), jira.__file__)",
-        ],
+        [sys.executable, "-c", script],
         env=env,
         capture_output=True,
         text=True,

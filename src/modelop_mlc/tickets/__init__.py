@@ -15,6 +15,7 @@ from modelop_mlc.tickets._context import (
     context_from_variables,
     diff_models,
 )
+from modelop_mlc.tickets._journal import CreateJournal
 from modelop_mlc.tickets._port import (
     DONE,
     IN_REVIEW,
@@ -33,7 +34,6 @@ from modelop_mlc.tickets._render import (
     render_summary,
     render_test_results,
 )
-from modelop_mlc.tickets._journal import CreateJournal
 from modelop_mlc.tickets._webhooks import (
     JIRA_IDENTIFIER,
     JIRA_SIGNATURE,
