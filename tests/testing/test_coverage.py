@@ -251,8 +251,8 @@ def test_svg_draws_covered_elements_green_and_the_rest_grey(
     assert "Model changed" in texts
 
 
-def test_report_without_di_lists_what_was_covered(mlc_manager: LifecycleManager) -> None:
-    """A diagram with no layout gets a list-only report."""
+def test_report_without_di_draws_an_automatic_layout(mlc_manager: LifecycleManager) -> None:
+    """A diagram with no layout is drawn with the automatic layout, coverage marked."""
     xml = process(
         '<bpmn:startEvent id="start"/><bpmn:userTask id="work" name="Work"/>'
         '<bpmn:endEvent id="end"/>' + chain("start", "work", "end"),
@@ -263,10 +263,13 @@ def test_report_without_di_lists_what_was_covered(mlc_manager: LifecycleManager)
     collector = CoverageCollector()
     collector.record(mlc_manager)
     diagram = _only(collector)
-    assert render_svgs(diagram) == []
+    ((_, svg),) = render_svgs(diagram)
+    groups = {g.get("data-element-id"): g.get("class") for g in ET.fromstring(svg).iter(f"{SVG}g")}
+    assert groups["work"] == "mlc-element covered"
+    assert groups["end"] == "mlc-element uncovered"
     page = render_report(diagram, diagram.name)
     assert "has no BPMN DI" in page
-    assert "<svg" not in page
+    assert "automatic layout" in page
     assert "Not covered (2)" in page
     assert "<code>end</code>" in page
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -19,44 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelop_mlc.drawing._bpmn import (
+    BPMN,
+    CONTAINERS,
+    FLOW_NODES,
+)
+from modelop_mlc.drawing._bpmn import local as _local
+from modelop_mlc.drawing._bpmn import parse as _parse
+
 __all__ = ["CoverageCollector", "DiagramCoverage", "Element"]
-
-BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
-DC = "{http://www.omg.org/spec/DD/20100524/DC}"
-DI = "{http://www.omg.org/spec/DD/20100524/DI}"
-
-_EVENTS = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-}
-_GATEWAYS = {
-    "exclusiveGateway",
-    "inclusiveGateway",
-    "parallelGateway",
-    "eventBasedGateway",
-    "complexGateway",
-}
-_ACTIVITIES = {
-    "task",
-    "userTask",
-    "serviceTask",
-    "scriptTask",
-    "businessRuleTask",
-    "sendTask",
-    "receiveTask",
-    "manualTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "adHocSubProcess",
-}
-FLOW_NODES = _EVENTS | _GATEWAYS | _ACTIVITIES
-_CONTAINERS = {"subProcess", "transaction", "adHocSubProcess"}
-_DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -161,20 +131,8 @@ def _walk(parent: ET.Element) -> Iterable[ET.Element]:
         tag = _local(child.tag)
         if tag in FLOW_NODES or tag == "sequenceFlow":
             yield child
-        if tag in _CONTAINERS:
+        if tag in CONTAINERS:
             yield from _walk(child)
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _parse(xml: str) -> ET.Element:
-    # The manager refused DOCTYPEs at deploy time; refusing them again keeps this parser
-    # out of entity expansion even if someone hands it other XML.
-    if _DOCTYPE.search(xml):
-        raise ValueError("BPMN with a DOCTYPE is not accepted")
-    return ET.fromstring(xml.encode("utf-8"))  # noqa: S314 - checked above; no entities
 
 
 class CoverageCollector:
@@ -359,8 +317,3 @@ def _unique_names(diagrams: Sequence[DiagramCoverage]) -> dict[str, str]:
     return {
         d.digest: d.name if counts[d.name] == 1 else f"{d.name} #{d.digest[:6]}" for d in diagrams
     }
-
-
-def escape(text: str | None) -> str:
-    """Escape text for HTML and SVG."""
-    return html.escape(text or "", quote=True)
