@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="an instance: state, variables, history, incidents")
     show.add_argument("instance_id")
+    show.add_argument(
+        "--svg", metavar="FILE", help="also write the diagram, marked with the state, to FILE"
+    )
     show.set_defaults(run=_commands.show)
 
     tasks = sub.add_parser("tasks", help="list open user tasks")

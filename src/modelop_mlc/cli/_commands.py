@@ -268,6 +268,14 @@ def show(args: argparse.Namespace, out: Output) -> int:
         instance = manager.instance(args.instance_id)
         events = manager.history(instance.id)
         found = manager.incidents(instance_id=instance.id, open_only=False)
+        if args.svg:
+            svg = manager.render(instance.id)
+            try:
+                Path(args.svg).write_text(svg, encoding="utf-8")
+            except OSError as err:
+                raise ConfigurationError(
+                    f"cannot write the diagram to {args.svg}: {err.strerror}"
+                ) from err
 
     def text() -> str:
         variables = "\n".join(

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from modelop_mlc.drawing._bpmn import escape, parse
 from modelop_mlc.drawing._layout import layout_process
 from modelop_mlc.drawing._marks import definition_marks, instance_marks
-from modelop_mlc.drawing._planes import Plane, di_planes, semantic_index, undrawn_processes
+from modelop_mlc.drawing._planes import Plane, di_planes, semantic_index, undrawn_containers
 from modelop_mlc.drawing._shapes import FONT, num
 from modelop_mlc.drawing._svg import STATES, Drawing, Mark, Style, paint
 
@@ -41,12 +41,14 @@ _TITLE = 22.0
 def planes(xml: str) -> list[Plane]:
     """The planes of a BPMN file: its DI planes, plus a laid-out one per process without DI.
 
+    A collapsed sub-process whose contents have no DI plane of their own gets one too.
+
     Raises:
         ValueError: If the XML is not well-formed or has a DOCTYPE.
     """
     root = parse(xml)
     found = di_planes(root, semantic_index(root))
-    return found + [layout_process(p) for p in undrawn_processes(root, found)]
+    return found + [layout_process(p) for p in undrawn_containers(root, found)]
 
 
 def render_drawings(xml: str, marks: Mapping[str, Mark] | None = None) -> list[Drawing]:

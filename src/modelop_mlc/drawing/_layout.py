@@ -28,7 +28,7 @@ _TASK = (100.0, 80.0)
 
 
 def layout_process(process: ET.Element) -> Plane:
-    """Lay out `process` (a `bpmn:process` element) as one plane of shapes and edges."""
+    """Lay out `process` (a process or sub-process element) as a plane of shapes and edges."""
     plane = Plane(process.get("name") or process.get("id") or "", automatic=True)
     _Container(process).place(0.0, 0.0, plane)
     return plane

@@ -10,9 +10,18 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from modelop_mlc.drawing._bpmn import BPMN, BPMNDI, DC, DI, FLOW_NODES, local
+from modelop_mlc.drawing._bpmn import BPMN, BPMNDI, CONTAINERS, DC, DI, FLOW_NODES, local
 
-__all__ = ["Box", "Edge", "Plane", "Shape", "box_of", "di_planes", "semantic_index"]
+__all__ = [
+    "Box",
+    "Edge",
+    "Plane",
+    "Shape",
+    "box_of",
+    "di_planes",
+    "semantic_index",
+    "undrawn_containers",
+]
 
 
 @dataclass(frozen=True)
@@ -131,12 +140,23 @@ def di_planes(root: ET.Element, semantic: dict[str, ET.Element]) -> list[Plane]:
     return planes
 
 
-def undrawn_processes(root: ET.Element, planes: list[Plane]) -> list[ET.Element]:
-    """The processes with flow nodes none of whose nodes any plane draws."""
+def undrawn_containers(root: ET.Element, planes: list[Plane]) -> list[ET.Element]:
+    """Processes and sub-processes with flow nodes of which no plane draws any.
+
+    A sub-process inside one of these is not listed: laying its parent out draws it.
+    """
     drawn = {s.ref for p in planes for s in p.shapes}
-    found = []
+    found: list[ET.Element] = []
+
+    def visit(container: ET.Element) -> None:
+        nodes = [c for c in container if local(c.tag) in FLOW_NODES]
+        if nodes and not drawn.intersection(n.get("id") for n in nodes):
+            found.append(container)
+            return
+        for child in nodes:
+            if local(child.tag) in CONTAINERS:
+                visit(child)
+
     for process in root.iter(f"{BPMN}process"):
-        nodes = [e.get("id") for e in process.iter() if local(e.tag) in FLOW_NODES]
-        if nodes and not drawn.intersection(nodes):
-            found.append(process)
+        visit(process)
     return found

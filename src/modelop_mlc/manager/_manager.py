@@ -795,6 +795,20 @@ class LifecycleManager:
             raise InstanceNotFoundError(instance_id)
         return [history_event(r) for r in self.store.history(instance_id)]
 
+    def render(self, instance_id: str) -> str:
+        """Draw an instance's diagram as SVG text, marked with where it stands.
+
+        Shapes come from the diagram's BPMN DI (an automatic layout without it). Activities
+        it waits at are `active` (open user tasks name their group, timers their due time),
+        open incidents `incident`, and what ran `taken`, with counts on loops.
+
+        Raises:
+            InstanceNotFoundError: If the id is unknown.
+        """
+        from modelop_mlc.manager._render import render_instance  # noqa: PLC0415 - on demand
+
+        return render_instance(self, instance_id)
+
     def incidents(
         self, *, instance_id: str | None = None, open_only: bool = True
     ) -> list[Incident]:

@@ -153,6 +153,7 @@ _ROUTES: list[tuple[str, str, Handler, Collection[str] | None]] = [
     ("POST", "/message", _runtime.message, {SIGNAL}),
     ("GET", "/process-instance", _runtime.list_instances, {READ}),
     ("GET", "/process-instance/{id}", _runtime.get_instance, {READ}),
+    ("GET", "/process-instance/{id}/diagram.svg", _runtime.get_diagram, {READ}),
     ("GET", "/process-instance/{id}/variables", _runtime.get_variables, {READ}),
     ("GET", "/process-instance/{id}/variables/{name}", _runtime.get_variable, {READ}),
     ("GET", "/task", _runtime.list_tasks, {READ}),

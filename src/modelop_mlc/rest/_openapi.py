@@ -509,6 +509,15 @@ _PATHS: dict[str, Any] = {
         [_path("id")],
         not_found=True,
     ),
+    "/process-instance/{id}/diagram.svg": _get(
+        "The instance's diagram as SVG: where it waits, what it took, its incidents (ours)",
+        {
+            "description": "The diagram.",
+            "content": {"image/svg+xml": {"schema": _string()}},
+        },
+        [_path("id")],
+        not_found=True,
+    ),
     "/process-instance/{id}/variables": _get(
         "An instance's variables, typed",
         _json(_ref("VariableMap"), "The variables."),

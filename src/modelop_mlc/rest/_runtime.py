@@ -250,6 +250,12 @@ async def get_instance(context: Context, request: Request) -> Response:
     return json_response(instance_dto(base_url(request), instance))
 
 
+async def get_diagram(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}/diagram.svg`: the instance drawn with its state (ours)."""
+    svg = await context.read(context.manager.render, request.path_params["id"])
+    return Response(svg, media_type="image/svg+xml")
+
+
 async def get_variables(context: Context, request: Request) -> Response:
     """`GET /process-instance/{id}/variables`: typed values."""
     query = Query(request.query_params)
