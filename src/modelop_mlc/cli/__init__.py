@@ -160,11 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--key", help="only this process")
     kpis.set_defaults(run=_commands.kpis)
 
-    serve = sub.add_parser("serve", help="serve the REST API (Camunda 7 compatible)")
+    serve = sub.add_parser(
+        "serve", help="serve the REST API (Camunda 7 compatible) and the Cockpit pages"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument(
         "--anonymous", action="store_true", help="no authentication (trusted networks only)"
+    )
+    serve.add_argument(
+        "--groups",
+        default="",
+        help="the token user's groups, comma-separated: the Tasklist shows their tasks",
     )
     serve.set_defaults(run=_commands.serve)
     return parser

@@ -531,9 +531,12 @@ def kpi_text(result: Kpis) -> str:
 
 
 def serve(args: argparse.Namespace, out: Output) -> int:
-    """Serve the REST API until stopped; bearer tokens come from `$MLC_API_TOKEN`."""
-    from modelop_mlc.rest import PERMISSIONS, StaticTokens  # noqa: PLC0415 - optional extra
-    from modelop_mlc.rest import serve as serve_rest  # noqa: PLC0415
+    """Serve the REST API and the Cockpit and Tasklist pages until stopped.
+
+    The bearer token comes from `$MLC_API_TOKEN`; people log in to the pages with it.
+    """
+    from modelop_mlc.rest import PERMISSIONS, Principal, StaticTokens  # noqa: PLC0415 - extra
+    from modelop_mlc.web import serve as serve_site  # noqa: PLC0415
 
     token = os.environ.get("MLC_API_TOKEN")
     if not token and not args.anonymous:
@@ -541,8 +544,10 @@ def serve(args: argparse.Namespace, out: Output) -> int:
             "set MLC_API_TOKEN to the bearer token clients must send, or pass --anonymous "
             "to serve without authentication (only on a trusted network)"
         )
-    auth = StaticTokens({token: PERMISSIONS}) if token else None
+    groups = frozenset(g.strip() for g in args.groups.split(",") if g.strip())
+    auth = StaticTokens({token: Principal("mlc", PERMISSIONS, groups=groups)}) if token else None
     with _manager(args) as manager:
         out.line(f"serving the REST API on http://{args.host}:{args.port}/engine-rest")
-        serve_rest(manager, host=args.host, port=args.port, auth=auth, allow_anonymous=auth is None)
+        out.line(f"serving the Cockpit and Tasklist on http://{args.host}:{args.port}/cockpit")
+        serve_site(manager, host=args.host, port=args.port, auth=auth, allow_anonymous=auth is None)
     return 0

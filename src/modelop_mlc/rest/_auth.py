@@ -54,14 +54,17 @@ class Principal:
     """Who made a request, and what they may do.
 
     Attributes:
-        name: A name for logs and error bodies (a JWT's `sub`, a static token's label).
+        name: A name for logs and error bodies (a JWT's `sub`, a static token's label); the
+            Tasklist shows tasks assigned to it.
         permissions: Permission names from `PERMISSIONS`.
         claims: Extra data the verifier wants to keep (a JWT's claims).
+        groups: The groups the caller belongs to; the Tasklist shows their candidate tasks.
     """
 
     name: str
     permissions: frozenset[str]
     claims: Mapping[str, Any] = field(default_factory=dict)
+    groups: frozenset[str] = frozenset()
 
 
 TokenVerifier = Callable[[str], Principal | None]
@@ -84,7 +87,8 @@ class StaticTokens:
 
     Args:
         tokens: Token text to the permissions it grants, e.g.
-            `{"s3cr3t": {"deploy", "signal", "read", "complete"}}`.
+            `{"s3cr3t": {"deploy", "signal", "read", "complete"}}`, or to a whole
+            `Principal` (a user name and groups too, for the Tasklist).
 
     Raises:
         ConfigurationError: If a token is empty or a permission name is unknown.
@@ -97,19 +101,19 @@ class StaticTokens:
         True
     """
 
-    def __init__(self, tokens: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, tokens: Mapping[str, Iterable[str] | Principal]) -> None:
         """Check and keep the tokens."""
         self._tokens: list[tuple[bytes, Principal]] = []
-        for number, (token, permissions) in enumerate(tokens.items(), start=1):
+        for number, (token, grant) in enumerate(tokens.items(), start=1):
             if not token:
                 raise ConfigurationError("StaticTokens: a token must not be empty")
             label = f"static-token-{number}"
-            self._tokens.append(
-                (
-                    token.encode("utf-8"),
-                    Principal(label, _check_permissions(permissions, f"StaticTokens {label}")),
-                )
-            )
+            if isinstance(grant, Principal):
+                _check_permissions(grant.permissions, f"StaticTokens {grant.name}")
+                principal = grant
+            else:
+                principal = Principal(label, _check_permissions(grant, f"StaticTokens {label}"))
+            self._tokens.append((token.encode("utf-8"), principal))
 
     def __call__(self, token: str) -> Principal | None:
         """Return the token's principal, or `None` if it is not one of the tokens."""
@@ -144,6 +148,8 @@ class HmacJwtVerifier:
         audience: When set, the `aud` claim (a string or a list) must contain it.
         leeway: Tolerated clock skew for `exp` and `nbf`.
         permissions_claim: The claim holding the permissions.
+        groups_claim: The claim holding the caller's groups (a list, or a space-separated
+            string), which the Tasklist uses.
         require_exp: Refuse tokens without an `exp` claim.
 
     Raises:
@@ -159,6 +165,7 @@ class HmacJwtVerifier:
         audience: str | None = None,
         leeway: timedelta = timedelta(0),
         permissions_claim: str = "permissions",
+        groups_claim: str = "groups",
         require_exp: bool = True,
     ) -> None:
         """Check and keep the settings."""
@@ -174,6 +181,7 @@ class HmacJwtVerifier:
         self.audience = audience
         self.leeway = leeway
         self.permissions_claim = permissions_claim
+        self.groups_claim = groups_claim
         self.require_exp = require_exp
 
     def __repr__(self) -> str:
@@ -186,10 +194,15 @@ class HmacJwtVerifier:
         if claims is None:
             return None
         subject = claims.get("sub")
+        groups = claims.get(self.groups_claim)
+        names = groups.split() if isinstance(groups, str) else groups
         return Principal(
             subject if isinstance(subject, str) and subject else "jwt",
             self._permissions(claims.get(self.permissions_claim)),
             claims,
+            frozenset(g for g in names if isinstance(g, str))
+            if isinstance(names, list)
+            else frozenset(),
         )
 
     def claims(self, token: str) -> dict[str, Any] | None:

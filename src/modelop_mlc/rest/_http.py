@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
@@ -51,6 +52,20 @@ PRINCIPAL_KEY = "modelop_mlc.principal"
 T = TypeVar("T")
 
 
+_LOCKS: weakref.WeakKeyDictionary[LifecycleManager, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(manager: LifecycleManager) -> threading.Lock:
+    # One lock per manager, so that apps sharing a manager (the REST app and the Cockpit
+    # pages) write one at a time between them too.
+    with _LOCKS_GUARD:
+        found = _LOCKS.get(manager)
+        if found is None:
+            found = _LOCKS[manager] = threading.Lock()
+        return found
+
+
 @dataclass
 class Context:
     """What every route needs: the manager, the limits, and the write lock.
@@ -61,7 +76,11 @@ class Context:
 
     manager: LifecycleManager
     max_upload_bytes: int
-    _write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _write_lock: threading.Lock = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Share the manager's write lock."""
+        self._write_lock = _write_lock(self.manager)
 
     async def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a manager read in a worker thread, keeping the event loop free."""
