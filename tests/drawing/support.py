@@ -39,7 +39,9 @@ FLOW_NODE_TAGS = {
 def groups(svg: str) -> dict[str, ET.Element]:
     """The `<g>` of every drawn element, by element id."""
     root = ET.fromstring(svg)
-    return {g.get("data-element-id", ""): g for g in root.iter(f"{SVG}g") if g.get("data-element-id")}
+    return {
+        g.get("data-element-id", ""): g for g in root.iter(f"{SVG}g") if g.get("data-element-id")
+    }
 
 
 def state(group: ET.Element) -> str:

@@ -213,9 +213,7 @@ def test_task_form_is_checked_and_completes_the_task(
     assert 'type="checkbox" name="approved"' in form
     assert 'type="number" name="score"' in form
     assert '<option value="high">High</option>' in form
-    bad = client.post(
-        f"/tasklist/{task.id}/complete", data={"csrf_token": csrf, "score": "lots"}
-    )
+    bad = client.post(f"/tasklist/{task.id}/complete", data={"csrf_token": csrf, "score": "lots"})
     assert bad.status_code == 400
     assert "Score must be a whole number" in bad.text
     good = client.post(

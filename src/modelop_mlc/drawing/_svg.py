@@ -188,8 +188,8 @@ class _Painter:
         if mark.count is not None and mark.count > 1:
             parts.append(_badge(box.x + box.w, box.y, str(mark.count), stroke))
         if mark.note:
-            # Above the shape, but below a boundary event, whose host's label is above it.
-            y = box.y + box.h + FONT + 2 if tag == "boundaryEvent" else box.y - 5
+            # Above the shape; below a boundary event (and its label), whose host is above it.
+            y = box.y + box.h + 2.4 * FONT + 4 if tag == "boundaryEvent" else box.y - 5
             self.ys += [y - FONT, y + 4]
             parts.append(
                 f'<text class="mlc-note" x="{num(box.cx)}" y="{num(y)}" '
