@@ -217,3 +217,31 @@ def test_serve_refuses_to_start_without_auth(manager: LifecycleManager) -> None:
 
     with pytest.raises(ConfigurationError, match="allow_anonymous"):
         serve(manager, auth=None, port=0)
+
+
+def test_static_tokens_take_whole_principals_with_groups() -> None:
+    """A token may map to a `Principal` with a user name and groups (for the Tasklist)."""
+    ana = Principal("ana", frozenset({"read"}), groups=frozenset({"approvers"}))
+    auth = StaticTokens({"ana-token": ana, "ci-token": {"deploy"}})
+    assert auth("ana-token") == ana
+    ci = auth("ci-token")
+    assert ci is not None
+    assert (ci.name, ci.groups) == ("static-token-2", frozenset())
+    with pytest.raises(ConfigurationError, match="bogus"):
+        StaticTokens({"t": Principal("x", frozenset({"bogus"}))})
+
+
+def test_jwt_groups_come_from_the_groups_claim() -> None:
+    """The `groups` claim, a list or a space-separated string, becomes the principal's groups."""
+    exp = int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
+    verifier = HmacJwtVerifier(SECRET, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    listed = verifier(jwt({"sub": "ana", "exp": exp, "groups": ["approvers", 7]}))
+    spaced = verifier(jwt({"sub": "bo", "exp": exp, "groups": "risk ops"}))
+    assert listed is not None and spaced is not None
+    assert listed.groups == frozenset({"approvers"})
+    assert spaced.groups == frozenset({"risk", "ops"})
+    custom = HmacJwtVerifier(
+        SECRET, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC), groups_claim="roles"
+    )
+    found = custom(jwt({"sub": "cy", "exp": exp, "roles": ["a"]}))
+    assert found is not None and found.groups == frozenset({"a"})
