@@ -3,8 +3,8 @@
     python scripts/render_figures.py          # write the figures
     python scripts/render_figures.py --check  # exit 1 when a figure is out of date
 
-The drawing is the one the coverage report uses, from each file's BPMN diagram interchange,
-with nothing highlighted.
+The drawing is `modelop_mlc.drawing`'s (the one `LifecycleManager.render` and the coverage
+report use), from each file's BPMN diagram interchange, with nothing highlighted.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 from modelop_mlc import diagrams
-from modelop_mlc.testing._coverage import DiagramCoverage
-from modelop_mlc.testing._render import render_svgs
+from modelop_mlc.drawing import render_drawings
 
 FIGURES = Path(__file__).resolve().parents[1] / "docs" / "processes" / "figures"
 
@@ -25,8 +24,8 @@ def figures() -> dict[Path, str]:
     drawn = {}
     for key in diagrams.SHIPPED:
         xml = diagrams.path(key).read_text()
-        (_, svg), *_ = render_svgs(DiagramCoverage(digest="", resource=f"{key}.bpmn", xml=xml))
-        drawn[FIGURES / f"{key}.svg"] = svg
+        first, *_ = render_drawings(xml)
+        drawn[FIGURES / f"{key}.svg"] = first.svg()
     return drawn
 
 
