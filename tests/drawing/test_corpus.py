@@ -54,7 +54,8 @@ def test_shipped_diagram_is_drawn_and_its_instance_marked(
     drawn = set(groups(render_svg(xml)))
     assert _di_elements(xml) <= drawn
     assert _flow_elements(xml) <= drawn
-    (definition,) = manager.deploy(diagrams.path(key)).definitions
+    deployed = manager.deploy(*diagrams.files(key)).definitions
+    (definition,) = [d for d in deployed if d.key == key]
     try:
         instance = manager.start(key, {}, start_event=definition.start_events[0][0])
         manager.run_due()

@@ -49,7 +49,7 @@ def bars(rows: Sequence[tuple[str, float, str]], *, title: str, css: str = "") -
         y = 6 + index * (_BAR_H + 6)
         length = max(_BAR_W * value / top, 2.0)
         parts.append(
-            f'<g class="bar" data-label="{escape(label)}" data-value="{value:g}">'
+            f'<g class="bar" data-label="{escape(label)}" data-value="{value!r}">'
             f'<text x="{_LABEL_W - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{_LABEL_W}" y="{y}" width="{length:.1f}" height="{_BAR_H}" rx="3" '
             f'fill="#1565c0"/><text x="{_LABEL_W + length + 6:.1f}" y="{y + 15}">'
