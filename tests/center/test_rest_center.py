@@ -318,9 +318,10 @@ def test_batch_jobs_are_posted_in_modelops_job_shape_and_read_back(
         runtime="batch-dev",
         parameters={"threshold": 0.5},
     )
-    assert (job.job_status, job.target_engine) == (JobStatus.CREATED, "batch-dev")
+    assert (job.job_status, job.engine_name) == (JobStatus.CREATED, "batch-dev")
     assert job.job_parameters == {"threshold": 0.5}
-    assert job.deployable_model.id == snapshot.id
+    assert job.snapshot.id == snapshot.id
+    assert job.to_variable()["targetEngine"] == {"name": "batch-dev"}
     (post,) = calls(fake, "POST", "/jobs")
     assert post.header("Idempotency-Key") is None
     assert post.json is not None
@@ -350,8 +351,9 @@ def test_a_job_in_the_older_deployable_model_shape_is_read_too(
         200, body={**job, "_links": {"self": {"href": "x"}}}, path_prefix=API + "/jobs/j1"
     )
     read = center.get_job("j1")
-    assert (read.deployable_model.id, read.job_status) == (snapshot["id"], JobStatus.RUNNING)
-    assert read.target_engine == "spark-1"
+    assert (read.snapshot.id, read.job_status) == (snapshot["id"], JobStatus.RUNNING)
+    assert read.engine_name == "spark-1"
+    assert read.to_variable() == job
     unpaged = {"_embedded": {"runtimes": [{"name": "a", "_links": {}}, {"name": "b"}]}}
     fake.fail_next(200, body=unpaged, path_prefix=API + "/runtimes")
     assert [r.name for r in center.list_runtimes()] == ["a", "b"]

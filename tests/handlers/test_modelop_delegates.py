@@ -416,14 +416,14 @@ def _manager(tmp_path: Path, clock: ManualClock) -> Iterator[LifecycleManager]:
 def test_a_variable_without_modelops_shape_is_a_failure_naming_it(
     manager: LifecycleManager,
 ) -> None:
-    """A DEPLOYABLE_MODEL missing its storedModel is FAILURE with the field, not a traceback."""
+    """A DEPLOYABLE_MODEL whose assets are not a list is FAILURE naming the field."""
     variables = run_delegate(
         manager,
         "GetFileAssets",
-        {"DEPLOYABLE_MODEL": {"id": "s1", "tags": []}},
+        {"DEPLOYABLE_MODEL": {"id": "s1", "deployableModelAssets": "test.csv"}},
         boundary=True,
     )
     message = variables["ERROR_MESSAGE"]
     assert "variable DEPLOYABLE_MODEL is not a snapshot" in message
-    assert "storedModel: field required" in message
+    assert "deployableModelAssets: input should be a valid list" in message
     assert "pydantic" not in message

@@ -16,7 +16,7 @@ def snapshot_matches(
     """Whether a snapshot has `tag` (its own or its stored model's) and belongs to the model."""
     if stored_model_id is not None and snapshot.stored_model.id != stored_model_id:
         return False
-    return tag is None or tag in {*snapshot.tags, *snapshot.stored_model.model_meta_data.tags}
+    return tag is None or tag in snapshot.all_tags
 
 
 def deployed_model_matches(
@@ -34,10 +34,10 @@ def deployed_model_matches(
     runtime's; `state` the deployment's (DEPLOYED, UNDEPLOYED, ...).
     """
     snapshot = deployed.deployable_model
-    tags = {*snapshot.tags, *snapshot.stored_model.model_meta_data.tags, *deployed.runtime.tags}
+    tags = {*snapshot.all_tags, *deployed.target.tags}
     return not (
         (tag is not None and tag not in tags)
-        or (stage is not None and deployed.runtime.stage != stage)
+        or (stage is not None and deployed.target.stage != stage)
         or (state is not None and deployed.deployed_state != state)
         or (stored_model_id is not None and snapshot.stored_model.id != stored_model_id)
         or (deployable_model_id is not None and snapshot.id != deployable_model_id)

@@ -43,7 +43,7 @@ log = logging.getLogger("modelop_mlc.center")
 SIGNAL_PREFIX = "com.modelop.mlc.definitions.Signals_"
 R = TypeVar("R", bound=Any)
 
-_ROLE_FOR_JOB = {
+_ROLE_FOR_JOB: dict[str, FunctionRole] = {
     JobType.MODEL_BATCH_TRAINING_JOB: FunctionRole.TRAIN,
     JobType.MODEL_BATCH_TEST_JOB: FunctionRole.METRICS,
     JobType.MODEL_BATCH_JOB: FunctionRole.SCORE,
@@ -304,8 +304,8 @@ class LocalCenter:
 
     def read_asset(self, asset: Asset) -> str:
         """Return an asset's text: embedded content, or a file under the data roots."""
-        if asset.file_content is not None:
-            return asset.file_content
+        if asset.text is not None:
+            return asset.text
         if asset.file_url:
             path = self._external_path(asset.file_url)
             try:
@@ -481,9 +481,7 @@ class LocalCenter:
             and outcome.job_status == JobStatus.COMPLETE
             and isinstance(outcome.result, dict)
         ):
-            self.patch_deployable_model(
-                outcome.deployable_model.id, {"trainedModel": outcome.result}
-            )
+            self.patch_deployable_model(outcome.snapshot.id, {"trainedModel": outcome.result})
         log.info(
             "job %s ended %s%s",
             outcome.id,
@@ -503,8 +501,16 @@ class LocalCenter:
                 }
             )
 
-        snapshot = self.get_deployable_model(job.deployable_model.id)
-        sources = snapshot.assets_with_role(AssetRole.MODEL_SOURCE)
+        role = _ROLE_FOR_JOB.get(job.job_type)
+        if role is None:
+            known = ", ".join(_ROLE_FOR_JOB)
+            return failed(f"LocalCenter runs {known} jobs, not {job.job_type}")
+        snapshot = self.get_deployable_model(job.snapshot.id)
+        # ModelOp marks the main file among several sources `primaryModelSource`.
+        sources = sorted(
+            snapshot.assets_with_role(AssetRole.MODEL_SOURCE),
+            key=lambda a: not a.primary_model_source,
+        )
         if not sources:
             return failed("the snapshot has no MODEL_SOURCE asset")
         try:
@@ -521,11 +527,11 @@ class LocalCenter:
             return failed(str(err))
         run = run_model_function(
             source,
-            _ROLE_FOR_JOB[job.job_type],
+            role,
             inputs,
             job={
                 "id": job.id,
-                "jobType": job.job_type.value,
+                "jobType": str(job.job_type),
                 "jobParameters": job.job_parameters,
                 "trainedModel": snapshot.trained_model,
             },
@@ -568,7 +574,7 @@ class LocalCenter:
         for previous in self.find_deployed_models(
             stored_model_id=deployable_model.stored_model.id, state="DEPLOYED"
         ):
-            if previous.runtime.name == runtime.name:
+            if previous.target.name == runtime.name:
                 self.patch_deployed_model(previous.id, {"deployedState": "UNDEPLOYED"})
         running = runtime.model_copy(update={"engine_state": "RUNNING"})
         self._put("runtime", running, running.name)
@@ -656,7 +662,7 @@ class LocalCenter:
         return [
             r
             for r in self._all("testResult", ModelTestResult)
-            if r.deployable_model_id == deployable_model_id
+            if r.snapshot_id == deployable_model_id
         ]
 
     # ------------------------------------------------------------------ notifications

@@ -332,8 +332,8 @@ class RestCenter:
             IntegrationError: If the asset has no content, lives outside the center (S3,
                 HDFS, another host), or cannot be fetched.
         """
-        if asset.file_content is not None:
-            return asset.file_content
+        if asset.text is not None:
+            return asset.text
         url = asset.file_url
         label = asset.name or asset.filename or asset.id or "unnamed"
         if not url:
@@ -510,7 +510,7 @@ class RestCenter:
         for previous in self.find_deployed_models(
             stored_model_id=deployable_model.stored_model.id, state="DEPLOYED"
         ):
-            if previous.runtime.name == runtime.name:
+            if previous.target.name == runtime.name:
                 self.patch_deployed_model(previous.id, {"deployedState": "UNDEPLOYED"})
         running = self._set_engine_state(runtime, "RUNNING")
         body: dict[str, Any] = {
@@ -633,7 +633,7 @@ class RestCenter:
             {"deployableModelId": deployable_model_id},
             newest_first=True,
         )
-        return [r for r in found if r.deployable_model_id == deployable_model_id]
+        return [r for r in found if r.snapshot_id == deployable_model_id]
 
     # ------------------------------------------------------------------ notifications
 
@@ -762,21 +762,9 @@ def _embedded(body: Any) -> list[Any]:
 
 
 def _record(cls: type[R], data: Any, call: str) -> R:
-    """Read one of our records from the center's JSON."""
-    if isinstance(data, Mapping) and cls is ModelBatchJob:
-        # ModelOp's job JSON names the snapshot `model` and makes `targetEngine` a runtime
-        # object; our records (and LocalCenter's JOB variables) use `deployableModel` and
-        # the runtime's name.
-        data = dict(data)
-        if "deployableModel" not in data:
-            data["deployableModel"] = data.pop("model", None)
-        else:
-            data.pop("model", None)
-        engine = data.get("targetEngine")
-        if isinstance(engine, Mapping):
-            data["targetEngine"] = engine.get("name")
+    """Read one of our records from the center's JSON (kept as ModelOp wrote it)."""
     try:
-        return cls.model_validate(_strip_links(data))
+        return cls.from_variable(_strip_links(data))  # type: ignore[attr-defined,no-any-return]
     except ValidationError as err:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in err.errors()[:5]

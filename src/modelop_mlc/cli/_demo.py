@@ -186,7 +186,7 @@ def run_demo(directory: Path, out: Output) -> int:
         ).to_variable()
         center.patch_deployed_model(deployed_v1.id, {"schedules": [schedule]})
         out.line(
-            f"   v1        snapshot {v1.id[:8]} now in production on {deployed_v1.runtime.name}; "
+            f"   v1        snapshot {v1.id[:8]} now in production on {deployed_v1.target.name}; "
             "we give it a daily back test at 06:00\n"
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from modelop_mlc.domain import DeployedModel, Runtime, Schedule
+from modelop_mlc.domain import DeployedModel, DeploymentType, Runtime, Schedule
 from modelop_mlc.handlers._base import center, deployable_model, fail, modelop
 from modelop_mlc.registry import DelegateContext
 
@@ -47,7 +47,7 @@ def get_compatible_engine(ctx: DelegateContext) -> dict[str, Any]:
         for r in center(ctx).list_runtimes()
         if tags & set(r.tags)
         and (not r.supported_model_types or model_type in r.supported_model_types)
-        and (stage is None or (r.stage is not None and r.stage.value == str(stage).upper()))
+        and (stage is None or (r.stage is not None and r.stage == str(stage).upper()))
     ]
     return {
         "RUNTIMES": [r.to_variable() for r in matches],
@@ -97,7 +97,7 @@ def _deployed(ctx: DelegateContext, *, batch_only: bool) -> list[DeployedModel]:
     found = center(ctx).find_deployed_models(
         tag=str(tag) if tag else None, stage=str(stage).upper() if stage else None, state="DEPLOYED"
     )
-    return [d for d in found if not batch_only or d.deployment_type.value == "BATCH"]
+    return [d for d in found if not batch_only or d.kind == DeploymentType.BATCH]
 
 
 @modelop("GetDeployedModels")
@@ -163,7 +163,7 @@ def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
                 for d in center(ctx).find_deployed_models(
                     stored_model_id=deployed.deployable_model.stored_model.id
                 )
-                if d.id != deployed.id and d.runtime.name == deployed.runtime.name
+                if d.id != deployed.id and d.target.name == deployed.target.name
             ]
             schedules = [s.to_variable() for s in earlier[0].schedules] if earlier else []
     parsed = [Schedule.from_variable(s).to_variable() for s in schedules]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from modelop_mlc.domain import AssetRole, JobType
+from modelop_mlc.domain import AssetRole, JobStatus, JobType
 from modelop_mlc.errors import DiagramError
 from modelop_mlc.handlers._base import (
     as_asset,
@@ -83,7 +83,7 @@ def wait_for_job(ctx: DelegateContext) -> dict[str, Any]:
     """
     job_id = ctx.get("JOB_ID")
     job = center(ctx).get_job(str(job_id)) if job_id else job_from(ctx, "JOB")
-    if not job.job_status.finished:
+    if not job.finished:
         seconds = ctx.get("POLL_INTERVAL")
         after = timedelta(seconds=float(seconds)) if seconds else _POLL
         raise Pending(after, f"job {job.id} is {job.job_status}", wake_on=f"job:{job.id}")
@@ -105,12 +105,12 @@ def _metrics(job_result: Any) -> dict[str, Any]:
 def parse_model_test_result_from_batch_job(ctx: DelegateContext) -> dict[str, Any]:
     """Turn the metrics of `MODEL_BATCH_JOB` (or `JOB`) into `MODEL_TEST_RESULT`."""
     job = job_from(ctx, "MODEL_BATCH_JOB", "JOB")
-    if job.job_status.value != "COMPLETE":
+    if job.job_status != JobStatus.COMPLETE:
         raise fail(ctx, f"job {job.id} ended {job.job_status}: {job.message or 'no reason'}")
     metrics = _metrics(job.result)
     if not metrics:
         raise fail(ctx, f"job {job.id} produced no metrics")
-    result = {"deployableModelId": job.deployable_model.id, "jobId": job.id, "testResults": metrics}
+    result = {"deployableModelId": job.snapshot.id, "jobId": job.id, "testResults": metrics}
     return {"MODEL_TEST_RESULT": result, "MODEL_TEST_RESULTS": [result]}
 
 

@@ -27,8 +27,11 @@ def _model_id(ctx: DelegateContext) -> str | None:
         if isinstance(value, Mapping) and value.get("id"):
             return str(value["id"])
     job = ctx.get("JOB")
-    if isinstance(job, Mapping) and isinstance(job.get("deployableModel"), Mapping):
-        return str(job["deployableModel"].get("id"))
+    if isinstance(job, Mapping):
+        # LocalCenter's jobs name the snapshot `deployableModel`, ModelOp's `model`.
+        snapshot = job.get("deployableModel") or job.get("model")
+        if isinstance(snapshot, Mapping) and snapshot.get("id"):
+            return str(snapshot["id"])
     model_id = ctx.get("MODEL_ID")
     return str(model_id) if model_id else None
 
