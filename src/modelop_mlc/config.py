@@ -45,10 +45,23 @@ class ManagerConfig(BaseModel):
     )
     history_facts: frozenset[str] = Field(
         default=frozenset(
-            {"TEST_RESULT", "TICKET_STATUS", "CHALLENGER_WINS", "ENGINE_STATE", "statusCode"}
+            {
+                "TEST_RESULT",
+                "TEST_RESULT_JUDGED",
+                "TICKET_STATUS",
+                "CHALLENGER_WINS",
+                "ENGINE_STATE",
+                "statusCode",
+            }
         ),
         description="Delegate result variables whose scalar values the service task's "
         "activity_end history event records (besides the delegate's name); KPIs read them.",
+    )
+    unjudged_test_result: bool = Field(
+        default=False,
+        description="The TEST_RESULT ModelTestResultEval writes when the model has no "
+        "comparator DMN, so its results are not judged (TEST_RESULT_JUDGED is false either "
+        "way). False by default: a model without a DMN never passes.",
     )
     max_event_cascade: int = Field(
         1000,

@@ -60,6 +60,7 @@ class DelegateContext:
         tickets: The configured ticket systems, or None.
         decisions: Looks up deployed DMN models: `decisions.model(decision_id)`.
         secrets: Configured secrets (`ManagerConfig.secrets`); read them with `secret()`.
+        config: The manager's `ManagerConfig` (None outside a manager).
         method: For `${bean.method(...)}` expressions: the method name.
         arguments: For `${bean.method(...)}` expressions: the evaluated arguments.
         attempt: 1 on the first try, then 2, 3, ... on retries.
@@ -78,6 +79,7 @@ class DelegateContext:
     tickets: Any = None
     decisions: Any = None
     secrets: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    config: Any = field(default=None, repr=False)
     method: str | None = None
     arguments: tuple[Any, ...] = ()
     attempt: int = 1
@@ -153,6 +155,7 @@ class DelegateRegistry:
         """Create an empty registry."""
         self._entries: dict[str, DelegateEntry] = {}
         self._folded: dict[str, str] = {}
+        self._refused: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def register(
@@ -196,7 +199,33 @@ class DelegateRegistry:
             for alias in (name, *aliases):
                 self._entries[alias] = entry
                 self._folded[alias.lower()] = alias
+                self._refused.pop(alias.lower(), None)
         return entry
+
+    def refuse(self, name: str, reason: str) -> None:
+        """Refuse diagrams that use delegate `name`, with `reason`, unless one is registered.
+
+        The library marks ModelOp delegates that need a system it does not talk to (Jenkins,
+        SageMaker, ...): deploying a diagram that names one fails with `reason`, which says
+        what to register instead. Registering `name` yourself lifts the refusal.
+        """
+        with self._lock:
+            if name not in self._entries:
+                self._refused[name.lower()] = reason
+
+    def refusal(self, candidates: Sequence[str]) -> str | None:
+        """Return why the first refused candidate cannot run, or None when none is refused."""
+        if self.resolve(candidates) is not None:
+            return None
+        for candidate in candidates:
+            reason = self._refused.get(candidate.lower())
+            if reason is not None:
+                return reason
+        return None
+
+    def refused(self) -> dict[str, str]:
+        """The refused delegate names (lower case) and why."""
+        return dict(self._refused)
 
     def resolve(self, candidates: Sequence[str]) -> DelegateEntry | None:
         """Find the first candidate registered (exactly, then ignoring case)."""

@@ -375,7 +375,7 @@ def test_deploying_replaces_the_earlier_deployment_on_that_runtime(
     new = center.deploy_model(second, batch)
     online = center.deploy_model(second, center.get_runtime("online-prod"))
     assert online.deployment_type == DeploymentType.ONLINE
-    assert new.runtime.engine_state == "RUNNING"
+    assert new.target.engine_state == "RUNNING"
     assert fake.runtimes[0]["engineState"] == "RUNNING"
     assert [d.id for d in center.find_deployed_models(state="DEPLOYED")] == [online.id, new.id]
     assert [d.id for d in center.find_deployed_models(state="UNDEPLOYED")] == [old.id]
@@ -391,7 +391,7 @@ def test_a_runtime_given_by_name_only_is_looked_up_before_deploying(
     """A Runtime without an id (from a process variable) is found by name."""
     snapshot = center.create_deployable_model(model["id"])
     deployed = center.deploy_model(snapshot, Runtime(name="batch-dev"))
-    assert deployed.runtime.id is not None
+    assert deployed.target.id is not None
     with pytest.raises(ModelOpNotFoundError, match="runtime"):
         center.deploy_model(snapshot, Runtime(name="ghost"))
 

@@ -676,7 +676,7 @@ def test_an_mlc_tests_and_deploys_through_rest_center(
     final = mlc.instance(instance.id)
     assert final.status == "completed", mlc.incidents(instance_id=instance.id)
     deployed = final.variables["DEPLOYED_MODEL"]
-    assert (deployed["deployableModel"]["id"], deployed["runtime"]["name"]) == (
+    assert (deployed["deployableModel"]["id"], deployed["engine"]["name"]) == (
         world.snapshot["id"],
         "batch-dev",
     )

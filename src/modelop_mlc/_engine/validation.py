@@ -106,7 +106,7 @@ class _Checker:
         source: XmlSource,
         delegates: Collection[str] | None,
         decisions: Collection[str] | None,
-        delegate_lookup: Callable[[tuple[str, ...]], bool] | None,
+        delegate_lookup: Callable[[tuple[str, ...]], bool | str] | None,
     ) -> None:
         self.source = source
         self.delegates = delegates
@@ -597,6 +597,9 @@ class _Checker:
             if self.delegate_lookup
             else (self.delegates is None or any(c in self.delegates for c in candidates))
         )
+        if isinstance(known, str):
+            self.problem(node, known)  # a delegate the registry refuses, and why
+            return
         if not known:
             names = sorted(self.delegates or [])
             listing = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")  # noqa: PLR2004
@@ -742,7 +745,7 @@ def validate_bpmn(
     *,
     delegates: Collection[str] | None = None,
     decisions: Collection[str] | None = None,
-    delegate_lookup: Callable[[tuple[str, ...]], bool] | None = None,
+    delegate_lookup: Callable[[tuple[str, ...]], bool | str] | None = None,
 ) -> BpmnReport:
     """Check a BPMN file without deploying it.
 
@@ -750,7 +753,8 @@ def validate_bpmn(
         source: The file.
         delegates: Registered delegate names; None skips the delegate check.
         decisions: Known DMN decision ids; None skips the decisionRef check.
-        delegate_lookup: Alternative to `delegates`: tells whether any candidate resolves.
+        delegate_lookup: Alternative to `delegates`: tells whether any candidate resolves,
+            or returns why the delegate is refused.
 
     Returns:
         The report; `report.ok` tells whether it can be deployed.

@@ -11,29 +11,14 @@ lists the endpoints, the query parameters used and the idempotency scheme.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self, TypeVar
-from urllib.parse import quote
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-import requests
-from pydantic import BaseModel, SecretStr, ValidationError
-
-from modelop_mlc.center._filters import deployed_model_matches, snapshot_matches
-from modelop_mlc.center._port import ModelOpNotFoundError
-from modelop_mlc.center._rest_transport import (
-    SERVICE,
-    Credentials,
-    Transport,
-    unprocessed_only,
-)
-from modelop_mlc.clock import Clock, SystemClock, ensure_utc
+from modelop_mlc.center._filters import deployed_model_matches
+from modelop_mlc.center._rest_base import IDEMPOTENCY_FIELD, _with_key
+from modelop_mlc.center._rest_catalogue import _RestCatalogue
 from modelop_mlc.domain import (
     Asset,
-    AssetRole,
-    AssetType,
     DeployableModel,
     DeployedModel,
     DeploymentType,
@@ -42,23 +27,12 @@ from modelop_mlc.domain import (
     ModelTestResult,
     Notification,
     Runtime,
-    StoredModel,
 )
-from modelop_mlc.errors import ConfigurationError, IntegrationError
 
 __all__ = ["IDEMPOTENCY_FIELD", "RestCenter"]
 
-IDEMPOTENCY_FIELD = "mlcIdempotencyKey"
-"""The field (in `custom`, or a job's `jobParameters`) that holds a creation's idempotency key."""
 
-R = TypeVar("R", bound=BaseModel)
-_PAGE_SIZE = 100
-_MAX_PAGES = 1000  # a guard against a server whose paging never ends
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_HAL_CONTROLS = frozenset({"_links", "_templates"})
-
-
-class RestCenter:
+class RestCenter(_RestCatalogue):
     """A remote ModelOp Center, reached over its REST API with `requests`.
 
     Args:
@@ -89,339 +63,6 @@ class RestCenter:
         ConfigurationError: If the URL is not http(s) or carries credentials, credentials are
             missing or given by halves, or a number is out of range.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: SecretStr | str | None = None,
-        client_id: str | None = None,
-        client_secret: SecretStr | str | None = None,
-        token: SecretStr | str | None = None,
-        session: requests.Session | None = None,
-        timeout: float = 30.0,
-        max_attempts: int = 3,
-        backoff: float = 0.5,
-        max_wait: float = 10.0,
-        clock: Clock | None = None,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
-        """Create the center; nothing is sent until the first call."""
-        self._http = Transport(
-            base_url,
-            credentials=_credentials(username, password, client_id, client_secret),
-            token=_secret(token),
-            session=session,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            backoff=backoff,
-            max_wait=max_wait,
-            clock=clock or SystemClock(),
-            sleep=sleep,
-        )
-        self.base_url = self._http.base_url
-
-    def close(self) -> None:
-        """Close the HTTP session if the center created it."""
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        """Use the center as a context manager."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Close the center."""
-        self.close()
-
-    def __repr__(self) -> str:
-        """Describe the center by its URL only (never its credentials)."""
-        return f"RestCenter({self.base_url!r})"
-
-    # ------------------------------------------------------------------ plumbing
-
-    def _one(self, cls: type[R], path: str, kind: str, object_id: str) -> R:
-        if not object_id:
-            raise ModelOpNotFoundError(kind, object_id)
-        data = self._http.call("GET", f"{path}/{_segment(object_id)}", missing=(kind, object_id))
-        return _record(cls, data, f"GET {path}/{{id}}")
-
-    def _many(
-        self, cls: type[R], path: str, params: Mapping[str, str | None], *, newest_first: bool
-    ) -> list[R]:
-        query: dict[str, str | int] = {k: v for k, v in params.items() if v is not None}
-        query["size"] = _PAGE_SIZE
-        if newest_first:
-            query["sort"] = "createdDate,desc"
-        found: list[R] = []
-        for number in range(_MAX_PAGES):
-            query["page"] = number
-            body = self._http.call("GET", path, params=query)
-            found.extend(_record(cls, item, f"GET {path}") for item in _embedded(body))
-            page = body.get("page") if isinstance(body, Mapping) else None
-            if not isinstance(page, Mapping) or number + 1 >= int(page.get("totalPages") or 0):
-                break
-        if newest_first:
-            # Sorted here as well, in case a center ignores `sort`; the sort is stable, so the
-            # server's order (newest first) decides between equal dates.
-            found.sort(
-                key=lambda r: ensure_utc(getattr(r, "created_date", None) or _EPOCH), reverse=True
-            )
-        return found
-
-    def _create(
-        self,
-        cls: type[R],
-        path: str,
-        body: Mapping[str, Any],
-        idempotency_key: str | None,
-        earlier: Callable[[], R | None],
-        *,
-        looked_up: bool = False,
-        searchable: bool = True,
-    ) -> R:
-        """POST `body`, retrying transient failures without ever creating twice.
-
-        With a key, each attempt first looks for the object the key marks (`earlier`; the
-        first attempt skips it when the caller has just `looked_up`), so a POST whose answer
-        was lost is found rather than repeated. Without a key (or with one that cannot be
-        `searchable`), a POST is sent again only when the center cannot have acted on it
-        (429, 503, no connection).
-        """
-        attempts = 0
-
-        def attempt() -> R:
-            nonlocal attempts
-            attempts += 1
-            if idempotency_key is not None and (attempts > 1 or not looked_up):
-                found = earlier()
-                if found is not None:
-                    return found
-            data = self._http.call(
-                "POST", path, body=body, idempotency_key=idempotency_key, once=True
-            )
-            return _record(cls, data, f"POST {path}")
-
-        if idempotency_key is None or not searchable:
-            return self._http.retrying(attempt, resend=unprocessed_only)
-        return self._http.retrying(attempt)
-
-    def _patch(
-        self, cls: type[R], path: str, kind: str, object_id: str, patch: Mapping[str, Any]
-    ) -> R:
-        if not object_id:
-            raise ModelOpNotFoundError(kind, object_id)
-        data = self._http.call(
-            "PATCH", f"{path}/{_segment(object_id)}", body=dict(patch), missing=(kind, object_id)
-        )
-        return _record(cls, data, f"PATCH {path}/{{id}}")
-
-    # ------------------------------------------------------------------ stored models
-
-    def get_stored_model(self, model_id: str) -> StoredModel:
-        """Return a stored model (`GET storedModels/{id}`).
-
-        Raises:
-            ModelOpNotFoundError: If the center has no such model.
-            IntegrationError: If the call fails.
-        """
-        return self._one(StoredModel, "storedModels", "stored model", model_id)
-
-    def find_stored_models(self, *, name: str | None = None) -> list[StoredModel]:
-        """List stored models, newest first, optionally by exact name (`GET storedModels`).
-
-        Raises:
-            IntegrationError: If the call fails.
-        """
-        models = self._many(StoredModel, "storedModels", {"name": name}, newest_first=True)
-        return [m for m in models if name is None or m.model_meta_data.name == name]
-
-    # ------------------------------------------------------------------ snapshots
-
-    def get_deployable_model(self, deployable_model_id: str) -> DeployableModel:
-        """Return a snapshot (`GET deployableModels/{id}`).
-
-        Raises:
-            ModelOpNotFoundError: If the center has no such snapshot.
-            IntegrationError: If the call fails.
-        """
-        return self._one(DeployableModel, "deployableModels", "snapshot", deployable_model_id)
-
-    def create_deployable_model(
-        self,
-        stored_model_id: str,
-        *,
-        tags: Sequence[str] = (),
-        custom: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-    ) -> DeployableModel:
-        """Snapshot a stored model's current metadata and assets (`POST deployableModels`).
-
-        With `idempotency_key`, a snapshot of the model whose `custom.mlcIdempotencyKey`
-        holds the key is returned instead of making a second one.
-
-        Raises:
-            ModelOpNotFoundError: If the center has no such stored model.
-            IntegrationError: If a call fails.
-        """
-        key = idempotency_key
-        if key is not None:
-            # Looked up before the model is read, so a repeated step needs no other call.
-            found = self._marked(self.find_deployable_models(stored_model_id=stored_model_id), key)
-            if found is not None:
-                return found
-        model = self.get_stored_model(stored_model_id)
-        body = {
-            "storedModel": model.to_variable(),
-            "deployableModelAssets": [a.to_variable() for a in model.model_assets],
-            "tags": list(tags),
-            "custom": _with_key(custom, key),
-        }
-        return self._create(
-            DeployableModel,
-            "deployableModels",
-            body,
-            key,
-            lambda: self._marked(self.find_deployable_models(stored_model_id=stored_model_id), key),
-            looked_up=True,
-        )
-
-    def patch_deployable_model(
-        self, deployable_model_id: str, patch: Mapping[str, Any]
-    ) -> DeployableModel:
-        """Change top-level fields of a snapshot (`PATCH deployableModels/{id}`).
-
-        Raises:
-            ModelOpNotFoundError: If the center has no such snapshot.
-            IntegrationError: If the call fails.
-        """
-        return self._patch(
-            DeployableModel, "deployableModels", "snapshot", deployable_model_id, patch
-        )
-
-    def find_deployable_models(
-        self, *, tag: str | None = None, stored_model_id: str | None = None
-    ) -> list[DeployableModel]:
-        """List snapshots, newest first, with a tag and/or of one stored model.
-
-        The tag may be on the snapshot or on its stored model
-        (`GET deployableModels?tag=&storedModelId=`).
-
-        Raises:
-            IntegrationError: If the call fails.
-        """
-        found = self._many(
-            DeployableModel,
-            "deployableModels",
-            {"tag": tag, "storedModelId": stored_model_id},
-            newest_first=True,
-        )
-        return [s for s in found if snapshot_matches(s, tag=tag, stored_model_id=stored_model_id)]
-
-    # ------------------------------------------------------------------ assets
-
-    def read_asset(self, asset: Asset) -> str:
-        """Return an asset's text: its embedded content, or a file on the center's own host.
-
-        Raises:
-            IntegrationError: If the asset has no content, lives outside the center (S3,
-                HDFS, another host), or cannot be fetched.
-        """
-        if asset.text is not None:
-            return asset.text
-        url = asset.file_url
-        label = asset.name or asset.filename or asset.id or "unnamed"
-        if not url:
-            raise IntegrationError(f"asset '{label}' has no content and no URL", service=SERVICE)
-        if not self._http.same_origin(url):
-            raise IntegrationError(
-                f"asset '{label}' lives at {url}, outside ModelOp Center at {self.base_url}; "
-                "RestCenter reads embedded assets and files on the center's host only, so "
-                "external storage is not reachable from here. Let a job on a ModelOp runtime "
-                "read it, or embed the content in the asset",
-                service=SERVICE,
-            )
-        try:
-            return self._http.fetch_text(url, ("asset file", url))
-        except ModelOpNotFoundError as err:
-            raise IntegrationError(
-                f"asset '{label}': ModelOp Center has no file at {url} (404)",
-                service=SERVICE,
-                status_code=404,
-            ) from err
-
-    def create_external_file_asset(
-        self,
-        *,
-        filename: str,
-        file_format: str,
-        role: str = "UNKNOWN",
-        file_url: str | None = None,
-    ) -> Asset:
-        """Describe an output asset a job can write to (no call: it travels with the job).
-
-        Embedded unless `file_url` is given, as with `LocalCenter`.
-        """
-        return Asset(
-            id=str(uuid.uuid4()),
-            name=filename,
-            filename=filename,
-            file_format=file_format,
-            asset_role=AssetRole(role) if role in AssetRole.__members__ else AssetRole.UNKNOWN,
-            asset_type=AssetType.EXTERNAL_FILE if file_url else AssetType.ASSET_FILE,
-            file_url=file_url,
-        )
-
-    # ------------------------------------------------------------------ runtimes
-
-    def list_runtimes(self, *, tag: str | None = None) -> list[Runtime]:
-        """List runtimes in the center's order, optionally with a tag (`GET runtimes?tag=`).
-
-        Raises:
-            IntegrationError: If the call fails.
-        """
-        runtimes = self._many(Runtime, "runtimes", {"tag": tag}, newest_first=False)
-        return [r for r in runtimes if tag is None or tag in r.tags]
-
-    def get_runtime(self, name: str) -> Runtime:
-        """Return a runtime by name (`GET runtimes?name=`).
-
-        Raises:
-            ModelOpNotFoundError: If the center has no runtime of that name.
-            IntegrationError: If the call fails.
-        """
-        found = [
-            r
-            for r in self._many(Runtime, "runtimes", {"name": name}, newest_first=False)
-            if r.name == name
-        ]
-        if not found:
-            raise ModelOpNotFoundError("runtime", name)
-        return found[0]
-
-    def _set_engine_state(self, runtime: Runtime, state: str) -> Runtime:
-        server = runtime if runtime.id else self.get_runtime(runtime.name)
-        if not server.id:
-            raise IntegrationError(
-                f"ModelOp Center returned runtime '{runtime.name}' without an id; cannot "
-                "change its engine state",
-                service=SERVICE,
-            )
-        return self._patch(Runtime, "runtimes", "runtime", server.id, {"engineState": state})
-
-    def stop_engine(self, name: str) -> str:
-        """Stop a runtime's engine (`PATCH runtimes/{id}` to `STOPPED`); return its new state.
-
-        Raises:
-            ModelOpNotFoundError: If the center has no runtime of that name.
-            IntegrationError: If a call fails.
-        """
-        return self._set_engine_state(self.get_runtime(name), "STOPPED").engine_state
 
     # ------------------------------------------------------------------ jobs
 
@@ -474,6 +115,51 @@ class RestCenter:
         """
         return self._one(ModelBatchJob, "jobs", "job", job_id)
 
+    def find_jobs(
+        self,
+        *,
+        deployable_model_id: str | None = None,
+        statuses: Sequence[str] = (),
+        types: Sequence[str] = (),
+    ) -> list[ModelBatchJob]:
+        """List jobs, newest first (`GET jobs?deployableModelId=&jobStatus=&jobType=`).
+
+        One status or type goes to the center as a filter; several are applied here.
+
+        Raises:
+            IntegrationError: If the call fails.
+        """
+        params = {
+            "deployableModelId": deployable_model_id,
+            "jobStatus": statuses[0] if len(statuses) == 1 else None,
+            "jobType": types[0] if len(types) == 1 else None,
+        }
+        return [
+            j
+            for j in self._many(ModelBatchJob, "jobs", params, newest_first=True)
+            if (deployable_model_id is None or j.snapshot.id == deployable_model_id)
+            and (not statuses or j.job_status in statuses)
+            and (not types or j.job_type in types)
+        ]
+
+    def patch_job(self, job_id: str, patch: Mapping[str, Any]) -> ModelBatchJob:
+        """Change top-level fields of a job (`PATCH jobs/{id}`).
+
+        Raises:
+            ModelOpNotFoundError: If the center has no such job.
+            IntegrationError: If the call fails.
+        """
+        return self._patch(ModelBatchJob, "jobs", "job", job_id, patch)
+
+    def update_job(self, job: ModelBatchJob) -> ModelBatchJob:
+        """Replace a job (`PUT jobs/{id}`).
+
+        Raises:
+            ModelOpNotFoundError: If the center has no such job.
+            IntegrationError: If the call fails.
+        """
+        return self._replace(ModelBatchJob, "jobs", "job", job.id, job.to_variable())
+
     # ------------------------------------------------------------------ deployments
 
     def deploy_model(
@@ -515,7 +201,7 @@ class RestCenter:
         running = self._set_engine_state(runtime, "RUNNING")
         body: dict[str, Any] = {
             "deployableModel": deployable_model.to_variable(),
-            "runtime": running.to_variable(),
+            "engine": running.to_variable(),
             "deploymentType": (
                 DeploymentType.BATCH if running.batch else DeploymentType.ONLINE
             ).value,
@@ -524,6 +210,37 @@ class RestCenter:
         if key is not None:
             body["custom"] = _with_key(None, key)
         return self._create(DeployedModel, "deployedModels", body, key, earlier, looked_up=True)
+
+    def create_deployed_model(
+        self, deployed: DeployedModel, *, idempotency_key: str | None = None
+    ) -> DeployedModel:
+        """Record a deployment as given (`POST deployedModels`); nothing is undeployed.
+
+        With `idempotency_key`, the snapshot's deployment holding the key in
+        `custom.mlcIdempotencyKey` is returned instead of a second one.
+
+        Raises:
+            IntegrationError: If a call fails.
+        """
+        key = idempotency_key
+        snapshot_id = deployed.deployable_model.id
+
+        def earlier() -> DeployedModel | None:
+            return self._marked(self.find_deployed_models(deployable_model_id=snapshot_id), key)
+
+        body = {k: v for k, v in deployed.to_variable().items() if k != "id"}
+        if key is not None:
+            body["custom"] = _with_key(body.get("custom"), key)
+        return self._create(DeployedModel, "deployedModels", body, key, earlier)
+
+    def get_deployed_model(self, deployed_model_id: str) -> DeployedModel:
+        """Return a deployed model (`GET deployedModels/{id}`).
+
+        Raises:
+            ModelOpNotFoundError: If the center has no such deployed model.
+            IntegrationError: If the call fails.
+        """
+        return self._one(DeployedModel, "deployedModels", "deployed model", deployed_model_id)
 
     def find_deployed_models(
         self,
@@ -612,6 +329,26 @@ class RestCenter:
             body["custom"] = _with_key(None, key)
         return self._create(ModelTestResult, "modelTestResults", body, key, earlier, looked_up=True)
 
+    def get_test_result(self, result_id: str) -> ModelTestResult:
+        """Return a test result (`GET modelTestResults/{id}`).
+
+        Raises:
+            ModelOpNotFoundError: If the center has no such test result.
+            IntegrationError: If the call fails.
+        """
+        return self._one(ModelTestResult, "modelTestResults", "test result", result_id)
+
+    def update_test_result(self, result: ModelTestResult) -> ModelTestResult:
+        """Replace a test result (`PUT modelTestResults/{id}`).
+
+        Raises:
+            ModelOpNotFoundError: If the center has no such test result.
+            IntegrationError: If the call fails.
+        """
+        return self._replace(
+            ModelTestResult, "modelTestResults", "test result", result.id, result.to_variable()
+        )
+
     def patch_test_result(self, result_id: str, patch: Mapping[str, Any]) -> ModelTestResult:
         """Change fields of a test result, e.g. the DMN's verdict (`PATCH modelTestResults/{id}`).
 
@@ -687,89 +424,46 @@ class RestCenter:
             Notification, "notifications", body, idempotency_key, earlier, searchable=searchable
         )
 
-    # ------------------------------------------------------------------ idempotency
+    def get_notification(self, notification_id: str) -> Notification:
+        """Return a notification (`GET notifications/{id}`).
 
-    @staticmethod
-    def _marked(
-        candidates: Sequence[R],
-        key: str | None,
-        holder: Callable[[R], Any] = lambda r: getattr(r, "custom", None),
-    ) -> R | None:
-        """The newest of `candidates` whose key holder (`custom` by default) carries `key`."""
-        if key is None:
-            return None
-        for candidate in candidates:
-            fields = holder(candidate)
-            if isinstance(fields, Mapping) and fields.get(IDEMPOTENCY_FIELD) == key:
-                return candidate
-        return None
+        Raises:
+            ModelOpNotFoundError: If the center has no such notification.
+            IntegrationError: If the call fails.
+        """
+        return self._one(Notification, "notifications", "notification", notification_id)
 
+    def find_notifications(
+        self,
+        *,
+        type: str | None = None,  # noqa: A002 - ModelOp's field name
+        severity: str | None = None,
+        model_id: str | None = None,
+    ) -> list[Notification]:
+        """List notifications, newest first (`GET notifications?type=&severity=&modelId=`).
 
-def _secret(value: SecretStr | str | None) -> SecretStr | None:
-    if value is None or isinstance(value, SecretStr):
-        return value
-    return SecretStr(value)
-
-
-def _credentials(
-    username: str | None,
-    password: SecretStr | str | None,
-    client_id: str | None,
-    client_secret: SecretStr | str | None,
-) -> Credentials | None:
-    """The credentials to exchange, checked: one complete pair at most."""
-    if (username is None) != (password is None):
-        raise ConfigurationError("RestCenter needs both username and password, or neither")
-    if (client_id is None) != (client_secret is None):
-        raise ConfigurationError("RestCenter needs both client_id and client_secret, or neither")
-    if username is not None and client_id is not None:
-        raise ConfigurationError(
-            "RestCenter takes username and password or client_id and client_secret, not both"
+        Raises:
+            IntegrationError: If the call fails.
+        """
+        found = self._many(
+            Notification,
+            "notifications",
+            {"type": type, "severity": severity, "modelId": model_id},
+            newest_first=True,
         )
-    if username is not None:
-        return Credentials("password", username, _secret(password) or SecretStr(""))
-    if client_id is not None:
-        return Credentials("client", client_id, _secret(client_secret) or SecretStr(""))
-    return None
+        return [
+            n
+            for n in found
+            if (type is None or n.type == type)
+            and (severity is None or n.severity == severity)
+            and (model_id is None or n.model_id == model_id)
+        ]
 
+    def patch_notification(self, notification_id: str, patch: Mapping[str, Any]) -> Notification:
+        """Change top-level fields of a notification (`PATCH notifications/{id}`).
 
-def _segment(object_id: str) -> str:
-    return quote(object_id, safe="")
-
-
-def _with_key(fields: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
-    merged = dict(fields or {})
-    if key is not None:
-        merged[IDEMPOTENCY_FIELD] = key
-    return merged
-
-
-def _strip_links(value: Any) -> Any:
-    """Drop HAL's `_links` and `_templates` from a document, at every depth."""
-    if isinstance(value, Mapping):
-        return {k: _strip_links(v) for k, v in value.items() if k not in _HAL_CONTROLS}
-    if isinstance(value, list):
-        return [_strip_links(v) for v in value]
-    return value
-
-
-def _embedded(body: Any) -> list[Any]:
-    """The items of a HAL collection, whatever relation names the center uses."""
-    embedded = body.get("_embedded") if isinstance(body, Mapping) else None
-    if not isinstance(embedded, Mapping):
-        return []
-    return [item for items in embedded.values() if isinstance(items, list) for item in items]
-
-
-def _record(cls: type[R], data: Any, call: str) -> R:
-    """Read one of our records from the center's JSON (kept as ModelOp wrote it)."""
-    try:
-        return cls.from_variable(_strip_links(data))  # type: ignore[attr-defined,no-any-return]
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in err.errors()[:5]
-        )
-        raise IntegrationError(
-            f"ModelOp Center answered {call} with JSON that is not a {cls.__name__}: {problems}",
-            service=SERVICE,
-        ) from err
+        Raises:
+            ModelOpNotFoundError: If the center has no such notification.
+            IntegrationError: If the call fails.
+        """
+        return self._patch(Notification, "notifications", "notification", notification_id, patch)

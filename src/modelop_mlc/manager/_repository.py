@@ -80,6 +80,12 @@ class Repository:
 
     # ------------------------------------------------------------------ validation
 
+    def _delegate_lookup(self, candidates: tuple[str, ...]) -> bool | str:
+        """True when a candidate is registered, else why it is refused, else False."""
+        if self.registry.resolve(candidates) is not None:
+            return True
+        return self.registry.refusal(candidates) or False
+
     def validate(
         self, sources: Sequence[Source], *, check_delegates: bool = True
     ) -> list[_Prepared]:
@@ -126,9 +132,7 @@ class Repository:
             report: BpmnReport = validate_bpmn(
                 source,
                 decisions=decisions,
-                delegate_lookup=(lambda c: self.registry.resolve(c) is not None)
-                if check_delegates
-                else (lambda _c: True),
+                delegate_lookup=self._delegate_lookup if check_delegates else (lambda _c: True),
                 delegates=self.registry.names(),
             )
             if report.problems:

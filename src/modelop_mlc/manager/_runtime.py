@@ -240,6 +240,7 @@ class Runtime:
             tickets=self.services.tickets,
             decisions=self.services.decisions,
             secrets=self.config.secrets,
+            config=self.config,
             method=call.method,
             arguments=call.arguments,
             attempt=attempt,

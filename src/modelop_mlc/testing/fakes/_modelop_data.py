@@ -39,7 +39,16 @@ def _tags(*values: Any) -> set[str]:
 
 
 def _snapshot_tags(snapshot: Any) -> set[str]:
-    return _tags(_get(snapshot, "tags"), _get(snapshot, "storedModel", "modelMetaData", "tags"))
+    return _tags(
+        _get(snapshot, "tags"),
+        _get(snapshot, "metaData", "tags"),
+        _get(snapshot, "storedModel", "modelMetaData", "tags"),
+    )
+
+
+def _deployment_runtime(doc: Any) -> Any:
+    """A deployment's runtime: ModelOp's `engine`, or `runtime`."""
+    return _get(doc, "engine") or _get(doc, "runtime")
 
 
 def _equals(*path: str) -> Filter:
@@ -107,10 +116,10 @@ RESOURCES: dict[str, Resource] = {
                     value
                     in (
                         _snapshot_tags(doc.get("deployableModel"))
-                        | _tags(_get(doc, "runtime", "tags"))
+                        | _tags(_get(_deployment_runtime(doc), "tags"))
                     )
                 ),
-                "stage": _equals("runtime", "stage"),
+                "stage": lambda doc, value: str(_get(_deployment_runtime(doc), "stage")) == value,
                 "deployedState": _equals("deployedState"),
                 "storedModelId": _equals("deployableModel", "storedModel", "id"),
                 "deployableModelId": _equals("deployableModel", "id"),
@@ -121,7 +130,13 @@ RESOURCES: dict[str, Resource] = {
             "modelTestResults",
             "modelTestResult",
             {
-                "deployableModelId": _equals("deployableModelId"),
+                "deployableModelId": lambda doc, value: (
+                    value
+                    in {
+                        str(doc.get("deployableModelId")),
+                        str(_get(doc, "deployedModel", "deployableModel", "id")),
+                    }
+                ),
                 "jobId": _equals("jobId"),
             },
         ),
@@ -136,8 +151,25 @@ RESOURCES: dict[str, Resource] = {
                 "severity": _equals("severity"),
             },
         ),
+        Resource(
+            "auditRecords",
+            "auditRecords",
+            "auditRecord",
+            {"storedModelId": _equals("storedModelId")},
+        ),
     )
 }
+SEARCHES = {"auditRecords": {"findAuditRecordsByStoredModelId": ("storedModelId",)}}
+"""Spring Data REST search endpoints: `{collection}/search/{name}` and their parameters."""
+
+
+def audit_changes(before: Doc, after: Doc) -> list[Doc]:
+    """The top-level fields that differ, as ModelOp's audit `changes` (path, old, new)."""
+    return [
+        {"path": f"/{key}", "oldValue": before.get(key), "newValue": after.get(key)}
+        for key in sorted({*before, *after} - {"lastModifiedDate"})
+        if before.get(key) != after.get(key)
+    ]
 
 
 def error_body(status: int, reason: str, message: str, path: str, now: datetime) -> Doc:

@@ -7,28 +7,34 @@ Boot's `{"timestamp", "status", "error", "message", "path"}`.
 
 Endpoints (all under `/model-manage/api/`, bearer token required):
 
-- `GET storedModels[?name=]`, `GET storedModels/{id}`
-- `GET|POST deployableModels[?tag=&storedModelId=]`, `GET|PATCH deployableModels/{id}`.
+- `GET storedModels[?name=]`, `GET|PATCH|PUT storedModels/{id}` (a change of a stored model
+  is recorded as an audit record, as ModelOp Center does)
+- `GET|POST deployableModels[?tag=&storedModelId=]`, `GET|PATCH|PUT deployableModels/{id}`.
   A POST needs `storedModel.id` of a known stored model; the fake fills in `id`,
   `createdDate`, `version` (the stored model's snapshot count + 1) and, when missing, the
   stored model and its assets.
-- `GET runtimes[?name=&tag=]`, `GET|PATCH runtimes/{id}`
-- `GET|POST jobs[?deployableModelId=&jobStatus=&jobType=]`, `GET|PATCH jobs/{id}`
+- `GET runtimes[?name=&tag=]`, `GET|PATCH|PUT runtimes/{id}`
+- `GET|POST jobs[?deployableModelId=&jobStatus=&jobType=]`, `GET|PATCH|PUT jobs/{id}`
   (collections come back under `_embedded.modelBatchJobs`). Jobs have ModelOp's job shape:
   the snapshot under `model` (a `deployableModel` field is accepted too) and `targetEngine`
   as a runtime object. A job stays CREATED until the test moves it with `set_job_status`:
   the fake runs no models.
 - `GET|POST deployedModels[?tag=&stage=&deployedState=&storedModelId=&deployableModelId=]`,
-  `GET|PATCH deployedModels/{id}`
-- `GET|POST modelTestResults[?deployableModelId=&jobId=]`, `GET|PATCH modelTestResults/{id}`
+  `GET|PATCH|PUT deployedModels/{id}`; the runtime is ModelOp's `engine` (or `runtime`)
+- `GET|POST modelTestResults[?deployableModelId=&jobId=]`, `GET|PATCH|PUT
+  modelTestResults/{id}`; a result is found by `deployableModelId` or by its
+  `deployedModel.deployableModel.id`
 - `GET|POST notifications[?modelId=&processInstanceId=&type=&severity=]`,
-  `GET notifications/{id}`
+  `GET|PATCH notifications/{id}`
+- `GET auditRecords/search/findAuditRecordsByStoredModelId?storedModelId=` (the search
+  ModelOp's own audit scripts call), `GET auditRecords`, `GET|PATCH auditRecords/{id}`
 
 Collections page with `page` (from 0) and `size` (default 20, at most 2000) and sort with
 `sort=<field>[,asc|desc]`; without `sort` they come in insertion order. Unknown query
 parameters are ignored, as Spring Data REST does. PATCH merges the top-level fields of the
-body. The `Idempotency-Key` header is recorded but not acted on, as a center that ignores it
-would; `RestCenter` finds earlier creations itself.
+body; PUT replaces the whole document but its id. The `Idempotency-Key` header is recorded
+but not acted on, as a center that ignores it would; `RestCenter` finds earlier creations
+itself.
 
 `POST /gocli/token` exchanges a user's `username`/`password` (ModelOp's own form fields) or
 OAuth2 client credentials (`client_id`/`client_secret`, or HTTP basic), as a form or JSON, for
@@ -74,6 +80,7 @@ DEFAULT_CLIENT_ID = "mlc-client"
 DEFAULT_CLIENT_SECRET = "mlc-secret"  # noqa: S105 - a test fixture, not a credential
 _ID = r"(?P<id>[^/]+)"
 _MAX_PAGE_SIZE = 2000
+_NOT_REPLACEABLE = frozenset({"notifications", "auditRecords"})
 _DEFAULT_PAGE_SIZE = 20
 
 
@@ -142,9 +149,12 @@ class FakeModelOpCenter(_FakeService):
         ]
         for name in data.RESOURCES:
             table.append(("GET", rf"{data.API}/{name}", self._lister(name)))
+            for search in data.SEARCHES.get(name, {}):
+                table.append(("GET", rf"{data.API}/{name}/search/{search}", self._lister(name)))
             table.append(("GET", rf"{data.API}/{name}/{_ID}", self._getter(name)))
-            if name not in {"storedModels", "notifications"}:
-                table.append(("PATCH", rf"{data.API}/{name}/{_ID}", self._patcher(name)))
+            table.append(("PATCH", rf"{data.API}/{name}/{_ID}", self._patcher(name)))
+            if name not in _NOT_REPLACEABLE:
+                table.append(("PUT", rf"{data.API}/{name}/{_ID}", self._replacer(name)))
         for name, create in (
             ("deployableModels", self._create_snapshot),
             ("jobs", self._create_job),
@@ -392,10 +402,45 @@ class FakeModelOpCenter(_FakeService):
             patch = self._json_body(call)
             if not isinstance(patch, Mapping):
                 raise self._bad_request("A PATCH body must be a JSON object")
+            before = copy.deepcopy(doc)
             doc.update({k: copy.deepcopy(v) for k, v in patch.items() if k != "id"})
+            self._audit(name, before, doc)
             return _Reply.json(200, data.with_links(doc, self._href(name, doc["id"])))
 
         return handle
+
+    def _replacer(self, name: str) -> Callable[[_Call], _Reply]:
+        def handle(call: _Call) -> _Reply:
+            doc = self._find(name, call.args["id"])
+            body = self._json_body(call)
+            if not isinstance(body, Mapping):
+                raise self._bad_request("A PUT body must be a JSON object")
+            before = copy.deepcopy(doc)
+            replacement = {k: copy.deepcopy(v) for k, v in body.items() if k != "_links"}
+            replacement["id"] = doc["id"]
+            doc.clear()
+            doc.update(replacement)
+            self._audit(name, before, doc)
+            return _Reply.json(200, data.with_links(doc, self._href(name, doc["id"])))
+
+        return handle
+
+    def _audit(self, name: str, before: data.Doc, after: data.Doc) -> None:
+        """Record a stored model's change as an audit record, as ModelOp Center does."""
+        if name != "storedModels":
+            return
+        stage = (after.get("modelMetaData") or {}).get("modelStage")
+        self._store(
+            "auditRecords",
+            {
+                "entityType": "StoredModel",
+                "entityId": after["id"],
+                "storedModelId": after["id"],
+                "action": "UPDATED",
+                "changes": data.audit_changes(before, after),
+                "metaData": {"modelStage": stage} if stage else {},
+            },
+        )
 
     def _creator(
         self, name: str, create: Callable[[data.Doc], data.Doc]
@@ -472,11 +517,12 @@ class FakeModelOpCenter(_FakeService):
 
     def _create_deployment(self, body: data.Doc) -> data.Doc:
         self._reference(body, "deployableModel", "deployableModels")
-        runtime = body.get("runtime")
+        field = "engine" if "engine" in body or "runtime" not in body else "runtime"
+        runtime = body.get(field)
         name = runtime.get("name") if isinstance(runtime, Mapping) else None
         known = any(r["name"] == name for r in self._docs["runtimes"].values())
         if not isinstance(runtime, Mapping) or not known:
-            raise self._bad_request(f"runtime refers to an unknown runtime '{name}'")
+            raise self._bad_request(f"{field} refers to an unknown runtime '{name}'")
         body.setdefault("deploymentType", "ONLINE" if runtime.get("endpoints") else "BATCH")
         body.setdefault("deployedState", "DEPLOYED")
         body.setdefault("schedules", [])
@@ -609,6 +655,25 @@ class FakeModelOpCenter(_FakeService):
             # ModelOp's runtimes carry no creation date.
             return copy.deepcopy(self._store("runtimes", doc, dated=False))
 
+    def add_document(self, collection: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """Store `doc` in `collection` as it is, as if the center held it; return it.
+
+        For JSON in ModelOp's own shapes (a job, a notification, an audit record, ...). It
+        keeps its `id` (one is made when it has none) and gets no `createdDate`.
+
+        Raises:
+            KeyError: If `collection` is not one the fake serves.
+        """
+        if collection not in self._docs:
+            raise KeyError(f"no collection {collection!r}; one of {', '.join(self._docs)}")
+        stored = {k: copy.deepcopy(v) for k, v in doc.items() if k != "_links"}
+        with self._lock:
+            doc_id = str(stored.get("id") or uuid.uuid4())
+            stored["id"] = doc_id
+            self._docs[collection][doc_id] = stored
+            self._order[doc_id] = next(self._sequence)
+            return copy.deepcopy(stored)
+
     def add_external_file(self, name: str, content: str) -> str:
         """Serve `content` at `/files/{name}` (bearer token required); return its URL."""
         with self._lock:
@@ -655,6 +720,16 @@ class FakeModelOpCenter(_FakeService):
         with self._lock:
             return [copy.deepcopy(doc) for doc in self._docs[name].values()]
 
+    def documents(self, collection: str) -> list[dict[str, Any]]:
+        """The documents of one collection (`jobs`, `auditRecords`, ...), oldest first (copies).
+
+        Raises:
+            KeyError: If `collection` is not one the fake serves.
+        """
+        if collection not in self._docs:
+            raise KeyError(f"no collection {collection!r}; one of {', '.join(self._docs)}")
+        return self._all(collection)
+
     @property
     def stored_models(self) -> list[dict[str, Any]]:
         """Stored models, oldest first (copies)."""
@@ -689,6 +764,11 @@ class FakeModelOpCenter(_FakeService):
     def notifications(self) -> list[dict[str, Any]]:
         """Notifications, oldest first (copies)."""
         return self._all("notifications")
+
+    @property
+    def audit_records(self) -> list[dict[str, Any]]:
+        """Audit records, oldest first (copies)."""
+        return self._all("auditRecords")
 
     def __repr__(self) -> str:
         """Describe the fake and where it listens."""
