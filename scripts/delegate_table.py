@@ -4,9 +4,12 @@
     python scripts/delegate_table.py --write    # replace the table in docs/delegates.md
     python scripts/delegate_table.py --check    # exit 1 when docs/delegates.md is out of date
 
-The rows come from `modelop_mlc.handlers._base.CATALOGUE` (every delegate the manager registers
-by default) and the first line of each delegate's docstring, so the page cannot drift from the
-code: `tests/docs/test_delegate_table.py` fails when it does.
+The rows come from the handlers' catalogue, the one source of truth: every delegate the
+manager registers by default (`modelop_mlc.handlers._base.CATALOGUE`, with the inputs and
+outputs each declares, the first line of its docstring, and the center capabilities it needs,
+which decide the LocalCenter and RestCenter columns), the delegates refused at deploy
+(`REFUSED`) and ModelOp 3.5's list (`MODELOP_35`). `tests/docs/test_delegate_table.py` fails
+when the page drifts from the code.
 """
 
 # ruff: noqa: INP001 - a script run by path, not a package module
@@ -17,15 +20,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from modelop_mlc.center import LocalCenter, RestCenter
 from modelop_mlc.handlers import delegate_names
-from modelop_mlc.handlers._base import CATALOGUE, Spec
+from modelop_mlc.handlers._base import CATALOGUE, REFUSED, Refusal, Spec
+from modelop_mlc.handlers._modelop35 import MODELOP_35
 
-__all__ = ["PAGE", "SECTION", "main", "render", "section"]
+__all__ = ["PAGE", "SECTION", "coverage", "main", "render", "runs_on", "section"]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generated_section import GeneratedSection
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "delegates.md"
+CENTERS: tuple[type, ...] = (LocalCenter, RestCenter)
 
 
 def _summary(text: str | None) -> str:
@@ -38,12 +44,61 @@ def _summary(text: str | None) -> str:
     return " ".join(lines).replace("|", "\\|") or "(undocumented)"
 
 
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names) or "-"
+
+
+def runs_on(spec: Spec, center: type) -> str:
+    """The cell for one center: whether the delegate runs there, and any limit."""
+    if not spec.uses_center:
+        return "yes (no center used)"
+    missing = [c.__name__ for c in spec.needs if not issubclass(center, c)]
+    if missing:
+        return f"no (needs {', '.join(missing)})"
+    note = dict(spec.notes).get(center.__name__)
+    return f"yes ({note})" if note else "yes"
+
+
+def coverage(catalogue: Sequence[Spec] = CATALOGUE) -> dict[str, int]:
+    """How many of ModelOp 3.5's delegates run on each center, and how many are refused."""
+    by_name = {n: s for s in catalogue for n in (s.name, *s.aliases)}
+    counts = {"listed": len(MODELOP_35), "refused": 0}
+    for center in CENTERS:
+        counts[center.__name__] = sum(
+            1
+            for name in MODELOP_35
+            if name in by_name and runs_on(by_name[name], center).startswith("yes")
+        )
+    counts["refused"] = sum(1 for r in REFUSED if r.name in MODELOP_35)
+    return counts
+
+
 def _module(spec: Spec) -> str:
     return spec.function.__module__
 
 
-def render(catalogue: Sequence[Spec] = CATALOGUE) -> str:
-    """Return the Markdown for every catalogued delegate, one table per handler module."""
+def _refused_table(refused: Sequence[Refusal]) -> list[str]:
+    lines = [
+        "### Refused at deploy",
+        "",
+        "These need a system this library does not connect to. A diagram naming one does not "
+        "deploy; the error names the delegate and says what to register instead. Registering "
+        'a delegate of that name yourself (`@manager.delegate("CreateJenkinsJob")`) lifts the '
+        "refusal.",
+        "",
+        "| Delegate | Needs | ModelOp writes | Register instead |",
+        "| --- | --- | --- | --- |",
+    ]
+    for refusal in sorted(refused, key=lambda r: r.name.lower()):
+        lines.append(
+            f"| `{refusal.name}` | {refusal.system} | {_names(refusal.outputs)} | "
+            f'`@manager.delegate("{refusal.name}")`, {refusal.hint} |'
+        )
+    return lines
+
+
+def render(catalogue: Sequence[Spec] = CATALOGUE, refused: Sequence[Refusal] = REFUSED) -> str:
+    """Return the Markdown for the catalogue: one table per handler module, then refusals."""
     by_module: dict[str, list[Spec]] = {}
     for spec in catalogue:
         by_module.setdefault(_module(spec), []).append(spec)
@@ -52,20 +107,35 @@ def render(catalogue: Sequence[Spec] = CATALOGUE) -> str:
         module = sys.modules[module_name]
         parts.append(f"### `{module_name}`\n")
         parts.append(_summary(module.__doc__) + "\n")
-        parts.append("| Delegate | Also registered as | Runs | What it does |")
-        parts.append("| --- | --- | --- | --- |")
+        parts.append("| Delegate | What it does | Inputs | Outputs | LocalCenter | RestCenter |")
+        parts.append("| --- | --- | --- | --- | --- | --- |")
         for spec in sorted(by_module[module_name], key=lambda s: s.name.lower()):
-            aliases = ", ".join(f"`{a}`" for a in spec.aliases) or "-"
-            runs = "as a job" if spec.asynchronous else "inline"
-            parts.append(
-                f"| `{spec.name}` | {aliases} | {runs} | {_summary(spec.function.__doc__)} |"
-            )
+            label = f"`{spec.name}`"
+            if spec.aliases:
+                label += " (also " + _names(spec.aliases) + ")"
+            if spec.asynchronous:
+                label += ", as a job"
+            cells = [
+                label,
+                _summary(spec.function.__doc__),
+                _names(spec.inputs),
+                _names(spec.outputs),
+                runs_on(spec, LocalCenter),
+                runs_on(spec, RestCenter),
+            ]
+            parts.append("| " + " | ".join(cells) + " |")
         parts.append("")
-    names = len(delegate_names()) if catalogue is CATALOGUE else None
-    total = f"{len(catalogue)} delegates"
-    if names is not None:
-        total += f", {names} names with the aliases"
-    parts.append(f"{total} (`modelop_mlc.handlers.delegate_names()` lists the names).")
+    parts.extend(_refused_table(refused))
+    parts.append("")
+    if catalogue is CATALOGUE and refused is REFUSED:
+        counts = coverage()
+        parts.append(
+            f"ModelOp 3.5 lists {counts['listed']} delegates: {counts['LocalCenter']} run on "
+            f"LocalCenter, {counts['RestCenter']} on RestCenter, {counts['refused']} are "
+            f"refused at deploy. The catalogue has {len(catalogue)} delegates, "
+            f"{len(delegate_names())} names with the aliases "
+            "(`modelop_mlc.handlers.delegate_names()` lists them)."
+        )
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 from modelop_mlc._records import Moment, Record, open_enum, open_value
 
 __all__ = [
+    "NOT_JUDGED",
     "Asset",
     "AssetRole",
     "AssetType",
@@ -47,6 +48,10 @@ __all__ = [
     "StoredModel",
     "open_value",
 ]
+
+
+NOT_JUDGED = "Not judged"
+"""How ModelTestResultEval's `TEST_RESULT_MESSAGE` starts when a model has no comparator DMN."""
 
 
 class AssetRole(StrEnum):

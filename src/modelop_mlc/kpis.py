@@ -7,7 +7,8 @@ records (no separate bookkeeping that could drift from the truth):
   `DeployModel` task;
 - **approval lead time**: how long `WaitForTicketStatus` tasks and user tasks waited for people
   to decide (a user task cancelled by a boundary event, e.g. an escalation, decided nothing);
-- **test pass rate**: the share of `ModelTestResultEval` judgements that passed;
+- **test pass rate**: the share of `ModelTestResultEval` judgements that passed (results
+  of models without a comparator DMN are counted apart, as not judged, never as passed);
 - **MLC errors**: BPMN errors thrown plus incidents raised.
 
 Service tasks record their delegate's name and a few result values (`ManagerConfig.
@@ -78,6 +79,7 @@ class Kpis:
         approval_lead_time: Time spent waiting for ticket and user-task decisions.
         tests_judged: `ModelTestResultEval` judgements.
         tests_passed: Of those, how many passed.
+        tests_not_judged: `ModelTestResultEval` runs on models without a DMN (not judged).
         errors_thrown: BPMN errors thrown (caught or not).
         incidents: Incidents raised (open or resolved).
     """
@@ -91,6 +93,7 @@ class Kpis:
     tests_passed: int
     errors_thrown: int
     incidents: int
+    tests_not_judged: int = 0
 
     @property
     def test_pass_rate(self) -> float | None:
@@ -117,6 +120,7 @@ class Kpis:
             "tests_judged": self.tests_judged,
             "tests_passed": self.tests_passed,
             "test_pass_rate": self.test_pass_rate,
+            "tests_not_judged": self.tests_not_judged,
             "errors_thrown": self.errors_thrown,
             "incidents": self.incidents,
             "mlc_errors": self.mlc_errors,
@@ -134,7 +138,7 @@ def kpis_from_history(
     histories: Iterable[Sequence[HistoryEvent]], *, completed: int = 0, incidents: int = 0
 ) -> Kpis:
     """Compute the KPIs from instance histories (each in order)."""
-    instances = deployments = judged = passed = errors = 0
+    instances = deployments = judged = passed = not_judged = errors = 0
     to_production: list[float] = []
     lead_times: list[float] = []
     for events in histories:
@@ -163,6 +167,8 @@ def kpis_from_history(
                 deployed = True
             elif delegate == WAIT_DELEGATE and event.activity_id in waiting:
                 lead_times.append(_seconds(waiting.pop(event.activity_id or ""), event.at))
+            elif delegate == JUDGE_DELEGATE and event.detail.get("TEST_RESULT_JUDGED") is False:
+                not_judged += 1
             elif delegate == JUDGE_DELEGATE and "TEST_RESULT" in event.detail:
                 judged += 1
                 passed += event.detail["TEST_RESULT"] is True
@@ -174,6 +180,7 @@ def kpis_from_history(
         approval_lead_time=DurationStats.of(lead_times),
         tests_judged=judged,
         tests_passed=passed,
+        tests_not_judged=not_judged,
         errors_thrown=errors,
         incidents=incidents,
     )

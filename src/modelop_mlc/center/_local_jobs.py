@@ -36,7 +36,7 @@ class _LocalJobs(_LocalCatalogue):
     def create_batch_job(
         self,
         deployable_model: DeployableModel,
-        job_type: JobType,
+        job_type: JobType | str,
         *,
         inputs: Sequence[Asset],
         outputs: Sequence[Asset] = (),

@@ -105,7 +105,7 @@ class ModelOpCenter(Protocol):
     def create_batch_job(
         self,
         deployable_model: DeployableModel,
-        job_type: JobType,
+        job_type: JobType | str,
         *,
         inputs: Sequence[Asset],
         outputs: Sequence[Asset] = (),

@@ -69,7 +69,7 @@ class RestCenter(_RestCatalogue):
     def create_batch_job(
         self,
         deployable_model: DeployableModel,
-        job_type: JobType,
+        job_type: JobType | str,
         *,
         inputs: Sequence[Asset],
         outputs: Sequence[Asset] = (),
@@ -88,7 +88,7 @@ class RestCenter(_RestCatalogue):
             IntegrationError: If a call fails (400 for an unknown snapshot).
         """
         body: dict[str, Any] = {
-            "jobType": job_type.value,
+            "jobType": str(job_type),
             "jobStatus": "CREATED",
             "model": deployable_model.to_variable(),
             "inputData": [a.to_variable() for a in inputs],

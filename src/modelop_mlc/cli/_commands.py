@@ -525,6 +525,7 @@ def kpi_text(result: Kpis) -> str:
         ("time to production", _stats(result.time_to_production)),
         ("approval lead time", _stats(result.approval_lead_time)),
         ("test pass rate", "-" if rate is None else f"{rate:.0%} ({passed})"),
+        ("tests not judged", f"{result.tests_not_judged} (no comparator DMN)"),
         ("MLC errors", f"{result.mlc_errors} ({errors})"),
     ]
     return table(rows, (("kpi", lambda r: r[0]), ("value", lambda r: r[1])))

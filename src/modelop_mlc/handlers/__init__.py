@@ -9,12 +9,18 @@ default, and a delegate you register under the same name replaces the built-in.
 """
 
 from modelop_mlc.handlers import (
+    assets,
     deployments,
+    evaluation,
     http,
     jobs,
     models,
     notifications,
+    refused,
+    results,
+    runtimes,
     security,
+    snapshots,
     tickets,
 )
 from modelop_mlc.handlers._base import CATALOGUE, register_catalogue
@@ -22,7 +28,21 @@ from modelop_mlc.registry import DelegateRegistry
 
 __all__ = ["delegate_names", "register_modelop_delegates"]
 
-_MODULES = (deployments, http, jobs, models, notifications, security, tickets)
+_MODULES = (
+    assets,
+    deployments,
+    evaluation,
+    http,
+    jobs,
+    models,
+    notifications,
+    refused,
+    results,
+    runtimes,
+    security,
+    snapshots,
+    tickets,
+)
 
 
 def register_modelop_delegates(registry: DelegateRegistry) -> None:

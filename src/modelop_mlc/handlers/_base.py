@@ -9,13 +9,23 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from modelop_mlc.center import (
+    AuditTrail,
+    CatalogueQueries,
+    DeploymentRecords,
+    ExternalFiles,
+    NotificationInbox,
+    RecordEditing,
+)
 from modelop_mlc.domain import Asset, DeployableModel, ModelBatchJob
 from modelop_mlc.errors import BpmnError, ConfigurationError, IntegrationError, MlcError
 from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
 
 __all__ = [
     "CATALOGUE",
+    "REFUSED",
     "REFUSED_CREDENTIALS",
+    "Refusal",
     "Spec",
     "as_asset",
     "as_assets",
@@ -34,21 +44,71 @@ Fn = TypeVar("Fn", bound=Callable[[DelegateContext], Result])
 
 @dataclass(frozen=True)
 class Spec:
-    """A catalogued delegate."""
+    """A catalogued delegate.
+
+    Attributes:
+        name: ModelOp's name.
+        function: The delegate.
+        asynchronous: Whether it runs as a job (side effects, long work).
+        aliases: Other names it is registered under.
+        inputs: The inputs (or variables) it reads, ModelOp's names first.
+        outputs: The variables it writes, ModelOp's names first.
+        needs: Optional center capabilities (`modelop_mlc.center` protocols) it calls.
+        uses_center: Whether it talks to a ModelOp Center at all.
+        notes: Per center class name, what it cannot do there.
+    """
 
     name: str
     function: Callable[[DelegateContext], Result]
     asynchronous: bool
     aliases: tuple[str, ...]
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    needs: tuple[type[Any], ...] = ()
+    uses_center: bool = True
+    notes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A ModelOp delegate that cannot run here: the system it needs, and what to do instead."""
+
+    name: str
+    system: str
+    outputs: tuple[str, ...]
+    hint: str
+
+    @property
+    def reason(self) -> str:
+        """The deploy-time message: the delegate, why it is refused, what to register."""
+        return (
+            f"ModelOp's delegate {self.name} needs {self.system}, which this library does not "
+            f"connect to, so it is refused; register your own delegate with "
+            f'@manager.delegate("{self.name}") that writes {", ".join(self.outputs)} '
+            f"({self.hint})"
+        )
 
 
 CATALOGUE: list[Spec] = []
+REFUSED: list[Refusal] = []
 
 
 def modelop(
-    name: str, *, asynchronous: bool = False, aliases: Sequence[str] = ()
+    name: str,
+    *,
+    asynchronous: bool = False,
+    aliases: Sequence[str] = (),
+    inputs: Sequence[str] = (),
+    outputs: Sequence[str] = (),
+    needs: Sequence[type[Any]] = (),
+    uses_center: bool = True,
+    notes: Mapping[str, str] | None = None,
 ) -> Callable[[Fn], Fn]:
-    """Catalogue a delegate under ModelOp's name; failures become `BpmnError("FAILURE")`."""
+    """Catalogue a delegate under ModelOp's name; failures become `BpmnError("FAILURE")`.
+
+    `inputs` and `outputs` document what it reads and writes (the docs table shows them),
+    `needs` the optional center capabilities it calls.
+    """
 
     def decorate(function: Fn) -> Fn:
         @functools.wraps(function)
@@ -76,14 +136,37 @@ def modelop(
                 # as ModelOp's own delegates do with errorCode FAILURE.
                 raise BpmnError("FAILURE", f"{name}: {err}") from err
 
-        CATALOGUE.append(Spec(name, wrapper, asynchronous, tuple(aliases)))
+        CATALOGUE.append(
+            Spec(
+                name,
+                wrapper,
+                asynchronous,
+                tuple(aliases),
+                tuple(inputs),
+                tuple(outputs),
+                tuple(needs),
+                uses_center,
+                tuple((notes or {}).items()),
+            )
+        )
         return function
 
     return decorate
 
 
+def refuse(name: str, system: str, *, outputs: Sequence[str], hint: str) -> None:
+    """Catalogue a ModelOp delegate that is refused at deploy (it needs `system`)."""
+    REFUSED.append(Refusal(name, system, tuple(outputs), hint))
+
+
 def register_catalogue(registry: DelegateRegistry) -> None:
-    """Register every catalogued delegate as a built-in (your own registration wins)."""
+    """Register every catalogued delegate as a built-in (your own registration wins).
+
+    The delegates that need a system this library does not connect to are registered as
+    refused: a diagram using one fails to deploy with the reason, unless you register it.
+    """
+    for refusal in REFUSED:
+        registry.refuse(refusal.name, refusal.reason)
     for spec in CATALOGUE:
         registry.register(
             spec.name,
@@ -117,6 +200,92 @@ def center(ctx: DelegateContext) -> Any:
     if ctx.center is None:
         raise fail(ctx, "no ModelOp Center is configured")
     return ctx.center
+
+
+def _capable(ctx: DelegateContext, capability: Any) -> Any:
+    """The configured center, checked to offer `capability` (a `modelop_mlc.center` protocol).
+
+    Raises:
+        ConfigurationError: If the center does not offer it (an incident: the manager's
+            center cannot do what the diagram asks).
+    """
+    found = center(ctx)
+    if not isinstance(found, capability):
+        raise ConfigurationError(
+            f"{ctx.activity_name or ctx.activity_id}: the ModelOp Center "
+            f"({type(found).__name__}) does not offer {capability.__name__}, which this "
+            "delegate needs; use LocalCenter or RestCenter, or implement "
+            f"modelop_mlc.center.{capability.__name__}"
+        )
+    return found
+
+
+def editing(ctx: DelegateContext) -> RecordEditing:
+    """The center, as one that edits records in place (`RecordEditing`)."""
+    found: RecordEditing = _capable(ctx, RecordEditing)
+    return found
+
+
+def queries(ctx: DelegateContext) -> CatalogueQueries:
+    """The center, as one that reads jobs, deployments and results (`CatalogueQueries`)."""
+    found: CatalogueQueries = _capable(ctx, CatalogueQueries)
+    return found
+
+
+def deployment_records(ctx: DelegateContext) -> DeploymentRecords:
+    """The center, as one that records deployments (`DeploymentRecords`)."""
+    found: DeploymentRecords = _capable(ctx, DeploymentRecords)
+    return found
+
+
+def inbox(ctx: DelegateContext) -> NotificationInbox:
+    """The center, as one that reads and changes notifications (`NotificationInbox`)."""
+    found: NotificationInbox = _capable(ctx, NotificationInbox)
+    return found
+
+
+def audit_trail(ctx: DelegateContext) -> AuditTrail:
+    """The center, as one that keeps audit records (`AuditTrail`)."""
+    found: AuditTrail = _capable(ctx, AuditTrail)
+    return found
+
+
+def external_files(ctx: DelegateContext) -> ExternalFiles:
+    """The center, as one that makes external files of assets (`ExternalFiles`)."""
+    found: ExternalFiles = _capable(ctx, ExternalFiles)
+    return found
+
+
+def text_input(ctx: DelegateContext, *names: str) -> str | None:
+    """The first of `names` that is set (input or variable), as text."""
+    for name in names:
+        value = ctx.get(name)
+        if value is not None and value != "":
+            return str(value)
+    return None
+
+
+def record_id(ctx: DelegateContext, *names: str) -> str | None:
+    """The first of `names` that is set: an id, or a record (dict) whose `id` is used."""
+    for name in names:
+        value = ctx.get(name)
+        if isinstance(value, Mapping) and value.get("id"):
+            return str(value["id"])
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+def patch_input(ctx: DelegateContext) -> Mapping[str, Any]:
+    """The `PATCH` input: a dict of camelCase fields to change.
+
+    Raises:
+        BpmnError: FAILURE, when it is missing or not a dict.
+    """
+    patch = ctx.get("PATCH")
+    if not isinstance(patch, Mapping) or not patch:
+        raise fail(ctx, "variable PATCH must be a map of the fields to change")
+    return patch
 
 
 def deployable_model(ctx: DelegateContext, *names: str) -> DeployableModel:
@@ -165,3 +334,39 @@ def as_assets(value: Any) -> list[Asset]:
         return [a for a in (as_asset(v) for v in value) if a is not None]
     asset = as_asset(value)
     return [asset] if asset is not None else []
+
+
+def query_input(ctx: DelegateContext) -> Mapping[str, Any]:
+    """The `QUERY` input: field paths (camelCase, dotted) to the values wanted.
+
+    Raises:
+        BpmnError: FAILURE, when it is missing or not a dict.
+    """
+    query = ctx.get("QUERY")
+    if not isinstance(query, Mapping):
+        raise fail(ctx, 'variable QUERY must be a dict such as {"modelMetaData.type": "R"}')
+    return query
+
+
+def _at(document: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(document, Mapping):
+            return None
+        document = document.get(part)
+    return document
+
+
+def _value_matches(found: Any, wanted: Any) -> bool:
+    if isinstance(wanted, list):
+        return any(_value_matches(found, w) for w in wanted)
+    if isinstance(found, list):
+        return any(_value_matches(f, wanted) for f in found)
+    return bool(found == wanted) or (found is not None and str(found) == str(wanted))
+
+
+def query_matches(document: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
+    """Whether a record's JSON matches every entry of `query`.
+
+    A list field matches when one of its items does; a list of wanted values when any does.
+    """
+    return all(_value_matches(_at(document, str(path)), v) for path, v in query.items())

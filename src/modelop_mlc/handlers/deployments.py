@@ -1,4 +1,9 @@
-"""Delegates for runtimes, deployments, schedules and expiry."""
+"""Delegates for deployments (ModelOp's deployed models), their schedules and expiry.
+
+A deployment is named by `DEPLOYED_MODEL_ID` or given whole as `DEPLOYED_MODEL`; its state
+by ModelOp's `STATE` (or `DEPLOYED_STATE`): DEPLOYED by default, `ANY` for every state.
+The runtime is ModelOp's `engine` or this library's `runtime`, whichever the record has.
+"""
 
 from __future__ import annotations
 
@@ -6,63 +11,32 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from modelop_mlc.domain import DeployedModel, DeploymentType, Runtime, Schedule
-from modelop_mlc.handlers._base import center, deployable_model, fail, modelop
+from modelop_mlc.center import DeploymentRecords
+from modelop_mlc.domain import (
+    AssociationRole,
+    DeployableModel,
+    DeployedModel,
+    DeploymentType,
+    Runtime,
+    Schedule,
+    Stage,
+    open_value,
+)
+from modelop_mlc.handlers._base import (
+    center,
+    deployable_model,
+    deployment_records,
+    fail,
+    modelop,
+    patch_input,
+    record_id,
+    text_input,
+)
 from modelop_mlc.registry import DelegateContext
 
 __all__: list[str] = []
 
-
-@modelop("GetRuntimesByTag")
-def get_runtimes_by_tag(ctx: DelegateContext) -> dict[str, Any]:
-    """List runtimes tagged `TAG` into `RUNTIMES`."""
-    tag = ctx.get("TAG")
-    if not tag:
-        raise fail(ctx, "variable TAG is not set")
-    return {"RUNTIMES": [r.to_variable() for r in center(ctx).list_runtimes(tag=str(tag))]}
-
-
-def _service_tags(ctx: DelegateContext) -> list[str]:
-    tag = ctx.get("TAG")
-    if tag:
-        return [str(tag)]
-    snapshot = deployable_model(ctx)
-    return [*snapshot.tags, *snapshot.stored_model.model_meta_data.tags]
-
-
-@modelop("GetCompatibleEngine")
-def get_compatible_engine(ctx: DelegateContext) -> dict[str, Any]:
-    """Find runtimes that can run `DEPLOYABLE_MODEL`.
-
-    Find runtimes for `DEPLOYABLE_MODEL`: one of its service tags (or `TAG`), its model type,
-    and `MODEL_STAGE`/`STAGE` if given, into `RUNTIMES`, `ONLINE_RUNTIMES` and
-    `BATCH_RUNTIMES` (batch runtimes have no endpoints).
-    """
-    snapshot = deployable_model(ctx)
-    model_type = snapshot.stored_model.model_meta_data.type
-    stage = ctx.get("MODEL_STAGE") or ctx.get("STAGE")
-    tags = set(_service_tags(ctx))
-    matches = [
-        r
-        for r in center(ctx).list_runtimes()
-        if tags & set(r.tags)
-        and (not r.supported_model_types or model_type in r.supported_model_types)
-        and (stage is None or (r.stage is not None and r.stage == str(stage).upper()))
-    ]
-    return {
-        "RUNTIMES": [r.to_variable() for r in matches],
-        "ONLINE_RUNTIMES": [r.to_variable() for r in matches if not r.batch],
-        "BATCH_RUNTIMES": [r.to_variable() for r in matches if r.batch],
-    }
-
-
-@modelop("StopEngine", asynchronous=True)
-def stop_engine(ctx: DelegateContext) -> dict[str, Any]:
-    """Stop the runtime named `ENGINE_INSTANCE` into `ENGINE_STATE`."""
-    name = ctx.get("ENGINE_INSTANCE")
-    if not name:
-        raise fail(ctx, "variable ENGINE_INSTANCE is not set")
-    return {"ENGINE_STATE": center(ctx).stop_engine(str(name))}
+_SNAPSHOT = ("DEPLOYABLE_MODEL", "DEPLOYABLE_MODEL_ID", "ID")
 
 
 def _runtime(ctx: DelegateContext) -> Runtime:
@@ -78,7 +52,12 @@ def _runtime(ctx: DelegateContext) -> Runtime:
     raise fail(ctx, "no runtime: set RUNTIME, ENGINE_INSTANCE or RUNTIMES")
 
 
-@modelop("DeployModel", asynchronous=True)
+@modelop(
+    "DeployModel",
+    asynchronous=True,
+    inputs=("DEPLOYABLE_MODEL", "RUNTIME", "ENGINE_INSTANCE", "RUNTIMES"),
+    outputs=("DEPLOYED_MODEL",),
+)
 def deploy_model(ctx: DelegateContext) -> dict[str, Any]:
     """Deploy `DEPLOYABLE_MODEL` to a runtime into `DEPLOYED_MODEL`.
 
@@ -100,28 +79,36 @@ def _deployed(ctx: DelegateContext, *, batch_only: bool) -> list[DeployedModel]:
     return [d for d in found if not batch_only or d.kind == DeploymentType.BATCH]
 
 
-@modelop("GetDeployedModels")
+@modelop(
+    "GetDeployedModels",
+    inputs=("TAG", "MODEL_STAGE", "STORED_MODEL_ID", "DEPLOYED_STATE", "STATE"),
+    outputs=("DEPLOYED_MODELS", "DEPLOYED_MODEL"),
+)
 def get_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
     """List deployments into `DEPLOYED_MODELS` (newest first).
 
     Optional filters: `TAG`, `MODEL_STAGE`, `STORED_MODEL_ID` and `DEPLOYED_STATE` (default
     DEPLOYED; `ANY` for every state). `DEPLOYED_MODEL` is the newest match (or null).
     """
-    state = str(ctx.get("DEPLOYED_STATE") or "DEPLOYED").upper()
+    state = _state(ctx)
     tag, stage, stored = ctx.get("TAG"), ctx.get("MODEL_STAGE"), ctx.get("STORED_MODEL_ID")
     found = [
         d.to_variable()
         for d in center(ctx).find_deployed_models(
             tag=str(tag) if tag else None,
             stage=str(stage).upper() if stage else None,
-            state=None if state == "ANY" else state,
+            state=state,
             stored_model_id=str(stored) if stored else None,
         )
     ]
     return {"DEPLOYED_MODELS": found, "DEPLOYED_MODEL": found[0] if found else None}
 
 
-@modelop("FindMostRecentBatchDeployedModels")
+@modelop(
+    "FindMostRecentBatchDeployedModels",
+    inputs=("TAG", "MODEL_STAGE"),
+    outputs=("DEPLOYED_MODEL", "DEPLOYED_MODELS"),
+)
 def find_most_recent_batch_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
     """Find the batch deployments of `TAG`.
 
@@ -132,16 +119,25 @@ def find_most_recent_batch_deployed_models(ctx: DelegateContext) -> dict[str, An
     return {"DEPLOYED_MODELS": found, "DEPLOYED_MODEL": found[0] if found else None}
 
 
-@modelop("GetMostRecentDeployedModelByTag")
+@modelop(
+    "GetMostRecentDeployedModelByTag",
+    inputs=("TAG", "MODEL_STAGE"),
+    outputs=("DEPLOYED_MODEL",),
+)
 def get_most_recent_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any]:
-    """The newest deployment for `TAG` into `DEPLOYED_MODEL`."""
+    """Find the newest DEPLOYED deployment for `TAG` into `DEPLOYED_MODEL` (FAILURE if none)."""
     found = _deployed(ctx, batch_only=False)
     if not found:
         raise fail(ctx, f"no model is deployed for tag '{ctx.get('TAG')}'")
     return {"DEPLOYED_MODEL": found[0].to_variable()}
 
 
-@modelop("AddDeployedModelSchedules", asynchronous=True)
+@modelop(
+    "AddDeployedModelSchedules",
+    asynchronous=True,
+    inputs=("DEPLOYED_MODEL", "SCHEDULES", "PREVIOUS_DEPLOYED_MODEL"),
+    outputs=("DEPLOYED_MODEL",),
+)
 def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
     """Add schedules to `DEPLOYED_MODEL`.
 
@@ -173,7 +169,12 @@ def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
     return {"DEPLOYED_MODEL": updated.to_variable()}
 
 
-@modelop("SetDeployedModelExpiration", asynchronous=True)
+@modelop(
+    "SetDeployedModelExpiration",
+    asynchronous=True,
+    inputs=("DEPLOYED_MODEL", "EXPIRATION_DATE"),
+    outputs=("DEPLOYED_MODEL",),
+)
 def set_deployed_model_expiration(ctx: DelegateContext) -> dict[str, Any]:
     """Set `DEPLOYED_MODEL`'s expiration to `EXPIRATION_DATE` (ISO date), else one year on."""
     value = ctx.get("DEPLOYED_MODEL")
@@ -192,7 +193,7 @@ def set_deployed_model_expiration(ctx: DelegateContext) -> dict[str, Any]:
     return {"DEPLOYED_MODEL": updated.to_variable()}
 
 
-@modelop("FindAllDeployedModelsExpiring")
+@modelop("FindAllDeployedModelsExpiring", inputs=("DAYS",), outputs=("DEPLOYED_MODELS",))
 def find_all_deployed_models_expiring(ctx: DelegateContext) -> dict[str, Any]:
     """Find deployments that expire soon.
 
@@ -209,19 +210,265 @@ def find_all_deployed_models_expiring(ctx: DelegateContext) -> dict[str, Any]:
     return {"DEPLOYED_MODELS": found}
 
 
-@modelop("PatchDeployedModel", asynchronous=True)
-def patch_deployed_model(ctx: DelegateContext) -> dict[str, Any]:
-    """Apply `PATCH` to `DEPLOYED_MODEL` into `DEPLOYED_MODEL`.
+# -------------------------------------------------------------------------- more of ModelOp's
 
-    `PATCH` is a map of ModelOp's camelCase fields, e.g. `deployedState: UNDEPLOYED` to take
-    a deployment out of service; `DEPLOYED_MODEL` is a deployment or its id.
+
+def _state(ctx: DelegateContext, default: str = "DEPLOYED") -> str | None:
+    """The deployed state asked for (`STATE`, `DEPLOYED_STATE`); None for `ANY`."""
+    state = (text_input(ctx, "STATE", "DEPLOYED_STATE") or default).upper()
+    return None if state == "ANY" else state
+
+
+def _snapshot_id(ctx: DelegateContext) -> str:
+    found = record_id(ctx, *_SNAPSHOT)
+    if found is None:
+        raise fail(ctx, "variable DEPLOYABLE_MODEL (or DEPLOYABLE_MODEL_ID) is not set")
+    return found
+
+
+def _deployed_id(ctx: DelegateContext) -> str:
+    found = record_id(ctx, "DEPLOYED_MODEL_ID", "DEPLOYED_MODEL")
+    if found is None:
+        raise fail(ctx, "variable DEPLOYED_MODEL_ID (or DEPLOYED_MODEL) is not set")
+    return found
+
+
+@modelop(
+    "CreateDeployedModel",
+    asynchronous=True,
+    inputs=("DEPLOYED_MODEL", "DEPLOYABLE_MODEL", "RUNTIME", "ENGINE_INSTANCE"),
+    outputs=("DEPLOYED_MODEL",),
+    needs=(DeploymentRecords,),
+)
+def create_deployed_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Record a deployment into `DEPLOYED_MODEL`, deploying nothing and undeploying nothing.
+
+    The record is `DEPLOYED_MODEL` (without an id) as given, or built from
+    `DEPLOYABLE_MODEL` and `RUNTIME` (or `ENGINE_INSTANCE`).
     """
     value = ctx.get("DEPLOYED_MODEL")
-    deployed_id = value.get("id") if isinstance(value, Mapping) else value
-    if not deployed_id:
-        raise fail(ctx, "variable DEPLOYED_MODEL is not set")
-    patch = ctx.get("PATCH")
-    if not isinstance(patch, Mapping) or not patch:
-        raise fail(ctx, "variable PATCH must be a map of the fields to change")
-    updated = center(ctx).patch_deployed_model(str(deployed_id), dict(patch))
+    if isinstance(value, Mapping):
+        deployed = DeployedModel.from_variable({k: v for k, v in value.items() if k != "id"})
+    else:
+        runtime = _runtime(ctx)
+        deployed = DeployedModel(
+            deployable_model=deployable_model(ctx),
+            runtime=runtime,
+            deployment_type=DeploymentType.BATCH if runtime.batch else DeploymentType.ONLINE,
+        )
+    made = deployment_records(ctx).create_deployed_model(
+        deployed, idempotency_key=ctx.idempotency_key
+    )
+    return {"DEPLOYED_MODEL": made.to_variable()}
+
+
+@modelop(
+    "PatchDeployedModel",
+    asynchronous=True,
+    inputs=("DEPLOYED_MODEL_ID", "DEPLOYED_MODEL", "PATCH"),
+    outputs=("DEPLOYED_MODEL",),
+)
+def patch_deployed_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Apply `PATCH` to the deployment into `DEPLOYED_MODEL`.
+
+    `PATCH` is a map of ModelOp's camelCase fields, e.g. `deployedState: UNDEPLOYED` to take
+    a deployment out of service; the deployment is `DEPLOYED_MODEL_ID`, or `DEPLOYED_MODEL`
+    (a deployment or its id).
+    """
+    patch = patch_input(ctx)
+    return {
+        "DEPLOYED_MODEL": center(ctx).patch_deployed_model(_deployed_id(ctx), patch).to_variable()
+    }
+
+
+@modelop(
+    "UpdateDeployedStateForDeployableModel",
+    asynchronous=True,
+    inputs=(
+        "DEPLOYABLE_MODEL",
+        "DEPLOYABLE_MODEL_ID",
+        "STATE",
+        "DEPLOYED_STATE",
+        "ENGINE_INSTANCE",
+    ),
+    outputs=("DEPLOYED_MODEL",),
+)
+def update_deployed_state_for_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Set the state of the snapshot's newest deployment to `STATE` into `DEPLOYED_MODEL`.
+
+    Only deployments on the runtime `ENGINE_INSTANCE` are considered, when it is given.
+    """
+    state = text_input(ctx, "STATE", "DEPLOYED_STATE")
+    if state is None:
+        raise fail(ctx, "variable STATE (the new deployed state) is not set")
+    snapshot_id = _snapshot_id(ctx)
+    engine = text_input(ctx, "ENGINE_INSTANCE")
+    found = [
+        d
+        for d in center(ctx).find_deployed_models(deployable_model_id=snapshot_id)
+        if engine is None or d.target.name == engine
+    ]
+    if not found:
+        raise fail(ctx, f"snapshot {snapshot_id} has no deployment to change")
+    updated = center(ctx).patch_deployed_model(found[0].id, {"deployedState": state.upper()})
     return {"DEPLOYED_MODEL": updated.to_variable()}
+
+
+@modelop(
+    "GetLatestDeployedModelByTag",
+    inputs=("TAG", "STATE"),
+    outputs=("DEPLOYED_MODEL",),
+)
+def get_latest_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any]:
+    """Find the newest deployment for `TAG` into `DEPLOYED_MODEL` (null when there is none).
+
+    Any state counts unless `STATE` is given.
+    """
+    tag = text_input(ctx, "TAG")
+    if tag is None:
+        raise fail(ctx, "variable TAG is not set")
+    found = center(ctx).find_deployed_models(tag=tag, state=_state(ctx, "ANY"))
+    return {"DEPLOYED_MODEL": found[0].to_variable() if found else None}
+
+
+@modelop(
+    "GetMostRecentDeployedModelForDeployableModelByState",
+    inputs=("DEPLOYABLE_MODEL", "DEPLOYABLE_MODEL_ID", "STATE"),
+    outputs=("DEPLOYED_MODEL",),
+)
+def get_most_recent_deployed_model_for_deployable_model_by_state(
+    ctx: DelegateContext,
+) -> dict[str, Any]:
+    """Find the snapshot's newest deployment in `STATE` into `DEPLOYED_MODEL`.
+
+    `STATE` is DEPLOYED by default; null when there is none.
+    """
+    found = center(ctx).find_deployed_models(
+        deployable_model_id=_snapshot_id(ctx), state=_state(ctx)
+    )
+    return {"DEPLOYED_MODEL": found[0].to_variable() if found else None}
+
+
+@modelop(
+    "GetDeployedModelsByRuntimeNameAndState",
+    inputs=("ENGINE_INSTANCE", "RUNTIME_NAME", "STATE"),
+    outputs=("DEPLOYED_MODELS",),
+)
+def get_deployed_models_by_runtime_name_and_state(ctx: DelegateContext) -> dict[str, Any]:
+    """List the deployments on a runtime in a state into `DEPLOYED_MODELS`.
+
+    The runtime is `ENGINE_INSTANCE` (or `RUNTIME_NAME`), the state `STATE` (DEPLOYED by
+    default).
+    """
+    name = text_input(ctx, "ENGINE_INSTANCE", "RUNTIME_NAME")
+    if name is None:
+        raise fail(ctx, "variable ENGINE_INSTANCE (or RUNTIME_NAME) is not set")
+    found = center(ctx).find_deployed_models(state=_state(ctx))
+    return {"DEPLOYED_MODELS": [d.to_variable() for d in found if d.target.name == name]}
+
+
+def _current(snapshots: Mapping[str, DeployableModel], deployed: DeployedModel) -> DeployedModel:
+    """The deployment with its snapshot as the center holds it now (with its associations)."""
+    snapshot = snapshots.get(deployed.deployable_model.id)
+    if snapshot is None:
+        return deployed
+    return deployed.model_copy(update={"deployable_model": snapshot})
+
+
+@modelop(
+    "GetDeployedModelsWithStateAndDeployableAssociatedRole",
+    inputs=("STATE", "ASSOCIATION_ROLE"),
+    outputs=("DEPLOYED_MODELS",),
+)
+def get_deployed_models_with_state_and_deployable_associated_role(
+    ctx: DelegateContext,
+) -> dict[str, Any]:
+    """List deployments whose snapshot has an `ASSOCIATION_ROLE` into `DEPLOYED_MODELS`.
+
+    Only deployments in `STATE` (DEPLOYED by default) count.
+
+    ModelOp's drift MLC asks for `STATE` DEPLOYED and `ASSOCIATION_ROLE` DATA_DRIFT_MODEL,
+    then reads each `deployableModel.associatedModels`: the snapshots come as the center
+    holds them now, associations included.
+    """
+    role_name = text_input(ctx, "ASSOCIATION_ROLE")
+    if role_name is None:
+        raise fail(ctx, "variable ASSOCIATION_ROLE is not set")
+    role = open_value(AssociationRole, role_name)
+    snapshots = {s.id: s for s in center(ctx).find_deployable_models()}
+    found = [_current(snapshots, d) for d in center(ctx).find_deployed_models(state=_state(ctx))]
+    return {
+        "DEPLOYED_MODELS": [
+            d.to_variable()
+            for d in found
+            if any(a.association_role == role for a in d.deployable_model.associated_models)
+        ]
+    }
+
+
+@modelop(
+    "FindAllDeployedModelsExpiringByDeployableModel",
+    inputs=("DEPLOYABLE_MODEL", "DEPLOYABLE_MODEL_ID", "DAYS"),
+    outputs=("DEPLOYED_MODELS",),
+)
+def find_all_deployed_models_expiring_by_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
+    """List the snapshot's deployments that expire soon into `DEPLOYED_MODELS`.
+
+    DEPLOYED deployments expiring within `DAYS` days (30 by default).
+    """
+    horizon = ctx.clock.now() + timedelta(days=float(ctx.get("DAYS") or 30))
+    found = center(ctx).find_deployed_models(
+        deployable_model_id=_snapshot_id(ctx), state="DEPLOYED"
+    )
+    return {
+        "DEPLOYED_MODELS": [
+            d.to_variable()
+            for d in found
+            if d.expiration_date is not None and d.expiration_date <= horizon
+        ]
+    }
+
+
+@modelop(
+    "RefreshDeployedModelsByDeployableModel",
+    asynchronous=True,
+    inputs=("DEPLOYABLE_MODEL", "DEPLOYABLE_MODEL_ID"),
+    outputs=("DEPLOYED_MODEL_IDS",),
+)
+def refresh_deployed_models_by_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Refresh the snapshot's copy in its deployments; their ids into `DEPLOYED_MODEL_IDS`.
+
+    Each DEPLOYED deployment of the snapshot gets the snapshot as the center holds it now
+    (new associations, assets, metadata).
+    """
+    snapshot = center(ctx).get_deployable_model(_snapshot_id(ctx))
+    refreshed: list[str] = []
+    for deployed in center(ctx).find_deployed_models(
+        deployable_model_id=snapshot.id, state="DEPLOYED"
+    ):
+        center(ctx).patch_deployed_model(deployed.id, {"deployableModel": snapshot.to_variable()})
+        refreshed.append(deployed.id)
+    return {"DEPLOYED_MODEL_IDS": refreshed}
+
+
+def _in_production(runtime: Runtime) -> bool:
+    return runtime.stage == Stage.PROD or (runtime.model_extra or {}).get("inProduction") is True
+
+
+@modelop(
+    "GetDeployedModelAndDeployableModelIdsInProd",
+    outputs=("DEPLOYED_MODEL_AND_DEPLOYABLE_MODEL_IDS",),
+)
+def get_deployed_model_and_deployable_model_ids_in_prod(ctx: DelegateContext) -> dict[str, Any]:
+    """List production deployments into `DEPLOYED_MODEL_AND_DEPLOYABLE_MODEL_IDS`.
+
+    DEPLOYED deployments on production runtimes (stage PROD, or ModelOp's `inProduction`),
+    each as `{deployedModelId, deployableModelId}`.
+    """
+    return {
+        "DEPLOYED_MODEL_AND_DEPLOYABLE_MODEL_IDS": [
+            {"deployedModelId": d.id, "deployableModelId": d.deployable_model.id}
+            for d in center(ctx).find_deployed_models(state="DEPLOYED")
+            if _in_production(d.target)
+        ]
+    }

@@ -94,4 +94,11 @@ def call_http(ctx: DelegateContext) -> dict[str, Any]:
     }
 
 
-modelop("http-connector", asynchronous=True, aliases=("HttpRequest", "httpConnector"))(call_http)
+modelop(
+    "http-connector",
+    asynchronous=True,
+    aliases=("HttpRequest", "httpConnector"),
+    inputs=("url", "method", "headers", "payload", "timeout"),
+    outputs=("response", "statusCode", "headers"),
+    uses_center=False,
+)(call_http)

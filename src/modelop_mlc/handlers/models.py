@@ -1,126 +1,180 @@
-"""Delegates for stored models, snapshots and assets (ModelOp's names and variables)."""
+"""Delegates for stored models and their audit trail (ModelOp's names and variables).
+
+A stored model is named by `STORED_MODEL_ID` (ModelOp's `ID` and `MODEL_ID` are accepted
+too) or given whole as `STORED_MODEL`. Queries (`QUERY`) are maps of camelCase field paths to
+the value wanted, e.g. `{"modelMetaData.type": "PYTHON3", "modelMetaData.tags": "jira"}`: a
+list field matches when it contains the value, a list value when any of its items matches.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from modelop_mlc.domain import AssetRole
-from modelop_mlc.handlers._base import center, deployable_model, fail, modelop
+from modelop_mlc.center import AuditTrail, RecordEditing
+from modelop_mlc.domain import AssetRole as Role
+from modelop_mlc.domain import StoredModel, open_value
+from modelop_mlc.handlers._base import (
+    audit_trail,
+    center,
+    editing,
+    fail,
+    modelop,
+    patch_input,
+    query_input,
+    query_matches,
+    record_id,
+    text_input,
+)
 from modelop_mlc.registry import DelegateContext
 
 __all__: list[str] = []
 
+_MODEL_IDS = ("STORED_MODEL_ID", "ID", "MODEL_ID", "STORED_MODEL")
 
-@modelop("GetStoredModelById")
+
+def stored_model_id(ctx: DelegateContext) -> str:
+    """The stored model the task is about: its id, or `STORED_MODEL`'s.
+
+    Raises:
+        BpmnError: FAILURE, when none is set.
+    """
+    found = record_id(ctx, *_MODEL_IDS)
+    if found is None:
+        raise fail(ctx, "variable STORED_MODEL_ID (or ID, or STORED_MODEL) is not set")
+    return found
+
+
+def _stored(ctx: DelegateContext) -> StoredModel:
+    value = ctx.get("STORED_MODEL")
+    if isinstance(value, Mapping) and "modelMetaData" in value:
+        return StoredModel.from_variable(value)
+    found: StoredModel = center(ctx).get_stored_model(stored_model_id(ctx))
+    return found
+
+
+@modelop(
+    "GetStoredModelById",
+    inputs=("STORED_MODEL_ID", "ID", "MODEL_ID"),
+    outputs=("STORED_MODEL",),
+)
 def get_stored_model_by_id(ctx: DelegateContext) -> dict[str, Any]:
-    """Read `STORED_MODEL_ID` (or `MODEL_ID`) into `STORED_MODEL`."""
-    model_id = ctx.get("STORED_MODEL_ID") or ctx.get("MODEL_ID")
-    if not model_id:
-        raise fail(ctx, "variable STORED_MODEL_ID is not set")
-    return {"STORED_MODEL": center(ctx).get_stored_model(str(model_id)).to_variable()}
+    """Read the stored model `STORED_MODEL_ID` (or `ID`, `MODEL_ID`) into `STORED_MODEL`."""
+    return {"STORED_MODEL": center(ctx).get_stored_model(stored_model_id(ctx)).to_variable()}
 
 
-@modelop("GetDeployableModelById")
-def get_deployable_model_by_id(ctx: DelegateContext) -> dict[str, Any]:
-    """Read `MODEL_ID` (a snapshot id) or `DEPLOYABLE_MODEL_ID` into `DEPLOYABLE_MODEL`."""
-    snapshot_id = ctx.get("DEPLOYABLE_MODEL_ID") or ctx.get("MODEL_ID")
-    if not snapshot_id:
-        raise fail(ctx, "variable MODEL_ID is not set")
-    snapshot = center(ctx).get_deployable_model(str(snapshot_id))
+@modelop("GetStoredModels", inputs=("TAG",), outputs=("STORED_MODELS",))
+def get_stored_models(ctx: DelegateContext) -> dict[str, Any]:
+    """List every stored model (with `TAG` among its tags, if given) into `STORED_MODELS`."""
+    tag = text_input(ctx, "TAG")
+    models = center(ctx).find_stored_models()
     return {
-        "DEPLOYABLE_MODEL": snapshot.to_variable(),
-        "STORED_MODEL": snapshot.stored_model.to_variable(),
+        "STORED_MODELS": [
+            m.to_variable() for m in models if tag is None or tag in m.model_meta_data.tags
+        ]
     }
 
 
-@modelop("GetMostRecentDeployableModelByTag")
-def get_most_recent_deployable_model_by_tag(ctx: DelegateContext) -> dict[str, Any]:
-    """Find the newest snapshot with `TAG` into `DEPLOYABLE_MODEL`."""
-    tag = ctx.get("TAG")
-    if not tag:
-        raise fail(ctx, "variable TAG is not set")
-    found = center(ctx).find_deployable_models(tag=str(tag))
-    if not found:
-        raise fail(ctx, f"no snapshot is tagged '{tag}'")
-    return {"DEPLOYABLE_MODEL": found[0].to_variable()}
+@modelop(
+    "GetStoredModelsByName",
+    inputs=("NAME", "MODEL_NAME"),
+    outputs=("STORED_MODELS",),
+)
+def get_stored_models_by_name(ctx: DelegateContext) -> dict[str, Any]:
+    """List the stored models called `NAME` (or `MODEL_NAME`) into `STORED_MODELS`."""
+    name = text_input(ctx, "NAME", "MODEL_NAME")
+    if name is None:
+        raise fail(ctx, "variable NAME is not set")
+    return {"STORED_MODELS": [m.to_variable() for m in center(ctx).find_stored_models(name=name)]}
 
 
-@modelop("SnapshotModel", asynchronous=True, aliases=("CreateDeployableModel",))
-def snapshot_model(ctx: DelegateContext) -> dict[str, Any]:
-    """Snapshot `STORED_MODEL` (or `STORED_MODEL_ID`) with `TAGS` into `DEPLOYABLE_MODEL`."""
-    stored = ctx.get("STORED_MODEL")
-    model_id = stored.get("id") if isinstance(stored, Mapping) else ctx.get("STORED_MODEL_ID")
-    if not model_id:
-        raise fail(ctx, "variable STORED_MODEL is not set")
-    tags = ctx.get("TAGS") or []
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.split(",") if t.strip()]
-    snapshot = center(ctx).create_deployable_model(
-        str(model_id), tags=list(tags), idempotency_key=ctx.idempotency_key
-    )
-    return {"DEPLOYABLE_MODEL": snapshot.to_variable()}
+@modelop("GetStoredModelsByQuery", inputs=("QUERY",), outputs=("STORED_MODEL_IDS",))
+def get_stored_models_by_query(ctx: DelegateContext) -> dict[str, Any]:
+    """List the ids of the stored models matching `QUERY` into `STORED_MODEL_IDS`.
 
-
-@modelop("PatchDeployableModel", asynchronous=True)
-def patch_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
-    """Apply `PATCH` (a dict of camelCase fields) to `DEPLOYABLE_MODEL`."""
-    snapshot = deployable_model(ctx)
-    patch = ctx.get("PATCH")
-    if not isinstance(patch, Mapping):
-        raise fail(ctx, "variable PATCH must be a dict of fields to change")
-    updated = center(ctx).patch_deployable_model(snapshot.id, patch)
-    return {"DEPLOYABLE_MODEL": updated.to_variable()}
-
-
-def _role(ctx: DelegateContext, default: str | None) -> str | None:
-    role = ctx.get("ASSET_ROLE") or ctx.get("ROLE") or default
-    if role is not None and str(role) not in AssetRole.__members__:
-        raise fail(ctx, f"unknown asset role '{role}'; one of {', '.join(AssetRole)}")
-    return str(role) if role is not None else None
-
-
-@modelop("FindDeployableModelAssets")
-def find_deployable_model_assets(ctx: DelegateContext) -> dict[str, Any]:
-    """List the snapshot's assets (optionally with `ASSET_ROLE`) into `ASSETS`."""
-    snapshot = deployable_model(ctx)
-    role = _role(ctx, None)
-    assets = [
-        a.to_variable()
-        for a in snapshot.deployable_model_assets
-        if role is None or a.asset_role == role
-    ]
-    return {"ASSETS": assets}
-
-
-@modelop("GetFileAssets")
-def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
-    """List the snapshot's file assets with one role.
-
-    List the snapshot's file assets with `ASSET_ROLE` (default TEST_DATA) into
-    `FILE_ASSETS`; `FILE_ASSET` is the first one (or null).
+    Newest first; see the module for how a query matches.
     """
-    snapshot = deployable_model(ctx)
-    role = _role(ctx, AssetRole.TEST_DATA.value)
-    assets = [a.to_variable() for a in snapshot.assets_with_role(role or "")]
-    return {"FILE_ASSETS": assets, "FILE_ASSET": assets[0] if assets else None}
+    query = query_input(ctx)
+    return {
+        "STORED_MODEL_IDS": [
+            m.id for m in center(ctx).find_stored_models() if query_matches(m.to_variable(), query)
+        ]
+    }
 
 
-@modelop("CreateEmptyExternalFileAsset")
-def create_empty_external_file_asset(ctx: DelegateContext) -> dict[str, Any]:
-    """Create an output asset into `FILE_ASSET`.
+@modelop(
+    "UpdateStoredModel",
+    asynchronous=True,
+    inputs=("STORED_MODEL",),
+    outputs=("STORED_MODEL",),
+    needs=(RecordEditing,),
+)
+def update_stored_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Replace the stored model with `STORED_MODEL` (as the diagram changed it)."""
+    value = ctx.get("STORED_MODEL")
+    if not isinstance(value, Mapping) or not value.get("id"):
+        raise fail(ctx, "variable STORED_MODEL must be a stored model with its id")
+    updated = editing(ctx).update_stored_model(StoredModel.from_variable(value))
+    return {"STORED_MODEL": updated.to_variable()}
 
-    Create an output asset from `FILE_NAME`, `FILE_FORMAT` (and `FILE_URL`) into
-    `FILE_ASSET`.
+
+@modelop(
+    "PatchStoredModel",
+    asynchronous=True,
+    inputs=("STORED_MODEL_ID", "ID", "STORED_MODEL", "PATCH"),
+    outputs=("STORED_MODEL",),
+    needs=(RecordEditing,),
+)
+def patch_stored_model(ctx: DelegateContext) -> dict[str, Any]:
+    """Apply `PATCH` (camelCase fields) to the stored model into `STORED_MODEL`."""
+    patch = patch_input(ctx)
+    updated = editing(ctx).patch_stored_model(stored_model_id(ctx), patch)
+    return {"STORED_MODEL": updated.to_variable()}
+
+
+@modelop(
+    "FindStoredModelAssets",
+    inputs=("STORED_MODEL", "STORED_MODEL_ID", "ASSET_ROLE"),
+    outputs=("ASSETS",),
+)
+def find_stored_model_assets(ctx: DelegateContext) -> dict[str, Any]:
+    """List the stored model's assets (with `ASSET_ROLE`, if given) into `ASSETS`."""
+    model = _stored(ctx)
+    role = text_input(ctx, "ASSET_ROLE", "ROLE")
+    wanted = open_value(Role, role) if role else None
+    return {
+        "ASSETS": [
+            a.to_variable() for a in model.model_assets if wanted is None or a.asset_role == wanted
+        ]
+    }
+
+
+@modelop(
+    "FindAllAuditRecordsForStoredModel",
+    inputs=("STORED_MODEL_ID", "ID", "STORED_MODEL"),
+    outputs=("AUDIT_RECORDS",),
+    needs=(AuditTrail,),
+)
+def find_all_audit_records_for_stored_model(ctx: DelegateContext) -> dict[str, Any]:
+    """List the stored model's audit records, newest first, into `AUDIT_RECORDS`."""
+    records = audit_trail(ctx).find_audit_records(stored_model_id(ctx))
+    return {"AUDIT_RECORDS": [r.to_variable() for r in records]}
+
+
+@modelop(
+    "PatchAuditRecord",
+    asynchronous=True,
+    inputs=("AUDIT_RECORD", "AUDIT_RECORD_ID", "PATCH"),
+    outputs=("AUDIT_RECORD",),
+    needs=(AuditTrail,),
+)
+def patch_audit_record(ctx: DelegateContext) -> dict[str, Any]:
+    """Apply `PATCH` to an audit record into `AUDIT_RECORD`.
+
+    The record is `AUDIT_RECORD_ID`, or `AUDIT_RECORD`'s id.
     """
-    name = ctx.get("FILE_NAME") or "output.json"
-    file_format = str(
-        ctx.get("FILE_FORMAT") or ("CSV" if str(name).endswith(".csv") else "JSON")
-    ).upper()
-    asset = center(ctx).create_external_file_asset(
-        filename=str(name),
-        file_format=file_format,
-        role=str(ctx.get("ASSET_ROLE") or "SCORING_OUTPUT"),
-        file_url=ctx.get("FILE_URL"),
-    )
-    return {"FILE_ASSET": asset.to_variable()}
+    found = record_id(ctx, "AUDIT_RECORD_ID", "AUDIT_RECORD", "ID")
+    if found is None:
+        raise fail(ctx, "variable AUDIT_RECORD_ID (or AUDIT_RECORD) is not set")
+    record = audit_trail(ctx).patch_audit_record(found, patch_input(ctx))
+    return {"AUDIT_RECORD": record.to_variable()}

@@ -1,11 +1,25 @@
-"""Delegates that record notifications for people (ModelOp's `Create*Notification`)."""
+"""Delegates for ModelOp Center's notifications: record, read and change them.
+
+The message is `MESSAGE` or `NOTIFICATION_MESSAGE` (ModelOp's diagrams use the latter), the
+severity `SEVERITY` or `NOTIFICATION_SEVERITY` (INFO, WARNING, ERROR). The model concerned is
+`DEPLOYABLE_MODEL`'s, else `STORED_MODEL`'s, else the job's snapshot, else `MODEL_ID`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from modelop_mlc.handlers._base import center, modelop
+from modelop_mlc.center import NotificationInbox
+from modelop_mlc.handlers._base import (
+    center,
+    fail,
+    inbox,
+    modelop,
+    patch_input,
+    record_id,
+    text_input,
+)
 from modelop_mlc.registry import DelegateContext
 
 __all__: list[str] = []
@@ -18,7 +32,20 @@ _TYPES = {
     "CreateModelTestNotification": "TEST",
     "CreateModelReviewNotification": "MODEL_REVIEW",
     "CreateModelApprovalNotification": "MODEL_APPROVAL",
+    "CreateModelChangeNotification": "MODEL_CHANGE",
+    "CreateModelRiskNotification": "MODEL_RISK",
+    "CreateRuntimeNotification": "RUNTIME",
 }
+_INPUTS = (
+    "MESSAGE",
+    "NOTIFICATION_MESSAGE",
+    "SEVERITY",
+    "NOTIFICATION_SEVERITY",
+    "DEPLOYABLE_MODEL",
+    "STORED_MODEL",
+    "JOB",
+    "MODEL_ID",
+)
 
 
 def _model_id(ctx: DelegateContext) -> str | None:
@@ -37,20 +64,23 @@ def _model_id(ctx: DelegateContext) -> str | None:
 
 
 def _message(ctx: DelegateContext, kind: str) -> str:
-    message = ctx.get("MESSAGE") or ctx.get("NOTIFICATION_MESSAGE")
+    message = text_input(ctx, "MESSAGE", "NOTIFICATION_MESSAGE")
     if message:
-        return str(message)
+        return message
     job = ctx.get("JOB")
     if kind == "JOB" and isinstance(job, Mapping):
         return f"Job {job.get('id')} ended {job.get('jobStatus')}: {job.get('message') or 'ok'}"
     if kind == "TEST" and ctx.get("TEST_RESULT_MESSAGE"):
         return str(ctx.get("TEST_RESULT_MESSAGE"))
+    if kind == "RUNTIME" and ctx.get("ENGINE_INSTANCE"):
+        return f"Runtime {ctx.get('ENGINE_INSTANCE')}: {ctx.activity_name or ctx.activity_id}"
     return f"{ctx.activity_name or ctx.activity_id} in process {ctx.instance_id}"
 
 
 def _notification_delegate(name: str, kind: str) -> None:
     def notify(ctx: DelegateContext) -> dict[str, Any]:
-        severity = str(ctx.get("SEVERITY") or ("ERROR" if ctx.get("ERROR_MESSAGE") else "INFO"))
+        default = "ERROR" if ctx.get("ERROR_MESSAGE") else "INFO"
+        severity = text_input(ctx, "SEVERITY", "NOTIFICATION_SEVERITY") or default
         note = center(ctx).create_notification(
             _message(ctx, kind),
             type=kind,
@@ -62,8 +92,63 @@ def _notification_delegate(name: str, kind: str) -> None:
         return {"NOTIFICATION": note.to_variable()}
 
     notify.__doc__ = f"Record a {kind} notification (`MESSAGE`, `SEVERITY`) into `NOTIFICATION`."
-    modelop(name, asynchronous=True)(notify)
+    modelop(name, asynchronous=True, inputs=_INPUTS, outputs=("NOTIFICATION",))(notify)
 
 
 for _name, _kind in _TYPES.items():
     _notification_delegate(_name, _kind)
+
+
+def _notification_id(ctx: DelegateContext) -> str:
+    found = record_id(ctx, "NOTIFICATION_ID", "NOTIFICATION", "ID")
+    if found is None:
+        raise fail(ctx, "variable NOTIFICATION_ID (or NOTIFICATION) is not set")
+    return found
+
+
+@modelop(
+    "GetNotificationById",
+    inputs=("NOTIFICATION_ID", "ID"),
+    outputs=("NOTIFICATION",),
+    needs=(NotificationInbox,),
+)
+def get_notification_by_id(ctx: DelegateContext) -> dict[str, Any]:
+    """Read the notification `NOTIFICATION_ID` (or `ID`) into `NOTIFICATION`."""
+    note = inbox(ctx).get_notification(_notification_id(ctx))
+    return {"NOTIFICATION": note.to_variable()}
+
+
+@modelop(
+    "GetAllNotificationsByTypeAndSeverity",
+    inputs=("TYPE", "NOTIFICATION_TYPE", "SEVERITY", "NOTIFICATION_SEVERITY"),
+    outputs=("NOTIFICATIONS",),
+    needs=(NotificationInbox,),
+)
+def get_all_notifications_by_type_and_severity(ctx: DelegateContext) -> dict[str, Any]:
+    """List notifications of a type and severity, newest first, into `NOTIFICATIONS`.
+
+    `TYPE` and `SEVERITY` filter only when given.
+    """
+    kind = text_input(ctx, "TYPE", "NOTIFICATION_TYPE")
+    severity = text_input(ctx, "SEVERITY", "NOTIFICATION_SEVERITY")
+    found = inbox(ctx).find_notifications(
+        type=kind.upper() if kind else None, severity=severity.upper() if severity else None
+    )
+    return {"NOTIFICATIONS": [n.to_variable() for n in found]}
+
+
+@modelop(
+    "PatchNotification",
+    asynchronous=True,
+    inputs=("NOTIFICATION_ID", "NOTIFICATION", "PATCH"),
+    outputs=("NOTIFICATION",),
+    needs=(NotificationInbox,),
+)
+def patch_notification(ctx: DelegateContext) -> dict[str, Any]:
+    """Apply `PATCH` to a notification into `NOTIFICATION`.
+
+    The patch holds camelCase fields, e.g. `{"open": false}`.
+    """
+    patch = patch_input(ctx)
+    note = inbox(ctx).patch_notification(_notification_id(ctx), patch)
+    return {"NOTIFICATION": note.to_variable()}

@@ -85,7 +85,12 @@ def summarize(findings: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-@modelop("RunSecurityScan", asynchronous=True)
+@modelop(
+    "RunSecurityScan",
+    asynchronous=True,
+    inputs=("DEPLOYABLE_MODEL",),
+    outputs=("SECURITY_SCAN",),
+)
 def run_security_scan(ctx: DelegateContext) -> dict[str, Any]:
     """Scan the snapshot's model source with bandit and its requirements with pip-audit.
 

@@ -55,6 +55,18 @@ _KINDS = {
     "SimpleNotification": TicketKind.NOTIFICATION,
 }
 _SYSTEMS = {"jira": "Jira", "servicenow": "ServiceNow"}
+_TICKET_INPUTS = (
+    "MESSAGE",
+    "NOTIFICATION_MESSAGE",
+    "SUMMARY",
+    "TICKET_KIND",
+    "TICKET_FIELDS",
+    "DEPLOYABLE_MODEL",
+    "MODEL_TEST_RESULT",
+    "TEST_RESULT",
+    "TEST_RESULT_MESSAGE",
+    "JOB",
+)
 
 
 def _tickets(ctx: DelegateContext) -> Tickets:
@@ -91,9 +103,13 @@ def _creator(system: str, kind: TicketKind) -> Callable[[DelegateContext], Resul
                 kinds = ", ".join(k.value for k in TicketKind)
                 raise fail(ctx, f"unknown TICKET_KIND '{override}'; one of {kinds}") from None
         target = tickets.for_system(system)
+        variables = {**ctx.variables, **ctx.inputs}
+        if not variables.get("MESSAGE") and variables.get("NOTIFICATION_MESSAGE"):
+            # ModelOp's diagrams give the ticket text as NOTIFICATION_MESSAGE.
+            variables["MESSAGE"] = variables["NOTIFICATION_MESSAGE"]
         context = context_from_variables(
             chosen,
-            {**ctx.variables, **ctx.inputs},
+            variables,
             instance_id=ctx.instance_id,
             activity_id=ctx.activity_id,
             activity_name=ctx.activity_name,
@@ -119,7 +135,13 @@ TICKET_DELEGATES: tuple[str, ...] = (
 
 for _system, _label in _SYSTEMS.items():
     for _suffix, _kind in _KINDS.items():
-        modelop(f"Create{_label}{_suffix}", asynchronous=True)(_creator(_system, _kind))
+        modelop(
+            f"Create{_label}{_suffix}",
+            asynchronous=True,
+            inputs=_TICKET_INPUTS,
+            outputs=("NEW_NOTIFICATION",),
+            uses_center=False,
+        )(_creator(_system, _kind))
 
 
 # -------------------------------------------------------------------------- waiting
@@ -262,4 +284,19 @@ def wait_for_ticket_status(ctx: DelegateContext) -> Result:
     return result
 
 
-modelop("WaitForTicketStatus", asynchronous=True)(wait_for_ticket_status)
+modelop(
+    "WaitForTicketStatus",
+    asynchronous=True,
+    inputs=(
+        "TICKET",
+        "NEW_NOTIFICATION",
+        "TICKET_KEY",
+        "TICKET_SYSTEM",
+        "STATUSES",
+        "POLL_INTERVAL",
+        "MAX_POLL_INTERVAL",
+        "READ_FIELD",
+    ),
+    outputs=("TICKET", "TICKET_STATUS", "TICKET_FIELD_VALUE", "EXPIRATION_DATE"),
+    uses_center=False,
+)(wait_for_ticket_status)

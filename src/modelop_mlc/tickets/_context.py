@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modelop_mlc.domain import NOT_JUDGED
 from modelop_mlc.tickets._port import TicketKind
 
 __all__ = ["ModelChange", "TicketContext", "context_from_variables", "diff_models"]
@@ -70,6 +71,9 @@ class TicketContext(BaseModel):
         default_factory=dict, description="The test metrics (ModelOp's `testResults`)."
     )
     test_passed: bool | None = Field(None, description="The DMN's verdict, when judged.")
+    test_note: str | None = Field(
+        None, description="Why the test results were not judged (the model has no DMN)."
+    )
     failing_reasons: list[str] = Field(
         default_factory=list, description="Why the DMN failed the test results."
     )
@@ -242,6 +246,12 @@ def context_from_variables(
     if passed is None and isinstance(test.get("testResultPassed"), bool):
         passed = test["testResultPassed"]
     message = variables.get("TEST_RESULT_MESSAGE") or test.get("testResultMessage")
+    # Results no DMN judged are never shown as passed (or failed), whatever TEST_RESULT says.
+    unjudged = variables.get("TEST_RESULT_JUDGED") is False or str(message or "").startswith(
+        NOT_JUDGED
+    )
+    if unjudged:
+        passed = None
     job = _mapping(variables.get("JOB"))
     version = snapshot.get("version")
     links: dict[str, str] = {}
@@ -264,7 +274,8 @@ def context_from_variables(
         changes=diff_models(_mapping(previous), snapshot) if snapshot else [],
         test_results=dict(metrics) if isinstance(metrics, Mapping) else {},
         test_passed=passed if isinstance(passed, bool) else None,
-        failing_reasons=_failing_reasons(passed, message),
+        test_note=_str(message) if unjudged else None,
+        failing_reasons=[] if unjudged else _failing_reasons(passed, message),
         job_id=_str(job.get("id")),
         job_type=_str(job.get("jobType")),
         job_status=_str(job.get("jobStatus")),

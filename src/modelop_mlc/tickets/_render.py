@@ -226,9 +226,11 @@ def render_description(context: TicketContext, flavour: Flavour = "text") -> str
     if context.changes:
         out.heading("Changes since the previous snapshot")
         out.bullets([change.describe() for change in context.changes])
-    if context.test_results or context.test_passed is not None:
+    if context.test_results or context.test_passed is not None or context.test_note:
         verdict = _verdict(context.test_passed, "PASSED", "FAILED", "not judged")
         out.heading(f"Test results: {verdict}")
+        if context.test_note:
+            out.text(context.test_note)
         table = render_test_results(context.test_results, flavour)
         if table:
             out.raw(table)
