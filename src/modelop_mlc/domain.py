@@ -287,8 +287,14 @@ class DeployableModel(Record):
 
     @property
     def all_assets(self) -> list[Asset]:
-        """The snapshot's assets, then its stored model's (ModelOp keeps some only there)."""
-        return [*self.deployable_model_assets, *self.stored_model.model_assets]
+        """The snapshot's assets, then its stored model's (ModelOp keeps some only there).
+
+        An asset of the stored model with the id of one of the snapshot's is its copy and is
+        left out.
+        """
+        own = list(self.deployable_model_assets)
+        seen = {a.key for a in own if a.key}
+        return own + [a for a in self.stored_model.model_assets if not a.key or a.key not in seen]
 
 
 class ModelAssociation(Record):

@@ -1,0 +1,33 @@
+"""Fixtures of the handler tests: the catalogue's world, on LocalCenter and on RestCenter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from center.rest_support import START, Sleeper, rest_center
+from handlers.catalogue_world import World, seed
+from modelop_mlc import LifecycleManager, ManagerConfig, ManualClock
+from modelop_mlc.center import LocalCenter
+from modelop_mlc.testing.fakes.modelop import FakeModelOpCenter
+
+
+@pytest.fixture(name="world", params=["local", "rest"])
+def _world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    clock = ManualClock(START)
+    with FakeModelOpCenter(clock=clock.now, tokens=["static-token"]) as fake:
+        config = ManagerConfig(data_roots=[str(tmp_path)])
+        if request.param == "rest":
+            with rest_center(fake, clock, Sleeper(clock)) as center:
+                manager = LifecycleManager.open(
+                    tmp_path / "m.db", clock=clock, center=center, config=config
+                )
+                yield seed(World("rest", manager, center, fake, clock, tmp_path))
+                manager.close()
+        else:
+            manager = LifecycleManager.open(tmp_path / "m.db", clock=clock, config=config)
+            assert isinstance(manager.center, LocalCenter)
+            yield seed(World("local", manager, manager.center, fake, clock, tmp_path))
+            manager.close()
