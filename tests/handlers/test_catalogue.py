@@ -284,6 +284,7 @@ CASES: dict[str, Case] = {
     ),
     "GetJob": Case(_job(), _check_job_status("COMPLETE")),
     "WaitForJob": Case(_waiting_job, _check_job_status("COMPLETE"), progress=_job_completes),
+    "jobs": Case(_waiting_job, _check_job_status("COMPLETE"), progress=_job_completes),
     "ParseModelTestResultFromBatchJob": Case(_parse_job, _check_parsed),
     "CreateModelTestResult": Case(
         lambda w: {

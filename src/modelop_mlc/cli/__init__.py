@@ -73,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", help=".bpmn and .dmn files")
     validate.set_defaults(run=_commands.validate)
 
+    check = sub.add_parser(
+        "check",
+        help="migration report: per element of BPMN/DMN files, what runs and what is refused",
+    )
+    check.add_argument("files", nargs="+", help=".bpmn and .dmn files")
+    check.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for scripts"
+    )
+    check.set_defaults(run=_commands.check)
+
     definitions = sub.add_parser("definitions", help="list deployed process definitions")
     definitions.set_defaults(run=_commands.definitions)
 

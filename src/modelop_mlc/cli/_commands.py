@@ -23,12 +23,15 @@ from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.kpis import DurationStats, Kpis, compute_kpis
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import HistoryEvent, ProcessInstance
+from modelop_mlc.registry import DelegateRegistry
 from modelop_mlc.tickets import LocalTickets
+from modelop_mlc.validation import ValidationReport
 from modelop_mlc.validation import validate as validate_file
 
 __all__ = [
     "board",
     "cancel",
+    "check",
     "complete",
     "definitions",
     "demo",
@@ -139,6 +142,59 @@ def validate(args: argparse.Namespace, out: Output) -> int:
         lines += [f"  error: {p}" for p in report.problems]
         lines += [f"  warning: {w}" for w in report.warnings]
     out.result(reports, "\n".join(lines))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+ELEMENT_COLUMNS = (
+    ("element", lambda e: e.element_id),
+    ("type", lambda e: e.element_type),
+    ("name", lambda e: _clip(e.name or "-", 30)),
+    ("line", lambda e: e.line),
+    ("status", lambda e: e.status),
+    ("does / why refused", lambda e: "; ".join(e.problems) or e.does),
+)
+
+
+def _check_text(reports: Sequence[ValidationReport]) -> str:
+    parts = []
+    for report in reports:
+        refused = len(report.refused)
+        verdict = "deploys" if report.ok else f"refused ({len(report.problems)} problem(s))"
+        parts.append(
+            f"{report.file} ({report.kind}): {verdict}; {len(report.elements)} elements, "
+            f"{len(report.elements) - refused} run, {refused} refused"
+        )
+        if report.elements:
+            parts.append(table(report.elements, ELEMENT_COLUMNS))
+        listed = {e.element_id for e in report.elements}
+        for problem in report.problems:
+            if problem.element_id not in listed:
+                parts.append(f"  error: {problem}")
+        for element in report.elements:
+            parts += [f"  warning: {element.element_id}: {w}" for w in element.warnings]
+        parts.append("")
+    return "\n".join(parts).rstrip()
+
+
+def check(args: argparse.Namespace, out: Output) -> int:
+    """Print the migration report of files; exit 1 when any element is refused."""
+    from modelop_mlc.handlers import register_modelop_delegates  # noqa: PLC0415 - only here
+
+    registry = DelegateRegistry()
+    register_modelop_delegates(registry)
+    paths = _files(args.files)
+    decisions = {d for path in paths for d in validate_file(path, name=str(path)).decisions}
+    reports = [
+        validate_file(path, name=str(path), registry=registry, decisions=decisions)
+        for path in paths
+    ]
+    out.result(reports, lambda: _check_text(reports))
     return 0 if all(r.ok for r in reports) else 1
 
 

@@ -107,13 +107,19 @@ def get_job(ctx: DelegateContext) -> dict[str, Any]:
 
 
 @modelop(
-    "WaitForJob", asynchronous=True, inputs=("JOB_ID", "JOB", "POLL_INTERVAL"), outputs=("JOB",)
+    "WaitForJob",
+    asynchronous=True,
+    aliases=("jobs",),
+    inputs=("JOB_ID", "JOB", "POLL_INTERVAL"),
+    outputs=("JOB",),
 )
 def wait_for_job(ctx: DelegateContext) -> dict[str, Any]:
     """Wait until `JOB_ID` (or `JOB`) ends; then `JOB` holds it (status COMPLETE or ERROR).
 
     It parks between checks (every `POLL_INTERVAL` seconds, 30 by default, or at once when the
     center reports the job's status change): no BPMN loop, nothing added to the instance.
+    ModelOp's diagrams wait with an external task of topic `jobs`, which ModelOp Center
+    completes when the job ends; that topic runs this delegate.
     """
     job_id = ctx.get("JOB_ID")
     job = center(ctx).get_job(str(job_id)) if job_id else job_from(ctx, "JOB")
