@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 __all__ = ["compact"]
@@ -41,9 +42,32 @@ def _drop_finished_subprocesses(top: Any) -> None:
     for task_id in list(top.subprocesses):
         if task_id not in top.subprocesses:
             continue
-        task = top.get_task_from_id(task_id)
-        if task is not None and _finished(task):
-            top.delete_subprocess(task)
+        task = _task(top, task_id)
+        if task is None or _finished(task):
+            _delete_subprocess(top, task_id)
+
+
+def _task(top: Any, task_id: Any) -> Any:
+    """The task `task_id` of the workflow or its sub-workflows, or None when it is gone."""
+    try:
+        return top.get_task_from_id(task_id)
+    except TaskNotFoundException:
+        return None
+
+
+def _delete_subprocess(top: Any, task_id: Any) -> None:
+    """Drop a sub-workflow and those nested in it.
+
+    SpiffWorkflow's `delete_subprocess` looks each nested sub-workflow's task up and fails
+    when pruning (or an error that cancelled a multi-instance body) already removed it; the
+    sub-workflows are keyed by their task's id, so they are dropped by key here.
+    """
+    subprocess = top.subprocesses.pop(task_id, None)
+    if subprocess is None:
+        return
+    for child_id, child in list(top.subprocesses.items()):
+        if child.parent_workflow is subprocess:
+            _delete_subprocess(top, child_id)
 
 
 def _open_below(workflow: Any) -> dict[Any, bool]:

@@ -216,6 +216,8 @@ class RestCenter(_RestCatalogue):
     ) -> DeployedModel:
         """Record a deployment as given (`POST deployedModels`); nothing is undeployed.
 
+        A `runtime` is sent as ModelOp's `engine`.
+
         With `idempotency_key`, the snapshot's deployment holding the key in
         `custom.mlcIdempotencyKey` is returned instead of a second one.
 
@@ -229,6 +231,8 @@ class RestCenter(_RestCatalogue):
             return self._marked(self.find_deployed_models(deployable_model_id=snapshot_id), key)
 
         body = {k: v for k, v in deployed.to_variable().items() if k != "id"}
+        if "runtime" in body and "engine" not in body:
+            body["engine"] = body.pop("runtime")  # ModelOp's name for the runtime
         if key is not None:
             body["custom"] = _with_key(body.get("custom"), key)
         return self._create(DeployedModel, "deployedModels", body, key, earlier)

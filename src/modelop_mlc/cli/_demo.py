@@ -126,7 +126,7 @@ def _register_model(center: LocalCenter, model_dir: Path) -> Any:
             Asset(
                 name="comparator.dmn",
                 filename="comparator.dmn",
-                asset_role=AssetRole.DMN,
+                asset_role=AssetRole.TEST_RESULT_COMPARATOR,
                 file_content=(model_dir / "comparator.dmn").read_text(),
             ),
             Asset(

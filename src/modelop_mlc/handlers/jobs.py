@@ -110,19 +110,22 @@ def get_job(ctx: DelegateContext) -> dict[str, Any]:
     "WaitForJob",
     asynchronous=True,
     aliases=("jobs",),
-    inputs=("JOB_ID", "JOB", "POLL_INTERVAL"),
+    inputs=("JOB_ID", "TEST_JOB", "JOB", "POLL_INTERVAL"),
     outputs=("JOB",),
 )
 def wait_for_job(ctx: DelegateContext) -> dict[str, Any]:
-    """Wait until `JOB_ID` (or `JOB`) ends; then `JOB` holds it (status COMPLETE or ERROR).
+    """Wait until `JOB_ID` (or `TEST_JOB`, `JOB`) ends; then `JOB` holds it.
 
     It parks between checks (every `POLL_INTERVAL` seconds, 30 by default, or at once when the
     center reports the job's status change): no BPMN loop, nothing added to the instance.
     ModelOp's diagrams wait with an external task of topic `jobs`, which ModelOp Center
-    completes when the job ends; that topic runs this delegate.
+    completes when the job ends; that topic runs this delegate. Their job is `TEST_JOB`
+    (`CreateModelBatchJob`'s `JOB`, mapped out), so it is read before `JOB`.
     """
-    job_id = ctx.get("JOB_ID")
-    job = center(ctx).get_job(str(job_id)) if job_id else job_from(ctx, "JOB")
+    job_id = record_id(ctx, "JOB_ID", "TEST_JOB", "JOB")
+    if job_id is None:
+        raise fail(ctx, "variable JOB_ID (or TEST_JOB, or JOB) is not set")
+    job = center(ctx).get_job(job_id)  # always the center's: a variable holds an old status
     if not job.finished:
         seconds = ctx.get("POLL_INTERVAL")
         after = timedelta(seconds=float(seconds)) if seconds else _POLL
