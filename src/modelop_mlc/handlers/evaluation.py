@@ -56,7 +56,7 @@ def _parse(ctx: DelegateContext, text: str, source: str) -> _Comparator:
         # Groovy and JUEL cells, as ModelOp's standard_thresholds.dmn style tables have.
         return _Comparator(parse_dmn(text, file=source, languages=DECISION_LANGUAGES), source)
     except DiagramError as err:
-        raise fail(ctx, f"the model's DMN ({source}) cannot be used: {err}") from err
+        raise fail(ctx, f"the model's DMN cannot be used ({source}): {err}") from err
 
 
 def _snapshot(ctx: DelegateContext, result: Mapping[str, Any]) -> DeployableModel | None:
