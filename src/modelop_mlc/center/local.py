@@ -66,6 +66,7 @@ class LocalCenter(_LocalJobs):
             id=deployed_id,
             deployable_model=deployable_model,
             runtime=running,
+            engine=running,  # ModelOp's name for it, which ModelOp's diagrams read
             deployment_type=DeploymentType.BATCH if running.batch else DeploymentType.ONLINE,
             created_date=self.clock.now(),
         )

@@ -201,7 +201,10 @@ class RestCenter(_RestCatalogue):
         running = self._set_engine_state(runtime, "RUNNING")
         body: dict[str, Any] = {
             "deployableModel": deployable_model.to_variable(),
+            # ModelOp names the runtime `engine`; `runtime` is this library's name, which
+            # LocalCenter writes and diagrams written for it read.
             "engine": running.to_variable(),
+            "runtime": running.to_variable(),
             "deploymentType": (
                 DeploymentType.BATCH if running.batch else DeploymentType.ONLINE
             ).value,
@@ -216,7 +219,7 @@ class RestCenter(_RestCatalogue):
     ) -> DeployedModel:
         """Record a deployment as given (`POST deployedModels`); nothing is undeployed.
 
-        A `runtime` is sent as ModelOp's `engine`.
+        A `runtime` is sent as ModelOp's `engine` too.
 
         With `idempotency_key`, the snapshot's deployment holding the key in
         `custom.mlcIdempotencyKey` is returned instead of a second one.
@@ -232,7 +235,7 @@ class RestCenter(_RestCatalogue):
 
         body = {k: v for k, v in deployed.to_variable().items() if k != "id"}
         if "runtime" in body and "engine" not in body:
-            body["engine"] = body.pop("runtime")  # ModelOp's name for the runtime
+            body["engine"] = body["runtime"]  # ModelOp's name for the runtime
         if key is not None:
             body["custom"] = _with_key(body.get("custom"), key)
         return self._create(DeployedModel, "deployedModels", body, key, earlier)
