@@ -65,6 +65,9 @@ class DelegateContext:
         arguments: For `${bean.method(...)}` expressions: the evaluated arguments.
         attempt: 1 on the first try, then 2, 3, ... on retries.
         log: A logger named after the delegate.
+        event_name: When the delegate runs as an execution or task listener, its event
+            (`start`, `end`, `take`, `create`, `assignment`, `complete`, `delete`), as
+            Camunda's `getEventName()`; None for a service task.
     """
 
     variables: Mapping[str, Any]
@@ -84,6 +87,7 @@ class DelegateContext:
     arguments: tuple[Any, ...] = ()
     attempt: int = 1
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("modelop_mlc.delegate"))
+    event_name: str | None = None
 
     def get(self, name: str, default: Any = None) -> Any:
         """Return an input parameter, else a process variable, else `default`."""

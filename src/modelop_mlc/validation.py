@@ -159,6 +159,7 @@ def validate(
 
         try:
             model = parse_dmn(xml.data, file=xml.name, languages=DECISION_LANGUAGES)
+            model.raise_for_problems()
         except DiagramError as err:
             return ValidationReport(
                 file=xml.name,

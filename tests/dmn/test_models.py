@@ -225,7 +225,7 @@ def test_unsupported_variable_value_becomes_null_with_warning() -> None:
 
 def problems_of(xml: str) -> list[str]:
     with pytest.raises(DiagramError) as info:
-        parse_dmn(xml, file="bad.dmn")
+        parse_dmn(xml, file="bad.dmn").raise_for_problems()
     return [str(p) for p in info.value.problems]
 
 
@@ -241,7 +241,7 @@ def test_bad_cell_names_decision_rule_and_column() -> None:
         )
     )
     with pytest.raises(DiagramError) as info:
-        parse_dmn(xml, file="comparator.dmn")
+        parse_dmn(xml, file="comparator.dmn").raise_for_problems()
     [problem] = info.value.problems
     assert problem.element_id == "comparator"
     assert problem.file == "comparator.dmn"
@@ -336,7 +336,7 @@ def test_not_a_dmn_file() -> None:
 def test_malformed_xml() -> None:
     """Malformed XML is a `DiagramError` with a line number, not an lxml exception."""
     with pytest.raises(DiagramError) as info:
-        parse_dmn("<definitions><decision></definitions>", file="broken.dmn")
+        parse_dmn("<definitions><decision></definitions>", file="broken.dmn").raise_for_problems()
     assert "not well-formed XML" in str(info.value)
     assert info.value.problems[0].line == 1
 
@@ -344,7 +344,7 @@ def test_malformed_xml() -> None:
 def test_missing_file() -> None:
     """A path that does not exist is a `DiagramError` saying so."""
     with pytest.raises(DiagramError) as info:
-        parse_dmn(Path("/nonexistent/model.dmn"))
+        parse_dmn(Path("/nonexistent/model.dmn")).raise_for_problems()
     assert "cannot read the DMN file" in str(info.value)
 
 
@@ -367,7 +367,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 def test_doctype_and_entities_are_refused_unexpanded(xml: str) -> None:
     """Documents declaring a DOCTYPE or entities are refused before any expansion."""
     with pytest.raises(DiagramError) as info:
-        parse_dmn(xml)
+        parse_dmn(xml).raise_for_problems()
     message = str(info.value)
     assert "DOCTYPE" in message
     assert "root:" not in message

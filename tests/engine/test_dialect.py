@@ -252,9 +252,10 @@ def test_gateway_without_match_or_default_is_a_clear_error(manager: LifecycleMan
     """No matching condition and no default flow names the gateway; nothing is saved."""
     xml = process(
         START
-        + '<bpmn:exclusiveGateway id="gw"/><bpmn:userTask id="a"/>'
+        + '<bpmn:exclusiveGateway id="gw"/><bpmn:userTask id="a"/><bpmn:userTask id="b"/>'
         + chain("start", "gw")
         + flow("f", "gw", "a", "${x > 1}")
+        + flow("g", "gw", "b", "${x > 5}")
     )
     manager.deploy(xml)
     with pytest.raises(Exception, match="gw") as caught:

@@ -133,9 +133,11 @@ def test_non_boolean_feel_condition_names_the_gateway(manager: LifecycleManager)
     """A FEEL condition that gives null (an unknown variable) is an error naming the gateway."""
     body = (
         START
-        + '<bpmn:exclusiveGateway id="gw"/><bpmn:userTask id="u"/>'
+        + '<bpmn:exclusiveGateway id="gw" default="to_v"/><bpmn:userTask id="u"/>'
+        + '<bpmn:userTask id="v"/>'
         + chain("start", "gw")
         + _feel_flow("to_u", "gw", "u", "missing > 1")
+        + '<bpmn:sequenceFlow id="to_v" sourceRef="gw" targetRef="v"/>'
     )
     manager.deploy(process(body))
     with pytest.raises(ExpressionError) as info:

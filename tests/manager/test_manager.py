@@ -451,8 +451,11 @@ def test_a_start_that_fails_names_no_instance(manager: LifecycleManager) -> None
     """An expression error in the first steps says nothing was started and stores nothing."""
     manager.deploy(
         process(
-            '<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g"/>'
-            '<bpmn:endEvent id="e"/>' + flow("f1", "s", "g") + flow("f2", "g", "e", "${missing}"),
+            '<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g" default="f3"/>'
+            '<bpmn:endEvent id="e"/>'
+            + flow("f1", "s", "g")
+            + flow("f2", "g", "e", "${missing}")
+            + flow("f3", "g", "e"),
             "broken_start",
         )
     )

@@ -496,7 +496,7 @@ def test_a_dead_workers_jobs_are_taken_over_once_its_lease_expires(
 def test_the_worker_loop_survives_a_failing_item_and_gives_its_lease_back(
     store_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A timer whose instance cannot be loaded is logged and kept; the worker runs the rest."""
+    """A timer whose instance cannot be loaded is logged, kept under an incident; the rest runs."""
     timer = process(
         START
         + '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
@@ -525,6 +525,7 @@ def test_the_worker_loop_survives_a_failing_item_and_gives_its_lease_back(
         (left,) = manager.store.timers(broken)
         assert manager.store.leases("host-a") == {"jobs": [], "timers": []}
         assert left.id
+        assert [i.activity_id for i in manager.incidents(instance_id=broken)] == ["wait"]
     finally:
         manager.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     ErrorEventDefinition,
     EscalationEventDefinition,
@@ -28,6 +29,7 @@ from modelop_mlc._engine.scope import set_variable
 from modelop_mlc._engine.timers import TimerKind, TimerSchedule, parse_timer
 
 __all__ = [
+    "MlcConditionalEvent",
     "MlcCycleTimer",
     "MlcDateTimer",
     "MlcDurationTimer",
@@ -329,3 +331,71 @@ class MlcEscalationEvent(_CodedEventMixin, EscalationEventDefinition):
     """A BPMN escalation; an uncaught escalation is not an error."""
 
     thrown = JournalKind.ESCALATION_THROWN
+
+
+# ---------------------------------------------------------------- conditions
+
+
+class MlcConditionalEvent(ConditionalEventDefinition):
+    """A Camunda 7 conditional event: evaluated on arrival, then whenever variables change.
+
+    SpiffWorkflow re-evaluates a condition whenever any task of the instance completes; Camunda
+    evaluates it when its scope begins and after each variable change (filtered by
+    `camunda:variableName` and `camunda:variableEvents`). The engine's condition pass
+    (`conditions.py`) does the latter; `has_fired` only does the evaluation on arrival.
+    """
+
+    def __init__(
+        self,
+        expression: Any,
+        *,
+        variable_name: str | None = None,
+        variable_events: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        """Create the definition; `variable_*` restrict which changes re-evaluate it."""
+        super().__init__(expression, **kwargs)
+        self.variable_name = variable_name
+        self.variable_events = tuple(variable_events)
+
+    def __eq__(self, other: object) -> bool:
+        """Two conditional events are the same event when their conditions are the same."""
+        return isinstance(other, MlcConditionalEvent) and other.expression == self.expression
+
+    def __hash__(self) -> int:
+        """Hash by condition, like equality."""
+        return hash(("conditional", str(self.expression)))
+
+    def holds(self, my_task: Any) -> bool:
+        """Evaluate the condition from `my_task`'s point of view."""
+        value = _engine(my_task).evaluate(my_task, self.expression)
+        if isinstance(value, str):
+            return value.strip().lower() == "true"
+        return bool(value)
+
+    def reacts_to(self, changes: dict[str, str]) -> bool:
+        """Tell whether a change of the named variables (name -> create/update/delete) counts."""
+        for name, kind in changes.items():
+            if self.variable_name and name != self.variable_name:
+                continue
+            if self.variable_events and kind not in self.variable_events:
+                continue
+            return True
+        return False
+
+    def has_fired(self, my_task: Any) -> bool:
+        """On arrival the condition is evaluated once; later only the condition pass fires it."""
+        if my_task.internal_data.get("event_fired"):
+            return True
+        if my_task.internal_data.get("mlc_cond_seen"):
+            return False
+        my_task.internal_data["mlc_cond_seen"] = True
+        if self.holds(my_task):
+            my_task.internal_data["event_fired"] = True
+            return True
+        return False
+
+    def reset(self, my_task: Any) -> None:
+        """Forget the evaluation, so a re-entered event is evaluated on arrival again."""
+        my_task.internal_data.pop("mlc_cond_seen", None)
+        super().reset(my_task)

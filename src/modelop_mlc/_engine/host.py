@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from modelop_mlc.clock import Clock
 
 __all__ = [
+    "ASYNC_AFTER",
     "DelegateCall",
     "DelegateOutcome",
     "EngineHost",
@@ -23,6 +24,10 @@ __all__ = [
 ]
 
 
+# The `DelegateCall.kind` of a `camunda:asyncAfter` job: it calls no delegate, it continues.
+ASYNC_AFTER = "asyncAfter"
+
+
 @dataclass(frozen=True)
 class DelegateCall:
     """One invocation of a delegate by a service task (or a message throw event).
@@ -30,7 +35,8 @@ class DelegateCall:
     Attributes:
         reference: The implementation as written in the diagram (class name, `${bean}`,
             expression or external topic).
-        kind: `class`, `delegateExpression`, `expression`, `external` or `connector`.
+        kind: `class`, `delegateExpression`, `expression`, `external`, `connector`, or
+            `asyncAfter` for the continuation after an activity (no delegate).
         candidates: Registry names to try, in order (`DeployModel`, `deployModel`, ...).
         activity_id: The BPMN element id.
         activity_name: The element's name, if any.
@@ -41,6 +47,8 @@ class DelegateCall:
         retry_cycle: The element's `camunda:failedJobRetryTimeCycle`, if any.
         method: For `camunda:expression` calls such as `${bean.method(a, b)}`: the method.
         arguments: The evaluated positional arguments of that method call.
+        listener: For an execution or task listener, its event (`start`, `create`, ...):
+            listeners always run inline, never as a job.
     """
 
     reference: str
@@ -55,6 +63,7 @@ class DelegateCall:
     retry_cycle: str | None = None
     method: str | None = None
     arguments: tuple[Any, ...] = ()
+    listener: str | None = None
 
 
 class DelegateOutcome(StrEnum):

@@ -8,7 +8,7 @@ waits to index, the journal for history and the events to deliver to other insta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,9 +20,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.compaction import compact
+from modelop_mlc._engine.conditions import VariableWatch, evaluate_conditions, has_conditions
 from modelop_mlc._engine.definitions import ProcessSpecs
 from modelop_mlc._engine.events import MlcMessageEvent, MlcSignalEvent, OutboundEvent, timer_due
 from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
+from modelop_mlc._engine.listeners import run_listeners
 from modelop_mlc._engine.scope import LOCALS, set_variable, visible_variables
 from modelop_mlc._engine.script_engine import MlcScriptEngine
 from modelop_mlc._engine.specs import (
@@ -50,6 +52,7 @@ __all__ = [
 # jumped); keep firing, but never loop without bound on a misbehaving diagram.
 _MAX_TIMER_ROUNDS = 10_000
 _COMPACT_EVERY = 200
+_MAX_CONDITION_ROUNDS = 100
 MAX_TASKS_PER_STEP = 1_000_000
 
 
@@ -151,6 +154,7 @@ class EngineInstance:
         self.workflow = workflow
         self.engine = engine
         self._active_before = self._active_ids()
+        self._watch = VariableWatch(workflow) if has_conditions(workflow) else None
 
     # ------------------------------------------------------------ creation
 
@@ -199,6 +203,7 @@ class EngineInstance:
                 `MAX_TASKS_PER_STEP` activities without waiting (a loop with no wait state).
         """
         completed = 0
+        conditions = 0
 
         def after_task(_task: Any) -> None:
             nonlocal completed
@@ -222,12 +227,36 @@ class EngineInstance:
                 self.workflow.do_engine_steps(did_complete_task=after_task)
                 self._run_deferred()
                 fired = self._fire_due_timers()
+                if self._watch is not None and evaluate_conditions(
+                    self.workflow, self._watch.changes()
+                ):
+                    fired = True
+                    conditions += 1
+                    if conditions > _MAX_CONDITION_ROUNDS:
+                        raise ProcessError(
+                            f"conditional events fired {_MAX_CONDITION_ROUNDS} times in one "
+                            "step: what they start changes the variables they watch; restrict "
+                            "them with camunda:variableName / camunda:variableEvents",
+                            instance_id=self.engine.host.instance_id,
+                        )
                 if not fired and not self.workflow.has_ready_engine_task():
                     break
         except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
             raise _wrap_spiff_error(err, self.engine) from err
         self._journal_cancellations()
+        self._process_ended()
         compact(self.workflow)
+
+    def _process_ended(self) -> None:
+        """Run the process's end listeners once, when the instance completes."""
+        root = self.workflow.task_tree
+        listeners = getattr(self.workflow.spec, "process_listeners", ())
+        if listeners and self.completed and not root.internal_data.get("mlc_ended"):
+            root.internal_data["mlc_ended"] = True
+            try:
+                run_listeners(root, listeners, "end")
+            except (SpiffWorkflowException, KeyError, AttributeError, TypeError) as err:
+                raise _wrap_spiff_error(err, self.engine) from err
 
     def _run_deferred(self) -> None:
         while self.engine.deferred:
@@ -273,6 +302,15 @@ class EngineInstance:
     def _set_process_variables(self, variables: Mapping[str, Any] | None) -> None:
         if variables:
             self.workflow.data.update(variables)
+            self._mark(variables)
+
+    def set_variables(self, variables: Mapping[str, Any]) -> None:
+        """Set process variables from outside (conditional events react in `run()`)."""
+        self._set_process_variables(variables)
+
+    def _mark(self, names: Iterable[str]) -> None:
+        if self._watch is not None:
+            self._watch.mark(names)
 
     def complete_user_task(self, task_id: str, variables: Mapping[str, Any] | None) -> str:
         """Complete an open user task with `variables`; returns its activity id.
@@ -293,6 +331,7 @@ class EngineInstance:
             )
         for name, value in (variables or {}).items():
             set_variable(task, name, value)
+        self._mark(variables or {})
         try:
             task.run()
         except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
@@ -418,16 +457,17 @@ class EngineInstance:
                     user_tasks.append(_user_task(task))
                     waiting_at.append(str(spec.bpmn_id))
                 elif state == TaskState.STARTED and JOB_KEY in task.internal_data:
+                    activity = getattr(spec, "job_activity", None) or spec.bpmn_id
                     jobs.append(
                         JobWait(
-                            spec.bpmn_id,
-                            spec.bpmn_name,
+                            activity,
+                            getattr(spec, "job_activity_name", None) or spec.bpmn_name,
                             str(task.id),
                             tuple(task.internal_data[JOB_KEY].get("candidates", ())),
                             spec.retry_cycle,
                         )
                     )
-                    waiting_at.append(spec.bpmn_id)
+                    waiting_at.append(activity)
                 elif (
                     state == TaskState.WAITING
                     and isinstance(spec, CatchingEvent)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.event_parsers import (
     CONDITIONAL_EVENT_XPATH,
@@ -22,7 +21,6 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     SendTaskParser,
     StartEventParser,
 )
-from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.task_parsers import (
     CallActivityParser,
     ConditionalGatewayParser,
@@ -36,6 +34,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 
 from modelop_mlc._engine import specs as s
 from modelop_mlc._engine.events import (
+    MlcConditionalEvent,
     MlcCycleTimer,
     MlcDateTimer,
     MlcDurationTimer,
@@ -45,75 +44,16 @@ from modelop_mlc._engine.events import (
     MlcSignalEvent,
 )
 from modelop_mlc._engine.feel import FeelText, is_feel
+from modelop_mlc._engine.listeners import read_listeners
+from modelop_mlc._engine.parse_process import MlcProcessParser
+from modelop_mlc._engine.parse_throws import END_EVENT_XPATHS, THROW_EVENT_XPATHS, create_throw
+from modelop_mlc._engine.parse_values import delegate_candidates, params, read_param_value
 from modelop_mlc._engine.scripting import ScriptText, script_language
-from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP
+from modelop_mlc._engine.xml import CAMUNDA_NS, NSMAP
 
 __all__ = ["MlcBpmnParser", "delegate_candidates", "read_param_value"]
 
 _C = "{" + CAMUNDA_NS + "}"
-
-
-def delegate_candidates(kind: str, impl: str) -> tuple[str, ...]:
-    """Registry names to try for a delegate reference, most specific first.
-
-    `com.modelop.mlc.delegate.modelop.DeployModel` → (`com...DeployModel`, `DeployModel`);
-    `${deployModel}` → (`deployModel`, `DeployModel`); a topic → the topic.
-    """
-    text = impl.strip()
-    if kind == "class":
-        simple = text.rsplit(".", 1)[-1].rsplit("$", 1)[-1]
-        return tuple(dict.fromkeys([text, simple]))
-    if kind in {"delegateExpression", "expression"}:
-        inner = text[2:-1].strip() if text[:2] in {"${", "#{"} and text.endswith("}") else text
-        head = inner.split(".", 1)[0].split("(", 1)[0].strip()
-        if not head.isidentifier() or head == "execution":
-            return ()
-        if inner[len(head) :].lstrip().startswith("("):  # a function such as now(), not a bean
-            return ()
-        if kind == "delegateExpression" and inner != head:
-            return ()
-        return tuple(dict.fromkeys([head, head[:1].upper() + head[1:]]))
-    return (text,)
-
-
-def read_param_value(node: Any) -> s.ParamValue:
-    """Read the value of a `camunda:inputParameter`-like element (text, list or map)."""
-    children = [c for c in node if isinstance(c.tag, str)]
-    if not children:
-        text = node.text
-        return text.strip() if text is not None and text.strip() else (text or None)
-    child = children[0]
-    if child.tag == f"{_C}list":
-        return [read_param_value(item) for item in child if isinstance(item.tag, str)]
-    if child.tag == f"{_C}map":
-        return {
-            entry.get("key"): read_param_value(entry)
-            for entry in child
-            if isinstance(entry.tag, str) and entry.tag == f"{_C}entry"
-        }
-    if child.tag == f"{_C}value":
-        return read_param_value(child)
-    if child.tag == f"{_C}script":
-        fmt = child.get("scriptFormat")
-        language = script_language(fmt)
-        inline = not child.get("resource") and (child.text or "").strip()
-        if not inline or language not in {"feel", "groovy", "juel"}:
-            raise ValidationException(
-                f"camunda:script parameter values run inline in FEEL, Groovy or JUEL only "
-                f"(scriptFormat {fmt!r}); use one of them or an expression such as ${{...}}",
-                node=node,
-            )
-        if language == "feel":
-            return FeelText(child.text or "")
-        return ScriptText(language, child.text or "", line=child.sourceline)
-    raw: str | None = node.text
-    return raw
-
-
-def _params(node: Any, xpath: str) -> tuple[s.Param, ...]:
-    return tuple(
-        s.Param(p.get("name"), read_param_value(p)) for p in node.xpath(xpath, namespaces=NSMAP)
-    )
 
 
 class _MlcTaskParserMixin:
@@ -146,7 +86,7 @@ class _MlcTaskParserMixin:
         ):
             # Camunda ends a path at any element without outgoing flows; SpiffWorkflow only
             # finishes a (sub-)process when an end event reaches its end join.
-            self.task.connect(end)
+            self._flow_source().connect(end)
         return result
 
     def ends_implicitly(self) -> bool:
@@ -169,7 +109,7 @@ class _MlcTaskParserMixin:
         self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool
     ) -> None:
         if not self._has_conditional_flows():
-            super().connect_outgoing(outgoing_task, sequence_flow_node, is_default)  # type: ignore[misc]
+            self._flow_source().connect(outgoing_task)
             return
         split = self._conditional_split()
         if is_default:
@@ -191,14 +131,25 @@ class _MlcTaskParserMixin:
         if split is None:
             split = s.MlcConditionalFlows(self.spec, name, self.bpmn_id)
             split.set_end(self.spec.end)
-            self.task.connect(split)
+            self._flow_source().connect(split)
         return split
+
+    def _flow_source(self) -> Any:
+        """What the outgoing flows leave from: the activity, or its `asyncAfter` job."""
+        if not getattr(self.task, "async_after", False):
+            return self.task
+        name = f"{self.bpmn_id}.AsyncAfter"
+        gate = self.spec.task_specs.get(name)
+        if gate is None:
+            gate = s.MlcAsyncAfter(self.spec, name, self.task)
+            self.task.connect(gate)
+        return gate
 
     def apply_common(self, spec: Any) -> None:
         node = self.node
         io = "./bpmn:extensionElements/camunda:inputOutput/camunda:"
-        spec.io_inputs = _params(node, io + "inputParameter")
-        spec.io_outputs = _params(node, io + "outputParameter")
+        spec.io_inputs = params(node, io + "inputParameter")
+        spec.io_outputs = params(node, io + "outputParameter")
         spec.properties = {
             p.get("name"): p.get("value")
             for p in node.xpath(
@@ -209,11 +160,23 @@ class _MlcTaskParserMixin:
         spec.async_before = (
             node.get(f"{_C}asyncBefore") == "true" or node.get(f"{_C}async") == "true"
         )
+        spec.async_after = node.get(f"{_C}asyncAfter") == "true"
         cycle = first(
             node.xpath("./bpmn:extensionElements/camunda:failedJobRetryTimeCycle", namespaces=NSMAP)
         )
         spec.retry_cycle = cycle.text.strip() if cycle is not None and cycle.text else None
         spec.incoming_flows = self.process_parser.incoming_flows(spec.bpmn_id)
+        spec.listeners = read_listeners(node, "executionListener")
+        spec.compensation_handler = getattr(self.process_parser, "compensation", {}).get(
+            spec.bpmn_id
+        )
+        spec.for_compensation = node.get("isForCompensation") == "true"
+        flows = self.process_parser.nodes_by_id
+        spec.flow_listeners = {
+            flow: found
+            for flow in spec.incoming_flows.values()
+            if flow in flows and (found := read_listeners(flows[flow], "executionListener", "take"))
+        }
 
     # Camunda ignores data associations, data objects, data stores and ioSpecifications; so
     # do we (SpiffWorkflow would demand every declared data input before the task runs).
@@ -260,6 +223,7 @@ class _MlcTaskParserMixin:
         body.bpmn_name = original.bpmn_name
         body.element_type = original.element_type
         body.incoming_flows = original.incoming_flows
+        body.flow_listeners = original.flow_listeners
         self.task = body
         self._copy_task_attrs(original, loop_characteristics)  # type: ignore[attr-defined]
         original.incoming_flows = {}
@@ -270,6 +234,7 @@ class _MlcTaskParserMixin:
         super()._add_loop_task(loop_characteristics)  # type: ignore[misc]
         # As for multi-instance bodies: the loop stands in for the activity on its flows.
         self.task.incoming_flows = original.incoming_flows
+        self.task.flow_listeners = original.flow_listeners
         original.incoming_flows = {}
         s.connect_loop_children(self.task)
 
@@ -293,6 +258,7 @@ class MlcUserTaskParser(MlcTaskParser):
         spec.follow_up_date = node.get(f"{_C}followUpDate")
         spec.priority = node.get(f"{_C}priority")
         spec.form_key = node.get(f"{_C}formKey") or node.get(f"{_C}formRef")
+        spec.task_listeners = read_listeners(node, "taskListener")
         fields = []
         for field in node.xpath(".//camunda:formData/camunda:formField", namespaces=NSMAP):
             fields.append(
@@ -354,8 +320,8 @@ class MlcServiceTaskParser(_MlcTaskParserMixin, TaskParser):
         self.read_implementation(spec)
         return spec
 
-    def read_implementation(self, spec: Any) -> None:
-        node = self.node
+    def read_implementation(self, spec: Any, node: Any = None) -> None:
+        node = self.node if node is None else node
         kind, impl = None, None
         for attr in ("class", "delegateExpression", "expression"):
             value = node.get(f"{_C}{attr}")
@@ -372,8 +338,8 @@ class MlcServiceTaskParser(_MlcTaskParserMixin, TaskParser):
             kind = "connector"
             impl = (connector_id.text or "").strip() if connector_id is not None else ""
             io = "./camunda:inputOutput/camunda:"
-            spec.connector_inputs = _params(connector, io + "inputParameter")
-            spec.connector_outputs = _params(connector, io + "outputParameter")
+            spec.connector_inputs = params(connector, io + "inputParameter")
+            spec.connector_outputs = params(connector, io + "outputParameter")
         spec.impl_kind = kind
         spec.impl = impl
         spec.result_variable = node.get(f"{_C}resultVariable")
@@ -411,6 +377,23 @@ class _MlcEventParserMixin(_MlcTaskParserMixin):
             "the timer has no timeDate, timeDuration or timeCycle; set one (e.g. PT5M)",
             node=self.node,
             file_name=self.process_parser.filename,
+        )
+
+    def parse_conditional_event(self, event: Any) -> Any:
+        node = first(event.xpath("./bpmn:condition", namespaces=NSMAP))
+        text = (node.text or "").strip() if node is not None else ""
+        if not text:
+            raise ValidationException(
+                "the conditional event has no condition; write one such as ${done}",
+                node=self.node,
+                file_name=self.process_parser.filename,
+            )
+        condition = FeelText(text, condition=True) if is_feel(node.get("language")) else text
+        events = event.get(f"{_C}variableEvents") or ""
+        return MlcConditionalEvent(
+            condition,
+            variable_name=(event.get(f"{_C}variableName") or "").strip() or None,
+            variable_events=tuple(e.strip() for e in events.split(",") if e.strip()),
         )
 
     def parse_signal_event(self, signal_event: Any) -> Any:
@@ -501,7 +484,12 @@ class MlcStartEventParser(_MlcEventParserMixin, StartEventParser):
 
 
 class MlcEndEventParser(_MlcEventParserMixin, EndEventParser):
-    """End events."""
+    """End events; signal end events throw, message end events run their implementation."""
+
+    def create_task(self) -> Any:
+        spec = create_throw(self, END_EVENT_XPATHS)
+        spec.connect(self.spec.end)
+        return spec
 
 
 class MlcIntermediateCatchEventParser(_MlcEventParserMixin, IntermediateCatchEventParser):
@@ -522,7 +510,10 @@ class MlcIntermediateCatchEventParser(_MlcEventParserMixin, IntermediateCatchEve
 
 
 class MlcIntermediateThrowEventParser(_MlcEventParserMixin, IntermediateThrowEventParser):
-    """Intermediate throw events."""
+    """Intermediate throw events; a message throw event runs its implementation, if any."""
+
+    def create_task(self) -> Any:
+        return create_throw(self, THROW_EVENT_XPATHS)
 
 
 class MlcBoundaryEventParser(_MlcEventParserMixin, BoundaryEventParser):
@@ -583,12 +574,14 @@ class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser)
     def connect_outgoing(
         self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool
     ) -> None:
-        if is_default:
+        condition = self.read_condition(sequence_flow_node)
+        exclusive = self.node.tag == full_tag("exclusiveGateway")
+        if is_default or (condition is None and exclusive):
+            # Camunda 7 takes an exclusive gateway's one flow without a condition as its
+            # default flow (validation warns; it refuses several such flows).
             self.task.connect(outgoing_task)
             return
-        condition = self.read_condition(sequence_flow_node)
-        # Camunda 7 takes a non-default flow without a condition as if its condition held;
-        # validation warns about it.
+        # An inclusive gateway takes every flow without a condition.
         self.task.connect_outgoing_if(condition or "${true}", outgoing_task)
 
 
@@ -670,69 +663,6 @@ class MlcCallActivityParser(_MlcTaskParserMixin, CallActivityParser):
         spec.in_mappings = tuple(ins)
         spec.out_mappings = tuple(outs)
         return spec
-
-
-class MlcProcessParser(ProcessParser):
-    """A process: indexes only BPMN elements and records sequence flows for history."""
-
-    def _index_process_nodes(self) -> None:
-        # SpiffWorkflow 3.2 indexes every element with an id, in every namespace, so a
-        # camunda:formField whose id equals a task id hijacks that task.
-        self._incoming: dict[str, dict[str, str]] = {}
-        prefix = "{" + BPMN_NS + "}"
-        for node in self.xpath(".//*[@id]"):
-            if not isinstance(node.tag, str) or not node.tag.startswith(prefix):
-                continue
-            node_id = node.get("id")
-            self.nodes_by_id[node_id] = node
-            tag = node.tag[len(prefix) :]
-            if tag == "sequenceFlow":
-                source, target = node.get("sourceRef"), node.get("targetRef")
-                self.outgoing_sequence_flows.setdefault(source, []).append(node)
-                self._incoming.setdefault(target, {}).setdefault(source, node_id)
-            elif tag == "boundaryEvent":
-                self.boundary_events_by_attached.setdefault(node.get("attachedToRef"), []).append(
-                    node
-                )
-
-        self._link_throws_to_catches(prefix)
-
-    def _link_throws_to_catches(self, prefix: str) -> None:
-        # A link throw event continues at the link catch event of the same name in the same
-        # scope: a sequence flow between the two (not recorded as a flow in history).
-        catches: dict[tuple[str | None, str], str] = {}
-        throws: list[tuple[Any, tuple[str | None, str]]] = []
-        for node in self.nodes_by_id.values():
-            link = node.find(f"{prefix}linkEventDefinition")
-            if link is None or not (link.get("name") or "").strip():
-                continue
-            key = (node.getparent().get("id"), link.get("name").strip())
-            if node.tag == f"{prefix}intermediateCatchEvent":
-                catches[key] = node.get("id")
-            elif node.tag == f"{prefix}intermediateThrowEvent":
-                throws.append((node, key))
-        for node, link_key in throws:
-            target = catches.get(link_key)
-            if target is not None:
-                flow = etree.Element(
-                    f"{prefix}sequenceFlow",
-                    id=f"{node.get('id')}.link",
-                    sourceRef=node.get("id"),
-                    targetRef=target,
-                )
-                self.outgoing_sequence_flows.setdefault(node.get("id"), []).append(flow)
-
-    def incoming_flows(self, bpmn_id: str | None) -> dict[str, str]:
-        """Map source element id → sequence flow id for flows into `bpmn_id`."""
-        return dict(self._incoming.get(bpmn_id or "", {}))
-
-    def parse_data_object(self, obj: Any) -> Any:
-        return None
-
-    def _parse(self) -> None:
-        self.spec = self.create_spec()
-        self.spec.data_stores = {}
-        self.add_tasks()
 
 
 class MlcBpmnParser(BpmnParser):

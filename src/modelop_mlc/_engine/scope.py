@@ -58,6 +58,16 @@ def local_scopes(task: Any) -> Iterator[dict[str, Any]]:
         scope = current.internal_data.get(LOCALS)
         if scope is not None:
             yield scope
+        # A multi-instance body is the inner activity's parent scope (Camunda's nrOf*).
+        body = current.parent
+        if (
+            body is not None
+            and getattr(body.task_spec, "is_mi_body", False)
+            and body.task_spec.task_spec == current.task_spec.name
+        ):
+            body_scope = body.internal_data.get(LOCALS)
+            if body_scope is not None:
+                yield body_scope
         workflow = current.workflow
         if _scope_boundary(workflow):
             return

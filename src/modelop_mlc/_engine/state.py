@@ -21,6 +21,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.events import (
+    MlcConditionalEvent,
     MlcCycleTimer,
     MlcDateTimer,
     MlcDurationTimer,
@@ -75,6 +76,7 @@ def _registry() -> Any:
         _Converter(cls, registry, ("name", "code", "code_variable", "message_variable"))
     for cls in (MlcDateTimer, MlcDurationTimer, MlcCycleTimer):
         _Converter(cls, registry, ("name", "expression"))
+    _Converter(MlcConditionalEvent, registry, ("expression", "variable_name", "variable_events"))
     _Converter(NoneEventDefinition, registry, ())
     _MultipleConverter(MultipleEventDefinition, registry)
     return registry

@@ -14,7 +14,12 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.util.task import TaskState
 
-__all__ = ["interrupt_scope", "propagate_targeted", "start_event_subprocess_for"]
+__all__ = [
+    "interrupt_scope",
+    "propagate_targeted",
+    "start_event_subprocess_for",
+    "trigger_event_subprocess",
+]
 
 
 def _boundary_split(task: Any) -> Any | None:
@@ -46,6 +51,23 @@ def _catch_at_boundary(task: Any, event: Any) -> bool:
     return False
 
 
+def trigger_event_subprocess(workflow: Any, spec_name: str) -> Any:
+    """Start the event sub-process `spec_name` in `workflow`; return its task's id.
+
+    SpiffWorkflow's `trigger_wf` connects the event sub-process to the process's start task
+    in the spec, which every instance shares: every later instance would then start it with
+    the process. This adds the task to this instance's tree only.
+    """
+    spec = workflow.spec.task_specs[spec_name]
+    end = workflow.spec.end
+    if end.name not in spec._outputs:
+        spec.connect(end)  # the same for every instance: where the sub-process's path ends
+    child = workflow.task_tree._add_child(spec, TaskState.FUTURE)
+    child.triggered = True
+    child.task_spec._update(child)
+    return child.id
+
+
 def start_event_subprocess_for(task: Any, event: Any) -> bool:
     """Start the event sub-process of `task`'s workflow whose start event catches `event`."""
     workflow = task.workflow
@@ -56,7 +78,7 @@ def start_event_subprocess_for(task: Any, event: Any) -> bool:
             continue
         for start_spec in sp_spec.bpmn_start_events:
             if start_spec.event_definition == event.event_definition:
-                child_id = start.trigger_wf(workflow.task_tree, spec_name)
+                child_id = trigger_event_subprocess(workflow, spec_name)
                 subprocess = workflow.top_workflow.subprocesses[child_id]
                 for candidate in subprocess.get_tasks(state=TaskState.WAITING):
                     if candidate.task_spec is start_spec or candidate.task_spec.name == (

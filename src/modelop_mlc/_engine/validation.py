@@ -20,10 +20,11 @@ from modelop_mlc._engine.definitions import (
     problem_from_spiff,
     read_processes,
 )
+from modelop_mlc._engine.parse_rules import check_camunda_rules, check_listeners
 from modelop_mlc._engine.parser import MlcBpmnParser, delegate_candidates
 from modelop_mlc._engine.scripting import SCRIPT_LANGUAGES, check_script_text, script_language
 from modelop_mlc._engine.timers import parse_timer
-from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP, XmlSource, load_xml
+from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, XmlSource, load_xml
 from modelop_mlc.errors import DiagramError, ExpressionError, ProblemReport, did_you_mean
 
 __all__ = ["BpmnReport", "validate_bpmn"]
@@ -60,10 +61,7 @@ _UNSUPPORTED_NODES = {
     "adHocSubProcess": "ad-hoc sub-processes are not supported",
     "chorographyTask": "choreographies are not executable",
 }
-_UNSUPPORTED_EVENTS = {
-    "compensateEventDefinition": "compensation events are not supported; model the undo "
-    "steps as a normal path (for example after an error boundary event)",
-}
+_UNSUPPORTED_EVENTS: dict[str, str] = {}
 _FORM_TYPES = frozenset({"string", "long", "boolean", "date", "enum", "double", "integer"})
 
 
@@ -211,6 +209,7 @@ class _Checker:
         self.check_ids(root)
         refs = self.references(root)
         for process in executable:
+            check_listeners(self, process, "process")
             self.check_starts(process)
             self.check_scope(process, refs)
         self.spiff_parse(root)
@@ -340,11 +339,13 @@ class _Checker:
                 continue
             if tag == "sequenceFlow":
                 self.check_flow(node, scope)
+                check_listeners(self, node, tag)
                 continue
             if tag not in _FLOW_NODES:
                 continue
             self.check_common(node, tag)
             self.check_events(node, tag, refs)
+            check_camunda_rules(self, node, tag, scope)
             check = getattr(self, f"check_{tag}", None)
             if check is not None:
                 check(node)
@@ -405,17 +406,6 @@ class _Checker:
             for param in io:
                 if isinstance(param.tag, str):
                     self.param_values(node, param, f"parameter '{param.get('name')}'")
-        listeners = node.xpath(
-            "./bpmn:extensionElements/camunda:executionListener|"
-            "./bpmn:extensionElements/camunda:taskListener",
-            namespaces=NSMAP,
-        )
-        for listener in listeners:
-            self.warn(
-                listener,
-                "execution and task listeners are not run by this engine; "
-                "model the work as a service task instead",
-            )
         standard = node.find(f"{_B}standardLoopCharacteristics")
         if standard is not None:
             condition = standard.find(f"{_B}loopCondition")
@@ -568,29 +558,34 @@ class _Checker:
             ).strip() if connector_id is not None else ""
         return None, None
 
-    def check_delegate(self, node: Any, required: bool = True) -> None:
+    def check_delegate(self, node: Any, required: bool = True, where: Any = None) -> None:
         kind, impl = self._implementation(node)
+        at = node if where is None else where
         if kind is None:
             if required:
+                what = node.tag[len(_B) :].replace("Task", " task")
                 self.problem(
-                    node,
-                    "the service task has no implementation (Camunda 7 refuses it too): set "
-                    "camunda:class, "
-                    "camunda:delegateExpression, camunda:expression, "
+                    at,
+                    f"the {what} has no implementation (Camunda 7 refuses it too): set "
+                    "camunda:class, camunda:delegateExpression, camunda:expression, "
                     'camunda:type="external" with a topic, or a connector',
                 )
             return
         if kind == "external" and not impl:
-            self.problem(node, "the external task has no camunda:topic")
+            self.problem(at, "the external task has no camunda:topic")
             return
         if kind in {"delegateExpression", "expression"}:
-            self.expression(node, impl, kind)
+            self.expression(at, impl, kind)
         connector = node.find(f"{_B}extensionElements/{_C}connector")
         if connector is not None:
             for param in connector.iter(f"{_C}inputParameter", f"{_C}outputParameter"):
                 self.param_values(node, param, f"connector parameter '{param.get('name')}'")
-        candidates = delegate_candidates(kind, impl or "")
-        if not candidates or (kind == "expression" and "(" not in (impl or "")):
+        self.check_reference(at, kind, impl or "")
+
+    def check_reference(self, at: Any, kind: str, impl: str) -> None:
+        """Report a delegate reference (`class`, `${bean}`, ...) that no registration resolves."""
+        candidates = delegate_candidates(kind, impl)
+        if not candidates or (kind == "expression" and "(" not in impl):
             return
         known = (
             self.delegate_lookup(candidates)
@@ -605,7 +600,7 @@ class _Checker:
             listing = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")  # noqa: PLR2004
             hint = did_you_mean(candidates[-1], names)
             self.problem(
-                node,
+                at,
                 f"no delegate is registered for {kind} '{impl}'{hint} (looked up "
                 f"as {', '.join(candidates)}); register one with "
                 f'@manager.delegate("{candidates[-1]}"); registered: '
@@ -617,7 +612,7 @@ class _Checker:
         self.expression(node, node.get(f"{_C}resultVariable"), "resultVariable")
 
     def check_sendTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
-        self.check_delegate(node, required=False)
+        self.check_delegate(node)
 
     def check_businessRuleTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
         ref = node.get(f"{_C}decisionRef")
@@ -677,22 +672,14 @@ class _Checker:
             for f in node.getparent().findall(f"{_B}sequenceFlow")
             if f.get("sourceRef") == node.get("id")
         ]
-        if len(flows) < 2:  # noqa: PLR2004 - a single flow needs no condition
-            return
-        for flow in flows:
-            if (
-                flow.get("id") != node.get("default")
-                and flow.find(f"{_B}conditionExpression") is None
-            ):
-                self.warn(
-                    flow,
-                    f"sequence flow '{flow.get('id')}' leaves gateway '{node.get('id')}' "
-                    "without a condition and is not its default flow, so it counts as "
-                    "always true (as in Camunda 7); give it a condition or make it the "
-                    "default flow",
-                )
-
-    check_inclusiveGateway = check_exclusiveGateway  # noqa: N815 - named after the BPMN tag
+        bare = [f for f in flows if f.find(f"{_B}conditionExpression") is None]
+        if len(flows) > 1 and len(bare) == 1 and not node.get("default"):
+            self.warn(
+                bare[0],
+                f"sequence flow '{bare[0].get('id')}' leaves gateway '{node.get('id')}' "
+                "without a condition and is not its default flow, so it is taken as the "
+                "default flow (as in Camunda 7); make it the default flow in the modeler",
+            )
 
     def check_callActivity(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
         called = node.get("calledElement")

@@ -27,7 +27,7 @@ from modelop_mlc.dmn._tables import CompiledTable, compile_table
 from modelop_mlc.dmn._xml import attr, child, children, is_feel, local, text_of
 from modelop_mlc.errors import ProblemReport
 
-__all__ = ["EXPRESSION_KINDS", "Builder", "Owner"]
+__all__ = ["EXPRESSION_KINDS", "BrokenExpressionError", "Builder", "Owner"]
 
 Owner = tuple[str, str | None]
 """The DRG element a problem belongs to: `(id, name)`."""
@@ -52,6 +52,10 @@ _SHORT: Final = 60
 def _clip(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= _SHORT else flat[: _SHORT - 1] + "…"
+
+
+class BrokenExpressionError(Exception):
+    """Evaluation reached an expression `parse_dmn` could not compile (internal)."""
 
 
 class Builder:
@@ -86,6 +90,7 @@ class Builder:
         self.compiler = new_compiler(registry)
         self.language = language
         self.problems: list[ProblemReport] = []
+        self.raise_broken = False
         self.legacy = False
         """DMN 1.1 files get Camunda's pre-7.13 reading of string output entries."""
 
@@ -106,7 +111,17 @@ class Builder:
         )
 
     def broken(self, reason: str) -> Evaluator:
-        """An evaluator for an expression that could not be compiled (lenient mode)."""
+        """An evaluator for an expression that could not be compiled.
+
+        It fails the decision being evaluated (`raise_broken`, what `parse_dmn` builds), or
+        gives null with a warning (the lenient conformance loader).
+        """
+        if self.raise_broken:
+
+            def fail(_scope: Scope) -> None:
+                raise BrokenExpressionError(reason)
+
+            return fail
 
         def run(scope: Scope) -> None:
             scope.warn(f"{reason}; the result is null")

@@ -8,13 +8,15 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final
 
+from modelop_mlc.dmn._boxed import BrokenExpressionError
 from modelop_mlc.dmn._feel import to_feel
 from modelop_mlc.dmn._feel_typesys import FeelType
 from modelop_mlc.dmn._feel_values import EvalContext, FeelFunction, Scope
 from modelop_mlc.dmn._foreign import ExpressionLanguage
+from modelop_mlc.dmn._imports import resolver_for
 from modelop_mlc.dmn._model import DecisionInfo, DecisionSpec, ModelSpec, ServiceSpec, build_model
 from modelop_mlc.dmn._results import DecisionResult, Outcome
-from modelop_mlc.errors import DecisionError
+from modelop_mlc.errors import DecisionError, DiagramError, ProblemReport
 
 __all__ = ["DmnModel", "parse_dmn"]
 
@@ -32,6 +34,8 @@ class DmnModel:
         dmn_version: The DMN version of the file (`"1.1"` … `"1.5"`).
         file: The file name the model came from, when known.
         decisions: Every decision by id.
+        problems: What could not be compiled (bad FEEL, unsupported languages, ...), each
+            naming its decision; such a decision fails when evaluated, the others work.
     """
 
     def __init__(self, spec: ModelSpec) -> None:
@@ -44,6 +48,16 @@ class DmnModel:
         self.decisions: Mapping[str, DecisionInfo] = MappingProxyType(
             {k: d.info for k, d in spec.decisions.items()}
         )
+        self.problems: tuple[ProblemReport, ...] = tuple(spec.problems)
+
+    def raise_for_problems(self) -> None:
+        """Raise `DiagramError` listing every problem, if there is any (deploy-time checks).
+
+        Raises:
+            DiagramError: If some expression could not be compiled.
+        """
+        if self.problems:
+            raise DiagramError(list(self.problems), file=self.file)
 
     def __repr__(self) -> str:
         """Describe the model."""
@@ -106,6 +120,8 @@ class DmnModel:
         except RecursionError:
             ctx.warn("the evaluation nested too deeply (runaway recursion); the result is null")
             outcome = Outcome(None, [{info.variable_name: None}])
+        except BrokenExpressionError as err:
+            raise self._broken(info.id, err) from None
         except _UNEXPECTED as err:
             raise DecisionError(
                 f"Decision '{info.id}' failed unexpectedly ({type(err).__name__}: {err}); this "
@@ -118,6 +134,14 @@ class DmnModel:
             matched_rules=outcome.matched,
             warnings=list(ctx.warnings),
             value=outcome.value,
+        )
+
+    def _broken(self, decision_id: str, err: BrokenExpressionError) -> DecisionError:
+        own = [p.message for p in self.problems if p.element_id == decision_id]
+        detail = "; ".join(own) or str(err)
+        return DecisionError(
+            f"Decision '{decision_id}' cannot be evaluated: {detail}; fix the DMN file",
+            decision_id=decision_id,
         )
 
     def _metric_names(self, decision_id: str) -> list[str]:
@@ -150,7 +174,10 @@ class DmnModel:
             raise _unknown(service_ref, list(spec.services), kind="decision service")
         ctx = EvalContext(now)
         run = _Run(spec, variables, ctx)
-        value = run.service_value(service)
+        try:
+            value = run.service_value(service)
+        except BrokenExpressionError as err:
+            raise self._broken(service.id, err) from None
         return DecisionResult(service.id, [{service.name: value}], [], list(ctx.warnings), value)
 
 
@@ -171,6 +198,8 @@ class _Run:
     def __init__(self, spec: ModelSpec, variables: Mapping[str, Any], ctx: EvalContext) -> None:
         self.spec = spec
         self.ctx = ctx
+        self.variables = variables
+        self.imported_runs: dict[int, _Run] = {}
         frame: dict[str, Any] = {}
         for name, value in variables.items():
             try:
@@ -210,6 +239,8 @@ class _Run:
             return Outcome(value, [{info.variable_name: value}])
         frame: dict[str, Any] = {}
         for ref in info.required_decisions:
+            if self._bind_imported(frame, ref, given, decision=True):
+                continue
             required = self.spec.decisions.get(ref)
             if required is None:
                 continue
@@ -217,6 +248,8 @@ class _Run:
             _bind_outputs(frame, outcome)
             frame[required.info.variable_name] = outcome.value
         for ref in decision.knowledge:
+            if self._bind_imported(frame, ref, given, decision=False):
+                continue
             fn = self.function(ref)
             if fn is not None:
                 frame[self.spec.name_of(ref)] = fn
@@ -242,6 +275,28 @@ class _Run:
                     return Outcome(None, [{info.variable_name: None}], outcome.matched)
             outcome = Outcome(value, outcome.rows, outcome.matched)
         return outcome
+
+    def _bind_imported(
+        self, frame: dict[str, Any], ref: str, given: Mapping[str, Any] | None, *, decision: bool
+    ) -> bool:
+        """Bind an imported decision's value or knowledge under its import's name."""
+        found = self.spec.imported(ref)
+        if found is None:
+            return False
+        prefix, spec, element_id = found
+        run = self.imported_runs.get(id(spec))
+        if run is None:
+            run = self.imported_runs[id(spec)] = _Run(spec, self.variables, self.ctx)
+        names = frame.setdefault(prefix, {})
+        if decision:
+            required = spec.decisions.get(element_id)
+            if required is not None:
+                names[required.info.variable_name] = run.decision(required, given).value
+        else:
+            fn = run.function(element_id)
+            if fn is not None:
+                names[spec.name_of(element_id)] = fn
+        return True
 
     def function(self, ref: str) -> FeelFunction | None:
         cached = self.functions.get(ref)
@@ -333,6 +388,7 @@ def parse_dmn(
     *,
     file: str | None = None,
     languages: Mapping[str, ExpressionLanguage] | None = None,
+    imports: Mapping[str, bytes | str | os.PathLike[str]] | None = None,
 ) -> DmnModel:
     """Parse and compile a DMN 1.1 to 1.5 file (Camunda Modeler, Trisotech, …).
 
@@ -342,17 +398,24 @@ def parse_dmn(
         languages: Languages other than FEEL that cells may use (`expressionLanguage`), by
             lower-case name; the engine passes Groovy and JUEL. Without them, such cells
             are problems.
+        imports: The models this one imports, by namespace (XML or paths); by default they
+            are looked up among the `.dmn` files beside `source` when it is a path.
 
     Returns:
         The compiled model; every FEEL expression is parsed and compiled once, here.
 
     Raises:
-        DiagramError: Listing every problem at once: unparsable FEEL cells (with decision
-            id, rule number and column), expression languages not given in `languages`
-            (JUEL, Groovy, JavaScript), unknown requirements, cycles, XML that is not
-            well-formed or that declares a DOCTYPE.
+        DiagramError: When the file is not readable DMN: XML that is not well-formed or
+            that declares a DOCTYPE, an unknown DMN namespace. Problems of single
+            expressions (unparsable FEEL cells with decision id, rule number and column,
+            unsupported expression languages, unknown requirements) do not fail the file:
+            they are in `model.problems` (`model.raise_for_problems()` raises them all at
+            once), and the decision they belong to fails with `DecisionError` when evaluated.
     """
-    return DmnModel(build_model(source, file=file, strict=True, languages=languages))
+    resolver = resolver_for(source, imports)
+    return DmnModel(
+        build_model(source, file=file, per_decision=True, resolver=resolver, languages=languages)
+    )
 
 
 def load_lenient(

@@ -12,6 +12,7 @@ from modelop_mlc.dmn._feel_compile import Evaluator
 from modelop_mlc.dmn._feel_typesys import FeelType, ItemDefinition, TypeRegistry
 from modelop_mlc.dmn._feel_values import EvalContext, Scope
 from modelop_mlc.dmn._foreign import ExpressionLanguage
+from modelop_mlc.dmn._imports import Resolver, import_elements, local_ref, split_ref
 from modelop_mlc.dmn._tables import DEFAULT_INPUT_VARIABLE, CompiledTable
 from modelop_mlc.dmn._xml import (
     CAMUNDA_NS,
@@ -119,6 +120,15 @@ class ModelSpec:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     services: dict[str, ServiceSpec] = field(default_factory=dict)
     registry: TypeRegistry = field(default_factory=TypeRegistry)
+    problems: list[ProblemReport] = field(default_factory=list)
+    imports: dict[str, tuple[str, ModelSpec]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+
+    def imported(self, ref: str) -> tuple[str, ModelSpec, str] | None:
+        """`(prefix, imported model, element id)` of a `namespace#id` requirement."""
+        namespace, element_id = split_ref(ref)
+        found = self.imports.get(namespace) if namespace else None
+        return (found[0], found[1], element_id) if found else None
 
     def name_of(self, element_id: str) -> str:
         """Return the variable name of any DRG element."""
@@ -137,7 +147,7 @@ def _href(element: Any) -> str | None:
     ref = attr(element, "href")
     if not ref:
         return None
-    return ref.rsplit("#", 1)[-1]
+    return local_ref(ref, element.getroottree().getroot().get("namespace"))
 
 
 def _collect_names(root: Any) -> set[str]:
@@ -215,25 +225,38 @@ def build_model(
     file: str | None = None,
     strict: bool = True,
     languages: Mapping[str, ExpressionLanguage] | None = None,
+    per_decision: bool = False,
+    resolver: Resolver | None = None,
+    importing: tuple[str, ...] = (),
 ) -> ModelSpec:
     """Read and compile a DMN file (`languages`: cell languages other than FEEL, by name).
+
+    With `per_decision`, problems do not fail the file: they are kept in `problems`, and a
+    decision that reaches a broken expression fails when it is evaluated.
 
     Raises:
         DiagramError: Listing every problem found (in strict mode), or when the file is not
             readable, well-formed DMN.
     """
+    strict = strict and not per_decision
     root, name = load_xml(source, file)
     namespace, version = _version(root, name)
     registry = TypeRegistry()
+    imports, import_problems = _imports(root, name, resolver, importing, languages)
+    known = _collect_names(root)
+    for prefix, imported in imports.values():
+        known |= {prefix, *imported.names}
     builder = Builder(
         file=name,
         strict=strict,
-        known=_collect_names(root),
+        known=known,
         registry=registry,
         language=attr(root, "expressionLanguage"),
         languages=languages,
     )
+    builder.problems.extend(import_problems)
     builder.legacy = version == "1.1"
+    builder.raise_broken = per_decision
     for el in children(root, "itemDefinition"):
         registry.add(
             _item_definition(
@@ -243,6 +266,8 @@ def build_model(
     spec = ModelSpec(
         attr(root, "namespace") or namespace, attr(root, "name"), version, name, registry=registry
     )
+    spec.imports = imports
+    spec.names = known
     for el in children(root, "inputData"):
         element_id = attr(el, "id") or attr(el, "name") or ""
         variable = child(el, "variable")
@@ -261,7 +286,40 @@ def build_model(
     _check_references(builder, spec, root)
     if strict and builder.problems:
         raise DiagramError(builder.problems, file=name)
+    spec.problems = list(builder.problems)
     return spec
+
+
+def _imports(
+    root: Any,
+    name: str | None,
+    resolver: Resolver | None,
+    importing: tuple[str, ...],
+    languages: Mapping[str, ExpressionLanguage] | None,
+) -> tuple[dict[str, tuple[str, ModelSpec]], list[ProblemReport]]:
+    """Build every imported DMN model (recursively); problems for those not found."""
+    found: dict[str, tuple[str, ModelSpec]] = {}
+    problems: list[ProblemReport] = []
+    for namespace, prefix in import_elements(root):
+        source = resolver(namespace) if resolver is not None else None
+        if source is None or namespace in importing:
+            problems.append(
+                ProblemReport(
+                    f"the imported model '{prefix}' (namespace {namespace}) was not found; "
+                    "put its .dmn file beside this one or pass it in parse_dmn(imports=...)",
+                    file=name,
+                )
+            )
+            continue
+        imported = build_model(
+            source,
+            per_decision=True,
+            resolver=resolver,
+            importing=(*importing, attr(root, "namespace") or ""),
+            languages=languages,
+        )
+        found[namespace] = (prefix, imported)
+    return found, problems
 
 
 def _owner(el: Any) -> Owner:
@@ -327,7 +385,7 @@ def _add_decision(builder: Builder, spec: ModelSpec, el: Any) -> None:
     logic: Evaluator | None = None
     if expression is None:
         kind = "none"
-        if builder.strict:
+        if builder.strict or builder.raise_broken:
             builder.problem(
                 el,
                 owner,
@@ -373,6 +431,9 @@ def _check_references(builder: Builder, spec: ModelSpec, root: Any) -> None:
         owner: Owner = (decision.info.id, decision.info.name)
         el = elements.get(decision.info.id)
         for ref in decision.info.required_decisions:
+            found = spec.imported(ref)
+            if found is not None and found[2] in found[1].decisions:
+                continue
             if ref not in spec.decisions:
                 builder.problem(
                     el, owner, f"requires decision '#{ref}', which is not in this model"
@@ -383,6 +444,11 @@ def _check_references(builder: Builder, spec: ModelSpec, root: Any) -> None:
                     el, owner, f"requires input data '#{ref}', which is not in this model"
                 )
         for ref in decision.knowledge:
+            found = spec.imported(ref)
+            if found is not None and (
+                found[2] in found[1].functions or found[2] in found[1].services
+            ):
+                continue
             if ref not in spec.functions and ref not in spec.services:
                 builder.problem(
                     el, owner, f"requires knowledge '#{ref}', which is not in this model"

@@ -54,9 +54,11 @@ def _parse(ctx: DelegateContext, text: str, source: str) -> _Comparator:
 
     try:
         # Groovy and JUEL cells, as ModelOp's standard_thresholds.dmn style tables have.
-        return _Comparator(parse_dmn(text, file=source, languages=DECISION_LANGUAGES), source)
+        model = parse_dmn(text, file=source, languages=DECISION_LANGUAGES)
+        model.raise_for_problems()
     except DiagramError as err:
         raise fail(ctx, f"the model's DMN cannot be used ({source}): {err}") from err
+    return _Comparator(model, source)
 
 
 def _snapshot(ctx: DelegateContext, result: Mapping[str, Any]) -> DeployableModel | None:

@@ -20,6 +20,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from modelop_mlc._engine.host import ASYNC_AFTER
 from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc._engine.timers import parse_timer
 from modelop_mlc.clock import Clock
@@ -33,6 +34,8 @@ __all__ = ["JobExecutor"]
 log = logging.getLogger("modelop_mlc.jobs")
 
 _BATCH = 50
+# The lease a failed timer is parked under until its incident is retried.
+_PARKED = "9999-12-31T23:59:59+00:00"
 Item = TypeVar("Item", JobRow, TimerRow)
 
 
@@ -165,11 +168,64 @@ class JobExecutor:
             log.warning(
                 "timer %s of %s lost too many races; it stays due", timer.id, timer.instance_id
             )
+        except MlcError as err:
+            self._timer_failed(timer, err)
+            return
         else:
             if saved.status in {"completed", "cancelled"}:
                 return  # the step removed the timer with every other wait
         # Usually the step deleted the fired timer; if it still waits, it is due again.
         store.release_leases("timers", self.owner, [timer.id])
+
+    def _timer_failed(self, timer: TimerRow, err: MlcError) -> None:
+        """Open an incident for a timer whose step failed, and keep the timer until a retry.
+
+        As Camunda keeps a failed timer job: nothing of the failed step was saved, the timer
+        stays (parked under this worker's lease until `manager.retry(incident_id)`).
+        """
+        runtime = self.runtime
+        instance_id = timer.instance_id or ""
+        at = iso(runtime.clock.now())
+        message = (
+            f"timer '{timer.activity_id}' fired but the step failed: {err}; fix the cause "
+            "and call manager.retry(incident_id)"
+        )
+        meta = runtime.store.instance_meta(instance_id)
+        key = meta[1] if meta else ""
+        incident_id = str(uuid.uuid4())
+        with runtime.store.transaction() as tx:
+            tx.insert_incident(
+                incident_id, instance_id, timer.activity_id, timer.id, "failed_timer", message, at
+            )
+            tx.set_instance_status(instance_id, "incident")
+            # Parked under the incident, not this worker: no worker takes it or gives it back.
+            tx.execute(
+                "UPDATE timers SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                (f"incident:{incident_id}", _PARKED, timer.id),
+            )
+            tx.append_history(
+                [
+                    (
+                        instance_id,
+                        key,
+                        timer.activity_id,
+                        None,
+                        None,
+                        "incident",
+                        at,
+                        timer.id,
+                        dumps({"incident": incident_id, "message": message}),
+                    )
+                ]
+            )
+        log.warning(
+            "worker %s: timer %s of %s failed, incident %s: %s",
+            self.owner,
+            timer.activity_id,
+            instance_id,
+            incident_id,
+            err,
+        )
 
     def _fire_start_timer(self, timer: TimerRow) -> None:
         store = self.runtime.store
@@ -182,7 +238,18 @@ class JobExecutor:
             (s for s in definition.info.get("start_events", []) if s["id"] == timer.activity_id),
             None,
         )
-        self.start_from_timer(definition.id, timer.activity_id)
+        try:
+            self.start_from_timer(definition.id, timer.activity_id)
+        except MlcError as err:
+            # No instance holds an incident: the timer keeps its lease and fires again once
+            # the lease runs out (Camunda retries a failed timer start job the same way).
+            log.warning(
+                "timer start event %s of %s failed (it fires again after the lease): %s",
+                timer.activity_id,
+                definition.key,
+                err,
+            )
+            return
         next_due = None
         if start is not None and start.get("timer_kind") == "timeCycle":
             schedule = parse_timer(start["timer_kind"], start["timer_value"])
@@ -209,6 +276,9 @@ class JobExecutor:
         if call is None:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)
+            return
+        if call.kind == ASYNC_AFTER:
+            self._step(job, lambda inst: inst.finish_job(job.id, None))
             return
         entry = runtime.registry.resolve(call.candidates)
         if entry is None:

@@ -780,7 +780,7 @@ class LifecycleManager:
         values = check_json(variables)
 
         def apply(inst: EngineInstance) -> None:
-            inst.workflow.data.update(values)
+            inst.set_variables(values)
 
         self.runtime.step(instance_id, apply)
         return self.instance(instance_id)
@@ -834,6 +834,7 @@ class LifecycleManager:
         with self.store.transaction() as tx:
             tx.resolve_incidents(incident_id=incident_id, at=at)
             if job_id is not None:
+                tx.release_timer(job_id)  # a failed timer fires again at the next run_due()
                 tx.update_job(
                     job_id,
                     status="pending",

@@ -434,4 +434,6 @@ def _parse_dmn(source: XmlSource) -> Any:
     from modelop_mlc._engine.decision_languages import DECISION_LANGUAGES  # noqa: PLC0415
     from modelop_mlc.dmn import parse_dmn  # noqa: PLC0415 - dmn is loaded only when used
 
-    return parse_dmn(source.data, file=source.name, languages=DECISION_LANGUAGES)
+    model = parse_dmn(source.data, file=source.name, languages=DECISION_LANGUAGES)
+    model.raise_for_problems()  # deploy-time checks refuse what a decision could not run
+    return model

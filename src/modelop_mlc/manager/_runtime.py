@@ -115,8 +115,17 @@ class StepHost:
     def invoke_delegate(self, call: DelegateCall) -> tuple[DelegateOutcome, Mapping[str, Any]]:
         """Run a quick delegate inline; defer async ones, external topics and failures."""
         entry = self.runtime.registry.resolve(call.candidates)
-        if entry is None or entry.asynchronous or call.asynchronous or call.kind == "external":
+        if call.listener is not None and entry is None:
+            raise ProcessError(
+                f"no delegate is registered as {' or '.join(call.candidates)} for the "
+                f"{call.listener} listener of '{call.activity_id}'",
+                instance_id=self.instance_id,
+                activity_id=call.activity_id,
+            )
+        deferred = entry is None or entry.asynchronous or call.asynchronous
+        if call.listener is None and (deferred or call.kind == "external"):
             return DelegateOutcome.DEFERRED, {}
+        assert entry is not None
         self._calls += 1
         key = f"{self.instance_id}:{call.activity_id}:r{self.base_revision}:{self._calls}"
         try:
@@ -130,10 +139,18 @@ class StepHost:
             )
         except BpmnError:
             raise
-        except Pending as pending:
-            self.parked[call.task_id] = pending
-            return DelegateOutcome.DEFERRED, {}
-        except Exception as err:  # noqa: BLE001 - any delegate failure becomes a retried job
+        except Exception as err:
+            if call.listener is not None:
+                # As in Camunda 7, a failing listener fails the step; nothing is saved.
+                raise ProcessError(
+                    f"the {call.listener} listener {entry.name} of '{call.activity_id}' "
+                    f"failed: {_describe(err)}",
+                    instance_id=self.instance_id,
+                    activity_id=call.activity_id,
+                ) from err
+            if isinstance(err, Pending):
+                self.parked[call.task_id] = err
+                return DelegateOutcome.DEFERRED, {}
             log.warning("delegate %s failed at %s: %s", entry.name, call.activity_id, err)
             self.failures[call.task_id] = _Failure(_describe(err), call.candidates)
             return DelegateOutcome.DEFERRED, {}
@@ -244,6 +261,7 @@ class Runtime:
             method=call.method,
             arguments=call.arguments,
             attempt=attempt,
+            event_name=call.listener,
             log=logging.getLogger(
                 f"modelop_mlc.delegate.{call.candidates[-1] if call.candidates else 'unknown'}"
             ),

@@ -31,6 +31,7 @@ from modelop_mlc._engine.specs._events import (
     MlcStartEvent,
 )
 from modelop_mlc._engine.specs._gateways import (
+    MlcAsyncAfter,
     MlcConditionalFlows,
     MlcEventBasedGateway,
     MlcExclusiveGateway,
@@ -64,6 +65,7 @@ __all__ = [
     "USER_KEY",
     "FormField",
     "MlcActivityMixin",
+    "MlcAsyncAfter",
     "MlcBoundaryEvent",
     "MlcBusinessRuleTask",
     "MlcCallActivity",

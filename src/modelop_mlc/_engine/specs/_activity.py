@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
 
+from modelop_mlc._engine.compensation import record_compensable
 from modelop_mlc._engine.events import MlcCycleTimer
 from modelop_mlc._engine.host import JournalEntry, JournalKind
+from modelop_mlc._engine.listeners import LIVE_KEY, Listener, run_listeners
 from modelop_mlc._engine.scope import LOCALS, set_local, set_variable
 from modelop_mlc._engine.specs._mappings import Param, evaluate_value
 
@@ -52,6 +55,11 @@ class MlcActivityMixin:
     properties: Mapping[str, str] = {}
     element_type: str = "task"
     async_before: bool = False
+    async_after: bool = False
+    listeners: tuple[Listener, ...] = ()
+    compensation_handler: str | None = None  # the handler of its compensation boundary event
+    for_compensation: bool = False  # a compensation handler: started by compensation only
+    flow_listeners: Mapping[str, tuple[Listener, ...]] = {}
     retry_cycle: str | None = None
     incoming_flows: Mapping[str, str] = {}
 
@@ -81,6 +89,7 @@ class MlcActivityMixin:
                     detail={"source": source.task_spec.bpmn_id, "target": self.bpmn_id},
                 ),
             )
+            run_listeners(my_task, self.flow_listeners.get(flow, ()), "take")
 
     def _predict(
         self,
@@ -104,8 +113,24 @@ class MlcActivityMixin:
         if self.io_inputs and started != _ENTERED:
             self._set_inputs(my_task)
         if not started:
-            _journal(my_task, JournalKind.ACTIVITY_START)
+            self._start(my_task)
         super()._on_ready_hook(my_task)  # type: ignore[misc]
+
+    def _start(self, my_task: Any) -> None:
+        """The activity begins: history, then its start listeners."""
+        _journal(my_task, JournalKind.ACTIVITY_START)
+        if self.listeners or getattr(self, "task_listeners", ()):
+            my_task.internal_data[LIVE_KEY] = 1
+        run_listeners(my_task, self.listeners, "start")
+
+    def _on_cancel(self, my_task: Any) -> None:
+        # An activity that began and is cancelled still ends: Camunda runs its end listeners.
+        if my_task.internal_data.pop(LIVE_KEY, None):
+            self._cancelled(my_task)
+        super()._on_cancel(my_task)  # type: ignore[misc]
+
+    def _cancelled(self, my_task: Any) -> None:
+        run_listeners(my_task, self.listeners, "end")
 
     def _set_inputs(self, my_task: Any) -> None:
         for param in self.io_inputs:
@@ -117,10 +142,19 @@ class MlcActivityMixin:
             my_task.internal_data.pop(LOCALS, None)
             for name, value in values:
                 set_variable(my_task, name, value)
-        elif self.io_inputs:
+        my_task.internal_data.pop(LIVE_KEY, None)
+        # End listeners run after the output mappings, while input parameters still exist.
+        run_listeners(my_task, self.listeners, "end")
+        if self.io_inputs:
             my_task.internal_data.pop(LOCALS, None)
         _journal(my_task, JournalKind.ACTIVITY_END, **my_task.internal_data.pop(_FACTS_KEY, {}))
+        record_compensable(my_task)
         super()._on_complete_hook(my_task)  # type: ignore[misc]
+
+    def test(self) -> None:
+        """A compensation handler has no incoming flow: compensation starts it."""
+        if not self.for_compensation:
+            super().test()  # type: ignore[misc]
 
 
 class MlcEnteredMixin(MlcActivityMixin):
@@ -136,7 +170,7 @@ class MlcEnteredMixin(MlcActivityMixin):
             TaskState.FINISHED_MASK
         ):
             self._set_inputs(my_task)
-            _journal(my_task, JournalKind.ACTIVITY_START)
+            self._start(my_task)
             my_task.internal_data[_STARTED_KEY] = _ENTERED
         return super()._update_hook(my_task)  # type: ignore[misc]
 
@@ -148,7 +182,7 @@ class MlcCatchMixin(MlcActivityMixin):
         was_waiting = my_task.state == TaskState.WAITING
         result = super()._update_hook(my_task)  # type: ignore[misc]
         if not result and not was_waiting and my_task.state == TaskState.WAITING:
-            _journal(my_task, JournalKind.ACTIVITY_START)
+            self._start(my_task)
             my_task.internal_data[_STARTED_KEY] = 1
         return result
 
@@ -157,7 +191,8 @@ class MlcCatchMixin(MlcActivityMixin):
         if isinstance(definition, MlcCycleTimer) and not definition._repeats_on(my_task):
             # SpiffWorkflow predicts nothing after a cycle timer (its repeating boundary timers
             # add paths as they fire), but ours fire once outside non-interrupting boundaries,
-            # so the event's outputs must be predicted like any other event's.
-            my_task._sync_children(self.outputs, TaskState.FUTURE)  # type: ignore[attr-defined]
+            # so the event's outputs must be predicted like any other event's: definite
+            # children under a definite task, predicted ones under a predicted task.
+            TaskSpec._predict_hook(self, my_task)
             return
         super()._predict_hook(my_task)  # type: ignore[misc]

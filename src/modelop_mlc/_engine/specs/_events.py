@@ -17,9 +17,15 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 )
 from SpiffWorkflow.util.task import TaskState
 
-from modelop_mlc._engine.specs._activity import MlcActivityMixin, MlcCatchMixin
+from modelop_mlc._engine.compensation import compensation_pending
+from modelop_mlc._engine.conditions import trigger_on_scope_start
+from modelop_mlc._engine.listeners import run_listeners
+from modelop_mlc._engine.specs._activity import _STARTED_KEY, MlcActivityMixin, MlcCatchMixin
 from modelop_mlc._engine.specs._subprocesses import MlcEventSubProcess
 from modelop_mlc._engine.subprocesses import interrupt_scope
+
+_COMPENSATED = "mlc_compensated"
+_SCOPE_KEY = "mlc_scope"  # on a scope's root task: 1 begun, 2 interrupted as it began
 
 
 class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
@@ -27,6 +33,8 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
 
     def _update_hook(self, my_task: Any) -> Any:
         workflow = my_task.workflow
+        if self._scope_interrupted(workflow):
+            return self._stay_dormant(my_task)
         if workflow.parent_task_id is None:
             chosen = workflow.task_tree.internal_data.get("mlc_start")
             if chosen is not None:
@@ -38,6 +46,31 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
             # Camunda; its signal/message/timer start events are for other ways of starting.
             return self._stay_dormant(my_task)
         return super()._update_hook(my_task)
+
+    @staticmethod
+    def _scope_interrupted(workflow: Any) -> bool:
+        """Start the scope's conditional event sub-processes before its start event runs.
+
+        As in Camunda 7, when the scope begins, the conditions of its event sub-processes are
+        evaluated before the start event; an interrupting one that fires means the start event
+        never runs. Returns whether that happened.
+        """
+        root = workflow.task_tree
+        seen = root.internal_data.get(_SCOPE_KEY)
+        if seen is None:
+            if workflow.parent_task_id is None:
+                run_listeners(root, getattr(workflow.spec, "process_listeners", ()), "start")
+            parent = (
+                workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+                if workflow.parent_task_id is not None
+                else None
+            )
+            in_event_subprocess = parent is not None and isinstance(
+                parent.task_spec, MlcEventSubProcess
+            )
+            interrupted = not in_event_subprocess and trigger_on_scope_start(workflow)
+            seen = root.internal_data[_SCOPE_KEY] = 2 if interrupted else 1
+        return bool(seen == 2)  # noqa: PLR2004 - the "interrupted" mark
 
     @staticmethod
     def _called(workflow: Any) -> bool:
@@ -61,16 +94,39 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
                 interrupt_scope(parent)
 
 
-class MlcEndEvent(MlcActivityMixin, EndEventMixin, BpmnSpecMixin):
-    """An end event (none, terminate, error, escalation, message, signal)."""
+class _CompensatingMixin(MlcActivityMixin):
+    """Throw and end events that compensate first: compensation events, a cancel end event.
+
+    The event begins, waits while the handlers of its scope's completed activities run
+    (newest first), then goes on as any event does.
+    """
+
+    compensate: bool = False
+    compensate_ref: str | None = None
+
+    def _update_hook(self, my_task: Any) -> Any:
+        if not self.compensate or my_task.internal_data.get(_COMPENSATED):
+            return super()._update_hook(my_task)  # type: ignore[misc]
+        if not my_task.internal_data.get(_STARTED_KEY):
+            my_task.internal_data[_STARTED_KEY] = 1
+            self._start(my_task)
+        if compensation_pending(my_task, self.compensate_ref):
+            my_task._set_state(TaskState.WAITING)
+            return None
+        my_task.internal_data[_COMPENSATED] = 1
+        return super()._update_hook(my_task)  # type: ignore[misc]
+
+
+class MlcEndEvent(_CompensatingMixin, EndEventMixin, BpmnSpecMixin):
+    """An end event (none, terminate, error, escalation, message, signal, cancel, compensate)."""
 
 
 class MlcIntermediateCatchEvent(MlcCatchMixin, IntermediateCatchEventMixin, BpmnSpecMixin):
     """An intermediate catch event (timer, signal, message, conditional)."""
 
 
-class MlcIntermediateThrowEvent(MlcActivityMixin, IntermediateThrowEventMixin, BpmnSpecMixin):
-    """An intermediate throw event (signal, message, escalation, none)."""
+class MlcIntermediateThrowEvent(_CompensatingMixin, IntermediateThrowEventMixin, BpmnSpecMixin):
+    """An intermediate throw event (signal, message, escalation, compensation, none)."""
 
 
 class MlcBoundaryEvent(MlcCatchMixin, BoundaryEventMixin, BpmnSpecMixin):

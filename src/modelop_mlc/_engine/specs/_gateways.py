@@ -14,7 +14,13 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 )
 from SpiffWorkflow.util.task import TaskState
 
-from modelop_mlc._engine.specs._activity import MlcActivityMixin, MlcCatchMixin, _engine
+from modelop_mlc._engine.host import ASYNC_AFTER, DelegateCall
+from modelop_mlc._engine.specs._activity import (
+    JOB_KEY,
+    MlcActivityMixin,
+    MlcCatchMixin,
+    _engine,
+)
 from modelop_mlc._engine.specs._mappings import _located, _truthy
 from modelop_mlc.errors import ExpressionError, ProcessError
 
@@ -134,3 +140,42 @@ class MlcConditionalFlows(BpmnTaskSpec):
         for child in my_task.children:
             child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
         return True
+
+
+class MlcAsyncAfter(BpmnTaskSpec):
+    """The job `camunda:asyncAfter` puts after an activity, before its outgoing flows.
+
+    The parser places this hidden step after the activity. It waits (STARTED, as a job) until
+    the manager runs the job, which takes the activity's outgoing flows in a new step, as
+    Camunda 7's asynchronous continuation does.
+    """
+
+    def __init__(self, wf_spec: Any, name: str, source: Any, **kwargs: Any) -> None:
+        """Create the step after the activity spec `source`."""
+        super().__init__(wf_spec, name, **kwargs)
+        self.job_activity: str | None = source.bpmn_id
+        self.job_activity_name: str | None = source.bpmn_name
+        self.retry_cycle: str | None = getattr(source, "retry_cycle", None)
+
+    def _run_hook(self, my_task: Any) -> Any:
+        my_task.internal_data[JOB_KEY] = {"candidates": [], "continuation": True}
+        return None
+
+    def delegate_call(self, my_task: Any) -> DelegateCall:
+        """Describe the job: a continuation, which calls no delegate."""
+        return DelegateCall(
+            reference="",
+            kind=ASYNC_AFTER,
+            candidates=(),
+            activity_id=self.job_activity or "",
+            activity_name=self.job_activity_name,
+            task_id=str(my_task.id),
+            inputs={},
+            variables={},
+            asynchronous=True,
+            retry_cycle=self.retry_cycle,
+        )
+
+    def apply_result(self, my_task: Any, variables: Any) -> None:
+        """The continuation has no result: take the outgoing flows."""
+        my_task.internal_data.pop(JOB_KEY, None)

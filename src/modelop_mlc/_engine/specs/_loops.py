@@ -24,12 +24,14 @@ class _MultiInstanceMixin:
     """Camunda multi-instance: `camunda:collection`, `camunda:elementVariable`, loop counters."""
 
     is_mi_body = True
+    parallel = True
     collection: str | None = None
     element_variable: str | None = None
 
     cardinality: Any
     task_spec: str
     incoming_flows: Mapping[str, str] = {}
+    flow_listeners: Mapping[str, Any] = {}
 
     def _update(self, my_task: Any) -> None:
         # The parser moved the activity's incoming flows onto the body, which stands in for
@@ -72,10 +74,15 @@ class _MultiInstanceMixin:
 
     def _body_locals(self, my_task: Any, total: int) -> None:
         completed = len(my_task.internal_data.get("merged", []))
-        active = sum(
+        # A sequential body has one active instance throughout, as in Camunda 7.
+        active = (
             1
-            for c in my_task.children
-            if c.task_spec.name == self.task_spec and not c.has_state(TaskState.FINISHED_MASK)
+            if not self.parallel
+            else sum(
+                1
+                for c in my_task.children
+                if c.task_spec.name == self.task_spec and not c.has_state(TaskState.FINISHED_MASK)
+            )
         )
         set_local(my_task, "nrOfInstances", total)
         set_local(my_task, "nrOfCompletedInstances", completed)
@@ -133,6 +140,8 @@ class MlcSequentialMultiInstance(
 ):
     """A sequential multi-instance body."""
 
+    parallel = False
+
     def _update_hook(self, my_task: Any) -> Any:
         my_task._inherit_data()
         items = self._items(my_task)
@@ -149,8 +158,8 @@ class MlcSequentialMultiInstance(
         index = my_task.internal_data["mlc_next"]
         items = my_task.internal_data["mlc_items"]
         my_task.internal_data["mlc_next"] = index + 1
-        self._body_locals(my_task, len(items))
         self._make_child(my_task, index, items[index])
+        self._body_locals(my_task, len(items))
 
     def merge_child(self, workflow: Any, child: Any) -> None:
         """Start the next instance, or finish."""
@@ -159,6 +168,7 @@ class MlcSequentialMultiInstance(
             return
         my_task.internal_data.setdefault("merged", []).append(str(child.id))
         items = my_task.internal_data.get("mlc_items", [])
+        self._body_locals(my_task, len(items))
         done = my_task.internal_data["mlc_next"] >= len(items)
         if done or self.check_completion_condition(my_task):
             my_task.internal_data.pop("mlc_items", None)

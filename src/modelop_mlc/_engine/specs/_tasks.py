@@ -12,7 +12,9 @@ from SpiffWorkflow.bpmn.specs.mixins import (
     ScriptTaskMixin,
     UserTaskMixin,
 )
+from SpiffWorkflow.util.task import TaskState
 
+from modelop_mlc._engine.listeners import Listener, run_listeners
 from modelop_mlc._engine.specs._activity import USER_KEY, MlcActivityMixin
 from modelop_mlc._engine.specs._mappings import evaluate_value
 from modelop_mlc.errors import BpmnError
@@ -65,6 +67,7 @@ class MlcUserTask(MlcActivityMixin, UserTaskMixin, BpmnSpecMixin):
     priority: str | None = None
     form_key: str | None = None
     form_fields: tuple[FormField, ...] = ()
+    task_listeners: tuple[Listener, ...] = ()
 
     def _on_ready_hook(self, my_task: Any) -> None:
         super()._on_ready_hook(my_task)
@@ -77,6 +80,19 @@ class MlcUserTask(MlcActivityMixin, UserTaskMixin, BpmnSpecMixin):
             "priority": _int_or_none(evaluate_value(my_task, self.priority)),
             "form_key": _text_or_none(evaluate_value(my_task, self.form_key)),
         }
+        # Camunda 7 fires `create`, then `assignment` when the task has an assignee.
+        run_listeners(my_task, self.task_listeners, "create")
+        if my_task.internal_data[USER_KEY]["assignee"] is not None:
+            run_listeners(my_task, self.task_listeners, "assignment")
+
+    def _on_complete_hook(self, my_task: Any) -> None:
+        run_listeners(my_task, self.task_listeners, "complete")
+        super()._on_complete_hook(my_task)
+
+    def _cancelled(self, my_task: Any) -> None:
+        if my_task.state == TaskState.CANCELLED and USER_KEY in my_task.internal_data:
+            run_listeners(my_task, self.task_listeners, "delete")
+        super()._cancelled(my_task)
 
 
 def _text_or_none(value: Any) -> str | None:
