@@ -85,8 +85,8 @@ def test_listeners_run_in_camundas_order(manager: LifecycleManager) -> None:
         (_execution("start", "expression=\"${execution.setVariable('seen', 1)}\""), 1),
         (
             (
-                '<camunda:executionListener event="start"><camunda:script scriptFormat="python">'
-                "seen = 2</camunda:script></camunda:executionListener>"
+                '<camunda:executionListener event="start"><camunda:script scriptFormat="groovy">'
+                'execution.setVariable("seen", 2)</camunda:script></camunda:executionListener>'
             ),
             2,
         ),
@@ -98,7 +98,7 @@ def test_listeners_run_in_camundas_order(manager: LifecycleManager) -> None:
             None,
         ),
     ],
-    ids=["expression", "python-script", "feel-script"],
+    ids=["expression", "groovy-script", "feel-script"],
 )
 @camunda7(
     "listeners as expression or inline script",
@@ -179,7 +179,7 @@ def test_failing_listener_fails_the_step_and_saves_nothing(manager: LifecycleMan
                 '<camunda:executionListener event="start"><camunda:script scriptFormat="javascript">'
                 "x = 1</camunda:script></camunda:executionListener>"
             ),
-            "scriptFormat 'javascript'",
+            "scripts in 'javascript' do not run",
         ),
         (_task("timeout", 'class="Audit"'), "'timeout' is not supported here"),
         ('<camunda:executionListener event="start"/>', "has no class, expression"),

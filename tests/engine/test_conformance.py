@@ -361,7 +361,9 @@ def test_diagrams_calling_built_in_functions_run(tmp_path: Path) -> None:
     invoice = "camunda-kpi-monitoring-demo/invoice.v3.bpmn"
     outcome = _run("camunda-corpus", invoice, corpus / invoice, tmp_path / "invoice")
     # Its JavaScript task listener cannot run here, so the file is refused, naming it.
-    assert outcome.text.startswith("rejected: [approveInvoice] listener scripts")
+    assert outcome.text.startswith(
+        "rejected: [approveInvoice] listener script: scripts in 'javascript'"
+    )
     without = tmp_path / "invoice-without-listener.bpmn"
     root = etree.parse(str(corpus / invoice)).getroot()
     for listener in list(root.iter(f"{_C}taskListener")):

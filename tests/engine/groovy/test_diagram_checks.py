@@ -110,11 +110,12 @@ def test_groovy_condition_must_give_a_boolean(manager: LifecycleManager) -> None
     """A Groovy condition that gives a non-boolean fails naming the flow's gateway."""
     body = (
         START
-        + '<bpmn:exclusiveGateway id="gw"/><bpmn:userTask id="u"/>'
+        + '<bpmn:exclusiveGateway id="gw" default="d"/><bpmn:userTask id="u"/>'
+        + '<bpmn:userTask id="v"/>'
         + chain("start", "gw")
         + '<bpmn:sequenceFlow id="f" sourceRef="gw" targetRef="u">'
         '<bpmn:conditionExpression language="groovy">"text"</bpmn:conditionExpression>'
-        "</bpmn:sequenceFlow>"
+        "</bpmn:sequenceFlow>" + '<bpmn:sequenceFlow id="d" sourceRef="gw" targetRef="v"/>'
     )
     manager.deploy(process(body))
     with pytest.raises(ExpressionError) as info:
