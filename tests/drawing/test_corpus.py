@@ -107,5 +107,7 @@ def test_miwg_diagrams_that_deploy_are_drawn_with_their_state(tmp_path: Path) ->
                 checked.append(f"{path.name}:{definition.key}")
         finally:
             manager.close()
-    # Seven MIWG processes deploy and start today; the rest need features we refuse at deploy.
-    assert len(checked) >= 7, checked
+    # Three MIWG processes deploy and start; the rest are refused at deploy, most as Camunda 7
+    # refuses them too (message start events without a messageRef, exclusive gateways with
+    # several flows lacking a condition, processes that are not executable).
+    assert len(checked) >= 3, checked
