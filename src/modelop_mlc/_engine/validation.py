@@ -593,7 +593,7 @@ class _Checker:
             else (self.delegates is None or any(c in self.delegates for c in candidates))
         )
         if isinstance(known, str):
-            self.problem(node, known)  # a delegate the registry refuses, and why
+            self.problem(at, known)  # a delegate the registry refuses, and why
             return
         if not known:
             names = sorted(self.delegates or [])
