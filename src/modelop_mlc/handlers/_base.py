@@ -56,6 +56,9 @@ class Spec:
         needs: Optional center capabilities (`modelop_mlc.center` protocols) it calls.
         uses_center: Whether it talks to a ModelOp Center at all.
         notes: Per center class name, what it cannot do there.
+        required: The inputs it cannot run without (it fails with `FAILURE` when one is
+            missing); inputs that stand in for each other (an id or the record) are not.
+        defaults: Per input, what the delegate uses when it is not set.
     """
 
     name: str
@@ -67,6 +70,8 @@ class Spec:
     needs: tuple[type[Any], ...] = ()
     uses_center: bool = True
     notes: tuple[tuple[str, str], ...] = ()
+    required: tuple[str, ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,22 @@ def modelop(
     needs: Sequence[type[Any]] = (),
     uses_center: bool = True,
     notes: Mapping[str, str] | None = None,
+    required: Sequence[str] = (),
+    defaults: Mapping[str, str] | None = None,
 ) -> Callable[[Fn], Fn]:
     """Catalogue a delegate under ModelOp's name; failures become `BpmnError("FAILURE")`.
 
-    `inputs` and `outputs` document what it reads and writes (the docs table shows them),
-    `needs` the optional center capabilities it calls.
+    `inputs` and `outputs` document what it reads and writes (the docs table and the
+    Modeler templates show them, described by `_variables.VARIABLES`), `required` the inputs
+    it cannot do without, `defaults` what it uses for an input that is not set, and `needs`
+    the optional center capabilities it calls.
+
+    Raises:
+        ConfigurationError: If `required` or `defaults` name an input not in `inputs`.
     """
+    unknown = sorted((set(required) | set(defaults or {})) - set(inputs))
+    if unknown:
+        raise ConfigurationError(f"delegate {name}: {', '.join(unknown)} not among its inputs")
 
     def decorate(function: Fn) -> Fn:
         @functools.wraps(function)
@@ -147,6 +162,8 @@ def modelop(
                 tuple(needs),
                 uses_center,
                 tuple((notes or {}).items()),
+                tuple(required),
+                tuple((defaults or {}).items()),
             )
         )
         return function

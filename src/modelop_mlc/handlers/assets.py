@@ -48,6 +48,10 @@ def _role(ctx: DelegateContext, default: str | None) -> AssetRole | str | None:
     "FindDeployableModelAssets",
     inputs=("DEPLOYABLE_MODEL", "ASSET_ROLE"),
     outputs=("ASSETS",),
+    required=("DEPLOYABLE_MODEL",),
+    defaults={
+        "ASSET_ROLE": "every role",
+    },
 )
 def find_deployable_model_assets(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshot's assets (optionally with `ASSET_ROLE`) into `ASSETS`."""
@@ -72,6 +76,10 @@ def _with_role(snapshot: DeployableModel, role: AssetRole | str | None) -> list[
     "GetFileAssets",
     inputs=("DEPLOYABLE_MODEL", "ASSET_ROLE"),
     outputs=("FILE_ASSETS", "FILE_ASSET"),
+    required=("DEPLOYABLE_MODEL",),
+    defaults={
+        "ASSET_ROLE": "TEST_DATA",
+    },
 )
 def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshot's file assets with one role into `FILE_ASSETS`.
@@ -88,6 +96,10 @@ def get_file_assets(ctx: DelegateContext) -> dict[str, Any]:
     "GetLatestFileAsset",
     inputs=("DEPLOYABLE_MODEL", "ASSET_ROLE"),
     outputs=("FILE_ASSET",),
+    required=("DEPLOYABLE_MODEL",),
+    defaults={
+        "ASSET_ROLE": "TEST_DATA",
+    },
 )
 def get_latest_file_asset(ctx: DelegateContext) -> dict[str, Any]:
     """Find the newest asset with `ASSET_ROLE` (default TEST_DATA) into `FILE_ASSET`.
@@ -109,6 +121,12 @@ def _created(asset: Asset) -> datetime:
     "CreateEmptyExternalFileAsset",
     inputs=("FILE_NAME", "FILE_FORMAT", "FILE_URL", "ASSET_ROLE"),
     outputs=("FILE_ASSET",),
+    defaults={
+        "FILE_NAME": "output.json",
+        "FILE_FORMAT": "by the file name's extension, else JSON",
+        "FILE_URL": "an embedded file",
+        "ASSET_ROLE": "SCORING_OUTPUT",
+    },
 )
 def create_empty_external_file_asset(ctx: DelegateContext) -> dict[str, Any]:
     """Create an output asset into `FILE_ASSET`.
@@ -136,6 +154,11 @@ def create_empty_external_file_asset(ctx: DelegateContext) -> dict[str, Any]:
     notes={
         "LocalCenter": "`file://` URLs under the data roots",
         "RestCenter": "files on the center's host",
+    },
+    defaults={
+        "FILE_NAME": "the URL's file name",
+        "FILE_FORMAT": "by the file name's extension, else JSON",
+        "ASSET_ROLE": "UNKNOWN",
     },
 )
 def capture_download_to_asset(ctx: DelegateContext) -> dict[str, Any]:
@@ -173,6 +196,9 @@ def capture_download_to_asset(ctx: DelegateContext) -> dict[str, Any]:
     outputs=("EXTERNAL_FILE_ASSET",),
     needs=(ExternalFiles,),
     notes={"RestCenter": "assets that are external files already"},
+    defaults={
+        "FILE_URL": "a file under the first data root (LocalCenter)",
+    },
 )
 def get_external_file_for_moc_asset(ctx: DelegateContext) -> dict[str, Any]:
     """Turn `ASSET` (or `FILE_ASSET`) into an external file in `EXTERNAL_FILE_ASSET`.
@@ -221,6 +247,7 @@ def _satisfies(asset: Asset, requirement: Mapping[str, Any]) -> bool:
     "GetModelRequiredAssets",
     inputs=("DEPLOYABLE_MODEL",),
     outputs=("INPUT_ASSETS", "ADDITIONAL_ASSETS"),
+    required=("DEPLOYABLE_MODEL",),
 )
 def get_model_required_assets(ctx: DelegateContext) -> dict[str, Any]:
     """Find the assets the model says it needs into `INPUT_ASSETS` and `ADDITIONAL_ASSETS`.
@@ -252,6 +279,11 @@ def get_model_required_assets(ctx: DelegateContext) -> dict[str, Any]:
     "AddReferenceModelAssets",
     inputs=("REFERENCE_MODEL", "ASSET_ROLES", "ADDITIONAL_ASSETS"),
     outputs=("ADDITIONAL_ASSETS",),
+    required=("REFERENCE_MODEL",),
+    defaults={
+        "ASSET_ROLES": "TRAINING_DATA, TEST_DATA, BASELINE_DATA, COMPARATOR_DATA",
+        "ADDITIONAL_ASSETS": "an empty list",
+    },
 )
 def add_reference_model_assets(ctx: DelegateContext) -> dict[str, Any]:
     """Append the assets of `REFERENCE_MODEL` (a snapshot or its id) to `ADDITIONAL_ASSETS`.

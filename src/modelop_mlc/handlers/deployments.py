@@ -57,6 +57,7 @@ def _runtime(ctx: DelegateContext) -> Runtime:
     asynchronous=True,
     inputs=("DEPLOYABLE_MODEL", "RUNTIME", "ENGINE_INSTANCE", "RUNTIMES"),
     outputs=("DEPLOYED_MODEL",),
+    required=("DEPLOYABLE_MODEL",),
 )
 def deploy_model(ctx: DelegateContext) -> dict[str, Any]:
     """Deploy `DEPLOYABLE_MODEL` to a runtime into `DEPLOYED_MODEL`.
@@ -83,6 +84,9 @@ def _deployed(ctx: DelegateContext, *, batch_only: bool) -> list[DeployedModel]:
     "GetDeployedModels",
     inputs=("TAG", "MODEL_STAGE", "STORED_MODEL_ID", "DEPLOYED_STATE", "STATE"),
     outputs=("DEPLOYED_MODELS", "DEPLOYED_MODEL"),
+    defaults={
+        "DEPLOYED_STATE": "DEPLOYED (ANY for every state)",
+    },
 )
 def get_deployed_models(ctx: DelegateContext) -> dict[str, Any]:
     """List deployments into `DEPLOYED_MODELS` (newest first).
@@ -137,6 +141,10 @@ def get_most_recent_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any
     asynchronous=True,
     inputs=("DEPLOYED_MODEL", "SCHEDULES", "PREVIOUS_DEPLOYED_MODEL"),
     outputs=("DEPLOYED_MODEL",),
+    required=("DEPLOYED_MODEL",),
+    defaults={
+        "SCHEDULES": "those of the previous deployment",
+    },
 )
 def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
     """Add schedules to `DEPLOYED_MODEL`.
@@ -174,6 +182,10 @@ def add_deployed_model_schedules(ctx: DelegateContext) -> dict[str, Any]:
     asynchronous=True,
     inputs=("DEPLOYED_MODEL", "EXPIRATION_DATE"),
     outputs=("DEPLOYED_MODEL",),
+    required=("DEPLOYED_MODEL",),
+    defaults={
+        "EXPIRATION_DATE": "one year from now",
+    },
 )
 def set_deployed_model_expiration(ctx: DelegateContext) -> dict[str, Any]:
     """Set `DEPLOYED_MODEL`'s expiration to `EXPIRATION_DATE` (ISO date), else one year on."""
@@ -193,7 +205,14 @@ def set_deployed_model_expiration(ctx: DelegateContext) -> dict[str, Any]:
     return {"DEPLOYED_MODEL": updated.to_variable()}
 
 
-@modelop("FindAllDeployedModelsExpiring", inputs=("DAYS",), outputs=("DEPLOYED_MODELS",))
+@modelop(
+    "FindAllDeployedModelsExpiring",
+    inputs=("DAYS",),
+    outputs=("DEPLOYED_MODELS",),
+    defaults={
+        "DAYS": "30",
+    },
+)
 def find_all_deployed_models_expiring(ctx: DelegateContext) -> dict[str, Any]:
     """Find deployments that expire soon.
 
@@ -267,6 +286,7 @@ def create_deployed_model(ctx: DelegateContext) -> dict[str, Any]:
     asynchronous=True,
     inputs=("DEPLOYED_MODEL_ID", "DEPLOYED_MODEL", "PATCH"),
     outputs=("DEPLOYED_MODEL",),
+    required=("PATCH",),
 )
 def patch_deployed_model(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` to the deployment into `DEPLOYED_MODEL`.
@@ -318,6 +338,10 @@ def update_deployed_state_for_deployable_model(ctx: DelegateContext) -> dict[str
     "GetLatestDeployedModelByTag",
     inputs=("TAG", "STATE"),
     outputs=("DEPLOYED_MODEL",),
+    required=("TAG",),
+    defaults={
+        "STATE": "any state",
+    },
 )
 def get_latest_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any]:
     """Find the newest deployment for `TAG` into `DEPLOYED_MODEL` (null when there is none).
@@ -335,6 +359,9 @@ def get_latest_deployed_model_by_tag(ctx: DelegateContext) -> dict[str, Any]:
     "GetMostRecentDeployedModelForDeployableModelByState",
     inputs=("DEPLOYABLE_MODEL", "DEPLOYABLE_MODEL_ID", "STATE"),
     outputs=("DEPLOYED_MODEL",),
+    defaults={
+        "STATE": "DEPLOYED",
+    },
 )
 def get_most_recent_deployed_model_for_deployable_model_by_state(
     ctx: DelegateContext,
@@ -353,6 +380,9 @@ def get_most_recent_deployed_model_for_deployable_model_by_state(
     "GetDeployedModelsByRuntimeNameAndState",
     inputs=("ENGINE_INSTANCE", "RUNTIME_NAME", "STATE"),
     outputs=("DEPLOYED_MODELS",),
+    defaults={
+        "STATE": "DEPLOYED",
+    },
 )
 def get_deployed_models_by_runtime_name_and_state(ctx: DelegateContext) -> dict[str, Any]:
     """List the deployments on a runtime in a state into `DEPLOYED_MODELS`.
@@ -379,6 +409,10 @@ def _current(snapshots: Mapping[str, DeployableModel], deployed: DeployedModel) 
     "GetDeployedModelsWithStateAndDeployableAssociatedRole",
     inputs=("STATE", "ASSOCIATION_ROLE"),
     outputs=("DEPLOYED_MODELS",),
+    required=("ASSOCIATION_ROLE",),
+    defaults={
+        "STATE": "DEPLOYED",
+    },
 )
 def get_deployed_models_with_state_and_deployable_associated_role(
     ctx: DelegateContext,
@@ -410,6 +444,9 @@ def get_deployed_models_with_state_and_deployable_associated_role(
     "FindAllDeployedModelsExpiringByDeployableModel",
     inputs=("DEPLOYABLE_MODEL", "DEPLOYABLE_MODEL_ID", "DAYS"),
     outputs=("DEPLOYED_MODELS",),
+    defaults={
+        "DAYS": "30",
+    },
 )
 def find_all_deployed_models_expiring_by_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshot's deployments that expire soon into `DEPLOYED_MODELS`.

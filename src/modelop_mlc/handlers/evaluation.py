@@ -120,6 +120,9 @@ def _not_judged(ctx: DelegateContext) -> dict[str, Any]:
     "ModelTestResultEval",
     inputs=("MODEL_TEST_RESULT", "DEPLOYABLE_MODEL", "DMN", "DECISION_REF", "TEST_RESULTS"),
     outputs=("TEST_RESULT", "TEST_RESULT_MESSAGE", "TEST_RESULT_JUDGED", "TEST_RESULT_DETAILS"),
+    defaults={
+        "DMN": "the snapshot's comparator asset",
+    },
 )
 def model_test_result_eval(ctx: DelegateContext) -> dict[str, Any]:
     """Judge `MODEL_TEST_RESULT` with the model's comparator DMN into `TEST_RESULT`.
@@ -185,6 +188,9 @@ def _judge(ctx: DelegateContext, what: str) -> tuple[Any, _Comparator]:
     asynchronous=True,
     inputs=("MODEL_TEST_RESULT", "DEPLOYABLE_MODEL", "DMN", "DECISION_REF"),
     outputs=("NOTIFICATIONS",),
+    defaults={
+        "DMN": "the snapshot's comparator asset",
+    },
 )
 def dmn_to_notification(ctx: DelegateContext) -> dict[str, Any]:
     """Record a notification for each rule of the comparator DMN that fails the results.
@@ -221,6 +227,9 @@ def dmn_to_notification(ctx: DelegateContext) -> dict[str, Any]:
     "DmnToNotifier",
     inputs=("MODEL_TEST_RESULT", "DEPLOYABLE_MODEL", "DMN", "DECISION_REF"),
     outputs=("NOTIFIERS",),
+    defaults={
+        "DMN": "the snapshot's comparator asset",
+    },
 )
 def dmn_to_notifier(ctx: DelegateContext) -> dict[str, Any]:
     """Evaluate the comparator DMN on `MODEL_TEST_RESULT` into `NOTIFIERS`.

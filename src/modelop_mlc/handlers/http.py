@@ -101,4 +101,9 @@ modelop(
     inputs=("url", "method", "headers", "payload", "timeout"),
     outputs=("response", "statusCode", "headers"),
     uses_center=False,
+    required=("url",),
+    defaults={
+        "method": "GET",
+        "timeout": "30",
+    },
 )(call_http)

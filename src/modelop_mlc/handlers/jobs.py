@@ -56,6 +56,11 @@ _POLL = timedelta(seconds=30)
         "JOB_PARAMETERS",
     ),
     outputs=("JOB", "JOB_ID"),
+    required=("DEPLOYABLE_MODEL",),
+    defaults={
+        "JOB_TYPE": "MODEL_BATCH_TEST_JOB",
+        "INPUT_FILE": "the snapshot's TEST_DATA (TRAINING_DATA for a training job)",
+    },
 )
 def create_model_batch_job(ctx: DelegateContext) -> dict[str, Any]:
     """Create a job of `JOB_TYPE` for `DEPLOYABLE_MODEL` on `INPUT_FILE` into `JOB`.
@@ -112,6 +117,9 @@ def get_job(ctx: DelegateContext) -> dict[str, Any]:
     aliases=("jobs",),
     inputs=("JOB_ID", "TEST_JOB", "JOB", "POLL_INTERVAL"),
     outputs=("JOB",),
+    defaults={
+        "POLL_INTERVAL": "30 (seconds)",
+    },
 )
 def wait_for_job(ctx: DelegateContext) -> dict[str, Any]:
     """Wait until `JOB_ID` (or `TEST_JOB`, `JOB`) ends; then `JOB` holds it.
@@ -167,6 +175,7 @@ def parse_model_test_result_from_batch_job(ctx: DelegateContext) -> dict[str, An
     asynchronous=True,
     inputs=("MODEL_TEST_RESULT", "DEPLOYABLE_MODEL"),
     outputs=("MODEL_TEST_RESULT",),
+    required=("MODEL_TEST_RESULT",),
 )
 def create_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
     """Store `MODEL_TEST_RESULT` with its snapshot; `MODEL_TEST_RESULT` gets an id.
@@ -194,6 +203,10 @@ def create_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
     "CompareChampionChallenger",
     inputs=("CHAMPION", "CHALLENGER", "LOWER_IS_BETTER"),
     outputs=("COMPARISON", "CHALLENGER_WINS"),
+    required=(
+        "CHAMPION",
+        "CHALLENGER",
+    ),
 )
 def compare_champion_challenger(ctx: DelegateContext) -> dict[str, Any]:
     """Compare a champion and a challenger snapshot.
@@ -295,6 +308,7 @@ def get_most_recent_job(ctx: DelegateContext) -> dict[str, Any]:
     inputs=("JOB",),
     outputs=("JOB",),
     needs=(RecordEditing,),
+    required=("JOB",),
 )
 def update_job(ctx: DelegateContext) -> dict[str, Any]:
     """Replace the job with `JOB` (as the diagram changed it)."""
@@ -311,6 +325,7 @@ def update_job(ctx: DelegateContext) -> dict[str, Any]:
     inputs=("JOB_ID", "JOB", "PATCH"),
     outputs=("JOB",),
     needs=(RecordEditing,),
+    required=("PATCH",),
 )
 def patch_job(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` (camelCase fields) to the job into `JOB`."""

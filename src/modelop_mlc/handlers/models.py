@@ -88,7 +88,12 @@ def get_stored_models_by_name(ctx: DelegateContext) -> dict[str, Any]:
     return {"STORED_MODELS": [m.to_variable() for m in center(ctx).find_stored_models(name=name)]}
 
 
-@modelop("GetStoredModelsByQuery", inputs=("QUERY",), outputs=("STORED_MODEL_IDS",))
+@modelop(
+    "GetStoredModelsByQuery",
+    inputs=("QUERY",),
+    outputs=("STORED_MODEL_IDS",),
+    required=("QUERY",),
+)
 def get_stored_models_by_query(ctx: DelegateContext) -> dict[str, Any]:
     """List the ids of the stored models matching `QUERY` into `STORED_MODEL_IDS`.
 
@@ -108,6 +113,7 @@ def get_stored_models_by_query(ctx: DelegateContext) -> dict[str, Any]:
     inputs=("STORED_MODEL",),
     outputs=("STORED_MODEL",),
     needs=(RecordEditing,),
+    required=("STORED_MODEL",),
 )
 def update_stored_model(ctx: DelegateContext) -> dict[str, Any]:
     """Replace the stored model with `STORED_MODEL` (as the diagram changed it)."""
@@ -124,6 +130,7 @@ def update_stored_model(ctx: DelegateContext) -> dict[str, Any]:
     inputs=("STORED_MODEL_ID", "ID", "STORED_MODEL", "PATCH"),
     outputs=("STORED_MODEL",),
     needs=(RecordEditing,),
+    required=("PATCH",),
 )
 def patch_stored_model(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` (camelCase fields) to the stored model into `STORED_MODEL`."""
@@ -167,6 +174,7 @@ def find_all_audit_records_for_stored_model(ctx: DelegateContext) -> dict[str, A
     inputs=("AUDIT_RECORD", "AUDIT_RECORD_ID", "PATCH"),
     outputs=("AUDIT_RECORD",),
     needs=(AuditTrail,),
+    required=("PATCH",),
 )
 def patch_audit_record(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` to an audit record into `AUDIT_RECORD`.

@@ -92,7 +92,16 @@ def _notification_delegate(name: str, kind: str) -> None:
         return {"NOTIFICATION": note.to_variable()}
 
     notify.__doc__ = f"Record a {kind} notification (`MESSAGE`, `SEVERITY`) into `NOTIFICATION`."
-    modelop(name, asynchronous=True, inputs=_INPUTS, outputs=("NOTIFICATION",))(notify)
+    modelop(
+        name,
+        asynchronous=True,
+        inputs=_INPUTS,
+        outputs=("NOTIFICATION",),
+        defaults={
+            "MESSAGE": "one made from the task (and the job or test result)",
+            "SEVERITY": "ERROR after a caught error (ERROR_MESSAGE is set), else INFO",
+        },
+    )(notify)
 
 
 for _name, _kind in _TYPES.items():
@@ -143,6 +152,7 @@ def get_all_notifications_by_type_and_severity(ctx: DelegateContext) -> dict[str
     inputs=("NOTIFICATION_ID", "NOTIFICATION", "PATCH"),
     outputs=("NOTIFICATION",),
     needs=(NotificationInbox,),
+    required=("PATCH",),
 )
 def patch_notification(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` to a notification into `NOTIFICATION`.

@@ -83,6 +83,7 @@ def _result_id(ctx: DelegateContext) -> str:
     inputs=("MODEL_TEST_RESULT",),
     outputs=("MODEL_TEST_RESULT",),
     needs=(RecordEditing,),
+    required=("MODEL_TEST_RESULT",),
 )
 def update_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
     """Replace the stored test result with `MODEL_TEST_RESULT` (as the diagram changed it)."""
@@ -98,6 +99,7 @@ def update_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
     asynchronous=True,
     inputs=("MODEL_TEST_RESULT_ID", "MODEL_TEST_RESULT", "PATCH"),
     outputs=("MODEL_TEST_RESULT",),
+    required=("PATCH",),
 )
 def patch_model_test_result(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` (camelCase fields) to the stored test result into `MODEL_TEST_RESULT`."""

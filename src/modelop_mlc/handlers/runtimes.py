@@ -27,7 +27,12 @@ __all__: list[str] = []
 _NAMES = ("ENGINE_INSTANCE", "RUNTIME_NAME", "NAME")
 
 
-@modelop("GetRuntimesByTag", inputs=("TAG",), outputs=("RUNTIMES",))
+@modelop(
+    "GetRuntimesByTag",
+    inputs=("TAG",),
+    outputs=("RUNTIMES",),
+    required=("TAG",),
+)
 def get_runtimes_by_tag(ctx: DelegateContext) -> dict[str, Any]:
     """List runtimes tagged `TAG` into `RUNTIMES`."""
     tag = ctx.get("TAG")
@@ -109,6 +114,7 @@ def get_runtime_by_name(ctx: DelegateContext) -> dict[str, Any]:
     inputs=("RUNTIME",),
     outputs=("RUNTIME",),
     needs=(RecordEditing,),
+    required=("RUNTIME",),
 )
 def update_runtime(ctx: DelegateContext) -> dict[str, Any]:
     """Replace the runtime of the same name with `RUNTIME` (as the diagram changed it)."""
@@ -125,6 +131,7 @@ def update_runtime(ctx: DelegateContext) -> dict[str, Any]:
     inputs=(*_NAMES, "RUNTIME", "PATCH"),
     outputs=("RUNTIME",),
     needs=(RecordEditing,),
+    required=("PATCH",),
 )
 def patch_engine(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` (camelCase fields, e.g. `tags`) to the runtime into `RUNTIME`."""

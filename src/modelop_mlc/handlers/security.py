@@ -90,6 +90,7 @@ def summarize(findings: list[dict[str, Any]]) -> dict[str, Any]:
     asynchronous=True,
     inputs=("DEPLOYABLE_MODEL",),
     outputs=("SECURITY_SCAN",),
+    required=("DEPLOYABLE_MODEL",),
 )
 def run_security_scan(ctx: DelegateContext) -> dict[str, Any]:
     """Scan the snapshot's model source with bandit and its requirements with pip-audit.

@@ -76,7 +76,12 @@ def get_all_deployable_models(ctx: DelegateContext) -> dict[str, Any]:
     }
 
 
-@modelop("GetDeployableModelsByQuery", inputs=("QUERY",), outputs=("DEPLOYABLE_MODEL_IDS",))
+@modelop(
+    "GetDeployableModelsByQuery",
+    inputs=("QUERY",),
+    outputs=("DEPLOYABLE_MODEL_IDS",),
+    required=("QUERY",),
+)
 def get_deployable_models_by_query(ctx: DelegateContext) -> dict[str, Any]:
     """List the ids of the snapshots matching `QUERY` into `DEPLOYABLE_MODEL_IDS`.
 
@@ -105,6 +110,7 @@ def _moment(ctx: DelegateContext, name: str) -> datetime:
     "GetDeployableModelsByTagAndCreatedAfter",
     inputs=("TAG", "CREATED_AFTER"),
     outputs=("DEPLOYABLE_MODELS",),
+    required=("TAG",),
 )
 def get_deployable_models_by_tag_and_created_after(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshots with `TAG` created after `CREATED_AFTER` into `DEPLOYABLE_MODELS`.
@@ -135,6 +141,7 @@ def _role(ctx: DelegateContext) -> AssociationRole | str:
     "GetAllDeployableModelsWithAssociatedModelRole",
     inputs=("ASSOCIATION_ROLE",),
     outputs=("DEPLOYABLE_MODELS",),
+    required=("ASSOCIATION_ROLE",),
 )
 def get_all_deployable_models_with_associated_model_role(ctx: DelegateContext) -> dict[str, Any]:
     """List the snapshots with an association of `ASSOCIATION_ROLE` into `DEPLOYABLE_MODELS`."""
@@ -232,6 +239,7 @@ def snapshot_model(ctx: DelegateContext) -> dict[str, Any]:
     inputs=("DEPLOYABLE_MODEL",),
     outputs=("DEPLOYABLE_MODEL",),
     needs=(RecordEditing,),
+    required=("DEPLOYABLE_MODEL",),
 )
 def update_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
     """Replace the snapshot with `DEPLOYABLE_MODEL` (as the diagram changed it)."""
@@ -247,6 +255,7 @@ def update_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
     asynchronous=True,
     inputs=("DEPLOYABLE_MODEL", "ID", "DEPLOYABLE_MODEL_ID", "PATCH"),
     outputs=("DEPLOYABLE_MODEL",),
+    required=("PATCH",),
 )
 def patch_deployable_model(ctx: DelegateContext) -> dict[str, Any]:
     """Apply `PATCH` (a dict of camelCase fields) to the snapshot into `DEPLOYABLE_MODEL`."""
@@ -321,6 +330,7 @@ def _other_snapshot(ctx: DelegateContext) -> DeployableModel:
     asynchronous=True,
     inputs=("DEPLOYABLE_MODEL", "ASSOCIATED_MODEL", "ASSOCIATED_MODEL_ID", "ASSOCIATION_ROLE"),
     outputs=("MODEL_ASSOCIATION",),
+    required=("DEPLOYABLE_MODEL",),
 )
 def create_deployable_model_association(ctx: DelegateContext) -> dict[str, Any]:
     """Associate a snapshot with `DEPLOYABLE_MODEL` into `MODEL_ASSOCIATION`.
@@ -355,6 +365,7 @@ def _monitors(ctx: DelegateContext) -> list[tuple[str, str | None]]:
     asynchronous=True,
     inputs=("DEPLOYABLE_MODEL", "MONITORS", "MONITOR_NAMES"),
     outputs=("ADDED_MONITOR_NAMES", "FAILED_TO_ADD_MONITOR_NAMES"),
+    required=("DEPLOYABLE_MODEL",),
 )
 def add_monitors_on_snapshot(ctx: DelegateContext) -> dict[str, Any]:
     """Associate the newest snapshot of each monitor in `MONITORS` with `DEPLOYABLE_MODEL`.
@@ -390,6 +401,9 @@ def add_monitors_on_snapshot(ctx: DelegateContext) -> dict[str, Any]:
     "GetDeployedModelSummariesSnapshotIds",
     inputs=("STATE", "DEPLOYED_STATE"),
     outputs=("DEPLOYABLE_MODEL_IDS",),
+    defaults={
+        "STATE": "DEPLOYED",
+    },
 )
 def get_deployed_model_summaries_snapshot_ids(ctx: DelegateContext) -> dict[str, Any]:
     """List the ids of the deployed snapshots into `DEPLOYABLE_MODEL_IDS`.

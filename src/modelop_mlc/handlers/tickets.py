@@ -299,4 +299,10 @@ modelop(
     ),
     outputs=("TICKET", "TICKET_STATUS", "TICKET_FIELD_VALUE", "EXPIRATION_DATE"),
     uses_center=False,
+    defaults={
+        "STATUSES": "Done,Rejected",
+        "POLL_INTERVAL": "PT5M",
+        "MAX_POLL_INTERVAL": "PT1H",
+        "TICKET_SYSTEM": "local",
+    },
 )(wait_for_ticket_status)
