@@ -26,6 +26,7 @@ from modelop_mlc.element_templates import file_name, generate
 __all__ = ["FOLDER", "expected", "main", "render"]
 
 FOLDER = Path(__file__).resolve().parents[1] / "element-templates"
+_LISTED = 5  # stale files named in the message
 
 
 def render(template: dict[str, Any]) -> str:
@@ -62,9 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale = sorted(n for n in set(files) | set(present) if files.get(n) != present.get(n))
         if stale:
             sys.stderr.write(
-                f"{FOLDER} is out of date ({', '.join(stale[:5])}"
-                f"{', ...' if len(stale) > 5 else ''}): run python scripts/element_templates.py "
-                "--write\n"
+                f"{FOLDER} is out of date ({', '.join(stale[:_LISTED])}"
+                f"{', ...' if len(stale) > _LISTED else ''}): run "
+                "python scripts/element_templates.py --write\n"
             )
             return 1
     else:

@@ -30,7 +30,10 @@ DELEGATES = sorted(
     and t["id"].rsplit(".", 1)[1] not in {r.name for r in REFUSED}
 )
 REQUIRED = sorted(
-    (spec.name, name) for spec in CATALOGUE for name in spec.required if spec.name != "http-connector"
+    (spec.name, name)
+    for spec in CATALOGUE
+    for name in spec.required
+    if spec.name != "http-connector"
 )
 _COUNTER = itertools.count()
 
@@ -178,5 +181,7 @@ def test_a_start_event_drawn_with_a_signal_template_starts_on_that_signal(
     )
     variables = {name: f"value of {name}" for name in signal.variables}
     started = world.manager.signal(signal.name, variables).started
-    (instance,) = [world.manager.instance(i) for i in started if world.manager.instance(i).key == pid]
+    (instance,) = [
+        world.manager.instance(i) for i in started if world.manager.instance(i).key == pid
+    ]
     assert {k: instance.variables[k] for k in variables} == variables

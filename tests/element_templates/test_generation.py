@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from modelop_mlc import element_templates
-from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.element_templates._events import SIGNALS
 from modelop_mlc.element_templates._xml import output_name
+from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.handlers._base import CATALOGUE, REFUSED
 from modelop_mlc.handlers._modelop35 import MODELOP_35
 from modelop_mlc.handlers._variables import VARIABLES
@@ -38,13 +38,17 @@ def load_script() -> ModuleType:
 
 def inputs_of(template: dict[str, Any]) -> list[str]:
     """The input names a template binds (its connector scope included)."""
-    props = template["properties"] + [p for s in template.get("scopes", ()) for p in s["properties"]]
+    props = template["properties"] + [
+        p for s in template.get("scopes", ()) for p in s["properties"]
+    ]
     return [p["binding"]["name"] for p in props if p["binding"]["type"] == "camunda:inputParameter"]
 
 
 def outputs_of(template: dict[str, Any]) -> list[str]:
     """The delegate outputs a template maps (its connector scope included)."""
-    props = template["properties"] + [p for s in template.get("scopes", ()) for p in s["properties"]]
+    props = template["properties"] + [
+        p for s in template.get("scopes", ()) for p in s["properties"]
+    ]
     return [n for n in (output_name(p) for p in props) if n is not None]
 
 
@@ -109,8 +113,10 @@ def test_a_template_binds_each_input_and_output_of_its_delegate(spec: Any) -> No
     assert outputs_of(template) == list(spec.outputs)
     required = [
         p["binding"]["name"]
-        for p in template["properties"] + [q for s in template.get("scopes", ()) for q in s["properties"]]
-        if p.get("constraints", {}).get("notEmpty") and p["binding"]["type"] == "camunda:inputParameter"
+        for p in template["properties"]
+        + [q for s in template.get("scopes", ()) for q in s["properties"]]
+        if p.get("constraints", {}).get("notEmpty")
+        and p["binding"]["type"] == "camunda:inputParameter"
     ]
     assert required == [i for i in spec.inputs if i in spec.required]
 

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from modelop_mlc.cli import _commands
+from modelop_mlc.cli import _commands, _templates
 from modelop_mlc.cli._output import Output
 from modelop_mlc.errors import MlcError
 
@@ -184,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the token user's groups, comma-separated: the Tasklist shows their tasks",
     )
     serve.set_defaults(run=_commands.serve)
+
+    _templates.add_command(sub)
     return parser
 
 

@@ -104,17 +104,16 @@ def directory() -> Path:
 def shipped() -> list[dict[str, Any]]:
     """The templates shipped with the package, sorted by file name."""
     return [
-        json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(directory().glob("*.json"))
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory().glob("*.json"))
     ]
 
 
 def write(out: str | Path) -> list[Path]:
     """Copy the shipped templates into `out` (created if needed); return the files written.
 
-    Camunda Modeler reads templates from `resources/element-templates/` beside it, from
-    `element-templates/` in its user data folder, or from `.camunda/element-templates/` in
-    a diagram's folder or any folder above it.
+    Camunda Modeler reads templates from `resources/element-templates/` in its
+    installation or user data folder, and from `.camunda/element-templates/` in a diagram's
+    folder or any folder above it.
 
     Raises:
         ConfigurationError: If `out` exists and is not a folder.

@@ -48,8 +48,7 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "deployable_model_changed",
         "Snapshot created",
-        "the center when a snapshot (deployable model) is created (LocalCenter and ModelOp "
-        "Center)",
+        "the center when a snapshot (deployable model) is created (LocalCenter and ModelOp Center)",
         ("DEPLOYABLE_MODEL",),
     ),
     Signal(
@@ -70,7 +69,12 @@ SIGNALS: tuple[Signal, ...] = (
         "the center when a job changes status (a catch or boundary event waits for it)",
         ("JOB",),
     ),
-    Signal("Run_Back_Test_Jira", "Run Back Test (Jira)", _REST, ("MODEL_ID", "INPUT_FILE", "OUTPUT_FILE")),
+    Signal(
+        "Run_Back_Test_Jira",
+        "Run Back Test (Jira)",
+        _REST,
+        ("MODEL_ID", "INPUT_FILE", "OUTPUT_FILE"),
+    ),
     Signal(
         "Run_Back_Test_ServiceNow",
         "Run Back Test (ServiceNow)",

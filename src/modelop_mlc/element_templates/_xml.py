@@ -46,8 +46,11 @@ def _io(
                 continue
             text = escape(str(value), quote=False)
             if binding.get("scriptFormat"):
-                text = f'<camunda:script scriptFormat="{binding["scriptFormat"]}">{text}</camunda:script>'
-            params.append(f'<camunda:inputParameter name="{escape(name)}">{text}</camunda:inputParameter>')
+                script = escape(binding["scriptFormat"])
+                text = f'<camunda:script scriptFormat="{script}">{text}</camunda:script>'
+            params.append(
+                f'<camunda:inputParameter name="{escape(name)}">{text}</camunda:inputParameter>'
+            )
     for prop in properties:
         binding = prop["binding"]
         if binding["type"] == "camunda:outputParameter":
