@@ -8,9 +8,15 @@ sit on their task's lower edge; event sub-processes are drawn below the main flo
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from modelop_mlc import element_templates
+from modelop_mlc.element_templates._delegates import template_id
+from modelop_mlc.element_templates._xml import element_parts, output_name
 
 NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -156,18 +162,38 @@ class Process:
         outputs: dict[str, str] | None = None,
         retry: str | None = None,
     ) -> str:
-        """A service task running one of ModelOp's delegates (by its Java class name)."""
-        ext = _io(inputs, outputs)
-        if retry:
-            ext += f"<camunda:failedJobRetryTimeCycle>{retry}</camunda:failedJobRetryTimeCycle>"
-        body = f"<bpmn:extensionElements>{ext}</bpmn:extensionElements>" if ext else ""
-        return self.add(
-            "serviceTask",
-            node_id,
-            name,
-            body,
-            **{"camunda:class": f"com.modelop.mlc.delegate.modelop.{delegate}"},
+        """A service task drawn with the delegate's element template, as Camunda Modeler would.
+
+        It carries the template's id and version, its `camunda:class` and every input and
+        output of the template: `inputs` are values typed into input fields (a dict becomes
+        a Groovy map), `outputs` map a variable to write to the delegate's output
+        (`{"TEST_JOB": "${JOB}"}`); the other fields keep their defaults.
+
+        Raises:
+            ValueError: If `inputs` or `outputs` name a field the template does not have.
+        """
+        template = delegate_template(delegate)
+        fields = {
+            p["binding"]["name"]
+            for p in template["properties"]
+            if p["binding"]["type"] == "camunda:inputParameter"
+        }
+        produced = {output_name(p) for p in template["properties"]} - {None}
+        chosen = {
+            source.removeprefix("${").removesuffix("}"): target
+            for target, source in (outputs or {}).items()
+        }
+        unknown = sorted((set(inputs or {}) - fields) | (set(chosen) - produced))
+        if unknown:
+            raise ValueError(f"{delegate}'s template has no field for {', '.join(unknown)}")
+        typed = {k: v if isinstance(v, str) else _groovy_map(v) for k, v in (inputs or {}).items()}
+        retry_xml = (
+            f"<camunda:failedJobRetryTimeCycle>{retry}</camunda:failedJobRetryTimeCycle>"
+            if retry
+            else ""
         )
+        attrs, body = element_parts(template, inputs=typed, outputs=chosen, extensions=retry_xml)
+        return self.add("serviceTask", node_id, name, body, **attrs)
 
     def script(self, node_id: str, name: str, code: str) -> str:
         """A Python script task."""
@@ -542,28 +568,26 @@ class Process:
         return [start, (middle, start[1]), (middle, end[1]), end]
 
 
-def _value(value: str | dict[str, str]) -> str:
-    """A parameter's value: text (an expression or literal) or a `camunda:map`."""
-    if isinstance(value, str):
-        return esc(value)
-    entries = "".join(
-        f'<camunda:entry key="{esc(k)}">{esc(v)}</camunda:entry>' for k, v in value.items()
-    )
-    return f"<camunda:map>{entries}</camunda:map>"
+def _groovy_map(value: dict[str, str]) -> str:
+    """A map typed into a template's Groovy field: `[key: "value"]`."""
+    return "[" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in value.items()) + "]"
 
 
-def _io(inputs: Inputs | None, outputs: dict[str, str] | None) -> str:
-    if not inputs and not outputs:
-        return ""
-    params = "".join(
-        f'<camunda:inputParameter name="{k}">{_value(v)}</camunda:inputParameter>'
-        for k, v in (inputs or {}).items()
-    )
-    params += "".join(
-        f'<camunda:outputParameter name="{k}">{esc(v)}</camunda:outputParameter>'
-        for k, v in (outputs or {}).items()
-    )
-    return f"<camunda:inputOutput>{params}</camunda:inputOutput>"
+@functools.cache
+def _templates() -> dict[str, dict[str, Any]]:
+    return {t["id"]: t for t in element_templates.shipped()}
+
+
+def delegate_template(delegate: str) -> dict[str, Any]:
+    """The shipped element template of `delegate`.
+
+    Raises:
+        ValueError: If no template has that delegate (run scripts/element_templates.py).
+    """
+    found = _templates().get(template_id(delegate))
+    if found is None:
+        raise ValueError(f"no element template for delegate {delegate}")
+    return found
 
 
 def document(

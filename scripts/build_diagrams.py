@@ -649,12 +649,10 @@ def model_refresh_one() -> str:
         "copy_schedules",
         "Copy the champion's schedules",
         "AddDeployedModelSchedules",
-        # PREVIOUS first: inputs are evaluated in order, and the next one shadows
-        # DEPLOYED_MODEL with a local variable.
-        inputs={
-            "PREVIOUS_DEPLOYED_MODEL": "${DEPLOYED_MODEL}",
-            "DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}",
-        },
+        # The champion is the previous deployment on this runtime: its schedules are copied.
+        # (Naming it as PREVIOUS_DEPLOYED_MODEL would not work: inputs are set in the
+        # template's order, and DEPLOYED_MODEL, first, shadows the champion's variable.)
+        inputs={"DEPLOYED_MODEL": "${NEW_DEPLOYED_MODEL}"},
         outputs={"NEW_DEPLOYED_MODEL": "${DEPLOYED_MODEL}"},
     )
     p.service(

@@ -45,7 +45,6 @@ def error_handler(p: Process, delegate: str, *, system: str) -> None:
         f"Open {system} error ticket",
         delegate,
         "${ERROR_MESSAGE}",
-        SEVERITY="ERROR",
     )
     sub.end("failed", "Failed")
     sub.chain("failure_caught", "open_error_ticket", "failed")

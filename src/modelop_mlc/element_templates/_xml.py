@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-__all__ = ["element_xml", "output_name"]
+__all__ = ["element_parts", "element_xml", "output_name"]
 
 _OUTPUT_SOURCE = re.compile(r'^\$\{(?:execution\.getVariable\("(\w+)"\)|(\w+))\}$')
 
@@ -70,6 +70,48 @@ def _attributes(properties: list[Mapping[str, Any]]) -> dict[str, str]:
     }
 
 
+def element_parts(
+    template: Mapping[str, Any],
+    *,
+    inputs: Mapping[str, str | None] | None = None,
+    outputs: Mapping[str, str] | None = None,
+    extensions: str = "",
+) -> tuple[dict[str, str], str]:
+    """The attributes and the `bpmn:extensionElements` a template gives an element.
+
+    Args:
+        template: The element template.
+        inputs: Input values the user typed, by input name (None for an emptied field).
+        outputs: Output variables the user chose, by the variable the delegate writes.
+        extensions: More extension elements (e.g. `camunda:failedJobRetryTimeCycle`).
+
+    Returns:
+        The attributes (template id and version, the `property` bindings) and the
+        `bpmn:extensionElements` element (empty text when there is none).
+    """
+    inputs = inputs or {}
+    outputs = outputs or {}
+    properties = list(template["properties"])
+    attrs = {
+        "camunda:modelerTemplate": template["id"],
+        "camunda:modelerTemplateVersion": str(template.get("version", 1)),
+        **_attributes(properties),
+    }
+    extension = _io(properties, inputs, outputs)
+    for scope in template.get("scopes", ()):
+        if scope["type"] == "camunda:Connector":
+            scoped = list(scope["properties"])
+            connector_id = _attributes(scoped)["connectorId"]
+            extension += (
+                f"<camunda:connector>{_io(scoped, inputs, outputs)}"
+                f"<camunda:connectorId>{escape(connector_id)}</camunda:connectorId>"
+                "</camunda:connector>"
+            )
+    extension += extensions
+    inner = f"<bpmn:extensionElements>{extension}</bpmn:extensionElements>" if extension else ""
+    return attrs, inner
+
+
 def element_xml(
     template: Mapping[str, Any],
     element_id: str,
@@ -86,8 +128,8 @@ def element_xml(
     Args:
         template: The element template.
         element_id: The element's id.
-        tag: The element's tag (`bpmn:serviceTask` by default, as the template's
-            `elementType`, else its first `appliesTo`, says).
+        tag: The element's tag (by default the template's `elementType`, else its first
+            `appliesTo`, e.g. `bpmn:serviceTask`).
         name: The element's name (else a `name` property's value).
         inputs: Input values the user typed, by input name (None for an emptied field).
         outputs: Output variables the user chose, by the variable the delegate writes.
@@ -97,31 +139,13 @@ def element_xml(
     Returns:
         The element's XML.
     """
-    inputs = inputs or {}
-    outputs = outputs or {}
-    properties = list(template["properties"])
-    attrs = {
-        "id": element_id,
-        "camunda:modelerTemplate": template["id"],
-        "camunda:modelerTemplateVersion": str(template.get("version", 1)),
-        **_attributes(properties),
-    }
+    attrs, inner = element_parts(template, inputs=inputs, outputs=outputs, extensions=extensions)
+    attrs = {"id": element_id, **attrs}
     if name is not None:
         attrs["name"] = name
-    extension = _io(properties, inputs, outputs)
-    for scope in template.get("scopes", ()):
-        if scope["type"] == "camunda:Connector":
-            scoped = list(scope["properties"])
-            connector_id = _attributes(scoped)["connectorId"]
-            extension += (
-                f"<camunda:connector>{_io(scoped, inputs, outputs)}"
-                f"<camunda:connectorId>{escape(connector_id)}</camunda:connectorId>"
-                "</camunda:connector>"
-            )
-    extension += extensions
     if tag is None:
         kind = template.get("elementType", {}).get("value") or template["appliesTo"][0]
-        tag = "bpmn:" + kind.split(":", 1)[1][:1].lower() + kind.split(":", 1)[1][1:]
+        local = kind.split(":", 1)[1]
+        tag = "bpmn:" + local[:1].lower() + local[1:]
     rendered = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
-    inner = f"<bpmn:extensionElements>{extension}</bpmn:extensionElements>" if extension else ""
     return f"<{tag} {rendered}>{inner}{body}</{tag}>"
