@@ -24,6 +24,7 @@ from modelop_mlc.center import LocalCenter, RestCenter
 from modelop_mlc.handlers import delegate_names
 from modelop_mlc.handlers._base import CATALOGUE, REFUSED, Refusal, Spec
 from modelop_mlc.handlers._modelop35 import MODELOP_35
+from modelop_mlc.handlers._variables import VARIABLES
 
 __all__ = ["PAGE", "SECTION", "coverage", "main", "render", "runs_on", "section"]
 
@@ -46,6 +47,38 @@ def _summary(text: str | None) -> str:
 
 def _names(names: Sequence[str]) -> str:
     return ", ".join(f"`{n}`" for n in names) or "-"
+
+
+def _inputs(spec: Spec) -> str:
+    """The inputs cell: required ones in bold, defaults in brackets."""
+    defaults = dict(spec.defaults)
+    cells = []
+    for name in spec.inputs:
+        cell = f"**`{name}`**" if name in spec.required else f"`{name}`"
+        if name in defaults:
+            cell += f" ({defaults[name]})"
+        cells.append(cell.replace("|", "\\|"))
+    return ", ".join(cells) or "-"
+
+
+def _glossary() -> list[str]:
+    """The table of the variables the delegates read and write."""
+    lines = [
+        "### Variables",
+        "",
+        "What each input and output holds; the element templates show the same words "
+        "(see [Modeler templates](modeler-templates.md)).",
+        "",
+        "| Variable | Label | What it holds | Given as |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name in sorted(VARIABLES, key=str.lower):
+        variable = VARIABLES[name]
+        given = variable.kind
+        if variable.choices:
+            given += ": " + ", ".join(f"`{c}`" for c in variable.choices)
+        lines.append(f"| `{name}` | {variable.label} | {variable.description} | {given} |")
+    return lines
 
 
 def runs_on(spec: Spec, center: type) -> str:
@@ -118,7 +151,7 @@ def render(catalogue: Sequence[Spec] = CATALOGUE, refused: Sequence[Refusal] = R
             cells = [
                 label,
                 _summary(spec.function.__doc__),
-                _names(spec.inputs),
+                _inputs(spec),
                 _names(spec.outputs),
                 runs_on(spec, LocalCenter),
                 runs_on(spec, RestCenter),
@@ -134,8 +167,12 @@ def render(catalogue: Sequence[Spec] = CATALOGUE, refused: Sequence[Refusal] = R
             f"LocalCenter, {counts['RestCenter']} on RestCenter, {counts['refused']} are "
             f"refused at deploy. The catalogue has {len(catalogue)} delegates, "
             f"{len(delegate_names())} names with the aliases "
-            "(`modelop_mlc.handlers.delegate_names()` lists them)."
+            "(`modelop_mlc.handlers.delegate_names()` lists them). Inputs in bold are "
+            "required (without one the task fails with `FAILURE`); in brackets, what the "
+            "delegate uses when an input is not set."
         )
+        parts.append("")
+        parts.extend(_glossary())
     return "\n".join(parts).rstrip() + "\n"
 
 
