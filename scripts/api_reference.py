@@ -43,6 +43,7 @@ MODULES = (
     "modelop_mlc.clock",
     "modelop_mlc.validation",
     "modelop_mlc.diagrams",
+    "modelop_mlc.element_templates",
     "modelop_mlc.drawing",
     "modelop_mlc.kpis",
     "modelop_mlc.domain",

@@ -26,8 +26,15 @@ import pytest
 from modelop_mlc import LifecycleManager, ManagerConfig
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ("getting-started.md", "embedding.md", "delegates.md", "cli.md", "errors.md")
-SHELL_PAGES = frozenset({"cli.md"})
+PAGES = (
+    "getting-started.md",
+    "embedding.md",
+    "delegates.md",
+    "cli.md",
+    "errors.md",
+    "modeler-templates.md",
+)
+SHELL_PAGES = frozenset({"cli.md", "modeler-templates.md"})
 SKIP = "<!-- skip -->"
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 _TITLE = re.compile(r"""title=["']([^"']+)["']""")
