@@ -39,8 +39,8 @@ PACKAGES = (
     "bpmn-js-properties-panel@5",
     "bpmn-js-element-templates@2",
     "@bpmn-io/properties-panel@3",
-    "camunda-bpmn-moddle@7",
-    "esbuild@0",
+    "camunda-bpmn-moddle@8",
+    "esbuild@0.28",
 )
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -86,11 +86,7 @@ main().catch(error => { window.FAILED = String(error && error.stack || error); }
 """
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>modelop_mlc element templates</title>
-<link rel="stylesheet" href="node_modules/bpmn-js/dist/assets/diagram-js.css">
-<link rel="stylesheet" href="node_modules/bpmn-js/dist/assets/bpmn-js.css">
-<link rel="stylesheet" href="node_modules/bpmn-js/dist/assets/bpmn-font/css/bpmn.css">
-<link rel="stylesheet" href="node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css">
-<link rel="stylesheet" href="node_modules/bpmn-js-element-templates/dist/assets/element-templates.css">
+{styles}
 <style>
   html, body { margin: 0; height: 100%; font-family: sans-serif; }
   #main { display: flex; height: 100%; }
@@ -100,6 +96,15 @@ PAGE = """<!doctype html>
 <body><div id="main"><div id="canvas"></div><div id="properties"></div></div>
 <script src="bundle.js"></script></body></html>
 """
+
+
+STYLES = (
+    "bpmn-js/dist/assets/diagram-js.css",
+    "bpmn-js/dist/assets/bpmn-js.css",
+    "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
+    "@bpmn-io/properties-panel/dist/assets/properties-panel.css",
+    "bpmn-js-element-templates/dist/assets/element-templates.css",
+)
 
 
 def diagram() -> str:
@@ -114,7 +119,9 @@ def diagram() -> str:
             "camunda:modelerTemplateVersion": str(signal["version"]),
         }
     )
-    p.service("deploy", "Deploy the snapshot", "DeployModel", inputs={"ENGINE_INSTANCE": "batch-dev"})
+    p.service(
+        "deploy", "Deploy the snapshot", "DeployModel", inputs={"ENGINE_INSTANCE": "batch-dev"}
+    )
     p.boundary_error("deploy_failed", "deploy", name="FAILURE")
     p.end("deployed", "Deployed")
     p.end("failed", "Not deployed")
@@ -131,7 +138,16 @@ def diagram() -> str:
 def install(folder: Path) -> None:
     """Install the npm packages into `folder`."""
     subprocess.run(
-        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *PACKAGES],
+        [
+            "npm",
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(folder),
+            *PACKAGES,
+        ],
         check=True,
     )
 
@@ -141,7 +157,8 @@ def build(folder: Path, modules: Path) -> None:
     if modules != folder / "node_modules":
         (folder / "node_modules").symlink_to(modules)
     (folder / "entry.js").write_text(ENTRY)
-    (folder / "index.html").write_text(PAGE)
+    links = "\n".join(f'<link rel="stylesheet" href="node_modules/{css}">' for css in STYLES)
+    (folder / "index.html").write_text(PAGE.replace("{styles}", links))
     (folder / "templates.json").write_text(json.dumps(element_templates.shipped()))
     (folder / "diagram.bpmn").write_text(diagram())
     esbuild = modules / ".bin" / "esbuild"
@@ -165,7 +182,9 @@ def screenshot(folder: Path, output: Path) -> str:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=FLAGS
+            )
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
             page.wait_for_function("window.READY || window.FAILED", timeout=30_000)
