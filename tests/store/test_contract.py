@@ -25,7 +25,7 @@ from modelop_mlc import (
 )
 from modelop_mlc.store import SqlStore, open_store
 from modelop_mlc.store._schema import MIGRATIONS, SCHEMA_VERSION
-from modelop_mlc.store._sql import JobRow, iso
+from modelop_mlc.store.rows import JobRow, iso
 
 START = '<bpmn:startEvent id="start"/>'
 END = '<bpmn:endEvent id="end"/>'

@@ -113,7 +113,9 @@ def _check_exactly_once(
     assert {3} == {i.variables["steps"] for i in instances}
     ends: dict[str, Counter[str]] = defaultdict(Counter)
     for event in store.history_all(kinds=["activity_end", "instance_end"]):
-        ends[event[1]][event[3] if event[6] == "activity_end" else "<instance_end>"] += 1
+        ends[event.instance_id][
+            event.activity_id if event.kind == "activity_end" else "<instance_end>"
+        ] += 1
     expected = Counter(dict.fromkeys([*ACTIVITIES, "<instance_end>"], 1))
     assert all(ends[i.id] == expected for i in instances)
     assert store.jobs() == []

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from modelop_mlc import ConfigurationError, LifecycleManager, ManagerConfig, StoreError
-from modelop_mlc.store import SqlStore, open_store
-from modelop_mlc.store._sql import Tx, iso
+from modelop_mlc.store import SqlStore, Tx, open_store
+from modelop_mlc.store.rows import iso
 
 pytestmark = pytest.mark.mlc_postgres
 

@@ -10,8 +10,7 @@ import pytest
 
 from modelop_mlc import ManualClock
 from modelop_mlc.errors import NotFoundError
-from modelop_mlc.store import open_store
-from modelop_mlc.store._sql import SqlStore
+from modelop_mlc.store import SqlStore, open_store
 from modelop_mlc.tickets import LocalTickets, TicketKind, context_from_variables
 from tickets.support import VARIABLES
 

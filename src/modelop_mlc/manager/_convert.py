@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from modelop_mlc.models import FormFieldInfo, HistoryEvent, Incident, ProcessInstance, UserTask
-from modelop_mlc.store._sql import InstanceRow
+from modelop_mlc.store.rows import HistoryRow, IncidentRow, InstanceRow, TaskRow
 
 __all__ = [
     "form_problems",
@@ -46,8 +45,8 @@ def instance_record(row: InstanceRow) -> ProcessInstance:
     )
 
 
-def user_task_record(row: Sequence[Any]) -> UserTask:
-    """Build a `UserTask` from a `user_tasks` row."""
+def user_task_record(row: TaskRow) -> UserTask:
+    """Build a `UserTask`."""
     fields = tuple(
         FormFieldInfo(
             id=f["id"],
@@ -58,57 +57,58 @@ def user_task_record(row: Sequence[Any]) -> UserTask:
             values=tuple((v[0], v[1]) for v in f.get("values", ())),
             constraints=tuple((c[0], c[1]) for c in f.get("constraints", ())),
         )
-        for f in json.loads(row[12])
+        for f in row.form_fields
     )
-    created = _dt(row[13])
+    created = _dt(row.created_at)
     assert created is not None
     return UserTask(
-        id=row[0],
-        instance_id=row[1],
-        key=row[2],
-        activity_id=row[3],
-        name=row[4],
-        assignee=row[5],
-        candidate_users=tuple(json.loads(row[6])),
-        candidate_groups=tuple(json.loads(row[7])),
-        due=_dt(row[8]),
-        follow_up=_dt(row[9]),
-        priority=row[10],
-        form_key=row[11],
+        id=row.id,
+        instance_id=row.instance_id,
+        key=row.key,
+        activity_id=row.activity_id,
+        name=row.name,
+        assignee=row.assignee,
+        candidate_users=tuple(row.candidate_users),
+        candidate_groups=tuple(row.candidate_groups),
+        due=_dt(row.due),
+        follow_up=_dt(row.follow_up),
+        priority=row.priority,
+        form_key=row.form_key,
         form_fields=fields,
         created_at=created,
     )
 
 
-def history_event(row: Sequence[Any]) -> HistoryEvent:
-    """Build a `HistoryEvent` from a `history` row."""
-    at = _dt(row[7])
+def history_event(row: HistoryRow) -> HistoryEvent:
+    """Build a `HistoryEvent`."""
+    at = _dt(row.at)
     assert at is not None
+    assert row.seq is not None
     return HistoryEvent(
-        instance_id=row[1],
-        activity_id=row[3],
-        activity_name=row[4],
-        kind=row[6],
+        instance_id=row.instance_id,
+        activity_id=row.activity_id,
+        activity_name=row.activity_name,
+        kind=row.kind,
         at=at,
-        activity_type=row[5],
-        detail=json.loads(row[9]) if row[9] else {},
-        seq=row[0],
+        activity_type=row.activity_type,
+        detail=row.detail,
+        seq=row.seq,
     )
 
 
-def incident_record(row: Sequence[Any]) -> Incident:
-    """Build an `Incident` from an `incidents` row."""
-    created = _dt(row[6])
+def incident_record(row: IncidentRow) -> Incident:
+    """Build an `Incident`."""
+    created = _dt(row.created_at)
     assert created is not None
     return Incident(
-        id=row[0],
-        instance_id=row[1],
-        activity_id=row[2],
-        job_id=row[3],
-        kind=row[4],
-        message=row[5],
+        id=row.id,
+        instance_id=row.instance_id,
+        activity_id=row.activity_id,
+        job_id=row.job_id,
+        kind=row.kind,
+        message=row.message,
         created_at=created,
-        resolved_at=_dt(row[7]),
+        resolved_at=_dt(row.resolved_at),
     )
 
 

@@ -15,8 +15,9 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
-from functools import partial
+from dataclasses import replace
+from datetime import datetime, timedelta
+from operator import methodcaller
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -27,7 +28,8 @@ from modelop_mlc.clock import Clock
 from modelop_mlc.errors import BpmnError, InstanceConflictError, MlcError, ProcessError
 from modelop_mlc.manager._runtime import Runtime, _describe
 from modelop_mlc.registry import Pending
-from modelop_mlc.store._sql import JobRow, SqlStore, TimerRow, Tx, dumps, iso
+from modelop_mlc.store import SqlStore
+from modelop_mlc.store.rows import HistoryRow, IncidentRow, JobRow, TimerRow, iso
 
 __all__ = ["JobExecutor"]
 
@@ -71,23 +73,15 @@ class JobExecutor:
             batch = _BATCH if limit is None else min(_BATCH, limit - done)
             now = self.runtime.clock.now()
             start, until = iso(now), iso(now + self._lease)
-            timers = store.run_transaction(
-                partial(
-                    Tx.claim_timers, owner=self.owner, now=start, lease_until=until, limit=batch
-                )
+            timers: list[TimerRow] = store.run_transaction(
+                methodcaller("claim_timers", self.owner, start, until, batch)
             )
             done += self._run_claimed("timers", timers, self._fire, stop)
             remaining = batch - len(timers)
             jobs: list[JobRow] = []
             if remaining > 0 and not _is_set(stop):
                 jobs = store.run_transaction(
-                    partial(
-                        Tx.claim_jobs,
-                        owner=self.owner,
-                        now=start,
-                        lease_until=until,
-                        limit=remaining,
-                    )
+                    methodcaller("claim_jobs", self.owner, start, until, remaining)
                 )
                 done += self._run_claimed("jobs", jobs, self.execute, stop)
             if not timers and not jobs:
@@ -158,9 +152,9 @@ class JobExecutor:
             self._fire_start_timer(timer)
             return
         meta = store.instance_meta(timer.instance_id)
-        if meta is None or meta[0] in {"completed", "cancelled"}:
+        if meta is None or meta.status in {"completed", "cancelled"}:
             with store.transaction() as tx:
-                tx.execute("DELETE FROM timers WHERE id = ?", (timer.id,))
+                tx.delete_timer(timer.id)
             return
         try:
             _, saved = self.runtime.step(timer.instance_id, lambda _instance: None)
@@ -232,7 +226,7 @@ class JobExecutor:
         definition = store.get_definition(timer.definition_id or "")
         if definition is None:
             with store.transaction() as tx:
-                tx.execute("DELETE FROM timers WHERE id = ?", (timer.id,))
+                tx.delete_timer(timer.id)
             return
         start = next(
             (s for s in definition.info.get("start_events", []) if s["id"] == timer.activity_id),
@@ -253,7 +247,7 @@ class JobExecutor:
         next_due = None
         if start is not None and start.get("timer_kind") == "timeCycle":
             schedule = parse_timer(start["timer_kind"], start["timer_value"])
-            following = schedule.next_due(_parse(timer.due_at), timer.fired + 1)
+            following = schedule.next_due(datetime.fromisoformat(timer.due_at), timer.fired + 1)
             next_due = iso(following) if following else None
         with store.transaction() as tx:
             tx.set_start_timer(
@@ -345,23 +339,18 @@ class JobExecutor:
             return
         attempts = current.attempts
         retries_left = current.retries_left - 1 if retryable else 0
-        history = [
-            (
-                job.instance_id,
-                runtime.store.instance_meta(job.instance_id)[1]  # type: ignore[index]
-                if runtime.store.instance_meta(job.instance_id)
-                else "",
-                job.activity_id,
-                job.activity_name,
-                None,
-                "job_failed",
-                at,
-                job.id,
-                dumps(
-                    {"error": message, "attempt": attempts, "retries_left": max(retries_left, 0)}
-                ),
-            )
-        ]
+        meta = runtime.store.instance_meta(job.instance_id)
+        failed = HistoryRow(
+            job.instance_id,
+            meta.key if meta else "",
+            "job_failed",
+            at,
+            activity_id=job.activity_id,
+            activity_name=job.activity_name,
+            task_id=job.id,
+            detail={"error": message, "attempt": attempts, "retries_left": max(retries_left, 0)},
+        )
+        history = [failed]
         with runtime.store.transaction() as tx:
             if retries_left > 0:
                 delays = runtime.retry_delays(current.retry_cycle)
@@ -385,31 +374,25 @@ class JobExecutor:
                 )
                 incident_id = str(uuid.uuid4())
                 tx.insert_incident(
-                    incident_id,
-                    job.instance_id,
-                    job.activity_id,
-                    job.id,
-                    "failed_job",
-                    runtime.incident_message(job.activity_id, message),
-                    at,
+                    IncidentRow(
+                        id=incident_id,
+                        instance_id=job.instance_id,
+                        activity_id=job.activity_id,
+                        job_id=job.id,
+                        kind="failed_job",
+                        message=runtime.incident_message(job.activity_id, message),
+                        created_at=at,
+                    )
                 )
                 tx.set_instance_status(job.instance_id, "incident")
                 history.append(
-                    (
-                        *history[0][:5],
-                        "incident",
-                        at,
-                        job.id,
-                        dumps({"incident": incident_id, "message": message}),
+                    replace(
+                        failed,
+                        kind="incident",
+                        detail={"incident": incident_id, "message": message},
                     )
                 )
             tx.append_history(history)
-
-
-def _parse(text: str) -> Any:
-    from datetime import datetime  # noqa: PLC0415 - tiny helper
-
-    return datetime.fromisoformat(text)
 
 
 class _LeaseKeeper:

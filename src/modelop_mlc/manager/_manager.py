@@ -51,8 +51,8 @@ from modelop_mlc.models import (
     UserTask,
 )
 from modelop_mlc.registry import Delegate, DelegateRegistry
-from modelop_mlc.store import open_store
-from modelop_mlc.store._sql import InstanceRow, SqlStore, dumps, iso
+from modelop_mlc.store import SqlStore, open_store
+from modelop_mlc.store.rows import HistoryRow, InstanceRow, dumps, iso
 from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key
 
 __all__ = ["LifecycleManager"]
@@ -311,11 +311,11 @@ class LifecycleManager:
         """List deployments, oldest first: id, name, source, tenant_id, deployed_at."""
         return [
             {
-                "id": d[0],
-                "name": d[1],
-                "source": d[2],
-                "tenant_id": d[3],
-                "deployed_at": datetime.fromisoformat(d[4]),
+                "id": d.id,
+                "name": d.name,
+                "source": d.source,
+                "tenant_id": d.tenant_id,
+                "deployed_at": datetime.fromisoformat(d.deployed_at),
             }
             for d in self.store.list_deployments()
         ]
@@ -331,7 +331,7 @@ class LifecycleManager:
             from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
 
             raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
-        return self.store.resource(row.resource_id)[2]
+        return self.store.resource(row.resource_id).content
 
     # ------------------------------------------------------------------ starting
 
@@ -824,12 +824,10 @@ class LifecycleManager:
         Raises:
             IncidentNotFoundError: If no open incident has this id.
         """
-        rows = [
-            r for r in self.store.incidents(instance_id=None, open_only=True) if r[0] == incident_id
-        ]
+        rows = self.store.incidents(incident_id=incident_id, open_only=True)
         if not rows:
             raise IncidentNotFoundError(incident_id)
-        _, instance_id, activity_id, job_id, _, _, _, _ = rows[0]
+        instance_id, activity_id, job_id = rows[0].instance_id, rows[0].activity_id, rows[0].job_id
         at = iso(self.clock.now())
         with self.store.transaction() as tx:
             tx.resolve_incidents(incident_id=incident_id, at=at)
@@ -846,23 +844,21 @@ class LifecycleManager:
             others = [
                 r
                 for r in self.store.incidents(instance_id=instance_id, open_only=True)
-                if r[0] != incident_id
+                if r.id != incident_id
             ]
             if not others:
                 tx.set_instance_status(instance_id, "running")
             meta = self.store.instance_meta(instance_id)
             tx.append_history(
                 [
-                    (
+                    HistoryRow(
                         instance_id,
-                        meta[1] if meta else "",
-                        activity_id,
-                        None,
-                        None,
+                        meta.key if meta else "",
                         "incident_resolved",
                         at,
-                        job_id,
-                        dumps({"incident": incident_id}),
+                        activity_id=activity_id,
+                        task_id=job_id,
+                        detail={"incident": incident_id},
                     )
                 ]
             )
@@ -902,16 +898,8 @@ class LifecycleManager:
             tx.resolve_incidents(instance_id=instance_id, at=at)
             tx.append_history(
                 [
-                    (
-                        instance_id,
-                        row.key,
-                        None,
-                        None,
-                        None,
-                        "instance_cancelled",
-                        at,
-                        None,
-                        dumps({"reason": reason}),
+                    HistoryRow(
+                        instance_id, row.key, "instance_cancelled", at, detail={"reason": reason}
                     )
                 ]
             )

@@ -23,7 +23,8 @@ from modelop_mlc.errors import (
 from modelop_mlc.manager._applicability import criteria_from_properties
 from modelop_mlc.models import Deployment, ProcessDefinition
 from modelop_mlc.registry import DelegateRegistry
-from modelop_mlc.store._sql import DefinitionRow, SqlStore, iso
+from modelop_mlc.store import SqlStore
+from modelop_mlc.store.rows import DefinitionRow, iso
 
 __all__ = ["Repository", "Source"]
 
@@ -118,7 +119,7 @@ class Repository:
                         file=source.name,
                     )
                 )
-        decisions = {row[1] for row in self.store.decision_rows()}
+        decisions = {row.key for row in self.store.decision_rows()}
         for source in dmn_items:
             try:
                 model = _parse_dmn(source)
@@ -302,7 +303,7 @@ class Repository:
     # ------------------------------------------------------------------ reading
 
     def _record(self, row: DefinitionRow) -> ProcessDefinition:
-        name, _, _ = self.store.resource(row.resource_id)
+        name = self.store.resource(row.resource_id).name
         starts = tuple(
             (s["id"], s["kind"], s.get("event_name")) for s in row.info.get("start_events", [])
         )
@@ -372,12 +373,14 @@ class Repository:
             called_row = called_rows.get(key) or self.store.latest_definition(key)
             if called_row is None:
                 return None
-            name, _, content = self.store.resource(called_row.resource_id)
-            return XmlSource(content.encode("utf-8"), f"{called_row.id}/{name}")
+            found = self.store.resource(called_row.resource_id)
+            return XmlSource(found.content.encode("utf-8"), f"{called_row.id}/{found.name}")
 
-        name, _, content = self.store.resource(row.resource_id)
+        resource = self.store.resource(row.resource_id)
         specs = build_specs(
-            row.key, [XmlSource(content.encode("utf-8"), f"{row.id}/{name}")], resolve
+            row.key,
+            [XmlSource(resource.content.encode("utf-8"), f"{row.id}/{resource.name}")],
+            resolve,
         )
         with self._lock:
             self._specs[cache_key] = specs
@@ -395,7 +398,7 @@ class Repository:
         """
         rows = self.store.decision_rows(decision_ref)
         if not rows:
-            known = sorted({r[1] for r in self.store.decision_rows()})
+            known = sorted({r.key for r in self.store.decision_rows()})
             raise DecisionError(
                 f"no deployed DMN decision has id '{decision_ref}'; deployed: "
                 f"{', '.join(known) or 'none'}",
@@ -403,26 +406,26 @@ class Repository:
             )
         chosen = rows[-1]
         if binding == "version" and version is not None:
-            matches = [r for r in rows if str(r[2]) == str(version)]
+            matches = [r for r in rows if str(r.version) == str(version)]
             if not matches:
                 raise DecisionError(
                     f"decision '{decision_ref}' has no version {version}", decision_id=decision_ref
                 )
             chosen = matches[-1]
         elif binding == "versionTag" and version is not None:
-            matches = [r for r in rows if r[4] == version]
+            matches = [r for r in rows if r.version_tag == version]
             if not matches:
                 raise DecisionError(
                     f"decision '{decision_ref}' has no versionTag {version}",
                     decision_id=decision_ref,
                 )
             chosen = matches[-1]
-        resource_id = chosen[3]
+        resource_id = chosen.resource_id
         with self._lock:
             model = self._models.get(resource_id)
         if model is None:
-            name, _, content = self.store.resource(resource_id)
-            model = _parse_dmn(XmlSource(content.encode("utf-8"), name))
+            resource = self.store.resource(resource_id)
+            model = _parse_dmn(XmlSource(resource.content.encode("utf-8"), resource.name))
             with self._lock:
                 self._models[resource_id] = model
                 while len(self._models) > _CACHE_SIZE:

@@ -27,7 +27,19 @@ from modelop_mlc.errors import (
 )
 from modelop_mlc.manager._repository import Repository
 from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
-from modelop_mlc.store._sql import InstanceRow, JobRow, SqlStore, Tx, dumps, iso
+from modelop_mlc.store import SqlStore, Tx
+from modelop_mlc.store.rows import (
+    HistoryRow,
+    IncidentRow,
+    InstanceRow,
+    JobRow,
+    SubscriptionRow,
+    TaskRow,
+    TimerRow,
+    Waits,
+    dumps,
+    iso,
+)
 
 __all__ = ["Runtime", "Services", "StepHost", "check_json"]
 
@@ -382,10 +394,9 @@ class Runtime:
                 tx.clear_waits(row.id)
                 tx.resolve_incidents(instance_id=row.id, at=at)
             else:
-                self._write_waits(tx, row, snapshot, at)
-                tx.sync_jobs(row.id, jobs)
+                tx.replace_waits(row.id, _waits(row, snapshot, jobs, at))
                 for incident in incidents:
-                    tx.insert_incident(*incident)
+                    tx.insert_incident(incident)
             tx.append_history(history_rows)
 
         self.store.run_transaction(write)
@@ -406,34 +417,12 @@ class Runtime:
             end_reason=None,
         )
 
-    def _has_open_incidents(self, row: InstanceRow, new: list[tuple[Any, ...]]) -> bool:
+    def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
             return True
         if row.status != "incident":
             return False  # incidents are only opened together with that status
         return bool(self.store.incidents(instance_id=row.id, open_only=True))
-
-    def _write_waits(self, tx: Tx, row: InstanceRow, snapshot: InstanceSnapshot, at: str) -> None:
-        subscriptions = [("signal", w.name, w.activity_id) for w in snapshot.signals]
-        subscriptions += [("message", w.name, w.activity_id) for w in snapshot.messages]
-        timers = [(t.task_id, t.activity_id, iso(t.due)) for t in snapshot.timers]
-        tasks = [
-            {
-                "id": t.task_id,
-                "activity_id": t.activity_id,
-                "name": t.name,
-                "assignee": t.assignee,
-                "candidate_users": list(t.candidate_users),
-                "candidate_groups": list(t.candidate_groups),
-                "due": t.due,
-                "follow_up": t.follow_up,
-                "priority": t.priority,
-                "form_key": t.form_key,
-                "form_fields": [f.__dict__ for f in t.form_fields],
-            }
-            for t in snapshot.user_tasks
-        ]
-        tx.replace_waits(row.id, row.key, subscriptions, timers, tasks, at)
 
     def retry_delays(self, cycle: str | None) -> list[timedelta]:
         """Delays between attempts for a retry cycle (the default when None)."""
@@ -447,8 +436,9 @@ class Runtime:
 
     def _jobs(
         self, row: InstanceRow, snapshot: InstanceSnapshot, host: StepHost, now: datetime
-    ) -> tuple[list[JobRow], list[tuple[Any, ...]]]:
-        jobs, incidents = [], []
+    ) -> tuple[list[JobRow], list[IncidentRow]]:
+        jobs: list[JobRow] = []
+        incidents: list[IncidentRow] = []
         at = iso(now)
         for wait in snapshot.jobs:
             failure = host.failures.get(wait.task_id)
@@ -462,14 +452,14 @@ class Runtime:
                 if retries_left <= 0:
                     status = "failed"
                     incidents.append(
-                        (
-                            str(uuid.uuid4()),
-                            row.id,
-                            wait.activity_id,
-                            wait.task_id,
-                            "failed_job",
-                            self.incident_message(wait.activity_id, error),
-                            at,
+                        IncidentRow(
+                            id=str(uuid.uuid4()),
+                            instance_id=row.id,
+                            activity_id=wait.activity_id,
+                            job_id=wait.task_id,
+                            kind="failed_job",
+                            message=self.incident_message(wait.activity_id, error),
+                            created_at=at,
                         )
                     )
                 else:
@@ -513,34 +503,23 @@ class Runtime:
         snapshot: InstanceSnapshot,
         extra: Sequence[tuple[str, str | None, dict[str, Any]]],
         at: str,
-    ) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
-        for kind, activity_id, detail in extra:
-            rows.append(
-                (
-                    row.id,
-                    row.key,
-                    activity_id,
-                    None,
-                    None,
-                    kind,
-                    at,
-                    None,
-                    dumps(detail) if detail else None,
-                )
-            )
+    ) -> list[HistoryRow]:
+        rows = [
+            HistoryRow(row.id, row.key, kind, at, activity_id=activity_id, detail=detail)
+            for kind, activity_id, detail in extra
+        ]
         for entry in snapshot.journal:
             rows.append(
-                (
+                HistoryRow(
                     row.id,
                     row.key,
-                    entry.activity_id,
-                    entry.activity_name,
-                    entry.activity_type,
                     entry.kind.value,
                     at,
-                    entry.task_id,
-                    dumps(entry.detail) if entry.detail else None,
+                    activity_id=entry.activity_id,
+                    activity_name=entry.activity_name,
+                    activity_type=entry.activity_type,
+                    task_id=entry.task_id,
+                    detail=entry.detail,
                 )
             )
         changed = {
@@ -553,11 +532,9 @@ class Runtime:
             update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
             if self.config.record_variable_values:
                 update["values"] = {k: _truncate(v) for k, v in changed.items()}
-            rows.append(
-                (row.id, row.key, None, None, None, "variable_update", at, None, dumps(update))
-            )
+            rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
         if snapshot.status == "completed":
-            rows.append((row.id, row.key, None, None, None, "instance_end", at, None, None))
+            rows.append(HistoryRow(row.id, row.key, "instance_end", at))
         return rows
 
     # ------------------------------------------------------------------ thrown events
@@ -568,6 +545,37 @@ class Runtime:
             self.on_outbox(snapshot.outbox, source_instance)
 
     on_outbox: Callable[[list[Any], str], None] | None = None
+
+
+def _waits(row: InstanceRow, snapshot: InstanceSnapshot, jobs: list[JobRow], at: str) -> Waits:
+    """What the instance waits for after a step, as store rows."""
+    return Waits(
+        subscriptions=[SubscriptionRow("signal", w.name, w.activity_id) for w in snapshot.signals]
+        + [SubscriptionRow("message", w.name, w.activity_id) for w in snapshot.messages],
+        timers=[
+            TimerRow(t.task_id, row.id, None, t.activity_id, iso(t.due), 0) for t in snapshot.timers
+        ],
+        user_tasks=[
+            TaskRow(
+                id=t.task_id,
+                instance_id=row.id,
+                key=row.key,
+                activity_id=t.activity_id,
+                name=t.name,
+                assignee=t.assignee,
+                candidate_users=list(t.candidate_users),
+                candidate_groups=list(t.candidate_groups),
+                due=t.due,
+                follow_up=t.follow_up,
+                priority=t.priority,
+                form_key=t.form_key,
+                form_fields=[f.__dict__ for f in t.form_fields],
+                created_at=at,
+            )
+            for t in snapshot.user_tasks
+        ],
+        jobs=jobs,
+    )
 
 
 def _truncate(value: Any) -> Any:

@@ -59,7 +59,7 @@ _MAX_PARTS = 100
 def deployments(manager: LifecycleManager) -> list[DeploymentInfo]:
     """Every deployment, oldest first."""
     return [
-        DeploymentInfo(row[0], row[1], row[2], row[3], parse_date(row[4]))
+        DeploymentInfo(row.id, row.name, row.source, row.tenant_id, parse_date(row.deployed_at))
         for row in manager.store.list_deployments()
     ]
 
@@ -74,25 +74,20 @@ def _decision_dtos(
 ) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for key, version in decisions:
-        rows = manager.store.raw(
-            "SELECT d.id, d.name, d.version_tag, d.deployment_id, r.name FROM decisions d "
-            "JOIN resources r ON r.id = d.resource_id WHERE d.key = ? AND d.version = ?",
-            (key, version),
-        )
-        for decision_id, name, version_tag, deployment_id, resource in rows:
-            found[decision_id] = {
-                "id": decision_id,
+        for row in manager.store.decision_version(key, version):
+            found[row.id] = {
+                "id": row.id,
                 "key": key,
                 "category": None,
-                "name": name,
+                "name": row.name,
                 "version": version,
-                "resource": resource,
-                "deploymentId": deployment_id,
+                "resource": row.resource_name,
+                "deploymentId": row.deployment_id,
                 "tenantId": tenant,
                 "decisionRequirementsDefinitionId": None,
                 "decisionRequirementsDefinitionKey": None,
                 "historyTimeToLive": None,
-                "versionTag": version_tag,
+                "versionTag": row.version_tag,
             }
     return found
 

@@ -1,9 +1,15 @@
-"""Persistence: definitions, instances, waits, jobs and history in SQLite or PostgreSQL."""
+"""Persistence: definitions, instances, waits, jobs and history in SQLite or PostgreSQL.
 
+`SqlStore` is the store; `Tx` what a transaction writes through; `modelop_mlc.store.rows`
+the rows both take and return.
+"""
+
+from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.store._port import Tx
 from modelop_mlc.store._sql import SqlStore
 from modelop_mlc.store.sqlite import SqliteStore
 
-__all__ = ["SqlStore", "SqliteStore", "open_store"]
+__all__ = ["SqlStore", "SqliteStore", "Tx", "open_store"]
 
 
 def open_store(url: str) -> SqlStore:
@@ -12,8 +18,6 @@ def open_store(url: str) -> SqlStore:
     Raises:
         modelop_mlc.errors.ConfigurationError: If the URL scheme is unknown.
     """
-    from modelop_mlc.errors import ConfigurationError  # noqa: PLC0415 - avoid a cycle
-
     if url.startswith(("postgresql://", "postgres://")):
         from modelop_mlc.store.postgres import PostgresStore  # noqa: PLC0415 - optional extra
 

@@ -1,0 +1,160 @@
+"""`Tx`: what the manager writes through, inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from modelop_mlc.store.rows import (
+    DefinitionRow,
+    HistoryRow,
+    IncidentRow,
+    InstanceRow,
+    JobRow,
+    TimerRow,
+    Waits,
+)
+
+__all__ = ["Tx"]
+
+
+class Tx(Protocol):
+    """The writes of one transaction (`SqlStore.transaction()` yields one).
+
+    A method that reads (`latest_version`, the claims) sees the transaction's own writes.
+    """
+
+    def insert_deployment(
+        self,
+        deployment_id: str,
+        name: str | None,
+        source: str | None,
+        tenant_id: str | None,
+        at: str,
+    ) -> None:
+        """Record a deployment."""
+        ...
+
+    def insert_resource(
+        self, resource_id: str, deployment_id: str, name: str, kind: str, digest: str, content: str
+    ) -> None:
+        """Store a BPMN or DMN file's text."""
+        ...
+
+    def insert_definition(self, row: DefinitionRow, starts: Sequence[tuple[str, str, str]]) -> None:
+        """Store a process definition version and its (kind, name, event id) start events."""
+        ...
+
+    def latest_version(self, table: str, key: str) -> tuple[int, str | None]:
+        """Return (version, digest) of the latest version of `key` in `table`, or (0, None)."""
+        ...
+
+    def insert_decision(
+        self,
+        decision_id: str,
+        key: str,
+        version: int,
+        name: str | None,
+        version_tag: str | None,
+        resource_id: str,
+        deployment_id: str,
+        digest: str,
+        at: str,
+    ) -> None:
+        """Store a DMN decision version."""
+        ...
+
+    def insert_instance(self, row: InstanceRow) -> None:
+        """Store a new instance."""
+        ...
+
+    def update_instance(
+        self,
+        instance_id: str,
+        expected_revision: int,
+        *,
+        status: str,
+        state_json: str,
+        variables_json: str,
+        waiting_at: list[str],
+        ended_at: str | None,
+        end_reason: str | None,
+    ) -> None:
+        """Save an instance if nobody changed it since `expected_revision`.
+
+        Raises:
+            modelop_mlc.errors.InstanceConflictError: If the revision moved on.
+        """
+        ...
+
+    def set_instance_status(self, instance_id: str, status: str) -> None:
+        """Change only the status (incident raised or resolved)."""
+        ...
+
+    def replace_waits(self, instance_id: str, waits: Waits) -> None:
+        """Replace the instance's subscriptions, timers, user tasks and jobs with `waits`."""
+        ...
+
+    def clear_waits(self, instance_id: str) -> None:
+        """Remove every wait of a finished instance (open jobs included)."""
+        ...
+
+    def wake_jobs(self, wake_key: str, now: str) -> int:
+        """Make parked jobs waiting for `wake_key` due now; return how many."""
+        ...
+
+    def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None:
+        """Insert or replace a JSON document."""
+        ...
+
+    def replace_document(self, kind: str, doc_id: str, expected: Any, doc: Any, at: str) -> bool:
+        """Replace a document only if it is still `expected`; tell whether it was replaced."""
+        ...
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        """Change some columns of a job."""
+        ...
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a finished job."""
+        ...
+
+    def claim_jobs(self, owner: str, now: str, lease_until: str, limit: int) -> list[JobRow]:
+        """Lease up to `limit` due jobs to `owner`."""
+        ...
+
+    def claim_timers(self, owner: str, now: str, lease_until: str, limit: int) -> list[TimerRow]:
+        """Lease up to `limit` due timers to `owner`."""
+        ...
+
+    def delete_timer(self, timer_id: str) -> None:
+        """Forget a timer nobody waits for any more."""
+        ...
+
+    def renew_leases(self, table: str, ids: Sequence[str], owner: str, until: str) -> int:
+        """Extend the leases `owner` still holds on some jobs or timers; return how many."""
+        ...
+
+    def set_start_timer(
+        self, timer_id: str, definition_id: str, activity_id: str, due_at: str | None, fired: int
+    ) -> None:
+        """Schedule (or remove, with `due_at=None`) a process's timer start event."""
+        ...
+
+    def delete_start_timers(self, key_prefix: str) -> None:
+        """Remove timer start events of older versions of a process."""
+        ...
+
+    def append_history(self, rows: Sequence[HistoryRow]) -> None:
+        """Append history events."""
+        ...
+
+    def insert_incident(self, incident: IncidentRow) -> None:
+        """Open an incident."""
+        ...
+
+    def resolve_incidents(
+        self, *, incident_id: str | None = None, instance_id: str | None = None, at: str
+    ) -> None:
+        """Close one incident, or all of an instance's."""
+        ...
