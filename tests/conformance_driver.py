@@ -113,7 +113,7 @@ def _round(
                 return True
         elif kind == "message" and name:
             try:
-                manager.message(name, all=True)
+                manager.message_all(name)
             except CorrelationError:
                 continue
             return True

@@ -258,7 +258,7 @@ class CorrelationError(MlcError):
         else:
             text = (
                 f"Message '{message_name}' matched {matches} receivers{detail}; narrow it with "
-                "business_key= or correlation_keys=, or pass all=True to deliver to every one"
+                "business_key= or correlation_keys=, or call message_all() to deliver to every one"
             )
         super().__init__(text)
 

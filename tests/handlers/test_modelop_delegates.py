@@ -251,12 +251,12 @@ def test_wait_for_job_parks_without_growing_the_instance(
         )
     )
     instance = manager.start("waiter", {"JOB_ID": job.id})
-    manager.jobs.run_due()  # only the delegate, not the center's queue
+    manager._jobs.run_due()  # only the delegate, not the center's queue
     row = manager.store.get_instance(instance.id)
     size = len(str(row.state)) if row else 0
     for _ in range(5):
         manager.clock.advance(timedelta(seconds=31))  # type: ignore[attr-defined]
-        manager.jobs.run_due()
+        manager._jobs.run_due()
     row = manager.store.get_instance(instance.id)
     assert row is not None and len(str(row.state)) == size
     assert manager.instance(instance.id).waiting_at == ("wait",)

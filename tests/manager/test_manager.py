@@ -221,17 +221,17 @@ def test_message_correlates_to_exactly_one_receiver(manager: LifecycleManager) -
     with pytest.raises(CorrelationError) as several:
         manager.message("ticket.done")
     assert several.value.matches == 2
-    assert "all=True" in str(several.value)
+    assert "message_all()" in str(several.value)
     result = manager.message(
         "ticket.done", {"status": "Done"}, correlation_keys={"ticket": "MLC-2"}
     )
-    assert result.instance_id == second.id  # type: ignore[union-attr]
+    assert result.instance_id == second.id
     assert manager.instance(second.id).variables["status"] == "Done"
-    assert manager.message("ticket.done", business_key="a").instance_id == first.id  # type: ignore[union-attr]
+    assert manager.message("ticket.done", business_key="a").instance_id == first.id
 
 
 def test_message_to_all_and_message_start(manager: LifecycleManager) -> None:
-    """`all=True` delivers to every receiver; a message start event starts one instance."""
+    """`message_all` delivers to every receiver; a message start event starts one instance."""
     started_by_message = process(
         '<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>'
         '<bpmn:userTask id="triage"/>' + END + chain("s", "triage", "end"),
@@ -241,16 +241,32 @@ def test_message_to_all_and_message_start(manager: LifecycleManager) -> None:
     manager.deploy(_receiver(), started_by_message)
     a = manager.start("receiver")
     b = manager.start("receiver")
-    results = manager.message("ticket.done", all=True)
-    assert sorted(r.instance_id for r in results) == sorted([a.id, b.id])  # type: ignore[union-attr]
+    results = manager.message_all("ticket.done")
+    assert sorted(r.instance_id for r in results) == sorted([a.id, b.id])
     started = manager.message("model.submitted", {"model": "m1"}, business_key="snap-9")
-    assert started.started  # type: ignore[union-attr]
-    instance = manager.instance(started.instance_id)  # type: ignore[union-attr]
+    assert started.started
+    instance = manager.instance(started.instance_id)
     assert (instance.key, instance.business_key, instance.waiting_at) == (
         "intake",
         "snap-9",
         ("triage",),
     )
+
+
+def test_the_all_flag_of_message_still_works_with_a_deprecation_warning(
+    manager: LifecycleManager,
+) -> None:
+    """`message(..., all=True)` warns and delivers like `message_all`; `all=False` like `message`."""
+    manager.deploy(_receiver())
+    a = manager.start("receiver", business_key="a")
+    b = manager.start("receiver", business_key="b")
+    with pytest.warns(DeprecationWarning, match="message_all"):
+        results = manager.message("ticket.done", {"status": "Done"}, all=True)
+    assert sorted(r.instance_id for r in results) == sorted([a.id, b.id])
+    c = manager.start("receiver", business_key="c")
+    with pytest.warns(DeprecationWarning, match="message_all"):
+        single = manager.message("ticket.done", business_key="c", all=False)
+    assert single.instance_id == c.id
 
 
 # ---------------------------------------------------------------- jobs, retries, incidents

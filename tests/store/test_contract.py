@@ -289,7 +289,7 @@ def test_a_step_that_loses_the_race_retries_on_fresh_state(
         instance.workflow.data["from_us"] = 1
 
     try:
-        manager.runtime.step(instance_id, command)
+        manager._runtime.step(instance_id, command)
     finally:
         rival.close()
     after = manager.store.get_instance(instance_id)

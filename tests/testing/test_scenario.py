@@ -329,7 +329,7 @@ def test_a_later_ticket_answer_waits_for_the_polls(mlc_harness: ProcessHarness) 
 
 def test_ticket_answers_need_the_board(mlc_harness: ProcessHarness) -> None:
     """Without a ticket board, a ticket answer fails with how to configure one."""
-    mlc_harness.manager.services.tickets = None
+    mlc_harness.manager.tickets = None  # type: ignore[assignment]
     xml = process(START + '<bpmn:userTask id="t"/>' + chain("start", "t"), pid="plain")
     mlc_harness.deploy(xml)
     scenario = mlc_harness.scenario()

@@ -32,7 +32,7 @@ from tickets.support import (
 
 
 def _board(manager: LifecycleManager) -> LocalTickets:
-    tickets = manager.services.tickets
+    tickets = manager.tickets
     assert isinstance(tickets, Tickets)
     assert isinstance(tickets.local, LocalTickets)
     return tickets.local

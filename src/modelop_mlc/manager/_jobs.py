@@ -44,13 +44,10 @@ Item = TypeVar("Item", JobRow, TimerRow)
 class JobExecutor:
     """Fires due timers and runs due jobs for one manager (one worker identity)."""
 
-    def __init__(
-        self, runtime: Runtime, owner: str, start_from_timer: Callable[[str, str], str]
-    ) -> None:
-        """Create the executor; `start_from_timer(definition_id, event_id)` starts instances."""
+    def __init__(self, runtime: Runtime, owner: str) -> None:
+        """Create the executor; it leases work to `owner` (a worker id)."""
         self.runtime = runtime
         self.owner = owner
-        self.start_from_timer = start_from_timer
         # Per thread: what this thread claimed and neither finished nor gave back (an item
         # whose processing raised keeps its lease, so it is retried only after the lease).
         self._local = threading.local()
@@ -185,30 +182,32 @@ class JobExecutor:
             "and call manager.retry(incident_id)"
         )
         meta = runtime.store.instance_meta(instance_id)
-        key = meta[1] if meta else ""
         incident_id = str(uuid.uuid4())
         with runtime.store.transaction() as tx:
             tx.insert_incident(
-                incident_id, instance_id, timer.activity_id, timer.id, "failed_timer", message, at
+                IncidentRow(
+                    id=incident_id,
+                    instance_id=instance_id,
+                    activity_id=timer.activity_id,
+                    job_id=timer.id,
+                    kind="failed_timer",
+                    message=message,
+                    created_at=at,
+                )
             )
             tx.set_instance_status(instance_id, "incident")
             # Parked under the incident, not this worker: no worker takes it or gives it back.
-            tx.execute(
-                "UPDATE timers SET lease_owner = ?, lease_until = ? WHERE id = ?",
-                (f"incident:{incident_id}", _PARKED, timer.id),
-            )
+            tx.lease_timer(timer.id, f"incident:{incident_id}", _PARKED)
             tx.append_history(
                 [
-                    (
+                    HistoryRow(
                         instance_id,
-                        key,
-                        timer.activity_id,
-                        None,
-                        None,
+                        meta.key if meta else "",
                         "incident",
                         at,
-                        timer.id,
-                        dumps({"incident": incident_id, "message": message}),
+                        activity_id=timer.activity_id,
+                        task_id=timer.id,
+                        detail={"incident": incident_id, "message": message},
                     )
                 ]
             )
@@ -233,7 +232,7 @@ class JobExecutor:
             None,
         )
         try:
-            self.start_from_timer(definition.id, timer.activity_id)
+            self.runtime.create(definition.id, timer.activity_id, {}, None, origin="timer")
         except MlcError as err:
             # No instance holds an incident: the timer keeps its lease and fires again once
             # the lease runs out (Camunda retries a failed timer start job the same way).

@@ -6,13 +6,12 @@ import logging
 import os
 import socket
 import threading
-import uuid
-from collections import deque
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 from modelop_mlc._engine.instance import EngineInstance, UserTaskWait
 from modelop_mlc.center.local import LocalCenter
@@ -20,7 +19,7 @@ from modelop_mlc.clock import Clock, SystemClock
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import (
     ConfigurationError,
-    CorrelationError,
+    DefinitionNotFoundError,
     DiagramError,
     IncidentNotFoundError,
     InstanceNotFoundError,
@@ -29,7 +28,7 @@ from modelop_mlc.errors import (
     TaskNotFoundError,
     VariableError,
 )
-from modelop_mlc.manager._applicability import applies
+from modelop_mlc.handlers import register_modelop_delegates
 from modelop_mlc.manager._convert import (
     form_problems,
     history_event,
@@ -37,9 +36,11 @@ from modelop_mlc.manager._convert import (
     instance_record,
     user_task_record,
 )
+from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
-from modelop_mlc.manager._runtime import Runtime, Services, check_json
+from modelop_mlc.manager._runtime import Note, Runtime, Services, check_json
+from modelop_mlc.manager._worker import Worker
 from modelop_mlc.models import (
     Deployment,
     HistoryEvent,
@@ -52,7 +53,7 @@ from modelop_mlc.models import (
 )
 from modelop_mlc.registry import Delegate, DelegateRegistry
 from modelop_mlc.store import SqlStore, open_store
-from modelop_mlc.store.rows import HistoryRow, InstanceRow, dumps, iso
+from modelop_mlc.store.rows import iso
 from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key
 
 __all__ = ["LifecycleManager"]
@@ -93,13 +94,11 @@ class LifecycleManager:
         modelop_delegates: bool = True,
     ) -> None:
         """Create a manager over an opened store (see `open()` for the usual way)."""
-        self.store = store
+        self._store = store
         self.clock: Clock = clock or SystemClock()
         self.config = config or ManagerConfig()
         self.registry = registry or DelegateRegistry()
         if modelop_delegates:
-            from modelop_mlc.handlers import register_modelop_delegates  # noqa: PLC0415
-
             register_modelop_delegates(self.registry)
         try:
             store.migrate(upgrade=migrate)
@@ -117,18 +116,24 @@ class LifecycleManager:
         tickets = tickets if tickets is not None else Tickets()
         tickets.bind(store, self.clock, on_change=self.wake)
         self.tickets: Tickets = tickets
-        self.services = Services(center=center, tickets=tickets)
-        self.repository = Repository(store, self.clock, self.registry)
-        self.services.decisions = _Decisions(self.repository)
-        self.runtime = Runtime(
-            store, self.clock, self.repository, self.registry, self.config, self.services
+        self._repository = Repository(store, self.clock, self.registry)
+        self._services = Services(
+            center=center, tickets=tickets, decisions=_Decisions(self._repository)
         )
-        self.runtime.on_outbox = self._deliver_outbox
-        owner = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
-        self.worker_id = owner
-        self.jobs = JobExecutor(self.runtime, owner, self._start_from_timer)
-        # Thrown events are delivered per thread: each thread drains its own cascade.
-        self._outbox = threading.local()
+        self._runtime = Runtime(
+            store, self.clock, self._repository, self.registry, self.config, self._services
+        )
+        self._events = EventRouter(self._runtime, store, self.config)
+        self.worker_id = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._jobs = JobExecutor(self._runtime, self.worker_id)
+        self._worker = Worker(
+            self._jobs, store, self.worker_id, getattr(center, "run_pending_jobs", None)
+        )
+
+    @property
+    def store(self) -> SqlStore:
+        """The store this manager keeps everything in (read it; write through the manager)."""
+        return self._store
 
     @classmethod
     def open(
@@ -165,8 +170,8 @@ class LifecycleManager:
 
     def close(self) -> None:
         """Release the database connections and the script sandbox."""
-        self.runtime.close()
-        self.store.close()
+        self._runtime.close()
+        self._store.close()
 
     def __enter__(self) -> Self:
         """Use the manager as a context manager."""
@@ -183,7 +188,7 @@ class LifecycleManager:
 
     def __repr__(self) -> str:
         """Describe the manager."""
-        return f"LifecycleManager({self.store.url!r}, clock={self.clock!r})"
+        return f"LifecycleManager({self._store.url!r}, clock={self.clock!r})"
 
     # ------------------------------------------------------------------ delegates
 
@@ -252,7 +257,7 @@ class LifecycleManager:
         Raises:
             DiagramError: Listing every problem of every file.
         """
-        deployment = self.repository.deploy(
+        deployment = self._repository.deploy(
             list(sources),
             name=name,
             applies_to=applies_to,
@@ -270,14 +275,14 @@ class LifecycleManager:
         Raises:
             DiagramError: Listing every problem.
         """
-        self.repository.validate(list(sources), check_delegates=check_delegates)
+        self._repository.validate(list(sources), check_delegates=check_delegates)
 
     def definitions(
         self, key: str | None = None, *, latest_only: bool = False
     ) -> list[ProcessDefinition]:
         """List deployed process definitions (every version, or only the latest)."""
-        rows = self.store.list_definitions(key=key, latest_only=latest_only)
-        return [self.repository.record(r) for r in rows]
+        rows = self._store.list_definitions(key=key, latest_only=latest_only)
+        return [self._repository.record(r) for r in rows]
 
     def definition(self, key: str, version: int | None = None) -> ProcessDefinition:
         """Return one definition version (the latest by default).
@@ -286,13 +291,11 @@ class LifecycleManager:
             DefinitionNotFoundError: If there is no such key or version.
         """
         if version is None:
-            return self.repository.record(self.repository.latest(key))
-        row = self.store.definition_version(key, version)
+            return self._repository.record(self._repository.latest(key))
+        row = self._store.definition_version(key, version)
         if row is None:
-            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
-
-            raise DefinitionNotFoundError(f"{key} version {version}", self.store.definition_keys())
-        return self.repository.record(row)
+            raise DefinitionNotFoundError(f"{key} version {version}", self._store.definition_keys())
+        return self._repository.record(row)
 
     def definition_by_id(self, definition_id: str) -> ProcessDefinition:
         """Return a definition version by its id.
@@ -300,12 +303,10 @@ class LifecycleManager:
         Raises:
             DefinitionNotFoundError: If the id is unknown.
         """
-        row = self.store.get_definition(definition_id)
+        row = self._store.get_definition(definition_id)
         if row is None:
-            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
-
-            raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
-        return self.repository.record(row)
+            raise DefinitionNotFoundError(definition_id, self._store.definition_keys())
+        return self._repository.record(row)
 
     def deployments(self) -> list[dict[str, Any]]:
         """List deployments, oldest first: id, name, source, tenant_id, deployed_at."""
@@ -317,7 +318,7 @@ class LifecycleManager:
                 "tenant_id": d.tenant_id,
                 "deployed_at": datetime.fromisoformat(d.deployed_at),
             }
-            for d in self.store.list_deployments()
+            for d in self._store.list_deployments()
         ]
 
     def definition_xml(self, definition_id: str) -> str:
@@ -326,12 +327,10 @@ class LifecycleManager:
         Raises:
             DefinitionNotFoundError: If the id is unknown.
         """
-        row = self.store.get_definition(definition_id)
+        row = self._store.get_definition(definition_id)
         if row is None:
-            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
-
-            raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
-        return self.store.resource(row.resource_id).content
+            raise DefinitionNotFoundError(definition_id, self._store.definition_keys())
+        return self._store.resource(row.resource_id).content
 
     # ------------------------------------------------------------------ starting
 
@@ -361,16 +360,14 @@ class LifecycleManager:
         """
         values = check_json(variables)
         row = (
-            self.repository.latest(key)
+            self._repository.latest(key)
             if version is None
-            else self.store.definition_version(key, version)
+            else self._store.definition_version(key, version)
         )
         if row is None:
-            from modelop_mlc.errors import DefinitionNotFoundError  # noqa: PLC0415
-
-            raise DefinitionNotFoundError(f"{key} version {version}", self.store.definition_keys())
+            raise DefinitionNotFoundError(f"{key} version {version}", self._store.definition_keys())
         event = self._choose_start(row.info.get("start_events", []), start_event, key)
-        saved = self._create(row.id, event, values, business_key, origin="start")
+        saved = self._runtime.create(row.id, event, values, business_key, origin="start")
         return instance_record(saved)
 
     def _choose_start(self, starts: list[dict[str, Any]], wanted: str | None, key: str) -> str:
@@ -392,69 +389,6 @@ class LifecycleManager:
             "start_event= to choose one"
         )
 
-    def _create(
-        self,
-        definition_id: str,
-        start_event: str,
-        variables: dict[str, Any],
-        business_key: str | None,
-        *,
-        origin: str,
-        detail: dict[str, Any] | None = None,
-    ) -> InstanceRow:
-        row = self.store.get_definition(definition_id)
-        assert row is not None
-        called = self.repository.called_mapping(row)
-        specs = self.repository.specs(row.id, called)
-        instance_id = str(uuid.uuid4())
-        now = iso(self.clock.now())
-        stub = InstanceRow(
-            id=instance_id,
-            definition_id=row.id,
-            key=row.key,
-            version=row.version,
-            business_key=business_key,
-            status="running",
-            state={},
-            variables={},
-            waiting_at=[],
-            called=called,
-            revision=0,
-            started_at=now,
-            ended_at=None,
-            end_reason=None,
-        )
-        host = self.runtime.host(stub)
-        try:
-            instance = EngineInstance.create(specs, host, variables, start_event=start_event)
-            instance.run()
-        except ProcessError as err:
-            # Nothing was stored: the error must not name an instance nobody can look up.
-            err.instance_id = None
-            err.add_note(f"no instance of {row.key} was started; nothing was stored")
-            raise
-        snapshot = instance.snapshot()
-        start_detail = {
-            "start_event": start_event,
-            "origin": origin,
-            "version": row.version,
-            "business_key": business_key,
-            **(detail or {}),
-        }
-        saved = self.runtime.save(
-            stub,
-            snapshot,
-            host,
-            extra_history=[("instance_start", start_event, start_detail)],
-            new=True,
-        )
-        log.info("started %s v%s as %s (%s)", row.key, row.version, instance_id, origin)
-        self.runtime.deliver(snapshot, source_instance=instance_id)
-        return saved
-
-    def _start_from_timer(self, definition_id: str, event_id: str) -> str:
-        return self._create(definition_id, event_id, {}, None, origin="timer").id
-
     # ------------------------------------------------------------------ signals & messages
 
     def signal(self, name: str, variables: Mapping[str, Any] | None = None) -> SignalResult:
@@ -466,38 +400,39 @@ class LifecycleManager:
             VariableError: If a variable is not JSON.
         """
         values = check_json(variables)
-        return self._signal(name, values, exclude=None)
+        return self._events.signal(name, values)
 
-    def _signal(self, name: str, values: dict[str, Any], *, exclude: str | None) -> SignalResult:
-        started = []
-        for definition_id, event_id in self.store.start_subscribers("signal", name):
-            row = self.store.get_definition(definition_id)
-            if row is None or not applies(row.applies_to, values):
-                continue
-            started.append(
-                self._create(
-                    definition_id,
-                    event_id,
-                    dict(values),
-                    None,
-                    origin="signal",
-                    detail={"signal": name},
-                ).id
-            )
-        delivered = []
-        for instance_id in self.store.subscribers("signal", name):
-            if instance_id == exclude:
-                continue
-            caught, _ = self.runtime.step(
-                instance_id,
-                lambda inst: inst.deliver_signal(name, values),
-                history=lambda _row: [
-                    ("signal_received", None, {"signal": name, "variables": sorted(values)})
-                ],
-            )
-            if caught:
-                delivered.append(instance_id)
-        return SignalResult(started=tuple(started), delivered=tuple(delivered))
+    @overload
+    def message(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+    ) -> MessageResult: ...
+
+    @overload
+    def message(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+        all: Literal[True],
+    ) -> list[MessageResult]: ...
+
+    @overload
+    def message(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+        all: bool,
+    ) -> MessageResult | list[MessageResult]: ...
 
     def message(
         self,
@@ -506,7 +441,7 @@ class LifecycleManager:
         *,
         business_key: str | None = None,
         correlation_keys: Mapping[str, Any] | None = None,
-        all: bool = False,  # noqa: A002 - Camunda's name for the option
+        all: bool | None = None,  # noqa: A002 - the deprecated spelling
     ) -> MessageResult | list[MessageResult]:
         """Correlate a message to exactly one waiting instance or message start event.
 
@@ -515,82 +450,49 @@ class LifecycleManager:
             variables: Variables to set on the receiving instance.
             business_key: Only instances with this business key (a started instance gets it).
             correlation_keys: Only instances whose variables have these values.
-            all: Deliver to every match (returns a list) instead of exactly one.
+            all: Deprecated: `all=True` is `message_all()`.
 
         Raises:
-            CorrelationError: If nothing matches, or several do without `all=True`.
+            CorrelationError: If nothing matches, or several do (see `message_all()`).
+            VariableError: If a variable is not JSON.
+        """
+        if all is not None:
+            warnings.warn(
+                "message(..., all=...) is deprecated; call message_all() to deliver to every "
+                "receiver, message() for exactly one",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        values = check_json(variables)
+        keys = check_json(correlation_keys, where="correlation_keys")
+        results = self._events.message(
+            name, values, business_key=business_key, keys=keys, every=bool(all)
+        )
+        return results if all else results[0]
+
+    def message_all(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+    ) -> list[MessageResult]:
+        """Correlate a message to every matching waiting instance and message start event.
+
+        Args:
+            name: The message name.
+            variables: Variables to set on the receiving instances.
+            business_key: Only instances with this business key (a started instance gets it).
+            correlation_keys: Only instances whose variables have these values.
+
+        Raises:
+            CorrelationError: If nothing matches.
             VariableError: If a variable is not JSON.
         """
         values = check_json(variables)
         keys = check_json(correlation_keys, where="correlation_keys")
-        waiting = []
-        for instance_id in self.store.subscribers("message", name):
-            row = self.store.get_instance(instance_id)
-            if row is None or (business_key is not None and row.business_key != business_key):
-                continue
-            if any(row.variables.get(k) != v for k, v in keys.items()):
-                continue
-            waiting.append(instance_id)
-        starts = [] if keys else self.store.start_subscribers("message", name)
-        matches = len(waiting) + len(starts)
-        if matches == 0:
-            raise CorrelationError(name, 0, _correlation_detail(business_key, keys))
-        if matches > 1 and not all:
-            raise CorrelationError(name, matches, _correlation_detail(business_key, keys))
-        results = []
-        for instance_id in waiting:
-            caught, saved = self.runtime.step(
-                instance_id,
-                lambda inst: inst.deliver_message(name, values),
-                history=lambda _row: [
-                    ("message_received", None, {"message": name, "variables": sorted(values)})
-                ],
-            )
-            if caught:
-                results.append(MessageResult(instance_id, started=False, variables=saved.variables))
-        for definition_id, event_id in starts:
-            created = self._create(
-                definition_id,
-                event_id,
-                dict(values),
-                business_key,
-                origin="message",
-                detail={"message": name},
-            )
-            results.append(MessageResult(created.id, started=True, variables=created.variables))
-        return results if all else results[0]
-
-    def _deliver_outbox(self, outbox: list[Any], source_instance: str) -> None:
-        """Deliver what instances threw; iteratively, so cascades cannot recurse deeply."""
-        state = self._outbox
-        if not hasattr(state, "pending"):
-            state.pending = deque()
-            state.delivering = False
-        pending: deque[tuple[Any, str]] = state.pending
-        pending.extend((event, source_instance) for event in outbox)
-        if state.delivering:
-            return
-        state.delivering = True
-        try:
-            budget = self.config.max_event_cascade
-            while pending and budget > 0:
-                event, source = pending.popleft()
-                budget -= 1
-                if event.kind == "signal":
-                    self._signal(event.name, dict(event.variables or {}), exclude=source)
-                else:
-                    try:
-                        self.message(event.name, event.variables, all=True)
-                    except CorrelationError:
-                        log.info("message %s thrown by %s reached no receiver", event.name, source)
-            if pending:
-                log.warning(
-                    "stopped delivering thrown events after %s: the diagrams keep throwing them",
-                    self.config.max_event_cascade,
-                )
-                pending.clear()
-        finally:
-            state.delivering = False
+        return self._events.message(name, values, business_key=business_key, keys=keys, every=True)
 
     # ------------------------------------------------------------------ user tasks
 
@@ -603,7 +505,7 @@ class LifecycleManager:
         candidate_user: str | None = None,
     ) -> list[UserTask]:
         """List open user tasks matching every given filter."""
-        rows = self.store.user_tasks(
+        rows = self._store.user_tasks(
             instance_id=instance_id,
             assignee=assignee,
             candidate_group=candidate_group,
@@ -617,7 +519,7 @@ class LifecycleManager:
         Raises:
             TaskNotFoundError: If no open task has this id.
         """
-        rows = self.store.user_tasks(
+        rows = self._store.user_tasks(
             instance_id=None,
             assignee=None,
             candidate_group=None,
@@ -647,11 +549,11 @@ class LifecycleManager:
                 "; ".join(p[1] for p in problems),
                 hint=f"complete task '{task.activity_id}' with values its form accepts",
             )
-        _, saved = self.runtime.step(
+        _, saved = self._runtime.step(
             task.instance_id,
             lambda inst: inst.complete_user_task(task_id, values),
-            history=lambda _row: [
-                (
+            notes=[
+                Note(
                     "task_completed",
                     task.activity_id,
                     {"task_id": task_id, "variables": sorted(values)},
@@ -668,16 +570,7 @@ class LifecycleManager:
         Returns how many timers and jobs ran. Work that becomes due while this runs (a job
         finishing wakes a waiting delegate) is done in the same call.
         """
-        done = 0
-        while limit is None or done < limit:
-            ran = self.jobs.run_due(None if limit is None else limit - done)
-            run_jobs = getattr(self.center, "run_pending_jobs", None)
-            if run_jobs is not None and (limit is None or done + ran < limit):
-                ran += run_jobs(None if limit is None else limit - done - ran)
-            if ran == 0:
-                break
-            done += ran
-        return done
+        return self._worker.run_due(limit)
 
     def _center_event(self, signal_name: str, variables: dict[str, Any]) -> None:
         """Broadcast what LocalCenter reports and wake delegates waiting for that job."""
@@ -700,15 +593,13 @@ class LifecycleManager:
         each claims due timers and jobs with a lease, so none runs twice. `on_progress(ran,
         total)` is called after each round that did something.
         """
-        from modelop_mlc.manager._worker import run_worker  # noqa: PLC0415 - keeps import light
-
-        return run_worker(
-            self, stop_event, poll_interval=poll_interval, batch=batch, on_progress=on_progress
+        return self._worker.run(
+            stop_event, poll_interval=poll_interval, batch=batch, on_progress=on_progress
         )
 
     def wake(self, key: str) -> int:
         """Make delegates parked with `Pending(wake_on=key)` run at the next `run_due()`."""
-        with self.store.transaction() as tx:
+        with self._store.transaction() as tx:
             return tx.wake_jobs(key, iso(self.clock.now()))
 
     def handle_jira_webhook(self, payload: Mapping[str, Any]) -> int:
@@ -732,7 +623,7 @@ class LifecycleManager:
 
     def next_due(self) -> datetime | None:
         """When the next timer or job is due, if any."""
-        text = self.store.next_due()
+        text = self._store.next_due()
         return datetime.fromisoformat(text) if text else None
 
     # ------------------------------------------------------------------ reading
@@ -743,7 +634,7 @@ class LifecycleManager:
         Raises:
             InstanceNotFoundError: If the id is unknown.
         """
-        row = self.store.get_instance(instance_id)
+        row = self._store.get_instance(instance_id)
         if row is None:
             raise InstanceNotFoundError(instance_id)
         return instance_record(row)
@@ -757,7 +648,7 @@ class LifecycleManager:
         limit: int | None = None,
     ) -> list[ProcessInstance]:
         """List instances, newest first, matching every given filter."""
-        rows = self.store.list_instances(
+        rows = self._store.list_instances(
             status=status, key=key, business_key=business_key, limit=limit
         )
         return [instance_record(r) for r in rows]
@@ -782,7 +673,7 @@ class LifecycleManager:
         def apply(inst: EngineInstance) -> None:
             inst.set_variables(values)
 
-        self.runtime.step(instance_id, apply)
+        self._runtime.step(instance_id, apply)
         return self.instance(instance_id)
 
     def history(self, instance_id: str) -> list[HistoryEvent]:
@@ -791,9 +682,9 @@ class LifecycleManager:
         Raises:
             InstanceNotFoundError: If the id is unknown.
         """
-        if self.store.instance_meta(instance_id) is None:
+        if self._store.instance_meta(instance_id) is None:
             raise InstanceNotFoundError(instance_id)
-        return [history_event(r) for r in self.store.history(instance_id)]
+        return [history_event(r) for r in self._store.history(instance_id)]
 
     def render(self, instance_id: str) -> str:
         """Draw an instance's diagram as SVG text, marked with where it stands.
@@ -815,7 +706,7 @@ class LifecycleManager:
         """List incidents (open ones by default)."""
         return [
             incident_record(r)
-            for r in self.store.incidents(instance_id=instance_id, open_only=open_only)
+            for r in self._store.incidents(instance_id=instance_id, open_only=open_only)
         ]
 
     def retry(self, incident_id: str) -> ProcessInstance:
@@ -824,49 +715,14 @@ class LifecycleManager:
         Raises:
             IncidentNotFoundError: If no open incident has this id.
         """
-        rows = self.store.incidents(incident_id=incident_id, open_only=True)
+        rows = self._store.incidents(incident_id=incident_id, open_only=True)
         if not rows:
             raise IncidentNotFoundError(incident_id)
-        instance_id, activity_id, job_id = rows[0].instance_id, rows[0].activity_id, rows[0].job_id
-        at = iso(self.clock.now())
-        with self.store.transaction() as tx:
-            tx.resolve_incidents(incident_id=incident_id, at=at)
-            if job_id is not None:
-                tx.release_timer(job_id)  # a failed timer fires again at the next run_due()
-                tx.update_job(
-                    job_id,
-                    status="pending",
-                    retries_left=1,
-                    due_at=at,
-                    lease_owner=None,
-                    lease_until=None,
-                )
-            others = [
-                r
-                for r in self.store.incidents(instance_id=instance_id, open_only=True)
-                if r.id != incident_id
-            ]
-            if not others:
-                tx.set_instance_status(instance_id, "running")
-            meta = self.store.instance_meta(instance_id)
-            tx.append_history(
-                [
-                    HistoryRow(
-                        instance_id,
-                        meta.key if meta else "",
-                        "incident_resolved",
-                        at,
-                        activity_id=activity_id,
-                        task_id=job_id,
-                        detail={"incident": incident_id},
-                    )
-                ]
-            )
-        if job_id is not None:
-            job = self.store.get_job(job_id)
-            if job is not None:
-                self.jobs.execute(job)
-        return self.instance(instance_id)
+        saved = self._runtime.resolve_incident(rows[0])
+        job = self._store.get_job(rows[0].job_id) if rows[0].job_id is not None else None
+        if job is not None:
+            self._jobs.execute(job)
+        return self.instance(saved.id)
 
     def cancel(self, instance_id: str, reason: str | None = None) -> ProcessInstance:
         """Cancel a running instance; its waits, jobs and tasks are removed.
@@ -875,34 +731,14 @@ class LifecycleManager:
             InstanceNotFoundError: If the id is unknown.
             ProcessError: If it already ended.
         """
-        row = self.store.get_instance(instance_id)
+        row = self._store.get_instance(instance_id)
         if row is None:
             raise InstanceNotFoundError(instance_id)
         if row.status in {"completed", "cancelled"}:
             raise ProcessError(
                 f"instance '{instance_id}' has already {row.status}", instance_id=instance_id
             )
-        at = iso(self.clock.now())
-        with self.store.transaction() as tx:
-            tx.update_instance(
-                instance_id,
-                row.revision,
-                status="cancelled",
-                state_json=dumps(row.state),
-                variables_json=dumps(row.variables),
-                waiting_at=[],
-                ended_at=at,
-                end_reason=reason,
-            )
-            tx.clear_waits(instance_id)
-            tx.resolve_incidents(instance_id=instance_id, at=at)
-            tx.append_history(
-                [
-                    HistoryRow(
-                        instance_id, row.key, "instance_cancelled", at, detail={"reason": reason}
-                    )
-                ]
-            )
+        self._runtime.cancel(instance_id, reason)
         return self.instance(instance_id)
 
 
@@ -915,15 +751,6 @@ class _Decisions:
     def model(self, decision_id: str) -> Any:
         """Return the DMN model holding the latest version of `decision_id`."""
         return self._repository.decision_model(decision_id, binding="latest", version=None)
-
-
-def _correlation_detail(business_key: str | None, keys: Mapping[str, Any]) -> str:
-    parts = []
-    if business_key is not None:
-        parts.append(f"business key '{business_key}'")
-    if keys:
-        parts.append("correlation keys " + ", ".join(f"{k}={v!r}" for k, v in keys.items()))
-    return f" (with {' and '.join(parts)})" if parts else ""
 
 
 __all__ += ["ConfigurationError", "DiagramError", "ProblemReport", "UserTaskWait"]

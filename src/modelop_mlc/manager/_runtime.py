@@ -6,10 +6,11 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from modelop_mlc._engine.events import OutboundEvent
 from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, ScriptOutcome
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
@@ -41,7 +42,7 @@ from modelop_mlc.store.rows import (
     iso,
 )
 
-__all__ = ["Runtime", "Services", "StepHost", "check_json"]
+__all__ = ["Note", "Runtime", "Services", "StepHost", "check_json"]
 
 T = TypeVar("T")
 log = logging.getLogger("modelop_mlc.runtime")
@@ -80,6 +81,38 @@ def check_json(variables: Mapping[str, Any] | None, *, where: str = "variables")
             raise VariableError(name, str(err)) from None
         result[name] = value
     return result
+
+
+@dataclass(frozen=True)
+class Note:
+    """A history event of a command itself (a signal received, a task completed)."""
+
+    kind: str
+    activity_id: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    task_id: str | None = None
+
+
+@dataclass
+class _Write:
+    """What one step saves, in one transaction.
+
+    An ended instance (`ended_at` set) loses its waits and open incidents; otherwise `waits`
+    replace the stored ones (None: they stay as they are).
+    """
+
+    status: str
+    state: dict[str, Any]
+    variables: dict[str, Any]
+    waiting_at: list[str]
+    ended_at: str | None = None
+    end_reason: str | None = None
+    waits: Waits | None = None
+    incidents: list[IncidentRow] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)
+    outbox: Sequence[OutboundEvent] = ()
+    # Further writes of the same transaction (resolving an incident retries its job).
+    also: Callable[[Tx], None] | None = None
 
 
 @dataclass
@@ -300,15 +333,158 @@ class Runtime:
         instance_id: str,
         command: Callable[[EngineInstance], T],
         *,
-        history: Callable[[InstanceRow], list[tuple[str, str | None, dict[str, Any]]]]
-        | None = None,
+        notes: Sequence[Note] = (),
     ) -> tuple[T, InstanceRow]:
-        """Apply `command` to an instance and save the result; retries lost races.
+        """Apply `command` to an instance, run the engine to its next waits and save.
+
+        `notes` are history events of the command itself (a signal received, a task
+        completed), recorded before what the engine journals.
 
         Raises:
             InstanceNotFoundError: If the instance does not exist.
             ProcessError: If the instance has ended, or the engine failed (nothing is saved).
         """
+
+        def run(row: InstanceRow) -> tuple[T, _Write]:
+            host = self.host(row)
+            specs = self.repository.specs(row.definition_id, row.called)
+            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
+            result = command(instance)
+            instance.run()
+            return result, self._engine_write(row, instance.snapshot(), host, notes)
+
+        return self._apply(instance_id, run)
+
+    def create(
+        self,
+        definition_id: str,
+        start_event: str,
+        variables: dict[str, Any],
+        business_key: str | None,
+        *,
+        origin: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> InstanceRow:
+        """Start an instance of a definition at `start_event` and save its first step.
+
+        Raises:
+            ProcessError: If the engine fails; nothing is stored then.
+        """
+        row = self.store.get_definition(definition_id)
+        assert row is not None
+        called = self.repository.called_mapping(row)
+        specs = self.repository.specs(row.id, called)
+        stub = InstanceRow(
+            id=str(uuid.uuid4()),
+            definition_id=row.id,
+            key=row.key,
+            version=row.version,
+            business_key=business_key,
+            status="running",
+            state={},
+            variables={},
+            waiting_at=[],
+            called=called,
+            revision=0,
+            started_at=iso(self.clock.now()),
+            ended_at=None,
+            end_reason=None,
+        )
+        host = self.host(stub)
+        try:
+            instance = EngineInstance.create(specs, host, variables, start_event=start_event)
+            instance.run()
+        except ProcessError as err:
+            # Nothing was stored: the error must not name an instance nobody can look up.
+            err.instance_id = None
+            err.add_note(f"no instance of {row.key} was started; nothing was stored")
+            raise
+        start = {
+            "start_event": start_event,
+            "origin": origin,
+            "version": row.version,
+            "business_key": business_key,
+            **(detail or {}),
+        }
+        write = self._engine_write(
+            stub, instance.snapshot(), host, [Note("instance_start", start_event, start)]
+        )
+        saved = self._commit(stub, write, new=True)
+        log.info("started %s v%s as %s (%s)", row.key, row.version, stub.id, origin)
+        self._deliver(write.outbox, stub.id)
+        return saved
+
+    def cancel(self, instance_id: str, reason: str | None) -> InstanceRow:
+        """End a running instance as cancelled: its waits, jobs and tasks go, incidents close.
+
+        Raises:
+            InstanceNotFoundError: If the instance does not exist.
+            ProcessError: If it has ended.
+        """
+
+        def cancelled(row: InstanceRow) -> tuple[None, _Write]:
+            at = iso(self.clock.now())
+            note = Note("instance_cancelled", detail={"reason": reason})
+            return None, _Write(
+                status="cancelled",
+                state=row.state,
+                variables=row.variables,
+                waiting_at=[],
+                ended_at=at,
+                end_reason=reason,
+                history=_history(row, [note], at),
+            )
+
+        return self._apply(instance_id, cancelled)[1]
+
+    def resolve_incident(self, incident: IncidentRow) -> InstanceRow:
+        """Close an incident; its failed job becomes due now with one retry.
+
+        The instance runs again unless it has other open incidents.
+
+        Raises:
+            InstanceNotFoundError: If the instance does not exist.
+            ProcessError: If it has ended.
+        """
+
+        def resolved(row: InstanceRow) -> tuple[None, _Write]:
+            at = iso(self.clock.now())
+            others = [i for i in self.store.incidents(instance_id=row.id) if i.id != incident.id]
+
+            def close(tx: Tx) -> None:
+                tx.resolve_incidents(incident_id=incident.id, at=at)
+                if incident.job_id is not None:
+                    tx.release_timer(incident.job_id)  # a failed timer fires again when due
+                    tx.update_job(
+                        incident.job_id,
+                        status="pending",
+                        retries_left=1,
+                        due_at=at,
+                        lease_owner=None,
+                        lease_until=None,
+                    )
+
+            note = Note(
+                "incident_resolved",
+                incident.activity_id,
+                {"incident": incident.id},
+                task_id=incident.job_id,
+            )
+            return None, _Write(
+                status=row.status if others else "running",
+                state=row.state,
+                variables=row.variables,
+                waiting_at=row.waiting_at,
+                history=_history(row, [note], at),
+                also=close,
+            )
+
+        return self._apply(incident.instance_id, resolved)[1]
+
+    def _apply(
+        self, instance_id: str, change: Callable[[InstanceRow], tuple[T, _Write]]
+    ) -> tuple[T, InstanceRow]:
+        """The one step path: load, change, save with the revision check; retry lost races."""
         for _attempt in range(self.config.max_conflict_retries):
             row = self.store.get_instance(instance_id)
             if row is None:
@@ -318,104 +494,91 @@ class Runtime:
                     f"instance '{instance_id}' has {row.status}; it cannot take further steps",
                     instance_id=instance_id,
                 )
-            specs = self.repository.specs(row.definition_id, row.called)
-            host = self.host(row)
-            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
-            result = command(instance)
-            instance.run()
-            snapshot = instance.snapshot()
-            extra = history(row) if history else []
+            result, write = change(row)
             try:
-                saved = self.save(row, snapshot, host, extra_history=extra)
+                saved = self._commit(row, write)
             except InstanceConflictError:
                 continue
-            self.deliver(snapshot, source_instance=instance_id)
+            self._deliver(write.outbox, instance_id)
             return result, saved
         raise InstanceConflictError(instance_id, -1)
 
-    def save(
-        self,
-        row: InstanceRow,
-        snapshot: InstanceSnapshot,
-        host: StepHost,
-        *,
-        extra_history: Sequence[tuple[str, str | None, dict[str, Any]]] = (),
-        new: bool = False,
-    ) -> InstanceRow:
-        """Persist a step: state, waits, jobs, history and incidents in one transaction."""
+    def _engine_write(
+        self, row: InstanceRow, snapshot: InstanceSnapshot, host: StepHost, notes: Sequence[Note]
+    ) -> _Write:
+        """What a step of the engine writes: its state, waits, jobs, incidents and history."""
         now = self.clock.now()
         at = iso(now)
         check_json(snapshot.variables)
-        state_json = dumps(snapshot.state)
-        variables_json = dumps(snapshot.variables)
         ended = snapshot.status == "completed"
-        history_rows = self._history_rows(row, snapshot, extra_history, at)
         jobs, incidents = self._jobs(row, snapshot, host, now)
-        status = (
-            "completed"
-            if ended
-            else ("incident" if self._has_open_incidents(row, incidents) else "running")
-        )
-
-        # A separate function, so the store can repeat it on a new connection when the
-        # connection was lost before the commit (the revision check still applies).
-        def write(tx: Tx) -> None:
-            if new:
-                tx.insert_instance(
-                    InstanceRow(
-                        id=row.id,
-                        definition_id=row.definition_id,
-                        key=row.key,
-                        version=row.version,
-                        business_key=row.business_key,
-                        status=status,
-                        state=snapshot.state,
-                        variables=snapshot.variables,
-                        waiting_at=snapshot.waiting_at,
-                        called=row.called,
-                        revision=1,
-                        started_at=row.started_at,
-                        ended_at=at if ended else None,
-                        end_reason=None,
-                    )
-                )
-            else:
-                tx.update_instance(
-                    row.id,
-                    row.revision,
-                    status=status,
-                    state_json=state_json,
-                    variables_json=variables_json,
-                    waiting_at=snapshot.waiting_at,
-                    ended_at=at if ended else None,
-                    end_reason=None,
-                )
-            if ended:
-                tx.clear_waits(row.id)
-                tx.resolve_incidents(instance_id=row.id, at=at)
-            else:
-                tx.replace_waits(row.id, _waits(row, snapshot, jobs, at))
-                for incident in incidents:
-                    tx.insert_incident(incident)
-            tx.append_history(history_rows)
-
-        self.store.run_transaction(write)
-        return InstanceRow(
-            id=row.id,
-            definition_id=row.definition_id,
-            key=row.key,
-            version=row.version,
-            business_key=row.business_key,
+        if ended:
+            status = "completed"
+        else:
+            status = "incident" if self._has_open_incidents(row, incidents) else "running"
+        return _Write(
             status=status,
             state=snapshot.state,
             variables=snapshot.variables,
             waiting_at=snapshot.waiting_at,
-            called=row.called,
-            revision=1 if new else row.revision + 1,
-            started_at=row.started_at,
             ended_at=at if ended else None,
-            end_reason=None,
+            waits=None if ended else _waits(row, snapshot, jobs, at),
+            incidents=incidents,
+            history=self._history_rows(row, snapshot, notes, at),
+            outbox=snapshot.outbox,
         )
+
+    def _commit(self, row: InstanceRow, write: _Write, *, new: bool = False) -> InstanceRow:
+        """Save a step in one transaction, comparing the instance's revision.
+
+        The instance, its waits, incidents and history are written together; an ended
+        instance loses its waits and open incidents.
+
+        Raises:
+            InstanceConflictError: If another step saved the instance first.
+        """
+        saved = replace(
+            row,
+            status=write.status,
+            state=write.state,
+            variables=write.variables,
+            waiting_at=write.waiting_at,
+            revision=1 if new else row.revision + 1,
+            ended_at=write.ended_at,
+            end_reason=write.end_reason,
+        )
+        state_json = dumps(write.state)
+        variables_json = dumps(write.variables)
+
+        # A separate function, so the store can repeat it on a new connection when the
+        # connection was lost before the commit (the revision check still applies).
+        def body(tx: Tx) -> None:
+            if new:
+                tx.insert_instance(saved)
+            else:
+                tx.update_instance(
+                    row.id,
+                    row.revision,
+                    status=write.status,
+                    state_json=state_json,
+                    variables_json=variables_json,
+                    waiting_at=write.waiting_at,
+                    ended_at=write.ended_at,
+                    end_reason=write.end_reason,
+                )
+            if write.ended_at is not None:
+                tx.clear_waits(row.id)
+                tx.resolve_incidents(instance_id=row.id, at=write.ended_at)
+            elif write.waits is not None:
+                tx.replace_waits(row.id, write.waits)
+            for incident in write.incidents:
+                tx.insert_incident(incident)
+            if write.also is not None:
+                write.also(tx)
+            tx.append_history(write.history)
+
+        self.store.run_transaction(body)
+        return saved
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
@@ -501,13 +664,10 @@ class Runtime:
         self,
         row: InstanceRow,
         snapshot: InstanceSnapshot,
-        extra: Sequence[tuple[str, str | None, dict[str, Any]]],
+        notes: Sequence[Note],
         at: str,
     ) -> list[HistoryRow]:
-        rows = [
-            HistoryRow(row.id, row.key, kind, at, activity_id=activity_id, detail=detail)
-            for kind, activity_id, detail in extra
-        ]
+        rows = _history(row, notes, at)
         for entry in snapshot.journal:
             rows.append(
                 HistoryRow(
@@ -539,12 +699,28 @@ class Runtime:
 
     # ------------------------------------------------------------------ thrown events
 
-    def deliver(self, snapshot: InstanceSnapshot, *, source_instance: str) -> None:
-        """Hand thrown signals and messages to the manager's broadcast (set by the manager)."""
-        if snapshot.outbox and self.on_outbox is not None:
-            self.on_outbox(snapshot.outbox, source_instance)
+    def _deliver(self, outbox: Sequence[OutboundEvent], source_instance: str) -> None:
+        """Hand thrown signals and messages to whoever routes them (`on_outbox`)."""
+        if outbox and self.on_outbox is not None:
+            self.on_outbox(outbox, source_instance)
 
-    on_outbox: Callable[[list[Any], str], None] | None = None
+    on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
+
+
+def _history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRow]:
+    """History rows of what a command itself did."""
+    return [
+        HistoryRow(
+            row.id,
+            row.key,
+            note.kind,
+            at,
+            activity_id=note.activity_id,
+            task_id=note.task_id,
+            detail=note.detail,
+        )
+        for note in notes
+    ]
 
 
 def _waits(row: InstanceRow, snapshot: InstanceSnapshot, jobs: list[JobRow], at: str) -> Waits:

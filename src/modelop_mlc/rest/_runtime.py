@@ -173,23 +173,34 @@ async def message(context: Context, request: Request) -> Response:
     every = _flag(body, "all")
     result_enabled = _flag(body, "resultEnabled")
     with_variables = _flag(body, "variablesInResultEnabled")
+    manager = context.manager
+    results: list[MessageResult]
     try:
-        outcome = await context.write(
-            context.manager.message,
-            name,
-            variables,
-            business_key=business_key,
-            correlation_keys=keys,
-            all=every,
-        )
+        if every:
+            results = await context.write(
+                manager.message_all,
+                name,
+                variables,
+                business_key=business_key,
+                correlation_keys=keys,
+            )
+        else:
+            results = [
+                await context.write(
+                    manager.message,
+                    name,
+                    variables,
+                    business_key=business_key,
+                    correlation_keys=keys,
+                )
+            ]
     except CorrelationError as err:
         # Camunda's correlateAll() reaches nobody without complaint.
         if not (every and err.matches == 0):
             raise
-        outcome = []
+        results = []
     if not result_enabled:
         return Response(status_code=204)
-    results = outcome if isinstance(outcome, list) else [outcome]
     base = base_url(request)
     answers = []
     for result in results:

@@ -127,6 +127,14 @@ class Tx(Protocol):
         """Lease up to `limit` due timers to `owner`."""
         ...
 
+    def release_timer(self, timer_id: str) -> None:
+        """Give a timer lease back."""
+        ...
+
+    def lease_timer(self, timer_id: str, owner: str, until: str) -> None:
+        """Lease one timer to `owner` until `until`."""
+        ...
+
     def delete_timer(self, timer_id: str) -> None:
         """Forget a timer nobody waits for any more."""
         ...

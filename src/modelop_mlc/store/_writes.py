@@ -386,6 +386,13 @@ class SqlTx(Cursor):
             "UPDATE timers SET lease_owner = NULL, lease_until = NULL WHERE id = ?", (timer_id,)
         )
 
+    def lease_timer(self, timer_id: str, owner: str, until: str) -> None:
+        """Lease one timer to `owner` until `until` (an incident parks a failed timer so)."""
+        self.execute(
+            "UPDATE timers SET lease_owner = ?, lease_until = ? WHERE id = ?",
+            (owner, until, timer_id),
+        )
+
     def delete_timer(self, timer_id: str) -> None:
         """Forget a timer nobody waits for any more."""
         self.execute("DELETE FROM timers WHERE id = ?", (timer_id,))

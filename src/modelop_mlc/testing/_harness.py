@@ -136,10 +136,30 @@ class ProcessHarness:
         return self.manager.signal(name, variables)
 
     def message(
-        self, name: str, variables: Mapping[str, Any] | None = None, **options: Any
-    ) -> MessageResult | list[MessageResult]:
-        """Correlate a message (see `LifecycleManager.message`)."""
-        return self.manager.message(name, variables, **options)
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+    ) -> MessageResult:
+        """Correlate a message to exactly one receiver (see `LifecycleManager.message`)."""
+        return self.manager.message(
+            name, variables, business_key=business_key, correlation_keys=correlation_keys
+        )
+
+    def message_all(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        business_key: str | None = None,
+        correlation_keys: Mapping[str, Any] | None = None,
+    ) -> list[MessageResult]:
+        """Correlate a message to every receiver (see `LifecycleManager.message_all`)."""
+        return self.manager.message_all(
+            name, variables, business_key=business_key, correlation_keys=correlation_keys
+        )
 
     def instance(self, instance: InstanceRef) -> ProcessInstance:
         """Re-read an instance from the store."""

@@ -543,8 +543,8 @@ class Scenario:
 
 
 def _local_board(manager: Any) -> Any:
-    """The embedded ticket board (`manager.services.tickets.local`)."""
-    board = getattr(manager.services.tickets, "local", None)
+    """The embedded ticket board (`manager.tickets.local`)."""
+    board = getattr(manager.tickets, "local", None)
     if board is None:
         raise AssertionError(
             "scenario.ticket(...) moves tickets on the embedded board, but this manager has "
