@@ -12,7 +12,7 @@ MlcError
 │  ├─ InstanceNotFoundError    .instance_id
 │  ├─ TaskNotFoundError        .task_id
 │  └─ IncidentNotFoundError    .incident_id
-├─ ProcessError                a running instance could not take a step; .instance_id .activity_id
+├─ ProcessError                a step failed; .instance_id .activity_id .line .task_trace
 │  ├─ ExpressionError          a JUEL/FEEL expression failed to evaluate; .expression
 │  ├─ ScriptError              a script task failed or broke a sandbox limit
 │  ├─ DelegateError            a delegate raised something other than BpmnError
@@ -184,7 +184,15 @@ class IncidentNotFoundError(NotFoundError):
 
 
 class ProcessError(MlcError):
-    """A process instance could not take a step."""
+    """A process instance could not take a step.
+
+    Attributes:
+        instance_id: The instance, when one was stored.
+        activity_id: The element that failed, when known.
+        line: The line of the script that failed, when known.
+        task_trace: The way to the failed task through call activities, outermost last
+            (`"name (file)"` each), when the engine reported it.
+    """
 
     def __init__(
         self,
@@ -192,10 +200,14 @@ class ProcessError(MlcError):
         *,
         instance_id: str | None = None,
         activity_id: str | None = None,
+        line: int | None = None,
+        task_trace: Sequence[str] = (),
     ) -> None:
         """Create the error with where it happened."""
         self.instance_id = instance_id
         self.activity_id = activity_id
+        self.line = line
+        self.task_trace = tuple(task_trace)
         super().__init__(message)
 
 

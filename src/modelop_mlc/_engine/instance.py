@@ -9,6 +9,7 @@ waits to index, the journal for history and the events to deliver to other insta
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from modelop_mlc._engine.boundary import SPIFF_EXCEPTIONS, spiff_errors
 from modelop_mlc._engine.compaction import compact
 from modelop_mlc._engine.conditions import VariableWatch, evaluate_conditions, has_conditions
 from modelop_mlc._engine.definitions import ProcessSpecs
@@ -36,7 +37,7 @@ from modelop_mlc._engine.specs import (
 )
 from modelop_mlc._engine.state import dump_workflow, load_workflow
 from modelop_mlc._engine.workflow import MlcWorkflow
-from modelop_mlc.errors import MlcError, ProcessError, TaskNotOpenError
+from modelop_mlc.errors import ProcessError, TaskNotOpenError
 
 __all__ = [
     "EngineInstance",
@@ -128,24 +129,6 @@ class InstanceSnapshot:
     outbox: list[OutboundEvent] = field(default_factory=list)
 
 
-def _wrap_spiff_error(err: Exception, engine: MlcScriptEngine) -> MlcError:
-    """Turn a SpiffWorkflow failure into our error, keeping the cause."""
-    if isinstance(err, MlcError):
-        return err
-    task = getattr(err, "task", None)
-    spec = getattr(err, "task_spec", None) or (task.task_spec if task is not None else None)
-    activity = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-    cause = err.__cause__ or err
-    if isinstance(cause, MlcError):
-        return cause
-    text = getattr(err, "error", None) or str(err) or type(err).__name__
-    return ProcessError(
-        f"the engine failed at '{activity}': {text}",
-        instance_id=engine.host.instance_id,
-        activity_id=activity,
-    )
-
-
 class EngineInstance:
     """A process instance with our runtime attached."""
 
@@ -169,10 +152,8 @@ class EngineInstance:
     ) -> EngineInstance:
         """Create a new instance that will begin at `start_event` (None: the none start)."""
         engine = MlcScriptEngine(host)
-        try:
+        with spiff_errors(host.instance_id):
             workflow = MlcWorkflow(specs.spec, dict(specs.subprocess_specs), script_engine=engine)
-        except (SpiffWorkflowException, KeyError, AttributeError, TypeError) as err:
-            raise _wrap_spiff_error(err, engine) from err
         if start_event is not None:
             workflow.task_tree.internal_data["mlc_start"] = start_event
         workflow.data.update(variables)
@@ -194,6 +175,9 @@ class EngineInstance:
         return cls(workflow, engine)
 
     # ------------------------------------------------------------ running
+
+    def _spiff_errors(self) -> AbstractContextManager[None]:
+        return spiff_errors(self.engine.host.instance_id)
 
     def run(self) -> None:
         """Run every ready engine task and fire due timers until the instance waits.
@@ -220,7 +204,7 @@ class EngineInstance:
                     activity_id=getattr(_task.task_spec, "bpmn_id", None),
                 )
 
-        try:
+        with self._spiff_errors():
             for _ in range(_MAX_TIMER_ROUNDS):
                 # do_engine_steps() refreshes timers only after its last round, so a timer it
                 # fires can leave READY tasks behind: go round until nothing is ready or due.
@@ -241,8 +225,6 @@ class EngineInstance:
                         )
                 if not fired and not self.workflow.has_ready_engine_task():
                     break
-        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
-            raise _wrap_spiff_error(err, self.engine) from err
         self._journal_cancellations()
         self._process_ended()
         compact(self.workflow)
@@ -253,10 +235,8 @@ class EngineInstance:
         listeners = getattr(self.workflow.spec, "process_listeners", ())
         if listeners and self.completed and not root.internal_data.get("mlc_ended"):
             root.internal_data["mlc_ended"] = True
-            try:
+            with self._spiff_errors():
                 run_listeners(root, listeners, "end")
-            except (SpiffWorkflowException, KeyError, AttributeError, TypeError) as err:
-                raise _wrap_spiff_error(err, self.engine) from err
 
     def _run_deferred(self) -> None:
         while self.engine.deferred:
@@ -294,10 +274,8 @@ class EngineInstance:
         return True
 
     def _send(self, event: Any) -> None:
-        try:
+        with self._spiff_errors():
             self.workflow.send_event(event)
-        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
-            raise _wrap_spiff_error(err, self.engine) from err
 
     def _set_process_variables(self, variables: Mapping[str, Any] | None) -> None:
         if variables:
@@ -332,10 +310,8 @@ class EngineInstance:
         for name, value in (variables or {}).items():
             set_variable(task, name, value)
         self._mark(variables or {})
-        try:
+        with self._spiff_errors():
             task.run()
-        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
-            raise _wrap_spiff_error(err, self.engine) from err
         return str(task.task_spec.bpmn_id)
 
     def finish_job(self, task_id: str, variables: Mapping[str, Any] | None) -> bool:
@@ -344,11 +320,9 @@ class EngineInstance:
         if task is None:
             return False
         spec: MlcServiceTask = task.task_spec
-        try:
+        with self._spiff_errors():
             spec.apply_result(task, variables)
             task.complete()
-        except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as err:
-            raise _wrap_spiff_error(err, self.engine) from err
         return True
 
     def fail_job_with_error(self, task_id: str, code: str, message: str | None) -> bool:
@@ -386,7 +360,7 @@ class EngineInstance:
             return None
         try:
             return self.workflow.get_task_from_id(key)
-        except SpiffWorkflowException:
+        except SPIFF_EXCEPTIONS:  # not a task of this instance
             return None
 
     # ------------------------------------------------------------ reading

@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 
 from modelop_mlc._engine import specs as s
+from modelop_mlc._engine._spiff_private import create_event_task
 from modelop_mlc._engine.xml import CAMUNDA_NS, NSMAP
 
 __all__ = ["END_EVENT_XPATHS", "THROW_EVENT_XPATHS", "create_throw", "implementation_node"]
@@ -72,7 +73,7 @@ def create_throw(parser: Any, xpaths: list[str]) -> Any:
     event_definition = parser.get_event_definition(xpaths)
     if isinstance(event_definition, MessageEventDefinition):
         event_definition = NoneEventDefinition(description="Message")
-    spec = parser._create_task(event_definition)
+    spec = create_event_task(parser, event_definition)
     parser.apply_common(spec)
     compensate = first(parser.node.xpath("./bpmn:compensateEventDefinition", namespaces=NSMAP))
     if compensate is not None:

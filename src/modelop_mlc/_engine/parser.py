@@ -33,6 +33,11 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 
 from modelop_mlc._engine import specs as s
+from modelop_mlc._engine._spiff_private import (
+    BpmnParserOverrides,
+    TaskParserOverrides,
+    create_event_task,
+)
 from modelop_mlc._engine.events import (
     MlcConditionalEvent,
     MlcCycleTimer,
@@ -56,7 +61,7 @@ __all__ = ["MlcBpmnParser", "delegate_candidates", "read_param_value"]
 _C = "{" + CAMUNDA_NS + "}"
 
 
-class _MlcTaskParserMixin:
+class _MlcTaskParserMixin(TaskParserOverrides):
     """Reads the Camunda extensions every element may carry."""
 
     node: Any
@@ -66,7 +71,6 @@ class _MlcTaskParserMixin:
     bpmn_id: str
 
     xpath: Any  # NodeParser.xpath
-    _xpath: Any  # NodeParser._xpath
 
     # Parallel and event-based gateways ignore conditions on their outgoing flows (Camunda too).
     CONDITIONAL_FLOWS = True
@@ -95,7 +99,7 @@ class _MlcTaskParserMixin:
 
     def read_condition(self, sequence_flow: Any) -> str | FeelText | ScriptText | None:
         """The flow's condition: JUEL text, FEEL, Groovy (`language=`), or None without one."""
-        node = first(self._xpath(sequence_flow, ".//bpmn:conditionExpression"))
+        node = first(sequence_flow.xpath(".//bpmn:conditionExpression", namespaces=NSMAP))
         text = (node.text or "").strip() if node is not None else ""
         if not text:
             return None
@@ -195,48 +199,6 @@ class _MlcTaskParserMixin:
     def handles_multiple_outgoing(self) -> bool:
         # Several unconditional outgoing flows from an activity are an implicit parallel split.
         return True
-
-    def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
-        sequential = loop_characteristics.get("isSequential") == "true"
-        prefix = "bpmn:multiInstanceLoopCharacteristics"
-        cardinality = first(self.xpath(f"./{prefix}/bpmn:loopCardinality"))
-        collection = loop_characteristics.get(f"{_C}collection")
-        if cardinality is None and collection is None:
-            raise ValidationException(
-                "a multi-instance activity needs loopCardinality or camunda:collection",
-                node=self.node,
-                file_name=self.process_parser.filename,
-            )
-        condition = first(self.xpath(f"./{prefix}/bpmn:completionCondition"))
-        original = self.process_parser.spec.task_specs.pop(self.task.name)
-        cls = s.MlcSequentialMultiInstance if sequential else s.MlcParallelMultiInstance
-        body = cls(
-            self.process_parser.spec,
-            original.name,
-            task_spec="",
-            cardinality=cardinality.text.strip() if cardinality is not None else None,
-            condition=condition.text.strip() if condition is not None and condition.text else None,
-            description="Multi-instance body",
-        )
-        body.collection = collection
-        body.element_variable = loop_characteristics.get(f"{_C}elementVariable")
-        body.bpmn_name = original.bpmn_name
-        body.element_type = original.element_type
-        body.incoming_flows = original.incoming_flows
-        body.flow_listeners = original.flow_listeners
-        self.task = body
-        self._copy_task_attrs(original, loop_characteristics)  # type: ignore[attr-defined]
-        original.incoming_flows = {}
-        s.connect_loop_children(body)
-
-    def _add_loop_task(self, loop_characteristics: Any) -> None:
-        original = self.task
-        super()._add_loop_task(loop_characteristics)  # type: ignore[misc]
-        # As for multi-instance bodies: the loop stands in for the activity on its flows.
-        self.task.incoming_flows = original.incoming_flows
-        self.task.flow_listeners = original.flow_listeners
-        original.incoming_flows = {}
-        s.connect_loop_children(self.task)
 
 
 class MlcTaskParser(_MlcTaskParserMixin, TaskParser):
@@ -477,7 +439,7 @@ class MlcStartEventParser(_MlcEventParserMixin, StartEventParser):
                 ESCALATION_EVENT_XPATH,
             ]
         )
-        spec = self._create_task(definition)
+        spec = create_event_task(self, definition)
         self.spec.start.connect(spec)
         self.apply_common(spec)
         return spec
@@ -568,7 +530,7 @@ class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser)
             return order.get(name.split(".BoundaryEventSplit", maxsplit=1)[0], len(order))
 
         task.cond_task_specs.sort(key=lambda pair: (pair[0] is None, rank(pair[1])))
-        task._outputs.sort(key=rank)
+        task.outputs = sorted(task.outputs, key=lambda output: rank(output.name))
         return spec
 
     def connect_outgoing(
@@ -665,7 +627,7 @@ class MlcCallActivityParser(_MlcTaskParserMixin, CallActivityParser):
         return spec
 
 
-class MlcBpmnParser(BpmnParser):
+class MlcBpmnParser(BpmnParserOverrides, BpmnParser):
     """SpiffWorkflow's BPMN parser with every element mapped to the Camunda 7 dialect."""
 
     PROCESS_PARSER_CLASS = MlcProcessParser
@@ -702,13 +664,3 @@ class MlcBpmnParser(BpmnParser):
     def __init__(self) -> None:
         """Create a parser that understands the `camunda` namespace."""
         super().__init__(namespaces=dict(NSMAP))
-
-    def _add_data_stores(self, bpmn: Any) -> None:
-        """Ignore data stores: Camunda 7 does not execute them either."""
-
-    def _add_processes(self, bpmn: Any, filename: str | None = None) -> None:
-        for process in bpmn.xpath(".//bpmn:process", namespaces=self.namespaces):
-            if process.get("isExecutable", "true") != "true":
-                continue
-            self._find_dependencies(process)
-            self.create_parser(process, filename)
