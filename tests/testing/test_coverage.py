@@ -10,7 +10,7 @@ import pytest
 
 from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManualClock
-from modelop_mlc.testing import CoverageCollector, DiagramCoverage, ProcessHarness
+from modelop_mlc.testing import CoverageCollector, DiagramCoverage, ProcessHarness, write_html
 from modelop_mlc.testing._render import GREEN, GREY, render_report, render_svgs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -282,7 +282,7 @@ def test_write_html_writes_reports_an_index_and_json(
     _approve(mlc_manager, ok=True)
     collector = CoverageCollector()
     collector.record(mlc_manager, test_id="t::approved")
-    index = collector.write_html(tmp_path / "report")
+    index = write_html(collector, tmp_path / "report")
     diagram = _only(collector)
     page = (tmp_path / "report" / diagram.filename()).read_text()
     assert diagram.filename().startswith("review-")

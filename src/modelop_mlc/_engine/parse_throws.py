@@ -60,15 +60,13 @@ def create_throw(parser: Any, xpaths: list[str]) -> Any:
     With an implementation the event is a delegate service task in all but its type; a
     message without one is a none event, as in Camunda 7.
     """
-    from modelop_mlc._engine.parser import MlcServiceTaskParser  # noqa: PLC0415 - parser imports us
-
     definition = implementation_node(parser.node)
     if definition is not None:
         spec = s.MlcServiceTask(
             parser.process_parser.spec, parser.bpmn_id, **parser.bpmn_attributes
         )
         parser.apply_common(spec)
-        MlcServiceTaskParser.read_implementation(parser, spec, definition)
+        parser.read_implementation(spec, definition)
         return spec
     event_definition = parser.get_event_definition(xpaths)
     if isinstance(event_definition, MessageEventDefinition):

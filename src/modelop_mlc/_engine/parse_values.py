@@ -6,9 +6,9 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from modelop_mlc._engine import specs as s
 from modelop_mlc._engine.feel import FeelText
 from modelop_mlc._engine.scripting import ScriptText, script_language
+from modelop_mlc._engine.specs._mappings import Param, ParamValue
 from modelop_mlc._engine.xml import CAMUNDA_NS, NSMAP
 
 __all__ = ["delegate_candidates", "params", "read_param_value"]
@@ -39,7 +39,7 @@ def delegate_candidates(kind: str, impl: str) -> tuple[str, ...]:
     return (text,)
 
 
-def read_param_value(node: Any) -> s.ParamValue:
+def read_param_value(node: Any) -> ParamValue:
     """Read the value of a `camunda:inputParameter`-like element (text, list or map)."""
     children = [c for c in node if isinstance(c.tag, str)]
     if not children:
@@ -73,7 +73,7 @@ def read_param_value(node: Any) -> s.ParamValue:
     return raw
 
 
-def params(node: Any, xpath: str) -> tuple[s.Param, ...]:
+def params(node: Any, xpath: str) -> tuple[Param, ...]:
     return tuple(
-        s.Param(p.get("name"), read_param_value(p)) for p in node.xpath(xpath, namespaces=NSMAP)
+        Param(p.get("name"), read_param_value(p)) for p in node.xpath(xpath, namespaces=NSMAP)
     )

@@ -325,6 +325,10 @@ class MlcBusinessRuleTaskParser(MlcServiceTaskParser):
 class _MlcEventParserMixin(_MlcTaskParserMixin):
     """Event definitions built from our classes (clocked timers, broadcast signals, ...)."""
 
+    def read_implementation(self, spec: Any, node: Any = None) -> None:
+        """Read a delegate implementation as a service task does (send and throw events)."""
+        MlcServiceTaskParser.read_implementation(self, spec, node)  # type: ignore[arg-type]
+
     def parse_timer_event(self, event: Any) -> Any:
         name = self.node.get("name") or self.node.get("id")
         for tag, cls in (

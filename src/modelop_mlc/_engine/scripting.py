@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from modelop_mlc._engine import juel
+from modelop_mlc._engine.execution import ExecutionFacade
 from modelop_mlc._engine.feel import FeelText, check_feel
 from modelop_mlc._engine.groovy import (
     GroovyFailure,
@@ -177,8 +178,6 @@ class _TaskHost:
         return visible_variables(self.task).keys()
 
     def execution_property(self, getter: str) -> Any:
-        from modelop_mlc._engine.script_engine import ExecutionFacade  # noqa: PLC0415 - a cycle
-
         try:
             return ExecutionFacade(self.task, self.engine.host).juel_invoke(getter, [])
         except ExpressionError:

@@ -10,21 +10,27 @@ import signal as signals
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from modelop_mlc import diagrams
 from modelop_mlc.center import LocalCenter
 from modelop_mlc.center.watch import DataFolderWatcher
-from modelop_mlc.cli._output import Output, duration, table, when
+from modelop_mlc.cli._demo import run_demo
+from modelop_mlc.cli._output import (
+    Output,
+    board,
+    history_table,
+    kpi_text,
+    parse_vars,
+    table,
+    when,
+)
 from modelop_mlc.errors import ConfigurationError
-from modelop_mlc.kpis import DurationStats, Kpis, compute_kpis
+from modelop_mlc.kpis import compute_kpis
 from modelop_mlc.manager import LifecycleManager
-from modelop_mlc.models import HistoryEvent, ProcessInstance
+from modelop_mlc.models import ProcessInstance
 from modelop_mlc.registry import DelegateRegistry
-from modelop_mlc.tickets import LocalTickets
 from modelop_mlc.validation import ValidationReport
 from modelop_mlc.validation import validate as validate_file
 
@@ -68,24 +74,6 @@ def _manager(args: argparse.Namespace) -> Iterator[LifecycleManager]:
         yield manager
 
 
-def parse_vars(pairs: Sequence[str], option: str = "--var") -> dict[str, Any]:
-    """Read `NAME=VALUE` pairs; VALUE is JSON when it parses, else text.
-
-    Raises:
-        ConfigurationError: If a pair has no `=` or an empty name.
-    """
-    found: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not name.strip():
-            raise ConfigurationError(f"{option} '{pair}' must look like NAME=VALUE")
-        try:
-            found[name.strip()] = json.loads(text)
-        except json.JSONDecodeError:
-            found[name.strip()] = text
-    return found
-
-
 def _files(names: Sequence[str]) -> list[Path]:
     paths = [Path(n) for n in names]
     missing = [str(p) for p in paths if not p.is_file()]
@@ -99,8 +87,6 @@ def _files(names: Sequence[str]) -> list[Path]:
 
 def demo(args: argparse.Namespace, out: Output) -> int:
     """Run the demo (see `modelop_mlc.cli._demo`)."""
-    from modelop_mlc.cli._demo import run_demo  # noqa: PLC0415 - only the demo needs it
-
     return run_demo(Path(args.dir), out)
 
 
@@ -261,63 +247,6 @@ def _instance_text(instance: ProcessInstance) -> str:
     )
 
 
-@dataclass
-class HistoryRow:
-    """One line of an instance's history: an activity from start to end, or an event."""
-
-    event: HistoryEvent
-    ended: datetime | None = None
-    outcome: str = ""
-
-    @property
-    def took(self) -> float | None:
-        """Seconds from start to end, or None while running."""
-        return None if self.ended is None else (self.ended - self.event.at).total_seconds()
-
-
-def history_rows(events: Sequence[HistoryEvent]) -> list[HistoryRow]:
-    """Pair activity starts and ends into rows with durations (others are single rows).
-
-    Sequence flows, variable changes and gateways (instant decisions whose outcome is the
-    next activity) are left out.
-    """
-    rows: list[HistoryRow] = []
-    open_rows: dict[str, HistoryRow] = {}
-    for event in events:
-        if event.kind in ("flow_taken", "variable_update") or (event.activity_type or "").endswith(
-            "Gateway"
-        ):
-            continue
-        key = event.activity_id or ""
-        if event.kind == "activity_start":
-            open_rows[key] = HistoryRow(event, outcome="running")
-            rows.append(open_rows[key])
-        elif event.kind in ("activity_end", "activity_cancel") and key in open_rows:
-            row = open_rows.pop(key)
-            row.ended = event.at
-            row.outcome = "cancelled" if event.kind == "activity_cancel" else "done"
-            facts = {k: v for k, v in (event.detail or {}).items() if k != "delegate"}
-            if facts:
-                row.outcome += " " + ", ".join(f"{k}={v}" for k, v in facts.items())
-        else:
-            rows.append(HistoryRow(event, outcome=event.kind))
-    return rows
-
-
-def history_table(events: Sequence[HistoryEvent]) -> str:
-    """An instance's history as a table: when, what, how long, outcome."""
-    return table(
-        history_rows(events),
-        (
-            ("at", lambda r: r.event.at),
-            ("activity", lambda r: r.event.activity_name or r.event.activity_id),
-            ("type", lambda r: r.event.activity_type),
-            ("took", lambda r: duration(r.took) if r.ended else "-"),
-            ("outcome", lambda r: r.outcome),
-        ),
-    )
-
-
 def show(args: argparse.Namespace, out: Output) -> int:
     """Show an instance: state, variables, history and incidents."""
     with _manager(args) as manager:
@@ -400,18 +329,6 @@ def complete(args: argparse.Namespace, out: Output) -> int:
         instance = manager.complete_task(args.task_id, parse_vars(args.var))
     out.result(instance, lambda: _instance_text(instance))
     return 0
-
-
-def board(manager: LifecycleManager) -> LocalTickets:
-    """The manager's embedded ticket board.
-
-    Raises:
-        ConfigurationError: If the manager was given another system as its local board.
-    """
-    local = manager.tickets.local
-    if not isinstance(local, LocalTickets):
-        raise ConfigurationError("this command works on the embedded board (LocalTickets) only")
-    return local
 
 
 TICKET_COLUMNS = (
@@ -561,30 +478,6 @@ def kpis(args: argparse.Namespace, out: Output) -> int:
         result = compute_kpis(manager, key=args.key)
     out.result(result.as_dict(), lambda: kpi_text(result))
     return 0
-
-
-def _stats(stats: DurationStats | None) -> str:
-    if stats is None:
-        return "-"
-    spread = f"min {duration(stats.minimum)}, max {duration(stats.maximum)}, n={stats.count}"
-    return f"median {duration(stats.median)} ({spread})"
-
-
-def kpi_text(result: Kpis) -> str:
-    """The KPIs as a small table for people."""
-    rate = result.test_pass_rate
-    passed = f"{result.tests_passed}/{result.tests_judged}"
-    errors = f"{result.errors_thrown} BPMN errors, {result.incidents} incidents"
-    rows = [
-        ("instances", f"{result.instances} ({result.completed} completed)"),
-        ("deployments", str(result.deployments)),
-        ("time to production", _stats(result.time_to_production)),
-        ("approval lead time", _stats(result.approval_lead_time)),
-        ("test pass rate", "-" if rate is None else f"{rate:.0%} ({passed})"),
-        ("tests not judged", f"{result.tests_not_judged} (no comparator DMN)"),
-        ("MLC errors", f"{result.mlc_errors} ({errors})"),
-    ]
-    return table(rows, (("kpi", lambda r: r[0]), ("value", lambda r: r[1])))
 
 
 def serve(args: argparse.Namespace, out: Output) -> int:

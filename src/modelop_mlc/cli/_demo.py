@@ -18,9 +18,15 @@ from typing import Any
 
 from modelop_mlc import diagrams
 from modelop_mlc.center import LocalCenter
-from modelop_mlc.cli._commands import board, history_rows, history_table, kpi_text
 from modelop_mlc.cli._demo_productionization import run_productionization
-from modelop_mlc.cli._output import Output, duration
+from modelop_mlc.cli._output import (
+    Output,
+    board,
+    duration,
+    history_rows,
+    history_table,
+    kpi_text,
+)
 from modelop_mlc.clock import SkippingClock
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.domain import Asset, AssetRole, Schedule

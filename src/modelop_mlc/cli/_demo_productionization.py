@@ -15,8 +15,7 @@ from typing import Any
 
 from modelop_mlc import diagrams
 from modelop_mlc.center import LocalCenter
-from modelop_mlc.cli._commands import parse_vars
-from modelop_mlc.cli._output import Output
+from modelop_mlc.cli._output import Output, parse_vars
 from modelop_mlc.clock import SkippingClock
 from modelop_mlc.domain import Asset, AssetRole, JobType
 from modelop_mlc.errors import ConfigurationError

@@ -1,4 +1,4 @@
-"""How the `mlc` command prints: aligned tables for people, JSON for scripts."""
+"""How the `mlc` command reads values and prints: aligned tables for people, JSON for scripts."""
 
 from __future__ import annotations
 
@@ -6,11 +6,30 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any, TextIO
 
-__all__ = ["Output", "duration", "plain", "table", "when"]
+from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.kpis import DurationStats, Kpis
+from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.models import HistoryEvent
+from modelop_mlc.tickets import LocalTickets
+
+__all__ = [
+    "HistoryRow",
+    "Output",
+    "board",
+    "duration",
+    "history_rows",
+    "history_table",
+    "kpi_text",
+    "parse_vars",
+    "plain",
+    "table",
+    "when",
+]
 
 Column = tuple[str, Callable[[Any], Any]]
 
@@ -107,3 +126,117 @@ class Output:
         rendered = text() if callable(text) else text
         if rendered is not None:
             print(rendered, file=self.stream, flush=True)
+
+
+# ---------------------------------------------------------------------- shared views
+
+
+@dataclass
+class HistoryRow:
+    """One line of an instance's history: an activity from start to end, or an event."""
+
+    event: HistoryEvent
+    ended: datetime | None = None
+    outcome: str = ""
+
+    @property
+    def took(self) -> float | None:
+        """Seconds from start to end, or None while running."""
+        return None if self.ended is None else (self.ended - self.event.at).total_seconds()
+
+
+def history_rows(events: Sequence[HistoryEvent]) -> list[HistoryRow]:
+    """Pair activity starts and ends into rows with durations (others are single rows).
+
+    Sequence flows, variable changes and gateways (instant decisions whose outcome is the
+    next activity) are left out.
+    """
+    rows: list[HistoryRow] = []
+    open_rows: dict[str, HistoryRow] = {}
+    for event in events:
+        if event.kind in ("flow_taken", "variable_update") or (event.activity_type or "").endswith(
+            "Gateway"
+        ):
+            continue
+        key = event.activity_id or ""
+        if event.kind == "activity_start":
+            open_rows[key] = HistoryRow(event, outcome="running")
+            rows.append(open_rows[key])
+        elif event.kind in ("activity_end", "activity_cancel") and key in open_rows:
+            row = open_rows.pop(key)
+            row.ended = event.at
+            row.outcome = "cancelled" if event.kind == "activity_cancel" else "done"
+            facts = {k: v for k, v in (event.detail or {}).items() if k != "delegate"}
+            if facts:
+                row.outcome += " " + ", ".join(f"{k}={v}" for k, v in facts.items())
+        else:
+            rows.append(HistoryRow(event, outcome=event.kind))
+    return rows
+
+
+def history_table(events: Sequence[HistoryEvent]) -> str:
+    """An instance's history as a table: when, what, how long, outcome."""
+    return table(
+        history_rows(events),
+        (
+            ("at", lambda r: r.event.at),
+            ("activity", lambda r: r.event.activity_name or r.event.activity_id),
+            ("type", lambda r: r.event.activity_type),
+            ("took", lambda r: duration(r.took) if r.ended else "-"),
+            ("outcome", lambda r: r.outcome),
+        ),
+    )
+
+
+def board(manager: LifecycleManager) -> LocalTickets:
+    """The manager's embedded ticket board.
+
+    Raises:
+        ConfigurationError: If the manager was given another system as its local board.
+    """
+    local = manager.tickets.local
+    if not isinstance(local, LocalTickets):
+        raise ConfigurationError("this command works on the embedded board (LocalTickets) only")
+    return local
+
+
+def _stats(stats: DurationStats | None) -> str:
+    if stats is None:
+        return "-"
+    spread = f"min {duration(stats.minimum)}, max {duration(stats.maximum)}, n={stats.count}"
+    return f"median {duration(stats.median)} ({spread})"
+
+
+def kpi_text(result: Kpis) -> str:
+    """The KPIs as a small table for people."""
+    rate = result.test_pass_rate
+    passed = f"{result.tests_passed}/{result.tests_judged}"
+    errors = f"{result.errors_thrown} BPMN errors, {result.incidents} incidents"
+    rows = [
+        ("instances", f"{result.instances} ({result.completed} completed)"),
+        ("deployments", str(result.deployments)),
+        ("time to production", _stats(result.time_to_production)),
+        ("approval lead time", _stats(result.approval_lead_time)),
+        ("test pass rate", "-" if rate is None else f"{rate:.0%} ({passed})"),
+        ("tests not judged", f"{result.tests_not_judged} (no comparator DMN)"),
+        ("MLC errors", f"{result.mlc_errors} ({errors})"),
+    ]
+    return table(rows, (("kpi", lambda r: r[0]), ("value", lambda r: r[1])))
+
+
+def parse_vars(pairs: Sequence[str], option: str = "--var") -> dict[str, Any]:
+    """Read `NAME=VALUE` pairs; VALUE is JSON when it parses, else text.
+
+    Raises:
+        ConfigurationError: If a pair has no `=` or an empty name.
+    """
+    found: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigurationError(f"{option} '{pair}' must look like NAME=VALUE")
+        try:
+            found[name.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            found[name.strip()] = text
+    return found

@@ -23,14 +23,11 @@ from modelop_mlc.dmn._foreign import (
     ForeignSyntaxError,
     foreign_expression,
 )
-from modelop_mlc.dmn._tables import CompiledTable, compile_table
+from modelop_mlc.dmn._tables import CompiledTable, Owner, compile_table
 from modelop_mlc.dmn._xml import attr, child, children, is_feel, local, text_of
 from modelop_mlc.errors import ProblemReport
 
 __all__ = ["EXPRESSION_KINDS", "BrokenExpressionError", "Builder", "Owner"]
-
-Owner = tuple[str, str | None]
-"""The DRG element a problem belongs to: `(id, name)`."""
 
 EXPRESSION_KINDS: Final = {
     "literalExpression": "literal",

@@ -2,21 +2,88 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from modelop_mlc.dmn._feel_compile import Evaluator, UnaryTest
 from modelop_mlc.dmn._feel_typesys import FeelType
 from modelop_mlc.dmn._feel_values import DECIMAL, Scope, feel_compare, feel_eq
-from modelop_mlc.dmn._foreign import foreign_expression, foreign_test
+from modelop_mlc.dmn._foreign import (
+    ExpressionLanguage,
+    ForeignExpression,
+    foreign_expression,
+    foreign_test,
+)
 from modelop_mlc.dmn._results import Outcome
 from modelop_mlc.dmn._xml import CAMUNDA_NS, attr, child, children, text_of
 
-if TYPE_CHECKING:
-    from modelop_mlc.dmn._boxed import Builder, Owner
+__all__ = ["HIT_POLICIES", "CompiledTable", "Owner", "TableBuilder", "compile_table"]
 
-__all__ = ["HIT_POLICIES", "CompiledTable", "compile_table"]
+Owner = tuple[str, str | None]
+"""The DRG element a problem belongs to: `(id, name)`."""
+
+
+class TableBuilder(Protocol):
+    """What compiling a table needs from the model's builder (`_boxed.Builder` is one)."""
+
+    legacy: bool
+
+    def problem(self, element: Any, owner: Owner, message: str, line: int | None = None) -> None:
+        """Record a problem at `element` (or `line`) inside the DRG element `owner`."""
+        ...
+
+    def foreign_language(self, language: str | None) -> ExpressionLanguage | None:
+        """The language of a cell when it is not FEEL and the parser was given it."""
+        ...
+
+    def foreign(
+        self, foreign: ExpressionLanguage, text: str, element: Any, owner: Owner, where: str
+    ) -> ForeignExpression | None:
+        """Compile a cell in `foreign`; None (with a problem recorded) when it does not."""
+        ...
+
+    def broken(self, reason: str) -> Evaluator:
+        """An evaluator for an expression that could not be compiled (lenient mode)."""
+        ...
+
+    def check_language(self, element: Any, owner: Owner, where: str, language: str | None) -> bool:
+        """Report a non-FEEL `expressionLanguage`; tell whether the language is FEEL."""
+        ...
+
+    def feel(
+        self, text: str, element: Any, owner: Owner, where: str, known: Collection[str] = ()
+    ) -> Evaluator:
+        """Compile a FEEL expression, reporting a syntax error with its position."""
+        ...
+
+    def variable(self, name: str) -> Evaluator:
+        """An evaluator reading variable `name`."""
+        ...
+
+    def names_in(self, text: str) -> tuple[str, ...]:
+        """The names an expression reads."""
+        ...
+
+    def legacy_text(self, text: str, element: Any, owner: Owner, where: str) -> Evaluator:
+        """Compile an output entry the way Camunda 7 read it before 7.13."""
+        ...
+
+    def tests(
+        self, text: str, element: Any, owner: Owner, where: str, known: Collection[str] = ()
+    ) -> UnaryTest:
+        """Compile unary tests (an input entry or allowed values)."""
+        ...
+
+    def constants(self, text: str, element: Any, owner: Owner, where: str) -> list[Any]:
+        """Read a list of constant values."""
+        ...
+
+    def type_named(self, text: str) -> FeelType:
+        """The type a `typeRef` names."""
+        ...
+
 
 HIT_POLICIES: Final = {
     "UNIQUE": "UNIQUE",
@@ -259,7 +326,9 @@ def _coerce(scope: Scope, output: _Output, value: Any) -> Any:
     return coerced
 
 
-def compile_table(builder: Builder, element: Any, owner: Owner, default_name: str) -> CompiledTable:
+def compile_table(
+    builder: TableBuilder, element: Any, owner: Owner, default_name: str
+) -> CompiledTable:
     """Compile a `decisionTable` element, reporting every unparsable cell to `builder`."""
     policy_text = (attr(element, "hitPolicy") or "UNIQUE").strip().upper()
     policy = HIT_POLICIES.get(policy_text)
@@ -293,7 +362,7 @@ def compile_table(builder: Builder, element: Any, owner: Owner, default_name: st
     return CompiledTable(inputs, outputs, rules, policy, aggregation, default_name)
 
 
-def _compile_input(builder: Builder, element: Any, owner: Owner, index: int) -> _Input:
+def _compile_input(builder: TableBuilder, element: Any, owner: Owner, index: int) -> _Input:
     expression = child(element, "inputExpression")
     text = (text_of(expression) or "").strip()
     explicit_variable = attr(element, "inputVariable", CAMUNDA_NS)
@@ -337,7 +406,7 @@ def _compile_input(builder: Builder, element: Any, owner: Owner, index: int) -> 
 
 
 def _compile_outputs(
-    builder: Builder, element: Any, owner: Owner, default_name: str
+    builder: TableBuilder, element: Any, owner: Owner, default_name: str
 ) -> list[_Output]:
     outputs = []
     columns = children(element, "output")
@@ -367,7 +436,7 @@ def _compile_outputs(
 
 
 def _compile_rule(
-    builder: Builder,
+    builder: TableBuilder,
     element: Any,
     owner: Owner,
     number: int,

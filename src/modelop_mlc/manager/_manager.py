@@ -698,7 +698,15 @@ class LifecycleManager:
         """
         from modelop_mlc.manager._render import render_instance  # noqa: PLC0415 - on demand
 
-        return render_instance(self, instance_id)
+        instance = self.instance(instance_id)
+        return render_instance(
+            self.definition_xml(instance.definition_id),
+            instance,
+            self.history(instance_id),
+            incidents=self.incidents(instance_id=instance_id),
+            tasks=self.tasks(instance_id=instance_id),
+            timers=self._store.timers(instance_id),
+        )
 
     def incidents(
         self, *, instance_id: str | None = None, open_only: bool = True

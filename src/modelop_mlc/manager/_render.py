@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from modelop_mlc.drawing import instance_marks, render_svg
-
-if TYPE_CHECKING:
-    from modelop_mlc.manager._manager import LifecycleManager
+from modelop_mlc.models import HistoryEvent, Incident, ProcessInstance, UserTask
+from modelop_mlc.store.rows import TimerRow
 
 __all__ = ["render_instance"]
 
 
-def render_instance(manager: LifecycleManager, instance_id: str) -> str:
-    """Draw the instance's definition with where it waits, where it went and its incidents.
-
-    Raises:
-        InstanceNotFoundError: If the id is unknown.
-    """
-    instance = manager.instance(instance_id)
-    timers = [
-        (row.activity_id, datetime.fromisoformat(row.due_at))
-        for row in manager.store.timers(instance_id)
-        if not row.fired
+def render_instance(
+    xml: str,
+    instance: ProcessInstance,
+    history: Sequence[HistoryEvent],
+    *,
+    incidents: Sequence[Incident],
+    tasks: Sequence[UserTask],
+    timers: Sequence[TimerRow],
+) -> str:
+    """Draw the instance's definition with where it waits, where it went and its incidents."""
+    due = [
+        (row.activity_id, datetime.fromisoformat(row.due_at)) for row in timers if not row.fired
     ]
-    marks = instance_marks(
-        instance,
-        manager.history(instance_id),
-        incidents=manager.incidents(instance_id=instance_id),
-        tasks=manager.tasks(instance_id=instance_id),
-        timers=timers,
-    )
-    return render_svg(manager.definition_xml(instance.definition_id), marks)
+    marks = instance_marks(instance, history, incidents=incidents, tasks=tasks, timers=due)
+    return render_svg(xml, marks)

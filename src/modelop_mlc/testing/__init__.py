@@ -6,7 +6,8 @@ every session) costs nothing.
 - `ProcessHarness`: drives a manager, travels in time (`advance`, `run_until_idle`).
 - `assert_that`: fluent checks on an instance (`is_waiting_at`, `has_passed`, ...).
 - `Scenario`: declares what tasks, delegates and tickets answer, then runs to the end.
-- `CoverageCollector`: which nodes and flows the tests took, per diagram.
+- `CoverageCollector`: which nodes and flows the tests took, per diagram; `write_html` draws
+  them.
 - `modelop_mlc.testing.fakes`: `FakeJira` and `FakeServiceNow` HTTP servers.
 """
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     )
     from modelop_mlc.testing._coverage import CoverageCollector, DiagramCoverage
     from modelop_mlc.testing._harness import ProcessHarness
+    from modelop_mlc.testing._render import write_html
     from modelop_mlc.testing._scenario import (
         DelegateAnswers,
         Scenario,
@@ -43,6 +45,7 @@ __all__ = [
     "UserTaskAnswers",
     "assert_that",
     "describe_instance",
+    "write_html",
 ]
 
 _HOMES = {
@@ -57,6 +60,7 @@ _HOMES = {
     "UserTaskAnswers": "_scenario",
     "assert_that": "_assertions",
     "describe_instance": "_assertions",
+    "write_html": "_render",
 }
 
 

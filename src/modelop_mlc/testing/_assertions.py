@@ -23,6 +23,7 @@ from modelop_mlc import (
 
 __all__ = [
     "InstanceAssert",
+    "InstanceRef",
     "TaskAssert",
     "assert_that",
     "bound_manager",
@@ -30,6 +31,9 @@ __all__ = [
     "passed_ids",
     "path_of",
 ]
+
+InstanceRef = ProcessInstance | str
+"""A process instance or its id."""
 
 # A fired timer counts as passed: non-interrupting timers record only `timer_fired`.
 _PASSING = frozenset({"activity_end", "flow_taken", "timer_fired"})

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from modelop_mlc.drawing._bpmn import (
@@ -219,7 +217,7 @@ class CoverageCollector:
     def summary_lines(self) -> list[str]:
         """The terminal table: diagram, nodes, flows and percent, then the total."""
         diagrams = self.diagrams()
-        names = _unique_names(diagrams)
+        names = unique_names(diagrams)
         rows = [
             (
                 names[d.digest],
@@ -251,30 +249,6 @@ class CoverageCollector:
                 f"{row[3]:>{width[3]}}"
             )
         return lines
-
-    def write_html(self, directory: Path) -> Path:
-        """Write one HTML report per diagram, an index and `coverage.json` into `directory`.
-
-        Returns:
-            The index file.
-        """
-        from modelop_mlc.testing._render import (  # noqa: PLC0415 - _render imports us
-            render_index,
-            render_report,
-        )
-
-        directory.mkdir(parents=True, exist_ok=True)
-        diagrams = self.diagrams()
-        names = _unique_names(diagrams)
-        for diagram in diagrams:
-            page = render_report(diagram, names[diagram.digest])
-            (directory / diagram.filename()).write_text(page, encoding="utf-8")
-        index = directory / "index.html"
-        index.write_text(render_index(diagrams, names, self.percent()), encoding="utf-8")
-        (directory / "coverage.json").write_text(
-            json.dumps(self.as_json(), indent=2, sort_keys=True), encoding="utf-8"
-        )
-        return index
 
     def as_json(self) -> dict[str, Any]:
         """The coverage as plain data (what `coverage.json` holds)."""
@@ -309,7 +283,7 @@ def _mark(
             return
 
 
-def _unique_names(diagrams: Sequence[DiagramCoverage]) -> dict[str, str]:
+def unique_names(diagrams: Sequence[DiagramCoverage]) -> dict[str, str]:
     """Label each diagram; diagrams sharing a label get their digest prefix appended."""
     counts: dict[str, int] = {}
     for diagram in diagrams:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from modelop_mlc import (
     Deployment,
@@ -27,17 +27,13 @@ from modelop_mlc import (
 )
 from modelop_mlc.testing._assertions import (
     InstanceAssert,
+    InstanceRef,
     describe_instance,
     path_of,
 )
-
-if TYPE_CHECKING:
-    from modelop_mlc.testing._scenario import Scenario
+from modelop_mlc.testing._scenario import Scenario
 
 __all__ = ["InstanceRef", "ProcessHarness", "packaged_diagrams", "resolve_sources"]
-
-InstanceRef = ProcessInstance | str
-"""A process instance or its id."""
 
 _DEFAULT_MAX_STEPS = 100_000
 
@@ -352,8 +348,6 @@ class ProcessHarness:
 
     def scenario(self) -> Scenario:
         """Start declaring a scenario: what each user task, delegate and ticket answers."""
-        from modelop_mlc.testing._scenario import Scenario  # noqa: PLC0415 - it imports us
-
         return Scenario(self)
 
     def _adopt(self, scenario: Scenario) -> None:

@@ -7,13 +7,20 @@ counted rest `uncovered`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from modelop_mlc.drawing import STATES, Mark, render_drawings
 from modelop_mlc.drawing._bpmn import escape
-from modelop_mlc.testing._coverage import DiagramCoverage, Element
+from modelop_mlc.testing._coverage import (
+    CoverageCollector,
+    DiagramCoverage,
+    Element,
+    unique_names,
+)
 
-__all__ = ["render_index", "render_report", "render_svgs"]
+__all__ = ["render_index", "render_report", "render_svgs", "write_html"]
 
 GREEN = STATES["covered"].stroke
 GREY = STATES["uncovered"].stroke
@@ -127,3 +134,23 @@ def render_index(
         f"<th>Covered</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return _page("MLC process coverage", body)
+
+
+def write_html(collector: CoverageCollector, directory: Path) -> Path:
+    """Write one HTML report per diagram, an index and `coverage.json` into `directory`.
+
+    Returns:
+        The index file.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    diagrams = collector.diagrams()
+    names = unique_names(diagrams)
+    for diagram in diagrams:
+        page = render_report(diagram, names[diagram.digest])
+        (directory / diagram.filename()).write_text(page, encoding="utf-8")
+    index = directory / "index.html"
+    index.write_text(render_index(diagrams, names, collector.percent()), encoding="utf-8")
+    (directory / "coverage.json").write_text(
+        json.dumps(collector.as_json(), indent=2, sort_keys=True), encoding="utf-8"
+    )
+    return index

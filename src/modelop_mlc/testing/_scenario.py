@@ -14,21 +14,52 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn, Self
+from typing import Any, NoReturn, Protocol, Self
 
 from modelop_mlc import (
     BpmnError,
     DelegateContext,
     DelegateEntry,
+    LifecycleManager,
     ProcessInstance,
     SignalResult,
 )
-from modelop_mlc.testing._assertions import describe_instance
+from modelop_mlc.testing._assertions import InstanceRef, describe_instance
 
-if TYPE_CHECKING:
-    from modelop_mlc.testing._harness import InstanceRef, ProcessHarness
+__all__ = ["DelegateAnswers", "Driver", "Scenario", "TicketAnswers", "UserTaskAnswers"]
 
-__all__ = ["DelegateAnswers", "Scenario", "TicketAnswers", "UserTaskAnswers"]
+
+class Driver(Protocol):
+    """What a scenario drives (`ProcessHarness` is one)."""
+
+    manager: LifecycleManager
+
+    def now(self) -> datetime:
+        """The current time."""
+        ...
+
+    def start(
+        self, key: str, variables: Mapping[str, Any] | None = None, **options: Any
+    ) -> ProcessInstance:
+        """Start an instance."""
+        ...
+
+    def signal(self, name: str, variables: Mapping[str, Any] | None = None) -> SignalResult:
+        """Broadcast a signal."""
+        ...
+
+    def instance(self, instance: InstanceRef) -> ProcessInstance:
+        """Re-read an instance."""
+        ...
+
+    def _step_to(self, due: datetime) -> tuple[int, bool]:
+        """Move time to `due` and run what is due; (how many ran, whether time moved)."""
+        ...
+
+    def _adopt(self, scenario: Scenario) -> None:
+        """Close `scenario` together with the driver."""
+        ...
+
 
 # Ticket statuses after which nobody moves a ticket any more (`modelop_mlc.tickets.DONE`, ...).
 _CLOSED = ("Done", "Rejected")
@@ -259,7 +290,7 @@ class Scenario:
         >>> harness.assert_that(scenario.run()).has_passed("deploy")  # doctest: +SKIP
     """
 
-    def __init__(self, harness: ProcessHarness) -> None:
+    def __init__(self, harness: Driver) -> None:
         """Create an empty scenario on `harness`."""
         self._harness = harness
         self._tasks: dict[str, UserTaskAnswers] = {}

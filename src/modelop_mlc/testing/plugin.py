@@ -154,7 +154,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         folder = Path(target or config.getoption("mlc_coverage_dir"))
         if not folder.is_absolute():
             folder = config.rootpath / folder
-        config.stash[_REPORT] = collector.write_html(folder)
+        from modelop_mlc.testing._render import write_html  # noqa: PLC0415 - lazy
+
+        config.stash[_REPORT] = write_html(collector, folder)
     threshold = config.getoption("mlc_coverage_fail_under")
     percent = collector.percent() if collector is not None else None
     if threshold is not None and percent is not None and percent < threshold:

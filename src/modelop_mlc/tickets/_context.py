@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from modelop_mlc.domain import NOT_JUDGED
-from modelop_mlc.tickets._port import TicketKind
 
-__all__ = ["ModelChange", "TicketContext", "context_from_variables", "diff_models"]
+__all__ = ["ModelChange", "TicketContext", "TicketKind", "context_from_variables", "diff_models"]
 
 ALL_PASSED = "All criteria passed"
 _METADATA = (
@@ -24,6 +24,17 @@ _METADATA = (
     "modelMethodology",
     "modelStage",
 )
+
+
+class TicketKind(StrEnum):
+    """Why a ticket is opened; adapters choose the issue type or table from it."""
+
+    MODEL_APPROVAL = "model_approval"
+    MODEL_REVIEW = "model_review"
+    TEST_REVIEW = "test_review"
+    JOB_FAILURE = "job_failure"
+    ERROR = "error"
+    NOTIFICATION = "notification"
 
 
 class ModelChange(BaseModel):

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import Any, Protocol, Self
 
-if TYPE_CHECKING:
-    from modelop_mlc.tickets._context import TicketContext
+from modelop_mlc.tickets._context import TicketContext, TicketKind
 
 __all__ = [
     "DONE",
@@ -33,17 +31,6 @@ REJECTED = "Rejected"
 """A rejected or cancelled ticket."""
 STATUSES = (TO_DO, IN_REVIEW, DONE, REJECTED)
 """The status names every adapter reports (each maps its system's own states onto them)."""
-
-
-class TicketKind(StrEnum):
-    """Why a ticket is opened; adapters choose the issue type or table from it."""
-
-    MODEL_APPROVAL = "model_approval"
-    MODEL_REVIEW = "model_review"
-    TEST_REVIEW = "test_review"
-    JOB_FAILURE = "job_failure"
-    ERROR = "error"
-    NOTIFICATION = "notification"
 
 
 def wake_key(system: str, key: str) -> str:

@@ -11,19 +11,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import requests
+from pydantic import SecretStr
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from modelop_mlc.clock import Clock
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.tickets._errors import http_failure, transport_failure
 
-if TYPE_CHECKING:
-    from modelop_mlc.tickets.servicenow import ServiceNowConfig
-
-__all__ = ["ApiKeyAuth", "OAuthToken", "build_session"]
+__all__ = ["ApiKeyAuth", "Credentials", "OAuthToken", "build_session"]
 
 _EARLY = timedelta(seconds=30)
 _UNAUTHORIZED = 401
@@ -199,11 +197,59 @@ class OAuthToken(AuthBase):
         return renewed
 
 
+class Credentials(Protocol):
+    """How to sign in to an instance (`ServiceNowConfig` is one)."""
+
+    @property
+    def url(self) -> str:
+        """The instance URL."""
+        ...
+
+    @property
+    def username(self) -> str | None:
+        """The integration user."""
+        ...
+
+    @property
+    def password(self) -> SecretStr | None:
+        """Its password."""
+        ...
+
+    @property
+    def client_id(self) -> str | None:
+        """The OAuth client id."""
+        ...
+
+    @property
+    def client_secret(self) -> SecretStr | None:
+        """The OAuth client secret."""
+        ...
+
+    @property
+    def api_key(self) -> SecretStr | None:
+        """A REST API key."""
+        ...
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for each HTTP answer."""
+        ...
+
+    @property
+    def verify_ssl(self) -> bool:
+        """Whether to verify TLS certificates."""
+        ...
+
+    def resolved_auth(self) -> str | None:
+        """The way to sign in the credentials allow, or None."""
+        ...
+
+
 class _Refused(Exception):  # noqa: N818 - internal signal, never escapes
     """The refresh token was refused; fall back to the grant."""
 
 
-def build_session(config: ServiceNowConfig, clock: Clock) -> requests.Session:
+def build_session(config: Credentials, clock: Clock) -> requests.Session:
     """A session authenticating as `config` says (Basic, OAuth or API key).
 
     Raises:

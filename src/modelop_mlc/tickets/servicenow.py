@@ -29,6 +29,7 @@ from modelop_mlc.tickets._errors import (
 )
 from modelop_mlc.tickets._port import DONE, IN_REVIEW, REJECTED, TO_DO, Ticket, TicketKind
 from modelop_mlc.tickets._render import render_description, render_summary
+from modelop_mlc.tickets._snow_auth import build_session
 
 __all__ = ["ServiceNowConfig", "ServiceNowTickets"]
 
@@ -252,8 +253,6 @@ class ServiceNowTickets:
                         "ServiceNowTickets needs the 'pysnow' package: "
                         "pip install 'modelop-mlc[servicenow]'"
                     ) from err
-                from modelop_mlc.tickets._snow_auth import build_session  # noqa: PLC0415
-
                 if self._session is None:
                     self._session = build_session(self.config, self._clock)
                 parts = urlsplit(self.config.url)

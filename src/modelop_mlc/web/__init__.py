@@ -13,6 +13,6 @@ Example:
     >>> app = site(manager, auth=StaticTokens({"s3cr3t": {"read"}}))  # doctest: +SKIP
 """
 
-from modelop_mlc.web._app import create_app, serve, site
+from modelop_mlc.web._site import create_app, serve, site
 
 __all__ = ["create_app", "serve", "site"]

@@ -10,26 +10,35 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
 
-from modelop_mlc.errors import ConfigurationError, MlcError
+from modelop_mlc.errors import MlcError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.rest import PERMISSIONS, Principal, TokenVerifier
-from modelop_mlc.rest import create_app as create_rest_app
 from modelop_mlc.rest._errors import ApiError
 from modelop_mlc.rest._http import Context, map_error, read_body
 from modelop_mlc.web._html import csrf_field, escape, page
 from modelop_mlc.web._sessions import COOKIE, LOGIN_COOKIE, Session, Sessions, new_token, same_token
 
-__all__ = ["Web", "Who", "create_app", "serve"]
+__all__ = [
+    "LIFETIME",
+    "MAX_FORM_BYTES",
+    "Pages",
+    "Web",
+    "Who",
+    "home",
+    "login",
+    "logout",
+    "render",
+    "root",
+    "static",
+]
 
 log = logging.getLogger("modelop_mlc.web")
 
-_MAX_FORM_BYTES = 1024 * 1024
+MAX_FORM_BYTES = 1024 * 1024
 _ANONYMOUS = Principal("anonymous", PERMISSIONS)
 _STATIC = {"cockpit.css": "text/css", "cockpit.js": "text/javascript"}
 
@@ -105,7 +114,7 @@ def _error_page(request: Request, who: Who | None, status: int, message: str) ->
 
 async def _form(request: Request) -> dict[str, str]:
     """The posted URL-encoded form (the last value of a repeated name wins)."""
-    body = await read_body(request, _MAX_FORM_BYTES)
+    body = await read_body(request, MAX_FORM_BYTES)
     return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
@@ -123,7 +132,7 @@ def _safe_next(request: Request, target: str | None) -> str:
     return f"{root(request)}/cockpit"
 
 
-class _Pages:
+class Pages:
     """Turns handlers into endpoints with authentication, permissions and CSRF checks."""
 
     def __init__(self, web: Web) -> None:
@@ -183,14 +192,14 @@ class _Pages:
                 mapped = map_error(err)
                 return _error_page(request, who, mapped.status, mapped.message)
             if who.new_session and who.session is not None:
-                lifetime = int(_LIFETIME.total_seconds())
+                lifetime = int(LIFETIME.total_seconds())
                 _cookie(response, request, COOKIE, who.session.id, lifetime)
             return response
 
         return run
 
 
-_LIFETIME = timedelta(hours=8)
+LIFETIME = timedelta(hours=8)
 
 
 async def _login_page(request: Request, message: str = "", status: int = 200) -> Response:
@@ -209,7 +218,7 @@ async def _login_page(request: Request, message: str = "", status: int = 200) ->
     return response
 
 
-def _login(web: Web) -> Callable[[Request], Awaitable[Response]]:
+def login(web: Web) -> Callable[[Request], Awaitable[Response]]:
     async def login(request: Request) -> Response:
         if request.method == "GET":
             if web.sessions.find(request.cookies.get(COOKIE)) or web.verifier is None:
@@ -229,14 +238,14 @@ def _login(web: Web) -> Callable[[Request], Awaitable[Response]]:
             return await _login_page(request, "That access token was not accepted.", 401)
         session = web.sessions.create(found)
         response = RedirectResponse(_safe_next(request, request.query_params.get("next")), 303)
-        _cookie(response, request, COOKIE, session.id, int(_LIFETIME.total_seconds()))
+        _cookie(response, request, COOKIE, session.id, int(LIFETIME.total_seconds()))
         response.delete_cookie(LOGIN_COOKIE, path=root(request) or "/")
         return response
 
     return login
 
 
-async def _logout(web: Web, request: Request, who: Who, _form: dict[str, str]) -> Response:
+async def logout(web: Web, request: Request, who: Who, _form: dict[str, str]) -> Response:
     if who.session is not None:
         web.sessions.end(who.session.id)
     response = RedirectResponse(f"{root(request)}/login", 303)
@@ -244,7 +253,7 @@ async def _logout(web: Web, request: Request, who: Who, _form: dict[str, str]) -
     return response
 
 
-async def _static(request: Request) -> Response:
+async def static(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in _STATIC:
         return Response("not found", status_code=404, media_type="text/plain")
@@ -252,102 +261,5 @@ async def _static(request: Request) -> Response:
     return Response(text, media_type=_STATIC[name], headers={"Cache-Control": "max-age=300"})
 
 
-async def _home(request: Request) -> Response:
+async def home(request: Request) -> Response:
     return RedirectResponse(f"{root(request)}/cockpit", 303)
-
-
-def create_app(
-    manager: LifecycleManager,
-    *,
-    auth: TokenVerifier | None,
-    allow_anonymous: bool = False,
-    session_lifetime: timedelta = _LIFETIME,
-) -> Starlette:
-    """Build the Cockpit and Tasklist pages over `manager`, for a host to mount.
-
-    People log in with the same tokens the REST API takes (a form sets a session cookie);
-    scripts may send `Authorization: Bearer <token>` instead. Mount it beside the REST app
-    with the same `auth`, e.g. `Mount("/engine-rest", create_rest_app(...))` and
-    `Mount("/mlc", create_app(...))`.
-
-    Args:
-        manager: The manager the pages show and act on.
-        auth: Turns a token into a `Principal` (`StaticTokens`, `HmacJwtVerifier`, ...).
-        allow_anonymous: With `auth=None`, let everyone in with every permission (local
-            development only).
-        session_lifetime: How long a browser login lasts.
-
-    Raises:
-        ConfigurationError: If `auth` is None without `allow_anonymous=True`, or both are given.
-    """
-    if auth is None and not allow_anonymous:
-        raise ConfigurationError(
-            "the Cockpit needs auth= (the REST app's verifier); pass auth=None, "
-            "allow_anonymous=True to run it without authentication"
-        )
-    if auth is not None and allow_anonymous:
-        raise ConfigurationError("pass either auth= or allow_anonymous=True, not both")
-    from modelop_mlc.web._routes import ROUTES  # noqa: PLC0415 - the pages import this module
-
-    web = Web(
-        Context(manager, _MAX_FORM_BYTES), Sessions(manager.clock.now, session_lifetime), auth
-    )
-    pages = _Pages(web)
-    routes = [
-        Route("/", _home, methods=["GET"]),
-        Route("/login", _login(web), methods=["GET", "POST"]),
-        Route("/logout", pages.endpoint(_logout, ()), methods=["POST"]),
-        Route("/static/{name}", _static, methods=["GET"]),
-    ]
-    routes += [
-        Route(path, pages.endpoint(handler, permissions), methods=[method])
-        for method, path, handler, permissions in ROUTES
-    ]
-    return Starlette(routes=routes)
-
-
-def serve(
-    manager: LifecycleManager,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    auth: TokenVerifier | None,
-    allow_anonymous: bool = False,
-    rest_path: str = "/engine-rest",
-    log_level: str = "info",
-    **uvicorn_options: Any,
-) -> None:
-    """Serve the REST API at `rest_path` and the Cockpit and Tasklist at `/`, until stopped.
-
-    Raises:
-        ConfigurationError: As `create_app` does, or if uvicorn is not installed.
-    """
-    try:
-        import uvicorn  # noqa: PLC0415 - an optional dependency, needed only to serve
-    except ImportError as err:  # pragma: no cover - the rest extra installs uvicorn
-        raise ConfigurationError("serving needs uvicorn: pip install 'modelop-mlc[rest]'") from err
-    uvicorn.run(
-        site(manager, auth=auth, allow_anonymous=allow_anonymous, rest_path=rest_path),
-        host=host,
-        port=port,
-        log_level=log_level,
-        **uvicorn_options,
-    )
-
-
-def site(
-    manager: LifecycleManager,
-    *,
-    auth: TokenVerifier | None,
-    allow_anonymous: bool = False,
-    rest_path: str = "/engine-rest",
-) -> Starlette:
-    """One app with both: the REST API at `rest_path` and the pages at `/`.
-
-    Raises:
-        ConfigurationError: As `create_app` does.
-    """
-    rest = create_rest_app(manager, auth=auth, allow_anonymous=allow_anonymous)
-    pages = create_app(manager, auth=auth, allow_anonymous=allow_anonymous)
-    mount = "/" + rest_path.strip("/")
-    return Starlette(routes=[Mount(mount, app=rest), Mount("/", app=pages)])

@@ -19,7 +19,14 @@ from modelop_mlc._engine.groovy._values import JavaObject, type_name
 if TYPE_CHECKING:
     from modelop_mlc._engine.groovy._runtime import Context
 
-__all__ = ["CLASSES", "DEFAULT_PACKAGES", "FORBIDDEN_CLASSES", "JavaClass", "register"]
+__all__ = [
+    "CLASSES",
+    "DEFAULT_PACKAGES",
+    "FORBIDDEN_CLASSES",
+    "EnumConstant",
+    "JavaClass",
+    "register",
+]
 
 StaticFn = Callable[["Context", list[Any]], Any]
 Constructor = Callable[["Context", list[Any], dict[str, Any]], Any]
@@ -87,8 +94,6 @@ class JavaClass(JavaObject):
         if name in self.fields:
             return self.fields[name]
         if name in self.enum_constants or (self.open_enum and _ENUM_CONSTANT.fullmatch(name)):
-            from modelop_mlc._engine.groovy._sdk import EnumConstant  # noqa: PLC0415 - a cycle
-
             return EnumConstant(self, name)
         raise java_error(
             "MissingPropertyException",
@@ -179,3 +184,49 @@ def classes_in(mapping: Mapping[str, JavaClass], package: str) -> list[str]:
     return sorted(
         k[len(prefix) :] for k in mapping if k.startswith(prefix) and "." not in k[len(prefix) :]
     )
+
+
+class EnumConstant(JavaObject):
+    """An enum constant; equal to another constant or to text of the same name."""
+
+    __slots__ = ("enum", "name")
+    TYPE = "Enum"
+    QUALIFIED = "java.lang.Enum"
+    METHODS: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, enum: JavaClass, name: str) -> None:
+        """Create the constant `name` of `enum`."""
+        self.enum = enum
+        self.name = name
+
+    def to_string(self) -> str:
+        """The constant's name."""
+        return self.name
+
+    def groovy_equals(self, other: Any) -> bool:
+        """Equal to a constant or a text of the same name."""
+        if isinstance(other, EnumConstant):
+            return other.name == self.name and other.enum.simple == self.enum.simple
+        return isinstance(other, str) and other == self.name
+
+    def __eq__(self, other: object) -> bool:
+        """Python equality follows Groovy's, so constants find map keys of the same name."""
+        return self.groovy_equals(other)
+
+    def __hash__(self) -> int:
+        """Hash as the name does."""
+        return hash(self.name)
+
+    def compare_to(self, other: Any) -> int | None:
+        """Order by position in the documented list, else by name."""
+        if not isinstance(other, EnumConstant | str):
+            return None
+        name = other.name if isinstance(other, EnumConstant) else other
+        order = self.enum.enum_constants
+        if self.name in order and name in order:
+            return order.index(self.name) - order.index(name)
+        return (self.name > name) - (self.name < name)
+
+    def to_json(self) -> Any:
+        """Stored as its name."""
+        return self.name

@@ -21,7 +21,8 @@ from modelop_mlc._engine.groovy._errors import (
     is_subclass,
     java_error,
 )
-from modelop_mlc._engine.groovy._values import JavaObject, is_number, to_str
+from modelop_mlc._engine.groovy._runtime import to_json
+from modelop_mlc._engine.groovy._values import JavaObject, Logger, is_number, to_str
 
 if TYPE_CHECKING:
     from modelop_mlc._engine.groovy._runtime import Context
@@ -39,33 +40,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- logging and output
-
-
-class Logger(JavaObject):
-    """An SLF4J logger: its messages go to Python logging (`modelop_mlc.script.<name>`)."""
-
-    __slots__ = ("name",)
-    TYPE = "Logger"
-    QUALIFIED = "org.slf4j.Logger"
-    METHODS: ClassVar[dict[str, Any]] = {}
-
-    def __init__(self, name: str) -> None:
-        """Name the logger."""
-        self.name = name
-
-    def to_string(self) -> str:
-        """Like Logback's loggers."""
-        return f"Logger[{self.name}]"
-
-    def groovy_equals(self, other: Any) -> bool:
-        """Loggers of the same name are the same logger."""
-        return isinstance(other, Logger) and other.name == self.name
-
-    def to_json(self) -> Any:
-        """Stored as `{"@slf4jLogger": name}`, which a script reads back as the logger."""
-        from modelop_mlc._engine.groovy._runtime import LOGGER_TAG  # noqa: PLC0415 - a cycle
-
-        return {LOGGER_TAG: self.name}
 
 
 def slf4j_format(message: Any, args: list[Any]) -> str:
@@ -243,8 +217,6 @@ register(
 
 
 def _to_json_text(ctx: Context, args: list[Any]) -> str:
-    from modelop_mlc._engine.groovy._runtime import to_json  # noqa: PLC0415 - a cycle
-
     need("JsonOutput.toJson", args, 1)
     try:
         text = json.dumps(to_json(args[0]), separators=(",", ":"), ensure_ascii=False)

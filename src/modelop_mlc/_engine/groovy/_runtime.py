@@ -18,9 +18,11 @@ from typing import Any, Final, Protocol
 
 from modelop_mlc._engine.groovy._errors import GroovyLimitError, JavaException, java_error
 from modelop_mlc._engine.groovy._values import (
+    LOGGER_TAG,
     GClosure,
     GRange,
     JavaObject,
+    Logger,
     to_str,
     type_name,
 )
@@ -343,10 +345,6 @@ def default_timer() -> float:
 
 # ---------------------------------------------------------------- the JSON boundary
 
-LOGGER_TAG: Final = "@slf4jLogger"
-"""Key of the JSON a stored `Logger` becomes (`{"@slf4jLogger": "name"}`); reading it back
-in a script gives the logger again."""
-
 
 def to_json(value: Any, depth: int = 0) -> Any:
     """Convert a script value to JSON data for a process variable.
@@ -390,8 +388,6 @@ def from_json(value: Any, depth: int = 0) -> Any:
         if depth > _MAX_NESTING:
             return value
         if len(value) == 1 and LOGGER_TAG in value:
-            from modelop_mlc._engine.groovy._java_objects import Logger  # noqa: PLC0415 - a cycle
-
             return Logger(str(value[LOGGER_TAG]))
         return {key: from_json(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):

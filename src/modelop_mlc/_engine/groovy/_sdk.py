@@ -11,11 +11,12 @@ grow: any upper-case constant name is accepted, and a constant equals its name a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from modelop_mlc._engine.groovy._classes import JavaClass, register
+from modelop_mlc._engine.groovy._classes import EnumConstant, JavaClass, register
 from modelop_mlc._engine.groovy._errors import java_error
-from modelop_mlc._engine.groovy._values import JavaObject, to_str
+from modelop_mlc._engine.groovy._java_objects import Bytes
+from modelop_mlc._engine.groovy._values import to_str
 
 if TYPE_CHECKING:
     from modelop_mlc._engine.groovy._runtime import Context
@@ -24,52 +25,6 @@ __all__ = ["ENUM_FIELDS", "EnumConstant", "SdkRecord", "store_field"]
 
 _V2: Final = "com.modelop.sdk.dataobjects.v2"
 _BYTE_FIELDS: Final = frozenset({"fileContent"})
-
-
-class EnumConstant(JavaObject):
-    """An enum constant; equal to another constant or to text of the same name."""
-
-    __slots__ = ("enum", "name")
-    TYPE = "Enum"
-    QUALIFIED = "java.lang.Enum"
-    METHODS: ClassVar[dict[str, Any]] = {}
-
-    def __init__(self, enum: JavaClass, name: str) -> None:
-        """Create the constant `name` of `enum`."""
-        self.enum = enum
-        self.name = name
-
-    def to_string(self) -> str:
-        """The constant's name."""
-        return self.name
-
-    def groovy_equals(self, other: Any) -> bool:
-        """Equal to a constant or a text of the same name."""
-        if isinstance(other, EnumConstant):
-            return other.name == self.name and other.enum.simple == self.enum.simple
-        return isinstance(other, str) and other == self.name
-
-    def __eq__(self, other: object) -> bool:
-        """Python equality follows Groovy's, so constants find map keys of the same name."""
-        return self.groovy_equals(other)
-
-    def __hash__(self) -> int:
-        """Hash as the name does."""
-        return hash(self.name)
-
-    def compare_to(self, other: Any) -> int | None:
-        """Order by position in the documented list, else by name."""
-        if not isinstance(other, EnumConstant | str):
-            return None
-        name = other.name if isinstance(other, EnumConstant) else other
-        order = self.enum.enum_constants
-        if self.name in order and name in order:
-            return order.index(self.name) - order.index(name)
-        return (self.name > name) - (self.name < name)
-
-    def to_json(self) -> Any:
-        """Stored as its name."""
-        return self.name
 
 
 def _ordinal(ctx: Context, self: EnumConstant, args: list[Any]) -> int:
@@ -124,8 +79,6 @@ def read_field(name: str, value: Any) -> Any:
         if enum is not None:
             return EnumConstant(enum, value)
         if name in _BYTE_FIELDS:
-            from modelop_mlc._engine.groovy._java_objects import Bytes  # noqa: PLC0415 - a cycle
-
             return Bytes(value.encode("utf-8"))
     return value
 

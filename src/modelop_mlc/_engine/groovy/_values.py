@@ -28,10 +28,12 @@ from modelop_mlc._engine.groovy._errors import java_error
 from modelop_mlc._engine.juel._values import _double_to_string
 
 __all__ = [
+    "LOGGER_TAG",
     "MAX_LONG",
     "GClosure",
     "GRange",
     "JavaObject",
+    "Logger",
     "MapEntry",
     "arith",
     "compare",
@@ -537,3 +539,33 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+LOGGER_TAG: Final = "@slf4jLogger"
+"""Key of the JSON a stored `Logger` becomes (`{"@slf4jLogger": "name"}`); reading it back
+in a script gives the logger again."""
+
+
+class Logger(JavaObject):
+    """An SLF4J logger: its messages go to Python logging (`modelop_mlc.script.<name>`)."""
+
+    __slots__ = ("name",)
+    TYPE = "Logger"
+    QUALIFIED = "org.slf4j.Logger"
+    METHODS: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, name: str) -> None:
+        """Name the logger."""
+        self.name = name
+
+    def to_string(self) -> str:
+        """Like Logback's loggers."""
+        return f"Logger[{self.name}]"
+
+    def groovy_equals(self, other: Any) -> bool:
+        """Loggers of the same name are the same logger."""
+        return isinstance(other, Logger) and other.name == self.name
+
+    def to_json(self) -> Any:
+        """Stored as `{"@slf4jLogger": name}`, which a script reads back as the logger."""
+        return {LOGGER_TAG: self.name}

@@ -60,3 +60,8 @@ def _truthy(value: Any) -> bool:
 def start_variables(workflow: Any, variables: Mapping[str, Any]) -> None:
     """Set the initial process variables of a new instance."""
     workflow.data.update(variables)
+
+
+def text_or_none(value: Any) -> str | None:
+    """A value as text; None for None and the empty text."""
+    return None if value is None or value == "" else str(value)

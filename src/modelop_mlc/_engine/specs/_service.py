@@ -23,8 +23,7 @@ from modelop_mlc._engine.specs._activity import (
     _engine,
     _journal,
 )
-from modelop_mlc._engine.specs._mappings import Param, evaluate_value
-from modelop_mlc._engine.specs._tasks import _text_or_none
+from modelop_mlc._engine.specs._mappings import Param, evaluate_value, text_or_none
 from modelop_mlc.errors import BpmnError, ExpressionError
 
 
@@ -219,7 +218,7 @@ class MlcBusinessRuleTask(MlcServiceTask):
             str(ref),
             visible_variables(my_task),
             binding=self.decision_binding,
-            version=_text_or_none(evaluate_value(my_task, self.decision_version)),
+            version=text_or_none(evaluate_value(my_task, self.decision_version)),
             mapping=self.map_decision_result,
         )
         _journal(my_task, JournalKind.DECISION_EVALUATED, decision=str(ref))

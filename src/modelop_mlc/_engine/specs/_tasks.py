@@ -16,7 +16,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.listeners import Listener, run_listeners
 from modelop_mlc._engine.specs._activity import USER_KEY, MlcActivityMixin
-from modelop_mlc._engine.specs._mappings import evaluate_value
+from modelop_mlc._engine.specs._mappings import evaluate_value, text_or_none
+from modelop_mlc._engine.specs._service import throw_bpmn_error
 from modelop_mlc.errors import BpmnError
 
 
@@ -72,13 +73,13 @@ class MlcUserTask(MlcActivityMixin, UserTaskMixin, BpmnSpecMixin):
     def _on_ready_hook(self, my_task: Any) -> None:
         super()._on_ready_hook(my_task)
         my_task.internal_data[USER_KEY] = {
-            "assignee": _text_or_none(evaluate_value(my_task, self.assignee)),
+            "assignee": text_or_none(evaluate_value(my_task, self.assignee)),
             "candidate_users": _split_list(evaluate_value(my_task, self.candidate_users)),
             "candidate_groups": _split_list(evaluate_value(my_task, self.candidate_groups)),
             "due": _date_text(evaluate_value(my_task, self.due_date)),
             "follow_up": _date_text(evaluate_value(my_task, self.follow_up_date)),
             "priority": _int_or_none(evaluate_value(my_task, self.priority)),
-            "form_key": _text_or_none(evaluate_value(my_task, self.form_key)),
+            "form_key": text_or_none(evaluate_value(my_task, self.form_key)),
         }
         # Camunda 7 fires `create`, then `assignment` when the task has an assignee.
         run_listeners(my_task, self.task_listeners, "create")
@@ -93,10 +94,6 @@ class MlcUserTask(MlcActivityMixin, UserTaskMixin, BpmnSpecMixin):
         if my_task.state == TaskState.CANCELLED and USER_KEY in my_task.internal_data:
             run_listeners(my_task, self.task_listeners, "delete")
         super()._cancelled(my_task)
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -138,7 +135,5 @@ class MlcScriptTask(MlcActivityMixin, ScriptTaskMixin, BpmnSpecMixin):
         try:
             return super()._run_hook(my_task)
         except BpmnError as err:
-            from modelop_mlc._engine.specs._service import throw_bpmn_error  # noqa: PLC0415
-
             throw_bpmn_error(my_task, err.code, err.message or None)
             return None
