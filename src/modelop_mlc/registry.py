@@ -8,6 +8,7 @@ registered as `DeployModel`.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,9 +17,17 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from modelop_mlc.clock import Clock
-from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.errors import BpmnError, ConfigurationError, ProcessError, VariableError
 
-__all__ = ["Delegate", "DelegateContext", "DelegateEntry", "DelegateRegistry", "Pending"]
+__all__ = [
+    "Delegate",
+    "DelegateContext",
+    "DelegateEntry",
+    "DelegateRegistry",
+    "Pending",
+    "check_json",
+    "delegate_output",
+]
 
 
 class Pending(Exception):  # noqa: N818 - a signal to the runtime, not an error
@@ -116,8 +125,6 @@ class DelegateContext:
         Raises:
             modelop_mlc.errors.BpmnError: `FAILURE`, naming the missing variable.
         """
-        from modelop_mlc.errors import BpmnError  # noqa: PLC0415 - errors imports nothing
-
         value = self.get(name)
         if value is None:
             raise BpmnError("FAILURE", f"{self.activity_id}: variable '{name}' is not set")
@@ -254,3 +261,45 @@ class DelegateRegistry:
     def __len__(self) -> int:
         """Count registered names (aliases included)."""
         return len(self._entries)
+
+
+def check_json(variables: Mapping[str, Any] | None, *, where: str = "variables") -> dict[str, Any]:
+    """Return `variables` as a dict after checking every value is JSON.
+
+    Raises:
+        VariableError: Naming the first variable that is not JSON-serialisable.
+    """
+    if variables is None:
+        return {}
+    if not isinstance(variables, Mapping):
+        raise VariableError(
+            where, f"expected a mapping of names to values, got {type(variables).__name__}"
+        )
+    result = {}
+    for name, value in variables.items():
+        if not isinstance(name, str) or not name:
+            raise VariableError(str(name), "variable names must be non-empty strings")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise VariableError(name, str(err)) from None
+        result[name] = value
+    return result
+
+
+def delegate_output(result: object, activity_id: str) -> dict[str, Any]:
+    """What a delegate returned, as the variables to set.
+
+    Raises:
+        ProcessError: If it returned something other than a mapping or None.
+        VariableError: If a value is not JSON.
+    """
+    if result is None:
+        return {}
+    if not isinstance(result, Mapping):
+        raise ProcessError(
+            f"delegate for '{activity_id}' returned {type(result).__name__}; a "
+            "delegate returns a dict of variables to set, or None",
+            activity_id=activity_id,
+        )
+    return check_json(result, where=f"result of {activity_id}")

@@ -16,8 +16,9 @@ from modelop_mlc._engine.events import OutboundEvent
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import CorrelationError
 from modelop_mlc.manager._applicability import applies
-from modelop_mlc.manager._runtime import Note, Runtime, check_json
+from modelop_mlc.manager._runtime import Note, Runtime
 from modelop_mlc.models import MessageResult, SignalResult
+from modelop_mlc.registry import check_json
 from modelop_mlc.store import SqlStore
 
 __all__ = ["EventRouter"]

@@ -39,7 +39,7 @@ from modelop_mlc.manager._convert import (
 from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
-from modelop_mlc.manager._runtime import Note, Runtime, Services, check_json
+from modelop_mlc.manager._runtime import Note, Runtime, Services
 from modelop_mlc.manager._worker import Worker
 from modelop_mlc.models import (
     Deployment,
@@ -51,7 +51,7 @@ from modelop_mlc.models import (
     SignalResult,
     UserTask,
 )
-from modelop_mlc.registry import Delegate, DelegateRegistry
+from modelop_mlc.registry import Delegate, DelegateRegistry, check_json
 from modelop_mlc.store import SqlStore, open_store
 from modelop_mlc.store.rows import iso
 from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -24,10 +23,15 @@ from modelop_mlc.errors import (
     InstanceNotFoundError,
     MlcError,
     ProcessError,
-    VariableError,
 )
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
+from modelop_mlc.registry import (
+    DelegateContext,
+    DelegateRegistry,
+    Pending,
+    check_json,
+    delegate_output,
+)
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
     HistoryRow,
@@ -57,30 +61,6 @@ class Services:
     center: Any = None
     tickets: Any = None
     decisions: Any = None
-
-
-def check_json(variables: Mapping[str, Any] | None, *, where: str = "variables") -> dict[str, Any]:
-    """Return `variables` as a dict after checking every value is JSON.
-
-    Raises:
-        VariableError: Naming the first variable that is not JSON-serialisable.
-    """
-    if variables is None:
-        return {}
-    if not isinstance(variables, Mapping):
-        raise VariableError(
-            where, f"expected a mapping of names to values, got {type(variables).__name__}"
-        )
-    result = {}
-    for name, value in variables.items():
-        if not isinstance(name, str) or not name:
-            raise VariableError(str(name), "variable names must be non-empty strings")
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as err:
-            raise VariableError(name, str(err)) from None
-        result[name] = value
-    return result
 
 
 @dataclass(frozen=True)
@@ -311,16 +291,7 @@ class Runtime:
                 f"modelop_mlc.delegate.{call.candidates[-1] if call.candidates else 'unknown'}"
             ),
         )
-        result = function(context)
-        if result is None:
-            return {}
-        if not isinstance(result, Mapping):
-            raise ProcessError(
-                f"delegate for '{call.activity_id}' returned {type(result).__name__}; a "
-                "delegate returns a dict of variables to set, or None",
-                activity_id=call.activity_id,
-            )
-        return check_json(result, where=f"result of {call.activity_id}")
+        return delegate_output(function(context), call.activity_id)
 
     # ------------------------------------------------------------------ steps
 

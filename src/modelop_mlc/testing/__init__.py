@@ -6,6 +6,7 @@ every session) costs nothing.
 - `ProcessHarness`: drives a manager, travels in time (`advance`, `run_until_idle`).
 - `assert_that`: fluent checks on an instance (`is_waiting_at`, `has_passed`, ...).
 - `Scenario`: declares what tasks, delegates and tickets answer, then runs to the end.
+- `DelegateEnvironment`: runs one delegate without a process (clock, centre, board ready).
 - `CoverageCollector`: which nodes and flows the tests took, per diagram; `write_html` draws
   them.
 - `modelop_mlc.testing.fakes`: `FakeJira` and `FakeServiceNow` HTTP servers.
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         describe_instance,
     )
     from modelop_mlc.testing._coverage import CoverageCollector, DiagramCoverage
+    from modelop_mlc.testing._delegates import DelegateEnvironment
     from modelop_mlc.testing._harness import ProcessHarness
     from modelop_mlc.testing._render import write_html
     from modelop_mlc.testing._scenario import (
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CoverageCollector",
     "DelegateAnswers",
+    "DelegateEnvironment",
     "DiagramCoverage",
     "InstanceAssert",
     "ProcessHarness",
@@ -51,6 +54,7 @@ __all__ = [
 _HOMES = {
     "CoverageCollector": "_coverage",
     "DelegateAnswers": "_scenario",
+    "DelegateEnvironment": "_delegates",
     "DiagramCoverage": "_coverage",
     "InstanceAssert": "_assertions",
     "ProcessHarness": "_harness",
