@@ -37,6 +37,7 @@ from modelop_mlc.errors import (
 )
 
 if TYPE_CHECKING:
+    __version__: str
     from modelop_mlc.config import ManagerConfig
     from modelop_mlc.manager import LifecycleManager
     from modelop_mlc.models import (
@@ -52,8 +53,6 @@ if TYPE_CHECKING:
     )
     from modelop_mlc.registry import DelegateContext, DelegateEntry, DelegateRegistry, Pending
     from modelop_mlc.validation import ValidationReport, validate
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BpmnError",
@@ -126,6 +125,11 @@ _HOMES = {
 
 def __getattr__(name: str) -> Any:
     """Import a public name on first use (and keep it)."""
+    if name == "__version__":
+        # Read from the installed package's metadata: pyproject.toml is the one place it is set.
+        value = importlib.import_module("modelop_mlc._version").version()
+        globals()[name] = value
+        return value
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'modelop_mlc' has no attribute '{name}'")

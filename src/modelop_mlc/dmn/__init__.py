@@ -13,9 +13,9 @@ reports every unparsable cell at once as a `DiagramError`. Evaluation never rais
 bad data: as DMN specifies, a type error yields null and a warning in the result.
 """
 
+from modelop_mlc.dmn._comparator import ModelTestEvaluation, evaluate_model_test
 from modelop_mlc.dmn._drg import DmnModel, parse_dmn
 from modelop_mlc.dmn._model import DecisionInfo
-from modelop_mlc.dmn._model_test import ModelTestEvaluation, evaluate_model_test
 from modelop_mlc.dmn._results import DecisionResult, map_decision_result, to_json_value
 
 __all__ = [

@@ -36,6 +36,7 @@ from modelop_mlc.handlers._base import (
     record_id,
     text_input,
 )
+from modelop_mlc.handlers.champion import compare
 from modelop_mlc.registry import DelegateContext, Pending
 
 __all__ = ["merged_metrics"]
@@ -214,8 +215,6 @@ def compare_champion_challenger(ctx: DelegateContext) -> dict[str, Any]:
     Compare the test results of `CHAMPION` and `CHALLENGER` (snapshots or ids) metric by
     metric into `COMPARISON` (and `CHALLENGER_WINS`).
     """
-    from modelop_mlc.handlers.champion import compare  # noqa: PLC0415 - avoids a cycle
-
     champion = _snapshot_id(ctx, "CHAMPION")
     challenger = _snapshot_id(ctx, "CHALLENGER")
     centre = center(ctx)
