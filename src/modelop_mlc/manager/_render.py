@@ -22,8 +22,6 @@ def render_instance(
     timers: Sequence[TimerRow],
 ) -> str:
     """Draw the instance's definition with where it waits, where it went and its incidents."""
-    due = [
-        (row.activity_id, datetime.fromisoformat(row.due_at)) for row in timers if not row.fired
-    ]
+    due = [(row.activity_id, datetime.fromisoformat(row.due_at)) for row in timers if not row.fired]
     marks = instance_marks(instance, history, incidents=incidents, tasks=tasks, timers=due)
     return render_svg(xml, marks)
