@@ -29,6 +29,7 @@ def _run(script: str, *args: object) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # 101 host processes; a busy shared machine needs more than the default
 def test_sigkilled_host_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
     """100 hosts SIGKILLed at random SQL statements: every instance completes exactly once,
     no step is applied twice and every idempotent side effect happens once."""
