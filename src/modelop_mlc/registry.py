@@ -17,7 +17,9 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from modelop_mlc.clock import Clock
+from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import BpmnError, ConfigurationError, ProcessError, VariableError
+from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 
 __all__ = [
     "Delegate",
@@ -65,9 +67,11 @@ class DelegateContext:
         idempotency_key: The same on every retry of this execution of the task; pass it to
             remote systems so a retried step finds what it already created.
         clock: The manager's clock.
-        center: The configured ModelOp Center (LocalCenter by default), or None.
-        tickets: The configured ticket systems, or None.
-        decisions: Looks up deployed DMN models: `decisions.model(decision_id)`.
+        center: The configured ModelOp Center (LocalCenter by default), or None; optional
+            capabilities are checked with `isinstance` against the `modelop_mlc.ports`
+            protocols (`RecordEditing`, ...).
+        tickets: The configured ticket systems (`modelop_mlc.tickets.Tickets`), or None.
+        decisions: Looks up deployed DMN models: `decisions.model(decision_id)`, or None.
         secrets: Configured secrets (`ManagerConfig.secrets`); read them with `secret()`.
         config: The manager's `ManagerConfig` (None outside a manager).
         method: For `${bean.method(...)}` expressions: the method name.
@@ -87,11 +91,11 @@ class DelegateContext:
     business_key: str | None
     idempotency_key: str
     clock: Clock
-    center: Any = None
-    tickets: Any = None
-    decisions: Any = None
+    center: ModelOpCenter | None = None
+    tickets: TicketSystems | None = None
+    decisions: Decisions | None = None
     secrets: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    config: Any = field(default=None, repr=False)
+    config: ManagerConfig | None = field(default=None, repr=False)
     method: str | None = None
     arguments: tuple[Any, ...] = ()
     attempt: int = 1

@@ -2,21 +2,25 @@
 
 Besides the `ModelOpCenter` port every center implements, the optional capabilities
 (`RecordEditing`, `CatalogueQueries`, `DeploymentRecords`, `NotificationInbox`,
-`AuditTrail`, `ExternalFiles`) say what else a center can do; both centers here offer all.
+`AuditTrail`, `ExternalFiles`, `PendingJobs`) say what else a center can do; both centers
+here offer all but `PendingJobs`, which only `LocalCenter` needs. The protocols live in
+`modelop_mlc.ports` and are re-exported here.
 """
 
-from modelop_mlc.center._capabilities import (
+from modelop_mlc.center.local import SIGNAL_PREFIX, LocalCenter
+from modelop_mlc.center.rest import RestCenter
+from modelop_mlc.ports import (
     CAPABILITIES,
     AuditTrail,
     CatalogueQueries,
     DeploymentRecords,
     ExternalFiles,
+    ModelOpCenter,
+    ModelOpNotFoundError,
     NotificationInbox,
+    PendingJobs,
     RecordEditing,
 )
-from modelop_mlc.center._port import ModelOpCenter, ModelOpNotFoundError
-from modelop_mlc.center.local import SIGNAL_PREFIX, LocalCenter
-from modelop_mlc.center.rest import RestCenter
 
 __all__ = [
     "CAPABILITIES",
@@ -29,6 +33,7 @@ __all__ = [
     "ModelOpCenter",
     "ModelOpNotFoundError",
     "NotificationInbox",
+    "PendingJobs",
     "RecordEditing",
     "RestCenter",
 ]

@@ -14,6 +14,7 @@ from modelop_mlc.center import (
     CatalogueQueries,
     DeploymentRecords,
     ExternalFiles,
+    ModelOpCenter,
     NotificationInbox,
     RecordEditing,
 )
@@ -208,7 +209,7 @@ def brief(err: ValidationError) -> str:
     )
 
 
-def center(ctx: DelegateContext) -> Any:
+def center(ctx: DelegateContext) -> ModelOpCenter:
     """The configured ModelOp Center.
 
     Raises:
@@ -326,10 +327,10 @@ def job_from(ctx: DelegateContext, *names: str) -> ModelBatchJob:
         value = ctx.get(name)
         if isinstance(value, Mapping):
             if "jobStatus" not in value and value.get("id"):
-                return center(ctx).get_job(str(value["id"]))  # type: ignore[no-any-return]
+                return center(ctx).get_job(str(value["id"]))
             return ModelBatchJob.from_variable(value)
         if isinstance(value, str) and value:
-            return center(ctx).get_job(value)  # type: ignore[no-any-return]
+            return center(ctx).get_job(value)
     raise fail(ctx, f"variable {' or '.join(names)} is not set")
 
 

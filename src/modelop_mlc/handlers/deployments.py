@@ -45,7 +45,7 @@ def _runtime(ctx: DelegateContext) -> Runtime:
         return Runtime.from_variable(value)
     for name in ("ENGINE_INSTANCE", "RUNTIME_NAME"):
         if ctx.get(name):
-            return center(ctx).get_runtime(str(ctx.get(name)))  # type: ignore[no-any-return]
+            return center(ctx).get_runtime(str(ctx.get(name)))
     runtimes = ctx.get("RUNTIMES")
     if isinstance(runtimes, list) and runtimes:
         return Runtime.from_variable(runtimes[0])

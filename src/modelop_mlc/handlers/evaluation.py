@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelop_mlc.domain import NOT_JUDGED, Asset, AssetRole, DeployableModel, ModelTestResult
-from modelop_mlc.errors import DecisionError, DiagramError
+from modelop_mlc.errors import ConfigurationError, DecisionError, DiagramError
 from modelop_mlc.handlers._base import center, deployable_model, fail, modelop
+from modelop_mlc.ports import Decisions
 from modelop_mlc.registry import DelegateContext
+
+if TYPE_CHECKING:
+    from modelop_mlc.dmn import DmnModel
 
 __all__ = ["COMPARATOR_ROLES", "NOT_JUDGED", "find_comparator"]
 
@@ -44,7 +48,7 @@ def find_comparator(snapshot: DeployableModel) -> Asset | None:
 
 @dataclass(frozen=True)
 class _Comparator:
-    model: Any  # a DmnModel
+    model: DmnModel
     source: str
 
 
@@ -59,6 +63,22 @@ def _parse(ctx: DelegateContext, text: str, source: str) -> _Comparator:
     except DiagramError as err:
         raise fail(ctx, f"the model's DMN cannot be used ({source}): {err}") from err
     return _Comparator(model, source)
+
+
+def _deployed(decisions: Decisions, ref: str) -> _Comparator | None:
+    """The deployed decision `ref`, or None when none is deployed under that id."""
+    from modelop_mlc.dmn import DmnModel  # noqa: PLC0415 - DMN is loaded only when used
+
+    try:
+        model = decisions.model(ref)
+    except DecisionError:
+        return None  # not deployed: it may name a decision inside the model's own DMN
+    if not isinstance(model, DmnModel):
+        raise ConfigurationError(
+            f"the decisions given to delegates returned a {type(model).__name__} for '{ref}'; "
+            "the comparator needs a modelop_mlc.dmn.DmnModel"
+        )
+    return _Comparator(model, f"deployed decision '{ref}'")
 
 
 def _snapshot(ctx: DelegateContext, result: Mapping[str, Any]) -> DeployableModel | None:
@@ -80,11 +100,9 @@ def _comparator(ctx: DelegateContext, result: Mapping[str, Any]) -> _Comparator 
     if dmn:
         return _parse(ctx, str(dmn), "the DMN input")
     ref = ctx.get("DECISION_REF")
-    if ref and ctx.decisions is not None:
-        try:
-            return _Comparator(ctx.decisions.model(str(ref)), f"deployed decision '{ref}'")
-        except DecisionError:
-            pass  # not deployed: it may name a decision inside the model's own DMN
+    deployed = _deployed(ctx.decisions, str(ref)) if ref and ctx.decisions is not None else None
+    if deployed is not None:
+        return deployed
     snapshot = _snapshot(ctx, result)
     found = find_comparator(snapshot) if snapshot is not None else None
     if found is None:
@@ -103,7 +121,7 @@ def _metrics(ctx: DelegateContext, result: Any) -> Mapping[str, Any]:
 
 
 def _not_judged(ctx: DelegateContext) -> dict[str, Any]:
-    setting = getattr(ctx.config, "unjudged_test_result", False)
+    setting = ctx.config.unjudged_test_result if ctx.config is not None else False
     message = (
         f"{NOT_JUDGED}: the model has no comparator DMN (no TEST_RESULT_COMPARATOR or DMN "
         "asset and no .dmn file on the snapshot or its stored model, and no DMN or "

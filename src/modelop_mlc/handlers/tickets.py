@@ -20,13 +20,13 @@ from typing import Any
 
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.handlers._base import fail, modelop
+from modelop_mlc.ports import TicketSystems
 from modelop_mlc.registry import DelegateContext, Pending
 from modelop_mlc.tickets import (
     DONE,
     REJECTED,
     Ticket,
     TicketKind,
-    Tickets,
     context_from_variables,
     wake_key,
 )
@@ -69,8 +69,8 @@ _TICKET_INPUTS = (
 )
 
 
-def _tickets(ctx: DelegateContext) -> Tickets:
-    if not isinstance(ctx.tickets, Tickets):
+def _tickets(ctx: DelegateContext) -> TicketSystems:
+    if ctx.tickets is None:
         raise ConfigurationError(
             "no ticket systems are configured; pass LifecycleManager(tickets=Tickets(...))"
         )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 from modelop_mlc._engine.instance import EngineInstance, UserTaskWait
 from modelop_mlc.center.local import LocalCenter
@@ -51,10 +51,14 @@ from modelop_mlc.models import (
     SignalResult,
     UserTask,
 )
+from modelop_mlc.ports import ModelOpCenter, PendingJobs
 from modelop_mlc.registry import Delegate, DelegateRegistry, check_json
 from modelop_mlc.store import SqlStore, open_store
 from modelop_mlc.store.rows import iso
 from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key
+
+if TYPE_CHECKING:
+    from modelop_mlc.dmn import DmnModel
 
 __all__ = ["LifecycleManager"]
 
@@ -88,7 +92,7 @@ class LifecycleManager:
         clock: Clock | None = None,
         config: ManagerConfig | None = None,
         registry: DelegateRegistry | None = None,
-        center: Any = None,
+        center: ModelOpCenter | None = None,
         tickets: Tickets | None = None,
         migrate: bool = True,
         modelop_delegates: bool = True,
@@ -112,7 +116,7 @@ class LifecycleManager:
                 on_event=self._center_event,
                 data_roots=self.config.data_roots or [Path.cwd()],
             )
-        self.center = center
+        self.center: ModelOpCenter = center
         tickets = tickets if tickets is not None else Tickets()
         tickets.bind(store, self.clock, on_change=self.wake)
         self.tickets: Tickets = tickets
@@ -127,7 +131,10 @@ class LifecycleManager:
         self.worker_id = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._jobs = JobExecutor(self._runtime, self.worker_id)
         self._worker = Worker(
-            self._jobs, store, self.worker_id, getattr(center, "run_pending_jobs", None)
+            self._jobs,
+            store,
+            self.worker_id,
+            center.run_pending_jobs if isinstance(center, PendingJobs) else None,
         )
 
     @property
@@ -143,7 +150,7 @@ class LifecycleManager:
         clock: Clock | None = None,
         config: ManagerConfig | None = None,
         registry: DelegateRegistry | None = None,
-        center: Any = None,
+        center: ModelOpCenter | None = None,
         tickets: Tickets | None = None,
         migrate: bool = True,
         modelop_delegates: bool = True,
@@ -756,7 +763,7 @@ class _Decisions:
     def __init__(self, repository: Repository) -> None:
         self._repository = repository
 
-    def model(self, decision_id: str) -> Any:
+    def model(self, decision_id: str) -> DmnModel:
         """Return the DMN model holding the latest version of `decision_id`."""
         return self._repository.decision_model(decision_id, binding="latest", version=None)
 

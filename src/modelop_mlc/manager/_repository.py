@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelop_mlc._engine.definitions import CompiledProcess, ProcessSpecs, build_specs, digest
 from modelop_mlc._engine.timers import parse_timer
@@ -26,9 +27,13 @@ from modelop_mlc.registry import DelegateRegistry
 from modelop_mlc.store import SqlStore
 from modelop_mlc.store.rows import DefinitionRow, iso
 
+if TYPE_CHECKING:
+    from modelop_mlc.dmn import DmnModel
+
 __all__ = ["Repository", "Source"]
 
-Source = Any  # a path, XML text, XML bytes, or a (name, bytes|str) pair
+Source = str | bytes | os.PathLike[str] | tuple[str, bytes | str]
+"""A path, XML text, XML bytes, or a `(name, content)` pair."""
 
 _DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/",
@@ -76,7 +81,7 @@ class Repository:
         self._specs: OrderedDict[tuple[str, frozenset[tuple[str, str]]], ProcessSpecs] = (
             OrderedDict()
         )
-        self._models: OrderedDict[str, Any] = OrderedDict()
+        self._models: OrderedDict[str, DmnModel] = OrderedDict()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ validation
@@ -390,7 +395,7 @@ class Repository:
 
     # ------------------------------------------------------------------ decisions
 
-    def decision_model(self, decision_ref: str, *, binding: str, version: str | None) -> Any:
+    def decision_model(self, decision_ref: str, *, binding: str, version: str | None) -> DmnModel:
         """Find the DMN model holding `decision_ref` per Camunda's binding rules.
 
         Raises:
@@ -433,7 +438,7 @@ class Repository:
         return model
 
 
-def _parse_dmn(source: XmlSource) -> Any:
+def _parse_dmn(source: XmlSource) -> DmnModel:
     from modelop_mlc._engine.decision_languages import DECISION_LANGUAGES  # noqa: PLC0415
     from modelop_mlc.dmn import parse_dmn  # noqa: PLC0415 - dmn is loaded only when used
 

@@ -25,6 +25,7 @@ from modelop_mlc.errors import (
     ProcessError,
 )
 from modelop_mlc.manager._repository import Repository
+from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
     DelegateContext,
     DelegateRegistry,
@@ -58,9 +59,9 @@ _MAX_VALUE_TEXT = 2000
 class Services:
     """Collaborators delegates see in their context (ModelOp Center, ticket systems)."""
 
-    center: Any = None
-    tickets: Any = None
-    decisions: Any = None
+    center: ModelOpCenter | None = None
+    tickets: TicketSystems | None = None
+    decisions: Decisions | None = None
 
 
 @dataclass(frozen=True)

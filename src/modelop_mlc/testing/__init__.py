@@ -7,6 +7,8 @@ every session) costs nothing.
 - `assert_that`: fluent checks on an instance (`is_waiting_at`, `has_passed`, ...).
 - `Scenario`: declares what tasks, delegates and tickets answer, then runs to the end.
 - `DelegateEnvironment`: runs one delegate without a process (clock, centre, board ready).
+- `ManagerOptions`, `DeployOptions`, `StartOptions`: the typed keyword arguments the kit
+  passes on to `LifecycleManager` (`mlc_manager_options` returns a `ManagerOptions`).
 - `CoverageCollector`: which nodes and flows the tests took, per diagram; `write_html` draws
   them.
 - `modelop_mlc.testing.fakes`: `FakeJira` and `FakeServiceNow` HTTP servers.
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from modelop_mlc.testing._coverage import CoverageCollector, DiagramCoverage
     from modelop_mlc.testing._delegates import DelegateEnvironment
     from modelop_mlc.testing._harness import ProcessHarness
+    from modelop_mlc.testing._options import DeployOptions, ManagerOptions, StartOptions
     from modelop_mlc.testing._render import write_html
     from modelop_mlc.testing._scenario import (
         DelegateAnswers,
@@ -39,10 +42,13 @@ __all__ = [
     "CoverageCollector",
     "DelegateAnswers",
     "DelegateEnvironment",
+    "DeployOptions",
     "DiagramCoverage",
     "InstanceAssert",
+    "ManagerOptions",
     "ProcessHarness",
     "Scenario",
+    "StartOptions",
     "TaskAssert",
     "TicketAnswers",
     "UserTaskAnswers",
@@ -55,10 +61,13 @@ _HOMES = {
     "CoverageCollector": "_coverage",
     "DelegateAnswers": "_scenario",
     "DelegateEnvironment": "_delegates",
+    "DeployOptions": "_options",
     "DiagramCoverage": "_coverage",
     "InstanceAssert": "_assertions",
+    "ManagerOptions": "_options",
     "ProcessHarness": "_harness",
     "Scenario": "_scenario",
+    "StartOptions": "_options",
     "TaskAssert": "_assertions",
     "TicketAnswers": "_scenario",
     "UserTaskAnswers": "_scenario",

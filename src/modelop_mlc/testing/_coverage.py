@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelop_mlc.drawing._bpmn import (
     BPMN,
@@ -23,6 +23,9 @@ from modelop_mlc.drawing._bpmn import (
 )
 from modelop_mlc.drawing._bpmn import local as _local
 from modelop_mlc.drawing._bpmn import parse as _parse
+
+if TYPE_CHECKING:
+    from modelop_mlc.manager import LifecycleManager
 
 __all__ = ["CoverageCollector", "DiagramCoverage", "Element"]
 
@@ -158,7 +161,7 @@ class CoverageCollector:
             fnmatch.fnmatchcase(resource, p) or fnmatch.fnmatchcase(key, p) for p in self.include
         )
 
-    def record(self, manager: Any, *, test_id: str | None = None) -> None:
+    def record(self, manager: LifecycleManager, *, test_id: str | None = None) -> None:
         """Add every definition `manager` deployed and every path its instances took.
 
         Args:

@@ -19,6 +19,7 @@ from typing import Any, Self
 
 from modelop_mlc.center import LocalCenter
 from modelop_mlc.clock import ManualClock
+from modelop_mlc.ports import Decisions
 from modelop_mlc.registry import DelegateContext, check_json, delegate_output
 from modelop_mlc.store import SqliteStore
 from modelop_mlc.tickets import Tickets
@@ -34,7 +35,7 @@ class DelegateEnvironment:
         activity_id: The service task the delegate runs for.
         business_key: The instance's business key.
         secrets: What `context.secret(name)` returns.
-        decisions: What `context.decisions` is (an object with `model(decision_id)`).
+        decisions: What `context.decisions` is (a `modelop_mlc.ports.Decisions`).
         data_roots: Folders `LocalCenter` may read external assets from (none by default).
         directory: Where the database goes; a temporary folder removed by `close()` by default.
 
@@ -58,7 +59,7 @@ class DelegateEnvironment:
         activity_id: str = "service_task",
         business_key: str | None = None,
         secrets: Mapping[str, Any] | None = None,
-        decisions: object | None = None,
+        decisions: Decisions | None = None,
         data_roots: tuple[str | Path, ...] = (),
         directory: str | Path | None = None,
     ) -> None:

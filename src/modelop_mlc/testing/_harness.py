@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 from modelop_mlc import (
     Deployment,
@@ -25,12 +25,14 @@ from modelop_mlc import (
     SignalResult,
     UserTask,
 )
+from modelop_mlc.manager import Source
 from modelop_mlc.testing._assertions import (
     InstanceAssert,
     InstanceRef,
     describe_instance,
     path_of,
 )
+from modelop_mlc.testing._options import DeployOptions, StartOptions
 from modelop_mlc.testing._scenario import Scenario
 
 __all__ = ["InstanceRef", "ProcessHarness", "packaged_diagrams", "resolve_sources"]
@@ -108,7 +110,9 @@ class ProcessHarness:
         """The harness's current time."""
         return self.clock.now()
 
-    def deploy(self, *sources: Any, **options: Any) -> Deployment:
+    def deploy(
+        self, *sources: Source | Traversable, **options: Unpack[DeployOptions]
+    ) -> Deployment:
         """Deploy files by name (see `resolve_sources`), XML text or `(name, content)` pairs.
 
         Args:
@@ -122,7 +126,10 @@ class ProcessHarness:
         return self.manager.deploy(*resolve_sources(sources, self.diagram_dirs), **options)
 
     def start(
-        self, key: str, variables: Mapping[str, Any] | None = None, **options: Any
+        self,
+        key: str,
+        variables: Mapping[str, Any] | None = None,
+        **options: Unpack[StartOptions],
     ) -> ProcessInstance:
         """Start an instance (see `LifecycleManager.start`)."""
         return self.manager.start(key, variables, **options)
@@ -368,7 +375,9 @@ def packaged_diagrams() -> Traversable | None:
     return folder if folder.is_dir() else None
 
 
-def resolve_sources(sources: Iterable[Any], search_dirs: Sequence[Path]) -> list[Any]:
+def resolve_sources(
+    sources: Iterable[Source | Traversable], search_dirs: Sequence[Path]
+) -> list[Source]:
     """Turn file names into paths; pass XML text, bytes and `(name, content)` pairs through.
 
     A relative name is looked up in each of `search_dirs`, then among the packaged diagrams.
@@ -376,7 +385,7 @@ def resolve_sources(sources: Iterable[Any], search_dirs: Sequence[Path]) -> list
     Raises:
         FileNotFoundError: Naming every place searched.
     """
-    resolved: list[Any] = []
+    resolved: list[Source] = []
     for source in sources:
         if isinstance(source, str) and source.lstrip().startswith("<"):
             resolved.append(source)
@@ -389,7 +398,7 @@ def resolve_sources(sources: Iterable[Any], search_dirs: Sequence[Path]) -> list
     return resolved
 
 
-def _find(name: Path, search_dirs: Sequence[Path]) -> Any:
+def _find(name: Path, search_dirs: Sequence[Path]) -> Source:
     if name.is_absolute():
         if name.is_file():
             return name

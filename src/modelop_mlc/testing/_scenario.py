@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
-from typing import Any, NoReturn, Protocol, Self
+from typing import Any, NoReturn, Protocol, Self, Unpack
 
 from modelop_mlc import (
     BpmnError,
@@ -25,6 +25,8 @@ from modelop_mlc import (
     SignalResult,
 )
 from modelop_mlc.testing._assertions import InstanceRef, describe_instance
+from modelop_mlc.testing._options import StartOptions
+from modelop_mlc.tickets import LocalTickets
 
 __all__ = ["DelegateAnswers", "Driver", "Scenario", "TicketAnswers", "UserTaskAnswers"]
 
@@ -39,7 +41,10 @@ class Driver(Protocol):
         ...
 
     def start(
-        self, key: str, variables: Mapping[str, Any] | None = None, **options: Any
+        self,
+        key: str,
+        variables: Mapping[str, Any] | None = None,
+        **options: Unpack[StartOptions],
     ) -> ProcessInstance:
         """Start an instance."""
         ...
@@ -388,7 +393,10 @@ class Scenario:
     # ------------------------------------------------------------------ starting
 
     def start(
-        self, key: str, variables: Mapping[str, Any] | None = None, **options: Any
+        self,
+        key: str,
+        variables: Mapping[str, Any] | None = None,
+        **options: Unpack[StartOptions],
     ) -> ProcessInstance:
         """Start an instance of `key` and follow it (see `LifecycleManager.start`)."""
         instance = self._harness.start(key, variables, **options)
@@ -573,18 +581,18 @@ class Scenario:
 # ---------------------------------------------------------------------- tickets
 
 
-def _local_board(manager: Any) -> Any:
+def _local_board(manager: LifecycleManager) -> LocalTickets:
     """The embedded ticket board (`manager.tickets.local`)."""
-    board = getattr(manager.tickets, "local", None)
-    if board is None:
-        raise AssertionError(
-            "scenario.ticket(...) moves tickets on the embedded board, but this manager has "
-            "none: open it with tickets=Tickets(LocalTickets(store, clock))"
+    board = manager.tickets.local
+    if not isinstance(board, LocalTickets):
+        raise AssertionError(  # noqa: TRY004 - a failed scenario, as pytest reports it
+            "scenario.ticket(...) moves tickets on the embedded board, but this manager's is a "
+            f"{type(board).__name__}: open it with tickets=Tickets(LocalTickets(store, clock))"
         )
     return board
 
 
-def _open_tickets(board: Any, kind: str) -> list[tuple[str, str]]:
+def _open_tickets(board: LocalTickets, kind: str) -> list[tuple[str, str]]:
     """`(key, status)` of the board's tickets of `kind` that are neither done nor rejected."""
     return [
         (ticket.key, ticket.status)
@@ -594,7 +602,11 @@ def _open_tickets(board: Any, kind: str) -> list[tuple[str, str]]:
 
 
 def _ticket_move(
-    manager: Any, board: Any, answers: TicketAnswers, key: str, answer: _TicketAnswer
+    manager: LifecycleManager,
+    board: LocalTickets,
+    answers: TicketAnswers,
+    key: str,
+    answer: _TicketAnswer,
 ) -> Callable[[], None]:
     def move() -> None:
         board.transition(key, answer.status, fields=dict(answer.fields))

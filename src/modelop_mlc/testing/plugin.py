@@ -20,15 +20,21 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 import pytest
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from modelop_mlc import Deployment, LifecycleManager, ManualClock
+    from modelop_mlc.manager import Source
+    from modelop_mlc.ports import ModelOpCenter
     from modelop_mlc.testing._coverage import CoverageCollector
     from modelop_mlc.testing._harness import ProcessHarness
+    from modelop_mlc.testing._options import DeployOptions, ManagerOptions
     from modelop_mlc.testing.fakes import FakeJira, FakeServiceNow
+    from modelop_mlc.tickets import Tickets
 
 __all__ = [
     "mlc_center",
@@ -221,7 +227,7 @@ def mlc_clock() -> ManualClock:
 
 
 @pytest.fixture
-def mlc_manager_options() -> dict[str, Any]:
+def mlc_manager_options() -> ManagerOptions:
     """Extra keyword arguments for `mlc_manager` (`config`, `tickets`, `center`, `registry`...).
 
     Override it in a `conftest.py` to configure every test's manager.
@@ -234,7 +240,7 @@ def mlc_manager(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     mlc_clock: ManualClock,
-    mlc_manager_options: dict[str, Any],
+    mlc_manager_options: ManagerOptions,
 ) -> Iterator[LifecycleManager]:
     """A `LifecycleManager` on a fresh database, with `mlc_clock`.
 
@@ -247,7 +253,7 @@ def mlc_manager(
     """
     from modelop_mlc.testing._assertions import bound_manager  # noqa: PLC0415 - lazy
 
-    options = {"clock": mlc_clock, **mlc_manager_options}
+    options: ManagerOptions = {"clock": mlc_clock, **mlc_manager_options}
     dsn = _postgres_dsn(request.config)
     if _wants_postgres(request.config) or request.node.get_closest_marker("mlc_postgres"):
         if not dsn:
@@ -261,13 +267,13 @@ def mlc_manager(
 
 
 @pytest.fixture
-def mlc_center(mlc_manager: LifecycleManager) -> Any:
+def mlc_center(mlc_manager: LifecycleManager) -> ModelOpCenter:
     """The manager's ModelOp Center (a `LocalCenter` in the manager's database)."""
     return mlc_manager.center
 
 
 @pytest.fixture
-def mlc_tickets(mlc_manager: LifecycleManager) -> Any:
+def mlc_tickets(mlc_manager: LifecycleManager) -> Tickets:
     """The manager's ticket systems (`mlc_manager.tickets`, a `modelop_mlc.tickets.Tickets`).
 
     Its embedded board (`.local`, a `LocalTickets`) lives in the manager's database; Jira and
@@ -289,7 +295,7 @@ def mlc_deploy(
 
     folders = _diagram_dirs(request)
 
-    def deploy(*sources: Any, **options: Any) -> Deployment:
+    def deploy(*sources: Source | Traversable, **options: Unpack[DeployOptions]) -> Deployment:
         return mlc_manager.deploy(*resolve_sources(sources, folders), **options)
 
     return deploy
@@ -391,7 +397,7 @@ def _diagram_dirs(request: pytest.FixtureRequest) -> list[Path]:
 
 
 @contextmanager
-def _sqlite_manager(path: Path, options: dict[str, Any]) -> Iterator[LifecycleManager]:
+def _sqlite_manager(path: Path, options: ManagerOptions) -> Iterator[LifecycleManager]:
     from modelop_mlc import LifecycleManager  # noqa: PLC0415 - lazy
 
     manager = LifecycleManager.open(path, **options)
@@ -402,7 +408,7 @@ def _sqlite_manager(path: Path, options: dict[str, Any]) -> Iterator[LifecycleMa
 
 
 @contextmanager
-def _postgres_manager(dsn: str, options: dict[str, Any]) -> Iterator[LifecycleManager]:
+def _postgres_manager(dsn: str, options: ManagerOptions) -> Iterator[LifecycleManager]:
     """A manager in a new schema of `dsn`'s database; the schema is dropped afterwards."""
     try:
         import psycopg  # noqa: PLC0415 - optional extra

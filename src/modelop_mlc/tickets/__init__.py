@@ -1,14 +1,15 @@
 """Tickets for people: approvals, reviews and failures in Jira, ServiceNow or the embedded board.
 
-`TicketSystem` is the port; `JiraTickets` (the `jira` extra), `ServiceNowTickets` (the
-`servicenow` extra) and `LocalTickets` (in the manager's database) implement it. `Tickets`
-holds the ones a manager uses and falls back to the board where Jira or ServiceNow is not
-configured. Status changes reach waiting processes through webhooks, verified by a
-`WebhookGuard` (`jira_webhook_wake_key`, `servicenow_event_wake_key` → `manager.wake`), or by
-polling.
+`TicketSystem` is the port (kept in `modelop_mlc.ports`); `JiraTickets` (the `jira` extra),
+`ServiceNowTickets` (the `servicenow` extra) and `LocalTickets` (in the manager's database)
+implement it. `Tickets` holds the ones a manager uses and falls back to the board where Jira
+or ServiceNow is not configured. Status changes reach waiting processes through webhooks,
+verified by a `WebhookGuard` (`jira_webhook_wake_key`, `servicenow_event_wake_key` →
+`manager.wake`), or by polling.
 Importing this package imports neither `jira` nor `pysnow`.
 """
 
+from modelop_mlc.ports import TicketSystems
 from modelop_mlc.tickets._context import (
     ModelChange,
     TicketContext,
@@ -27,7 +28,7 @@ from modelop_mlc.tickets._port import (
     TicketSystem,
     wake_key,
 )
-from modelop_mlc.tickets._registry import Tickets
+from modelop_mlc.tickets._registry import StoreBinding, Tickets
 from modelop_mlc.tickets._render import (
     Flavour,
     render_description,
@@ -66,10 +67,12 @@ __all__ = [
     "ModelChange",
     "ServiceNowConfig",
     "ServiceNowTickets",
+    "StoreBinding",
     "Ticket",
     "TicketContext",
     "TicketKind",
     "TicketSystem",
+    "TicketSystems",
     "Tickets",
     "WebhookGuard",
     "WebhookRejectedError",

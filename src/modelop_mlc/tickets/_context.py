@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from modelop_mlc.domain import NOT_JUDGED
+from modelop_mlc.ports import ModelChange, TicketContext, TicketKind
 
 __all__ = ["ModelChange", "TicketContext", "TicketKind", "context_from_variables", "diff_models"]
 
@@ -24,84 +22,6 @@ _METADATA = (
     "modelMethodology",
     "modelStage",
 )
-
-
-class TicketKind(StrEnum):
-    """Why a ticket is opened; adapters choose the issue type or table from it."""
-
-    MODEL_APPROVAL = "model_approval"
-    MODEL_REVIEW = "model_review"
-    TEST_REVIEW = "test_review"
-    JOB_FAILURE = "job_failure"
-    ERROR = "error"
-    NOTIFICATION = "notification"
-
-
-class ModelChange(BaseModel):
-    """One difference between the previous snapshot and this one."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    what: str = Field(description="What changed: `tags`, `type`, `asset model.py (MODEL_SOURCE)`.")
-    before: str | None = Field(None, description="The old value as text; None when added.")
-    after: str | None = Field(None, description="The new value as text; None when removed.")
-
-    def describe(self) -> str:
-        """Render as one line: `tags: a → a, b`, `asset x: added`, `asset y: removed`."""
-        if self.before is None:
-            return f"{self.what}: added" + (f" ({self.after})" if self.after else "")
-        if self.after is None:
-            return f"{self.what}: removed"
-        return f"{self.what}: {self.before} → {self.after}"
-
-
-class TicketContext(BaseModel):
-    """Everything a ticket body says: the model, what changed, test results, links.
-
-    Build it by hand or with `context_from_variables()`; `render_description()` turns it into
-    the ticket body.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: TicketKind = Field(TicketKind.NOTIFICATION, description="Why the ticket is opened.")
-    summary: str | None = Field(None, description="The title; derived from the rest if unset.")
-    message: str | None = Field(None, description="Free text put first in the body.")
-    model_name: str | None = Field(None, description="The stored model's name.")
-    model_type: str | None = Field(None, description="PYTHON3, R, ... .")
-    model_version: int | None = Field(None, description="The snapshot number.")
-    model_tags: list[str] = Field(default_factory=list, description="The snapshot's tags.")
-    model_group: str | None = Field(None, description="The model's group or business unit.")
-    model_description: str | None = Field(None, description="What the model does.")
-    stored_model_id: str | None = Field(None, description="The stored model id.")
-    snapshot_id: str | None = Field(None, description="The snapshot (deployable model) id.")
-    changes: list[ModelChange] = Field(
-        default_factory=list, description="What changed since the previous snapshot."
-    )
-    test_results: dict[str, Any] = Field(
-        default_factory=dict, description="The test metrics (ModelOp's `testResults`)."
-    )
-    test_passed: bool | None = Field(None, description="The DMN's verdict, when judged.")
-    test_note: str | None = Field(
-        None, description="Why the test results were not judged (the model has no DMN)."
-    )
-    failing_reasons: list[str] = Field(
-        default_factory=list, description="Why the DMN failed the test results."
-    )
-    job_id: str | None = Field(None, description="The batch job concerned.")
-    job_type: str | None = Field(None, description="Its type.")
-    job_status: str | None = Field(None, description="Its status.")
-    job_message: str | None = Field(None, description="Why it failed, when it did.")
-    error_message: str | None = Field(None, description="The error being reported.")
-    instance_id: str | None = Field(None, description="The process instance.")
-    activity_id: str | None = Field(None, description="The task that opened the ticket.")
-    activity_name: str | None = Field(None, description="Its name.")
-    links: dict[str, str] = Field(
-        default_factory=dict, description="Links back, label → URL (the instance page)."
-    )
-    fields: dict[str, Any] = Field(
-        default_factory=dict, description="Extra ticket fields by field name."
-    )
 
 
 # -------------------------------------------------------------------------- diff

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 from modelop_mlc.clock import Clock
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.tickets._port import TicketSystem
 from modelop_mlc.tickets.local import DocumentStore, LocalTickets
 
-__all__ = ["Tickets"]
+__all__ = ["StoreBinding", "Tickets"]
 
 _SYSTEMS = ("jira", "servicenow", "local")
+
+
+@runtime_checkable
+class StoreBinding(Protocol):
+    """A remote adapter that keeps its create attempts in the manager's store (`JiraTickets`).
+
+    `Tickets.bind` checks each remote system with `isinstance` and binds those that offer it.
+    """
+
+    def bind(self, store: DocumentStore, clock: Clock) -> None:
+        """Remember create attempts in `store`."""
+        ...
 
 
 class Tickets:
@@ -95,10 +108,8 @@ class Tickets:
         elif isinstance(self._local, LocalTickets) and self._local.on_change is None:
             self._local.on_change = on_change
         for remote in (self.jira, self.servicenow):
-            # Adapters that remember create attempts (JiraTickets) keep them in this store.
-            attach = getattr(remote, "bind", None)
-            if callable(attach):
-                attach(store, clock)
+            if remote is not None and isinstance(remote, StoreBinding):
+                remote.bind(store, clock)
 
     @property
     def systems(self) -> dict[str, TicketSystem]:

@@ -15,6 +15,10 @@ incident an operator must look at, never a silent skip).
 | `NotificationInbox` | GetNotificationById, GetAllNotificationsByTypeAndSeverity, ... |
 | `AuditTrail` | FindAllAuditRecordsForStoredModel, PatchAuditRecord |
 | `ExternalFiles` | GetExternalFileForMocAsset |
+
+One more is for the manager rather than delegates: a center that queues work of its own
+(`LocalCenter` runs its batch jobs that way) implements `PendingJobs`, and
+`manager.run_due()` and the worker run that queue after the due timers and jobs.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ __all__ = [
     "DeploymentRecords",
     "ExternalFiles",
     "NotificationInbox",
+    "PendingJobs",
     "RecordEditing",
 ]
 
@@ -161,6 +166,15 @@ class ExternalFiles(Protocol):
         ...
 
 
+@runtime_checkable
+class PendingJobs(Protocol):
+    """Run work the center queued itself (the manager's worker calls it each round)."""
+
+    def run_pending_jobs(self, limit: int | None = None) -> int:
+        """Run up to `limit` (None: all) queued jobs; return how many ran."""
+        ...
+
+
 CAPABILITIES: tuple[type[Any], ...] = (
     RecordEditing,
     CatalogueQueries,
@@ -169,4 +183,4 @@ CAPABILITIES: tuple[type[Any], ...] = (
     AuditTrail,
     ExternalFiles,
 )
-"""Every optional capability, in the order the docs list them."""
+"""Every optional capability delegates use, in the order the docs list them."""
