@@ -37,6 +37,7 @@ MODULES = (
     "modelop_mlc",
     "modelop_mlc.manager",
     "modelop_mlc.registry",
+    "modelop_mlc.ports",
     "modelop_mlc.config",
     "modelop_mlc.models",
     "modelop_mlc.errors",
