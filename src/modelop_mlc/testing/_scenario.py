@@ -26,7 +26,7 @@ from modelop_mlc import (
 )
 from modelop_mlc.testing._assertions import InstanceRef, describe_instance
 from modelop_mlc.testing._options import StartOptions
-from modelop_mlc.tickets import LocalTickets
+from modelop_mlc.tickets import LocalTickets, Tickets
 
 __all__ = ["DelegateAnswers", "Driver", "Scenario", "TicketAnswers", "UserTaskAnswers"]
 
@@ -583,11 +583,12 @@ class Scenario:
 
 def _local_board(manager: LifecycleManager) -> LocalTickets:
     """The embedded ticket board (`manager.tickets.local`)."""
-    board = manager.tickets.local
+    # A test may have taken the manager's tickets away to see this message.
+    board = manager.tickets.local if isinstance(manager.tickets, Tickets) else None
     if not isinstance(board, LocalTickets):
         raise AssertionError(  # noqa: TRY004 - a failed scenario, as pytest reports it
-            "scenario.ticket(...) moves tickets on the embedded board, but this manager's is a "
-            f"{type(board).__name__}: open it with tickets=Tickets(LocalTickets(store, clock))"
+            "scenario.ticket(...) moves tickets on the embedded board, but this manager has "
+            "none: open it with tickets=Tickets(LocalTickets(store, clock))"
         )
     return board
 
