@@ -1,4 +1,4 @@
-"""What a ticket says about a model: `TicketContext`, and how it is read from variables."""
+"""How a `TicketContext` (kept in `modelop_mlc.ports`) is read from variables and snapshots."""
 
 from __future__ import annotations
 
