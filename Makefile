@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 DEMO_DIR ?= .mlc-demo
 
 demo: $(STAMP)
-	$(VENV)/bin/mlc demo --dir $(DEMO_DIR)
+	$(VENV)/bin/mlc demo --dir $(DEMO_DIR) --force
 
 test: $(STAMP)
 	$(PY) -m pytest --mlc-coverage $(PYTEST_ARGS)

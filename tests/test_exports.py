@@ -9,6 +9,7 @@ EXPORTS = [
     "Clock",
     "ConfigurationError",
     "CorrelationError",
+    "DatabaseNotFoundError",
     "DecisionError",
     "DefinitionNotFoundError",
     "DelegateContext",

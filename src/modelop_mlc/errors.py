@@ -22,6 +22,7 @@ MlcError
 ├─ VariableError               a variable value cannot be stored (not JSON); .name
 ├─ UnknownDelegateError        no delegate registered under a name; .name .registered
 ├─ StoreError                  the database failed
+│  ├─ DatabaseNotFoundError    no database where it was asked to open one; .location
 │  ├─ InstanceConflictError    optimistic-lock race lost; .instance_id .expected_revision
 │  └─ SchemaVersionError       the database schema is older or newer than this library
 └─ IntegrationError            a remote system (Jira, ServiceNow, ModelOp) failed; .service
@@ -40,6 +41,7 @@ __all__ = [
     "BpmnError",
     "ConfigurationError",
     "CorrelationError",
+    "DatabaseNotFoundError",
     "DecisionError",
     "DefinitionNotFoundError",
     "DelegateError",
@@ -169,7 +171,10 @@ class TaskNotFoundError(NotFoundError):
     def __init__(self, task_id: str) -> None:
         """Create the error for one id."""
         self.task_id = task_id
-        super().__init__(f"No user task with id '{task_id}'; list open tasks with manager.tasks()")
+        super().__init__(
+            f"No user task with id '{task_id}'; list open tasks with `mlc tasks` "
+            "(manager.tasks() in Python)"
+        )
 
 
 class IncidentNotFoundError(NotFoundError):
@@ -179,7 +184,8 @@ class IncidentNotFoundError(NotFoundError):
         """Create the error for one id."""
         self.incident_id = incident_id
         super().__init__(
-            f"No open incident with id '{incident_id}'; list them with manager.incidents()"
+            f"No open incident with id '{incident_id}'; list them with `mlc incidents` "
+            "(manager.incidents() in Python)"
         )
 
 
@@ -305,6 +311,18 @@ class UnknownDelegateError(MlcError):
 
 class StoreError(MlcError):
     """The database failed."""
+
+
+class DatabaseNotFoundError(StoreError):
+    """There is no database where one was to be opened (and creating one was not asked for)."""
+
+    def __init__(self, location: str) -> None:
+        """Create the error for the place that was looked at (an absolute path)."""
+        self.location = location
+        super().__init__(
+            f"No database at '{location}'; nothing was created there (open it with "
+            "create=True to create one)"
+        )
 
 
 class InstanceConflictError(StoreError):

@@ -21,6 +21,14 @@ __all__ = [
 ]
 
 InstanceStatus = Literal["running", "completed", "cancelled", "incident"]
+_NAMES_SHOWN = 8
+
+
+def _variable_names(values: Mapping[str, Any]) -> str:
+    """Variables for a one-line repr: their names, not their (possibly large) values."""
+    names = sorted(values)
+    more = ", ..." if len(names) > _NAMES_SHOWN else ""
+    return f"<{len(names)} variables: {', '.join(names[:_NAMES_SHOWN])}{more}>"
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,14 @@ class ProcessInstance:
     def ended(self) -> bool:
         """Whether the instance completed or was cancelled."""
         return self.status in {"completed", "cancelled"}
+
+    def __repr__(self) -> str:
+        """One line: where the instance stands, and its variables' names (not their values)."""
+        return (
+            f"ProcessInstance(id={self.id!r}, key={self.key!r}, version={self.version}, "
+            f"status={self.status!r}, business_key={self.business_key!r}, "
+            f"waiting_at={self.waiting_at!r}, variables={_variable_names(self.variables)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -228,3 +244,10 @@ class MessageResult:
     instance_id: str
     started: bool
     variables: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line, with the variables' names (not their values)."""
+        return (
+            f"MessageResult(instance_id={self.instance_id!r}, started={self.started}, "
+            f"variables={_variable_names(self.variables)})"
+        )

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bpmn_xml import chain, flow, process
-from modelop_mlc.cli import main
+from cli_support import Mlc
+from modelop_mlc import LifecycleManager
 
 APPROVAL = process(
     '<bpmn:startEvent id="start"/>'
@@ -28,29 +29,6 @@ APPROVAL = process(
     name="Approval",
 )
 BROKEN = process('<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f" sourceRef="start"/>')
-
-
-class Mlc:
-    """Runs `mlc` with a database and returns (exit code, stdout, stderr)."""
-
-    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = db
-        self.capsys = capsys
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        code = main(["--db", str(self.db), *argv])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
-
-    def json(self, *argv: str) -> Any:
-        code, out, err = self("--json", *argv)
-        assert code == 0, err
-        return json.loads(out)
-
-
-@pytest.fixture(name="mlc")
-def _mlc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Mlc:
-    return Mlc(tmp_path / "cli.db", capsys)
 
 
 def deploy(mlc: Mlc, path: Path) -> Any:
@@ -162,6 +140,8 @@ def test_signal_reports_started_instances(mlc: Mlc, tmp_path: Path) -> None:
 
 
 def test_installed_script_runs(tmp_path: Path) -> None:
+    """The installed `mlc` script reads a database a host application created."""
+    LifecycleManager.open(tmp_path / "x.db").close()
     script = Path(sys.executable).with_name("mlc")
     result = subprocess.run(
         [str(script), "--db", str(tmp_path / "x.db"), "--json", "instances"],
@@ -176,6 +156,7 @@ def test_installed_script_runs(tmp_path: Path) -> None:
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """`mlc --json ... | head -c1` stops without a traceback."""
+    LifecycleManager.open(tmp_path / "x.db").close()
     script = Path(sys.executable).with_name("mlc")
     result = subprocess.run(
         f"{script} --db {tmp_path / 'x.db'} --json definitions | head -c 1",

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
+
+from modelop_mlc import ConfigurationError, LifecycleManager, ProcessInstance
+from modelop_mlc.cli._demo import _waiting_for_review
 
 MLC = str(Path(sys.executable).with_name("mlc"))
 
@@ -39,6 +46,11 @@ def test_demo_shows_every_path_and_leaves_a_database_to_inspect(tmp_path: Path) 
     ) in out
 
     db = str(tmp_path / "demo" / "mlc.db")
+    # It ends with the commands to look around, with this environment's `mlc`.
+    show = next(line for line in out.splitlines() if " show " in line).split()
+    assert Path(shutil.which(show[0]) or "").resolve() == Path(MLC).resolve()
+    assert show[1:3] == ["--db", db]
+    assert run(*show[1:]).returncode == 0  # the short id it prints is enough
     listed = json.loads(run("--db", db, "--json", "instances").stdout)
     # v1, v2, v3, and v4: left by Deploy with run test, carried by productionization.
     assert [i["status"] for i in listed] == ["completed"] * 5
@@ -55,9 +67,38 @@ def test_demo_shows_every_path_and_leaves_a_database_to_inspect(tmp_path: Path) 
     ]
 
 
-def test_a_second_run_starts_afresh(tmp_path: Path) -> None:
-    """Running the demo twice in one directory replaces the first run's database."""
-    for _ in range(2):
-        assert run("demo", "--dir", str(tmp_path)).returncode == 0
+def test_a_second_run_needs_force_and_then_starts_afresh(tmp_path: Path) -> None:
+    """A second demo into one directory refuses to replace its database unless `--force`."""
+    assert run("demo", "--dir", str(tmp_path)).returncode == 0
+    refused = run("demo", "--dir", str(tmp_path))
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        f"mlc demo: {tmp_path / 'mlc.db'} already exists (an earlier demo?); pass --force to "
+        "replace it, or choose another --dir\n"
+    )
+    assert run("demo", "--dir", str(tmp_path), "--force").returncode == 0
     listed = json.loads(run("--db", str(tmp_path / "mlc.db"), "--json", "instances").stdout)
     assert len(listed) == 5
+
+
+def test_a_run_that_misses_the_review_says_where_it_stopped(manager: LifecycleManager) -> None:
+    """If the model's jobs fail, the demo names where v2 stopped instead of an IndexError."""
+    stopped = ProcessInstance(
+        id="e384d7db-0000-0000-0000-000000000000",
+        key="deploy_with_test_and_jira",
+        version=1,
+        status="incident",
+        business_key=None,
+        variables={},
+        waiting_at=("wait_training",),
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        ended_at=None,
+        definition_id="deploy_with_test_and_jira:1:x",
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        _waiting_for_review(manager, stopped, Path("demo/mlc.db"))
+    assert str(caught.value).startswith(
+        f"the v2 instance {stopped.id} did not reach the review; it is incident at "
+        "wait_training. See `"
+    )
+    assert str(caught.value).endswith(" --db demo/mlc.db show e384d7db`")

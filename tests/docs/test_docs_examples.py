@@ -1,27 +1,20 @@
 """Every example of the user guide runs: the code blocks of each page, in order, in a fresh folder.
 
 For each page in `PAGES` the blocks run top to bottom in a new temporary directory (the current
-directory while they run), sharing one namespace as a reader's session would:
-
-- a block whose info string has `title="name"` (```` ```xml title="review.bpmn" ````) is the
-  content of that file, written before the blocks after it run;
-- ```` ```python ```` blocks are executed; their tracebacks point at the page's lines;
-- on the pages in `SHELL_PAGES`, ```` ```sh ```` blocks run with `bash -euo pipefail`, with
-  this environment's `mlc` and `python` first on `PATH`, and must exit 0;
-- a block preceded by `<!-- skip -->` is not run (only for code that needs a server).
+directory while they run), sharing one namespace as a reader's session would; the rules are in
+`scripts/doc_blocks.py`. Shell blocks run on the pages in `SHELL_PAGES`, with this environment's
+`mlc` and `python` first on `PATH`. `scripts/run_doc_page.py` runs getting-started.md whole,
+install step included, in CI.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from doc_blocks import blocks, run_python, run_shell, write_file
 
 from modelop_mlc import LifecycleManager, ManagerConfig
 
@@ -35,82 +28,6 @@ PAGES = (
     "modeler-templates.md",
 )
 SHELL_PAGES = frozenset({"cli.md", "modeler-templates.md"})
-SKIP = "<!-- skip -->"
-_FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
-_TITLE = re.compile(r"""title=["']([^"']+)["']""")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced code block of a page."""
-
-    page: Path
-    line: int
-    language: str
-    title: str | None
-    code: str
-    skipped: bool
-
-    @property
-    def where(self) -> str:
-        """`page:line` of the block's first code line."""
-        return f"{self.page.name}:{self.line}"
-
-
-def blocks(page: Path) -> list[Block]:
-    """Return the fenced code blocks of `page`, in order."""
-    lines = page.read_text(encoding="utf-8").splitlines()
-    found: list[Block] = []
-    index = 0
-    while index < len(lines):
-        match = _FENCE.match(lines[index])
-        if match is None:
-            index += 1
-            continue
-        indent, fence, info = len(match["indent"]), match["fence"], match["info"].strip()
-        previous = next((p.strip() for p in reversed(lines[:index]) if p.strip()), "")
-        end = index + 1
-        while end < len(lines) and not lines[end].strip().startswith(fence):
-            end += 1
-        assert end < len(lines), f"{page.name}:{index + 1}: the code fence is never closed"
-        title = _TITLE.search(info)
-        found.append(
-            Block(
-                page=page,
-                line=index + 2,
-                language=info.split()[0] if info else "",
-                title=title.group(1) if title else None,
-                code="\n".join(line[indent:] for line in lines[index + 1 : end]) + "\n",
-                skipped=previous == SKIP,
-            )
-        )
-        index = end + 1
-    return found
-
-
-def run_python(block: Block, namespace: dict[str, Any]) -> None:
-    """Execute a Python block; line numbers in tracebacks are the page's."""
-    padded = "\n" * (block.line - 1) + block.code
-    exec(compile(padded, str(block.page), "exec"), namespace)
-
-
-def run_shell(block: Block, cwd: Path) -> None:
-    """Run a shell block with this environment's `mlc` and `python` first on PATH."""
-    env = {k: v for k, v in os.environ.items() if k not in {"MLC_DB", "MLC_API_TOKEN"}}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block.code],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, (
-        f"{block.where}: the shell block exited {done.returncode}\n"
-        f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -123,12 +40,12 @@ def test_page_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.Monkey
     try:
         for block in runnable:
             if block.title is not None:
-                (tmp_path / block.title).parent.mkdir(parents=True, exist_ok=True)
-                (tmp_path / block.title).write_text(block.code, encoding="utf-8")
+                write_file(block, tmp_path)
             elif block.language == "python":
                 run_python(block, namespace)
             elif block.language == "sh" and page in SHELL_PAGES:
-                run_shell(block, tmp_path)
+                failure = run_shell(block, tmp_path, bin_first=Path(sys.executable).parent)
+                assert failure is None, failure
     finally:
         # A failed example may leave its manager open; close it so the next test starts clean.
         for value in namespace.values():

@@ -304,7 +304,7 @@ class EngineInstance:
         ):
             raise TaskNotOpenError(
                 f"user task '{task_id}' is not open (it was completed, cancelled or never "
-                "existed); list open tasks with manager.tasks()",
+                "existed); list open tasks with `mlc tasks` (manager.tasks() in Python)",
                 instance_id=self.engine.host.instance_id,
             )
         for name, value in (variables or {}).items():

@@ -2,7 +2,8 @@
 
 Exit codes scripts can trust: 0 success, 1 the library refused or failed (the message says why
 and what to do), 2 bad usage, 130 interrupted, 141 the reader of the output went away. Errors
-print without a traceback unless `--debug` is given.
+print as one line without a traceback unless `--debug` is given. The global options (`--db`,
+`--json`, `--debug`) go anywhere on the command line, before or after the command.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from modelop_mlc.cli import _commands, _templates
+from modelop_mlc.cli import _commands, _templates, _waits
 from modelop_mlc.cli._output import Output
-from modelop_mlc.errors import MlcError
+from modelop_mlc.errors import DatabaseNotFoundError, MlcError
 
 __all__ = ["build_parser", "main"]
 
@@ -37,24 +39,59 @@ def _var_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _global_options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
+    """Add `--db`, `--json` and `--debug`; a command's copy leaves unset ones alone."""
+    # On a sub-command the defaults are SUPPRESS, so `mlc --json instances` keeps the
+    # top-level value while `mlc instances --json` sets it from the sub-command's parser.
+    db: str | None = argparse.SUPPRESS if on_command else None
+    flag: str | bool = argparse.SUPPRESS if on_command else False
+    parser.add_argument(
+        "--db",
+        default=db,
+        help="database: a SQLite file, sqlite:///path or postgresql://... "
+        "(default: $MLC_DB, else mlc.db)",
+    )
+    parser.add_argument("--json", action="store_true", default=flag, help="print JSON for scripts")
+    parser.add_argument(
+        "--debug", action="store_true", default=flag, help="log verbosely, show tracebacks"
+    )
+
+
+def _commands_of(
+    parser: argparse.ArgumentParser,
+) -> Iterator[tuple[argparse.ArgumentParser, str | None]]:
+    """Every sub-command's parser (nested ones too) with its one-line help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, child in action.choices.items():
+                yield child, helps.get(name)
+                yield from _commands_of(child)
+
+
+def _finish(parser: argparse.ArgumentParser) -> None:
+    """Give every sub-command the global options and a description (its help, as a sentence)."""
+    for child, summary in _commands_of(parser):
+        _global_options(child, on_command=True)
+        if child.description is None and summary:
+            child.description = summary[0].upper() + summary[1:] + "."
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `mlc` (one sub-command per action)."""
     parser = argparse.ArgumentParser(
         prog="mlc",
         description="Govern machine-learning models with BPMN: run ModelOp-style MLC processes.",
+        epilog="The options above also work after the command: mlc instances --json.",
     )
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("MLC_DB", "mlc.db"),
-        help="database: a SQLite file, sqlite:///path or postgresql://... "
-        "(default: $MLC_DB or mlc.db)",
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-    parser.add_argument("--debug", action="store_true", help="log verbosely, show tracebacks")
+    _global_options(parser, on_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = sub.add_parser("demo", help="run the demo: a model from snapshot to production")
     demo.add_argument("--dir", default=".mlc-demo", help="where the demo database goes")
+    demo.add_argument(
+        "--force", action="store_true", help="replace the database of an earlier demo in --dir"
+    )
     demo.set_defaults(run=_commands.demo)
 
     deploy = sub.add_parser("deploy", help="deploy BPMN/DMN files (or --shipped)")
@@ -67,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not refuse service tasks whose delegate is not built in (your host "
         "application registers them)",
     )
-    deploy.set_defaults(run=_commands.deploy)
+    deploy.set_defaults(run=_commands.deploy, creates=True)
 
     validate = sub.add_parser("validate", help="check BPMN/DMN files without deploying them")
     validate.add_argument("files", nargs="+", help=".bpmn and .dmn files")
@@ -147,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.add_argument("--all", action="store_true", help="resolved ones too")
     incidents.set_defaults(run=_commands.incidents)
 
+    jobs = sub.add_parser("jobs", help="list jobs: delegates waiting for a worker or failed")
+    jobs.add_argument("--instance", help="of this instance")
+    jobs.add_argument("--status", help="only this status (pending, failed, ...)")
+    jobs.set_defaults(run=_waits.jobs)
+
+    timers = sub.add_parser("timers", help="list timers, soonest first")
+    timers.add_argument("--instance", help="of this instance")
+    timers.set_defaults(run=_waits.timers)
+
     retry = sub.add_parser("retry", help="retry the failed job of an incident")
     retry.add_argument("incident_id")
     retry.set_defaults(run=_commands.retry)
@@ -183,35 +229,79 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="the token user's groups, comma-separated: the Tasklist shows their tasks",
     )
-    serve.set_defaults(run=_commands.serve)
+    serve.set_defaults(run=_commands.serve, creates=True)
 
     _templates.add_command(sub)
+    _finish(parser)
     return parser
+
+
+def _database(args: argparse.Namespace) -> str:
+    """Where the database is, and (for messages) which setting said so."""
+    if args.db is not None:
+        return "--db"
+    if os.environ.get("MLC_DB"):
+        args.db = os.environ["MLC_DB"]
+        return "$MLC_DB"
+    args.db = "mlc.db"
+    return "the default: mlc.db in the current directory"
+
+
+def _message(err: BaseException, origin: str) -> str:
+    """The one-line (plus notes) message for a refused command."""
+    if isinstance(err, DatabaseNotFoundError):
+        return (
+            f"no database at {err.location} ({origin}); nothing was created. Pass --db or set "
+            "$MLC_DB to an existing database; `mlc deploy` or `mlc demo` create one"
+        )
+    if not isinstance(err, MlcError | ValueError | OSError):
+        return (
+            f"unexpected {type(err).__name__}: {err} (a bug in modelop_mlc: run again with "
+            "--debug for the traceback and report it)"
+        )
+    return "\n".join([str(err), *getattr(err, "__notes__", ())])
+
+
+@contextmanager
+def _logging(debug: bool) -> Iterator[None]:
+    """Print the library's warnings (a signal nobody heard) on stderr; everything with --debug."""
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        yield
+        return
+    logger = logging.getLogger("modelop_mlc")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `mlc` with `argv` (default: the command line); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    origin = _database(args)
     out = Output(as_json=args.json)
-    try:
-        code: int = args.run(args, out)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`mlc --json instances | head`): stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
-    except (MlcError, ValueError) as err:
-        if args.debug:
-            raise
-        sys.stderr.write(f"mlc {args.command}: {err}\n")
-        return EXIT_FAILED
+    with _logging(args.debug):
+        try:
+            code: int = args.run(args, out)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            # The reader went away (`mlc --json instances | head`): stop quietly, as Unix tools
+            # do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_BROKEN_PIPE
+        except Exception as err:  # every failure is one message; --debug shows the traceback
+            if args.debug:
+                raise
+            sys.stderr.write(f"mlc {args.command}: {_message(err, origin)}\n")
+            return EXIT_FAILED
     return code
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from modelop_mlc import diagrams
+from modelop_mlc._extras import require
 from modelop_mlc.center import LocalCenter
 from modelop_mlc.center.watch import DataFolderWatcher
 from modelop_mlc.cli._demo import run_demo
+from modelop_mlc.cli._ids import full_id
 from modelop_mlc.cli._output import (
     Output,
     board,
@@ -26,7 +28,7 @@ from modelop_mlc.cli._output import (
     table,
     when,
 )
-from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.errors import ConfigurationError, DiagramError
 from modelop_mlc.kpis import compute_kpis
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import ProcessInstance
@@ -70,7 +72,8 @@ INSTANCE_COLUMNS = (
 
 @contextmanager
 def _manager(args: argparse.Namespace) -> Iterator[LifecycleManager]:
-    with LifecycleManager.open(args.db) as manager:
+    """Open `--db`; only the commands that set `creates` (deploy, serve) create a database."""
+    with LifecycleManager.open(args.db, create=getattr(args, "creates", False)) as manager:
         yield manager
 
 
@@ -87,7 +90,7 @@ def _files(names: Sequence[str]) -> list[Path]:
 
 def demo(args: argparse.Namespace, out: Output) -> int:
     """Run the demo (see `modelop_mlc.cli._demo`)."""
-    return run_demo(Path(args.dir), out)
+    return run_demo(Path(args.dir), out, force=args.force)
 
 
 def deploy(args: argparse.Namespace, out: Output) -> int:
@@ -97,9 +100,18 @@ def deploy(args: argparse.Namespace, out: Output) -> int:
     if not paths:
         raise ConfigurationError("name the files to deploy, or pass --shipped")
     with _manager(args) as manager:
-        deployment = manager.deploy(
-            *paths, name=args.name, check_delegates=not args.no_check_delegates
-        )
+        try:
+            deployment = manager.deploy(
+                *paths, name=args.name, check_delegates=not args.no_check_delegates
+            )
+        except DiagramError as err:
+            if any(p.message.startswith("no delegate is registered") for p in err.problems):
+                err.add_note(
+                    "If your host application registers these delegates, deploy with "
+                    "--no-check-delegates (an instance reaching a task whose delegate is "
+                    "still missing gets an incident)."
+                )
+            raise
     out.result(
         deployment,
         lambda: (
@@ -250,7 +262,7 @@ def _instance_text(instance: ProcessInstance) -> str:
 def show(args: argparse.Namespace, out: Output) -> int:
     """Show an instance: state, variables, history and incidents."""
     with _manager(args) as manager:
-        instance = manager.instance(args.instance_id)
+        instance = manager.instance(full_id(manager, "instances", args.instance_id, "instance"))
         events = manager.history(instance.id)
         found = manager.incidents(instance_id=instance.id, open_only=False)
         if args.svg:
@@ -292,7 +304,8 @@ def _short(value: Any, limit: int = 100) -> str:
 def cancel(args: argparse.Namespace, out: Output) -> int:
     """Cancel an instance."""
     with _manager(args) as manager:
-        instance = manager.cancel(args.instance_id, args.reason)
+        instance_id = full_id(manager, "instances", args.instance_id, "instance")
+        instance = manager.cancel(instance_id, args.reason)
     out.result(instance, lambda: _instance_text(instance))
     return 0
 
@@ -303,8 +316,9 @@ def cancel(args: argparse.Namespace, out: Output) -> int:
 def tasks(args: argparse.Namespace, out: Output) -> int:
     """List open user tasks."""
     with _manager(args) as manager:
+        instance = args.instance and full_id(manager, "instances", args.instance, "instance")
         found = manager.tasks(
-            instance_id=args.instance, assignee=args.assignee, candidate_group=args.group
+            instance_id=instance, assignee=args.assignee, candidate_group=args.group
         )
     out.result(
         found,
@@ -326,7 +340,8 @@ def tasks(args: argparse.Namespace, out: Output) -> int:
 def complete(args: argparse.Namespace, out: Output) -> int:
     """Complete a user task."""
     with _manager(args) as manager:
-        instance = manager.complete_task(args.task_id, parse_vars(args.var))
+        task_id = full_id(manager, "user_tasks", args.task_id, "task")
+        instance = manager.complete_task(task_id, parse_vars(args.var))
     out.result(instance, lambda: _instance_text(instance))
     return 0
 
@@ -402,7 +417,7 @@ def incidents(args: argparse.Namespace, out: Output) -> int:
 def retry(args: argparse.Namespace, out: Output) -> int:
     """Retry an incident's job."""
     with _manager(args) as manager:
-        instance = manager.retry(args.incident_id)
+        instance = manager.retry(full_id(manager, "incidents", args.incident_id, "incident"))
     out.result(instance, lambda: _instance_text(instance))
     return 0
 
@@ -485,6 +500,7 @@ def serve(args: argparse.Namespace, out: Output) -> int:
 
     The bearer token comes from `$MLC_API_TOKEN`; people log in to the pages with it.
     """
+    require("the REST API", "rest", "starlette", "uvicorn")
     from modelop_mlc.rest import PERMISSIONS, Principal, StaticTokens  # noqa: PLC0415 - extra
     from modelop_mlc.web import serve as serve_site  # noqa: PLC0415
 

@@ -9,6 +9,7 @@ take are skipped on a `SkippingClock` instead of waited for.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from datetime import timedelta
 from functools import partial
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelop_mlc import diagrams
+from modelop_mlc._extras import missing, require
 from modelop_mlc.center import LocalCenter
 from modelop_mlc.cli._demo_productionization import run_productionization
 from modelop_mlc.cli._output import (
@@ -144,11 +146,51 @@ def _register_model(center: LocalCenter, model_dir: Path) -> Any:
     )
 
 
-def run_demo(directory: Path, out: Output) -> int:
-    """Run the demo in `directory` (replacing an earlier demo database there)."""
+def mlc_command() -> str:
+    """How to call this `mlc` from the current directory (`.venv/bin/mlc` unless on PATH)."""
+    script = Path(sys.executable).with_name("mlc")
+    if not script.is_file():
+        return f"{sys.executable} -m modelop_mlc.cli"
+    on_path = shutil.which("mlc")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "mlc"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def _waiting_for_review(
+    manager: LifecycleManager, instance: ProcessInstance, db: Path
+) -> ProcessInstance:
+    """`instance`, checked to wait for its review; else an error saying where it stopped."""
+    if REVIEW_WAIT in instance.waiting_at:
+        return instance
+    problems = [i.message for i in manager.incidents(instance_id=instance.id)]
+    detail = f": {problems[0]}" if problems else ""
+    raise ConfigurationError(
+        f"the v2 instance {instance.id} did not reach the review; it is {instance.status} at "
+        f"{', '.join(instance.waiting_at) or 'its end'}{detail}. See "
+        f"`{mlc_command()} --db {db} show {instance.id[:8]}`"
+    )
+
+
+def run_demo(directory: Path, out: Output, *, force: bool = False) -> int:
+    """Run the demo in `directory`; with `force`, replace an earlier demo's database there.
+
+    Raises:
+        ConfigurationError: If the `models` extra is missing, or `directory` has a database
+            and `force` is False.
+    """
     began = time.monotonic()
-    directory.mkdir(parents=True, exist_ok=True)
+    require("the demo", "models", "pandas", "numpy")
     db = directory / "mlc.db"
+    if db.exists() and not force:
+        raise ConfigurationError(
+            f"{db} already exists (an earlier demo?); pass --force to replace it, or choose "
+            "another --dir"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("mlc.db*"):
         stale.unlink()
     shutil.rmtree(directory / "outputs", ignore_errors=True)
@@ -200,7 +242,9 @@ def run_demo(directory: Path, out: Output) -> int:
         center.create_deployable_model(model.id, tags=["train", "run_test", "jira"])
         first = _latest_instance(manager)
         out.line(f"   Signals_deployable_model_changed started instance {first.id}")
-        first = _drive(manager, clock, steps, first.id, until=REVIEW_WAIT)
+        first = _waiting_for_review(
+            manager, _drive(manager, clock, steps, first.id, until=REVIEW_WAIT), db
+        )
         local = board(manager)
         review = local.list(kind="model_review")[0]
         out.line(f"   … waiting for review ticket {review.key}: {review.summary}\n")
@@ -252,25 +296,36 @@ def run_demo(directory: Path, out: Output) -> int:
         )
 
         out.line("5. Snapshot v4 to production through QA, a security scan and two approvals")
-        third = run_productionization(
-            manager, clock, model, model_dir, partial(_drive, manager, clock, steps), out
-        )
+        scanners = missing("bandit", "pip_audit")
+        if scanners:
+            out.line(
+                f"   skipped: the security scan needs {' and '.join(scanners)}, from the "
+                "[security] extra: pip install 'modelop-mlc[security]'\n"
+            )
+            third = None
+        else:
+            third = run_productionization(
+                manager, clock, model, model_dir, partial(_drive, manager, clock, steps), out
+            )
 
         out.line(f"6. History of instance {first.id} (v2)")
         out.line(history_table(manager.history(first.id)))
         out.line("\n7. KPIs (mlc kpis)")
         out.line(kpi_text(compute_kpis(manager, key=PROCESS)))
+        finished = [first, second] + ([third] if third else [])
         result = {
             "database": str(db),
             "deployed": first.id,
             "rejected": second.id,
-            "productionized": third.id,
-            "statuses": [first.status, second.status, third.status],
+            "productionized": third.id if third else None,
+            "statuses": [i.status for i in finished],
         }
     out.result(result)
+    mlc = f"{mlc_command()} --db {db}"
     out.line(f"\nDone in {time.monotonic() - began:.1f} s. Look around:")
-    out.line(f"   mlc --db {db} instances")
-    out.line(f"   mlc --db {db} show {first.id}")
-    out.line(f"   mlc --db {db} tickets")
-    ok = all(i.status == "completed" for i in (first, second, third))
+    out.line(f"   {mlc} instances")
+    out.line(f"   {mlc} show {first.id[:8]}")
+    out.line(f"   {mlc} tickets")
+    out.line(f"   {mlc} kpis")
+    ok = all(i.status == "completed" for i in finished)
     return 0 if ok else 1

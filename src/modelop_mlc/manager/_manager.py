@@ -40,6 +40,7 @@ from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
+from modelop_mlc.manager._unheard import warn_unheard
 from modelop_mlc.manager._worker import Worker
 from modelop_mlc.models import (
     Deployment,
@@ -154,16 +155,21 @@ class LifecycleManager:
         tickets: Tickets | None = None,
         migrate: bool = True,
         modelop_delegates: bool = True,
+        create: bool = True,
     ) -> LifecycleManager:
-        """Open (creating if needed) the database at `url` and return a manager.
+        """Open the database at `url` (creating it unless `create` is False); return a manager.
 
-        `url` is a file path, `sqlite:///path` or `postgresql://user:pass@host/db`.
+        `url` is a file path, `sqlite:///path` or `postgresql://user:pass@host/db`. Tools that
+        only read should pass `create=False`: a mistyped path is then refused instead of
+        becoming a new, empty database.
 
         Raises:
             ConfigurationError: If the URL is not understood.
+            modelop_mlc.errors.DatabaseNotFoundError: If the SQLite file does not exist and
+                `create` is False.
             modelop_mlc.errors.StoreError: If the database cannot be opened.
         """
-        store = open_store(str(url))
+        store = open_store(str(url), create=create)
         return cls(
             store,
             clock=clock,
@@ -401,13 +407,17 @@ class LifecycleManager:
     def signal(self, name: str, variables: Mapping[str, Any] | None = None) -> SignalResult:
         """Broadcast a signal: start matching processes and wake every instance waiting for it.
 
-        A signal nobody waits for is not an error (Camunda's semantics): the result is empty.
+        A signal nobody waits for is not an error (Camunda's semantics): the result is empty,
+        and a warning names the deployed signals it was probably meant to be.
 
         Raises:
             VariableError: If a variable is not JSON.
         """
         values = check_json(variables)
-        return self._events.signal(name, values)
+        result = self._events.signal(name, values)
+        if not (result.started or result.delivered):
+            warn_unheard("signal", name, self._store.event_names("signal"))
+        return result
 
     @overload
     def message(
@@ -584,7 +594,8 @@ class LifecycleManager:
         job = variables.get("JOB")
         if isinstance(job, dict) and job.get("id"):
             self.wake(f"job:{job['id']}")
-        self.signal(signal_name, variables)
+        # The center reports every change; one no process listens for is no mistake.
+        self._events.signal(signal_name, check_json(variables))
 
     def run_worker(
         self,

@@ -629,7 +629,7 @@ class Runtime:
         """The message of an incident raised when retries run out."""
         return (
             f"service task '{activity_id}' failed and has no retries left: {error}; fix "
-            "the cause and call manager.retry(incident_id)"
+            "the cause, then run `mlc retry <incident id>` (manager.retry(incident_id))"
         )
 
     def _history_rows(

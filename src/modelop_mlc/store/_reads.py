@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,10 @@ from modelop_mlc.store.rows import (
 )
 
 __all__ = ["Reads"]
+
+_ID_TABLES = frozenset({"instances", "user_tasks", "incidents", "jobs", "timers"})
+# Ids are UUIDs: a prefix of other characters matches nothing (and needs no LIKE escaping).
+_ID_PREFIX = re.compile(r"[0-9A-Za-z-]+")
 
 
 def _where(clauses: Sequence[str]) -> str:
@@ -115,6 +120,24 @@ class Reads(Connections):
         return [(r[0], r[1]) for r in rows]
 
     # ---------------------------------------------------------------- definitions
+
+    def event_names(self, kind: str) -> list[str]:
+        """Names of the signals (or messages) deployed processes or waiting instances hear."""
+        rows = self.reader().all(
+            "SELECT name FROM start_subscriptions WHERE kind = ? "
+            "UNION SELECT name FROM subscriptions WHERE kind = ?",
+            (kind, kind),
+        )
+        return sorted(r[0] for r in rows)
+
+    def ids_starting(self, table: str, prefix: str, limit: int = 10) -> list[str]:
+        """Ids in `table` (instances, user_tasks, incidents, jobs, timers) starting `prefix`."""
+        if table not in _ID_TABLES or not _ID_PREFIX.fullmatch(prefix):
+            return []
+        rows = self.reader().all(
+            f"SELECT id FROM {table} WHERE id LIKE ? ORDER BY id LIMIT ?", (f"{prefix}%", limit)
+        )
+        return [r[0] for r in rows]
 
     def get_definition(self, definition_id: str) -> DefinitionRow | None:
         """Read a definition version."""

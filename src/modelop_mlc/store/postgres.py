@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from modelop_mlc._extras import require
 from modelop_mlc.errors import ConfigurationError, StoreError
 from modelop_mlc.store._sql import SqlStore
 
@@ -36,12 +37,9 @@ class _PostgresDialect:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        try:
-            import psycopg  # noqa: PLC0415 - optional extra, imported only when used
-        except ImportError as err:
-            raise ConfigurationError(
-                "PostgreSQL needs psycopg: pip install 'modelop-mlc[postgres]'"
-            ) from err
+        require("a PostgreSQL database", "postgres", "psycopg")
+        import psycopg  # noqa: PLC0415 - optional extra, imported only when used
+
         self.psycopg = psycopg
         try:
             given = psycopg.conninfo.conninfo_to_dict(url)

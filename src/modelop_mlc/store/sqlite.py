@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-from modelop_mlc.errors import StoreError
+from modelop_mlc.errors import DatabaseNotFoundError, StoreError
 from modelop_mlc.store._sql import SqlStore
 
 __all__ = ["SqliteStore"]
+
+log = logging.getLogger("modelop_mlc")
 
 # Writers queue on SQLite's busy handler instead of failing; 60 s covers a stalled peer.
 _BUSY_TIMEOUT_MS = 60_000
@@ -53,12 +56,19 @@ class _SqliteDialect:
             raise StoreError(f"cannot open SQLite database '{self.path}': {err}") from err
         try:
             _set_wal(conn)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys=ON")
         except StoreError:
             conn.close()
             raise
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as err:
+            # The first statement reads the header: "file is not a database" lands here.
+            conn.close()
+            raise StoreError(
+                f"'{self.path}' is not a SQLite database ({err}); check the path, or move "
+                "the file away and open it again to start a new database there"
+            ) from err
         return conn
 
     def begin_write(self, conn: Any) -> None:
@@ -103,15 +113,26 @@ class SqliteStore(SqlStore):
     hosts need `PostgresStore`.
 
     Args:
-        path: The database file; created if missing. `:memory:` is not supported because each
-            thread opens its own connection.
+        path: The database file. `:memory:` is not supported because each thread opens its
+            own connection.
+        create: Create the file (and its missing folders) if it does not exist; when False,
+            a missing file is refused and nothing is created.
+
+    Raises:
+        DatabaseNotFoundError: If the file does not exist and `create` is False.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        """Open (and create) the database file."""
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """Open (and, with `create`, create) the database file."""
         text = str(path)
         if text == ":memory:":
             raise StoreError("in-memory SQLite is not supported; use a temporary file")
-        Path(text).parent.mkdir(parents=True, exist_ok=True)
+        file = Path(text)
+        if not file.exists():
+            if not create:
+                raise DatabaseNotFoundError(str(file.absolute()))
+            if not file.parent.is_dir():
+                log.info("creating folder %s for the database", file.parent)
+                file.parent.mkdir(parents=True, exist_ok=True)
         super().__init__(_SqliteDialect(text), url=f"sqlite:///{text}")
         self.path = Path(text)

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CoverageCollector", "DiagramCoverage", "Element"]
 
+TEXT_RESOURCE = "<string>"
+"""The file name of a diagram deployed as XML text rather than from a file."""
+
 
 @dataclass(frozen=True)
 class Element:
@@ -143,6 +146,8 @@ class CoverageCollector:
         include: Glob patterns (`fnmatch`, case-sensitive); when given, only definitions whose
             file name or process key matches one are counted (`("*.bpmn",)` leaves out
             diagrams deployed as XML text, whose file name is `<string>`).
+        files_only: Leave out diagrams deployed as XML text (usually built inside a test),
+            whatever `include` says; the plugin sets it when no `include` is given.
 
     Example:
         >>> collector = CoverageCollector()  # doctest: +SKIP
@@ -150,13 +155,16 @@ class CoverageCollector:
         >>> collector.summary_lines()  # doctest: +SKIP
     """
 
-    def __init__(self, *, include: Sequence[str] = ()) -> None:
+    def __init__(self, *, include: Sequence[str] = (), files_only: bool = False) -> None:
         """Start with nothing recorded."""
         self.include = tuple(include)
+        self.files_only = files_only
         self._diagrams: dict[str, DiagramCoverage] = {}
 
     def wants(self, resource: str, key: str) -> bool:
         """Whether a definition (its file name and process key) is counted (see `include`)."""
+        if self.files_only and resource == TEXT_RESOURCE:
+            return False
         return not self.include or any(
             fnmatch.fnmatchcase(resource, p) or fnmatch.fnmatchcase(key, p) for p in self.include
         )

@@ -106,8 +106,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="GLOB",
-        help="count only diagrams whose file name or process key matches GLOB (repeatable), "
-        "e.g. '*.bpmn' to leave out diagrams deployed as XML text",
+        help="count only diagrams whose file name or process key matches GLOB (repeatable); "
+        "by default every diagram deployed from a file, not those deployed as XML text "
+        "('*' counts those too)",
     )
     group.addoption(
         "--mlc-coverage-fail-under",
@@ -209,8 +210,10 @@ def _collector(config: pytest.Config) -> CoverageCollector:
     if collector is None:
         from modelop_mlc.testing._coverage import CoverageCollector  # noqa: PLC0415 - lazy
 
+        include = config.getoption("mlc_coverage_include")
+        # Without globs, the report is about the user's diagram files, not test-built XML.
         collector = config.stash[_COLLECTOR] = CoverageCollector(
-            include=config.getoption("mlc_coverage_include")
+            include=include, files_only=not include
         )
     return collector
 

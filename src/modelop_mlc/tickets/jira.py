@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from modelop_mlc._extras import require
 from modelop_mlc.clock import Clock
 from modelop_mlc.errors import ConfigurationError, IntegrationError
 from modelop_mlc.tickets._context import TicketContext
@@ -165,7 +166,8 @@ class JiraTickets:
 
     Raises:
         ConfigurationError: If neither a client, a session nor an API token is given, or
-            both a client and a session are; or (on first use) the `jira` package is missing.
+            both a client and a session are; or the `jira` package is missing (the `jira`
+            extra).
     """
 
     system = "jira"
@@ -180,6 +182,7 @@ class JiraTickets:
         clock: Clock | None = None,
     ) -> None:
         """Create the adapter; nothing is sent until the first call."""
+        require("JiraTickets", "jira", "jira")
         if client is not None and session is not None:
             raise ConfigurationError("give JiraTickets a client or a session, not both")
         if client is None and session is None and config.api_token is None:
@@ -266,7 +269,6 @@ class JiraTickets:
         """The `jira.JIRA` client, built on first use.
 
         Raises:
-            ConfigurationError: If the `jira` package is not installed.
             IntegrationError: If Jira cannot be reached or refuses the credentials.
         """
         with self._lock:
@@ -276,12 +278,8 @@ class JiraTickets:
             return self._client
 
     def _build(self) -> JIRA:
-        try:
-            from jira import JIRA  # noqa: PLC0415 - the jira extra is optional
-        except ImportError as err:  # pragma: no cover - the test environment has jira
-            raise ConfigurationError(
-                "JiraTickets needs the 'jira' package: pip install 'modelop-mlc[jira]'"
-            ) from err
+        from jira import JIRA  # noqa: PLC0415 - the jira extra is optional (checked at __init__)
+
         config = self.config
         options: dict[str, Any] = {"verify": config.verify_ssl, "check_update": False}
         if self._session is not None:

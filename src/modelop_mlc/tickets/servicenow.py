@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from modelop_mlc._extras import require
 from modelop_mlc.clock import Clock, SystemClock
 from modelop_mlc.errors import ConfigurationError, IntegrationError
 from modelop_mlc.tickets._context import TicketContext
@@ -202,7 +203,8 @@ class ServiceNowTickets:
 
     Raises:
         ConfigurationError: If neither a client, a session nor credentials are given, or
-            both a client and a session are; or (on first use) `pysnow` is missing.
+            both a client and a session are; or `pysnow` is missing (the `servicenow`
+            extra).
     """
 
     system = "servicenow"
@@ -216,6 +218,7 @@ class ServiceNowTickets:
         clock: Clock | None = None,
     ) -> None:
         """Create the adapter; nothing is sent until the first call."""
+        require("ServiceNowTickets", "servicenow", "pysnow")
         if client is not None and session is not None:
             raise ConfigurationError("give ServiceNowTickets a client or a session, not both")
         if client is None and session is None and config.resolved_auth() is None:
@@ -239,20 +242,11 @@ class ServiceNowTickets:
 
     @property
     def client(self) -> Any:
-        """The `pysnow.Client`, built on first use (no request is sent).
-
-        Raises:
-            ConfigurationError: If the `pysnow` package is not installed.
-        """
+        """The `pysnow.Client`, built on first use (no request is sent)."""
         with self._lock:
             if self._client is None:
-                try:
-                    import pysnow  # noqa: PLC0415 - the servicenow extra is optional
-                except ImportError as err:  # pragma: no cover - the test environment has it
-                    raise ConfigurationError(
-                        "ServiceNowTickets needs the 'pysnow' package: "
-                        "pip install 'modelop-mlc[servicenow]'"
-                    ) from err
+                import pysnow  # noqa: PLC0415 - the servicenow extra (checked at __init__)
+
                 if self._session is None:
                     self._session = build_session(self.config, self._clock)
                 parts = urlsplit(self.config.url)
