@@ -102,3 +102,14 @@ def test_a_run_that_misses_the_review_says_where_it_stopped(manager: LifecycleMa
         "wait_training. See `"
     )
     assert str(caught.value).endswith(" --db demo/mlc.db show e384d7db`")
+
+
+def test_an_outputs_folder_is_not_replaced_without_force(tmp_path: Path) -> None:
+    """A folder with someone's `outputs` is left alone: the demo refuses before touching it."""
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / "report.csv").write_text("keep me")
+    refused = run("demo", "--dir", str(tmp_path))
+    assert refused.returncode == 1
+    assert f"{tmp_path / 'outputs'} already exists" in refused.stderr
+    assert (tmp_path / "outputs" / "report.csv").read_text() == "keep me"
+    assert not (tmp_path / "mlc.db").exists()

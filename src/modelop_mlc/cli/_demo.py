@@ -180,16 +180,18 @@ def run_demo(directory: Path, out: Output, *, force: bool = False) -> int:
 
     Raises:
         ConfigurationError: If the `models` extra is missing, or `directory` has a database
-            and `force` is False.
+            or an `outputs` folder and `force` is False.
     """
     began = time.monotonic()
     require("the demo", "models", "pandas", "numpy")
     db = directory / "mlc.db"
-    if db.exists() and not force:
-        raise ConfigurationError(
-            f"{db} already exists (an earlier demo?); pass --force to replace it, or choose "
-            "another --dir"
-        )
+    # Both are replaced: never without being told, in a folder that may not be the demo's.
+    for earlier in (db, directory / "outputs"):
+        if earlier.exists() and not force:
+            raise ConfigurationError(
+                f"{earlier} already exists (an earlier demo?); pass --force to replace it, or "
+                "choose another --dir"
+            )
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("mlc.db*"):
         stale.unlink()
