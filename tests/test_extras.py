@@ -111,3 +111,14 @@ def test_with_the_packages_the_parts_are_built() -> None:
         "api_token='t'))",
     )
     assert said == "built"
+
+
+def test_demo_without_the_scanners_skips_productionization(tmp_path: Path) -> None:
+    """Without `[security]` the demo still runs, and says which step it left out and why."""
+    done = run_without(["bandit"], MLC, "demo", "--dir", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "   skipped: the security scan needs bandit, from the [security] extra: "
+        "pip install 'modelop-mlc[security]'"
+    ) in done.stdout.splitlines()
+    assert "Look around:" in done.stdout

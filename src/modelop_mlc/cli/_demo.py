@@ -298,11 +298,11 @@ def run_demo(directory: Path, out: Output, *, force: bool = False) -> int:
         )
 
         out.line("5. Snapshot v4 to production through QA, a security scan and two approvals")
-        scanners = missing("bandit", "pip_audit")
+        scanners = " and ".join(missing("bandit", "pip_audit")).replace("_", "-")
         if scanners:
             out.line(
-                f"   skipped: the security scan needs {' and '.join(scanners)}, from the "
-                "[security] extra: pip install 'modelop-mlc[security]'\n"
+                f"   skipped: the security scan needs {scanners}, from the [security] extra: "
+                "pip install 'modelop-mlc[security]'\n"
             )
             third = None
         else:
