@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from modelop_mlc.cli import _commands, _templates, _waits
 from modelop_mlc.cli._output import Output
@@ -40,21 +41,29 @@ def _var_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _global_options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
-    """Add `--db`, `--json` and `--debug`; a command's copy leaves unset ones alone."""
+    """Add `--db`, `--json` and `--debug` (those a command does not define itself)."""
     # On a sub-command the defaults are SUPPRESS, so `mlc --json instances` keeps the
     # top-level value while `mlc instances --json` sets it from the sub-command's parser.
     db: str | None = argparse.SUPPRESS if on_command else None
     flag: str | bool = argparse.SUPPRESS if on_command else False
-    parser.add_argument(
-        "--db",
-        default=db,
-        help="database: a SQLite file, sqlite:///path or postgresql://... "
-        "(default: $MLC_DB, else mlc.db)",
-    )
-    parser.add_argument("--json", action="store_true", default=flag, help="print JSON for scripts")
-    parser.add_argument(
-        "--debug", action="store_true", default=flag, help="log verbosely, show tracebacks"
-    )
+    options: list[tuple[str, dict[str, Any]]] = [
+        (
+            "--db",
+            {
+                "default": db,
+                "help": "database: a SQLite file, sqlite:///path or postgresql://... "
+                "(default: $MLC_DB, else mlc.db)",
+            },
+        ),
+        ("--json", {"action": "store_true", "default": flag, "help": "print JSON for scripts"}),
+        (
+            "--debug",
+            {"action": "store_true", "default": flag, "help": "log verbosely, show tracebacks"},
+        ),
+    ]
+    for name, settings in options:
+        if name not in parser._option_string_actions:
+            parser.add_argument(name, **settings)
 
 
 def _commands_of(
