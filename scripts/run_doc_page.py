@@ -6,13 +6,14 @@ In a new temporary folder it clones this repository (its committed state), runs 
 blocks of the page's "Install" section in the clone, then runs every other block in order in an
 empty folder beside it, with the clone's `.venv/bin` first on PATH (the page calls that `mlc`
 and `python`) and the Python blocks in that environment's interpreter, sharing one namespace.
-Exits 1 at the first block that fails, naming its line. `.ci/run` calls it; the block rules are
-in `scripts/doc_blocks.py`.
+Exits 1 at the first block that fails, naming its line, and leaves the folder to look at;
+removes it after a success. `.ci/run` calls it; the block rules are in `scripts/doc_blocks.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,7 +102,8 @@ def main() -> int:
         check=False,
     )  # fmt: skip
     if done.returncode == 0:
-        say(f"{page.name}: every block ran ({top})")
+        say(f"{page.name}: every block ran")
+        shutil.rmtree(top)  # kept after a failure, to look at
     return done.returncode
 
 
