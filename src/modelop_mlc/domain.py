@@ -186,6 +186,9 @@ class Asset(Record):
     ModelOp keeps content in one of three places: `sourceCode` (SOURCE_CODE assets),
     `fileContentString` (the text of a FILE asset, next to its base64 `fileContent`) or, in
     this library's own records, `fileContent` as text. `text` reads the first one present.
+    A centre may keep the content itself and give the record a reference instead: no
+    content field, `contentHash` naming what it keeps (`is_reference`); read it with the
+    centre's `read_asset`.
     """
 
     id: str | None = Field(None, description="The asset id (ModelOp also uses assetId).")
@@ -205,6 +208,11 @@ class Asset(Record):
         None, description="The main source among several MODEL_SOURCE assets."
     )
     repository_info: dict[str, Any] | None = Field(None, description="Storage details.")
+    content_hash: dict[str, Any] | None = Field(
+        None,
+        description="ModelOp's `{hashType, hexString}` of the content; with no content in the "
+        "record, the reference to what the centre keeps.",
+    )
     created_date: Moment | None = Field(None, description="When it was added.")
 
     @property
@@ -227,6 +235,19 @@ class Asset(Record):
         if isinstance(self.file_content_string, str):
             return self.file_content_string
         return self.file_content
+
+    @property
+    def content_digest(self) -> str | None:
+        """The SHA-256 hex digest of `contentHash`, when it names one."""
+        found = self.content_hash or {}
+        digest = found.get("hexString")
+        kind = str(found.get("hashType", "SHA-256")).upper().replace("_", "-")
+        return digest.lower() if isinstance(digest, str) and kind == "SHA-256" else None
+
+    @property
+    def is_reference(self) -> bool:
+        """Whether the record carries a reference to content the centre keeps, not the content."""
+        return self.text is None and self.content_hash is not None and not self.file_url
 
     def names(self) -> tuple[str, ...]:
         """Every file name the asset carries (for matching by extension)."""

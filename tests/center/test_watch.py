@@ -46,7 +46,10 @@ def test_a_new_file_becomes_an_asset_and_starts_the_process(
         ("june.csv", model.id, AssetRole.TRAINING_DATA)
     ]
     training = [a for a in model.model_assets if a.asset_role == AssetRole.TRAINING_DATA]
-    assert [(a.filename, a.file_content) for a in training] == [("june.csv", "id,default\n1,0\n")]
+    assert [(a.filename, center.read_asset(a)) for a in training] == [
+        ("june.csv", "id,default\n1,0\n")
+    ]
+    assert [a.file_content for a in training] == [None]  # kept by the center, not the record
     started = manager.instances(key="on_data")
     assert len(started) == 1
     assert started[0].variables["STORED_MODEL_ID"] == model.id

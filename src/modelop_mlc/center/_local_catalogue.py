@@ -13,6 +13,14 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from modelop_mlc.center._asset_files import (
+    DEFAULT_INLINE_LIMIT,
+    content_fields,
+    digest_of,
+    is_embedded_kind,
+    referencing,
+    refill,
+)
 from modelop_mlc.center._filters import snapshot_matches
 from modelop_mlc.center._port import ModelOpNotFoundError
 from modelop_mlc.clock import Clock
@@ -37,6 +45,7 @@ SIGNAL_PREFIX = "com.modelop.mlc.definitions.Signals_"
 R = TypeVar("R", bound=Any)
 
 _LABELLED_DATA = frozenset({AssetRole.TRAINING_DATA, AssetRole.TEST_DATA})
+_FILES = "assetFile"  # the document kind asset contents are kept under, by SHA-256
 
 
 class _DocumentTx(Protocol):
@@ -78,6 +87,7 @@ class _LocalCatalogue:
         data_roots: Sequence[str | Path] = (),
         job_timeout: float = 300.0,
         python: str | None = None,
+        inline_limit: int = DEFAULT_INLINE_LIMIT,
     ) -> None:
         """Create the center over `store`."""
         self.store = store
@@ -86,6 +96,7 @@ class _LocalCatalogue:
         self.data_roots = [Path(p).resolve() for p in data_roots]
         self.job_timeout = job_timeout
         self.python = python
+        self.inline_limit = inline_limit
 
     # ------------------------------------------------------------------ documents
 
@@ -117,6 +128,53 @@ class _LocalCatalogue:
     def _emit(self, event: str, variables: dict[str, Any]) -> None:
         if self.on_event is not None:
             self.on_event(SIGNAL_PREFIX + event, variables)
+
+    # ------------------------------------------------------------------ asset contents
+
+    def _keep(self, assets: Sequence[Asset], stored: Sequence[Asset] = ()) -> list[Asset]:
+        """`assets` as the catalogue records them: contents kept aside, references in place.
+
+        An asset that lost its content (an id, no content, no reference) gets the one of
+        the stored asset with that id, so writing a record back never erases a file.
+        """
+        kept: list[Asset] = []
+        files: dict[str, dict[str, Any]] = {}
+        for asset in refill(assets, stored):
+            text = asset.text
+            size = None if text is None else len(text.encode())
+            if text is None or size is None or (
+                is_embedded_kind(asset) and size <= self.inline_limit
+            ):
+                kept.append(asset)
+                continue
+            digest = digest_of(text)
+            # The fields as they came (a FILE's base64 next to its text), so nothing is lost.
+            files[digest] = {"content": text, "fields": content_fields(asset)}
+            kept.append(referencing(asset, digest, size))
+        new = {d: f for d, f in files.items() if self.store.get_document(_FILES, d) is None}
+        if new:
+            with self.store.transaction() as tx:
+                for digest, doc in new.items():
+                    tx.put_document(_FILES, digest, doc, self._now())
+        return kept
+
+    def _kept_snapshot(
+        self, snapshot: DeployableModel, stored: DeployableModel | None = None
+    ) -> DeployableModel:
+        model = _with_assets(
+            snapshot.stored_model,
+            "model_assets",
+            self._keep(
+                snapshot.stored_model.model_assets,
+                stored.stored_model.model_assets if stored else (),
+            ),
+        )
+        own = self._keep(
+            snapshot.deployable_model_assets, stored.deployable_model_assets if stored else ()
+        )
+        return _with_assets(
+            _with_assets(snapshot, "stored_model", model), "deployable_model_assets", own
+        )
 
     # ------------------------------------------------------------------ stored models
 
@@ -158,9 +216,9 @@ class _LocalCatalogue:
                 description=description,
                 **metadata,
             ),
-            model_assets=[
-                a if a.id else a.model_copy(update={"id": str(uuid.uuid4())}) for a in model_assets
-            ],
+            model_assets=self._keep(
+                [a if a.id else a.model_copy(update={"id": str(uuid.uuid4())}) for a in model_assets]
+            ),
             created_date=self.clock.now(),
             last_modified_date=self.clock.now(),
         )
@@ -181,6 +239,7 @@ class _LocalCatalogue:
             asset = asset.model_copy(update={"id": str(uuid.uuid4())})
         if asset.file_content is not None and asset.file_size is None:
             asset = asset.model_copy(update={"file_size": len(asset.file_content.encode())})
+        asset = self._keep([asset])[0]
         kept = [
             a for a in model.model_assets if not (replace_role and a.asset_role == asset.asset_role)
         ]
@@ -211,15 +270,24 @@ class _LocalCatalogue:
 
     def patch_stored_model(self, model_id: str, patch: Mapping[str, Any]) -> StoredModel:
         """Merge `patch` (camelCase names) into a stored model; recorded in its audit trail."""
-        current = self.get_stored_model(model_id).to_variable()
+        before = self.get_stored_model(model_id)
+        current = before.to_variable()
         updated = StoredModel.from_variable({**current, **dict(patch), "id": model_id})
+        if "modelAssets" in patch:
+            updated = _with_assets(
+                updated, "model_assets", self._keep(updated.model_assets, before.model_assets)
+            )
         self._put("storedModel", updated, model_id)
         self._audit(updated, "UPDATED", _changes(current, updated.to_variable()))
         return updated
 
     def update_stored_model(self, model: StoredModel) -> StoredModel:
         """Replace a stored model with `model` (same id); recorded in its audit trail."""
-        current = self.get_stored_model(model.id).to_variable()
+        before = self.get_stored_model(model.id)
+        current = before.to_variable()
+        model = _with_assets(
+            model, "model_assets", self._keep(model.model_assets, before.model_assets)
+        )
         self._put("storedModel", model, model.id)
         self._audit(model, "UPDATED", _changes(current, model.to_variable()))
         return model
@@ -275,6 +343,7 @@ class _LocalCatalogue:
             return earlier
         model = self.get_stored_model(stored_model_id)
         existing = self.find_deployable_models(stored_model_id=stored_model_id)
+        model = _with_assets(model, "model_assets", self._keep(model.model_assets))
         snapshot = DeployableModel(
             id=snapshot_id,
             stored_model=model,
@@ -299,14 +368,16 @@ class _LocalCatalogue:
         self, deployable_model_id: str, patch: Mapping[str, Any]
     ) -> DeployableModel:
         """Merge `patch` (camelCase names) into a snapshot."""
-        current = self.get_deployable_model(deployable_model_id).to_variable()
-        updated = DeployableModel.from_variable({**current, **dict(patch)})
+        before = self.get_deployable_model(deployable_model_id)
+        updated = DeployableModel.from_variable({**before.to_variable(), **dict(patch)})
+        if {"storedModel", "deployableModelAssets"} & set(patch):
+            updated = self._kept_snapshot(updated, before)
         self._put("deployableModel", updated, updated.id)
         return updated
 
     def update_deployable_model(self, snapshot: DeployableModel) -> DeployableModel:
         """Replace a snapshot with `snapshot` (same id)."""
-        self.get_deployable_model(snapshot.id)
+        snapshot = self._kept_snapshot(snapshot, self.get_deployable_model(snapshot.id))
         self._put("deployableModel", snapshot, snapshot.id)
         return snapshot
 
@@ -335,9 +406,27 @@ class _LocalCatalogue:
         return path
 
     def read_asset(self, asset: Asset) -> str:
-        """Return an asset's text: embedded content, or a file under the data roots."""
+        """Return an asset's text: embedded, kept by the center, or a file under the data roots.
+
+        An asset that names no content at all is looked up by its id among the stored
+        models' assets (a record that lost its content).
+
+        Raises:
+            IntegrationError: If the content cannot be found or read.
+        """
         if asset.text is not None:
             return asset.text
+        digest = asset.content_digest
+        if digest is not None:
+            doc = self.store.get_document(_FILES, digest)
+            if doc is not None:
+                return str(doc["content"])
+            if not asset.file_url:
+                raise IntegrationError(
+                    f"asset '{asset.label}' refers to content (SHA-256 {digest[:12]}…) this "
+                    "LocalCenter does not keep; was the record made by another center?",
+                    service="local-center",
+                )
         if asset.file_url:
             path = self._external_path(asset.file_url)
             try:
@@ -346,9 +435,19 @@ class _LocalCatalogue:
                 raise IntegrationError(
                     f"cannot read asset '{asset.file_url}': {err.strerror}", service="local-center"
                 ) from err
+        known = self._stored_asset(asset.key) if asset.key else None
+        if known is not None and (known.text is not None or known.is_reference):
+            return self.read_asset(known)
         raise IntegrationError(
             f"asset '{asset.name or asset.id}' has no content and no URL", service="local-center"
         )
+
+    def _stored_asset(self, key: str) -> Asset | None:
+        for model in self._all("storedModel", StoredModel):
+            for asset in model.model_assets:
+                if asset.key == key:
+                    return asset
+        return None
 
     def _write_asset(self, asset: Asset, content: str) -> Asset:
         if asset.asset_type == AssetType.EXTERNAL_FILE and asset.file_url:
@@ -356,9 +455,12 @@ class _LocalCatalogue:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)
             return asset.model_copy(update={"file_size": len(content.encode())})
-        return asset.model_copy(
+        # An embedded output is kept by the center like any data file: the job's record
+        # (and the JOB variable) carries its reference.
+        written = asset.model_copy(
             update={"file_content": content, "file_size": len(content.encode())}
         )
+        return self._keep([written])[0]
 
     def create_external_file_asset(
         self, *, filename: str, file_format: str, role: str = "UNKNOWN", file_url: str | None = None
@@ -386,7 +488,7 @@ class _LocalCatalogue:
         """
         if asset.asset_type == AssetType.EXTERNAL_FILE and asset.file_url:
             return asset
-        content = asset.text
+        content = self.read_asset(asset) if asset.is_reference else asset.text
         if content is None:
             raise IntegrationError(
                 f"asset '{asset.label}' has no content to write to a file", service="local-center"
@@ -465,6 +567,19 @@ class _LocalCatalogue:
         runtime = self.get_runtime(name).model_copy(update={"engine_state": "STOPPED"})
         self._put("runtime", runtime, name)
         return runtime.engine_state
+
+
+def _with_assets(record: R, field: str, value: Any) -> R:
+    """`record` with `field` set to `value`, unless that changes nothing (its JSON stays)."""
+    if _json(getattr(record, field)) == _json(value):
+        return record
+    return record.model_copy(update={field: value})  # type: ignore[no-any-return]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value.to_variable() if hasattr(value, "to_variable") else value
 
 
 def _as_path(source: str | Path) -> Path | None:

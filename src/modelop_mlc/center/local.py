@@ -40,6 +40,10 @@ class LocalCenter(_LocalJobs):
             Nothing outside them is touched; none means external files are refused.
         job_timeout: Seconds a job's model code may run.
         python: The interpreter that runs model code (default: this one).
+        inline_limit: Bytes of source code or a small model file (README, requirements,
+            schema, comparator DMN) an asset record keeps in itself, as ModelOp does; larger
+            ones, and every data file, are kept by the center and the record carries a
+            reference (`contentHash`) that `read_asset` reads.
     """
 
     # ------------------------------------------------------------------ deployments
