@@ -163,7 +163,9 @@ def test_weekly_refresh_refreshes_every_deployed_model(
     """
     credit = champion_on(make_credit, train_rows=60)
     second = credit.center.register_model(
-        "credit-default-eu", source=credit.model.model_assets[0].file_content, tags=["credit-risk"]
+        "credit-default-eu",
+        source=credit.center.read_asset(credit.model.model_assets[0]),
+        tags=["credit-risk"],
     )
     credit.center.add_asset(second.id, csv_asset("train.csv", AssetRole.TRAINING_DATA, rows=80))
     credit.center.add_asset(second.id, csv_asset("test.csv", AssetRole.TEST_DATA))

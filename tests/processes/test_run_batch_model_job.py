@@ -10,7 +10,7 @@ import pytest
 
 from credit_support import TAG, Credit, csv_asset
 from modelop_mlc import ManagerConfig
-from modelop_mlc.domain import AssetRole
+from modelop_mlc.domain import Asset, AssetRole
 from modelop_mlc.testing import assert_that
 
 SIGNAL = "com.modelop.mlc.definitions.Signals_DEPLOYED_BATCH_JOB"
@@ -63,7 +63,9 @@ def test_scores_with_the_batch_deployment(credit: Credit) -> None:
     assert job["targetEngine"] == "batch-dev"
     scores = job["outputData"][0]
     assert scores["filename"] == f"scores_{TAG}.json"
-    first = json.loads(scores["fileContent"].splitlines()[0])
+    assert "fileContent" not in scores  # the center keeps the scores; JOB carries a reference
+    written = credit.center.read_asset(Asset.from_variable(scores))
+    first = json.loads(written.splitlines()[0])
     assert set(first) == {"id", "probability", "label"}
 
 
