@@ -296,8 +296,8 @@ class DeployableModel(Record):
     custom: dict[str, Any] = Field(default_factory=dict, description="Free-form data.")
 
     def assets_with_role(self, role: AssetRole | str) -> list[Asset]:
-        """Return the snapshot's assets with `role`."""
-        return [a for a in self.deployable_model_assets if a.asset_role == role]
+        """Return the snapshot's assets with `role` (its own, then its stored model's)."""
+        return [a for a in self.all_assets if a.asset_role == role]
 
     @property
     def all_tags(self) -> list[str]:

@@ -349,7 +349,6 @@ class _LocalCatalogue:
             stored_model=model,
             version=len(existing) + 1,
             tags=list(tags),
-            deployable_model_assets=list(model.model_assets),
             created_date=self.clock.now(),
             custom=dict(custom or {}),
         )

@@ -54,13 +54,16 @@ def _role(ctx: DelegateContext, default: str | None) -> AssetRole | str | None:
     },
 )
 def find_deployable_model_assets(ctx: DelegateContext) -> dict[str, Any]:
-    """List the snapshot's assets (optionally with `ASSET_ROLE`) into `ASSETS`."""
+    """List the snapshot's assets, then its stored model's (optionally with `ASSET_ROLE`).
+
+    The list goes into `ASSETS`.
+    """
     snapshot = deployable_model(ctx)
     role = _role(ctx, None)
     return {
         "ASSETS": [
             a.to_variable()
-            for a in snapshot.deployable_model_assets
+            for a in snapshot.all_assets
             if role is None or a.asset_role == role
         ]
     }

@@ -112,7 +112,7 @@ def run_security_scan(ctx: DelegateContext) -> dict[str, Any]:
     url = service.get_secret_value() if isinstance(service, SecretStr) else service
     try:
         findings = scan_source(source, filename=sources[0].filename or "model.py")["findings"]
-        for asset in snapshot.deployable_model_assets:
+        for asset in snapshot.all_assets:
             if is_requirements_asset(asset):
                 findings += audit_requirements(
                     centre.read_asset(asset),

@@ -46,7 +46,7 @@ def _model_part(model: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[s
 
 def _assets(model: Mapping[str, Any]) -> dict[str, str]:
     """Assets by a stable label, each with a fingerprint of what it holds."""
-    assets = model.get("deployableModelAssets")
+    assets = model.get("deployableModelAssets") or None
     if assets is None and isinstance(model.get("storedModel"), Mapping):
         assets = model["storedModel"].get("modelAssets")
     if assets is None:
@@ -58,9 +58,12 @@ def _assets(model: Mapping[str, Any]) -> dict[str, str]:
         name = asset.get("filename") or asset.get("name") or asset.get("fileUrl") or "asset"
         label = f"asset {name} ({asset.get('assetRole', 'UNKNOWN')})"
         content = asset.get("fileContent")
+        kept = asset.get("contentHash") if isinstance(asset.get("contentHash"), Mapping) else {}
         if content is not None:
             digest = hashlib.sha256(str(content).encode()).hexdigest()[:12]
             result[label] = f"content {digest}"
+        elif kept.get("hexString"):  # kept by the center: the same fingerprint
+            result[label] = f"content {str(kept['hexString'])[:12]}"
         else:
             result[label] = str(asset.get("fileUrl") or asset.get("id") or "")
     return result

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from modelop_mlc._engine.asset_content import kept_content_error
 from modelop_mlc._engine.groovy._classes import JavaClass
 from modelop_mlc._engine.groovy._errors import GroovySecurityError, JavaException, java_error
 from modelop_mlc._engine.groovy._gdk import LIST_METHODS, list_index, list_put
@@ -153,7 +154,7 @@ def _map_call(ctx: Context, mapping: dict[Any, Any], name: str, args: list[Any])
     if method is not None:
         return method(ctx, mapping, args)
     if name.startswith("get") and len(name) > 3 and not args:  # noqa: PLR2004 - getX()
-        return read_field(_uncap(name[3:]), mapping.get(_uncap(name[3:])))
+        return _read(mapping, _uncap(name[3:]))
     if name.startswith("is") and len(name) > 2 and not args:  # noqa: PLR2004 - isX()
         return truth(mapping.get(_uncap(name[2:])))
     if name.startswith("set") and len(name) > 3 and len(args) == 1:  # noqa: PLR2004 - setX(v)
@@ -191,7 +192,7 @@ def get_property(ctx: Context, obj: Any, name: str) -> Any:
     """`obj.name`."""
     refuse_member(name)
     if isinstance(obj, dict):
-        return read_field(name, obj.get(name))
+        return _read(obj, name)
     if obj is None:
         raise null_error(f"Cannot get property '{name}' on null object")
     if isinstance(obj, list):
@@ -232,6 +233,14 @@ def get_property(ctx: Context, obj: Any, name: str) -> Any:
         "MissingPropertyException",
         f"No such property: {name} for class: {type_name(obj)}",
     )
+
+
+def _read(record: dict[Any, Any], name: str) -> Any:
+    """A field of a record; the content of an asset the centre keeps is refused, not null."""
+    kept = kept_content_error(record, name)
+    if kept is not None:
+        raise java_error("IllegalStateException", kept)
+    return read_field(name, record.get(name))
 
 
 def set_property(ctx: Context, obj: Any, name: str, value: Any) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from modelop_mlc._engine.asset_content import kept_content_error
 from modelop_mlc._engine.juel._context import JuelObject
 from modelop_mlc._engine.juel._values import (
     _JAVA_WHITESPACE,
@@ -96,9 +97,14 @@ def _builtin_property(base: _BuiltinValue, name: str) -> Any:
 
 def _map_get(mapping: Mapping[Any, Any], key: Any) -> Any:
     try:
-        return mapping.get(key)
+        value = mapping.get(key)
     except TypeError:  # an unhashable key, such as a list
         raise _EvalError(f"Cannot use {_describe(key)} as a Map key") from None
+    if value is None:
+        kept = kept_content_error(mapping, key)
+        if kept is not None:
+            raise _EvalError(kept)
+    return value
 
 
 def _substring(text: str, args: list[Any]) -> str:
