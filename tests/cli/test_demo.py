@@ -55,6 +55,11 @@ def test_demo_shows_every_path_and_leaves_a_database_to_inspect(tmp_path: Path) 
     # v1, v2, v3, and v4: left by Deploy with run test, carried by productionization.
     assert [i["status"] for i in listed] == ["completed"] * 5
     assert [i["key"] for i in listed].count("productionization") == 1
+    # Variables carry asset references, not files: each instance stays small to read.
+    sizes = {i["key"]: len(json.dumps(i)) for i in listed}
+    assert max(sizes.values()) < 10_000, sizes
+    shown = run("--db", db, "--json", "show", listed[0]["id"][:8])
+    assert len(json.dumps(json.loads(shown.stdout)["instance"])) < 10_000
     kpis = json.loads(run("--db", db, "--json", "kpis").stdout)
     # v1, v2, v4 to QA and v4 to PROD; the two approvals of v4 took a day each.
     assert (kpis["deployments"], kpis["tests_judged"], kpis["tests_passed"]) == (4, 3, 2)

@@ -15,7 +15,8 @@ from typing import Any, Final
 
 __all__ = ["CONTENT_FIELDS", "kept_content_error"]
 
-CONTENT_FIELDS: Final = frozenset({"fileContent", "fileContentString", "sourceCode"})
+CONTENT_FIELDS: Final = ("fileContent", "fileContentString", "sourceCode")
+"""The fields ModelOp keeps an asset's content in."""
 
 
 def kept_content_error(record: Mapping[Any, Any], name: Any) -> str | None:

@@ -22,24 +22,21 @@ update erases a file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from modelop_mlc._engine.asset_content import CONTENT_FIELDS
 from modelop_mlc.domain import Asset, AssetRole, AssetType
 
 __all__ = [
-    "CONTENT_FIELDS",
     "DEFAULT_INLINE_LIMIT",
     "EMBEDDED_ROLES",
     "content_fields",
     "digest_of",
     "is_embedded_kind",
-    "refill",
     "referencing",
+    "refill",
 ]
-
-CONTENT_FIELDS: Final = ("fileContent", "fileContentString", "sourceCode")
-"""The fields ModelOp keeps an asset's content in."""
 
 DEFAULT_INLINE_LIMIT: Final = 1024
 """Bytes of source or model-file text a record keeps in itself (ModelOp embeds such files)."""
@@ -114,22 +111,3 @@ def refill(assets: Sequence[Asset], stored: Iterable[Asset]) -> list[Asset]:
                 doc[field] = old[field]
         filled.append(Asset.from_variable(doc))
     return filled
-
-
-def refill_doc(doc: Mapping[str, Any], stored: Mapping[str, Any], field: str) -> dict[str, Any]:
-    """`doc` with the asset list under `field` refilled from `stored`'s list (JSON dicts)."""
-    out = dict(doc)
-    new, old = doc.get(field), stored.get(field)
-    if isinstance(new, list) and isinstance(old, list):
-        kept = [Asset.from_variable(a) for a in old if isinstance(a, Mapping)]
-        out[field] = [
-            a.to_variable() if isinstance(a, Asset) else a
-            for a in _refill_list(new, kept)
-        ]
-    return out
-
-
-def _refill_list(items: list[Any], stored: list[Asset]) -> list[Any]:
-    assets = [i for i in items if isinstance(i, Mapping)]
-    filled = iter(refill([Asset.from_variable(a) for a in assets], stored))
-    return [next(filled) if isinstance(i, Mapping) else i for i in items]

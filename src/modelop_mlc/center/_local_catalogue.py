@@ -142,8 +142,10 @@ class _LocalCatalogue:
         for asset in refill(assets, stored):
             text = asset.text
             size = None if text is None else len(text.encode())
-            if text is None or size is None or (
-                is_embedded_kind(asset) and size <= self.inline_limit
+            if (
+                text is None
+                or size is None
+                or (is_embedded_kind(asset) and size <= self.inline_limit)
             ):
                 kept.append(asset)
                 continue
@@ -217,7 +219,10 @@ class _LocalCatalogue:
                 **metadata,
             ),
             model_assets=self._keep(
-                [a if a.id else a.model_copy(update={"id": str(uuid.uuid4())}) for a in model_assets]
+                [
+                    a if a.id else a.model_copy(update={"id": str(uuid.uuid4())})
+                    for a in model_assets
+                ]
             ),
             created_date=self.clock.now(),
             last_modified_date=self.clock.now(),

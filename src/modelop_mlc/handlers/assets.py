@@ -62,9 +62,7 @@ def find_deployable_model_assets(ctx: DelegateContext) -> dict[str, Any]:
     role = _role(ctx, None)
     return {
         "ASSETS": [
-            a.to_variable()
-            for a in snapshot.all_assets
-            if role is None or a.asset_role == role
+            a.to_variable() for a in snapshot.all_assets if role is None or a.asset_role == role
         ]
     }
 
