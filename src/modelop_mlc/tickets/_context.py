@@ -58,7 +58,8 @@ def _assets(model: Mapping[str, Any]) -> dict[str, str]:
         name = asset.get("filename") or asset.get("name") or asset.get("fileUrl") or "asset"
         label = f"asset {name} ({asset.get('assetRole', 'UNKNOWN')})"
         content = asset.get("fileContent")
-        kept = asset.get("contentHash") if isinstance(asset.get("contentHash"), Mapping) else {}
+        reference = asset.get("contentHash")
+        kept: Mapping[str, Any] = reference if isinstance(reference, Mapping) else {}
         if content is not None:
             digest = hashlib.sha256(str(content).encode()).hexdigest()[:12]
             result[label] = f"content {digest}"
