@@ -11,6 +11,7 @@ MlcError
 │  ├─ DefinitionNotFoundError  .key, .available
 │  ├─ InstanceNotFoundError    .instance_id
 │  ├─ TaskNotFoundError        .task_id
+│  ├─ ExternalTaskNotFoundError .task_id
 │  └─ IncidentNotFoundError    .incident_id
 ├─ ProcessError                a step failed; .instance_id .activity_id .line .task_trace
 │  ├─ ExpressionError          a JUEL/FEEL expression failed to evaluate; .expression
@@ -19,6 +20,7 @@ MlcError
 │  ├─ DecisionError            a DMN decision failed; .decision_id
 │  └─ TaskNotOpenError         completing a user task that is not open
 ├─ CorrelationError            a message matched no receiver or several; .message_name .matches
+├─ ExternalTaskLockError       a worker acted on an external task it does not hold; .task_id
 ├─ VariableError               a variable value cannot be stored (not JSON); .name
 ├─ UnknownDelegateError        no delegate registered under a name; .name .registered
 ├─ StoreError                  the database failed
@@ -47,6 +49,8 @@ __all__ = [
     "DelegateError",
     "DiagramError",
     "ExpressionError",
+    "ExternalTaskLockError",
+    "ExternalTaskNotFoundError",
     "IncidentNotFoundError",
     "InstanceConflictError",
     "InstanceNotFoundError",
@@ -174,6 +178,39 @@ class TaskNotFoundError(NotFoundError):
         super().__init__(
             f"No user task with id '{task_id}'; list open tasks with `mlc tasks` "
             "(manager.tasks() in Python)"
+        )
+
+
+class ExternalTaskNotFoundError(NotFoundError):
+    """No external task has this id."""
+
+    def __init__(self, task_id: str) -> None:
+        """Create the error for one id."""
+        self.task_id = task_id
+        super().__init__(
+            f"External task with id {task_id} does not exist; list them with "
+            "manager.external_tasks()"
+        )
+
+
+class ExternalTaskLockError(MlcError):
+    """A worker completed, failed or extended an external task whose lock it does not hold.
+
+    Attributes:
+        task_id: The external task.
+        worker_id: The worker that asked.
+        holder: The worker holding the lock, if any.
+    """
+
+    def __init__(self, task_id: str, worker_id: str, holder: str | None, action: str) -> None:
+        """Create the error; `action` is what the worker tried (`completed`, `extended`...)."""
+        self.task_id = task_id
+        self.worker_id = worker_id
+        self.holder = holder
+        held = f"It is locked by worker '{holder}'" if holder else "It is not locked"
+        super().__init__(
+            f"External task {task_id} cannot be {action} by worker '{worker_id}'. {held}; "
+            "fetch and lock it first"
         )
 
 

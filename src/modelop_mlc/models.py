@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 __all__ = [
     "Deployment",
+    "ExternalTask",
+    "FetchTopic",
     "FormFieldInfo",
     "HistoryEvent",
     "Incident",
@@ -251,3 +253,78 @@ class MessageResult:
             f"MessageResult(instance_id={self.instance_id!r}, started={self.started}, "
             f"variables={_variable_names(self.variables)})"
         )
+
+@dataclass(frozen=True)
+class ExternalTask:
+    """A service task (`camunda:type="external"`) waiting for an outside worker.
+
+    Attributes:
+        id: The external task id (pass it to `complete_external_task`).
+        topic: `camunda:topic`.
+        instance_id: The instance it belongs to.
+        definition_id: The instance's definition version.
+        key: The process key.
+        business_key: The instance's business key.
+        activity_id: The BPMN element id.
+        activity_name: The element name.
+        priority: `camunda:taskPriority` (0 by default).
+        created_at: When the task was created.
+        retries: Retries left; None until a worker reports a failure.
+        error_message: The last failure's message.
+        error_details: The last failure's details.
+        worker_id: The worker holding (or last holding) the lock.
+        lock_expires_at: When the lock runs out (None: not locked).
+        properties: The element's `camunda:properties`.
+        version_tag: The definition's `camunda:versionTag`.
+        variables: For a fetched task: the variables the worker asked for.
+    """
+
+    id: str
+    topic: str
+    instance_id: str
+    definition_id: str
+    key: str
+    business_key: str | None
+    activity_id: str
+    activity_name: str | None
+    priority: int
+    created_at: datetime
+    retries: int | None = None
+    error_message: str | None = None
+    error_details: str | None = None
+    worker_id: str | None = None
+    lock_expires_at: datetime | None = None
+    properties: Mapping[str, str] = field(default_factory=dict)
+    version_tag: str | None = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+
+    def locked(self, now: datetime) -> bool:
+        """Tell whether a worker holds the task's lock at `now`."""
+        return self.lock_expires_at is not None and self.lock_expires_at > now
+
+
+@dataclass(frozen=True)
+class FetchTopic:
+    """One topic of a `fetch_and_lock` call, with Camunda's per-topic filters.
+
+    Attributes:
+        name: The topic.
+        lock_duration: How long fetched tasks stay locked to the worker.
+        variables: Names of the variables to return (None: all).
+        local_variables: Return only the task's local variables (its input mappings).
+        business_key: Only tasks of instances with this business key.
+        definition_ids: Only tasks of these definition versions.
+        keys: Only tasks of these process keys.
+        version_tag: Only tasks of definitions with this `camunda:versionTag`.
+        process_variables: Only tasks whose instance has each of these variable values.
+    """
+
+    name: str
+    lock_duration: timedelta
+    variables: tuple[str, ...] | None = None
+    local_variables: bool = False
+    business_key: str | None = None
+    definition_ids: tuple[str, ...] | None = None
+    keys: tuple[str, ...] | None = None
+    version_tag: str | None = None
+    process_variables: Mapping[str, Any] = field(default_factory=dict)

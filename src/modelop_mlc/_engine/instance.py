@@ -26,7 +26,7 @@ from modelop_mlc._engine.definitions import ProcessSpecs
 from modelop_mlc._engine.events import MlcMessageEvent, MlcSignalEvent, OutboundEvent, timer_due
 from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
 from modelop_mlc._engine.listeners import run_listeners
-from modelop_mlc._engine.scope import LOCALS, set_variable, visible_variables
+from modelop_mlc._engine.scope import LOCALS, set_local, set_variable, visible_variables
 from modelop_mlc._engine.script_engine import MlcScriptEngine
 from modelop_mlc._engine.specs import (
     JOB_KEY,
@@ -91,6 +91,10 @@ class JobWait:
     task_id: str
     candidates: tuple[str, ...]
     retry_cycle: str | None
+    topic: str | None = None
+    priority: int = 0
+    locals: Mapping[str, Any] = field(default_factory=dict)
+    properties: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -325,13 +329,48 @@ class EngineInstance:
             task.complete()
         return True
 
-    def fail_job_with_error(self, task_id: str, code: str, message: str | None) -> bool:
-        """Throw a delegate's `BpmnError` from a waiting service task; False if not waiting."""
+    def fail_job_with_error(
+        self,
+        task_id: str,
+        code: str,
+        message: str | None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Throw a delegate's `BpmnError` from a waiting service task; False if not waiting.
+
+        `variables` (an external worker's) are set before the error is thrown.
+        """
+        task = self._job_task(task_id)
+        if task is None:
+            return False
+        for name, value in (variables or {}).items():
+            set_variable(task, name, value)
+        spec: MlcServiceTask = task.task_spec
+        spec.raise_bpmn_error(task, code, message)
+        return True
+
+    def complete_external_task(
+        self,
+        task_id: str,
+        variables: Mapping[str, Any] | None,
+        local_variables: Mapping[str, Any] | None,
+    ) -> bool:
+        """Complete a waiting external task as Camunda does; False if it is not waiting.
+
+        `variables` go where they are defined (else to the process), `local_variables` to
+        the task itself, where its output mappings read them.
+        """
         task = self._job_task(task_id)
         if task is None:
             return False
         spec: MlcServiceTask = task.task_spec
-        spec.raise_bpmn_error(task, code, message)
+        with self._spiff_errors():
+            for name, value in (local_variables or {}).items():
+                set_local(task, name, value)
+            for name, value in (variables or {}).items():
+                set_variable(task, name, value)
+            spec.apply_result(task, {})
+            task.complete()
         return True
 
     def _job_task(self, task_id: str) -> Any | None:
@@ -432,13 +471,18 @@ class EngineInstance:
                     waiting_at.append(str(spec.bpmn_id))
                 elif state == TaskState.STARTED and JOB_KEY in task.internal_data:
                     activity = getattr(spec, "job_activity", None) or spec.bpmn_id
+                    job = task.internal_data[JOB_KEY]
                     jobs.append(
                         JobWait(
                             activity,
                             getattr(spec, "job_activity_name", None) or spec.bpmn_name,
                             str(task.id),
-                            tuple(task.internal_data[JOB_KEY].get("candidates", ())),
+                            tuple(job.get("candidates", ())),
                             spec.retry_cycle,
+                            topic=job.get("topic"),
+                            priority=int(job.get("priority") or 0),
+                            locals=dict(task.internal_data.get(LOCALS) or {}),
+                            properties=dict(getattr(spec, "properties", None) or {}),
                         )
                     )
                     waiting_at.append(activity)

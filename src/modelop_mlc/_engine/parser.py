@@ -304,9 +304,19 @@ class MlcServiceTaskParser(_MlcTaskParserMixin, TaskParser):
             spec.connector_outputs = params(connector, io + "outputParameter")
         spec.impl_kind = kind
         spec.impl = impl
+        if kind == "external":
+            spec.task_priority = node.get(f"{_C}taskPriority") or _process_priority(node)
         spec.result_variable = node.get(f"{_C}resultVariable")
         spec.candidates = delegate_candidates(kind, impl) if kind and impl is not None else ()
         spec.bean_call = bool(kind == "expression" and spec.candidates and "(" in (impl or ""))
+
+
+def _process_priority(node: Any) -> str | None:
+    """The enclosing process's `camunda:taskPriority`, the default for its external tasks."""
+    parent = node.getparent()
+    while parent is not None and parent.tag != f"{{{NSMAP['bpmn']}}}process":
+        parent = parent.getparent()
+    return None if parent is None else parent.get(f"{_C}taskPriority")
 
 
 class MlcBusinessRuleTaskParser(MlcServiceTaskParser):

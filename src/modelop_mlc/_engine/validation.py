@@ -571,8 +571,17 @@ class _Checker:
                     'camunda:type="external" with a topic, or a connector',
                 )
             return
-        if kind == "external" and not impl:
-            self.problem(at, "the external task has no camunda:topic")
+        if kind == "external":
+            # Served by outside workers (fetchAndLock), or in-process by a delegate
+            # registered under the topic.
+            if not impl:
+                self.problem(at, "the external task has no camunda:topic")
+            priority = (node.get(f"{_C}taskPriority") or "").strip()
+            if priority and "{" not in priority and not priority.lstrip("+-").isdigit():
+                self.problem(
+                    at,
+                    f"camunda:taskPriority '{priority}' is not a whole number or an expression",
+                )
             return
         if kind in {"delegateExpression", "expression"}:
             self.expression(at, impl, kind)

@@ -37,6 +37,7 @@ from modelop_mlc.manager._convert import (
     user_task_record,
 )
 from modelop_mlc.manager._events import EventRouter
+from modelop_mlc.manager._external import INCIDENT_KIND, ExternalTaskMethods, ExternalTasks
 from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
@@ -67,7 +68,7 @@ log = logging.getLogger("modelop_mlc")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class LifecycleManager:
+class LifecycleManager(ExternalTaskMethods):
     """Deploys MLC processes and runs their instances durably.
 
     Args:
@@ -129,6 +130,7 @@ class LifecycleManager:
             store, self.clock, self._repository, self.registry, self.config, self._services
         )
         self._events = EventRouter(self._runtime, store, self.config)
+        self._external = ExternalTasks(self._runtime)
         self.worker_id = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._jobs = JobExecutor(self._runtime, self.worker_id)
         self._worker = Worker(
@@ -744,6 +746,9 @@ class LifecycleManager:
         rows = self._store.incidents(incident_id=incident_id, open_only=True)
         if not rows:
             raise IncidentNotFoundError(incident_id)
+        if rows[0].kind == INCIDENT_KIND and rows[0].job_id is not None:
+            self._external.set_retries(rows[0].job_id, 1)
+            return self.instance(rows[0].instance_id)
         saved = self._runtime.resolve_incident(rows[0])
         job = self._store.get_job(rows[0].job_id) if rows[0].job_id is not None else None
         if job is not None:

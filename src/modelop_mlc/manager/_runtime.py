@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from modelop_mlc._engine.events import OutboundEvent
 from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, ScriptOutcome
-from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot
+from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot, JobWait
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.timers import parse_retry_cycle
 from modelop_mlc.clock import Clock
@@ -35,6 +35,7 @@ from modelop_mlc.registry import (
 )
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
+    ExternalTaskRow,
     HistoryRow,
     IncidentRow,
     InstanceRow,
@@ -484,6 +485,7 @@ class Runtime:
         check_json(snapshot.variables)
         ended = snapshot.status == "completed"
         jobs, incidents = self._jobs(row, snapshot, host, now)
+        external = self._external_tasks(row, snapshot, at)
         if ended:
             status = "completed"
         else:
@@ -494,7 +496,7 @@ class Runtime:
             variables=snapshot.variables,
             waiting_at=snapshot.waiting_at,
             ended_at=at if ended else None,
-            waits=None if ended else _waits(row, snapshot, jobs, at),
+            waits=None if ended else _waits(row, snapshot, jobs, at, external),
             incidents=incidents,
             history=self._history_rows(row, snapshot, notes, at),
             outbox=snapshot.outbox,
@@ -522,9 +524,12 @@ class Runtime:
         state_json = dumps(write.state)
         variables_json = dumps(write.variables)
 
+        created: list[str] = []
+
         # A separate function, so the store can repeat it on a new connection when the
         # connection was lost before the commit (the revision check still applies).
         def body(tx: Tx) -> None:
+            created.clear()
             if new:
                 tx.insert_instance(saved)
             else:
@@ -548,8 +553,11 @@ class Runtime:
             if write.also is not None:
                 write.also(tx)
             tx.append_history(write.history)
+            created.extend(tx.new_external_tasks)
 
         self.store.run_transaction(body)
+        if created and self.on_external_tasks is not None:
+            self.on_external_tasks()
         return saved
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
@@ -576,6 +584,8 @@ class Runtime:
         incidents: list[IncidentRow] = []
         at = iso(now)
         for wait in snapshot.jobs:
+            if self.is_external(wait):
+                continue
             failure = host.failures.get(wait.task_id)
             delays = self.retry_delays(wait.retry_cycle)
             attempts_allowed = max(len(delays), 1)
@@ -624,6 +634,36 @@ class Runtime:
                 )
             )
         return jobs, incidents
+
+    def is_external(self, wait: JobWait) -> bool:
+        """Whether a waiting task is left to outside workers (no delegate serves its topic)."""
+        return wait.topic is not None and self.registry.resolve(wait.candidates) is None
+
+    def _external_tasks(
+        self, row: InstanceRow, snapshot: InstanceSnapshot, at: str
+    ) -> list[ExternalTaskRow]:
+        waits = [w for w in snapshot.jobs if self.is_external(w)]
+        if not waits:
+            return []
+        definition = self.store.get_definition(row.definition_id)
+        return [
+            ExternalTaskRow(
+                id=wait.task_id,
+                instance_id=row.id,
+                definition_id=row.definition_id,
+                key=row.key,
+                business_key=row.business_key,
+                activity_id=wait.activity_id,
+                activity_name=wait.activity_name,
+                topic=wait.topic or "",
+                priority=wait.priority,
+                created_at=at,
+                locals=dict(wait.locals),
+                properties={str(k): str(v) for k, v in wait.properties.items()},
+                version_tag=definition.version_tag if definition is not None else None,
+            )
+            for wait in waits
+        ]
 
     def incident_message(self, activity_id: str, error: str | None) -> str:
         """The message of an incident raised when retries run out."""
@@ -677,6 +717,8 @@ class Runtime:
             self.on_outbox(outbox, source_instance)
 
     on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
+    # Called after a step created external tasks (wakes long-polling workers).
+    on_external_tasks: Callable[[], None] | None = None
 
 
 def _history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRow]:
@@ -695,7 +737,13 @@ def _history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRo
     ]
 
 
-def _waits(row: InstanceRow, snapshot: InstanceSnapshot, jobs: list[JobRow], at: str) -> Waits:
+def _waits(
+    row: InstanceRow,
+    snapshot: InstanceSnapshot,
+    jobs: list[JobRow],
+    at: str,
+    external: list[ExternalTaskRow],
+) -> Waits:
     """What the instance waits for after a step, as store rows."""
     return Waits(
         subscriptions=[SubscriptionRow("signal", w.name, w.activity_id) for w in snapshot.signals]
@@ -723,6 +771,7 @@ def _waits(row: InstanceRow, snapshot: InstanceSnapshot, jobs: list[JobRow], at:
             for t in snapshot.user_tasks
         ],
         jobs=jobs,
+        external_tasks=external,
     )
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from modelop_mlc.store._external_tasks import TopicClaim
+
 from modelop_mlc.store.rows import (
     DefinitionRow,
+    ExternalTaskRow,
     HistoryRow,
     IncidentRow,
     InstanceRow,
@@ -22,7 +25,10 @@ class Tx(Protocol):
     """The writes of one transaction (`SqlStore.transaction()` yields one).
 
     A method that reads (`latest_version`, the claims) sees the transaction's own writes.
+    `new_external_tasks` lists the external tasks the transaction created so far.
     """
+
+    new_external_tasks: list[str]
 
     def insert_deployment(
         self,
@@ -165,4 +171,20 @@ class Tx(Protocol):
         self, *, incident_id: str | None = None, instance_id: str | None = None, at: str
     ) -> None:
         """Close one incident, or all of an instance's."""
+        ...
+
+    def update_external_task(self, task_id: str, **fields: Any) -> int:
+        """Change some columns of an external task; return how many rows changed."""
+        ...
+
+    def claim_external_tasks(
+        self,
+        worker_id: str,
+        claims: Sequence[TopicClaim],
+        now: str,
+        limit: int,
+        *,
+        by_priority: bool,
+    ) -> list[tuple[ExternalTaskRow, dict[str, Any]]]:
+        """Lock up to `limit` fetchable external tasks to `worker_id`."""
         ...

@@ -24,6 +24,7 @@ from modelop_mlc.store._columns import (
     timer_from,
 )
 from modelop_mlc.store._connection import Connections
+from modelop_mlc.store._external_tasks import ExternalTaskReads
 from modelop_mlc.store._writes import LEASED
 from modelop_mlc.store.rows import (
     DecisionRow,
@@ -50,7 +51,7 @@ def _where(clauses: Sequence[str]) -> str:
     return (" WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-class Reads(Connections):
+class Reads(ExternalTaskReads, Connections):
     """The queries of a store."""
 
     # ---------------------------------------------------------------- instances

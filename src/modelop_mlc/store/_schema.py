@@ -190,6 +190,33 @@ _V2 = [
     "CREATE INDEX timers_lease_owner ON timers (lease_owner)",
 ]
 
+# External tasks: service tasks that outside workers fetch and lock over Camunda's REST API.
+# Workers fetch by topic among unlocked rows, the highest priority first.
+_V3 = [
+    """CREATE TABLE external_tasks (
+        id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        definition_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        business_key TEXT,
+        activity_id TEXT NOT NULL,
+        activity_name TEXT,
+        topic TEXT NOT NULL,
+        priority BIGINT NOT NULL,
+        created_at TEXT NOT NULL,
+        retries INTEGER,
+        error_message TEXT,
+        error_details TEXT,
+        worker_id TEXT,
+        lock_until TEXT,
+        locals TEXT NOT NULL,
+        properties TEXT NOT NULL,
+        version_tag TEXT
+    )""",
+    "CREATE INDEX external_tasks_topic ON external_tasks (topic, priority, created_at)",
+    "CREATE INDEX external_tasks_instance ON external_tasks (instance_id)",
+]
+
 # Version -> the statements that bring the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
 SCHEMA_VERSION = max(MIGRATIONS)

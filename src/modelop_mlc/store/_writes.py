@@ -21,7 +21,8 @@ from modelop_mlc.store._columns import (
     task_values,
     timer_from,
 )
-from modelop_mlc.store._cursor import Cursor, Dialect
+from modelop_mlc.store._cursor import Dialect
+from modelop_mlc.store._external_tasks import ExternalTaskWrites
 from modelop_mlc.store.rows import (
     DefinitionRow,
     HistoryRow,
@@ -50,7 +51,7 @@ def leased(table: str) -> str:
     return table
 
 
-class SqlTx(Cursor):
+class SqlTx(ExternalTaskWrites):
     """Writes inside one transaction."""
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
@@ -59,6 +60,8 @@ class SqlTx(Cursor):
         # What identifies this transaction after a lost COMMIT (see `Dialect.commit_token`),
         # when a statement already returned it.
         self.token: Any = None
+        # Ids of external tasks this transaction created (long-polling workers are woken).
+        self.new_external_tasks: list[str] = []
 
     def _keep_token(self, cursor: Any) -> None:
         if self.token is None and self.dialect.token_returning():
@@ -252,6 +255,9 @@ class SqlTx(Cursor):
             ],
         )
         self._replace_jobs(waits.jobs, {r[1] for r in rows if r[0] == "j"})
+        self.new_external_tasks += self.replace_external_tasks(
+            waits.external_tasks, {r[1] for r in rows if r[0] == "e"}
+        )
 
     def _waits(self, instance_id: str) -> list[Any]:
         """(kind, id, ...) of the instance's subscriptions, timers, user tasks and jobs."""
@@ -260,8 +266,9 @@ class SqlTx(Cursor):
             "WHERE instance_id = ? "
             "UNION ALL SELECT 't', id, due_at, NULL, NULL FROM timers WHERE instance_id = ? "
             "UNION ALL SELECT 'u', id, NULL, NULL, NULL FROM user_tasks WHERE instance_id = ? "
-            "UNION ALL SELECT 'j', id, NULL, NULL, NULL FROM jobs WHERE instance_id = ?",
-            (instance_id,) * 4,
+            "UNION ALL SELECT 'j', id, NULL, NULL, NULL FROM jobs WHERE instance_id = ? "
+            "UNION ALL SELECT 'e', id, NULL, NULL, NULL FROM external_tasks WHERE instance_id = ?",
+            (instance_id,) * 5,
         )
 
     def clear_waits(self, instance_id: str) -> None:
@@ -269,7 +276,12 @@ class SqlTx(Cursor):
         # Look first, then delete only from the tables that hold something: an instance
         # usually ends with one wait, so this is two statements instead of five.
         present = {r[0] for r in self._waits(instance_id)}
-        for kind, table in (("s", "subscriptions"), ("t", "timers"), ("j", "jobs")):
+        for kind, table in (
+            ("s", "subscriptions"),
+            ("t", "timers"),
+            ("j", "jobs"),
+            ("e", "external_tasks"),
+        ):
             if kind in present:
                 self.execute(f"DELETE FROM {table} WHERE instance_id = ?", (instance_id,))
         if "u" in present:

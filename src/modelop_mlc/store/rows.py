@@ -17,6 +17,7 @@ __all__ = [
     "DecisionRow",
     "DefinitionRow",
     "DeploymentRow",
+    "ExternalTaskRow",
     "HistoryRow",
     "IncidentRow",
     "InstanceMeta",
@@ -146,6 +147,34 @@ class JobRow:
 
 
 @dataclass(frozen=True)
+class ExternalTaskRow:
+    """A service task waiting for an outside worker to fetch, lock and complete it.
+
+    `retries` is None until a worker first reports a failure (Camunda's semantics);
+    `worker_id` and `lock_until` say who holds it and until when.
+    """
+
+    id: str
+    instance_id: str
+    definition_id: str
+    key: str
+    business_key: str | None
+    activity_id: str
+    activity_name: str | None
+    topic: str
+    priority: int
+    created_at: str
+    retries: int | None = None
+    error_message: str | None = None
+    error_details: str | None = None
+    worker_id: str | None = None
+    lock_until: str | None = None
+    locals: dict[str, Any] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
+    version_tag: str | None = None
+
+
+@dataclass(frozen=True)
 class TimerRow:
     """A due time: an instance's timer event, or a process's timer start event."""
 
@@ -194,6 +223,7 @@ class Waits:
     timers: Sequence[TimerRow] = ()
     user_tasks: Sequence[TaskRow] = ()
     jobs: Sequence[JobRow] = ()
+    external_tasks: Sequence[ExternalTaskRow] = ()
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class MlcServiceTask(MlcActivityMixin, ServiceTaskMixin, BpmnSpecMixin):
     result_variable: str | None = None
     connector_inputs: tuple[Param, ...] = ()
     connector_outputs: tuple[Param, ...] = ()
+    task_priority: str | None = None
 
     def _run_hook(self, my_task: Any) -> Any:
         if self.impl_kind == "expression" and not self._calls_bean(my_task):
@@ -98,10 +99,27 @@ class MlcServiceTask(MlcActivityMixin, ServiceTaskMixin, BpmnSpecMixin):
         except BpmnError as err:
             return self.raise_bpmn_error(my_task, err.code, err.message)
         if outcome is DelegateOutcome.DEFERRED:
-            my_task.internal_data[JOB_KEY] = {"candidates": list(call.candidates)}
+            job: dict[str, Any] = {"candidates": list(call.candidates)}
+            if self.impl_kind == "external":
+                job["topic"] = self.impl
+                job["priority"] = self._priority(my_task)
+            my_task.internal_data[JOB_KEY] = job
             return None
         self.apply_result(my_task, variables)
         return True
+
+    def _priority(self, my_task: Any) -> int:
+        """`camunda:taskPriority` of an external task: a whole number or an expression."""
+        text = (self.task_priority or "").strip()
+        if not text:
+            return 0
+        value = _engine(my_task).evaluate(my_task, text) if "{" in text else text
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ExpressionError(
+                f"camunda:taskPriority of '{self.bpmn_id}' is {value!r}, not a whole number"
+            ) from None
 
     def apply_result(self, my_task: Any, variables: Mapping[str, Any] | None) -> None:
         """Apply a delegate's returned variables (and connector outputs, result variable)."""
