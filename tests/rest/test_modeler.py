@@ -179,6 +179,7 @@ def test_upload_without_files_is_refused_with_camundas_message(client: TestClien
     assert response.json() == {
         "type": "InvalidRequestException",
         "message": "No deployment resources contained in the form upload.",
+        "code": 0,
     }
 
 

@@ -117,7 +117,11 @@ def test_signal_without_name_is_a_bad_request(client: TestClient) -> None:
     """A signal body without `name` gets Camunda's 400."""
     response = client.post("/signal", headers=ALL, json={"variables": {}})
     assert response.status_code == 400
-    assert response.json() == {"type": "InvalidRequestException", "message": "No signal name given"}
+    assert response.json() == {
+        "type": "InvalidRequestException",
+        "message": "No signal name given",
+        "code": 0,
+    }
 
 
 def test_user_task_completed_over_rest_advances_the_instance(

@@ -523,9 +523,7 @@ class ExternalTaskMethods:
         """
         self._external.bpmn_error(task_id, worker_id, error_code, error_message, variables)
 
-    def extend_external_task_lock(
-        self, task_id: str, worker_id: str, duration: timedelta
-    ) -> None:
+    def extend_external_task_lock(self, task_id: str, worker_id: str, duration: timedelta) -> None:
         """Extend the lock `worker_id` holds to `duration` from now.
 
         Raises:

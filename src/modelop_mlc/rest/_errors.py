@@ -9,7 +9,7 @@ __all__ = ["ApiError", "bad_request", "not_found"]
 
 
 class ApiError(Exception):
-    """Answer the request with `{"type": type, "message": message}` and `status`.
+    """Answer the request with `{"type": type, "message": message, "code": code}`.
 
     Args:
         status: The HTTP status.
@@ -17,6 +17,7 @@ class ApiError(Exception):
         message: What went wrong and what to do.
         details: Extra body fields (Camunda's `ParseException` carries `details`).
         headers: Extra response headers.
+        code: Camunda's error code (0: no specific code, as Camunda's built-in fallback).
     """
 
     def __init__(
@@ -27,6 +28,7 @@ class ApiError(Exception):
         *,
         details: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        code: int = 0,
     ) -> None:
         """Create the error."""
         super().__init__(message)
@@ -35,10 +37,11 @@ class ApiError(Exception):
         self.message = message
         self.details = dict(details or {})
         self.headers = dict(headers or {})
+        self.code = code
 
     def body(self) -> dict[str, Any]:
         """Return the JSON body Camunda sends for this error."""
-        return {"type": self.type, "message": self.message, **self.details}
+        return {"type": self.type, "message": self.message, "code": self.code, **self.details}
 
 
 def bad_request(message: str) -> ApiError:

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from modelop_mlc.errors import (
     CorrelationError,
     DiagramError,
+    ExternalTaskLockError,
     InstanceConflictError,
     MlcError,
     NotFoundError,
@@ -186,6 +187,8 @@ def map_error(err: Exception) -> ApiError:
             "RestException",
             "org.camunda.bpm.engine.MismatchingMessageCorrelationException: " + str(err),
         )
+    if isinstance(err, ExternalTaskLockError):
+        return ApiError(400, "BadUserRequestException", str(err))
     if isinstance(err, TaskNotOpenError):
         return ApiError(400, "RestException", str(err))
     if isinstance(err, InstanceConflictError):

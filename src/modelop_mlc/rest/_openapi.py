@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from modelop_mlc.rest._api import API
+from modelop_mlc.rest._openapi_routes import SCHEMAS, paths
+
 __all__ = ["openapi_document"]
 
 _JSON = "application/json"
@@ -631,15 +634,27 @@ _DOCUMENT: dict[str, Any] = {
         "Center clients use, plus ModelOp's /signalResponsive. Mount-relative paths.",
     },
     "servers": [{"url": "/"}],
-    "security": [{"bearerAuth": []}],
+    "security": [{"bearerAuth": []}, {"basicAuth": []}],
     "paths": _PATHS,
     "components": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "basicAuth": {"type": "http", "scheme": "basic"},
+        },
         "schemas": _SCHEMAS,
     },
 }
 
 
-def openapi_document() -> dict[str, Any]:
-    """Return the OpenAPI 3.0 document of the REST app (a fresh copy each call)."""
-    return copy.deepcopy(_DOCUMENT)
+def openapi_document(server_url: str = "/") -> dict[str, Any]:
+    """Return the OpenAPI 3.0 document of the REST app (a fresh copy each call).
+
+    Args:
+        server_url: Where the app is mounted (`GET /openapi.json` passes its own URL), so
+            tools that load the document from there call the app, not the host's root.
+    """
+    document = copy.deepcopy(_DOCUMENT)
+    document["servers"] = [{"url": server_url}]
+    document["paths"].update(paths(API))
+    document["components"]["schemas"].update(copy.deepcopy(SCHEMAS))
+    return document

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from modelop_mlc.rest._camunda import parse_date
 from modelop_mlc.rest._errors import bad_request
 
-__all__ = ["Query", "like"]
+__all__ = ["PAGING", "Query", "like", "variable_filter"]
+
+PAGING = frozenset({"sortBy", "sortOrder", "firstResult", "maxResults"})
+"""Parameters every list route takes besides its filters."""
+_OPERATORS = ("neq", "eq", "gteq", "gt", "lteq", "lt", "notLike", "like")
+# POST query bodies carry variable filters as lists of {name, operator, value}.
+_VARIABLE_LISTS = frozenset(
+    {"variables", "processVariables", "taskVariables", "caseInstanceVariables"}
+)
 
 T = TypeVar("T")
 
@@ -36,9 +44,58 @@ class Query:
         params: The request's query parameters (last value wins, as in JAX-RS).
     """
 
-    def __init__(self, params: Mapping[str, str]) -> None:
-        """Keep the parameters."""
+    def __init__(
+        self,
+        params: Mapping[str, str],
+        *,
+        allowed: Collection[str] | None = None,
+        sorting: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """Keep the parameters; with `allowed`, refuse any other one (400 naming it).
+
+        Args:
+            params: The query parameters.
+            allowed: The filters this route implements (paging and sorting are added).
+            sorting: (sortBy, sortOrder) pairs from a POST query's `sorting` list.
+        """
         self.params = params
+        self.sorting = list(sorting)
+        if allowed is not None:
+            known = set(allowed) | PAGING
+            for name in params:
+                if name not in known:
+                    raise bad_request(
+                        f"Query parameter '{name}' is not supported by modelop_mlc on this "
+                        f"route; supported: {', '.join(sorted(known))}"
+                    )
+
+    @classmethod
+    def from_body(
+        cls, body: Mapping[str, Any], paging: Mapping[str, str], allowed: Collection[str]
+    ) -> Query:
+        """Read a POST query: the JSON body's filters plus paging from the query string.
+
+        Raises:
+            ApiError: 400 for a filter this route does not take or a malformed `sorting`.
+        """
+        params: dict[str, str] = {k: v for k, v in paging.items() if k in PAGING}
+        sorting: list[tuple[str, str]] = []
+        for name, value in body.items():
+            if value is None:
+                continue
+            if name == "sorting":
+                sorting = _sorting(value)
+            elif name in _VARIABLE_LISTS and isinstance(value, list):
+                params[name] = ",".join(_variable_text(item) for item in value)
+            elif isinstance(value, bool):
+                params[name] = "true" if value else "false"
+            elif isinstance(value, list):
+                params[name] = ",".join(str(v) for v in value)
+            elif isinstance(value, str | int | float):
+                params[name] = str(value)
+            else:
+                raise bad_request(f"'{name}' must be a string, number, boolean or list")
+        return cls(params, allowed=allowed, sorting=sorting)
 
     def _invalid(self, name: str, value: str, why: str) -> Exception:
         return bad_request(f"Cannot set query parameter '{name}' to value '{value}': {why}")
@@ -118,20 +175,122 @@ class Query:
         """
         sort_by = self.params.get("sortBy")
         order = self.params.get("sortOrder")
-        if sort_by is None and order is None:
-            return list(items)
-        if sort_by is None or order is None:
-            raise bad_request(
-                "Only a single sorting parameter specified. sortBy and sortOrder required"
+        criteria = list(self.sorting)
+        if sort_by is not None or order is not None:
+            if sort_by is None or order is None:
+                raise bad_request(
+                    "Only a single sorting parameter specified. sortBy and sortOrder required"
+                )
+            criteria.insert(0, (sort_by, order))
+        result = list(items)
+        # Sort by the last criterion first: Python's sort is stable.
+        for sort_by, order in reversed(criteria):
+            if sort_by not in keys:
+                raise self._invalid("sortBy", sort_by, f"expected one of {', '.join(sorted(keys))}")
+            if order not in {"asc", "desc"}:
+                raise self._invalid("sortOrder", order, "expected asc or desc")
+            key = keys[sort_by]
+            # None sorts first ascending, like SQL NULLS FIRST in Camunda's queries on H2.
+            result.sort(
+                key=lambda item, key=key: _sortable(key(item)),  # type: ignore[misc]
+                reverse=order == "desc",
             )
-        if sort_by not in keys:
-            raise self._invalid("sortBy", sort_by, f"expected one of {', '.join(sorted(keys))}")
-        if order not in {"asc", "desc"}:
-            raise self._invalid("sortOrder", order, "expected asc or desc")
-        key = keys[sort_by]
-        # None sorts first ascending, like SQL NULLS FIRST in Camunda's queries on H2.
-        return sorted(
-            items,
-            key=lambda item: (key(item) is not None, key(item)),
-            reverse=order == "desc",
+        return result
+
+
+def _sortable(value: Any) -> tuple[bool, str, Any]:
+    # Mixed types (numbers and text) must still compare: order by type name first.
+    return (value is not None, type(value).__name__, value if value is not None else 0)
+
+
+def _sorting(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        raise bad_request("'sorting' must be a list of {sortBy, sortOrder} objects")
+    found = []
+    for item in value:
+        if not isinstance(item, Mapping) or not isinstance(item.get("sortBy"), str):
+            raise bad_request("each 'sorting' entry needs 'sortBy' and 'sortOrder'")
+        order = item.get("sortOrder")
+        if not isinstance(order, str):
+            raise bad_request("each 'sorting' entry needs 'sortBy' and 'sortOrder'")
+        found.append((item["sortBy"], order))
+    return found
+
+
+def _variable_text(item: Any) -> str:
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        raise bad_request("a variable filter needs 'name', 'operator' and 'value'")
+    operator = item.get("operator", "eq")
+    value = item.get("value")
+    shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return f"{item['name']}_{operator}_{shown}"
+
+
+def variable_filter(text: str | None, name: str = "variables") -> Callable[[Any], bool] | None:
+    """Parse Camunda's `name_operator_value[,...]` filters into a test of a variable map.
+
+    Operators: eq, neq, gt, gteq, lt, lteq, like, notLike. Values compare as the variable's
+    type: numbers numerically, booleans as true/false, text as text.
+
+    Raises:
+        ApiError: 400 for an expression without a known operator.
+    """
+    if text is None:
+        return None
+    tests: list[tuple[str, str, str]] = []
+    for expression in (e for e in text.split(",") if e):
+        for operator in _OPERATORS:
+            marker = f"_{operator}_"
+            if marker in expression:
+                variable, _, value = expression.partition(marker)
+                tests.append((variable, operator, value))
+                break
+        else:
+            raise bad_request(
+                f"Cannot set query parameter '{name}' to value '{text}': invalid variable "
+                f"expression '{expression}'; use name_operator_value with operator one of "
+                f"{', '.join(_OPERATORS)}"
+            )
+
+    def check(variables: Any) -> bool:
+        return all(
+            variable in variables and _compare(variables[variable], operator, value)
+            for variable, operator, value in tests
         )
+
+    return check
+
+
+def _coerce(actual: Any, text: str) -> Any:
+    if isinstance(actual, bool):
+        return text.lower() == "true"
+    if isinstance(actual, int | float):
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return text
+
+
+def _compare(actual: Any, operator: str, text: str) -> bool:
+    if operator in {"like", "notLike"}:
+        matched = isinstance(actual, str) and like(text)(actual)
+        return matched if operator == "like" else isinstance(actual, str) and not matched
+    wanted = _coerce(actual, text)
+    if operator == "eq":
+        return wanted is not None and actual == wanted
+    if operator == "neq":
+        return wanted is None or actual != wanted
+    if wanted is None or isinstance(actual, bool) or not isinstance(actual, int | float | str):
+        return False
+    try:
+        return bool(
+            {
+                "gt": actual > wanted,
+                "gteq": actual >= wanted,
+                "lt": actual < wanted,
+                "lteq": actual <= wanted,
+            }[operator]
+        )
+    except TypeError:
+        return False

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from modelop_mlc.store._external_tasks import TopicClaim
-
 from modelop_mlc.store.rows import (
     DefinitionRow,
     ExternalTaskRow,

@@ -1,0 +1,11 @@
+"""Every self-describing route (`ApiRoute`) of the app, gathered from the resource modules."""
+
+from __future__ import annotations
+
+from modelop_mlc.rest import _external_tasks
+from modelop_mlc.rest._routing import ApiRoute
+
+__all__ = ["API"]
+
+API: list[ApiRoute] = [*_external_tasks.API]
+"""The routes, in no particular order (the app sorts them for matching)."""

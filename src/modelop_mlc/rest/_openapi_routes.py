@@ -1,0 +1,204 @@
+"""OpenAPI path items and schemas for the routes that describe themselves (`ApiRoute`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from modelop_mlc.rest._routing import ApiRoute
+
+__all__ = ["SCHEMAS", "paths"]
+
+_JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _s(nullable: bool = False, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", **extra}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+_NS = _s(nullable=True)
+_DATE = _s(nullable=True, description="yyyy-MM-dd'T'HH:mm:ss.SSSZ, in UTC")
+_INT = {"type": "integer"}
+_NINT = {"type": "integer", "nullable": True}
+_BOOL = {"type": "boolean"}
+
+
+def _obj(properties: dict[str, Any], *, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+_EXTERNAL_TASK = {
+    "activityId": _s(),
+    "activityInstanceId": _s(),
+    "errorMessage": _NS,
+    "executionId": _s(),
+    "id": _s(),
+    "lockExpirationTime": _DATE,
+    "createTime": _DATE,
+    "processDefinitionId": _s(),
+    "processDefinitionKey": _s(),
+    "processDefinitionVersionTag": _NS,
+    "processInstanceId": _s(),
+    "tenantId": _NS,
+    "retries": _NINT,
+    "workerId": _NS,
+    "topicName": _s(),
+    "priority": _INT,
+    "businessKey": _NS,
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Count": _obj({"count": _INT}, required=("count",)),
+    "Strings": {"type": "array", "items": _s()},
+    "Text": _s(),
+    "QueryBody": {
+        "type": "object",
+        "description": "The route's query parameters as JSON (lists for ...In filters, "
+        "sorting as [{sortBy, sortOrder}], variable filters as [{name, operator, value}]).",
+        "additionalProperties": True,
+    },
+    "ExternalTask": _obj({**_EXTERNAL_TASK, "suspended": _BOOL}),
+    "LockedExternalTask": _obj(
+        {
+            **_EXTERNAL_TASK,
+            "errorDetails": _NS,
+            "variables": _ref("VariableMap"),
+            "extensionProperties": {"type": "object", "additionalProperties": _s()},
+        }
+    ),
+    "FetchTopic": _obj(
+        {
+            "topicName": _s(),
+            "lockDuration": {"type": "integer", "minimum": 1},
+            "variables": {"type": "array", "items": _s(), "nullable": True},
+            "localVariables": _BOOL,
+            "businessKey": _NS,
+            "processDefinitionId": _NS,
+            "processDefinitionIdIn": {"type": "array", "items": _s(), "nullable": True},
+            "processDefinitionKey": _NS,
+            "processDefinitionKeyIn": {"type": "array", "items": _s(), "nullable": True},
+            "processDefinitionVersionTag": _NS,
+            "processVariables": {"type": "object", "nullable": True},
+            "deserializeValues": _BOOL,
+            "includeExtensionProperties": _BOOL,
+        },
+        required=("topicName", "lockDuration"),
+    ),
+    "FetchExternalTasks": _obj(
+        {
+            "workerId": _s(),
+            "maxTasks": {"type": "integer", "minimum": 0},
+            "usePriority": _BOOL,
+            "asyncResponseTimeout": {"type": "integer", "minimum": 0, "maximum": 1_800_000},
+            "topics": {"type": "array", "items": _ref("FetchTopic")},
+        },
+        required=("workerId",),
+    ),
+    "CompleteExternalTask": _obj(
+        {
+            "workerId": _s(),
+            "variables": _ref("VariableMap"),
+            "localVariables": _ref("VariableMap"),
+        },
+        required=("workerId",),
+    ),
+    "ExternalTaskFailure": _obj(
+        {
+            "workerId": _s(),
+            "errorMessage": _NS,
+            "errorDetails": _NS,
+            "retries": {"type": "integer", "minimum": 0},
+            "retryTimeout": {"type": "integer", "minimum": 0},
+        },
+        required=("workerId",),
+    ),
+    "ExternalTaskBpmnError": _obj(
+        {
+            "workerId": _s(),
+            "errorCode": _s(),
+            "errorMessage": _NS,
+            "variables": _ref("VariableMap"),
+        },
+        required=("workerId", "errorCode"),
+    ),
+    "ExtendLock": _obj(
+        {"workerId": _s(), "newDuration": {"type": "integer", "minimum": 1}},
+        required=("workerId", "newDuration"),
+    ),
+    "Retries": _obj({"retries": {"type": "integer", "minimum": 0}}, required=("retries",)),
+    "Priority": _obj({"priority": _INT}, required=("priority",)),
+}
+
+_DESCRIPTIONS = {
+    400: "Invalid request (InvalidRequestException or BadUserRequestException).",
+    401: "No valid credentials.",
+    403: "The caller lacks the route's permission.",
+    404: "No such resource.",
+    500: "The engine failed (never a stack trace).",
+}
+
+
+def _schema(name: str) -> dict[str, Any]:
+    if name == "Text":
+        return {"text/plain": {"schema": _s()}}
+    return {_JSON: {"schema": _ref(name)}}
+
+
+def _operation(route: ApiRoute) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name[1:-1], "in": "path", "required": True, "schema": _s()}
+        for name in route.path.split("/")
+        if name.startswith("{")
+    ]
+    for name, kind in route.params.items():
+        schema: dict[str, Any] = {"type": kind}
+        if name == "sortBy" and route.sort_keys:
+            schema["enum"] = list(route.sort_keys)
+        elif name == "sortOrder":
+            schema["enum"] = ["asc", "desc"]
+        elif name in {"firstResult", "maxResults"}:
+            schema["minimum"] = 0
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    status, body = route.ok
+    responses: dict[str, Any] = {}
+    if body is None:
+        responses[str(status)] = {"description": "Done; no content."}
+    else:
+        content = _schema(body)
+        if route.array:
+            content = {_JSON: {"schema": {"type": "array", "items": _ref(body)}}}
+        responses[str(status)] = {"description": "Request successful.", "content": content}
+    for code in route.errors:
+        responses[str(code)] = {
+            "description": _DESCRIPTIONS[code],
+            "content": {_JSON: {"schema": _ref("Exception")}},
+        }
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": route.method != "POST" or route.body != "QueryBody",
+            "content": {_JSON: {"schema": _ref(route.body)}},
+        }
+    return operation
+
+
+def paths(routes: Iterable[ApiRoute]) -> dict[str, Any]:
+    """The OpenAPI `paths` entries of `routes`."""
+    found: dict[str, Any] = {}
+    for route in routes:
+        found.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    return found
