@@ -28,6 +28,7 @@ from modelop_mlc.rest._auth import (
     StaticTokens,
     TokenVerifier,
 )
+from modelop_mlc.rest._login import LoginLimiter, TokenIssuer, User, Users, hash_password
 from modelop_mlc.rest._openapi import openapi_document
 
 __all__ = [
@@ -40,10 +41,15 @@ __all__ = [
     "SIGNAL",
     "SIGNAL_RESPONSIVE",
     "HmacJwtVerifier",
+    "LoginLimiter",
     "Principal",
     "StaticTokens",
+    "TokenIssuer",
     "TokenVerifier",
+    "User",
+    "Users",
     "create_app",
+    "hash_password",
     "openapi_document",
     "serve",
 ]
