@@ -44,6 +44,8 @@ class StartEventInfo:
     event_name: str | None = None  # the signal or message name
     timer_kind: str | None = None  # timeDate | timeDuration | timeCycle
     timer_value: str | None = None
+    form_key: str | None = None  # camunda:formKey (or formRef) of a start form
+    form_fields: tuple[dict[str, Any], ...] = ()  # its camunda:formField id, label, type, default
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class ElementInfo:
     process_id: str
     source: str | None = None
     target: str | None = None
+    camunda_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,76 @@ def element_index(root: Any) -> dict[str, ElementInfo]:
                 process_id=pid,
                 source=node.get("sourceRef"),
                 target=node.get("targetRef"),
+                camunda_type=camunda_activity_type(node),
             )
     return index
+
+
+# Camunda's history names an event by its kind and definition (`ActivityTypes`).
+_EVENT_TYPES = {
+    "startEvent": {
+        None: "startEvent",
+        "timer": "startTimerEvent",
+        "message": "messageStartEvent",
+        "signal": "signalStartEvent",
+        "escalation": "escalationStartEvent",
+        "compensate": "compensationStartEvent",
+        "error": "errorStartEvent",
+        "conditional": "conditionalStartEvent",
+    },
+    "intermediateCatchEvent": {
+        None: "intermediateCatchEvent",
+        "message": "intermediateMessageCatch",
+        "timer": "intermediateTimer",
+        "link": "intermediateLinkCatch",
+        "signal": "intermediateSignalCatch",
+        "conditional": "intermediateConditional",
+    },
+    "intermediateThrowEvent": {
+        None: "intermediateNoneThrowEvent",
+        "signal": "intermediateSignalThrow",
+        "compensate": "intermediateCompensationThrowEvent",
+        "message": "intermediateMessageThrowEvent",
+        "escalation": "intermediateEscalationThrowEvent",
+        "link": "intermediateLinkThrowEvent",
+    },
+    "endEvent": {
+        None: "noneEndEvent",
+        "error": "errorEndEvent",
+        "cancel": "cancelEndEvent",
+        "terminate": "terminateEndEvent",
+        "message": "messageEndEvent",
+        "signal": "signalEndEvent",
+        "compensate": "compensationEndEvent",
+        "escalation": "escalationEndEvent",
+    },
+    "boundaryEvent": {
+        None: "boundaryEvent",
+        "timer": "boundaryTimer",
+        "message": "boundaryMessage",
+        "signal": "boundarySignal",
+        "compensate": "compensationBoundaryCatch",
+        "error": "boundaryError",
+        "escalation": "boundaryEscalation",
+        "cancel": "cancelBoundaryCatch",
+        "conditional": "boundaryConditional",
+    },
+}
+
+
+def camunda_activity_type(node: Any) -> str:
+    """The `activityType` Camunda's history gives a BPMN element (`intermediateSignalCatch`)."""
+    tag = node.tag[len(_B) :] if node.tag.startswith(_B) else node.tag
+    kinds = _EVENT_TYPES.get(tag)
+    if kinds is None:
+        return str(tag)
+    kind = None
+    for child in node:
+        child_tag = child.tag if isinstance(child.tag, str) else ""
+        if child_tag.startswith(_B) and child_tag.endswith("EventDefinition"):
+            kind = child_tag[len(_B) : -len("EventDefinition")]
+            break
+    return kinds.get(kind, kinds[None])
 
 
 def _start_events(process: Any) -> tuple[StartEventInfo, ...]:
@@ -125,9 +196,25 @@ def _start_events(process: Any) -> tuple[StartEventInfo, ...]:
                     timer_kind, timer_value = tag, (child.text or "").strip()
         elif node.find(f"{_B}conditionalEventDefinition") is not None:
             kind = "conditional"
+        fields = tuple(
+            {
+                "id": f.get("id"),
+                "label": f.get("label"),
+                "type": f.get("type") or "string",
+                "default_value": f.get("defaultValue"),
+            }
+            for f in node.xpath(".//camunda:formData/camunda:formField", namespaces=NSMAP)
+        )
         found.append(
             StartEventInfo(
-                node.get("id"), node.get("name"), kind, event_name, timer_kind, timer_value
+                node.get("id"),
+                node.get("name"),
+                kind,
+                event_name,
+                timer_kind,
+                timer_value,
+                node.get(f"{_C}formKey") or node.get(f"{_C}formRef"),
+                fields,
             )
         )
     return tuple(found)

@@ -26,7 +26,13 @@ from modelop_mlc._engine.definitions import ProcessSpecs
 from modelop_mlc._engine.events import MlcMessageEvent, MlcSignalEvent, OutboundEvent, timer_due
 from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
 from modelop_mlc._engine.listeners import run_listeners
-from modelop_mlc._engine.scope import LOCALS, set_local, set_variable, visible_variables
+from modelop_mlc._engine.scope import (
+    LOCALS,
+    remove_variable,
+    set_local,
+    set_variable,
+    visible_variables,
+)
 from modelop_mlc._engine.script_engine import MlcScriptEngine
 from modelop_mlc._engine.specs import (
     JOB_KEY,
@@ -412,6 +418,30 @@ class EngineInstance:
     def variables(self) -> dict[str, Any]:
         """Return the process variables."""
         return dict(self.workflow.data)
+
+    def local_variables(self, task_id: str) -> dict[str, Any]:
+        """Return the variables local to a task (its input mappings and local sets)."""
+        task = self._task(task_id)
+        return dict(task.internal_data.get(LOCALS) or {}) if task is not None else {}
+
+    def set_task_variables(
+        self, task_id: str, variables: Mapping[str, Any], *, local: bool, removed: Sequence[str]
+    ) -> bool:
+        """Set (and remove) variables from a task: locally, or where they are defined."""
+        task = self._task(task_id)
+        if task is None:
+            return False
+        for name in removed:
+            if local:
+                (task.internal_data.get(LOCALS) or {}).pop(name, None)
+            else:
+                remove_variable(task, name)
+        for name, value in variables.items():
+            if local:
+                set_local(task, name, value)
+            else:
+                set_variable(task, name, value)
+        return True
 
     def variables_at(self, task_id: str) -> dict[str, Any]:
         """Return the variables visible from a task."""

@@ -42,6 +42,7 @@ from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
 from modelop_mlc.manager._unheard import warn_unheard
+from modelop_mlc.manager._tasks import TaskMethods
 from modelop_mlc.manager._worker import Worker
 from modelop_mlc.models import (
     Deployment,
@@ -68,7 +69,7 @@ log = logging.getLogger("modelop_mlc")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class LifecycleManager(ExternalTaskMethods):
+class LifecycleManager(ExternalTaskMethods, TaskMethods):
     """Deploys MLC processes and runs their instances durably.
 
     Args:

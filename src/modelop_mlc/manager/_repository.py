@@ -274,7 +274,8 @@ class Repository:
             "decisions": sorted(process.decision_refs),
             "properties": dict(process.properties),
             "elements": {
-                k: [v.type, v.name, v.line, v.source, v.target] for k, v in process.elements.items()
+                k: [v.type, v.name, v.line, v.source, v.target, v.camunda_type]
+                for k, v in process.elements.items()
             },
             "resource": None,
         }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from modelop_mlc.rest import _external_tasks
+from modelop_mlc.rest import _external_tasks, _tasks
 from modelop_mlc.rest._routing import ApiRoute
 
 __all__ = ["API"]
 
-API: list[ApiRoute] = [*_external_tasks.API]
+API: list[ApiRoute] = [*_external_tasks.API, *_tasks.API]
 """The routes, in no particular order (the app sorts them for matching)."""

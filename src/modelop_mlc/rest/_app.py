@@ -208,9 +208,6 @@ _ROUTES: list[tuple[str, str, Handler, Collection[str] | None]] = [
     ("GET", "/process-instance/{id}/diagram.svg", _runtime.get_diagram, {READ}),
     ("GET", "/process-instance/{id}/variables", _runtime.get_variables, {READ}),
     ("GET", "/process-instance/{id}/variables/{name}", _runtime.get_variable, {READ}),
-    ("GET", "/task", _runtime.list_tasks, {READ}),
-    ("GET", "/task/{id}", _runtime.get_task, {READ}),
-    ("POST", "/task/{id}/complete", _runtime.complete_task, {COMPLETE}),
     ("GET", "/history/activity-instance", _runtime.list_activity_instances, {READ}),
     ("GET", "/incident", _runtime.list_incidents, {READ}),
     ("PUT", "/job/{id}/retries", _runtime.set_job_retries, {COMPLETE}),
@@ -300,7 +297,7 @@ def create_app(
     if tokens is not None:
         verifier = tokens.verifier() if auth is None else _combined(auth, tokens.verifier())
     limiter = tokens.limiter if tokens is not None else LoginLimiter(clock=manager.clock.now)
-    context = Context(manager, max_upload_bytes)
+    context = Context(manager, max_upload_bytes, users)
     routes: list[BaseRoute] = [
         Route(path, endpoint(context, handler, permissions), methods=[method])
         for method, path, handler, permissions in all_routes()

@@ -374,7 +374,7 @@ def _matches(query: Query, task: ExternalTask, now: datetime, variables: Any) ->
     )
 
 
-async def _select(context: Context, query: Query) -> Sequence[dict[str, Any]]:
+async def _select(context: Context, query: Query, _request: Request) -> Sequence[dict[str, Any]]:
     manager = context.manager
     tasks = await context.read(manager.external_tasks)
     now = manager.clock.now()

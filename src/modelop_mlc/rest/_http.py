@@ -77,6 +77,8 @@ class Context:
 
     manager: LifecycleManager
     max_upload_bytes: int
+    # The app's users, whose groups make a candidate user of a group's tasks.
+    users: Any = None
     _write_lock: threading.Lock = field(init=False)
 
     def __post_init__(self) -> None:

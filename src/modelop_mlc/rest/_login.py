@@ -106,7 +106,8 @@ class Users:
                 else hash_password(entry.password)
             )
             permissions = _check_permissions(entry.permissions, f"Users {name}")
-            self._users[name] = (stored, Principal(name, permissions, {}, frozenset(entry.groups)))
+            principal = Principal(name, permissions, {"user": True}, frozenset(entry.groups))
+            self._users[name] = (stored, principal)
         # Unknown names are checked against this, so timing does not reveal who exists.
         self._dummy = hash_password(secrets.token_hex(8))
 
@@ -258,6 +259,7 @@ class TokenIssuer:
             "exp": int((now + self.lifetime).timestamp()),
             "permissions": sorted(principal.permissions),
             "groups": sorted(principal.groups),
+            "user": True,
         }
         if self.issuer is not None:
             claims["iss"] = self.issuer

@@ -137,6 +137,21 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Retries": _obj({"retries": {"type": "integer", "minimum": 0}}, required=("retries",)),
     "Priority": _obj({"priority": _INT}, required=("priority",)),
+    "UserId": _obj({"userId": _NS}),
+    "VariablesBody": _obj({"variables": _ref("VariableMap")}),
+    "IdentityLink": _obj(
+        {"userId": _NS, "groupId": _NS, "type": _s(enum=["candidate", "assignee", "owner"])},
+        required=("type",),
+    ),
+    "FormInfo": _obj(
+        {"key": _NS, "contextPath": _NS, "camundaFormRef": {"type": "object", "nullable": True}}
+    ),
+    "VariableModifications": _obj(
+        {
+            "modifications": _ref("VariableMap"),
+            "deletions": {"type": "array", "items": _s(), "nullable": True},
+        }
+    ),
 }
 
 _DESCRIPTIONS = {

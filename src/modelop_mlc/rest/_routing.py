@@ -20,7 +20,7 @@ from modelop_mlc.rest._query import Query
 
 __all__ = ["ApiRoute", "Select", "query_routes"]
 
-Select = Callable[[Context, Query], Awaitable[Sequence[Any]]]
+Select = Callable[[Context, Query, Request], Awaitable[Sequence[Any]]]
 """Returns every record a query selects, filtered and sorted (paging is applied after)."""
 
 
@@ -90,18 +90,18 @@ def query_routes(
 
     async def get_list(context: Context, request: Request) -> Response:
         query = get_query(request)
-        return json_response(query.page(await select(context, query)))
+        return json_response(query.page(await select(context, query, request)))
 
     async def get_count(context: Context, request: Request) -> Response:
-        return json_response({"count": len(await select(context, get_query(request)))})
+        return json_response({"count": len(await select(context, get_query(request), request))})
 
     async def post_list(context: Context, request: Request) -> Response:
         query = await post_query(context, request)
-        return json_response(query.page(await select(context, query)))
+        return json_response(query.page(await select(context, query, request)))
 
     async def post_count(context: Context, request: Request) -> Response:
         query = await post_query(context, request)
-        return json_response({"count": len(await select(context, query))})
+        return json_response({"count": len(await select(context, query, request))})
 
     paging = {"firstResult": "integer", "maxResults": "integer"}
     common: dict[str, Any] = {"permissions": permissions, "errors": (400, 401, 403, 500)}

@@ -187,3 +187,13 @@ class Tx(Protocol):
     ) -> list[tuple[ExternalTaskRow, dict[str, Any]]]:
         """Lock up to `limit` fetchable external tasks to `worker_id`."""
         ...
+
+    def update_user_task(self, task_id: str, **fields: Any) -> int:
+        """Change the assignee, owner or delegation state of an open user task."""
+        ...
+
+    def set_task_candidates(
+        self, task_id: str, users: Sequence[str], groups: Sequence[str]
+    ) -> None:
+        """Replace an open user task's candidate users and groups."""
+        ...

@@ -276,6 +276,18 @@ class Reads(ExternalTaskReads, Connections):
         )
         return [task_from(r) for r in rows]
 
+    def task_delegations(self, task_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """(owner, delegation state) of open user tasks that have either, by task id."""
+        if not task_ids:
+            return {}
+        rows = self.reader().all(
+            "SELECT id, owner, delegation_state FROM user_tasks WHERE id IN "
+            f"({', '.join('?' * len(task_ids))}) AND (owner IS NOT NULL OR "
+            "delegation_state IS NOT NULL)",
+            list(task_ids),
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
     def leases(self, owner: str) -> dict[str, list[str]]:
         """Ids of the jobs and timers `owner` (a worker id) holds a lease on, by table."""
         return {

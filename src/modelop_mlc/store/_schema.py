@@ -215,6 +215,9 @@ _V3 = [
     )""",
     "CREATE INDEX external_tasks_topic ON external_tasks (topic, priority, created_at)",
     "CREATE INDEX external_tasks_instance ON external_tasks (instance_id)",
+    # Camunda's task delegation: the owner delegates to the assignee, then resolves it.
+    "ALTER TABLE user_tasks ADD COLUMN owner TEXT",
+    "ALTER TABLE user_tasks ADD COLUMN delegation_state TEXT",
 ]
 
 # Version -> the statements that bring the schema from version-1 to version.

@@ -307,6 +307,28 @@ class SqlTx(ExternalTaskWrites):
             [job_values(j) for j in jobs if j.id not in existing],
         )
 
+    def update_user_task(self, task_id: str, **fields: Any) -> int:
+        """Change the assignee, owner or delegation state of an open user task."""
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        cursor = self.execute(
+            f"UPDATE user_tasks SET {columns} WHERE id = ?", (*fields.values(), task_id)
+        )
+        return int(cursor.rowcount or 0)
+
+    def set_task_candidates(
+        self, task_id: str, users: Sequence[str], groups: Sequence[str]
+    ) -> None:
+        """Replace an open user task's candidate users and groups."""
+        self.execute(
+            "UPDATE user_tasks SET candidate_users = ?, candidate_groups = ? WHERE id = ?",
+            (dumps(list(users)), dumps(list(groups)), task_id),
+        )
+        self.execute("DELETE FROM task_candidates WHERE task_id = ?", (task_id,))
+        self.executemany(
+            "INSERT INTO task_candidates (task_id, kind, value) VALUES (?, ?, ?)",
+            [(task_id, "user", u) for u in users] + [(task_id, "group", g) for g in groups],
+        )
+
     def wake_jobs(self, wake_key: str, now: str) -> int:
         """Make parked jobs waiting for `wake_key` due now; return how many."""
         cursor = self.execute(
