@@ -189,6 +189,7 @@ class HistoryEvent:
         activity_type: The BPMN element type.
         detail: Kind-specific data (variable names, error codes, ...).
         seq: Global order.
+        task_id: The engine task (a user task's id, a job's or external task's id), if any.
     """
 
     instance_id: str
@@ -199,6 +200,7 @@ class HistoryEvent:
     activity_type: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
     seq: int = 0
+    task_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ _EVENT_TYPES = {
 
 def camunda_activity_type(node: Any) -> str:
     """The `activityType` Camunda's history gives a BPMN element (`intermediateSignalCatch`)."""
-    tag = node.tag[len(_B) :] if node.tag.startswith(_B) else node.tag
+    tag = node.tag.removeprefix(_B)
     kinds = _EVENT_TYPES.get(tag)
     if kinds is None:
         return str(tag)

@@ -93,6 +93,7 @@ def history_event(row: HistoryRow) -> HistoryEvent:
         activity_type=row.activity_type,
         detail=row.detail,
         seq=row.seq,
+        task_id=row.task_id,
     )
 
 

@@ -79,14 +79,20 @@ class EventRouter:
         business_key: str | None,
         keys: dict[str, Any],
         every: bool,
+        instance_id: str | None = None,
     ) -> list[MessageResult]:
         """Deliver a message to its receivers: exactly one, or (`every`) all of them.
+
+        With `instance_id` only that instance can receive it (no start event).
 
         Raises:
             CorrelationError: If nothing matches, or several do and not `every`.
         """
         waiting = self._waiting(name, business_key, keys)
-        starts = [] if keys else self._store.start_subscribers("message", name)
+        if instance_id is not None:
+            waiting = [i for i in waiting if i == instance_id]
+        no_starts = keys or instance_id is not None
+        starts = [] if no_starts else self._store.start_subscribers("message", name)
         matches = len(waiting) + len(starts)
         if matches == 0 or (matches > 1 and not every):
             raise CorrelationError(name, matches, _correlation_detail(business_key, keys))

@@ -430,6 +430,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         *,
         business_key: str | None = None,
         correlation_keys: Mapping[str, Any] | None = None,
+        instance_id: str | None = None,
     ) -> MessageResult: ...
 
     @overload
@@ -440,6 +441,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         *,
         business_key: str | None = None,
         correlation_keys: Mapping[str, Any] | None = None,
+        instance_id: str | None = None,
         all: Literal[True],
     ) -> list[MessageResult]: ...
 
@@ -451,6 +453,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         *,
         business_key: str | None = None,
         correlation_keys: Mapping[str, Any] | None = None,
+        instance_id: str | None = None,
         all: bool,
     ) -> MessageResult | list[MessageResult]: ...
 
@@ -461,6 +464,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         *,
         business_key: str | None = None,
         correlation_keys: Mapping[str, Any] | None = None,
+        instance_id: str | None = None,
         all: bool | None = None,  # noqa: A002 - the deprecated spelling
     ) -> MessageResult | list[MessageResult]:
         """Correlate a message to exactly one waiting instance or message start event.
@@ -470,6 +474,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             variables: Variables to set on the receiving instance.
             business_key: Only instances with this business key (a started instance gets it).
             correlation_keys: Only instances whose variables have these values.
+            instance_id: Only this instance (Camunda's `processInstanceId`).
             all: Deprecated: `all=True` is `message_all()`.
 
         Raises:
@@ -486,7 +491,12 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         values = check_json(variables)
         keys = check_json(correlation_keys, where="correlation_keys")
         results = self._events.message(
-            name, values, business_key=business_key, keys=keys, every=bool(all)
+            name,
+            values,
+            business_key=business_key,
+            keys=keys,
+            every=bool(all),
+            instance_id=instance_id,
         )
         return results if all else results[0]
 
@@ -497,6 +507,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         *,
         business_key: str | None = None,
         correlation_keys: Mapping[str, Any] | None = None,
+        instance_id: str | None = None,
     ) -> list[MessageResult]:
         """Correlate a message to every matching waiting instance and message start event.
 
@@ -505,6 +516,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             variables: Variables to set on the receiving instances.
             business_key: Only instances with this business key (a started instance gets it).
             correlation_keys: Only instances whose variables have these values.
+            instance_id: Only this instance.
 
         Raises:
             CorrelationError: If nothing matches.
@@ -512,7 +524,9 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         """
         values = check_json(variables)
         keys = check_json(correlation_keys, where="correlation_keys")
-        return self._events.message(name, values, business_key=business_key, keys=keys, every=True)
+        return self._events.message(
+            name, values, business_key=business_key, keys=keys, every=True, instance_id=instance_id
+        )
 
     # ------------------------------------------------------------------ user tasks
 
@@ -576,7 +590,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
                 Note(
                     "task_completed",
                     task.activity_id,
-                    {"task_id": task_id, "variables": sorted(values)},
+                    {"task_id": task_id, "variables": sorted(values), "assignee": task.assignee},
                 )
             ],
         )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from modelop_mlc.rest import _external_tasks, _tasks
+from modelop_mlc.rest import _external_tasks, _history, _instances, _jobs, _tasks
 from modelop_mlc.rest._routing import ApiRoute
 
 __all__ = ["API"]
 
-API: list[ApiRoute] = [*_external_tasks.API, *_tasks.API]
+API: list[ApiRoute] = [
+    *_external_tasks.API,
+    *_tasks.API,
+    *_instances.API,
+    *_history.API,
+    *_jobs.API,
+]
 """The routes, in no particular order (the app sorts them for matching)."""

@@ -21,7 +21,6 @@ from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.rest import _deploy, _runtime
 from modelop_mlc.rest._api import API
 from modelop_mlc.rest._auth import (
-    COMPLETE,
     DEPLOY,
     PERMISSIONS,
     READ,
@@ -203,14 +202,6 @@ _ROUTES: list[tuple[str, str, Handler, Collection[str] | None]] = [
     ("POST", "/signal", _runtime.signal, {SIGNAL}),
     ("POST", "/signalResponsive", _runtime.signal_responsive, {SIGNAL_RESPONSIVE}),
     ("POST", "/message", _runtime.message, {SIGNAL}),
-    ("GET", "/process-instance", _runtime.list_instances, {READ}),
-    ("GET", "/process-instance/{id}", _runtime.get_instance, {READ}),
-    ("GET", "/process-instance/{id}/diagram.svg", _runtime.get_diagram, {READ}),
-    ("GET", "/process-instance/{id}/variables", _runtime.get_variables, {READ}),
-    ("GET", "/process-instance/{id}/variables/{name}", _runtime.get_variable, {READ}),
-    ("GET", "/history/activity-instance", _runtime.list_activity_instances, {READ}),
-    ("GET", "/incident", _runtime.list_incidents, {READ}),
-    ("PUT", "/job/{id}/retries", _runtime.set_job_retries, {COMPLETE}),
 ]
 
 

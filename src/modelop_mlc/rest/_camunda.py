@@ -140,9 +140,21 @@ def task_dto(task: UserTask, definition_id: str | None) -> dict[str, Any]:
 
 
 def activity_instances(
-    events: Sequence[HistoryEvent], instance: ProcessInstance
+    events: Sequence[HistoryEvent],
+    instance: ProcessInstance,
+    types: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Pair `activity_start`/`activity_end` events into Camunda's `HistoricActivityInstance`s."""
+    """Pair `activity_start`/`activity_end` events into Camunda's `HistoricActivityInstance`s.
+
+    `types` maps activity ids to Camunda's activity types (`intermediateSignalCatch`); a user
+    task's record carries its task id and last assignee.
+    """
+    types = types or {}
+    assignees = {
+        e.task_id or e.detail.get("task_id"): e.detail.get("assignee")
+        for e in events
+        if e.kind in {"task_assigned", "task_delegated", "task_completed"}
+    }
     found: list[dict[str, Any]] = []
     open_ones: dict[str, list[dict[str, Any]]] = {}
     starts: dict[str, datetime] = {}
@@ -155,15 +167,15 @@ def activity_instances(
                 "parentActivityInstanceId": instance.id,
                 "activityId": event.activity_id,
                 "activityName": event.activity_name,
-                "activityType": event.activity_type,
+                "activityType": types.get(event.activity_id, event.activity_type),
                 "processDefinitionKey": instance.key,
                 "processDefinitionId": instance.definition_id,
                 "processInstanceId": instance.id,
                 "executionId": instance.id,
-                "taskId": None,
+                "taskId": event.task_id if event.activity_type == "userTask" else None,
                 "calledProcessInstanceId": None,
                 "calledCaseInstanceId": None,
-                "assignee": None,
+                "assignee": assignees.get(event.task_id),
                 "startTime": camunda_date(event.at),
                 "endTime": None,
                 "durationInMillis": None,

@@ -176,6 +176,7 @@ _SCHEMAS: dict[str, Any] = {
         {
             "messageName": _string(),
             "businessKey": _NULLABLE_STRING,
+            "processInstanceId": _NULLABLE_STRING,
             "tenantId": _NULLABLE_STRING,
             "withoutTenantId": _BOOLEAN,
             "correlationKeys": _ref("VariableMap"),
@@ -249,6 +250,13 @@ _SCHEMAS: dict[str, Any] = {
             "durationInMillis": {"type": "integer", "nullable": True},
             "canceled": _BOOLEAN,
             "completeScope": _BOOLEAN,
+            "taskId": _NULLABLE_STRING,
+            "assignee": _NULLABLE_STRING,
+            "calledProcessInstanceId": _NULLABLE_STRING,
+            "calledCaseInstanceId": _NULLABLE_STRING,
+            "tenantId": _NULLABLE_STRING,
+            "removalTime": _DATE,
+            "rootProcessInstanceId": _NULLABLE_STRING,
         }
     ),
     "Incident": _object(
@@ -263,6 +271,11 @@ _SCHEMAS: dict[str, Any] = {
             "failedActivityId": _NULLABLE_STRING,
             "configuration": _NULLABLE_STRING,
             "incidentMessage": _string(),
+            "causeIncidentId": _NULLABLE_STRING,
+            "rootCauseIncidentId": _NULLABLE_STRING,
+            "tenantId": _NULLABLE_STRING,
+            "jobDefinitionId": _NULLABLE_STRING,
+            "annotation": _NULLABLE_STRING,
         }
     ),
     "RetriesRequest": _object(
@@ -498,100 +511,6 @@ _PATHS: dict[str, Any] = {
             **_NO_CONTENT,
             "200": _json(_array(_ref("MessageResult")), "With resultEnabled: the results."),
         },
-    ),
-    "/process-instance": _get(
-        "List running instances (ended ones with ended=true)",
-        _json(_array(_ref("ProcessInstance")), "Instances."),
-        _texts(
-            "processInstanceIds",
-            "businessKey",
-            "businessKeyLike",
-            "processDefinitionId",
-            "processDefinitionKey",
-            "processDefinitionKeyIn",
-            "processDefinitionKeyNotIn",
-        )
-        + _booleans("active", "suspended", "withIncident", "ended")
-        + _paging(["instanceId", "definitionKey", "definitionId", "businessKey", "tenantId"]),
-    ),
-    "/process-instance/{id}": _get(
-        "One instance",
-        _json(_ref("ProcessInstance"), "The instance."),
-        [_path("id")],
-        not_found=True,
-    ),
-    "/process-instance/{id}/diagram.svg": _get(
-        "The instance's diagram as SVG: where it waits, what it took, its incidents (ours)",
-        {
-            "description": "The diagram.",
-            "content": {"image/svg+xml": {"schema": _string()}},
-        },
-        [_path("id")],
-        not_found=True,
-    ),
-    "/process-instance/{id}/variables": _get(
-        "An instance's variables, typed",
-        _json(_ref("VariableMap"), "The variables."),
-        [_path("id"), _query("variableNames", _string()), _query("deserializeValues", _BOOLEAN)],
-        not_found=True,
-    ),
-    "/process-instance/{id}/variables/{name}": _get(
-        "One variable, typed",
-        _json(_ref("VariableValue"), "The variable."),
-        [_path("id"), _path("name")],
-        not_found=True,
-    ),
-    "/history/activity-instance": _get(
-        "Activity instances of one process instance",
-        _json(_array(_ref("HistoricActivityInstance")), "Activity instances."),
-        [
-            {"name": "processInstanceId", "in": "query", "required": True, "schema": _string()},
-            *_texts("activityId", "activityType"),
-            *_booleans("finished", "unfinished", "canceled"),
-            *_paging(
-                [
-                    "activityInstanceId",
-                    "instanceId",
-                    "executionId",
-                    "activityId",
-                    "activityName",
-                    "activityType",
-                    "startTime",
-                    "endTime",
-                    "duration",
-                    "definitionId",
-                ]
-            ),
-        ],
-    ),
-    "/incident": _get(
-        "List open incidents",
-        _json(_array(_ref("Incident")), "Incidents."),
-        _texts(
-            "incidentId",
-            "processInstanceId",
-            "incidentType",
-            "activityId",
-            "processDefinitionId",
-            "configuration",
-        )
-        + _paging(
-            [
-                "incidentId",
-                "incidentTimestamp",
-                "incidentType",
-                "activityId",
-                "processInstanceId",
-                "processDefinitionId",
-            ]
-        ),
-    ),
-    "/job/{id}/retries": _post(
-        "Run a failed job again (resolves its incident)",
-        {"required": True, "content": {_JSON: {"schema": _ref("RetriesRequest")}}},
-        _NO_CONTENT,
-        [_path("id")],
-        method="put",
     ),
     "/openapi.json": _get("This document", _json({"type": "object"}, "OpenAPI 3."), []),
 }

@@ -146,6 +146,157 @@ SCHEMAS: dict[str, Any] = {
     "FormInfo": _obj(
         {"key": _NS, "contextPath": _NS, "camundaFormRef": {"type": "object", "nullable": True}}
     ),
+    "JobRetries": _obj(
+        {"retries": {"type": "integer", "minimum": 1}, "dueDate": _NS}, required=("retries",)
+    ),
+    "Job": _obj(
+        {
+            "id": _s(),
+            "jobDefinitionId": _NS,
+            "processInstanceId": _NS,
+            "processDefinitionId": _NS,
+            "processDefinitionKey": _NS,
+            "executionId": _NS,
+            "exceptionMessage": _NS,
+            "failedActivityId": _NS,
+            "retries": _INT,
+            "dueDate": _DATE,
+            "suspended": _BOOL,
+            "priority": _INT,
+            "tenantId": _NS,
+            "createTime": _DATE,
+            "batchId": _NS,
+        }
+    ),
+    "JobDefinition": _obj(
+        {
+            "id": _s(),
+            "processDefinitionId": _s(),
+            "processDefinitionKey": _s(),
+            "activityId": _s(),
+            "jobType": _s(),
+            "jobConfiguration": _NS,
+            "suspended": _BOOL,
+            "overridingJobPriority": _NINT,
+            "tenantId": _NS,
+            "deploymentId": _NS,
+        }
+    ),
+    "ActivityInstance": _obj(
+        {
+            "id": _s(),
+            "parentActivityInstanceId": _NS,
+            "activityId": _s(),
+            "activityType": _s(),
+            "processInstanceId": _s(),
+            "processDefinitionId": _s(),
+            "childActivityInstances": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ActivityInstance"},
+            },
+            "childTransitionInstances": {"type": "array", "items": {"type": "object"}},
+            "executionIds": {"type": "array", "items": _s()},
+            "activityName": _NS,
+            "incidentIds": {"type": "array", "items": _s()},
+            "incidents": {"type": "array", "items": {"type": "object"}},
+            "name": _NS,
+        }
+    ),
+    "VariableInstance": _obj(
+        {
+            "id": _s(),
+            "name": _s(),
+            "type": _s(),
+            "value": {"nullable": True},
+            "valueInfo": {"type": "object"},
+            "processDefinitionId": _NS,
+            "processInstanceId": _NS,
+            "executionId": _NS,
+            "caseInstanceId": _NS,
+            "caseExecutionId": _NS,
+            "taskId": _NS,
+            "batchId": _NS,
+            "activityInstanceId": _NS,
+            "errorMessage": _NS,
+            "tenantId": _NS,
+        }
+    ),
+    "HistoricVariableInstance": {
+        "allOf": [
+            _ref("VariableInstance"),
+            _obj(
+                {
+                    "processDefinitionKey": _NS,
+                    "createTime": _DATE,
+                    "removalTime": _DATE,
+                    "rootProcessInstanceId": _NS,
+                    "state": _s(),
+                }
+            ),
+        ]
+    },
+    "HistoricProcessInstance": _obj(
+        {
+            "id": _s(),
+            "businessKey": _NS,
+            "processDefinitionId": _s(),
+            "processDefinitionKey": _s(),
+            "processDefinitionName": _NS,
+            "processDefinitionVersion": _NINT,
+            "startTime": _DATE,
+            "endTime": _DATE,
+            "removalTime": _DATE,
+            "durationInMillis": _NINT,
+            "startUserId": _NS,
+            "startActivityId": _NS,
+            "deleteReason": _NS,
+            "rootProcessInstanceId": _NS,
+            "superProcessInstanceId": _NS,
+            "superCaseInstanceId": _NS,
+            "caseInstanceId": _NS,
+            "tenantId": _NS,
+            "state": _s(
+                enum=[
+                    "ACTIVE",
+                    "SUSPENDED",
+                    "COMPLETED",
+                    "EXTERNALLY_TERMINATED",
+                    "INTERNALLY_TERMINATED",
+                ]
+            ),
+        }
+    ),
+    "HistoricTaskInstance": _obj(
+        {
+            "id": _s(),
+            "processDefinitionKey": _NS,
+            "processDefinitionId": _NS,
+            "processInstanceId": _NS,
+            "executionId": _NS,
+            "caseDefinitionKey": _NS,
+            "caseDefinitionId": _NS,
+            "caseInstanceId": _NS,
+            "caseExecutionId": _NS,
+            "activityInstanceId": _NS,
+            "name": _NS,
+            "description": _NS,
+            "deleteReason": _NS,
+            "owner": _NS,
+            "assignee": _NS,
+            "startTime": _DATE,
+            "endTime": _DATE,
+            "duration": _NINT,
+            "taskDefinitionKey": _NS,
+            "priority": _INT,
+            "due": _DATE,
+            "parentTaskId": _NS,
+            "followUp": _DATE,
+            "tenantId": _NS,
+            "removalTime": _DATE,
+            "rootProcessInstanceId": _NS,
+            "taskState": _NS,
+        }
+    ),
     "VariableModifications": _obj(
         {
             "modifications": _ref("VariableMap"),

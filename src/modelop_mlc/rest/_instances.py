@@ -1,0 +1,543 @@
+"""Camunda's process instance routes: the query, one instance, its variables and activities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from modelop_mlc.errors import InstanceNotFoundError
+from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.models import ProcessInstance
+from modelop_mlc.rest._auth import COMPLETE, READ, SIGNAL
+from modelop_mlc.rest._camunda import activity_instances, instance_dto
+from modelop_mlc.rest._errors import ApiError, bad_request, not_found
+from modelop_mlc.rest._fields import check_fields
+from modelop_mlc.rest._http import Context, base_url, json_body, json_response
+from modelop_mlc.rest._query import Query, like, variable_filter
+from modelop_mlc.rest._routing import ApiRoute, query_routes
+from modelop_mlc.rest._variables import from_typed, to_typed, typed_map
+
+__all__ = ["API", "running_instance"]
+
+_ENDED = {"completed", "cancelled"}
+
+
+def running_instance(manager: LifecycleManager, instance_id: str) -> ProcessInstance:
+    """The instance, if it has not ended (Camunda's runtime forgets ended instances).
+
+    Raises:
+        ApiError: 404 if it does not exist or has ended (see `/history/process-instance`).
+    """
+    try:
+        instance = manager.instance(instance_id)
+    except InstanceNotFoundError:
+        instance = None
+    if instance is None or instance.status in _ENDED:
+        raise not_found(
+            f"Process instance with id {instance_id} does not exist"
+            + ("; it has ended: read it at /history/process-instance" if instance else "")
+        )
+    return instance
+
+
+# ---------------------------------------------------------------- the query
+
+_FILTERS = {
+    **dict.fromkeys(
+        (
+            "processInstanceIds",
+            "businessKey",
+            "businessKeyLike",
+            "processDefinitionId",
+            "processDefinitionKey",
+            "processDefinitionKeyIn",
+            "processDefinitionKeyNotIn",
+            "incidentId",
+            "incidentType",
+            "incidentMessage",
+            "incidentMessageLike",
+            "activityIdIn",
+            "variables",
+        ),
+        "string",
+    ),
+    **dict.fromkeys(
+        (
+            "active",
+            "suspended",
+            "withIncident",
+            "rootProcessInstances",
+            "leafProcessInstances",
+            "processDefinitionWithoutTenantId",
+            "withoutTenantId",
+            "variableNamesIgnoreCase",
+            "variableValuesIgnoreCase",
+            "ended",
+        ),
+        "boolean",
+    ),
+}
+_SORT = {
+    "instanceId": lambda i: i.id,
+    "definitionKey": lambda i: i.key,
+    "definitionId": lambda i: i.definition_id,
+    "businessKey": lambda i: i.business_key,
+    "tenantId": lambda _i: None,
+}
+
+
+def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
+    if query.boolean("variableNamesIgnoreCase") or query.boolean("variableValuesIgnoreCase"):
+        raise bad_request(
+            "variableNamesIgnoreCase and variableValuesIgnoreCase are not supported by "
+            "modelop_mlc: variable names and values compare exactly"
+        )
+    ids = query.texts("processInstanceIds")
+    business_like = query.text("businessKeyLike")
+    keys_in, keys_out = (
+        query.texts("processDefinitionKeyIn"),
+        query.texts("processDefinitionKeyNotIn"),
+    )
+    activities = query.texts("activityIdIn")
+    variables = variable_filter(query.text("variables"))
+    incident_filters = [
+        query.text(n)
+        for n in ("incidentId", "incidentType", "incidentMessage", "incidentMessageLike")
+    ]
+    incidents = (
+        manager.incidents()
+        if query.boolean("withIncident") or any(f is not None for f in incident_filters)
+        else []
+    )
+    ended = bool(query.boolean("ended"))
+    found = manager.instances(
+        key=query.text("processDefinitionKey"), business_key=query.text("businessKey")
+    )
+
+    def incident_match(instance: ProcessInstance) -> bool:
+        mine = [i for i in incidents if i.instance_id == instance.id]
+        wanted_id, kind, message, message_like = incident_filters
+        if query.boolean("withIncident") and not mine:
+            return False
+        if any(f is not None for f in incident_filters):
+            mine = [
+                i
+                for i in mine
+                if (wanted_id is None or i.id == wanted_id)
+                and (kind is None or _incident_type(i.kind) == kind)
+                and (message is None or i.message == message)
+                and (message_like is None or like(message_like)(i.message))
+            ]
+            return bool(mine)
+        return True
+
+    def wanted(instance: ProcessInstance) -> bool:
+        # Camunda's runtime query sees only instances that have not ended; `ended=true`
+        # (ours) asks for those that have.
+        if (instance.status in _ENDED) != ended:
+            return False
+        if query.boolean("active") is False or query.boolean("suspended"):
+            return False  # never suspended, so "inactive" and "suspended" are empty
+        if query.boolean("leafProcessInstances") is False:
+            return False  # no sub-process instances: every instance is a leaf
+        return (
+            (ids is None or instance.id in ids)
+            and (business_like is None or like(business_like)(instance.business_key))
+            and (
+                query.text("processDefinitionId") is None
+                or instance.definition_id == query.text("processDefinitionId")
+            )
+            and (keys_in is None or instance.key in keys_in)
+            and (keys_out is None or instance.key not in keys_out)
+            and (activities is None or bool(set(activities) & set(instance.waiting_at)))
+            and (variables is None or variables(instance.variables))
+            and incident_match(instance)
+        )
+
+    selected = query.sort([i for i in found if wanted(i)], _SORT)
+    return [instance_dto(None, i) for i in selected]
+
+
+def _incident_type(kind: str) -> str:
+    head, *rest = kind.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+async def _select(context: Context, query: Query, _request: Request) -> Sequence[dict[str, Any]]:
+    return await context.read(_select_instances, context.manager, query)
+
+
+# ---------------------------------------------------------------- one instance
+
+
+async def get_instance(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}`: 404 once it has ended, as in Camunda."""
+    instance = await context.read(running_instance, context.manager, request.path_params["id"])
+    return json_response(instance_dto(base_url(request), instance))
+
+
+async def delete_instance(context: Context, request: Request) -> Response:
+    """`DELETE /process-instance/{id}`: cancel a running instance."""
+    query = Query(
+        request.query_params,
+        allowed={
+            "skipCustomListeners": "boolean",
+            "skipIoMappings": "boolean",
+            "skipSubprocesses": "boolean",
+            "failIfNotExists": "boolean",
+        },
+    )
+    for name in ("skipCustomListeners", "skipIoMappings", "skipSubprocesses"):
+        if query.boolean(name):
+            raise bad_request(f"'{name}' is not supported by modelop_mlc")
+    instance_id = request.path_params["id"]
+    try:
+        await context.read(running_instance, context.manager, instance_id)
+    except ApiError:
+        if query.boolean("failIfNotExists") is False:
+            return Response(status_code=204)
+        raise
+    await context.write(context.manager.cancel, instance_id, "deleted over the REST API")
+    return Response(status_code=204)
+
+
+def _tree(manager: LifecycleManager, instance_id: str) -> dict[str, Any]:
+    instance = running_instance(manager, instance_id)
+    records = activity_instances(manager.history(instance_id), instance)
+    incidents = manager.incidents(instance_id=instance_id)
+    children = []
+    for record in records:
+        if record["endTime"] is not None:
+            continue
+        mine = [i for i in incidents if i.activity_id == record["activityId"]]
+        children.append(
+            {
+                "id": record["id"],
+                "parentActivityInstanceId": instance.id,
+                "activityId": record["activityId"],
+                "activityType": record["activityType"],
+                "processInstanceId": instance.id,
+                "processDefinitionId": instance.definition_id,
+                "childActivityInstances": [],
+                "childTransitionInstances": [],
+                "executionIds": [instance.id],
+                "activityName": record["activityName"],
+                "incidentIds": [i.id for i in mine],
+                "incidents": [{"id": i.id, "activityId": i.activity_id} for i in mine],
+                "name": record["activityName"],
+            }
+        )
+    return {
+        "id": instance.id,
+        "parentActivityInstanceId": None,
+        "activityId": instance.definition_id,
+        "activityType": "processDefinition",
+        "processInstanceId": instance.id,
+        "processDefinitionId": instance.definition_id,
+        "childActivityInstances": children,
+        "childTransitionInstances": [],
+        "executionIds": [instance.id],
+        "activityName": instance.key,
+        "incidentIds": [],
+        "incidents": [],
+        "name": instance.key,
+    }
+
+
+async def get_activity_instances(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}/activity-instances`: the tree of active activities."""
+    return json_response(await context.read(_tree, context.manager, request.path_params["id"]))
+
+
+# ---------------------------------------------------------------- variables
+
+
+async def _variables(context: Context, request: Request) -> dict[str, Any]:
+    instance = await context.read(running_instance, context.manager, request.path_params["id"])
+    return dict(instance.variables)
+
+
+async def get_variables(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}/variables`: typed values."""
+    query = Query(
+        request.query_params, allowed={"variableNames": "string", "deserializeValues": "boolean"}
+    )
+    names = query.texts("variableNames")
+    variables = await _variables(context, request)
+    if names is not None:
+        variables = {k: v for k, v in variables.items() if k in names}
+    return json_response(typed_map(variables))
+
+
+async def get_variable(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}/variables/{name}`: one typed value."""
+    Query(request.query_params, allowed={"deserializeValue": "boolean"})
+    name = request.path_params["name"]
+    variables = await _variables(context, request)
+    if name not in variables:
+        raise not_found(f"process instance variable with name {name} does not exist")
+    return json_response(to_typed(variables[name]))
+
+
+async def get_variable_data(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}/variables/{name}/data`: only binary variables have data."""
+    name = request.path_params["name"]
+    variables = await _variables(context, request)
+    if name not in variables:
+        raise not_found(f"process instance variable with name {name} does not exist")
+    raise bad_request(
+        f"Value of variable with id {name} is not a binary value; modelop_mlc keeps only "
+        "JSON values (read it at /variables/{name})"
+    )
+
+
+async def put_variable(context: Context, request: Request) -> Response:
+    """`PUT /process-instance/{id}/variables/{name}`: set one variable."""
+    body = await json_body(request, context.max_upload_bytes)
+    check_fields(body, {"value", "type", "valueInfo"})
+    instance_id = request.path_params["id"]
+    await context.read(running_instance, context.manager, instance_id)
+    values = from_typed({request.path_params["name"]: body})
+    await context.write(context.manager.set_variables, instance_id, values)
+    return Response(status_code=204)
+
+
+async def delete_variable(context: Context, request: Request) -> Response:
+    """`DELETE /process-instance/{id}/variables/{name}`."""
+    instance_id = request.path_params["id"]
+    await context.read(running_instance, context.manager, instance_id)
+    await context.write(
+        context.manager.delete_variables, instance_id, [request.path_params["name"]]
+    )
+    return Response(status_code=204)
+
+
+async def modify_variables(context: Context, request: Request) -> Response:
+    """`POST /process-instance/{id}/variables`: `{"modifications", "deletions"}`."""
+    body = await json_body(request, context.max_upload_bytes)
+    check_fields(body, {"modifications", "deletions"})
+    deletions = body.get("deletions") or []
+    if not isinstance(deletions, list) or not all(isinstance(d, str) for d in deletions):
+        raise bad_request("'deletions' must be a list of variable names")
+    modifications = from_typed(body.get("modifications"), where="modifications")
+    instance_id = request.path_params["id"]
+    await context.read(running_instance, context.manager, instance_id)
+    if modifications:
+        await context.write(context.manager.set_variables, instance_id, modifications)
+    if deletions:
+        await context.write(context.manager.delete_variables, instance_id, deletions)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- variable instances
+
+_VARIABLE_FILTERS = {
+    **dict.fromkeys(
+        (
+            "variableName",
+            "variableNameIn",
+            "variableNameLike",
+            "variableValues",
+            "processInstanceIdIn",
+            "executionIdIn",
+            "activityInstanceIdIn",
+        ),
+        "string",
+    ),
+    "variableNamesIgnoreCase": "boolean",
+    "variableValuesIgnoreCase": "boolean",
+    "deserializeValues": "boolean",
+}
+_VARIABLE_SORT = {
+    "variableName": lambda v: v["name"],
+    "variableType": lambda v: v["type"],
+    "activityInstanceId": lambda v: v["activityInstanceId"],
+    "tenantId": lambda _v: None,
+}
+
+
+def variable_record(instance: ProcessInstance, name: str, value: Any) -> dict[str, Any]:
+    """Camunda's `VariableInstanceDto` of one process variable."""
+    return {
+        "id": f"{instance.id}:{name}",
+        "name": name,
+        **to_typed(value),
+        "processDefinitionId": instance.definition_id,
+        "processInstanceId": instance.id,
+        "executionId": instance.id,
+        "caseInstanceId": None,
+        "caseExecutionId": None,
+        "taskId": None,
+        "batchId": None,
+        "activityInstanceId": instance.id,
+        "errorMessage": None,
+        "tenantId": None,
+    }
+
+
+def select_variables(instances: Sequence[ProcessInstance], query: Query) -> list[dict[str, Any]]:
+    """The variables of `instances` matching Camunda's variable-instance filters."""
+    if query.boolean("variableNamesIgnoreCase") or query.boolean("variableValuesIgnoreCase"):
+        raise bad_request("variableNamesIgnoreCase and variableValuesIgnoreCase are not supported")
+    name, names = query.text("variableName"), query.texts("variableNameIn")
+    name_like = query.text("variableNameLike")
+    in_instances = query.texts("processInstanceIdIn")
+    executions = query.texts("executionIdIn")
+    activities = query.texts("activityInstanceIdIn")
+    values = variable_filter(query.text("variableValues"), "variableValues")
+    found = []
+    for instance in instances:
+        if in_instances is not None and instance.id not in in_instances:
+            continue
+        if executions is not None and instance.id not in executions:
+            continue
+        if activities is not None and instance.id not in activities:
+            continue
+        for variable, value in instance.variables.items():
+            if (name is not None and variable != name) or (
+                names is not None and variable not in names
+            ):
+                continue
+            if name_like is not None and not like(name_like)(variable):
+                continue
+            # Each `variableValues` expression names its variable: test this one alone.
+            if values is not None and not values({variable: value}):
+                continue
+            found.append(variable_record(instance, variable, value))
+    return query.sort(found, _VARIABLE_SORT)
+
+
+def _running_variables(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
+    running = [i for i in manager.instances() if i.status not in _ENDED]
+    return select_variables(running, query)
+
+
+async def _select_variables(
+    context: Context, query: Query, _request: Request
+) -> Sequence[dict[str, Any]]:
+    return await context.read(_running_variables, context.manager, query)
+
+
+def _one_variable(manager: LifecycleManager, variable_id: str) -> dict[str, Any]:
+    instance_id, _, name = variable_id.partition(":")
+    try:
+        instance = running_instance(manager, instance_id)
+    except ApiError:
+        instance = None
+    if instance is None or name not in instance.variables:
+        raise not_found(f"Variable instance with Id '{variable_id}' does not exist.")
+    return variable_record(instance, name, instance.variables[name])
+
+
+async def get_variable_instance(context: Context, request: Request) -> Response:
+    """`GET /variable-instance/{id}`."""
+    Query(request.query_params, allowed={"deserializeValue": "boolean"})
+    return json_response(
+        await context.read(_one_variable, context.manager, request.path_params["id"])
+    )
+
+
+_ID = "/process-instance/{id}"
+_VAR = f"{_ID}/variables/{{name}}"
+API: list[ApiRoute] = [
+    *query_routes(
+        "/process-instance",
+        _select,
+        params=_FILTERS,
+        sort_keys=list(_SORT),
+        schema="ProcessInstance",
+        permissions={READ},
+        what="running process instances (ended ones with ended=true, ours)",
+    ),
+    ApiRoute("GET", _ID, get_instance, {READ}, "One running instance", ok=(200, "ProcessInstance")),
+    ApiRoute(
+        "DELETE",
+        _ID,
+        delete_instance,
+        {SIGNAL, COMPLETE},
+        "Cancel a running instance",
+        params={
+            "skipCustomListeners": "boolean",
+            "skipIoMappings": "boolean",
+            "skipSubprocesses": "boolean",
+            "failIfNotExists": "boolean",
+        },
+        ok=(204, None),
+    ),
+    ApiRoute(
+        "GET",
+        f"{_ID}/activity-instances",
+        get_activity_instances,
+        {READ},
+        "The instance's active activities",
+        ok=(200, "ActivityInstance"),
+    ),
+    ApiRoute(
+        "GET",
+        f"{_ID}/variables",
+        get_variables,
+        {READ},
+        "An instance's variables, typed",
+        params={"variableNames": "string", "deserializeValues": "boolean"},
+        ok=(200, "VariableMap"),
+    ),
+    ApiRoute(
+        "POST",
+        f"{_ID}/variables",
+        modify_variables,
+        {SIGNAL, COMPLETE},
+        "Set and delete an instance's variables",
+        body="VariableModifications",
+        ok=(204, None),
+    ),
+    ApiRoute(
+        "GET",
+        _VAR,
+        get_variable,
+        {READ},
+        "One variable, typed",
+        params={"deserializeValue": "boolean"},
+        ok=(200, "VariableValue"),
+    ),
+    ApiRoute(
+        "PUT",
+        _VAR,
+        put_variable,
+        {SIGNAL, COMPLETE},
+        "Set one variable",
+        body="VariableValue",
+        ok=(204, None),
+    ),
+    ApiRoute(
+        "DELETE", _VAR, delete_variable, {SIGNAL, COMPLETE}, "Delete one variable", ok=(204, None)
+    ),
+    ApiRoute(
+        "GET",
+        f"{_VAR}/data",
+        get_variable_data,
+        {READ},
+        "A binary variable's data (JSON variables have none: 400)",
+        ok=(200, "Text"),
+    ),
+    *query_routes(
+        "/variable-instance",
+        _select_variables,
+        params=_VARIABLE_FILTERS,
+        sort_keys=list(_VARIABLE_SORT),
+        schema="VariableInstance",
+        permissions={READ},
+        what="variables of running instances",
+    ),
+    ApiRoute(
+        "GET",
+        "/variable-instance/{id}",
+        get_variable_instance,
+        {READ},
+        "One variable of a running instance",
+        params={"deserializeValue": "boolean"},
+        ok=(200, "VariableInstance"),
+    ),
+]
