@@ -98,12 +98,12 @@ class EventRouter:
             raise CorrelationError(name, matches, _correlation_detail(business_key, keys))
         results = []
         note = Note("message_received", detail={"message": name, "variables": sorted(values)})
-        for instance_id in waiting:
+        for receiver in waiting:
             caught, saved = self._runtime.step(
-                instance_id, lambda inst: inst.deliver_message(name, values), notes=[note]
+                receiver, lambda inst: inst.deliver_message(name, values), notes=[note]
             )
             if caught:
-                results.append(MessageResult(instance_id, started=False, variables=saved.variables))
+                results.append(MessageResult(receiver, started=False, variables=saved.variables))
         for definition_id, event_id in starts:
             created = self._runtime.create(
                 definition_id,

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from modelop_mlc.rest import _external_tasks, _history, _instances, _jobs, _tasks
+from modelop_mlc.rest import (
+    _definitions,
+    _external_tasks,
+    _history,
+    _instances,
+    _jobs,
+    _tasks,
+)
 from modelop_mlc.rest._routing import ApiRoute
 
 __all__ = ["API"]
 
 API: list[ApiRoute] = [
+    *_definitions.API,
     *_external_tasks.API,
     *_tasks.API,
     *_instances.API,

@@ -189,10 +189,7 @@ _ROUTES: list[tuple[str, str, Handler, Collection[str] | None]] = [
     ("GET", "/version", _version, None),
     ("GET", "/openapi.json", _openapi, None),
     ("POST", "/deployment/create", _deploy.create_deployment, {DEPLOY}),
-    # Camunda Modeler probes `GET /deployment?maxResults=0` with its deploy credentials.
-    ("GET", "/deployment", _deploy.list_deployments, {READ, DEPLOY}),
     ("GET", "/deployment/{id}", _deploy.get_deployment, {READ, DEPLOY}),
-    ("GET", "/process-definition", _deploy.list_definitions, {READ}),
     ("GET", "/process-definition/key/{key}", _deploy.get_definition_by_key, {READ}),
     ("GET", "/process-definition/key/{key}/xml", _deploy.get_definition_xml_by_key, {READ}),
     ("POST", "/process-definition/key/{key}/start", _runtime.start_by_key, {SIGNAL}),

@@ -23,7 +23,6 @@ from modelop_mlc.rest._camunda import (
 )
 from modelop_mlc.rest._errors import ApiError, bad_request, not_found
 from modelop_mlc.rest._http import Context, base_url, json_response, read_body
-from modelop_mlc.rest._query import Query, like
 
 __all__ = [
     "create_deployment",
@@ -35,8 +34,6 @@ __all__ = [
     "get_definition_xml_by_key",
     "get_deployment",
     "latest_definition",
-    "list_definitions",
-    "list_deployments",
     "tenants",
 ]
 
@@ -153,6 +150,18 @@ async def create_deployment(context: Context, request: Request) -> Response:
     name = settings.get("deployment-name")
     source = settings.get("deployment-source")
     tenant = settings.get("tenant-id") or None
+    changed_only = flag("deploy-changed-only")
+    if flag("enable-duplicate-filtering") or changed_only:
+        previous = await context.read(_previous, context.manager, name, source)
+        if previous is not None:
+            stored = {r[1]: r[3] for r in previous[1]}
+            changed = [r for r in resources if stored.get(r[0]) != _text(r[1])]
+            unchanged_set = not changed and {r[0] for r in resources} == set(stored)
+            if unchanged_set or (changed_only and not changed):
+                # Camunda answers an unchanged re-deploy with the earlier deployment.
+                return await _answer_previous(context, request, previous[0])
+            if changed_only:
+                resources = changed
     try:
         deployment = await context.write(
             context.manager.deploy,
@@ -160,7 +169,7 @@ async def create_deployment(context: Context, request: Request) -> Response:
             name=name,
             source=source,
             tenant_id=tenant,
-            duplicate_filtering=flag("enable-duplicate-filtering") or flag("deploy-changed-only"),
+            duplicate_filtering=False,
         )
     except DiagramError as err:
         message, details = parse_exception(err, [r[0] for r in resources])
@@ -178,42 +187,28 @@ async def create_deployment(context: Context, request: Request) -> Response:
     )
 
 
-async def list_deployments(context: Context, request: Request) -> Response:
-    """`GET /deployment`: list deployments with Camunda's filters, sorting and paging."""
-    query = Query(request.query_params)
-    found = await context.read(deployments, context.manager)
-    ident, name, name_like = query.text("id"), query.text("name"), query.text("nameLike")
-    source, tenant_ids = query.text("source"), query.texts("tenantIdIn")
-    without_source, without_tenant = (
-        query.boolean("withoutSource"),
-        query.boolean("withoutTenantId"),
-    )
-    after, before = query.date("after"), query.date("before")
-    matches_name = like(name_like) if name_like is not None else None
-    selected = [
-        d
-        for d in found
-        if (ident is None or d.id == ident)
-        and (name is None or d.name == name)
-        and (matches_name is None or matches_name(d.name))
-        and (source is None or d.source == source)
-        and (not without_source or d.source is None)
-        and (tenant_ids is None or d.tenant_id in tenant_ids)
-        and (not without_tenant or d.tenant_id is None)
-        and (after is None or d.deployed_at > after)
-        and (before is None or d.deployed_at < before)
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _previous(
+    manager: LifecycleManager, name: str | None, source: str | None
+) -> tuple[DeploymentInfo, list[tuple[str, str, str, str]]] | None:
+    """The latest deployment with this name and source, and its stored files."""
+    if name is None:
+        return None
+    same = [d for d in deployments(manager) if d.name == name and d.source == source]
+    if not same:
+        return None
+    latest = max(same, key=lambda d: d.deployed_at)
+    return latest, manager.store.deployment_resources(latest.id)
+
+
+async def _answer_previous(context: Context, request: Request, info: DeploymentInfo) -> Response:
+    definitions = [
+        d for d in await context.read(context.manager.definitions) if d.deployment_id == info.id
     ]
-    selected = query.sort(
-        selected,
-        {
-            "id": lambda d: d.id,
-            "name": lambda d: d.name,
-            "deploymentTime": lambda d: d.deployed_at,
-            "tenantId": lambda d: d.tenant_id,
-        },
-    )
-    base = base_url(request)
-    return json_response([deployment_dto(base, d, links=False) for d in query.page(selected)])
+    return json_response(deployment_with_definitions(base_url(request), info, definitions, {}))
 
 
 async def get_deployment(context: Context, request: Request) -> Response:
@@ -242,58 +237,6 @@ def latest_definition(manager: LifecycleManager, key: str) -> ProcessDefinition:
     if not found:
         raise not_found(f"No matching process definition with key: {key} and no tenant-id")
     return found[0]
-
-
-async def list_definitions(context: Context, request: Request) -> Response:
-    """`GET /process-definition`: list definitions with Camunda's common filters."""
-    query = Query(request.query_params)
-    latest = query.boolean("latestVersion")
-    version = query.integer("version", minimum=1)
-    suspended, active = query.boolean("suspended"), query.boolean("active")
-    ident, ids = query.text("processDefinitionId"), query.texts("processDefinitionIdIn")
-    key, keys = query.text("key"), query.texts("keysIn")
-    key_like, name, name_like = query.text("keyLike"), query.text("name"), query.text("nameLike")
-    deployment_id, resource = query.text("deploymentId"), query.text("resourceName")
-    version_tag, tenant_ids = query.text("versionTag"), query.texts("tenantIdIn")
-    found = await context.read(context.manager.definitions, latest_only=bool(latest))
-    owners = await context.read(tenants, context.manager)
-    key_matches = like(key_like) if key_like is not None else None
-    name_matches = like(name_like) if name_like is not None else None
-    selected = [
-        d
-        for d in found
-        if (ident is None or d.id == ident)
-        and (ids is None or d.id in ids)
-        and (key is None or d.key == key)
-        and (keys is None or d.key in keys)
-        and (key_matches is None or key_matches(d.key))
-        and (name is None or d.name == name)
-        and (name_matches is None or name_matches(d.name))
-        and (version is None or d.version == version)
-        and (deployment_id is None or d.deployment_id == deployment_id)
-        and (resource is None or d.resource == resource)
-        and (version_tag is None or d.version_tag == version_tag)
-        and (tenant_ids is None or owners.get(d.deployment_id) in tenant_ids)
-        # Definitions are never suspended here.
-        and not suspended
-        and active is not False
-    ]
-    selected = query.sort(
-        selected,
-        {
-            "id": lambda d: d.id,
-            "key": lambda d: d.key,
-            "name": lambda d: d.name,
-            "version": lambda d: d.version,
-            "deploymentId": lambda d: d.deployment_id,
-            "versionTag": lambda d: d.version_tag,
-            "category": lambda d: d.key,
-            "tenantId": lambda d: owners.get(d.deployment_id),
-        },
-    )
-    return json_response(
-        [definition_dto(d, owners.get(d.deployment_id)) for d in query.page(selected)]
-    )
 
 
 async def get_definition(context: Context, request: Request) -> Response:

@@ -423,52 +423,11 @@ _PATHS: dict[str, Any] = {
             ),
         }
     },
-    "/deployment": _get(
-        "List deployments",
-        _json(_array(_ref("Deployment")), "Deployments."),
-        _texts("id", "name", "nameLike", "source", "tenantIdIn")
-        + _booleans("withoutSource", "withoutTenantId")
-        + [_query("after", _string()), _query("before", _string())]
-        + _paging(["id", "name", "deploymentTime", "tenantId"]),
-    ),
     "/deployment/{id}": _get(
         "One deployment",
         _json(_ref("Deployment"), "The deployment."),
         [_path("id")],
         not_found=True,
-    ),
-    "/process-definition": _get(
-        "List process definitions",
-        _json(_array(_ref("ProcessDefinition")), "Definitions."),
-        [
-            *_texts(
-                "processDefinitionId",
-                "processDefinitionIdIn",
-                "key",
-                "keysIn",
-                "keyLike",
-                "name",
-                "nameLike",
-                "deploymentId",
-                "resourceName",
-                "versionTag",
-                "tenantIdIn",
-            ),
-            _query("version", {"type": "integer", "minimum": 1}),
-            *_booleans("latestVersion", "active", "suspended"),
-            *_paging(
-                [
-                    "id",
-                    "key",
-                    "name",
-                    "version",
-                    "deploymentId",
-                    "versionTag",
-                    "category",
-                    "tenantId",
-                ]
-            ),
-        ],
     ),
     "/process-definition/key/{key}": _get(
         "Latest version of a key",

@@ -297,6 +297,22 @@ SCHEMAS: dict[str, Any] = {
             "taskState": _NS,
         }
     ),
+    "DeploymentResource": _obj({"id": _s(), "name": _s(), "deploymentId": _s()}),
+    "ProcessDefinitionStatistics": _obj(
+        {
+            "@class": _s(),
+            "id": _s(),
+            "instances": _INT,
+            "failedJobs": _INT,
+            "incidents": {
+                "type": "array",
+                "items": _obj({"incidentType": _s(), "incidentCount": _INT}),
+            },
+            "definition": _ref("ProcessDefinition"),
+            "tenantId": _NS,
+        }
+    ),
+    "StartFormRequest": _obj({"variables": _ref("VariableMap"), "businessKey": _NS}),
     "VariableModifications": _obj(
         {
             "modifications": _ref("VariableMap"),

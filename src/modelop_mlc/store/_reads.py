@@ -232,6 +232,17 @@ class Reads(ExternalTaskReads, Connections):
             for r in rows
         ]
 
+    def deployment_resources(self, deployment_id: str) -> list[tuple[str, str, str, str]]:
+        """(resource id, name, digest, content) of the files a deployment stored."""
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in self.reader().all(
+                "SELECT id, name, digest, content FROM resources WHERE deployment_id = ? "
+                "ORDER BY name, id",
+                (deployment_id,),
+            )
+        ]
+
     def list_deployments(self) -> list[DeploymentRow]:
         """Every deployment, oldest first."""
         return [
