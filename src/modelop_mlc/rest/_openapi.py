@@ -47,7 +47,10 @@ def _object(properties: dict[str, Any], *, required: tuple[str, ...] = ()) -> di
 
 
 _SCHEMAS: dict[str, Any] = {
-    "Exception": _object({"type": _string(), "message": _string()}, required=("type", "message")),
+    "Exception": _object(
+        {"type": _string(), "message": _string(), "code": {"type": "integer"}},
+        required=("type", "message"),
+    ),
     "ParseException": _object(
         {
             "type": _string(enum=["ParseException"]),
@@ -413,7 +416,7 @@ _PATHS: dict[str, Any] = {
                         "form is invalid.",
                         "content": {
                             _JSON: {
-                                "schema": {"oneOf": [_ref("ParseException"), _ref("Exception")]}
+                                "schema": {"anyOf": [_ref("ParseException"), _ref("Exception")]}
                             }
                         },
                     },

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from modelop_mlc.rest._camunda import parse_date
+from modelop_mlc.rest._camunda import camunda_date, parse_date
 from modelop_mlc.rest._errors import bad_request
 
 __all__ = ["from_typed", "to_typed", "typed_map"]
@@ -18,6 +19,9 @@ _INT_RANGES = {
     "long": (-(2**63), 2**63 - 1, "java.lang.Long"),
 }
 _UNSUPPORTED = {"bytes", "file", "xml"}
+# How a Date variable is kept (`datetime.isoformat()` of a UTC time): text in exactly this form
+# is reported back as a Date, the way Camunda returns what it was given.
+_STORED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}")
 _JSON_FORMAT = "application/json"
 
 
@@ -199,6 +203,8 @@ def to_typed(value: Any) -> dict[str, Any]:
     if isinstance(value, float):
         return {"type": "Double", "value": value, "valueInfo": {}}
     if isinstance(value, str):
+        if _STORED_DATE.fullmatch(value):
+            return {"type": "Date", "value": camunda_date(parse_date(value)), "valueInfo": {}}
         return {"type": "String", "value": value, "valueInfo": {}}
     # Camunda (Spin) sends Json variables as serialized text with an empty valueInfo.
     return {"type": "Json", "value": json.dumps(value, separators=(",", ":")), "valueInfo": {}}
