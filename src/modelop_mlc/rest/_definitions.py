@@ -174,7 +174,7 @@ def _select_definitions(manager: LifecycleManager, query: Query) -> list[dict[st
     tenant_ids = query.texts("tenantIdIn")
     untenanted = query.boolean("includeProcessDefinitionsWithoutTenantId") is True
     version = query.integer("version", minimum=1)
-    if query.boolean("suspended") or query.boolean("active") is False:
+    if query.boolean("suspended"):
         return []  # definitions are never suspended here
     if query.boolean("notStartableInTasklist"):
         return []  # every definition is startable in the Tasklist
@@ -328,6 +328,7 @@ API: list[ApiRoute] = [
         # Camunda Modeler probes `GET /deployment?maxResults=0` with its deploy credentials.
         permissions={READ, DEPLOY},
         what="deployments",
+        post=False,
     ),
     ApiRoute(
         "GET",
@@ -362,6 +363,7 @@ API: list[ApiRoute] = [
         schema="ProcessDefinition",
         permissions={READ},
         what="process definitions",
+        post=False,
     ),
     ApiRoute(
         "GET",

@@ -139,10 +139,8 @@ def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str,
         # (ours) asks for those that have.
         if (instance.status in _ENDED) != ended:
             return False
-        if query.boolean("active") is False or query.boolean("suspended"):
-            return False  # never suspended, so "inactive" and "suspended" are empty
-        if query.boolean("leafProcessInstances") is False:
-            return False  # no sub-process instances: every instance is a leaf
+        if query.boolean("suspended"):
+            return False  # never suspended (Camunda applies these flags only when true)
         return (
             (ids is None or instance.id in ids)
             and (business_like is None or like(business_like)(instance.business_key))

@@ -187,7 +187,6 @@ def _select_jobs(manager: LifecycleManager, query: Query) -> list[dict[str, Any]
         and (query.boolean("messages") is not True or not j["_timer"])
         and (query.boolean("withException") is not True or j["_error"] is not None)
         and query.boolean("suspended") is not True
-        and query.boolean("active") is not False
         and (low is None or j["priority"] <= low)
         and (high is None or j["priority"] >= high)
     ]
@@ -308,7 +307,6 @@ def _select_definitions(manager: LifecycleManager, query: Query) -> list[dict[st
         if all(query.text(name) in (None, d[field]) for name, field in equal)
         and (activities is None or d["activityId"] in activities)
         and query.boolean("suspended") is not True
-        and query.boolean("active") is not False
         and query.boolean("withOverridingJobPriority") is not True
     ]
     return query.sort(found, _DEFINITION_SORT)
@@ -488,6 +486,7 @@ API: list[ApiRoute] = [
         schema="Incident",
         permissions={READ},
         what="open incidents",
+        post=False,
     ),
     ApiRoute("GET", "/incident/{id}", get_incident, {READ}, "One incident", ok=(200, "Incident")),
 ]

@@ -38,6 +38,8 @@ _SCHEME = "pbkdf2_sha256"
 _ITERATIONS = 200_000
 # A password longer than this is refused before hashing: PBKDF2 over megabytes is slow.
 _MAX_PASSWORD_CHARS = 1024
+# How many passed credentials `Users` remembers (a bound on memory, not on users).
+_REMEMBERED = 1024
 
 
 def hash_password(password: str, *, iterations: int = _ITERATIONS) -> str:
@@ -110,6 +112,11 @@ class Users:
             self._users[name] = (stored, principal)
         # Unknown names are checked against this, so timing does not reveal who exists.
         self._dummy = hash_password(secrets.token_hex(8))
+        # HTTP Basic sends the password with every request; PBKDF2 takes a noticeable time,
+        # so credentials that passed are remembered, keyed by an HMAC under a process secret.
+        self._cache_key = secrets.token_bytes(32)
+        self._passed: dict[bytes, Principal] = {}
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         """Describe the users without their passwords."""
@@ -119,9 +126,19 @@ class Users:
         """Return the user's principal if the password is right, else None."""
         if len(password) > _MAX_PASSWORD_CHARS:
             return None
+        key = hmac.new(self._cache_key, f"{name}\0{password}".encode(), hashlib.sha256).digest()
+        with self._lock:
+            remembered = self._passed.get(key)
+        if remembered is not None:
+            return remembered
         stored, principal = self._users.get(name, (self._dummy, None))
-        good = _verify(password, stored)
-        return principal if good and principal is not None else None
+        if not _verify(password, stored) or principal is None:
+            return None
+        with self._lock:
+            if len(self._passed) >= _REMEMBERED:
+                self._passed.clear()
+            self._passed[key] = principal
+        return principal
 
     def groups(self, name: str) -> frozenset[str]:
         """The groups of a user (empty for unknown names)."""

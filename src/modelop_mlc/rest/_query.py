@@ -62,8 +62,9 @@ class Query:
         self.sorting = list(sorting)
         if allowed is not None:
             known = set(allowed) | PAGING
-            for name in params:
-                if name not in known:
+            for name, value in params.items():
+                # Camunda applies a flag filter only when it is true: false is no filter.
+                if name not in known and value.lower() != "false":
                     raise bad_request(
                         f"Query parameter '{name}' is not supported by modelop_mlc on this "
                         f"route; supported: {', '.join(sorted(known))}"

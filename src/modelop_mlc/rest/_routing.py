@@ -68,6 +68,7 @@ def query_routes(
     schema: str,
     permissions: Collection[str] | None,
     what: str,
+    post: bool = True,
 ) -> list[ApiRoute]:
     """The four routes of a Camunda query resource: list and count, by GET and by POST.
 
@@ -79,6 +80,7 @@ def query_routes(
         schema: The schema name of one record.
         permissions: Who may query.
         what: What the records are, for the summaries (`user tasks`).
+        post: Whether Camunda also offers the POST variants (not for every resource).
     """
 
     def get_query(request: Request) -> Query:
@@ -105,7 +107,7 @@ def query_routes(
 
     paging = {"firstResult": "integer", "maxResults": "integer"}
     common: dict[str, Any] = {"permissions": permissions, "errors": (400, 401, 403, 500)}
-    return [
+    routes = [
         ApiRoute(
             "GET",
             path,
@@ -148,3 +150,4 @@ def query_routes(
             **common,
         ),
     ]
+    return routes if post else routes[:2]

@@ -280,7 +280,7 @@ def _select_tasks(
     businesses = query.texts("processInstanceBusinessKeyIn")
     business_like = query.text("processInstanceBusinessKeyLike")
     variables = variable_filter(query.text("processVariables"), "processVariables")
-    if query.boolean("suspended") is True or query.boolean("active") is False:
+    if query.boolean("suspended") is True:
         return []  # tasks are never suspended here
     found = []
     for task in tasks:
@@ -380,7 +380,8 @@ async def delegate(context: Context, request: Request) -> Response:
 async def resolve(context: Context, request: Request) -> Response:
     """`POST /task/{id}/resolve`: hand a delegated task back to its owner."""
     body = await json_body(request, context.max_upload_bytes)
-    check_fields(body, {"variables"})
+    # Camunda takes a CompleteTaskDto here: withVariablesInReturn is accepted and unused.
+    check_fields(body, {"variables", "withVariablesInReturn"})
     task = await _task(context, request, work=True)
     variables = from_typed(body.get("variables"))
     if variables:
