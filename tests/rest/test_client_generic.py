@@ -490,9 +490,7 @@ def test_every_camunda_operation_through_the_generated_client(  # noqa: PLR0915
         )
         assert (
             job_definitions.query_job_definitions_count(
-                job_definition_query_dto=models.JobDefinitionQueryDto(
-                    process_definition_key="jobs"
-                )
+                job_definition_query_dto=models.JobDefinitionQueryDto(process_definition_key="jobs")
             ).count
             == 2
         )
