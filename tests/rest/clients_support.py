@@ -15,6 +15,8 @@ from modelop_mlc.rest import User, Users, create_app, openapi_document
 from rest.live import serve_in_thread
 
 AUTH = ("demo", "demo-password")
+# camunda-client expects user ids to be UUIDs (its users come from an identity provider).
+UUID_AUTH = ("6f1c2a3e-9b7d-4c51-8a2e-0d4b5c6e7f80", "uuid-user-password")
 
 REVIEW = process(
     '<bpmn:startEvent id="start" camunda:formKey="embedded:app:forms/start.html">'
@@ -115,7 +117,12 @@ def served(manager: LifecycleManager) -> Iterator[Served]:
     """Deploy the client diagrams, serve the app with Basic auth and record every call."""
     manager.register_delegate("Flaky", _flaky)
     manager.deploy(("review.bpmn", REVIEW), ("flaky.bpmn", FLAKY), ("signalled.bpmn", SIGNALLED))
-    users = Users({AUTH[0]: User(AUTH[1], groups=frozenset({"approvers"}))})
+    users = Users(
+        {
+            AUTH[0]: User(AUTH[1], groups=frozenset({"approvers"})),
+            UUID_AUTH[0]: User(UUID_AUTH[1], groups=frozenset({"approvers"})),
+        }
+    )
     app = create_app(manager, auth=None, users=users)
     calls: list[tuple[str, str, int]] = []
     with serve_in_thread(_Recorder(app, calls)) as url:
