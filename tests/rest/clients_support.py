@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpmn_xml import chain, process
-
 from modelop_mlc import LifecycleManager
 from modelop_mlc.rest import User, Users, create_app, openapi_document
 from rest.live import serve_in_thread
@@ -82,7 +81,7 @@ class Served:
         ]
         found = set()
         for method, path, status in self.calls:
-            if status >= 500:  # noqa: PLR2004
+            if status >= 500:
                 continue
             # Literal routes (`/task/count`) win over templates (`/task/{id}`), as in the app.
             matches = [(m, p) for m, p, rx in templates if m == method and rx.match(path)]

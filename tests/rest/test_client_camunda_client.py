@@ -37,7 +37,7 @@ def test_camunda_client_logs_in_with_basic_auth_and_works_a_process(
         asyncio.run(_scenario(app.url))
 
 
-async def _scenario(url: str) -> None:  # noqa: PLR0915
+async def _scenario(url: str) -> None:
     engine = _engine(url)
     started = await engine.start_process(
         "review", business_key="order-1", variables={"amount": {"value": 250}}
@@ -131,5 +131,5 @@ async def _scenario(url: str) -> None:  # noqa: PLR0915
     )
 
     intruder = _engine(url, password="wrong")
-    with pytest.raises(Exception, match="401|Unauthorized|AuthenticationException"):
+    with pytest.raises(Exception, match=r"401|Unauthorized|AuthenticationException"):
         await intruder.get_tasks()

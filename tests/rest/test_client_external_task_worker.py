@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from bpmn_xml import chain, process
 
+from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager
 from modelop_mlc.rest import User, Users, create_app
 from rest.live import serve_in_thread

@@ -34,7 +34,7 @@ def _send(request: Any) -> Any:
     return request()
 
 
-def test_pycamunda_drives_deployments_instances_tasks_external_tasks_and_incidents(  # noqa: PLR0915
+def test_pycamunda_drives_deployments_instances_tasks_external_tasks_and_incidents(
     manager: LifecycleManager, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every pycamunda request for a route we serve gets Camunda's answer."""
@@ -183,7 +183,7 @@ def test_pycamunda_drives_deployments_instances_tasks_external_tasks_and_inciden
         _send(externaltask.Unlock(url, id_=theirs.id_))
         again = externaltask.FetchAndLock(url, worker_id="py", max_tasks=2, use_priority=True)
         again.add_topic("score", lock_duration=60_000)
-        assert [t.id_ for t in _send(again)][0] == mine.id_
+        assert next(t.id_ for t in _send(again)) == mine.id_
         done = externaltask.Complete(url, id_=mine.id_, worker_id="py")
         done.add_variable("score", 0.9)
         _send(done)

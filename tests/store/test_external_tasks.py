@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bpmn_xml import chain, process
 
+from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManualClock
 from modelop_mlc.errors import ExternalTaskLockError, ExternalTaskNotFoundError
 from modelop_mlc.models import FetchTopic
@@ -77,9 +77,7 @@ def test_fetch_locks_completes_and_applies_output_mappings(manager: LifecycleMan
     assert manager.fetch_and_lock("w2", [_topic()]) == []
     with pytest.raises(ExternalTaskLockError, match="locked by worker 'w1'"):
         manager.complete_external_task(task.id, "w2", {"result": 1})
-    manager.complete_external_task(
-        task.id, "w1", {"scored": True}, local_variables={"result": 0.9}
-    )
+    manager.complete_external_task(task.id, "w1", {"scored": True}, local_variables={"result": 0.9})
     done = manager.instance(instance.id)
     assert done.status == "completed"
     assert done.variables["final"] == 0.9
