@@ -10,7 +10,7 @@ import pytest
 
 from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManualClock
-from modelop_mlc.errors import ExternalTaskLockError, ExternalTaskNotFoundError
+from modelop_mlc.errors import DiagramError, ExternalTaskLockError, ExternalTaskNotFoundError
 from modelop_mlc.models import FetchTopic
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -238,3 +238,46 @@ def test_cancelling_an_instance_removes_its_external_tasks(manager: LifecycleMan
     instance = manager.start("scoring", {"prio": 1})
     manager.cancel(instance.id)
     assert manager.external_tasks() == []
+
+
+THROWER = process(
+    '<bpmn:startEvent id="start"/>'
+    '<bpmn:sendTask id="send" camunda:type="external" camunda:topic="mail"/>'
+    '<bpmn:businessRuleTask id="rule" camunda:type="external" camunda:topic="rules"/>'
+    '<bpmn:intermediateThrowEvent id="notify"><bpmn:messageEventDefinition messageRef="m"'
+    ' camunda:type="external" camunda:topic="notify"/></bpmn:intermediateThrowEvent>'
+    '<bpmn:endEvent id="end"><bpmn:messageEventDefinition messageRef="m"'
+    ' camunda:type="external" camunda:topic="bye"/></bpmn:endEvent>'
+    + chain("start", "send", "rule", "notify", "end"),
+    pid="thrower",
+    extra='<bpmn:message id="m" name="msg"/>',
+)
+
+
+def test_send_rule_and_message_events_with_an_external_topic_wait_for_workers(
+    manager: LifecycleManager,
+) -> None:
+    """Send and business rule tasks, message throw and end events create external tasks too."""
+    manager.deploy(("thrower.bpmn", THROWER))
+    instance = manager.start("thrower")
+    for topic in ("mail", "rules", "notify", "bye"):
+        [task] = manager.fetch_and_lock("w", [FetchTopic(topic, lock_duration=MINUTE)])
+        assert task.activity_id == {"mail": "send", "rules": "rule"}.get(topic, task.activity_id)
+        manager.complete_external_task(task.id, "w")
+    assert manager.instance(instance.id).status == "completed"
+
+
+def test_a_message_end_event_naming_an_unknown_delegate_is_refused(
+    manager: LifecycleManager,
+) -> None:
+    """`camunda:class` on a message end event is checked at deploy like a service task's."""
+    diagram = process(
+        '<bpmn:startEvent id="start"/><bpmn:endEvent id="end"><bpmn:messageEventDefinition'
+        ' messageRef="m" camunda:class="com.example.Nowhere"/></bpmn:endEvent>'
+        + chain("start", "end"),
+        pid="unknown",
+        extra='<bpmn:message id="m" name="msg"/>',
+    )
+    with pytest.raises(DiagramError, match="no delegate is registered") as caught:
+        manager.deploy(("unknown.bpmn", diagram))
+    assert caught.value.problems[0].element_id == "end"
