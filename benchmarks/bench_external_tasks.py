@@ -35,12 +35,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from pg_support import admin, with_schema  # noqa: E402
-from rest.live import serve_in_thread  # noqa: E402
+from pg_support import admin, with_schema
 
-from modelop_mlc import LifecycleManager  # noqa: E402
-from modelop_mlc.models import FetchTopic  # noqa: E402
-from modelop_mlc.rest import User, Users, create_app  # noqa: E402
+from modelop_mlc import LifecycleManager
+from modelop_mlc.models import FetchTopic
+from modelop_mlc.rest import User, Users, create_app
+from rest.live import serve_in_thread
 
 DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

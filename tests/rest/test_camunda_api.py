@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import requests
-from bpmn_xml import chain, process
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManualClock
 from modelop_mlc.models import FetchTopic
 from modelop_mlc.rest import (

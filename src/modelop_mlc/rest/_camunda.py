@@ -136,6 +136,7 @@ def task_dto(task: UserTask, definition_id: str | None) -> dict[str, Any]:
         "formKey": task.form_key,
         "camundaFormRef": None,
         "tenantId": None,
+        "taskState": "Created",
     }
 
 

@@ -67,7 +67,6 @@ def external_task_dto(task: ExternalTask) -> dict[str, Any]:
 
 def _locked_dto(task: ExternalTask, extension_properties: bool) -> dict[str, Any]:
     body = external_task_dto(task)
-    body.pop("suspended")
     body["errorDetails"] = task.error_details
     body["variables"] = typed_map(task.variables)
     if extension_properties:

@@ -103,17 +103,14 @@ def _instance_record(history: _History, instance: ProcessInstance) -> dict[str, 
         "durationInMillis": _millis(instance.started_at, instance.ended_at),
         "startUserId": None,
         "startActivityId": starts[0].activity_id if starts else None,
-        "deleteReason": (
-            (instance.variables.get("_end_reason") or "deleted")
-            if instance.status == "cancelled"
-            else None
-        ),
+        "deleteReason": "deleted" if instance.status == "cancelled" else None,
         "rootProcessInstanceId": instance.id,
         "superProcessInstanceId": None,
         "superCaseInstanceId": None,
         "caseInstanceId": None,
         "tenantId": None,
         "state": _STATES.get(instance.status, "ACTIVE"),
+        "restartedProcessInstanceId": None,
     }
 
 
@@ -516,6 +513,8 @@ def _historic_variable(instance: ProcessInstance, record: Mapping[str, Any]) -> 
     return {
         **record,
         "processDefinitionKey": instance.key,
+        "caseDefinitionKey": None,
+        "caseDefinitionId": None,
         "createTime": camunda_date(instance.started_at),
         "removalTime": None,
         "rootProcessInstanceId": instance.id,

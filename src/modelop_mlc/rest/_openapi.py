@@ -225,6 +225,7 @@ _SCHEMAS: dict[str, Any] = {
             "caseInstanceId": _NULLABLE_STRING,
             "caseExecutionId": _NULLABLE_STRING,
             "camundaFormRef": {"type": "object", "nullable": True},
+            "taskState": _NULLABLE_STRING,
             "priority": {"type": "integer"},
             "processDefinitionId": _NULLABLE_STRING,
             "processInstanceId": _string(),

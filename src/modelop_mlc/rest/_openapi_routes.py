@@ -71,6 +71,7 @@ SCHEMAS: dict[str, Any] = {
     "LockedExternalTask": _obj(
         {
             **_EXTERNAL_TASK,
+            "suspended": _BOOL,
             "errorDetails": _NS,
             "variables": _ref("VariableMap"),
             "extensionProperties": {"type": "object", "additionalProperties": _s()},
@@ -231,6 +232,8 @@ SCHEMAS: dict[str, Any] = {
                     "removalTime": _DATE,
                     "rootProcessInstanceId": _NS,
                     "state": _s(),
+                    "caseDefinitionKey": _NS,
+                    "caseDefinitionId": _NS,
                 }
             ),
         ]
@@ -255,6 +258,7 @@ SCHEMAS: dict[str, Any] = {
             "superCaseInstanceId": _NS,
             "caseInstanceId": _NS,
             "tenantId": _NS,
+            "restartedProcessInstanceId": _NS,
             "state": _s(
                 enum=[
                     "ACTIVE",
