@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from starlette.routing import Mount
 
 from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManualClock
+from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.models import FetchTopic
 from modelop_mlc.rest import (
     LoginLimiter,
@@ -23,6 +25,7 @@ from modelop_mlc.rest import (
     Users,
     create_app,
     hash_password,
+    users_from_file,
 )
 from rest.live import serve_in_thread
 from rest.support import ALL, BASE, TOKENS, TestClient, modeler_deploy
@@ -279,3 +282,22 @@ class TestExternalTasksOverRest:
             waiter.join(timeout=60)
         assert not waiter.is_alive()
         assert [t["processInstanceId"] for t in answer["tasks"]] == [started.id]
+
+
+def test_users_come_from_a_json_file(tmp_path: Path) -> None:
+    """`users_from_file` reads names, passwords, groups and permissions; bad files are refused."""
+    path = tmp_path / "users.json"
+    path.write_text(
+        '{"ann": {"password": "pw", "groups": ["approvers"], "permissions": ["read"]},'
+        ' "ops": {"password": "' + hash_password("ops-pw") + '"}}'
+    )
+    users = users_from_file(path)
+    ann = users.check("ann", "pw")
+    assert ann is not None
+    assert (ann.groups, ann.permissions) == (frozenset({"approvers"}), frozenset({"read"}))
+    assert users.check("ops", "ops-pw") is not None
+    path.write_text('{"ann": {"groups": []}}')
+    with pytest.raises(ConfigurationError, match="needs a"):
+        users_from_file(path)
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        users_from_file(tmp_path / "missing.json")

@@ -499,21 +499,43 @@ def serve(args: argparse.Namespace, out: Output) -> int:
     """Serve the REST API and the Cockpit and Tasklist pages until stopped.
 
     The bearer token comes from `$MLC_API_TOKEN`; people log in to the pages with it.
+    `$MLC_API_USERS` names a JSON file of users for HTTP Basic auth, and with
+    `$MLC_API_TOKEN_SECRET` (32+ bytes) they log in at `POST /gocli/token` for a token that
+    the pages take too.
     """
     require("the REST API", "rest", "starlette", "uvicorn")
-    from modelop_mlc.rest import PERMISSIONS, Principal, StaticTokens  # noqa: PLC0415 - extra
+    from modelop_mlc.rest import (  # noqa: PLC0415 - optional extra
+        PERMISSIONS,
+        Principal,
+        StaticTokens,
+        TokenIssuer,
+        users_from_file,
+    )
     from modelop_mlc.web import serve as serve_site  # noqa: PLC0415
 
     token = os.environ.get("MLC_API_TOKEN")
-    if not token and not args.anonymous:
+    users_file = os.environ.get("MLC_API_USERS")
+    secret = os.environ.get("MLC_API_TOKEN_SECRET")
+    if not (token or users_file) and not args.anonymous:
         raise ConfigurationError(
-            "set MLC_API_TOKEN to the bearer token clients must send, or pass --anonymous "
-            "to serve without authentication (only on a trusted network)"
+            "set MLC_API_TOKEN to the bearer token clients must send (or MLC_API_USERS to a "
+            "users file for HTTP Basic auth), or pass --anonymous to serve without "
+            "authentication (only on a trusted network)"
         )
     groups = frozenset(g.strip() for g in args.groups.split(",") if g.strip())
     auth = StaticTokens({token: Principal("mlc", PERMISSIONS, groups=groups)}) if token else None
+    users = users_from_file(users_file) if users_file else None
     with _manager(args) as manager:
+        tokens = TokenIssuer(users, secret, clock=manager.clock.now) if users and secret else None
         out.line(f"serving the REST API on http://{args.host}:{args.port}/engine-rest")
         out.line(f"serving the Cockpit and Tasklist on http://{args.host}:{args.port}/cockpit")
-        serve_site(manager, host=args.host, port=args.port, auth=auth, allow_anonymous=auth is None)
+        serve_site(
+            manager,
+            host=args.host,
+            port=args.port,
+            auth=auth,
+            allow_anonymous=not (auth or users),
+            users=users,
+            tokens=tokens,
+        )
     return 0

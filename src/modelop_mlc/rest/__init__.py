@@ -28,7 +28,14 @@ from modelop_mlc.rest._auth import (
     StaticTokens,
     TokenVerifier,
 )
-from modelop_mlc.rest._login import LoginLimiter, TokenIssuer, User, Users, hash_password
+from modelop_mlc.rest._login import (
+    LoginLimiter,
+    TokenIssuer,
+    User,
+    Users,
+    hash_password,
+    users_from_file,
+)
 from modelop_mlc.rest._openapi import openapi_document
 
 __all__ = [
@@ -52,4 +59,5 @@ __all__ = [
     "hash_password",
     "openapi_document",
     "serve",
+    "users_from_file",
 ]

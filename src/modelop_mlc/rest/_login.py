@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from modelop_mlc.clock import SystemClock
@@ -32,7 +33,7 @@ from modelop_mlc.rest._auth import (
     _check_permissions,
 )
 
-__all__ = ["LoginLimiter", "TokenIssuer", "User", "Users", "hash_password"]
+__all__ = ["LoginLimiter", "TokenIssuer", "User", "Users", "hash_password", "users_from_file"]
 
 _SCHEME = "pbkdf2_sha256"
 _ITERATIONS = 200_000
@@ -288,3 +289,32 @@ class TokenIssuer:
             "token_type": "Bearer",
             "expires_in": int(self.lifetime.total_seconds()),
         }
+
+
+def users_from_file(path: str | Path) -> Users:
+    """Read users from a JSON file of user name to settings.
+
+    The file is `{"ann": {"password": ..., "groups": [...], "permissions": [...]}}`;
+    `password` may be plain or a `hash_password()` form; `permissions` default to all.
+
+    Raises:
+        ConfigurationError: If the file cannot be read or an entry is malformed.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigurationError(f"cannot read the users file {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}: expected an object of user name to settings")
+    users: dict[str, User | str] = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("password"), str):
+            raise ConfigurationError(f"{path}: user '{name}' needs a \"password\"")
+        groups = entry.get("groups", [])
+        permissions = entry.get("permissions", sorted(PERMISSIONS))
+        if not isinstance(groups, list) or not isinstance(permissions, list):
+            raise ConfigurationError(f"{path}: 'groups' and 'permissions' of '{name}' are lists")
+        users[name] = User(
+            entry["password"], frozenset(map(str, permissions)), frozenset(map(str, groups))
+        )
+    return Users(users)

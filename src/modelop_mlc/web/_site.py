@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route
 
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.manager import LifecycleManager
-from modelop_mlc.rest import TokenVerifier
+from modelop_mlc.rest import Principal, TokenIssuer, TokenVerifier, Users
 from modelop_mlc.rest import create_app as create_rest_app
 from modelop_mlc.rest._http import Context
 from modelop_mlc.web._app import (
@@ -83,20 +83,31 @@ def serve(
     auth: TokenVerifier | None,
     allow_anonymous: bool = False,
     rest_path: str = "/engine-rest",
+    users: Users | None = None,
+    tokens: TokenIssuer | None = None,
     log_level: str = "info",
     **uvicorn_options: Any,
 ) -> None:
     """Serve the REST API at `rest_path` and the Cockpit and Tasklist at `/`, until stopped.
 
+    `users` and `tokens` are the REST app's (see `site`).
+
     Raises:
-        ConfigurationError: As `create_app` does, or if uvicorn is not installed.
+        ConfigurationError: As `site` does, or if uvicorn is not installed.
     """
     try:
         import uvicorn  # noqa: PLC0415 - an optional dependency, needed only to serve
     except ImportError as err:  # pragma: no cover - the rest extra installs uvicorn
         raise ConfigurationError("serving needs uvicorn: pip install 'modelop-mlc[rest]'") from err
     uvicorn.run(
-        site(manager, auth=auth, allow_anonymous=allow_anonymous, rest_path=rest_path),
+        site(
+            manager,
+            auth=auth,
+            allow_anonymous=allow_anonymous,
+            rest_path=rest_path,
+            users=users,
+            tokens=tokens,
+        ),
         host=host,
         port=port,
         log_level=log_level,
@@ -110,13 +121,38 @@ def site(
     auth: TokenVerifier | None,
     allow_anonymous: bool = False,
     rest_path: str = "/engine-rest",
+    users: Users | None = None,
+    tokens: TokenIssuer | None = None,
 ) -> Starlette:
     """One app with both: the REST API at `rest_path` and the pages at `/`.
 
+    With `users` the REST API takes HTTP Basic credentials too; with `tokens` it serves
+    `POST /gocli/token`, and the pages take the tokens it signs beside `auth`'s.
+
     Raises:
-        ConfigurationError: As `create_app` does.
+        ConfigurationError: As `create_app` does, or if `users` are given without `auth`
+            or `tokens` (the pages log in with a token).
     """
-    rest = create_rest_app(manager, auth=auth, allow_anonymous=allow_anonymous)
-    pages = create_app(manager, auth=auth, allow_anonymous=allow_anonymous)
+    rest = create_rest_app(
+        manager, auth=auth, allow_anonymous=allow_anonymous, users=users, tokens=tokens
+    )
+    page_auth = _either(auth, tokens.verifier()) if tokens is not None else auth
+    if page_auth is None and users is not None:
+        raise ConfigurationError(
+            "the Cockpit pages log in with a token: with users= pass tokens= (a TokenIssuer, "
+            "so users log in at POST /gocli/token) or auth="
+        )
+    pages = create_app(manager, auth=page_auth, allow_anonymous=allow_anonymous)
     mount = "/" + rest_path.strip("/")
     return Starlette(routes=[Mount(mount, app=rest), Mount("/", app=pages)])
+
+
+def _either(first: TokenVerifier | None, second: TokenVerifier) -> TokenVerifier:
+    """A verifier taking the tokens of `first` (if any) and of `second`."""
+    if first is None:
+        return second
+
+    def verify(token: str) -> Principal | None:
+        return first(token) or second(token)
+
+    return verify
