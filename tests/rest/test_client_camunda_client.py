@@ -21,11 +21,12 @@ from camunda_client.clients.engine.schemas import body, query  # noqa: E402
 from camunda_client.types_ import VariableValueSchema  # noqa: E402
 
 
-def _engine(url: str, password: str = AUTH[1]) -> Any:
+def _engine(url: str, transports: list[Any], password: str = AUTH[1]) -> Any:
+    transports.append(httpx.AsyncHTTPTransport())
     return CamundaEngineClient(
         base_url=url,
         auth_data=AuthData(username=AUTH[0], password=password),
-        transport=httpx.AsyncHTTPTransport(),
+        transport=transports[-1],
     )
 
 
@@ -34,11 +35,21 @@ def test_camunda_client_logs_in_with_basic_auth_and_works_a_process(
 ) -> None:
     """Start, query, claim, fill and submit a task, run its external task, read the history."""
     with served(manager) as app:
-        asyncio.run(_scenario(app.url))
+        asyncio.run(_closing(app.url))
 
 
-async def _scenario(url: str) -> None:
-    engine = _engine(url)
+async def _closing(url: str) -> None:
+    # camunda-client never closes its httpx client; its transports (their sockets) are ours.
+    transports: list[Any] = []
+    try:
+        await _scenario(url, transports)
+    finally:
+        for transport in transports:
+            await transport.aclose()
+
+
+async def _scenario(url: str, transports: list[Any]) -> None:
+    engine = _engine(url, transports)
     started = await engine.start_process(
         "review", business_key="order-1", variables={"amount": {"value": 250}}
     )
@@ -84,11 +95,12 @@ async def _scenario(url: str) -> None:
         task.id, variables={"approved": VariableValueSchema(value=True, type="Boolean")}
     )
 
+    transports.append(httpx.AsyncHTTPTransport())
     worker = ExternalTaskClient(
         worker_id="async-worker",
         base_url=url,
         auth_data=AuthData(username=AUTH[0], password=AUTH[1]),
-        transport=httpx.AsyncHTTPTransport(),
+        transport=transports[-1],
     )
     [locked] = await worker.fetch_and_lock(["score"])
     assert locked.process_instance_id == str(started.id)
@@ -130,6 +142,6 @@ async def _scenario(url: str) -> None:
         == []
     )
 
-    intruder = _engine(url, password="wrong")
+    intruder = _engine(url, transports, password="wrong")
     with pytest.raises(Exception, match=r"401|Unauthorized|AuthenticationException"):
         await intruder.get_tasks()

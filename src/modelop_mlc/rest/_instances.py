@@ -177,6 +177,12 @@ async def get_instance(context: Context, request: Request) -> Response:
     return json_response(instance_dto(base_url(request), instance))
 
 
+async def get_diagram(context: Context, request: Request) -> Response:
+    """`GET /process-instance/{id}/diagram.svg`: the instance drawn with its state (ours)."""
+    svg = await context.read(context.manager.render, request.path_params["id"])
+    return Response(svg, media_type="image/svg+xml")
+
+
 async def delete_instance(context: Context, request: Request) -> Response:
     """`DELETE /process-instance/{id}`: cancel a running instance."""
     query = Query(
@@ -465,6 +471,14 @@ API: list[ApiRoute] = [
             "failIfNotExists": "boolean",
         },
         ok=(204, None),
+    ),
+    ApiRoute(
+        "GET",
+        f"{_ID}/diagram.svg",
+        get_diagram,
+        {READ},
+        "The instance's diagram as SVG: where it waits, what it took, its incidents (ours)",
+        ok=(200, "Svg"),
     ),
     ApiRoute(
         "GET",

@@ -61,6 +61,7 @@ SCHEMAS: dict[str, Any] = {
     "Count": _obj({"count": _INT}, required=("count",)),
     "Strings": {"type": "array", "items": _s()},
     "Text": _s(),
+    "Svg": _s(),
     "QueryBody": {
         "type": "object",
         "description": "The route's query parameters as JSON (lists for ...In filters, "
@@ -337,6 +338,8 @@ _DESCRIPTIONS = {
 def _schema(name: str) -> dict[str, Any]:
     if name == "Text":
         return {"text/plain": {"schema": _s()}}
+    if name == "Svg":
+        return {"image/svg+xml": {"schema": _s()}}
     return {_JSON: {"schema": _ref(name)}}
 
 
