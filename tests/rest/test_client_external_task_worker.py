@@ -99,8 +99,12 @@ def test_worker_completes_fails_retries_and_throws_bpmn_errors(
     with pytest.raises(NoExternalTaskFound):
         worker.fetch_and_execute("score", broken)  # type: ignore[attr-defined]
 
-    # An operator resolves the incident by giving the task a retry (Cockpit's "retry").
-    manager.set_external_task_retries(score.id, 1)
+    # An operator resolves the incident by giving the task a retry over HTTP (Cockpit's "retry").
+    retried = requests.put(
+        f"{base_url}/external-task/{score.id}/retries", json={"retries": 1}, auth=AUTH, timeout=10
+    )
+    assert retried.status_code == 204
+    assert manager.incidents(instance_id=instance.id) == []
     assert manager.instance(instance.id).status == "running"
     worker.fetch_and_execute(  # type: ignore[attr-defined]
         "score", lambda task: task.complete({"score": 0.42})
