@@ -32,7 +32,7 @@ from pycamunda import (  # noqa: E402
 )
 
 BASIC = requests.auth.HTTPBasicAuth(*AUTH)
-_URL = re.compile(r"super\(\)\.__init__\(url=url \+ URL_SUFFIX(.*?)\)", re.S)
+_URL = re.compile(r"super\(\)\.__init__\(url=url \+ URL_SUFFIX(.*?)\)", re.DOTALL)
 _METHOD = re.compile(r"RequestMethod\.(\w+)")
 
 
