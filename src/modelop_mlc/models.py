@@ -256,6 +256,7 @@ class MessageResult:
             f"variables={_variable_names(self.variables)})"
         )
 
+
 @dataclass(frozen=True)
 class ExternalTask:
     """A service task (`camunda:type="external"`) waiting for an outside worker.

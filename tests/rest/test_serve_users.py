@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-SECRET = "s" * 40  # noqa: S105 - a test signing secret
+SECRET = "s" * 40
 USERS = {"ann": {"password": "ann-password", "groups": ["approvers"]}}
 
 
@@ -36,7 +36,7 @@ def served(tmp_path: Path) -> Iterator[str]:
         "MLC_API_TOKEN_SECRET": SECRET,
     }
     command = [sys.executable, "-m", "modelop_mlc.cli", "--db", str(tmp_path / "mlc.db")]
-    process = subprocess.Popen(  # noqa: S603 - our own command line
+    process = subprocess.Popen(
         [*command, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
@@ -71,9 +71,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 def test_users_log_in_with_basic_auth_and_at_the_token_endpoint(served: str) -> None:
     """A user from the file gets in with Basic auth and with a token from /gocli/token."""
     assert requests.get(f"{served}/process-definition", timeout=10).status_code == 401
-    basic = requests.get(
-        f"{served}/process-definition", auth=("ann", "ann-password"), timeout=10
-    )
+    basic = requests.get(f"{served}/process-definition", auth=("ann", "ann-password"), timeout=10)
     assert (basic.status_code, basic.json()) == (200, [])
     wrong = requests.get(f"{served}/task/count", auth=("ann", "nope"), timeout=10)
     assert wrong.status_code == 401

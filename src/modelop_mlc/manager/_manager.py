@@ -41,8 +41,8 @@ from modelop_mlc.manager._external import INCIDENT_KIND, ExternalTaskMethods, Ex
 from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
-from modelop_mlc.manager._unheard import warn_unheard
 from modelop_mlc.manager._tasks import TaskMethods
+from modelop_mlc.manager._unheard import warn_unheard
 from modelop_mlc.manager._worker import Worker
 from modelop_mlc.models import (
     Deployment,
@@ -490,13 +490,9 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             )
         values = check_json(variables)
         keys = check_json(correlation_keys, where="correlation_keys")
+        every = bool(all)
         results = self._events.message(
-            name,
-            values,
-            business_key=business_key,
-            keys=keys,
-            every=bool(all),
-            instance_id=instance_id,
+            name, values, business_key=business_key, keys=keys, every=every, instance_id=instance_id
         )
         return results if all else results[0]
 

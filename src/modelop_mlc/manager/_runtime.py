@@ -25,6 +25,7 @@ from modelop_mlc.errors import (
     ProcessError,
 )
 from modelop_mlc.manager._repository import Repository
+from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
     DelegateContext,
@@ -40,9 +41,6 @@ from modelop_mlc.store.rows import (
     IncidentRow,
     InstanceRow,
     JobRow,
-    SubscriptionRow,
-    TaskRow,
-    TimerRow,
     Waits,
     dumps,
     iso,
@@ -496,7 +494,7 @@ class Runtime:
             variables=snapshot.variables,
             waiting_at=snapshot.waiting_at,
             ended_at=at if ended else None,
-            waits=None if ended else _waits(row, snapshot, jobs, at, external),
+            waits=None if ended else step_waits(row, snapshot, jobs, at, external),
             incidents=incidents,
             history=self._history_rows(row, snapshot, notes, at),
             outbox=snapshot.outbox,
@@ -735,44 +733,6 @@ def _history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRo
         )
         for note in notes
     ]
-
-
-def _waits(
-    row: InstanceRow,
-    snapshot: InstanceSnapshot,
-    jobs: list[JobRow],
-    at: str,
-    external: list[ExternalTaskRow],
-) -> Waits:
-    """What the instance waits for after a step, as store rows."""
-    return Waits(
-        subscriptions=[SubscriptionRow("signal", w.name, w.activity_id) for w in snapshot.signals]
-        + [SubscriptionRow("message", w.name, w.activity_id) for w in snapshot.messages],
-        timers=[
-            TimerRow(t.task_id, row.id, None, t.activity_id, iso(t.due), 0) for t in snapshot.timers
-        ],
-        user_tasks=[
-            TaskRow(
-                id=t.task_id,
-                instance_id=row.id,
-                key=row.key,
-                activity_id=t.activity_id,
-                name=t.name,
-                assignee=t.assignee,
-                candidate_users=list(t.candidate_users),
-                candidate_groups=list(t.candidate_groups),
-                due=t.due,
-                follow_up=t.follow_up,
-                priority=t.priority,
-                form_key=t.form_key,
-                form_fields=[f.__dict__ for f in t.form_fields],
-                created_at=at,
-            )
-            for t in snapshot.user_tasks
-        ],
-        jobs=jobs,
-        external_tasks=external,
-    )
 
 
 def _truncate(value: Any) -> Any:
