@@ -305,6 +305,15 @@ class ExternalTask:
         """Tell whether a worker holds the task's lock at `now`."""
         return self.lock_expires_at is not None and self.lock_expires_at > now
 
+    def __repr__(self) -> str:
+        """One line, with the fetched variables' names (not their values)."""
+        return (
+            f"ExternalTask(id={self.id!r}, topic={self.topic!r}, "
+            f"instance_id={self.instance_id!r}, activity_id={self.activity_id!r}, "
+            f"retries={self.retries}, worker_id={self.worker_id!r}, "
+            f"variables={_variable_names(self.variables)})"
+        )
+
 
 @dataclass(frozen=True)
 class FetchTopic:

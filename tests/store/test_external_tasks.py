@@ -74,6 +74,8 @@ def test_fetch_locks_completes_and_applies_output_mappings(manager: LifecycleMan
     assert task.worker_id == "w1"
     assert task.variables == {"applicant": "ann", "prio": 1, "threshold": "0.5"}
     assert task.lock_expires_at == T0 + 5 * MINUTE
+    assert repr(task).endswith("variables=<3 variables: applicant, prio, threshold>)")
+    assert "ann" not in repr(task)
     assert manager.fetch_and_lock("w2", [_topic()]) == []
     with pytest.raises(ExternalTaskLockError, match="locked by worker 'w1'"):
         manager.complete_external_task(task.id, "w2", {"result": 1})
