@@ -31,7 +31,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     users.write_text(json.dumps(USERS), encoding="utf-8")
     port = _free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if k != "MLC_API_TOKEN"},
+        **{k: v for k, v in os.environ.items() if not k.startswith("MLC_API_")},
         "MLC_API_USERS": str(users),
         "MLC_API_TOKEN_SECRET": SECRET,
     }
@@ -87,3 +87,25 @@ def test_users_log_in_with_basic_auth_and_at_the_token_endpoint(served: str) -> 
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     counted = requests.get(f"{served}/task/count", headers=bearer, timeout=10)
     assert (counted.status_code, counted.json()) == (200, {"count": 0})
+
+
+def test_users_without_a_token_secret_are_refused(tmp_path: Path) -> None:
+    """`MLC_API_USERS` alone stops `mlc serve` with a message naming what to set."""
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps(USERS), encoding="utf-8")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MLC_API_")},
+        "MLC_API_USERS": str(users),
+    }
+    database = str(tmp_path / "mlc.db")
+    done = subprocess.run(
+        [sys.executable, "-m", "modelop_mlc.cli", "--db", database, "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "MLC_API_USERS needs MLC_API_TOKEN_SECRET" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

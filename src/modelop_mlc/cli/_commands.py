@@ -522,6 +522,11 @@ def serve(args: argparse.Namespace, out: Output) -> int:
             "users file for HTTP Basic auth), or pass --anonymous to serve without "
             "authentication (only on a trusted network)"
         )
+    if users_file and not (token or secret):
+        raise ConfigurationError(
+            "MLC_API_USERS needs MLC_API_TOKEN_SECRET (32+ bytes: users then log in at "
+            "/engine-rest/gocli/token, and the Cockpit pages take that token) or MLC_API_TOKEN"
+        )
     groups = frozenset(g.strip() for g in args.groups.split(",") if g.strip())
     auth = StaticTokens({token: Principal("mlc", PERMISSIONS, groups=groups)}) if token else None
     users = users_from_file(users_file) if users_file else None
