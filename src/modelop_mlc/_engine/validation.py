@@ -620,18 +620,6 @@ class _Checker:
         self.check_delegate(node)
         self.expression(node, node.get(f"{_C}resultVariable"), "resultVariable")
 
-    def check_message_delegate(self, node: Any) -> None:
-        """A message throw or end event naming a delegate runs it (checked as a service task)."""
-        definition = node.find(f"{_B}messageEventDefinition")
-        if definition is not None and self._implementation(definition)[0] is not None:
-            self.check_delegate(definition, required=False)
-
-    def check_intermediateThrowEvent(self, node: Any) -> None:  # noqa: N802 - the BPMN tag
-        self.check_message_delegate(node)
-
-    def check_endEvent(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
-        self.check_message_delegate(node)
-
     def check_sendTask(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
         self.check_delegate(node)
 
