@@ -9,6 +9,8 @@ import pytest
 
 from modelop_mlc import LifecycleManager, ManualClock
 
+pytest_plugins = ["mlflow_support"]
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 

@@ -1,6 +1,7 @@
-"""The example credit model and runtimes in LocalCenter, for the shipped-process tests.
+"""The example credit model and runtimes in a center, for the shipped-process tests.
 
-Jobs really run: the model's code in subprocesses on the shipped CSVs.
+Jobs really run: the model's code in subprocesses on the shipped CSVs. The center is
+LocalCenter or MlflowCenter; both take the same calls here.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from modelop_mlc import LifecycleManager, ProcessInstance
-from modelop_mlc.center import LocalCenter
 from modelop_mlc.domain import (
     Asset,
     AssetRole,
@@ -22,6 +24,9 @@ from modelop_mlc.domain import (
     StoredModel,
 )
 from modelop_mlc.testing import ProcessHarness, Scenario
+
+ON_BOTH_CENTERS = pytest.mark.parametrize("center_kind", ["local", "mlflow"], indirect=True)
+"""Run a process test on LocalCenter and on MlflowCenter (a real MLflow server)."""
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "models" / "credit_model"
 TAG = "credit-risk"
@@ -57,7 +62,7 @@ class Credit:
     """The credit model, its runtimes and shortcuts to make snapshots and deployments."""
 
     manager: LifecycleManager
-    center: LocalCenter
+    center: Any  # LocalCenter or MlflowCenter
     harness: ProcessHarness
     model: StoredModel
 

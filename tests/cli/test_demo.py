@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mlflow_support import MlflowServer, client
 from modelop_mlc import ConfigurationError, LifecycleManager, ProcessInstance
 from modelop_mlc.cli._demo import _waiting_for_review
 
@@ -120,3 +121,28 @@ def test_an_outputs_folder_is_not_replaced_without_force(tmp_path: Path) -> None
     assert f"{tmp_path / 'outputs'} already exists" in refused.stderr
     assert (tmp_path / "outputs" / "report.csv").read_text() == "keep me"
     assert not (tmp_path / "mlc.db").exists()
+
+
+def test_the_mlflow_demo_moves_the_production_alias(
+    mlflow_server: MlflowServer, tmp_path: Path
+) -> None:
+    """`mlc demo --center mlflow`: v2 approved gets `production`, drifted v3 is rejected."""
+    demo = run(
+        "--json",
+        "demo",
+        "--center",
+        "mlflow",
+        "--tracking-uri",
+        mlflow_server.uri,
+        "--dir",
+        str(tmp_path / "demo"),
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    result = json.loads(demo.stdout)
+    assert result["production"] == "2"
+    assert result["statuses"] == ["completed", "completed"]
+    mlflow = client(mlflow_server)
+    name = result["model"]
+    assert mlflow.get_model_version(name, "3").aliases == []
+    assert mlflow.get_model_version(name, "3").tags["mlc.test_result"] == "failed"
+    assert mlflow.get_model_version(name, "2").tags["mlc.test_result"] == "passed"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
-from credit_support import Credit, csv_asset, dmn_asset
+from credit_support import ON_BOTH_CENTERS, Credit, csv_asset, dmn_asset
 from modelop_mlc.domain import AssetRole
 from modelop_mlc.errors import MlcError
 from modelop_mlc.testing import assert_that
@@ -31,6 +31,7 @@ def tickets(credit: Credit, kind: str | None = None) -> list[tuple[str, str]]:
     return sorted(((t.kind, t.status) for t in found), key=str)
 
 
+@ON_BOTH_CENTERS
 def test_trained_tested_reviewed_and_deployed_online(credit: Credit) -> None:
     """The full path: schedules of the previous deployment copied, expiry from the ticket."""
     previous = credit.deploy_directly("online-prod", schedules=[SCHEDULE])
@@ -179,6 +180,7 @@ def test_failed_training_opens_a_rejection_ticket(credit: Credit) -> None:
     assert tickets(credit) == [("job_failure", "To Do")]
 
 
+@ON_BOTH_CENTERS
 def test_criteria_not_met_on_drifted_data(credit: Credit) -> None:
     """The model's DMN fails drifted test results: a ticket lists the failing rules."""
     credit.replace_asset(csv_asset("test_drifted.csv", AssetRole.TEST_DATA))
@@ -198,6 +200,7 @@ def test_criteria_not_met_on_drifted_data(credit: Credit) -> None:
     assert "AUC below 0.70" in credit.manager.tickets.local.description("MLC-1")  # type: ignore[attr-defined]
 
 
+@ON_BOTH_CENTERS
 def test_review_rejected_opens_a_rejection_ticket(credit: Credit) -> None:
     """A rejected review deploys nothing and says so in a new ticket."""
     scenario = credit.scenario()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from credit_support import Credit, csv_asset, dmn_asset
+from credit_support import ON_BOTH_CENTERS, Credit, csv_asset, dmn_asset
 from modelop_mlc.domain import AssetRole
 from modelop_mlc.testing import assert_that
 
@@ -39,6 +39,7 @@ def new_training_data(credit: Credit, *, rows: int | None = None, drop: str | No
     return credit.started(ONE).id
 
 
+@ON_BOTH_CENTERS
 def test_a_better_challenger_is_approved_and_redeployed(
     make_credit: Callable[..., Credit],
 ) -> None:

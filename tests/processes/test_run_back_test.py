@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
-from credit_support import Credit, csv_asset
+from credit_support import ON_BOTH_CENTERS, Credit, csv_asset
 from modelop_mlc.domain import AssetRole
 from modelop_mlc.testing import assert_that
 from modelop_mlc.testing.fakes import FakeServiceNow
@@ -58,6 +58,7 @@ def test_passing_back_test_notifies(credit: Credit, system: str) -> None:
     assert output["filename"] == f"back_test_{snapshot.id}.json"
 
 
+@ON_BOTH_CENTERS
 def test_failing_back_test_on_given_input_opens_a_ticket(credit: Credit) -> None:
     """INPUT_FILE from the signal (drifted data) fails the DMN: a test review ticket."""
     snapshot = credit.snapshot()

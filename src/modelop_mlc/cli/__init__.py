@@ -101,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--force", action="store_true", help="replace the database of an earlier demo in --dir"
     )
+    demo.add_argument(
+        "--center",
+        choices=["local", "mlflow"],
+        default="local",
+        help="the model centre: the embedded LocalCenter, or an MLflow registry",
+    )
+    demo.add_argument(
+        "--tracking-uri",
+        help="with --center mlflow: an MLflow server to use (default: start one in --dir)",
+    )
     demo.set_defaults(run=_commands.demo)
 
     deploy = sub.add_parser("deploy", help="deploy BPMN/DMN files (or --shipped)")

@@ -18,6 +18,7 @@ from modelop_mlc._extras import require
 from modelop_mlc.center import LocalCenter
 from modelop_mlc.center.watch import DataFolderWatcher
 from modelop_mlc.cli._demo import run_demo
+from modelop_mlc.cli._demo_mlflow import run_mlflow_demo
 from modelop_mlc.cli._ids import full_id
 from modelop_mlc.cli._output import (
     Output,
@@ -89,7 +90,9 @@ def _files(names: Sequence[str]) -> list[Path]:
 
 
 def demo(args: argparse.Namespace, out: Output) -> int:
-    """Run the demo (see `modelop_mlc.cli._demo`)."""
+    """Run the demo (see `modelop_mlc.cli._demo` and `_demo_mlflow`)."""
+    if getattr(args, "center", "local") == "mlflow":
+        return run_mlflow_demo(Path(args.dir), out, tracking_uri=args.tracking_uri)
     return run_demo(Path(args.dir), out, force=args.force)
 
 

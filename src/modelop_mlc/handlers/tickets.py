@@ -77,6 +77,14 @@ def _tickets(ctx: DelegateContext) -> TicketSystems:
     return ctx.tickets
 
 
+def _link_ticket(ctx: DelegateContext, kind: TicketKind, ticket: Ticket) -> None:
+    """Tell a center that records tickets on the model (MlflowCenter tags the version)."""
+    link = getattr(ctx.center, "link_ticket", None)
+    snapshot = ctx.get("DEPLOYABLE_MODEL")
+    if callable(link) and isinstance(snapshot, Mapping) and snapshot.get("id"):
+        link(str(snapshot["id"]), kind.value, ticket.key)
+
+
 def ticket_notification(ticket: Ticket) -> dict[str, Any]:
     """Return the `NEW_NOTIFICATION` value for a ticket: key, system, kind, status, summary, url."""
     return {
@@ -117,6 +125,7 @@ def _creator(system: str, kind: TicketKind) -> Callable[[DelegateContext], Resul
         )
         ticket = target.create(chosen, context, idempotency_key=ctx.idempotency_key)
         ctx.log.info("opened %s ticket %s (%s)", ticket.system, ticket.key, chosen.value)
+        _link_ticket(ctx, chosen, ticket)
         return {"NEW_NOTIFICATION": ticket_notification(ticket)}
 
     create.__name__ = create.__qualname__ = f"create_{system}_{kind.value}"

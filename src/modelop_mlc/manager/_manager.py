@@ -120,6 +120,9 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
                 data_roots=self.config.data_roots or [Path.cwd()],
             )
         self.center: ModelOpCenter = center
+        bind = getattr(center, "bind", None)
+        if callable(bind):  # a center that reports events and keeps state here (MlflowCenter)
+            bind(store, self.clock, on_event=self._center_event)
         tickets = tickets if tickets is not None else Tickets()
         tickets.bind(store, self.clock, on_change=self.wake)
         self.tickets: Tickets = tickets

@@ -116,6 +116,10 @@ class Tx(Protocol):
         """Replace a document only if it is still `expected`; tell whether it was replaced."""
         ...
 
+    def insert_document(self, kind: str, doc_id: str, doc: Any, at: str) -> bool:
+        """Insert a document unless one with that id exists; tell whether it was inserted."""
+        ...
+
     def update_job(self, job_id: str, **fields: Any) -> None:
         """Change some columns of a job."""
         ...

@@ -361,6 +361,19 @@ class SqlTx(ExternalTaskWrites):
         )
         return bool(cursor.rowcount)
 
+    def insert_document(self, kind: str, doc_id: str, doc: Any, at: str) -> bool:
+        """Insert a document unless one with that id exists; tell whether it was inserted.
+
+        Of several hosts recording the same event, exactly one inserts it.
+        """
+        cursor = self.execute(
+            "INSERT INTO documents (kind, id, doc, created_at, updated_at, seq) VALUES "
+            "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents)) "
+            "ON CONFLICT (kind, id) DO NOTHING",
+            (kind, doc_id, dumps(doc), at, at),
+        )
+        return bool(cursor.rowcount)
+
     # ---------------------------------------------------------------- jobs and timers
 
     def update_job(self, job_id: str, **fields: Any) -> None:
