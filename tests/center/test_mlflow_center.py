@@ -12,7 +12,7 @@ from credit_support import csv_asset
 from mlflow_support import MlflowServer, free_port
 from mlflow_world import World, log_credit, make_center, new_prefix
 from modelop_mlc import LifecycleManager, ManualClock
-from modelop_mlc.center import MlflowCenter, ModelOpNotFoundError
+from modelop_mlc.center import CAPABILITIES, MlflowCenter, ModelOpNotFoundError
 from modelop_mlc.domain import AssetRole, JobStatus, JobType
 from modelop_mlc.errors import IntegrationError
 
@@ -256,3 +256,18 @@ def test_snapshots_are_idempotent_and_scoped(world: World) -> None:
 
 def csv_text(name: str) -> str:
     return csv_asset(name, AssetRole.TEST_DATA).file_content or ""
+
+
+def test_the_capabilities_mlflow_can_hold(world: World) -> None:
+    """Queries, notifications and external files: yes; in-place editing and audit: no."""
+    center = world.center
+    offered = {c.__name__ for c in CAPABILITIES if isinstance(center, c)}
+    assert offered == {"CatalogueQueries", "NotificationInbox", "ExternalFiles"}
+    note = center.create_notification("hello", model_id="m/1", idempotency_key="n1")
+    assert center.create_notification("again", idempotency_key="n1").id == note.id
+    center.patch_notification(note.id, {"severity": "WARNING"})
+    assert [n.message for n in center.find_notifications(severity="WARNING")] == ["hello"]
+    external = center.external_file_for(csv_asset("test.csv", AssetRole.TEST_DATA, rows=3))
+    assert external.file_url is not None
+    assert external.file_url.startswith("runs:/")
+    assert center.read_asset(external.model_copy(update={"file_content": None})).count("\n") == 4

@@ -250,6 +250,19 @@ class Catalogue:
     def _save(self, name: str, save: Any, **options: Any) -> None:
         self.api.call(f"save model '{name}'", save, **options)
 
+    def store_file(self, asset: Asset, text: str) -> str:
+        """Keep `text` as an artifact of a new run; return its `runs:/` URI."""
+        client = self.api.client
+        run = self.api.call(
+            "create a file run",
+            client.create_run,
+            self.api.experiment_id(self.experiment),
+            tags={"mlflow.runName": f"file {asset.filename or asset.name or asset.id}"},
+        )
+        uri = self.api.log_text(run.info.run_id, text, _asset_path(asset))
+        self.api.call("end run", client.set_terminated, run.info.run_id, "FINISHED")
+        return uri
+
     def add_asset(self, name: str, asset: Asset, *, replace_role: bool) -> Asset:
         """Store an asset's content in a run and point the registered model's tags at it."""
         stored = self.stored(self.registered(name))
@@ -298,6 +311,10 @@ class Catalogue:
             uri,
         )
         return asset_from_uri(uri, role, filename)
+
+
+def _asset_path(asset: Asset) -> str:
+    return f"{str(asset.asset_role).lower()}/{asset.filename or asset.name or 'file'}"
 
 
 def _run_path(source: str | None, run_id: str) -> str | None:

@@ -183,7 +183,7 @@ class Deployments:
                 "expirationDate and deployedState can be patched",
                 service="mlflow",
             )
-        target = record.runtime.name
+        target = record.target.name
         name, version = (
             str(record.deployable_model.stored_model.id),
             str(record.deployable_model.version),

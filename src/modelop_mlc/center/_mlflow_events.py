@@ -32,8 +32,9 @@ from typing import Any
 from modelop_mlc.center._mlflow_client import MlflowApi, flat_tags
 from modelop_mlc.center._mlflow_jobs import JobStore
 from modelop_mlc.center._mlflow_records import OURS, snapshot_id
+from modelop_mlc.center._port import ModelOpNotFoundError
 from modelop_mlc.clock import Clock
-from modelop_mlc.errors import MlcError
+from modelop_mlc.errors import ConfigurationError, IntegrationError, MlcError
 
 __all__ = ["WEBHOOK_EVENTS", "EventFeed", "WebhookRejectedError"]
 
@@ -191,6 +192,38 @@ class EventFeed:
         return len(fresh)
 
     # ------------------------------------------------------------------ webhooks
+
+    def supports_webhooks(self) -> bool:
+        """Whether the server has registry webhooks (MLflow 3.3 and later)."""
+        listing = getattr(self.api.client, "list_webhooks", None)
+        if listing is None:
+            return False
+        try:
+            self.api.call("list webhooks", listing, max_results=1)
+        except (IntegrationError, ModelOpNotFoundError) as err:
+            log.info("MLflow at %s has no webhooks (%s): polling only", self.api.tracking_uri, err)
+            return False
+        return True
+
+    def register(self, url: str, *, name: str) -> str:
+        """Create (or update) the webhook `name` that calls `url`; return its id.
+
+        Raises:
+            ConfigurationError: Without a secret.
+            IntegrationError: If the server refuses.
+        """
+        if not self.secret:
+            raise ConfigurationError("register_webhook needs MlflowCenter(webhook_secret=...)")
+        client = self.api.client
+        options = {"url": url, "events": list(WEBHOOK_EVENTS), "secret": self.secret}
+        for existing in self.api.call("list webhooks", client.list_webhooks):
+            if existing.name == name:
+                self.api.call(
+                    "update webhook", client.update_webhook, existing.webhook_id, **options
+                )
+                return str(existing.webhook_id)
+        created = self.api.call("create webhook", client.create_webhook, name=name, **options)
+        return str(created.webhook_id)
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
         """Check a delivery's signature and age; return its JSON.

@@ -48,10 +48,10 @@ __all__ = ["NOT_JUDGED", "JobStore", "MlflowJobs", "verdict"]
 log = logging.getLogger("modelop_mlc.center")
 NOT_JUDGED = "not judged"
 _DRIVER = Path(__file__).with_name("_mlflow_child.py")
-_ROLE_FOR_JOB = {
-    JobType.MODEL_BATCH_TRAINING_JOB: FunctionRole.TRAIN,
-    JobType.MODEL_BATCH_TEST_JOB: FunctionRole.METRICS,
-    JobType.MODEL_BATCH_JOB: FunctionRole.SCORE,
+_ROLE_FOR_JOB: dict[str, FunctionRole] = {
+    JobType.MODEL_BATCH_TRAINING_JOB.value: FunctionRole.TRAIN,
+    JobType.MODEL_BATCH_TEST_JOB.value: FunctionRole.METRICS,
+    JobType.MODEL_BATCH_JOB.value: FunctionRole.SCORE,
 }
 _RUN_STATUS = {JobStatus.COMPLETE: "FINISHED", JobStatus.ERROR: "FAILED"}
 _MAX_METRICS = 200
@@ -137,7 +137,7 @@ class MlflowJobs:
     def create(
         self,
         snapshot: DeployableModel,
-        job_type: JobType,
+        job_type: JobType | str,
         *,
         inputs: Sequence[Asset],
         outputs: Sequence[Asset],
@@ -232,10 +232,14 @@ class MlflowJobs:
     # ------------------------------------------------------------------ running
 
     def _execute(self, job: ModelBatchJob) -> ModelBatchJob:
-        snapshot = job.deployable_model
+        snapshot = job.snapshot
         names = split_snapshot_id(snapshot.id)
         if names is None:
             return _failed(job, self.clock, f"'{snapshot.id}' is not an MLflow model version")
+        role = _ROLE_FOR_JOB.get(str(job.job_type))
+        if role is None:
+            known = ", ".join(_ROLE_FOR_JOB)
+            return _failed(job, self.clock, f"MlflowCenter runs {known} jobs, not {job.job_type}")
         name, version = names
         run_id = self._run_for(job, name, version)
         job = job.model_copy(update={"mlflowRunId": run_id})
@@ -261,7 +265,7 @@ class MlflowJobs:
             model_path = self.api.download(uri, Path(tmp))
             run = run_model_function(
                 _DRIVER.read_text(encoding="utf-8"),
-                _ROLE_FOR_JOB[JobType(job.job_type)],
+                role,
                 inputs,
                 job={
                     "id": job.id,
@@ -311,7 +315,7 @@ class MlflowJobs:
                 "mlc.job_type": str(job.job_type),
                 "mlc.model_name": name,
                 "mlc.model_version": version,
-                "mlc.snapshot_id": job.deployable_model.id,
+                "mlc.snapshot_id": job.snapshot.id,
                 "mlflow.runName": f"{job.job_type} {name} v{version}",
             },
         )

@@ -288,7 +288,9 @@ def deployed_model(
         {
             "id": f"{snapshot_record.id}@{target.name}",
             "deployableModel": snapshot_record.to_variable(),
+            # ModelOp names the runtime `engine`, this library `runtime`: both, as LocalCenter.
             "runtime": target.runtime(engine_state=engine_state).to_variable(),
+            "engine": target.runtime(engine_state=engine_state).to_variable(),
             "deploymentType": (
                 DeploymentType.ONLINE if target.endpoints else DeploymentType.BATCH
             ).value,

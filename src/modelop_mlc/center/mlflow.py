@@ -33,8 +33,9 @@ from modelop_mlc.center._filters import deployed_model_matches, snapshot_matches
 from modelop_mlc.center._mlflow_catalogue import Catalogue
 from modelop_mlc.center._mlflow_client import MlflowApi, flat_tags
 from modelop_mlc.center._mlflow_deploy import Deployments
-from modelop_mlc.center._mlflow_events import WEBHOOK_EVENTS, EventFeed
+from modelop_mlc.center._mlflow_events import EventFeed
 from modelop_mlc.center._mlflow_jobs import JobStore, MlflowJobs
+from modelop_mlc.center._mlflow_notes import NotificationBook
 from modelop_mlc.center._mlflow_records import (
     CUSTOM,
     DeploymentTarget,
@@ -177,6 +178,11 @@ class MlflowCenter:
                 python=self.python,
             )
         return self._jobs
+
+    @property
+    def notes(self) -> NotificationBook:
+        """The notifications."""
+        return NotificationBook(self.store, self.clock)
 
     @property
     def events(self) -> EventFeed:
@@ -453,6 +459,17 @@ class MlflowCenter:
             file_url=file_url,
         )
 
+    def external_file_for(self, asset: Asset, *, file_url: str | None = None) -> Asset:
+        """Return `asset` as an EXTERNAL_FILE: its URL, or its content stored in an MLflow run.
+
+        Raises:
+            IntegrationError: If it has neither content nor a URL, or MLflow fails.
+        """
+        url = file_url or asset.file_url
+        if url is None:
+            url = self.catalogue.store_file(asset, self.read_asset(asset))
+        return asset.model_copy(update={"asset_type": AssetType.EXTERNAL_FILE, "file_url": url})
+
     # ------------------------------------------------------------------ runtimes
 
     def register_runtime(
@@ -494,7 +511,7 @@ class MlflowCenter:
     def create_batch_job(
         self,
         deployable_model: DeployableModel,
-        job_type: JobType,
+        job_type: JobType | str,
         *,
         inputs: Sequence[Asset],
         outputs: Sequence[Asset] = (),
@@ -505,7 +522,7 @@ class MlflowCenter:
         """Queue a job on a version; `run_pending_jobs()` (the manager's `run_due()`) runs it."""
         return self.jobs.create(
             deployable_model,
-            JobType(job_type),
+            job_type,
             inputs=inputs,
             outputs=outputs,
             runtime=runtime,
@@ -528,7 +545,7 @@ class MlflowCenter:
         return [
             j
             for j in self.jobs.all()
-            if (deployable_model_id is None or j.deployable_model.id == deployable_model_id)
+            if (deployable_model_id is None or j.snapshot.id == deployable_model_id)
             and (not statuses or str(j.job_status) in statuses)
             and (not types or str(j.job_type) in types)
         ]
@@ -582,15 +599,7 @@ class MlflowCenter:
 
     def supports_webhooks(self) -> bool:
         """Whether the MLflow server has registry webhooks (MLflow 3.3 and later)."""
-        listing = getattr(self.api.client, "list_webhooks", None)
-        if listing is None:
-            return False
-        try:
-            self.api.call("list webhooks", listing, max_results=1)
-        except (IntegrationError, ModelOpNotFoundError) as err:
-            log.info("MLflow at %s has no webhooks (%s): polling only", self.tracking_uri, err)
-            return False
-        return True
+        return self.events.supports_webhooks()
 
     def register_webhook(self, url: str, *, name: str = "mlc") -> str:
         """Create (or update) the MLflow webhook that calls `url`; return its id.
@@ -599,29 +608,7 @@ class MlflowCenter:
             ConfigurationError: Without a `webhook_secret`.
             IntegrationError: If the server refuses (it has no webhooks, or the URL).
         """
-        if not self.webhook_secret:
-            raise ConfigurationError("register_webhook needs MlflowCenter(webhook_secret=...)")
-        client = self.api.client
-        for existing in self.api.call("list webhooks", client.list_webhooks):
-            if existing.name == name:
-                self.api.call(
-                    "update webhook",
-                    client.update_webhook,
-                    existing.webhook_id,
-                    url=url,
-                    events=list(WEBHOOK_EVENTS),
-                    secret=self.webhook_secret,
-                )
-                return str(existing.webhook_id)
-        created = self.api.call(
-            "create webhook",
-            client.create_webhook,
-            name=name,
-            url=url,
-            events=list(WEBHOOK_EVENTS),
-            secret=self.webhook_secret,
-        )
-        return str(created.webhook_id)
+        return self.events.register(url, name=name)
 
     # ------------------------------------------------------------------ deployments
 
@@ -713,33 +700,37 @@ class MlflowCenter:
         idempotency_key: str | None = None,
     ) -> Notification:
         """Record a notification in the manager's database (MLflow has no notifications)."""
-        doc_id = (
-            str(uuid.uuid5(uuid.NAMESPACE_URL, f"mlc:mlflowNotification:{idempotency_key}"))
-            if idempotency_key
-            else str(uuid.uuid4())
-        )
-        notification = Notification(
-            id=doc_id,
+        note = Notification(
             type=type,
             severity=severity,
             message=message,
             model_id=model_id,
             process_instance_id=process_instance_id,
             assignment=dict(assignment) if assignment else None,
-            created_date=self.clock.now(),
         )
-        at = self.clock.now().isoformat(timespec="microseconds")
-        with self.store.transaction() as tx:
-            if not tx.insert_document("mlflowNotification", doc_id, notification.to_variable(), at):
-                return Notification.from_variable(
-                    self.store.get_document("mlflowNotification", doc_id)
-                )
-        return notification
+        return self.notes.create(note, idempotency_key)
 
     def notifications(self) -> list[Notification]:
         """List notifications, newest first."""
-        docs = self.store.list_documents("mlflowNotification")
-        return [Notification.from_variable(d) for d in reversed(docs)]
+        return self.notes.all()
+
+    def get_notification(self, notification_id: str) -> Notification:
+        """Return a notification."""
+        return self.notes.get(notification_id)
+
+    def find_notifications(
+        self,
+        *,
+        type: str | None = None,  # noqa: A002 - ModelOp's field name
+        severity: str | None = None,
+        model_id: str | None = None,
+    ) -> list[Notification]:
+        """List notifications (newest first) matching every given filter."""
+        return self.notes.find(type=type, severity=severity, model_id=model_id)
+
+    def patch_notification(self, notification_id: str, patch: Mapping[str, Any]) -> Notification:
+        """Merge `patch` into a notification."""
+        return self.notes.patch(notification_id, patch)
 
     def link_ticket(self, deployable_model_id: str, kind: str, key: str) -> None:
         """Tag a version with a ticket opened about it (`mlc.ticket.<kind>`)."""
