@@ -235,7 +235,7 @@ class Catalogue:
                 _MODEL_DIR,
             )
         for asset in assets:
-            text = asset.file_content or ""
+            text = asset.text or ""
             role = str(asset.asset_role)
             folder_name = role.lower() if asset.asset_role != AssetRole.UNKNOWN else "files"
             self.api.log_text(run_id, text, f"{folder_name}/{asset.filename or asset.name}")
@@ -288,16 +288,14 @@ class Catalogue:
                     )
         uri = asset.file_url
         filename = asset.filename or asset.name or "file"
-        if asset.file_content is not None:
+        if asset.text is not None:
             run = self.api.call(
                 f"create an asset run for '{name}'",
                 client.create_run,
                 self.api.experiment_id(self.experiment),
                 tags={"mlc.model_name": name, "mlflow.runName": f"asset {filename} of {name}"},
             )
-            uri = self.api.log_text(
-                run.info.run_id, asset.file_content, f"{role.lower()}/{filename}"
-            )
+            uri = self.api.log_text(run.info.run_id, asset.text, f"{role.lower()}/{filename}")
             self.api.call("end run", client.set_terminated, run.info.run_id, "FINISHED")
         if not uri:
             raise IntegrationError(

@@ -422,8 +422,8 @@ class MlflowCenter:
 
     def read_asset(self, asset: Asset) -> str:
         """Return an asset's text: embedded, an MLflow artifact, or a file under the data roots."""
-        if asset.file_content is not None:
-            return asset.file_content
+        if asset.text is not None:
+            return asset.text
         url = asset.file_url
         if not url:
             raise IntegrationError(
