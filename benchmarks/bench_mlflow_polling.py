@@ -95,6 +95,11 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=1000)
     parser.add_argument("--models", type=int, default=100)
     args = parser.parse_args()
+    try:
+        import mlflow  # noqa: F401, PLC0415 - the optional extra
+    except ImportError:
+        print("skipped: MLflow is not installed (pip install -e '.[mlflow]')")
+        return
     os.environ.update(
         {
             "MLFLOW_DISABLE_TELEMETRY": "true",
