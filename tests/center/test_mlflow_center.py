@@ -238,6 +238,18 @@ def test_unknown_versions_and_an_unreachable_server_are_clear_errors(world: Worl
         world.center.get_deployable_model(f"{world.model.id}/99")
     with pytest.raises(ModelOpNotFoundError):
         world.center.get_deployable_model("not-a-version")
+    with pytest.raises(IntegrationError, match="not in MLflow"):
+        world.center.read_asset(
+            csv_asset("test.csv", AssetRole.TEST_DATA).model_copy(
+                update={"file_content": None, "file_url": "http://169.254.169.254/latest"}
+            )
+        )
+    with pytest.raises(IntegrationError, match="outside the allowed data roots"):
+        world.center.read_asset(
+            csv_asset("test.csv", AssetRole.TEST_DATA).model_copy(
+                update={"file_content": None, "file_url": "file:///etc/passwd"}
+            )
+        )
     dead = MlflowCenter(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(IntegrationError) as caught:
         dead.get_stored_model("x")

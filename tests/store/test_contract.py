@@ -597,6 +597,16 @@ def test_documents_are_inserted_replaced_and_listed(store: SqlStore) -> None:
     assert store.list_documents("job") == [{"job": True}]
 
 
+def test_insert_document_keeps_the_first_and_says_who_won(store: SqlStore) -> None:
+    """insert_document inserts once; a second insert of the id changes nothing and says so."""
+    with store.transaction() as tx:
+        assert tx.insert_document("event", "e1", {"first": True}, iso(T0))
+    with store.transaction() as tx:
+        assert not tx.insert_document("event", "e1", {"first": False}, iso(T0))
+    assert store.get_document("event", "e1") == {"first": True}
+    assert store.list_documents("event") == [{"first": True}]
+
+
 def test_raw_queries_may_contain_percent_signs(store: SqlStore) -> None:
     """A parameterless raw query with a LIKE pattern reaches both databases as written."""
     with store.transaction() as tx:

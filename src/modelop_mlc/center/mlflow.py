@@ -68,6 +68,7 @@ log = logging.getLogger("modelop_mlc.center")
 SIGNAL_PREFIX = "com.modelop.mlc.definitions.Signals_"
 _LABELLED_DATA = frozenset({AssetRole.TRAINING_DATA, AssetRole.TEST_DATA})
 _DEFAULT_REQUIREMENTS = ("mlflow", "pandas", "numpy")
+_MLFLOW_SCHEMES = ("runs:/", "models:/", "mlflow-artifacts:/")
 CenterEvents = Callable[[str, dict[str, Any]], Any]
 
 
@@ -443,6 +444,13 @@ class MlflowCenter:
                 raise IntegrationError(
                     f"cannot read asset '{url}': {err}", service="mlflow"
                 ) from err
+        if not url.startswith(_MLFLOW_SCHEMES):
+            # Any other scheme would make MLflow fetch whatever URL a variable names.
+            raise IntegrationError(
+                f"asset URL '{url}' is not in MLflow: MlflowCenter reads runs:/, models:/ and "
+                "mlflow-artifacts:/ URIs, and files under data_roots",
+                service="mlflow",
+            )
         return self.api.read_text(url)
 
     def create_external_file_asset(
