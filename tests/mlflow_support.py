@@ -77,7 +77,8 @@ class MlflowServer:
             **CLIENT_ENV,
             "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true",
             "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
-            "MLFLOW_WEBHOOK_CACHE_TTL": "1",
+            # No cached webhook list: a webhook a test registers gets the very next event.
+            "MLFLOW_WEBHOOK_CACHE_TTL": "0",
             "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES": "2",
         }
         command = [

@@ -137,10 +137,17 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def wait_for(self, count: int, timeout: float = 60) -> list[tuple[bytes, dict[str, str]]]:
+    def wait_for(
+        self, count: int, model: str, timeout: float = 60
+    ) -> list[tuple[bytes, dict[str, str]]]:
+        """The deliveries about `model`, once there are `count` (or the timeout passed)."""
+
+        def about() -> list[tuple[bytes, dict[str, str]]]:
+            return [d for d in self.deliveries if json.loads(d[0])["data"].get("name") == model]
+
         with self.arrived:
-            self.arrived.wait_for(lambda: len(self.deliveries) >= count, timeout=timeout)
-            return list(self.deliveries)
+            self.arrived.wait_for(lambda: len(about()) >= count, timeout=timeout)
+            return about()
 
     def close(self) -> None:
         self.server.shutdown()
@@ -165,12 +172,10 @@ def test_signed_webhooks_start_processes_and_polling_does_not_repeat_them(
     snapshot = f"{world.model.id}/{version}"
     world.mlflow.set_model_version_tag(world.model.id, version, "jira", "MLC-9")
 
-    ours = []
-    for body, headers in receiver.wait_for(2):
-        if json.loads(body)["data"].get("name") == world.model.id:
-            ours.append((body, headers))
-            world.center.handle_webhook(body, headers)
+    ours = receiver.wait_for(2, world.model.id)
     assert len(ours) == 2
+    for body, headers in ours:
+        world.center.handle_webhook(body, headers)
     assert started(world.manager) == [
         (snapshot, f"created:{snapshot}"),
         (snapshot, f"tag:{snapshot}:jira=MLC-9"),
