@@ -20,6 +20,9 @@ from mlflow_support import MlflowServer, free_port
 from mlflow_world import World, log_credit, make_center, new_prefix
 from modelop_mlc import LifecycleManager, ManualClock
 from modelop_mlc.center import WebhookRejectedError
+from modelop_mlc.rest import StaticTokens, create_app
+from modelop_mlc.tickets import WebhookGuard
+from rest.support import TOKENS, TestClient
 
 SIGNAL = "com.modelop.mlc.definitions.Signals_deployable_model_changed"
 WATCH = process(
@@ -213,3 +216,31 @@ def test_webhooks_with_a_wrong_signature_or_stale_timestamp_are_refused(world: W
     with pytest.raises(WebhookRejectedError, match="malformed"):
         world.center.handle_webhook(body, {})
     assert started(world.manager) == []
+
+
+def test_the_rest_app_takes_mlflows_own_deliveries_once(world: World, receiver: Receiver) -> None:
+    """POST /webhook/mlflow: MLflow's signed deliveries start processes; forged, replayed refused."""
+    guard = WebhookGuard(clock=world.manager.clock)
+    app = create_app(world.manager, auth=StaticTokens(TOKENS), webhooks=guard)
+    hook = world.center.register_webhook(receiver.url, name=f"mlc-{world.prefix.strip('-')}")
+    world.center.poll_interval = None
+    version = register_version(world, run_test="true")
+    snapshot = f"{world.model.id}/{version}"
+    ((body, headers),) = receiver.wait_for(1, world.model.id)
+    world.mlflow.delete_webhook(hook)
+    assert json.loads(body)["entity"] == "model_version"  # MLflow's own payload, as sent
+    with TestClient(app) as client:
+        forged = client.post(
+            "/webhook/mlflow", content=body, headers={**headers, "X-MLflow-Signature": "v1,AA=="}
+        )
+        accepted = client.post("/webhook/mlflow", content=body, headers=headers)
+        replayed = client.post("/webhook/mlflow", content=body, headers=headers)
+    assert (forged.status_code, forged.json()["reason"]) == (401, "bad_signature")
+    assert (accepted.status_code, accepted.json()) == (200, {"started": 1})
+    assert (replayed.status_code, replayed.json()["reason"]) == (409, "replayed")
+    assert started(world.manager) == [(snapshot, f"created:{snapshot}")]
+    assert guard.counts() == {
+        "mlflow.bad_signature": 1,
+        "mlflow.accepted": 1,
+        "mlflow.replayed": 1,
+    }

@@ -129,7 +129,7 @@ def _check_association_made(world: World, out: dict[str, Any]) -> None:
 
 def _check_monitors(world: World, out: dict[str, Any]) -> None:
     assert (out["ADDED_MONITOR_NAMES"], out["FAILED_TO_ADD_MONITOR_NAMES"]) == (
-        ["drift-monitor"],
+        [world.name("drift-monitor")],
         ["no-such-monitor"],
     )
     (held,) = world.current().associated_models
@@ -211,7 +211,7 @@ def _waiting_job(world: World) -> dict[str, Any]:
 
 
 def _job_completes(world: World) -> None:
-    world.center.patch_job(world.made["job"]["id"], {"jobStatus": "COMPLETE"})
+    world.set_job(world.made["job"]["id"], {"jobStatus": "COMPLETE"})
 
 
 def _parse_job(world: World) -> dict[str, Any]:

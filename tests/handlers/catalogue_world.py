@@ -1,10 +1,11 @@
-"""A ModelOp Center seeded the same way on LocalCenter and on RestCenter↔FakeModelOpCenter.
+"""A ModelOp Center seeded the same way on LocalCenter, RestCenter and MlflowCenter.
 
-The catalogue suite runs every delegate in both worlds: a manager on the embedded
-LocalCenter, and a manager whose center is RestCenter talking over HTTP to
-FakeModelOpCenter. Each world holds the same stored models, snapshots and runtimes; what a
-case needs beyond them (jobs, deployments, results, notifications) it makes through the
-center's port, so both worlds make it alike.
+The catalogue suite runs every delegate in three worlds: a manager on the embedded
+LocalCenter, one whose center is RestCenter talking over HTTP to FakeModelOpCenter, and one
+on MlflowCenter over a real MLflow server. Each world holds the same stored models,
+snapshots and runtimes; what a case needs beyond them (jobs, deployments, results,
+notifications) it makes through the center's port, so the worlds make it alike. MLflow's
+registry is shared by the session, so there every model name carries the test's prefix.
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from typing import Any
 
 from center.rest_support import START
 from modelop_mlc import LifecycleManager, ManualClock
-from modelop_mlc.center import LocalCenter
+from modelop_mlc.center import LocalCenter, MlflowCenter
 from modelop_mlc.center.rest import RestCenter
-from modelop_mlc.domain import Asset, DeployableModel, DeployedModel, JobType, ModelAssociation
+from modelop_mlc.domain import (
+    Asset,
+    DeployableModel,
+    DeployedModel,
+    JobType,
+    ModelAssociation,
+    StoredModel,
+)
 from modelop_mlc.testing.fakes.modelop import FakeModelOpCenter
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "models" / "credit_model"
@@ -96,7 +104,7 @@ class World:
 
     kind: str
     manager: LifecycleManager
-    center: LocalCenter | RestCenter
+    center: LocalCenter | RestCenter | MlflowCenter
     fake: FakeModelOpCenter
     clock: ManualClock
     root: Path
@@ -106,6 +114,11 @@ class World:
     monitor: dict[str, Any] = field(default_factory=dict)
     dashboard: dict[str, Any] = field(default_factory=dict)
     made: dict[str, Any] = field(default_factory=dict)
+    prefix: str = ""
+
+    def name(self, base: str) -> str:
+        """A stored model's name in this world (MLflow's carry the test's prefix)."""
+        return self.prefix + base
 
     # -- seeding, each center its own way -------------------------------------------------
 
@@ -118,19 +131,21 @@ class World:
                 name, tags=tags, assets=[Asset.from_variable(a) for a in assets]
             )
             return made.to_variable()
+        if isinstance(self.center, MlflowCenter):
+            return _log_once(self.center, name, self.name(name), assets, tags).to_variable()
         return self.fake.add_stored_model(name, tags=tags, assets=assets)
 
     def add_snapshot(self, model_id: str, *tags: str) -> dict[str, Any]:
         """Snapshot a stored model (a second later than the last one); return its JSON."""
         self.clock.advance(timedelta(seconds=1))
-        if isinstance(self.center, LocalCenter):
+        if isinstance(self.center, LocalCenter | MlflowCenter):
             return self.center.create_deployable_model(model_id, tags=tags).to_variable()
         return self.fake.add_snapshot(model_id, tags=tags)
 
     def add_runtime(self, name: str, stage: str, *, online: bool = False) -> None:
         """Register a runtime tagged credit-risk (online ones have an endpoint)."""
         endpoints = [{"type": "REST", "url": f"http://scoring/{name}"}] if online else []
-        if isinstance(self.center, LocalCenter):
+        if isinstance(self.center, LocalCenter | MlflowCenter):
             self.center.register_runtime(
                 name, tags=["credit-risk"], stage=stage, endpoints=endpoints
             )
@@ -139,7 +154,7 @@ class World:
 
     def download_url(self, name: str, content: str) -> str:
         """A URL the center can download `content` from."""
-        if isinstance(self.center, LocalCenter):
+        if isinstance(self.center, LocalCenter | MlflowCenter):
             path = self.root / name
             path.write_text(content)
             return path.resolve().as_uri()
@@ -161,7 +176,16 @@ class World:
         if result is not None:
             patch["result"] = result
         self.clock.advance(timedelta(seconds=1))
-        return self.center.patch_job(made.id, patch).to_variable()
+        return self.set_job(made.id, patch)
+
+    def set_job(self, job_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """Change a job as its runner would (MlflowCenter has no RecordEditing: its queue)."""
+        if isinstance(self.center, MlflowCenter):
+            doc = {**self.center.get_job(job_id).to_variable(), **patch}
+            with self.center.store.transaction() as tx:
+                tx.put_document("mlflowJob", job_id, doc, self.clock.now().isoformat())
+            return self.center.get_job(job_id).to_variable()
+        return self.center.patch_job(job_id, patch).to_variable()
 
     def deployed(self, snapshot: str = "snapshot", runtime: str = "batch-dev") -> dict[str, Any]:
         """The snapshot deployed to a runtime, with a schedule and an expiration date."""
@@ -217,15 +241,16 @@ def seed(world: World) -> World:
             }
         ],
     )
-    world.center.patch_stored_model(
-        monitor_model["id"],
-        {
-            "modelMetaData": {
-                **monitor_model["modelMetaData"],
-                "defaultAssociationRole": "DATA_DRIFT_MODEL",
-            }
-        },
-    )
+    if not isinstance(world.center, MlflowCenter):  # MLflow has no such field to hold it
+        world.center.patch_stored_model(
+            monitor_model["id"],
+            {
+                "modelMetaData": {
+                    **monitor_model["modelMetaData"],
+                    "defaultAssociationRole": "DATA_DRIFT_MODEL",
+                }
+            },
+        )
     world.monitor = world.add_snapshot(monitor_model["id"])
     dashboard = world.add_model(
         "dashboard",
@@ -243,3 +268,32 @@ def seed(world: World) -> World:
     world.newest = world.add_snapshot(world.model["id"], "run_test")
     world.clock.advance(timedelta(seconds=1))
     return world
+
+
+# MLflow: each model is logged once per session (a pyfunc model in a run, seconds of work);
+# a test's model is a new registered model pointing at that run, as a copy of its tags.
+_LOGGED: dict[tuple[str, str], str] = {}
+_NO_SOURCE = "# modelop.score\ndef score(df):\n    yield {}\n"
+
+
+def _log_once(
+    center: MlflowCenter,
+    base: str,
+    name: str,
+    assets: list[dict[str, Any]],
+    tags: tuple[str, ...],
+) -> StoredModel:
+    """Register `name` as the model `base` with `assets`, logging it the first time only."""
+    client = center.api.client
+    key = (center.tracking_uri, json.dumps([base, assets, tags], sort_keys=True))
+    logged = _LOGGED.get(key)
+    if logged is None:
+        sources = [a for a in assets if a["assetRole"] == "MODEL_SOURCE"]
+        source = sources[0]["fileContent"] if sources else _NO_SOURCE
+        rest = [Asset.from_variable(a) for a in assets if a["assetRole"] != "MODEL_SOURCE"]
+        made = center.log_model(name, source=source, assets=rest, tags=tags)
+        _LOGGED[key] = made.id
+        return made
+    template = client.get_registered_model(logged)
+    client.create_registered_model(name, tags=template.tags, description=template.description)
+    return center.get_stored_model(name)

@@ -9,6 +9,7 @@ deploy, naming the delegate and what to register.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,9 +92,11 @@ from handlers.catalogue_cases import (
     ids,
 )
 from handlers.catalogue_world import FAILING, METRICS, World
+from mlflow_support import require_mlflow
 from modelop_mlc import DiagramError, LifecycleManager
+from modelop_mlc.center import MlflowCenter
 from modelop_mlc.handlers import delegate_names
-from modelop_mlc.handlers._base import CATALOGUE, REFUSED
+from modelop_mlc.handlers._base import CATALOGUE, REFUSED, center_refusal
 from modelop_mlc.handlers._modelop35 import MODELOP_35
 
 
@@ -160,7 +163,7 @@ CASES: dict[str, Case] = {
         lambda w: {"TAG": "credit-risk"}, _eq("STORED_MODELS.0.id", lambda w: w.model["id"])
     ),
     "GetStoredModelsByName": Case(
-        lambda w: {"NAME": "credit"}, _eq("STORED_MODELS.0.id", lambda w: w.model["id"])
+        lambda w: {"NAME": w.name("credit")}, _eq("STORED_MODELS.0.id", lambda w: w.model["id"])
     ),
     "GetStoredModelsByQuery": Case(
         lambda w: {"QUERY": {"modelMetaData.tags": "credit-risk"}},
@@ -237,7 +240,10 @@ CASES: dict[str, Case] = {
         _check_association_made,
     ),
     "AddMonitorsOnSnapshot": Case(
-        lambda w: {"DEPLOYABLE_MODEL": w.snapshot, "MONITORS": "drift-monitor, no-such-monitor"},
+        lambda w: {
+            "DEPLOYABLE_MODEL": w.snapshot,
+            "MONITORS": f"{w.name('drift-monitor')}, no-such-monitor",
+        },
         _check_monitors,
     ),
     "GetDeployedModelSummariesSnapshotIds": Case(
@@ -475,9 +481,28 @@ def test_every_catalogued_delegate_has_a_case() -> None:
     ) == ([], [])
 
 
+SPECS = {n: spec for spec in CATALOGUE for n in (spec.name, *spec.aliases)}
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_delegate_runs_and_writes_its_outputs(world: World, name: str) -> None:
-    """On LocalCenter and on RestCenter: the delegate runs, writes ModelOp's outputs, acts."""
+    """On each center the delegate runs, writes ModelOp's outputs and acts, or is refused.
+
+    A delegate needing a capability the center lacks (MlflowCenter has no RecordEditing,
+    DeploymentRecords or AuditTrail), or one the center names as beyond its records
+    (`MlflowCenter.refused_delegates`), is refused at deploy, saying why.
+    """
+    reason = center_refusal(SPECS[name], world.center)
+    if reason is not None:
+        assert world.kind == "mlflow", reason
+        with pytest.raises(DiagramError) as caught:
+            run_delegate(world.manager, name, {})
+        (problem,) = caught.value.problems
+        assert problem.element_id == "task"
+        assert f"ModelOp's delegate {SPECS[name].name} " in problem.message
+        assert "MlflowCenter" in problem.message
+        assert f'@manager.delegate("{SPECS[name].name}")' in problem.message
+        return
     case = CASES[name]
     variables = _without_none(case.variables(world), world)
     inputs = case.inputs(world) if case.inputs is not None else ""
@@ -562,3 +587,24 @@ def test_query_results_are_ids_in_the_centers_order(world: World) -> None:
     listed = run_delegate(world.manager, "GetStoredModels", {})
     assert world.model["id"] in ids(listed["STORED_MODELS"])
     assert json.dumps(listed)
+
+
+def test_your_own_delegate_lifts_a_capability_refusal(tmp_path: Path) -> None:
+    """On MlflowCenter PatchJob is refused at deploy; registering your own PatchJob deploys."""
+    require_mlflow()
+    xml = process(
+        '<bpmn:startEvent id="start"/>'
+        '<bpmn:serviceTask id="task" camunda:class="com.modelop.mlc.delegate.modelop.PatchJob"/>'
+        '<bpmn:endEvent id="end"/>' + chain("start", "task", "end"),
+        pid="patch_job",
+    )
+    center = MlflowCenter("http://127.0.0.1:9")  # deploying asks nothing of MLflow
+    manager = LifecycleManager.open(tmp_path / "m.db", center=center)
+    try:
+        with pytest.raises(DiagramError, match="offers RecordEditing, which MlflowCenter"):
+            manager.deploy(xml)
+        manager.register_delegate("PatchJob", lambda ctx: {"JOB": {"id": "j1"}})
+        (definition,) = manager.deploy(xml).definitions
+        assert definition.key == "patch_job"
+    finally:
+        manager.close()

@@ -52,11 +52,17 @@ class WebhookRejectedError(MlcError):
 
     Attributes:
         reason: Why, for the HTTP response (never the secret).
+        status: The HTTP status to answer: 401 (unsigned or badly signed), 409 (stale) or
+            400 (not a JSON object).
+        code: The outcome it is counted under: `unsigned`, `bad_signature`, `stale` or
+            `malformed` (as `WebhookGuard.counts()` names them).
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, status: int = 401, code: str = "bad_signature") -> None:
         """Create the error."""
         self.reason = reason
+        self.status = status
+        self.code = code
         super().__init__(f"MLflow webhook refused: {reason}")
 
 
@@ -232,13 +238,17 @@ class EventFeed:
             WebhookRejectedError: If it is unsigned, badly signed, stale or not JSON.
         """
         if not self.secret:
-            raise WebhookRejectedError("no webhook secret is configured on MlflowCenter")
+            raise WebhookRejectedError(
+                "no webhook secret is configured on MlflowCenter", code="unsigned"
+            )
         lower = {k.lower(): v for k, v in headers.items()}
         signature = lower.get("x-mlflow-signature", "")
         delivery = lower.get("x-mlflow-delivery-id", "")
         stamp = lower.get("x-mlflow-timestamp", "")
         if not signature.startswith("v1,") or not delivery or not stamp.isdigit():
-            raise WebhookRejectedError("missing or malformed X-MLflow-* signature headers")
+            raise WebhookRejectedError(
+                "missing or malformed X-MLflow-* signature headers", code="unsigned"
+            )
         signed = f"{delivery}.{stamp}.".encode() + body
         digest = hmac.new(self.secret.encode(), signed, hashlib.sha256).digest()
         expected = "v1," + base64.b64encode(digest).decode()
@@ -248,14 +258,20 @@ class EventFeed:
         if abs(self.clock.now() - sent) > self.tolerance:
             raise WebhookRejectedError(
                 f"the delivery is timestamped {sent.isoformat()}, outside the accepted "
-                f"{self.tolerance} window (a replay, or a clock out of step)"
+                f"{self.tolerance} window (a replay, or a clock out of step)",
+                status=409,
+                code="stale",
             )
         try:
             payload = json.loads(body)
         except ValueError as err:
-            raise WebhookRejectedError(f"the body is not JSON ({err})") from err
+            raise WebhookRejectedError(
+                f"the body is not JSON ({err})", status=400, code="malformed"
+            ) from err
         if not isinstance(payload, dict):
-            raise WebhookRejectedError("the body is not a JSON object")
+            raise WebhookRejectedError(
+                "the body is not a JSON object", status=400, code="malformed"
+            )
         return payload
 
     def handle(self, payload: Mapping[str, Any]) -> int:

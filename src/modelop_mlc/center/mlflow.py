@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from modelop_mlc.center._filters import deployed_model_matches, snapshot_matches
 from modelop_mlc.center._mlflow_catalogue import Catalogue
@@ -70,6 +70,8 @@ _LABELLED_DATA = frozenset({AssetRole.TRAINING_DATA, AssetRole.TEST_DATA})
 _DEFAULT_REQUIREMENTS = ("mlflow", "pandas", "numpy")
 _MLFLOW_SCHEMES = ("runs:/", "models:/", "mlflow-artifacts:/")
 CenterEvents = Callable[[str, dict[str, Any]], Any]
+_NO_ASSOCIATIONS = "an MLflow model version holds no associated (monitor) models"
+_ONE_VERSION = "an MLflow deployment is the target's alias on one version"
 
 
 class MlflowCenter:
@@ -98,6 +100,19 @@ class MlflowCenter:
     Raises:
         ConfigurationError: If MLflow is not installed or two targets share a name or alias.
     """
+
+    refused_delegates: ClassVar[Mapping[str, str]] = {
+        "AddMonitorsOnSnapshot": _NO_ASSOCIATIONS,
+        "CreateDeployableModelAssociation": _NO_ASSOCIATIONS,
+        "FindDeployableModelAssociatedModels": _NO_ASSOCIATIONS,
+        "GetAllDeployableModelsWithAssociatedModelRole": _NO_ASSOCIATIONS,
+        "GetDeployedModelsWithStateAndDeployableAssociatedRole": _NO_ASSOCIATIONS,
+        "FindDeployedModelAdditionalAssets": f"{_ONE_VERSION}, with no additional assets",
+        "RefreshDeployedModelsByDeployableModel": (
+            f"{_ONE_VERSION}; deploy the new version with DeployModel, which moves the alias"
+        ),
+    }
+    """ModelOp delegates a manager on this center refuses at deploy, and why (docs/mlflow.md)."""
 
     def __init__(
         self,
@@ -603,7 +618,19 @@ class MlflowCenter:
         Raises:
             WebhookRejectedError: If the signature, timestamp or body is wrong.
         """
-        return self.events.handle(self.events.verify(body, headers))
+        return self.start_from_webhook(self.verify_webhook(body, headers))
+
+    def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+        """Check a delivery's signature and timestamp (no request to MLflow); return its JSON.
+
+        Raises:
+            WebhookRejectedError: If the signature, timestamp or body is wrong.
+        """
+        return self.events.verify(body, headers)
+
+    def start_from_webhook(self, payload: Mapping[str, Any]) -> int:
+        """Start what a verified delivery announces, once per event; return how many."""
+        return self.events.handle(payload)
 
     def supports_webhooks(self) -> bool:
         """Whether the MLflow server has registry webhooks (MLflow 3.3 and later)."""

@@ -8,6 +8,8 @@ security scan.
 default, and a delegate you register under the same name replaces the built-in.
 """
 
+from typing import Any
+
 from modelop_mlc.handlers import (
     assets,
     deployments,
@@ -45,9 +47,12 @@ _MODULES = (
 )
 
 
-def register_modelop_delegates(registry: DelegateRegistry) -> None:
-    """Register every built-in delegate on `registry`."""
-    register_catalogue(registry)
+def register_modelop_delegates(registry: DelegateRegistry, center: Any = None) -> None:
+    """Register every built-in delegate on `registry`.
+
+    With `center`, the delegates needing a capability it lacks are refused at deploy.
+    """
+    register_catalogue(registry, center)
 
 
 def delegate_names() -> list[str]:

@@ -31,6 +31,7 @@ __all__ = [
     "as_asset",
     "as_assets",
     "center",
+    "center_refusal",
     "deployable_model",
     "fail",
     "modelop",
@@ -177,15 +178,48 @@ def refuse(name: str, system: str, *, outputs: Sequence[str], hint: str) -> None
     REFUSED.append(Refusal(name, system, tuple(outputs), hint))
 
 
-def register_catalogue(registry: DelegateRegistry) -> None:
+def center_refusal(spec: Spec, center: Any) -> str | None:
+    """Why `center` cannot run the delegate, or None when it can.
+
+    A center cannot when it lacks a capability the delegate needs, or when it names the
+    delegate in its `refused_delegates` mapping (name to why: what its records cannot hold).
+    """
+    instead = (
+        "use LocalCenter or RestCenter, or register your own delegate with "
+        f'@manager.delegate("{spec.name}") that writes {", ".join(spec.outputs) or "nothing"}'
+    )
+    refused: Mapping[str, str] = getattr(center, "refused_delegates", {})
+    why = next((refused[n] for n in (spec.name, *spec.aliases) if n in refused), None)
+    if why is not None:
+        return (
+            f"ModelOp's delegate {spec.name} cannot run on {type(center).__name__} ({why}), "
+            f"so it is refused; {instead}"
+        )
+    missing = [c.__name__ for c in spec.needs if not isinstance(center, c)]
+    if not missing:
+        return None
+    return (
+        f"ModelOp's delegate {spec.name} needs a ModelOp Center that offers "
+        f"{' and '.join(missing)}, which {type(center).__name__} does not, so it is refused; "
+        f"{instead}"
+    )
+
+
+def register_catalogue(registry: DelegateRegistry, center: Any = None) -> None:
     """Register every catalogued delegate as a built-in (your own registration wins).
 
-    The delegates that need a system this library does not connect to are registered as
-    refused: a diagram using one fails to deploy with the reason, unless you register it.
+    The delegates that need a system this library does not connect to, or a capability
+    `center` does not offer (`modelop_mlc.center` protocols), are registered as refused: a
+    diagram using one fails to deploy with the reason, unless you register it yourself.
     """
     for refusal in REFUSED:
         registry.refuse(refusal.name, refusal.reason)
     for spec in CATALOGUE:
+        reason = center_refusal(spec, center) if center is not None else None
+        if reason is not None:
+            for name in (spec.name, *spec.aliases):
+                registry.refuse(name, reason)
+            continue
         registry.register(
             spec.name,
             spec.function,

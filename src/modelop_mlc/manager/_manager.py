@@ -105,8 +105,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         self.clock: Clock = clock or SystemClock()
         self.config = config or ManagerConfig()
         self.registry = registry or DelegateRegistry()
-        if modelop_delegates:
-            register_modelop_delegates(self.registry)
         try:
             store.migrate(upgrade=migrate)
         except BaseException:
@@ -120,6 +118,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
                 data_roots=self.config.data_roots or [Path.cwd()],
             )
         self.center: ModelOpCenter = center
+        if modelop_delegates:  # after the center: what it cannot do is refused at deploy
+            register_modelop_delegates(self.registry, center)
         bind = getattr(center, "bind", None)
         if callable(bind):  # a center that reports events and keeps state here (MlflowCenter)
             bind(store, self.clock, on_event=self._center_event)

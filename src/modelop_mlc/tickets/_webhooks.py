@@ -255,6 +255,19 @@ class WebhookGuard:
         self._first_time("servicenow", f"servicenow:{identifier}", self.clock.now())
         return payload
 
+    def admit(self, system: str, identifier: str) -> None:
+        """Accept a delivery another party verified (MLflow's: `MlflowCenter.verify_webhook`).
+
+        Raises:
+            WebhookRejectedError: 409 if the delivery `identifier` was received before.
+        """
+        self._first_time(system, f"{system}:{identifier}", self.clock.now())
+
+    def count_refusal(self, system: str, reason: str) -> None:
+        """Count a delivery another party refused (`<system>.<reason>` in `counts()`)."""
+        with self._lock:
+            self._counts[f"{system}.{reason}"] += 1
+
     def _json(self, system: str, raw_body: bytes) -> dict[str, Any]:
         try:
             payload = json.loads(raw_body or b"null")
@@ -274,7 +287,8 @@ class WebhookGuard:
             if identifier in self._seen:
                 self._counts[f"{system}.replayed"] += 1
                 raise WebhookRejectedError(
-                    f"{_LABELS[system]} webhook refused: delivery {identifier.split(':', 1)[1]} "
+                    f"{_LABELS.get(system, system)} webhook refused: delivery "
+                    f"{identifier.split(':', 1)[1]} "
                     "was already received",
                     status=409,
                     reason="replayed",
