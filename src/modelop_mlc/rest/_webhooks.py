@@ -30,9 +30,10 @@ WEBHOOK_PATHS = ("/webhook/jira", "/webhook/servicenow", "/webhook/mlflow")
 _DELIVERY_ID = "X-MLflow-Delivery-Id"
 
 
-def webhook_routes(
-    context: Context, guard: WebhookGuard
-) -> list[tuple[str, Callable[[Request], Awaitable[Response]]]]:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def webhook_routes(context: Context, guard: WebhookGuard) -> list[tuple[str, Endpoint]]:
     """The webhook routes as (path, endpoint) pairs (MLflow's with an `MlflowCenter`)."""
 
     async def jira(request: Request) -> Response:
@@ -76,7 +77,7 @@ def webhook_routes(
         started = await context.write(center.start_from_webhook, payload)
         return JSONResponse({"started": started})
 
-    routes = [(WEBHOOK_PATHS[0], jira), (WEBHOOK_PATHS[1], servicenow)]
+    routes: list[tuple[str, Endpoint]] = [(WEBHOOK_PATHS[0], jira), (WEBHOOK_PATHS[1], servicenow)]
     if isinstance(context.manager.center, MlflowCenter):
         routes.append((WEBHOOK_PATHS[2], mlflow))
     return routes
