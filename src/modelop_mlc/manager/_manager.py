@@ -120,8 +120,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         self.center: ModelOpCenter = center
         if modelop_delegates:  # after the center: what it cannot do is refused at deploy
             register_modelop_delegates(self.registry, center)
-        bind = getattr(center, "bind", None)
-        if callable(bind):  # a center that reports events and keeps state here (MlflowCenter)
+        if callable(bind := getattr(center, "bind", None)):  # MlflowCenter keeps state here
             bind(store, self.clock, on_event=self._center_event)
         tickets = tickets if tickets is not None else Tickets()
         tickets.bind(store, self.clock, on_change=self.wake)
