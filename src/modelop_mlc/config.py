@@ -83,6 +83,19 @@ class ManagerConfig(BaseModel):
         None,
         description="Name of this host in job leases; defaults to host name and pid.",
     )
+    workflow_cache_size: int = Field(
+        1000,
+        ge=0,
+        description="How many instances' restored workflows are kept between their steps "
+        "(checked against the instance's revision, so safe with several hosts); 0 keeps "
+        "none. Each takes roughly 10-40 KiB.",
+    )
+    group_commit: int = Field(
+        50,
+        ge=1,
+        description="How many due timers and jobs of different instances `run_due()` and "
+        "workers save in one transaction; 1 saves each in its own.",
+    )
 
     @classmethod
     def from_env(

@@ -41,7 +41,7 @@ from modelop_mlc._engine.specs import (
     MlcServiceTask,
     MlcUserTask,
 )
-from modelop_mlc._engine.state import dump_workflow, load_workflow
+from modelop_mlc._engine.state import dump_workflow, load_workflow, reload_data
 from modelop_mlc._engine.workflow import MlcWorkflow
 from modelop_mlc.errors import ProcessError, TaskNotOpenError
 
@@ -146,7 +146,7 @@ class EngineInstance:
         """Wrap an already attached workflow."""
         self.workflow = workflow
         self.engine = engine
-        self._active_before = self._active_ids()
+        self._active_before = self._active_tasks()
         self._watch = VariableWatch(workflow) if has_conditions(workflow) else None
 
     # ------------------------------------------------------------ creation
@@ -168,7 +168,7 @@ class EngineInstance:
             workflow.task_tree.internal_data["mlc_start"] = start_event
         workflow.data.update(variables)
         instance = cls(workflow, engine)
-        instance._active_before = set()
+        instance._active_before = []
         return instance
 
     @classmethod
@@ -183,6 +183,27 @@ class EngineInstance:
         engine = MlcScriptEngine(host)
         workflow = load_workflow(state, specs.spec, dict(specs.subprocess_specs), engine, variables)
         return cls(workflow, engine)
+
+    @classmethod
+    def resume(cls, workflow: Any, host: EngineHost) -> EngineInstance:
+        """Run a kept workflow (see `settle`) again, for a new step on `host`."""
+        engine = MlcScriptEngine(host)
+        workflow.script_engine = engine
+        return cls(workflow, engine)
+
+    def settle(self, state: dict[str, Any], variables: dict[str, Any]) -> None:
+        """Make the workflow what `restore` would rebuild from the state a step saved.
+
+        `state` and `variables` are the step's `snapshot()` state and variables decoded from
+        the JSON that was saved: afterwards the workflow shares no object with the snapshot
+        or anything the step handed out, holds only JSON's types, and is detached from this
+        step's host. Call nothing else on this instance afterwards; `resume` the workflow.
+
+        Raises:
+            StoreError: If the state was not this workflow's.
+        """
+        reload_data(self.workflow, state, variables)
+        self.workflow.script_engine = None
 
     # ------------------------------------------------------------ running
 
@@ -479,15 +500,18 @@ class EngineInstance:
                     names.append((start.event_definition.name, start.bpmn_id))
         return names
 
-    def _active_ids(self) -> set[UUID]:
+    def _active_tasks(self) -> list[Any]:
         mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED
-        ids: set[UUID] = set()
-        for workflow in [self.workflow, *self.workflow.subprocesses.values()]:
-            ids.update(t.id for t in workflow.tasks.values() if t.has_state(mask))
-        return ids
+        return [
+            task
+            for workflow in (self.workflow, *self.workflow.subprocesses.values())
+            for task in workflow.tasks.values()
+            if task._state & mask
+        ]
 
     def snapshot(self) -> InstanceSnapshot:
         """Describe the instance after a step: state, waits, journal and outbox."""
+        completed = self.completed
         user_tasks: list[UserTaskWait] = []
         jobs: list[JobWait] = []
         waiting_at: list[str] = []
@@ -527,13 +551,12 @@ class EngineInstance:
                     elif _only_timers(task):
                         continue  # an exhausted cycle no longer waits for anything
                     waiting_at.append(spec.bpmn_id)
-        status = "completed" if self.completed else "running"
         return InstanceSnapshot(
             state=dump_workflow(self.workflow, variables=False),
-            status=status,
+            status="completed" if completed else "running",
             variables=self.variables(),
-            signals=[] if self.completed else self._signal_waits(),
-            messages=[] if self.completed else self._message_waits(),
+            signals=[] if completed else self._signal_waits(),
+            messages=[] if completed else self._message_waits(),
             timers=timers,
             jobs=jobs,
             user_tasks=user_tasks,
@@ -542,14 +565,20 @@ class EngineInstance:
             outbox=list(self.engine.outbox),
         )
 
+    def _attached(self, task: Any) -> bool:
+        """Whether `task` is still part of the instance (not dropped with its sub-process)."""
+        workflow = task.workflow
+        if task.id not in workflow.tasks:
+            return False
+        return workflow is self.workflow or (
+            self.workflow.subprocesses.get(workflow.parent_task_id) is workflow
+        )
+
     def _journal_cancellations(self) -> None:
-        started = {
-            e.task_id for e in self.engine.journal_entries if e.kind is JournalKind.ACTIVITY_START
-        }
-        candidates = self._active_before | {UUID(t) for t in started if t}
-        for task_id in candidates:
-            task = self._task(str(task_id))
-            if task is None or task._state != TaskState.CANCELLED:
+        # Task objects, not ids: what was active before the step and what started in it.
+        candidates = {id(t): t for t in (*self._active_before, *self.engine.started_tasks)}
+        for task in candidates.values():
+            if task._state != TaskState.CANCELLED or not self._attached(task):
                 continue
             spec = task.task_spec
             if getattr(spec, "bpmn_id", None) is None:
@@ -563,7 +592,7 @@ class EngineInstance:
                     getattr(spec, "element_type", None),
                 ),
             )
-        self._active_before = self._active_ids()
+        self._active_before = self._active_tasks()
 
 
 def _only_timers(task: Any) -> bool:

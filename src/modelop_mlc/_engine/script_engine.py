@@ -92,6 +92,8 @@ class MlcScriptEngine(PythonScriptEngine):
         super().__init__(environment=_NoEnvironment())
         self.host = host
         self.journal_entries: list[JournalEntry] = []
+        # Tasks journalled as started: the candidates for a cancellation entry after the step.
+        self.started_tasks: list[Any] = []
         self.outbox: list[Any] = []
         self.deferred: list[Any] = []
 
@@ -106,6 +108,8 @@ class MlcScriptEngine(PythonScriptEngine):
         spec = task.task_spec
         if entry.activity_name is None and entry.kind is not JournalKind.FLOW_TAKEN:
             entry.activity_name = getattr(spec, "bpmn_name", None)
+        if entry.kind is JournalKind.ACTIVITY_START:
+            self.started_tasks.append(task)
         self.journal_entries.append(entry)
 
     # -- expressions

@@ -17,7 +17,6 @@ from SpiffWorkflow.bpmn.serializer.helpers.spec import EventDefinitionConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition, NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.events import (
@@ -30,10 +29,10 @@ from modelop_mlc._engine.events import (
     MlcMessageEvent,
     MlcSignalEvent,
 )
-from modelop_mlc._engine.workflow import MlcSubWorkflow, MlcWorkflow
+from modelop_mlc._engine.workflow import MlcSubWorkflow, MlcTask, MlcWorkflow
 from modelop_mlc.errors import StoreError
 
-__all__ = ["STATE_VERSION", "dump_workflow", "load_workflow"]
+__all__ = ["STATE_VERSION", "dump_workflow", "load_workflow", "reload_data"]
 
 STATE_VERSION = 1
 
@@ -148,9 +147,20 @@ def dump_workflow(workflow: Any, *, variables: bool = True) -> dict[str, Any]:
     return {"v": STATE_VERSION, "top": top, "subprocesses": subs}
 
 
+class _UuidCache(dict[str, UUID]):
+    """Each id of a tree parsed once (it is also its parent's child, its children's parent)."""
+
+    def __call__(self, text: str) -> UUID:
+        found = self.get(text)
+        if found is None:
+            found = self[text] = UUID(text)
+        return found
+
+
 def _load_tasks(workflow: Any, entries: list[dict[str, Any]]) -> None:
     specs = workflow.spec.task_specs
     top = workflow.top_workflow
+    uuid = _UuidCache()
     for entry in entries:
         spec = specs.get(entry["n"])
         if spec is None:
@@ -158,17 +168,24 @@ def _load_tasks(workflow: Any, entries: list[dict[str, Any]]) -> None:
                 f"stored instance state names task spec '{entry['n']}', which process "
                 f"'{workflow.spec.name}' does not have; the definition it started on is missing"
             )
-        task = Task(workflow, spec, state=entry["s"], id=UUID(entry["i"]))
+        task = MlcTask(workflow, spec, state=entry["s"], id=uuid(entry["i"]))
         parent = entry.get("p")
-        task._parent = UUID(parent) if parent is not None else None
-        task._children = [UUID(c) for c in entry.get("c", ())]
+        task._parent = uuid(parent) if parent is not None else None
+        task._children = [uuid(c) for c in entry.get("c", ())]
         task.triggered = bool(entry.get("t"))
         task.internal_data = _load_internal(entry.get("x", {}))
         task.data = entry.get("d", {})
-        if isinstance(spec, CatchingEvent) and task._state == TaskState.WAITING:
-            if task.internal_data.get("mlc_dormant"):
-                continue
-            top.event_manager.add_task(task)
+        _subscribe(top, task)
+
+
+def _subscribe(top: Any, task: Any) -> None:
+    """Register a waiting catch event with the event manager, as SpiffWorkflow had it."""
+    if (
+        task._state == TaskState.WAITING
+        and isinstance(task.task_spec, CatchingEvent)
+        and not task.internal_data.get("mlc_dormant")
+    ):
+        top.event_manager.add_task(task)
 
 
 def _load_one(workflow: Any, dct: dict[str, Any]) -> None:
@@ -216,3 +233,40 @@ def load_workflow(
         _load_one(sub, entry)
         sub.completed_event.connect(parent_task.task_spec._on_subworkflow_completed, parent_task)
     return workflow
+
+
+def _reload_one(workflow: Any, dct: dict[str, Any]) -> None:
+    entries = dct["tasks"]
+    if len(entries) != len(workflow.tasks):
+        raise StoreError("instance state does not describe this workflow's tasks")
+    for task, entry in zip(workflow.tasks.values(), entries, strict=True):
+        task.internal_data = _load_internal(entry.get("x", {}))
+        task.data = entry.get("d", {})
+    workflow.data = dct.get("data", {})
+    workflow.correlations = dct.get("correlations", {})
+    workflow.last_task = None
+
+
+def reload_data(workflow: Any, state: dict[str, Any], variables: dict[str, Any]) -> None:
+    """Give a live workflow the data `load_workflow` would give it from `state`.
+
+    `state` is what `dump_workflow` returned for this very workflow (with `variables=False`),
+    decoded again from its JSON, and `variables` the process variables likewise: afterwards
+    the workflow holds only those fresh objects, in JSON's types, and its event manager and
+    thrown-event queue are as loading would leave them. Its tree is not rebuilt.
+
+    Raises:
+        StoreError: If `state` was not dumped from this workflow.
+    """
+    subs = state["subprocesses"]
+    if len(subs) != len(workflow.subprocesses):
+        raise StoreError("instance state does not describe this workflow's sub-processes")
+    _reload_one(workflow, state["top"])
+    workflow.data = variables
+    for sub, entry in zip(workflow.subprocesses.values(), subs, strict=True):
+        _reload_one(sub, entry)
+    workflow.bpmn_events = []
+    workflow.event_manager.tasks = {}
+    for current in (workflow, *workflow.subprocesses.values()):
+        for task in current.tasks.values():
+            _subscribe(workflow, task)

@@ -47,11 +47,11 @@ class EventRouter:
         """
         started = []
         for definition_id, event_id in self._store.start_subscribers("signal", name):
-            row = self._store.get_definition(definition_id)
+            row = self._runtime.repository.definition(definition_id)
             if row is None or not applies(row.applies_to, values):
                 continue
             created = self._runtime.create(
-                definition_id,
+                row,
                 event_id,
                 dict(values),
                 None,
@@ -105,8 +105,11 @@ class EventRouter:
             if caught:
                 results.append(MessageResult(receiver, started=False, variables=saved.variables))
         for definition_id, event_id in starts:
+            definition = self._runtime.repository.definition(definition_id)
+            if definition is None:
+                continue  # undeployed meanwhile
             created = self._runtime.create(
-                definition_id,
+                definition,
                 event_id,
                 dict(values),
                 business_key,

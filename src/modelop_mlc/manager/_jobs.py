@@ -7,6 +7,10 @@ through the batch a heartbeat thread extends the leases; a worker that dies stop
 so its leases run out and another worker takes the items over. Delivery is therefore at
 least once: delegates get an idempotency key, and the instance revision makes sure a step is
 applied once even when two workers ran the same job.
+
+The steps of a claimed batch are committed together (`CommitGroup`, up to
+`ManagerConfig.group_commit` per transaction); an item's lease is given up only once its
+step is saved.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from operator import methodcaller
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -26,9 +31,10 @@ from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc._engine.timers import parse_timer
 from modelop_mlc.clock import Clock
 from modelop_mlc.errors import BpmnError, InstanceConflictError, MlcError, ProcessError
-from modelop_mlc.manager._runtime import Runtime, _describe
+from modelop_mlc.manager._group import CommitGroup, Done
+from modelop_mlc.manager._runtime import Opened, Runtime, _describe
 from modelop_mlc.registry import Pending
-from modelop_mlc.store import SqlStore
+from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import HistoryRow, IncidentRow, JobRow, TimerRow, iso
 
 __all__ = ["JobExecutor"]
@@ -39,6 +45,10 @@ _BATCH = 50
 # The lease a failed timer is parked under until its incident is retried.
 _PARKED = "9999-12-31T23:59:59+00:00"
 Item = TypeVar("Item", JobRow, TimerRow)
+
+
+def _settled(_error: BaseException | None) -> None:
+    """The outcome of a step nobody waits for (`retry()` runs a job on its own)."""
 
 
 class JobExecutor:
@@ -89,7 +99,7 @@ class JobExecutor:
         self,
         table: str,
         items: Sequence[Item],
-        run: Callable[[Item], None],
+        run: Callable[[Item, CommitGroup, Done], None],
         stop: threading.Event | None,
     ) -> int:
         if not items:
@@ -98,22 +108,35 @@ class JobExecutor:
         held.update(item.id for item in items)
         pending = list(items)
         ran = 0
+        errors: list[BaseException] = []
+        group = CommitGroup(self.runtime.store, self.runtime.config.group_commit)
         ids = [item.id for item in items]
         with _LeaseKeeper(self.runtime, self.owner, self._lease, table, ids) as keeper:
+
+            def settled(item_id: str, error: BaseException | None) -> None:
+                keeper.finished(item_id)
+                if error is None:
+                    held.discard(item_id)
+                else:
+                    # The item keeps its lease, which spaces out its retries.
+                    errors.append(error)
+
             try:
                 while pending and not _is_set(stop):
-                    run(pending[0])
-                    finished = pending.pop(0)
+                    run(pending[0], group, partial(settled, pending[0].id))
+                    pending.pop(0)
                     ran += 1
-                    held.discard(finished.id)
-                    keeper.finished(finished.id)
             except BaseException:
                 # The item that failed keeps its lease, which spaces out its retries.
                 keeper.finished(pending.pop(0).id)
                 raise
             finally:
+                # What the batch computed is saved, also when an item failed or on shutdown.
+                group.flush()
                 # Claimed items not started yet go back at once (on shutdown, after an error).
                 self._release(table, [item.id for item in pending])
+        if errors:
+            raise errors[0]
         return ran
 
     def _held(self, table: str) -> set[str]:
@@ -143,18 +166,43 @@ class JobExecutor:
 
     # ------------------------------------------------------------------ timers
 
-    def _fire(self, timer: TimerRow) -> None:
+    def _fire(self, timer: TimerRow, group: CommitGroup, done: Done) -> None:
         store = self.runtime.store
         if timer.instance_id is None:
             self._fire_start_timer(timer)
+            done(None)
             return
-        meta = store.instance_meta(timer.instance_id)
-        if meta is None or meta.status in {"completed", "cancelled"}:
+        row = store.get_instance(timer.instance_id)
+        if row is None or row.status in {"completed", "cancelled"}:
             with store.transaction() as tx:
                 tx.delete_timer(timer.id)
+            done(None)
             return
+
+        def release(tx: Tx) -> None:
+            # Usually the step deleted the fired timer; if it still waits, it is due again.
+            tx.release_leases("timers", self.owner, [timer.id])
+
         try:
-            _, saved = self.runtime.step(timer.instance_id, lambda _instance: None)
+            self.runtime.step_later(
+                group,
+                row.id,
+                _nothing,
+                opened=self.runtime.open(row),
+                redo=partial(self._fire_alone, timer),
+                done=done,
+                also=release,
+            )
+        except MlcError as err:
+            self._timer_failed(timer, err)
+            done(None)
+
+    def _fire_alone(self, timer: TimerRow) -> None:
+        """Fire a timer in a step of its own, retrying lost races."""
+        store = self.runtime.store
+        assert timer.instance_id is not None
+        try:
+            _, saved = self.runtime.step(timer.instance_id, _nothing)
         except InstanceConflictError:
             log.warning(
                 "timer %s of %s lost too many races; it stays due", timer.id, timer.instance_id
@@ -165,7 +213,6 @@ class JobExecutor:
         else:
             if saved.status in {"completed", "cancelled"}:
                 return  # the step removed the timer with every other wait
-        # Usually the step deleted the fired timer; if it still waits, it is due again.
         store.release_leases("timers", self.owner, [timer.id])
 
     def _timer_failed(self, timer: TimerRow, err: MlcError) -> None:
@@ -232,7 +279,7 @@ class JobExecutor:
             None,
         )
         try:
-            self.runtime.create(definition.id, timer.activity_id, {}, None, origin="timer")
+            self.runtime.create(definition, timer.activity_id, {}, None, origin="timer")
         except MlcError as err:
             # No instance holds an incident: the timer keeps its lease and fires again once
             # the lease runs out (Camunda retries a failed timer start job the same way).
@@ -255,23 +302,25 @@ class JobExecutor:
 
     # ------------------------------------------------------------------ jobs
 
-    def execute(self, job: JobRow) -> None:
-        """Run one claimed job's delegate and record the outcome."""
+    def execute(self, job: JobRow, group: CommitGroup | None = None, done: Done = _settled) -> None:
+        """Run one claimed job's delegate and record the outcome (with `group`, if given)."""
         runtime = self.runtime
         row = runtime.store.get_instance(job.instance_id)
         if row is None or row.status in {"completed", "cancelled"}:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)
+            done(None)
             return
-        specs = runtime.repository.specs(row.definition_id, row.called)
-        instance = EngineInstance.restore(specs, runtime.host(row), row.state, dict(row.variables))
-        call = instance.job_call(job.id)
+        # The step that follows the delegate runs on this same opened instance.
+        opened = runtime.open(row)
+        call = opened.instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)
+            done(None)
             return
         if call.kind == ASYNC_AFTER:
-            self._step(job, lambda inst: inst.finish_job(job.id, None))
+            self._step(job, lambda inst: inst.finish_job(job.id, None), opened, group, done)
             return
         entry = runtime.registry.resolve(call.candidates)
         if entry is None:
@@ -281,6 +330,7 @@ class JobExecutor:
                 f'register it with @manager.delegate("{call.candidates[-1]}")',
                 retryable=False,
             )
+            done(None)
             return
         try:
             result = runtime.call_delegate(
@@ -292,23 +342,28 @@ class JobExecutor:
                 business_key=row.business_key,
             )
         except Pending as pending:
-            self._park(job, pending)
+            self._park(job, pending, group, done)
             return
         except BpmnError as err:
             code, message = err.code, err.message
-            self._step(job, lambda inst: inst.fail_job_with_error(job.id, code, message))
+            command: Callable[[EngineInstance], Any] = lambda inst: inst.fail_job_with_error(  # noqa: E731
+                job.id, code, message
+            )
+            self._step(job, command, opened, group, done)
             return
         except Exception as err:  # noqa: BLE001 - any delegate failure is retried, then an incident
             self._failed(job, _describe(err))
+            done(None)
             return
-        self._step(job, lambda inst: inst.finish_job(job.id, result))
+        self._step(job, lambda inst: inst.finish_job(job.id, result), opened, group, done)
 
-    def _park(self, job: JobRow, pending: Pending) -> None:
+    def _park(self, job: JobRow, pending: Pending, group: CommitGroup | None, done: Done) -> None:
         """Check again later: no retry used up, nothing added to history or the instance."""
         now = self.runtime.clock.now()
         current = self.runtime.store.get_job(job.id)
         attempts = max((current.attempts if current else 1) - 1, 0)
-        with self.runtime.store.transaction() as tx:
+
+        def park(tx: Tx) -> None:
             tx.update_job(
                 job.id,
                 due_at=iso(now + pending.after),
@@ -319,15 +374,39 @@ class JobExecutor:
                 last_error=None,
             )
 
-    def _step(self, job: JobRow, command: Callable[[EngineInstance], Any]) -> None:
+        if group is None:
+            self.runtime.store.run_transaction(park)
+            done(None)
+        else:
+            group.add(f"job:{job.id}", park, after=_nothing_after, redo=_nothing_after, done=done)
+
+    def _step(
+        self,
+        job: JobRow,
+        command: Callable[[EngineInstance], Any],
+        opened: Opened | None = None,
+        group: CommitGroup | None = None,
+        done: Done = _settled,
+    ) -> None:
         try:
-            self.runtime.step(job.instance_id, command)
+            if group is None:
+                self.runtime.step(job.instance_id, command, opened=opened)
+            else:
+                self.runtime.step_later(
+                    group,
+                    job.instance_id,
+                    command,
+                    opened=opened,
+                    redo=partial(self._step, job, command),
+                    done=done,
+                )
+                return  # the group tells `done` once the step is saved
         except ProcessError as err:
-            if "has completed" in str(err) or "has cancelled" in str(err):
-                return
-            self._failed(job, str(err))
+            if "has completed" not in str(err) and "has cancelled" not in str(err):
+                self._failed(job, str(err))
         except MlcError as err:
             self._failed(job, str(err))
+        done(None)
 
     def _failed(self, job: JobRow, message: str, *, retryable: bool = True) -> None:
         runtime = self.runtime
@@ -460,3 +539,11 @@ class _LeaseKeeper:
 
 def _is_set(stop: threading.Event | None) -> bool:
     return stop is not None and stop.is_set()
+
+
+def _nothing(_instance: EngineInstance) -> None:
+    """The command of a timer's step: the engine fires what is due as it runs."""
+
+
+def _nothing_after() -> None:
+    """Nothing follows a write that is not a step."""

@@ -56,7 +56,7 @@ from modelop_mlc.models import (
 )
 from modelop_mlc.ports import ModelOpCenter, PendingJobs
 from modelop_mlc.registry import Delegate, DelegateRegistry, check_json
-from modelop_mlc.store import SqlStore, open_store
+from modelop_mlc.store import Durability, SqlStore, open_store
 from modelop_mlc.store.rows import iso
 from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key
 
@@ -161,20 +161,25 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         migrate: bool = True,
         modelop_delegates: bool = True,
         create: bool = True,
+        durability: Durability | None = None,
     ) -> LifecycleManager:
         """Open the database at `url` (creating it unless `create` is False); return a manager.
 
         `url` is a file path, `sqlite:///path` or `postgresql://user:pass@host/db`. Tools that
         only read should pass `create=False`: a mistyped path is then refused instead of
-        becoming a new, empty database.
+        becoming a new, empty database. `durability` is SQLite's: `"normal"` (the default; a
+        commit survives a process crash, the last ones may be lost on a power loss) or
+        `"full"` (an fsync per commit; survives a power loss). PostgreSQL's durability is its
+        server's `synchronous_commit`.
 
         Raises:
-            ConfigurationError: If the URL is not understood.
+            ConfigurationError: If the URL is not understood, or `durability` is given for
+                PostgreSQL.
             modelop_mlc.errors.DatabaseNotFoundError: If the SQLite file does not exist and
                 `create` is False.
             modelop_mlc.errors.StoreError: If the database cannot be opened.
         """
-        store = open_store(str(url), create=create)
+        store = open_store(str(url), create=create, durability=durability)
         return cls(
             store,
             clock=clock,
@@ -385,7 +390,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         if row is None:
             raise DefinitionNotFoundError(f"{key} version {version}", self._store.definition_keys())
         event = self._choose_start(row.info.get("start_events", []), start_event, key)
-        saved = self._runtime.create(row.id, event, values, business_key, origin="start")
+        saved = self._runtime.create(row, event, values, business_key, origin="start")
         return instance_record(saved)
 
     def _choose_start(self, starts: list[dict[str, Any]], wanted: str | None, key: str) -> str:

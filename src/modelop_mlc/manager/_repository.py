@@ -82,6 +82,8 @@ class Repository:
             OrderedDict()
         )
         self._models: OrderedDict[str, DmnModel] = OrderedDict()
+        # Definition rows never change once stored, so any host may keep them by id.
+        self._definitions: OrderedDict[str, DefinitionRow] = OrderedDict()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ validation
@@ -330,14 +332,30 @@ class Repository:
         return self._record(row)
 
     def latest(self, key: str) -> DefinitionRow:
-        """The latest version of `key`.
+        """The latest version of `key` (one index look-up; the row itself is cached).
 
         Raises:
             DefinitionNotFoundError: Listing the deployed keys.
         """
-        row = self.store.latest_definition(key)
+        definition_id = self.store.latest_definition_id(key)
+        row = self.definition(definition_id) if definition_id is not None else None
         if row is None:
             raise DefinitionNotFoundError(key, self.store.definition_keys())
+        return row
+
+    def definition(self, definition_id: str) -> DefinitionRow | None:
+        """A definition version by id, from the cache or the store."""
+        with self._lock:
+            row = self._definitions.get(definition_id)
+            if row is not None:
+                self._definitions.move_to_end(definition_id)
+                return row
+        row = self.store.get_definition(definition_id)
+        if row is not None:
+            with self._lock:
+                self._definitions[definition_id] = row
+                while len(self._definitions) > _CACHE_SIZE:
+                    self._definitions.popitem(last=False)
         return row
 
     def called_mapping(self, row: DefinitionRow) -> dict[str, str]:
@@ -348,7 +366,8 @@ class Repository:
             key = pending.pop()
             if key in mapping or key == row.key:
                 continue
-            called = self.store.latest_definition(key)
+            called_id = self.store.latest_definition_id(key)
+            called = self.definition(called_id) if called_id is not None else None
             if called is None:
                 raise DiagramError(
                     [

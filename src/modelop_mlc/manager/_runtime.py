@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from modelop_mlc._engine.definitions import ProcessSpecs
 from modelop_mlc._engine.events import OutboundEvent
 from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, ScriptOutcome
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot, JobWait
@@ -24,7 +26,10 @@ from modelop_mlc.errors import (
     MlcError,
     ProcessError,
 )
+from modelop_mlc.manager._cache import WorkflowCache
+from modelop_mlc.manager._group import CommitGroup
 from modelop_mlc.manager._repository import Repository
+from modelop_mlc.manager._rows import Note, encode_variables, note_rows, truncate
 from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
@@ -36,6 +41,7 @@ from modelop_mlc.registry import (
 )
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
+    DefinitionRow,
     ExternalTaskRow,
     HistoryRow,
     IncidentRow,
@@ -46,12 +52,10 @@ from modelop_mlc.store.rows import (
     iso,
 )
 
-__all__ = ["Note", "Runtime", "Services", "StepHost", "check_json"]
+__all__ = ["Note", "Opened", "Prepared", "Runtime", "Services", "StepHost", "check_json"]
 
 T = TypeVar("T")
 log = logging.getLogger("modelop_mlc.runtime")
-
-_MAX_VALUE_TEXT = 2000
 
 
 @dataclass
@@ -61,16 +65,6 @@ class Services:
     center: ModelOpCenter | None = None
     tickets: TicketSystems | None = None
     decisions: Decisions | None = None
-
-
-@dataclass(frozen=True)
-class Note:
-    """A history event of a command itself (a signal received, a task completed)."""
-
-    kind: str
-    activity_id: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-    task_id: str | None = None
 
 
 @dataclass
@@ -93,6 +87,35 @@ class _Write:
     outbox: Sequence[OutboundEvent] = ()
     # Further writes of the same transaction (resolving an incident retries its job).
     also: Callable[[Tx], None] | None = None
+    # The variables as JSON, encoded once when they were checked (None: encode them).
+    variables_json: str | None = None
+    # The engine instance the step ran, kept for the next step once this one commits.
+    engine: EngineInstance | None = None
+    specs: ProcessSpecs | None = None
+
+
+@dataclass
+class Prepared:
+    """A computed step ready to commit: its transaction body and the row it saves."""
+
+    row: InstanceRow
+    write: _Write
+    saved: InstanceRow
+    body: Callable[[Tx], None]
+    state_json: str
+    variables_json: str
+    # Ids of the external tasks the step created (a long-polling worker is told after it).
+    created: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An instance's row and engine instance, opened for one step."""
+
+    row: InstanceRow
+    instance: EngineInstance
+    host: StepHost
+    specs: ProcessSpecs
 
 
 @dataclass
@@ -235,6 +258,7 @@ class Runtime:
         self.registry = registry
         self.config = config
         self.services = services
+        self.cache = WorkflowCache(config.workflow_cache_size)
         self._sandbox: ScriptSandbox | None = None
 
     @property
@@ -299,36 +323,92 @@ class Runtime:
         """Make the engine host for a step on `row`."""
         return StepHost(self, row.id, row.business_key, row.definition_id, row.revision)
 
+    def open(self, row: InstanceRow) -> Opened:
+        """The engine instance of `row` for one step: kept from its last step, else restored.
+
+        The caller owns it: nothing else gets it until a step on it commits (`_settle`).
+        """
+        host = self.host(row)
+        specs = self.repository.specs(row.definition_id, row.called)
+        workflow = self.cache.take(row.id, row.revision, specs)
+        if workflow is not None:
+            instance = EngineInstance.resume(workflow, host)
+        else:
+            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
+        return Opened(row, instance, host, specs)
+
+    def _engine_change(
+        self,
+        command: Callable[[EngineInstance], T],
+        notes: Sequence[Note],
+        opened: Opened | None,
+    ) -> Callable[[InstanceRow], tuple[T, _Write]]:
+        def run(row: InstanceRow) -> tuple[T, _Write]:
+            # An instance opened by the caller serves the row it was opened from, once.
+            current = opened if opened is not None and opened.row is row else self.open(row)
+            result = command(current.instance)
+            current.instance.run()
+            write = self._engine_write(row, current.instance.snapshot(), current.host, notes)
+            write.engine, write.specs = current.instance, current.specs
+            return result, write
+
+        return run
+
     def step(
         self,
         instance_id: str,
         command: Callable[[EngineInstance], T],
         *,
         notes: Sequence[Note] = (),
+        opened: Opened | None = None,
     ) -> tuple[T, InstanceRow]:
         """Apply `command` to an instance, run the engine to its next waits and save.
 
         `notes` are history events of the command itself (a signal received, a task
-        completed), recorded before what the engine journals.
+        completed), recorded before what the engine journals. `opened` is the instance if
+        the caller opened it already (its row is then the first attempt's).
 
         Raises:
             InstanceNotFoundError: If the instance does not exist.
             ProcessError: If the instance has ended, or the engine failed (nothing is saved).
         """
+        change = self._engine_change(command, notes, opened)
+        return self._apply(instance_id, change, first=opened.row if opened else None)
 
-        def run(row: InstanceRow) -> tuple[T, _Write]:
-            host = self.host(row)
-            specs = self.repository.specs(row.definition_id, row.called)
-            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
-            result = command(instance)
-            instance.run()
-            return result, self._engine_write(row, instance.snapshot(), host, notes)
+    def step_later(
+        self,
+        group: CommitGroup,
+        instance_id: str,
+        command: Callable[[EngineInstance], object],
+        *,
+        redo: Callable[[], object],
+        opened: Opened | None = None,
+        done: Callable[[BaseException | None], None] | None = None,
+        also: Callable[[Tx], None] | None = None,
+    ) -> None:
+        """Run a step now and commit it with `group` (see `CommitGroup`).
 
-        return self._apply(instance_id, run)
+        `redo` runs the step again on its own if it cannot be saved as computed (another
+        step of the instance came first); `done(error)` follows its commit or failure;
+        `also` writes more in the step's transaction.
+
+        Raises:
+            InstanceNotFoundError: If the instance does not exist.
+            ProcessError: If the instance has ended, or the engine failed (nothing is saved).
+        """
+        if group.holds(instance_id):
+            group.flush()  # the step must see what the group's step of this instance saves
+        row = opened.row if opened is not None else self._load(instance_id)
+        _, write = self._engine_change(command, (), opened)(row)
+        write.also = also
+        prepared = self._prepare(row, write)
+        group.add(
+            row.id, prepared.body, after=lambda: self.after_commit(prepared), redo=redo, done=done
+        )
 
     def create(
         self,
-        definition_id: str,
+        definition: DefinitionRow,
         start_event: str,
         variables: dict[str, Any],
         business_key: str | None,
@@ -341,8 +421,7 @@ class Runtime:
         Raises:
             ProcessError: If the engine fails; nothing is stored then.
         """
-        row = self.store.get_definition(definition_id)
-        assert row is not None
+        row = definition
         called = self.repository.called_mapping(row)
         specs = self.repository.specs(row.id, called)
         stub = InstanceRow(
@@ -380,10 +459,12 @@ class Runtime:
         write = self._engine_write(
             stub, instance.snapshot(), host, [Note("instance_start", start_event, start)]
         )
-        saved = self._commit(stub, write, new=True)
+        write.engine, write.specs = instance, specs
+        prepared = self._prepare(stub, write, new=True)
+        self.store.run_transaction(prepared.body)
         log.info("started %s v%s as %s (%s)", row.key, row.version, stub.id, origin)
-        self._deliver(write.outbox, stub.id)
-        return saved
+        self.after_commit(prepared)
+        return prepared.saved
 
     def cancel(self, instance_id: str, reason: str | None) -> InstanceRow:
         """End a running instance as cancelled: its waits, jobs and tasks go, incidents close.
@@ -403,7 +484,7 @@ class Runtime:
                 waiting_at=[],
                 ended_at=at,
                 end_reason=reason,
-                history=_history(row, [note], at),
+                history=note_rows(row, [note], at),
             )
 
         return self._apply(instance_id, cancelled)[1]
@@ -446,32 +527,42 @@ class Runtime:
                 state=row.state,
                 variables=row.variables,
                 waiting_at=row.waiting_at,
-                history=_history(row, [note], at),
+                history=note_rows(row, [note], at),
                 also=close,
             )
 
         return self._apply(incident.instance_id, resolved)[1]
 
+    def _load(self, instance_id: str) -> InstanceRow:
+        row = self.store.get_instance(instance_id)
+        if row is None:
+            raise InstanceNotFoundError(instance_id)
+        if row.status in {"completed", "cancelled"}:
+            raise ProcessError(
+                f"instance '{instance_id}' has {row.status}; it cannot take further steps",
+                instance_id=instance_id,
+            )
+        return row
+
     def _apply(
-        self, instance_id: str, change: Callable[[InstanceRow], tuple[T, _Write]]
+        self,
+        instance_id: str,
+        change: Callable[[InstanceRow], tuple[T, _Write]],
+        *,
+        first: InstanceRow | None = None,
     ) -> tuple[T, InstanceRow]:
         """The one step path: load, change, save with the revision check; retry lost races."""
         for _attempt in range(self.config.max_conflict_retries):
-            row = self.store.get_instance(instance_id)
-            if row is None:
-                raise InstanceNotFoundError(instance_id)
-            if row.status in {"completed", "cancelled"}:
-                raise ProcessError(
-                    f"instance '{instance_id}' has {row.status}; it cannot take further steps",
-                    instance_id=instance_id,
-                )
+            row = first if first is not None else self._load(instance_id)
+            first = None
             result, write = change(row)
+            prepared = self._prepare(row, write)
             try:
-                saved = self._commit(row, write)
+                self.store.run_transaction(prepared.body)
             except InstanceConflictError:
                 continue
-            self._deliver(write.outbox, instance_id)
-            return result, saved
+            self.after_commit(prepared)
+            return result, prepared.saved
         raise InstanceConflictError(instance_id, -1)
 
     def _engine_write(
@@ -480,7 +571,7 @@ class Runtime:
         """What a step of the engine writes: its state, waits, jobs, incidents and history."""
         now = self.clock.now()
         at = iso(now)
-        check_json(snapshot.variables)
+        variables_json = encode_variables(snapshot.variables)
         ended = snapshot.status == "completed"
         jobs, incidents = self._jobs(row, snapshot, host, now)
         external = self._external_tasks(row, snapshot, at)
@@ -498,16 +589,15 @@ class Runtime:
             incidents=incidents,
             history=self._history_rows(row, snapshot, notes, at),
             outbox=snapshot.outbox,
+            variables_json=variables_json,
         )
 
-    def _commit(self, row: InstanceRow, write: _Write, *, new: bool = False) -> InstanceRow:
-        """Save a step in one transaction, comparing the instance's revision.
+    def _prepare(self, row: InstanceRow, write: _Write, *, new: bool = False) -> Prepared:
+        """Turn a step's write into one transaction's body, comparing the revision.
 
         The instance, its waits, incidents and history are written together; an ended
-        instance loses its waits and open incidents.
-
-        Raises:
-            InstanceConflictError: If another step saved the instance first.
+        instance loses its waits and open incidents. The body raises
+        `InstanceConflictError` if another step saved the instance first.
         """
         saved = replace(
             row,
@@ -520,7 +610,7 @@ class Runtime:
             end_reason=write.end_reason,
         )
         state_json = dumps(write.state)
-        variables_json = dumps(write.variables)
+        variables_json = write.variables_json or dumps(write.variables)
 
         created: list[str] = []
 
@@ -534,7 +624,7 @@ class Runtime:
                 tx.update_instance(
                     row.id,
                     row.revision,
-                    status=write.status,
+                    status=None if write.status == row.status else write.status,
                     state_json=state_json,
                     variables_json=variables_json,
                     waiting_at=write.waiting_at,
@@ -553,10 +643,28 @@ class Runtime:
             tx.append_history(write.history)
             created.extend(tx.new_external_tasks)
 
-        self.store.run_transaction(body)
-        if created and self.on_external_tasks is not None:
+        return Prepared(row, write, saved, body, state_json, variables_json, created)
+
+    def after_commit(self, prepared: Prepared) -> None:
+        """Keep the step's workflow for the instance's next step; deliver what it threw."""
+        self._settle(prepared)
+        if prepared.created and self.on_external_tasks is not None:
             self.on_external_tasks()
-        return saved
+        self._deliver(prepared.write.outbox, prepared.row.id)
+
+    def _settle(self, prepared: Prepared) -> None:
+        write, saved = prepared.write, prepared.saved
+        if write.engine is None or write.ended_at is not None or self.cache.size <= 0:
+            self.cache.discard(saved.id)
+            return
+        try:
+            write.engine.settle(
+                json.loads(prepared.state_json), json.loads(prepared.variables_json)
+            )
+        except Exception:  # a bug, but the step is saved: the next step restores instead
+            log.exception("could not keep the workflow of %s after its step", saved.id)
+            return
+        self.cache.put(saved.id, saved.revision, write.specs, write.engine.workflow)
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
@@ -677,7 +785,7 @@ class Runtime:
         notes: Sequence[Note],
         at: str,
     ) -> list[HistoryRow]:
-        rows = _history(row, notes, at)
+        rows = note_rows(row, notes, at)
         for entry in snapshot.journal:
             rows.append(
                 HistoryRow(
@@ -701,7 +809,7 @@ class Runtime:
         if changed or removed:
             update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
             if self.config.record_variable_values:
-                update["values"] = {k: _truncate(v) for k, v in changed.items()}
+                update["values"] = {k: truncate(v) for k, v in changed.items()}
             rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
         if snapshot.status == "completed":
             rows.append(HistoryRow(row.id, row.key, "instance_end", at))
@@ -717,29 +825,6 @@ class Runtime:
     on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None
-
-
-def _history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRow]:
-    """History rows of what a command itself did."""
-    return [
-        HistoryRow(
-            row.id,
-            row.key,
-            note.kind,
-            at,
-            activity_id=note.activity_id,
-            task_id=note.task_id,
-            detail=note.detail,
-        )
-        for note in notes
-    ]
-
-
-def _truncate(value: Any) -> Any:
-    text = dumps(value)
-    if len(text) <= _MAX_VALUE_TEXT:
-        return value
-    return {"truncated": True, "preview": text[:_MAX_VALUE_TEXT]}
 
 
 class _ReadOnly(Mapping[str, Any]):

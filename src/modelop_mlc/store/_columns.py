@@ -254,13 +254,14 @@ def incident_from(row: Sequence[Any]) -> IncidentRow:
 def history_batches(rows: Sequence[HistoryRow]) -> list[tuple[str, str, str, str]]:
     """(instance_id, key, at, events JSON) rows of the `history` table.
 
-    Consecutive events of one instance are stored as one batch: a step writes one row
-    however many events it has. Each event is `[kind, activity_id, activity_name,
-    activity_type, at, task_id, detail]`, its detail JSON text (or null when empty).
+    Consecutive events of one instance at one time are stored as one batch: a step writes one
+    row however many events it has. Each event is `[kind, activity_id, activity_name,
+    activity_type, task_id, detail]`, its detail a JSON object (or null when empty); the
+    batch's `at` is its events' time. The whole batch is encoded once.
     """
     batches: list[tuple[str, str, str, list[list[Any]]]] = []
     for row in rows:
-        if not batches or batches[-1][0] != row.instance_id:
+        if not batches or batches[-1][0] != row.instance_id or batches[-1][2] != row.at:
             batches.append((row.instance_id, row.key, row.at, []))
         batches[-1][3].append(
             [
@@ -268,21 +269,32 @@ def history_batches(rows: Sequence[HistoryRow]) -> list[tuple[str, str, str, str
                 row.activity_id,
                 row.activity_name,
                 row.activity_type,
-                row.at,
                 row.task_id,
-                dumps(row.detail) if row.detail else None,
+                row.detail or None,
             ]
         )
     return [(i, k, at, dumps(events)) for i, k, at, events in batches]
 
 
+def _event(batch_at: str, event: list[Any]) -> tuple[Any, ...]:
+    """(kind, activity_id, name, type, at, task_id, detail) of a stored event, either format."""
+    if len(event) == _EVENT_FIELDS:
+        kind, activity_id, name, activity_type, task_id, detail = event
+        return kind, activity_id, name, activity_type, batch_at, task_id, detail or {}
+    # Written before history batches shared one time: the time per event, the detail as text.
+    kind, activity_id, name, activity_type, at, task_id, text = event
+    return kind, activity_id, name, activity_type, at, task_id, json.loads(text) if text else {}
+
+
+_EVENT_FIELDS = 6
+
+
 def history_from(rows: Sequence[Sequence[Any]]) -> list[HistoryRow]:
     """Expand stored batches (seq, instance_id, key, at, events) into events."""
     events = []
-    for seq, instance_id, key, _at, batch in rows:
-        for index, (kind, activity_id, name, activity_type, at, task_id, detail) in enumerate(
-            json.loads(batch)
-        ):
+    for seq, instance_id, key, batch_at, batch in rows:
+        for index, stored in enumerate(json.loads(batch)):
+            kind, activity_id, name, activity_type, at, task_id, detail = _event(batch_at, stored)
             events.append(
                 HistoryRow(
                     instance_id=instance_id,
@@ -293,7 +305,7 @@ def history_from(rows: Sequence[Sequence[Any]]) -> list[HistoryRow]:
                     activity_name=name,
                     activity_type=activity_type,
                     task_id=task_id,
-                    detail=json.loads(detail) if detail else {},
+                    detail=detail,
                     seq=seq * 10_000 + index,
                 )
             )

@@ -78,7 +78,7 @@ class Tx(Protocol):
         instance_id: str,
         expected_revision: int,
         *,
-        status: str,
+        status: str | None,
         state_json: str,
         variables_json: str,
         waiting_at: list[str],
@@ -86,6 +86,8 @@ class Tx(Protocol):
         end_reason: str | None,
     ) -> None:
         """Save an instance if nobody changed it since `expected_revision`.
+
+        `status` None leaves the status as it is.
 
         Raises:
             modelop_mlc.errors.InstanceConflictError: If the revision moved on.
@@ -150,6 +152,10 @@ class Tx(Protocol):
 
     def renew_leases(self, table: str, ids: Sequence[str], owner: str, until: str) -> int:
         """Extend the leases `owner` still holds on some jobs or timers; return how many."""
+        ...
+
+    def release_leases(self, table: str, owner: str, ids: Sequence[str] | None = None) -> int:
+        """Give back the leases `owner` holds (only on `ids`, if given); return how many."""
         ...
 
     def set_start_timer(

@@ -156,6 +156,13 @@ class Reads(ExternalTaskReads, Connections):
         )
         return definition_from(row) if row else None
 
+    def latest_definition_id(self, key: str) -> str | None:
+        """The id of the latest version of a definition key (an index look-up, no parsing)."""
+        row = self.reader().one(
+            "SELECT id FROM definitions WHERE key = ? ORDER BY version DESC LIMIT 1", (key,)
+        )
+        return str(row[0]) if row else None
+
     def definition_version(self, key: str, version: int) -> DefinitionRow | None:
         """Read one version of a definition key."""
         row = self.reader().one(

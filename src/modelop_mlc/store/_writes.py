@@ -152,7 +152,7 @@ class SqlTx(ExternalTaskWrites):
         instance_id: str,
         expected_revision: int,
         *,
-        status: str,
+        status: str | None,
         state_json: str,
         variables_json: str,
         waiting_at: list[str],
@@ -161,15 +161,19 @@ class SqlTx(ExternalTaskWrites):
     ) -> None:
         """Save an instance if nobody changed it since `expected_revision`.
 
+        `status` None leaves the status as it is: SQLite rewrites the entries of every index
+        on a column the statement sets, even to the same value.
+
         Raises:
             InstanceConflictError: If the revision moved on.
         """
+        status_set = "" if status is None else "status = ?, "
         cursor = self.execute(
-            "UPDATE instances SET status = ?, state = ?, variables = ?, waiting_at = ?, "
+            f"UPDATE instances SET {status_set}state = ?, variables = ?, waiting_at = ?, "
             "ended_at = ?, end_reason = ?, revision = revision + 1 "
             f"WHERE id = ? AND revision = ?{self.dialect.token_returning()}",
             (
-                status,
+                *(() if status is None else (status,)),
                 state_json,
                 variables_json,
                 dumps(waiting_at),

@@ -6,12 +6,22 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-from modelop_mlc.errors import DatabaseNotFoundError, StoreError
+from modelop_mlc.errors import ConfigurationError, DatabaseNotFoundError, StoreError
 from modelop_mlc.store._sql import SqlStore
 
-__all__ = ["SqliteStore"]
+__all__ = ["Durability", "SqliteStore"]
+
+Durability = Literal["normal", "full"]
+"""How SQLite makes a commit durable: `PRAGMA synchronous` in WAL mode.
+
+- `normal`: a commit survives a crash of the process (or of every process using the file);
+  the last commits before a power loss or an operating-system crash may be lost, never
+  half-written (the database stays consistent).
+- `full`: the WAL is flushed to disk (fsync) at every commit, so a commit also survives a
+  power loss. Each commit costs one fsync more.
+"""
 
 log = logging.getLogger("modelop_mlc")
 
@@ -41,8 +51,9 @@ class _SqliteDialect:
     name = "sqlite"
     autoinc = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, durability: Durability) -> None:
         self.path = path
+        self.synchronous = durability.upper()
 
     def connect(self) -> Any:
         try:
@@ -56,7 +67,7 @@ class _SqliteDialect:
             raise StoreError(f"cannot open SQLite database '{self.path}': {err}") from err
         try:
             _set_wal(conn)
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
         except StoreError:
@@ -117,16 +128,26 @@ class SqliteStore(SqlStore):
             own connection.
         create: Create the file (and its missing folders) if it does not exist; when False,
             a missing file is refused and nothing is created.
+        durability: `"normal"` (the default: survives a process crash, may lose the last
+            commits on a power loss) or `"full"` (an fsync per commit: survives a power loss
+            too); see `Durability`.
 
     Raises:
         DatabaseNotFoundError: If the file does not exist and `create` is False.
+        ConfigurationError: If `durability` is not one of those.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, durability: Durability = "normal"
+    ) -> None:
         """Open (and, with `create`, create) the database file."""
         text = str(path)
         if text == ":memory:":
             raise StoreError("in-memory SQLite is not supported; use a temporary file")
+        if durability not in get_args(Durability):
+            raise ConfigurationError(
+                f"durability must be one of {', '.join(get_args(Durability))}, not {durability!r}"
+            )
         file = Path(text)
         if not file.exists():
             if not create:
@@ -134,5 +155,6 @@ class SqliteStore(SqlStore):
             if not file.parent.is_dir():
                 log.info("creating folder %s for the database", file.parent)
                 file.parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(_SqliteDialect(text), url=f"sqlite:///{text}")
+        super().__init__(_SqliteDialect(text, durability), url=f"sqlite:///{text}")
         self.path = Path(text)
+        self.durability: Durability = durability
