@@ -70,22 +70,18 @@ def _delete_subprocess(top: Any, task_id: Any) -> None:
             _delete_subprocess(top, child_id)
 
 
-def _open_below(workflow: Any) -> dict[Any, bool]:
-    """For every task, whether it or a descendant is unfinished (iterative post-order)."""
-    tasks = workflow.tasks
-    result: dict[Any, bool] = {}
-    stack: list[tuple[Any, bool]] = [(workflow.task_tree.id, False)]
-    while stack:
-        task_id, expanded = stack.pop()
-        task = tasks[task_id]
-        if expanded:
-            result[task_id] = (not _finished(task)) or any(
-                result.get(c, False) for c in task._children
-            )
-            continue
-        stack.append((task_id, True))
-        stack.extend((c, False) for c in task._children if c in tasks)
-    return result
+def _open_below(workflow: Any) -> set[Any]:
+    """The ids of the tasks that are unfinished or have an unfinished descendant.
+
+    A task is created after its parent (compaction only ever re-attaches a task to an
+    ancestor), so walking the task dict backwards visits children before their parents.
+    """
+    open_ids: set[Any] = set()
+    for task in reversed(workflow.tasks.values()):
+        if task.id in open_ids or not task._state & _FINISHED:
+            open_ids.add(task.id)
+            open_ids.add(task._parent)
+    return open_ids
 
 
 def _protected_splits(workflow: Any) -> set[Any]:
@@ -124,14 +120,12 @@ def _prune(workflow: Any, top: Any) -> None:
 
     # 1. Drop finished sub-trees whose parent no longer cares about them.
     for task in list(tasks.values()):
-        if task.id == root_id or task.id not in tasks or open_below.get(task.id, True):
+        if task.id == root_id or task.id not in tasks or task.id in open_below:
             continue
         parent = tasks.get(task._parent)
         if parent is None:
             continue
-        if _finished(parent) or (
-            isinstance(parent.task_spec, CatchingEvent) and not open_below.get(task.id, True)
-        ):
+        if _finished(parent) or isinstance(parent.task_spec, CatchingEvent):
             parent._children.remove(task.id)
             _remove_subtree(workflow, top, task)
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from modelop_mlc.errors import InstanceConflictError
 from modelop_mlc.store import SqlStore, Tx
@@ -37,8 +39,8 @@ Done = Callable[[BaseException | None], None]
 @dataclass
 class _Member:
     key: str
-    body: Callable[[Tx], None]
-    after: Callable[[], None]
+    body: Callable[[Tx], Any]
+    after: Callable[[Any], None]
     redo: Callable[[], object]
     done: Done | None
 
@@ -51,6 +53,7 @@ class CommitGroup:
         self._store = store
         self.limit = max(limit, 1)
         self._members: list[_Member] = []
+        self._keys: set[str] = set()
 
     def __len__(self) -> int:
         """How many members wait for the next flush."""
@@ -58,14 +61,14 @@ class CommitGroup:
 
     def holds(self, key: str) -> bool:
         """Whether a member with this key (an instance id) waits for the next flush."""
-        return any(m.key == key for m in self._members)
+        return key in self._keys
 
     def add(
         self,
         key: str,
-        body: Callable[[Tx], None],
+        body: Callable[[Tx], Any],
         *,
-        after: Callable[[], None],
+        after: Callable[[Any], None],
         redo: Callable[[], object],
         done: Done | None = None,
     ) -> None:
@@ -75,17 +78,20 @@ class CommitGroup:
             key: What the member writes (an instance id): transactions write in key order,
                 so two hosts' groups lock rows in the same order.
             body: Its writes; raises `InstanceConflictError` if it lost a race.
-            after: What follows its commit (keeping its workflow, delivering its throws).
+            after: What follows its commit (keeping its workflow, delivering its throws),
+                given what `body` returned.
             redo: Runs it again on its own, from the current state, when `body` lost a race.
             done: Told the outcome: None once saved, or the error it failed with.
         """
         self._members.append(_Member(key, body, after, redo, done))
+        self._keys.add(key)
         if len(self._members) >= self.limit:
             self.flush()
 
     def flush(self) -> None:
         """Commit every member: in one transaction, or one by one if that fails."""
         members, self._members = self._members, []
+        self._keys = set()
         if not members:
             return
         if len(members) == 1:
@@ -93,12 +99,11 @@ class CommitGroup:
             return
         ordered = sorted(members, key=lambda m: m.key)
 
-        def body(tx: Tx) -> None:
-            for member in ordered:
-                member.body(tx)
+        def body(tx: Tx) -> dict[int, Any]:
+            return {id(member): member.body(tx) for member in ordered}
 
         try:
-            self._store.run_transaction(body)
+            results = self._store.run_transaction(body)
         except Exception as err:  # noqa: BLE001 - any failure: save the steps one by one
             log.info(
                 "group commit of %s steps failed (%s: %s); saving them one by one",
@@ -109,18 +114,18 @@ class CommitGroup:
             self._one_by_one(members)
             return
         for member in members:
-            _finish(member, member.after)
+            _finish(member, partial(member.after, results[id(member)]))
 
     def _one_by_one(self, members: list[_Member]) -> None:
         for member in members:
 
             def save(member: _Member = member) -> None:
                 try:
-                    self._store.run_transaction(member.body)
+                    result = self._store.run_transaction(member.body)
                 except InstanceConflictError:
                     member.redo()
                 else:
-                    member.after()
+                    member.after(result)
 
             _finish(member, save)
 

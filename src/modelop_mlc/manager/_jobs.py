@@ -378,7 +378,7 @@ class JobExecutor:
             self.runtime.store.run_transaction(park)
             done(None)
         else:
-            group.add(f"job:{job.id}", park, after=_nothing_after, redo=_nothing_after, done=done)
+            group.add(f"job:{job.id}", park, after=_nothing_after, redo=_no_redo, done=done)
 
     def _step(
         self,
@@ -545,5 +545,9 @@ def _nothing(_instance: EngineInstance) -> None:
     """The command of a timer's step: the engine fires what is due as it runs."""
 
 
-def _nothing_after() -> None:
+def _nothing_after(_result: object) -> None:
     """Nothing follows a write that is not a step."""
+
+
+def _no_redo() -> None:
+    """A write that is not a step cannot lose a revision race."""

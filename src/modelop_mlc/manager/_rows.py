@@ -13,9 +13,10 @@ from modelop_mlc.store.rows import (
     InstanceRow,
 )
 
-__all__ = ["Note", "encode_variables", "note_rows", "truncate"]
+__all__ = ["MAX_VALUE_TEXT", "Note", "encode_variables", "note_rows", "truncate"]
 
-_MAX_VALUE_TEXT = 2000
+MAX_VALUE_TEXT = 2000
+"""History keeps a changed variable's value up to this many characters of JSON."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,6 @@ def note_rows(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryR
 def truncate(value: Any) -> Any:
     """A variable's value for history: itself, or a preview when its JSON is long."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if len(text) <= _MAX_VALUE_TEXT:
+    if len(text) <= MAX_VALUE_TEXT:
         return value
-    return {"truncated": True, "preview": text[:_MAX_VALUE_TEXT]}
+    return {"truncated": True, "preview": text[:MAX_VALUE_TEXT]}

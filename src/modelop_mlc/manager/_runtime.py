@@ -15,7 +15,7 @@ from modelop_mlc._engine.events import OutboundEvent
 from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, ScriptOutcome
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot, JobWait
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
-from modelop_mlc._engine.timers import parse_retry_cycle
+from modelop_mlc._engine.timers import Duration, parse_retry_cycle
 from modelop_mlc.clock import Clock
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import (
@@ -29,7 +29,7 @@ from modelop_mlc.errors import (
 from modelop_mlc.manager._cache import WorkflowCache
 from modelop_mlc.manager._group import CommitGroup
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._rows import Note, encode_variables, note_rows, truncate
+from modelop_mlc.manager._rows import MAX_VALUE_TEXT, Note, encode_variables, note_rows, truncate
 from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
@@ -259,6 +259,7 @@ class Runtime:
         self.config = config
         self.services = services
         self.cache = WorkflowCache(config.workflow_cache_size)
+        self._retry_cycles: dict[str, list[Duration]] = {}
         self._sandbox: ScriptSandbox | None = None
 
     @property
@@ -403,7 +404,11 @@ class Runtime:
         write.also = also
         prepared = self._prepare(row, write)
         group.add(
-            row.id, prepared.body, after=lambda: self.after_commit(prepared), redo=redo, done=done
+            row.id,
+            prepared.body,
+            after=lambda _: self.after_commit(prepared),
+            redo=redo,
+            done=done,
         )
 
     def create(
@@ -587,7 +592,7 @@ class Runtime:
             ended_at=at if ended else None,
             waits=None if ended else step_waits(row, snapshot, jobs, at, external),
             incidents=incidents,
-            history=self._history_rows(row, snapshot, notes, at),
+            history=self._history_rows(row, snapshot, notes, at, len(variables_json)),
             outbox=snapshot.outbox,
             variables_json=variables_json,
         )
@@ -676,10 +681,13 @@ class Runtime:
     def retry_delays(self, cycle: str | None) -> list[timedelta]:
         """Delays between attempts for a retry cycle (the default when None)."""
         text = cycle or self.config.default_retry_cycle
-        try:
-            durations = parse_retry_cycle(text)
-        except MlcError:
-            durations = parse_retry_cycle(self.config.default_retry_cycle)
+        durations = self._retry_cycles.get(text)
+        if durations is None:
+            try:
+                durations = parse_retry_cycle(text)
+            except MlcError:
+                durations = parse_retry_cycle(self.config.default_retry_cycle)
+            self._retry_cycles[text] = durations  # a few distinct texts per deployment
         now = self.clock.now()
         return [d.add_to(now) - now for d in durations]
 
@@ -784,6 +792,7 @@ class Runtime:
         snapshot: InstanceSnapshot,
         notes: Sequence[Note],
         at: str,
+        variables_size: int,
     ) -> list[HistoryRow]:
         rows = note_rows(row, notes, at)
         for entry in snapshot.journal:
@@ -809,7 +818,9 @@ class Runtime:
         if changed or removed:
             update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
             if self.config.record_variable_values:
-                update["values"] = {k: truncate(v) for k, v in changed.items()}
+                # No value is longer than all the variables' JSON: most steps skip the check.
+                short = variables_size <= MAX_VALUE_TEXT
+                update["values"] = {k: v if short else truncate(v) for k, v in changed.items()}
             rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
         if snapshot.status == "completed":
             rows.append(HistoryRow(row.id, row.key, "instance_end", at))

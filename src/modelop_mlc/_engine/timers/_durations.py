@@ -60,6 +60,8 @@ class Duration:
             OverflowError: If the result is outside the years 1 to 9999.
         """
         start = ensure_utc(moment)
+        if not self.months:
+            return start + self.delta * times
         try:
             return start + relativedelta(months=self.months * times) + self.delta * times
         except ValueError as err:  # relativedelta reports out-of-range years as ValueError
