@@ -515,7 +515,11 @@ def test_the_worker_loop_survives_a_failing_item_and_gives_its_lease_back(
     broken = manager.start("sleepy").id
     clock.advance(timedelta(hours=2))
     with manager.store.transaction() as tx:
-        tx.execute("UPDATE instances SET state = ? WHERE id = ?", ('{"broken": true}', broken))
+        # As every write does, bump the revision: it is what tells hosts their kept copy is stale.
+        tx.execute(
+            "UPDATE instances SET state = ?, revision = revision + 1 WHERE id = ?",
+            ('{"broken": true}', broken),
+        )
     healthy = manager.start("remote").id
     try:
         with caplog.at_level("WARNING", logger="modelop_mlc.worker"):
