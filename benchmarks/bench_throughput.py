@@ -8,14 +8,22 @@ bare SpiffWorkflow saving JSON at every wait state (the naive way to make it dur
 measurements are interleaved, repeat after repeat, and the medians are compared.
 Targets: ours / bare in memory >= 0.60 at `normal`, >= 0.45 at `full`.
 
-    python benchmarks/bench_throughput.py [--n 300] [--repeat 5]
+With `--baseline-src DIR` (the `src` folder of an earlier checkout, e.g. from
+`git archive`), that code is measured too, at `normal`, in the same interleaved runs, and
+the new code's speed-up over it is printed. Each LifecycleManager measurement runs in a
+child process of its own, so old and new code are measured alike.
+
+    python benchmarks/bench_throughput.py [--n 300] [--repeat 5] [--baseline-src DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -71,11 +79,9 @@ def bare_spiff(n: int, *, persist: bool) -> float:
 
 def ours(n: int, directory: Path, durability: str = "normal") -> tuple[float, int]:
     """Instances per second through LifecycleManager on SQLite; also the state size."""
-    manager = LifecycleManager.open(
-        directory / "bench.db",
-        clock=ManualClock(),
-        durability=durability,  # type: ignore[arg-type]
-    )
+    # `normal` is the default, also of code that predates the setting (a baseline).
+    setting: dict[str, Any] = {} if durability == "normal" else {"durability": durability}
+    manager = LifecycleManager.open(directory / "bench.db", clock=ManualClock(), **setting)
     for name in ("registerModel", "DeployStaging", "deployProd", "CreateNotification"):
         manager.register_delegate(name, lambda _ctx: None)
     manager.deploy(HERE / "mlc15_camunda.bpmn")
@@ -97,6 +103,21 @@ def ours(n: int, directory: Path, durability: str = "normal") -> tuple[float, in
     return rate, state_size
 
 
+def ours_in_child(n: int, directory: Path, durability: str, src: str | None = None) -> float:
+    """`ours()` in a fresh process, on the code in `src` if given (else this checkout)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(n), str(directory), durability],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    return float(out.split()[-1])
+
+
 def _spread(values: list[float]) -> str:
     return f"{min(values):.2f}-{max(values):.2f}"
 
@@ -106,19 +127,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=300, help="instances per measurement")
     parser.add_argument("--repeat", type=int, default=5, help="measurements (median is kept)")
+    parser.add_argument("--baseline-src", help="an earlier checkout's src folder to compare")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        rate, size = ours(int(args.child[0]), Path(args.child[1]), args.child[2])
+        print(size, rate)
+        return
     rows: dict[str, list[float]] = {"bare": [], "bare_json": [], "normal": [], "full": []}
-    size = 0
+    if args.baseline_src:
+        rows["before"] = []
     bare_spiff(20, persist=False)  # warm imports and the parser
     with tempfile.TemporaryDirectory() as tmp:
+        size = ours(20, Path(tmp), "normal")[1]
         for attempt in range(args.repeat):
             # Interleaved, so a burst of load from elsewhere hits every measurement alike.
             rows["bare"].append(bare_spiff(args.n, persist=False))
-            for durability in ("normal", "full"):
-                run_dir = Path(tmp) / f"run{attempt}-{durability}"
+            runs = [("normal", None), ("full", None)]
+            if args.baseline_src:
+                runs.append(("before", args.baseline_src))
+            for key, src in runs:
+                run_dir = Path(tmp) / f"run{attempt}-{key}"
                 run_dir.mkdir()
-                rate, size = ours(args.n, run_dir, durability)
-                rows[durability].append(rate)
+                durability = "normal" if key == "before" else key
+                rows[key].append(ours_in_child(args.n, run_dir, durability, src))
             rows["bare_json"].append(bare_spiff(args.n, persist=True))
     bare = statistics.median(rows["bare"])
     print(f"15-node MLC process, {args.n} instances x {args.repeat} runs (median)")
@@ -128,6 +160,8 @@ def main() -> None:
         "normal": "LifecycleManager, SQLite, normal",
         "full": "LifecycleManager, SQLite, full",
     }
+    if args.baseline_src:
+        labels["before"] = "LifecycleManager before, SQLite, normal"
     for key, label in labels.items():
         value = statistics.median(rows[key])
         runs = [r / b for r, b in zip(rows[key], rows["bare"], strict=True)]
@@ -145,6 +179,13 @@ def main() -> None:
         )
     naive = statistics.median(rows["normal"]) / statistics.median(rows["bare_json"])
     print(f"  versus bare SpiffWorkflow saving JSON at each wait: {naive:.2f}x")
+    if args.baseline_src:
+        speedups = [r / b for r, b in zip(rows["normal"], rows["before"], strict=True)]
+        print(
+            "  speed-up over the baseline code (normal): "
+            f"{statistics.median(rows['normal']) / statistics.median(rows['before']):.2f}x"
+            f"   (per run {_spread(speedups)})"
+        )
 
 
 if __name__ == "__main__":

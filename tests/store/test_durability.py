@@ -25,9 +25,7 @@ def _synchronous(store: SqliteStore) -> int:
 
 
 @pytest.mark.parametrize(("durability", "pragma"), [("normal", 1), ("full", 2)])
-def test_sqlite_durability_sets_synchronous(
-    tmp_path: Path, durability: str, pragma: int
-) -> None:
+def test_sqlite_durability_sets_synchronous(tmp_path: Path, durability: str, pragma: int) -> None:
     """`normal` is WAL with synchronous=NORMAL, `full` synchronous=FULL (an fsync a commit)."""
     store = open_store(str(tmp_path / "mlc.db"), durability=durability)  # type: ignore[arg-type]
     try:
@@ -98,8 +96,10 @@ def test_history_is_read_back_in_both_stored_formats(tmp_path: Path) -> None:
                     "old",
                     "p",
                     at,
-                    '[["activity_start","a","A","userTask",'
-                    '"2026-01-01T00:00:01.000000+00:00","t1","{\\"x\\": 1}"]]',
+                    (
+                        '[["activity_start","a","A","userTask",'
+                        '"2026-01-01T00:00:01.000000+00:00","t1","{\\"x\\": 1}"]]'
+                    ),
                 ),
             )
             tx.append_history(
