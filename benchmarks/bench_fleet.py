@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -267,6 +268,8 @@ def main() -> None:
     parser.add_argument("--backtests", type=int, default=2_000, help="back tests run")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
     parser.add_argument("--dsn", default=os.environ.get("MLC_POSTGRES_DSN", DEFAULT_DSN))
+    parser.add_argument("--skip-refresh", action="store_true", help="only the back tests")
+    parser.add_argument("--skip-backtests", action="store_true", help="only the refresh")
     parser.add_argument("--refresh-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -277,55 +280,66 @@ def main() -> None:
         backtest_worker(*args.worker)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        prepared = work / "refresh.db"
-        setup = refresh_prepare(prepared, args.models)
-        print(f"1. weekly refresh signalled to {args.models} models, SQLite")
-        print(f"  setup: {args.models} waiting instances started in {setup:.1f} s (not measured)")
-        runs = {s: [refresh_run(prepared, work, s) for _ in range(args.repeat)] for s in SETTINGS}
-        for setting, reports in runs.items():
-            r = sorted(reports, key=lambda x: x["seconds"])[len(reports) // 2]
-            assert r["delivered"] == r["jobs"] == args.models, r
-            print(
-                f"  {setting:<4} until every instance waits at its job {r['seconds']:7.1f} s"
-                f"  ({args.models / r['seconds']:5.0f} instances/s)   RSS {r['rss_before']:.0f}"
-                f" -> {r['rss']:.0f} MiB, peak {r['peak']:.0f} MiB"
-            )
-        off, new = (min(x["seconds"] for x in runs[s]) for s in ("off", "new"))
-        print(f"  new / off (time): {new / off:.2f}")
+        if not args.skip_refresh:
+            refresh_report(Path(tmp), args.models, args.repeat)
+        if not args.skip_backtests:
+            backtest_report(Path(tmp), args.backtests, args.repeat, args.dsn)
 
-        dsn_database = _postgres(args.dsn)
-        database = with_database(args.dsn, dsn_database) if dsn_database else None
-        try:
-            print(f"2. {args.backtests} back tests completing through job status changes")
-            backends = ["sqlite"] + (["postgres"] if database else [])
-            single: dict[str, float] = {}
-            for backend in backends:
-                for workers in (1, 2):
-                    seconds: dict[str, list[float]] = {s: [] for s in SETTINGS}
-                    for _ in range(args.repeat):
-                        for setting in SETTINGS:
-                            url = _backtest_url(backend, database, work)
-                            run = backtest_run(url, work, args.backtests, workers, setting)
-                            seconds[setting].append(run)
-                    med = {s: sorted(v)[len(v) // 2] for s, v in seconds.items()}
-                    single.setdefault(backend, med["new"])
-                    print(
-                        f"  {backend:<8} {workers} worker{'s' if workers > 1 else ' '}  "
-                        + "   ".join(
-                            f"{s} {med[s]:6.1f} s ({args.backtests / med[s]:4.0f} instances/s)"
-                            for s in SETTINGS
+
+def refresh_report(work: Path, models: int, repeat: int) -> None:
+    """Measure and print part 1."""
+    prepared = work / "refresh.db"
+    setup = refresh_prepare(prepared, models)
+    print(f"1. weekly refresh signalled to {models} models, SQLite, {repeat} runs (median)")
+    print(f"  setup: {models} waiting instances started in {setup:.1f} s (not measured)")
+    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in SETTINGS}
+    for _ in range(repeat):  # interleaved, so load from elsewhere hits both alike
+        for setting in SETTINGS:
+            runs[setting].append(refresh_run(prepared, work, setting))
+    for setting, reports in runs.items():
+        r = sorted(reports, key=lambda x: x["seconds"])[len(reports) // 2]
+        assert r["delivered"] == r["jobs"] == models, r
+        print(
+            f"  {setting:<4} until every instance waits at its job {r['seconds']:7.1f} s"
+            f"  ({models / r['seconds']:5.0f} instances/s)   RSS {r['rss_before']:.0f}"
+            f" -> {r['rss']:.0f} MiB, peak {r['peak']:.0f} MiB"
+        )
+    off, new = (statistics.median(x["seconds"] for x in runs[s]) for s in ("off", "new"))
+    print(f"  new / off (time): {new / off:.2f}")
+
+
+def backtest_report(work: Path, backtests: int, repeat: int, dsn: str) -> None:
+    """Measure and print part 2."""
+    dsn_database = _postgres(dsn)
+    database = with_database(dsn, dsn_database) if dsn_database else None
+    try:
+        print(f"2. {backtests} back tests completing through job status changes, {repeat} runs")
+        backends = ["sqlite"] + (["postgres"] if database else [])
+        for backend in backends:
+            single = 0.0
+            for workers in (1, 2):
+                seconds: dict[str, list[float]] = {s: [] for s in SETTINGS}
+                for _ in range(repeat):
+                    for setting in SETTINGS:
+                        url = _backtest_url(backend, database, work)
+                        seconds[setting].append(
+                            backtest_run(url, work, backtests, workers, setting)
                         )
-                        + f"   new / off (speed): {med['off'] / med['new']:.2f}x"
-                    )
+                med = {s: statistics.median(v) for s, v in seconds.items()}
+                single = single or med["new"]
                 print(
-                    f"  {backend:<8} 2 workers / 1 worker (new): "
-                    f"{single[backend] / med['new']:.2f}x"
+                    f"  {backend:<8} {workers} worker{'s' if workers > 1 else ' '}  "
+                    + "   ".join(
+                        f"{s} {med[s]:6.1f} s ({backtests / med[s]:4.0f} instances/s)"
+                        for s in SETTINGS
+                    )
+                    + f"   new / off (speed): {med['off'] / med['new']:.2f}x"
                 )
-        finally:
-            if dsn_database:
-                with admin(args.dsn) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {dsn_database} WITH (FORCE)")
+            print(f"  {backend:<8} 2 workers / 1 worker (new): {single / med['new']:.2f}x")
+    finally:
+        if dsn_database:
+            with admin(dsn) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {dsn_database} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -12,21 +12,52 @@ Safe with several hosts and threads because:
   thread wrote since), and it goes;
 - `take()` removes the entry: one step owns a workflow at a time, and a step that fails at
   any point leaves nothing behind (no half-run workflow is ever handed out again);
-- only a step that committed puts its workflow back, after replacing all of its data with
-  fresh copies decoded from what it committed (`EngineInstance.settle`), so the entry is what
-  loading that revision would give and shares no object with anything handed out;
+- only a step that committed puts its workflow back, with the JSON it committed; before the
+  workflow runs again, all of its data is replaced with fresh copies decoded from that JSON
+  (`EngineInstance.settle`, done by the step that takes it, since most entries are never
+  taken), so it is what loading that revision would give and shares no object with
+  anything handed out;
 - the specs the workflow runs on are part of the key, and the size is bounded (least recently
   used first out).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WorkflowCache"]
+from modelop_mlc._engine.instance import EngineInstance
+
+__all__ = ["KeptWorkflow", "WorkflowCache"]
+
+log = logging.getLogger("modelop_mlc.runtime")
+
+
+@dataclass(frozen=True)
+class KeptWorkflow:
+    """A committed step's engine instance and the JSON it saved, settled only when used.
+
+    Most kept workflows are never used again (the instance's next step comes after they
+    were evicted, or on another host), so the work of settling is left to the step that
+    takes one.
+    """
+
+    engine: EngineInstance
+    state_json: str
+    variables_json: str
+
+    def settled(self, instance_id: str) -> Any | None:
+        """The workflow as loading the saved JSON would give it (None if that failed)."""
+        try:
+            self.engine.settle(json.loads(self.state_json), json.loads(self.variables_json))
+        except Exception:  # a bug, but the step is saved: the next step restores instead
+            log.exception("could not reuse the kept workflow of %s", instance_id)
+            return None
+        return self.engine.workflow
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -26,10 +25,10 @@ from modelop_mlc.errors import (
     MlcError,
     ProcessError,
 )
-from modelop_mlc.manager._cache import WorkflowCache
+from modelop_mlc.manager._cache import KeptWorkflow, WorkflowCache
 from modelop_mlc.manager._group import CommitGroup
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._rows import MAX_VALUE_TEXT, Note, encode_variables, note_rows, truncate
+from modelop_mlc.manager._rows import Note, encode_variables, history_rows, note_rows
 from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
@@ -331,7 +330,8 @@ class Runtime:
         """
         host = self.host(row)
         specs = self.repository.specs(row.definition_id, row.called)
-        workflow = self.cache.take(row.id, row.revision, specs)
+        kept: KeptWorkflow | None = self.cache.take(row.id, row.revision, specs)
+        workflow = kept.settled(row.id) if kept is not None else None
         if workflow is not None:
             instance = EngineInstance.resume(workflow, host)
         else:
@@ -592,7 +592,14 @@ class Runtime:
             ended_at=at if ended else None,
             waits=None if ended else step_waits(row, snapshot, jobs, at, external),
             incidents=incidents,
-            history=self._history_rows(row, snapshot, notes, at, len(variables_json)),
+            history=history_rows(
+                row,
+                snapshot,
+                notes,
+                at,
+                variables_size=len(variables_json),
+                record_values=self.config.record_variable_values,
+            ),
             outbox=snapshot.outbox,
             variables_json=variables_json,
         )
@@ -662,14 +669,8 @@ class Runtime:
         if write.engine is None or write.ended_at is not None or self.cache.size <= 0:
             self.cache.discard(saved.id)
             return
-        try:
-            write.engine.settle(
-                json.loads(prepared.state_json), json.loads(prepared.variables_json)
-            )
-        except Exception:  # a bug, but the step is saved: the next step restores instead
-            log.exception("could not keep the workflow of %s after its step", saved.id)
-            return
-        self.cache.put(saved.id, saved.revision, write.specs, write.engine.workflow)
+        kept = KeptWorkflow(write.engine, prepared.state_json, prepared.variables_json)
+        self.cache.put(saved.id, saved.revision, write.specs, kept)
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
@@ -785,46 +786,6 @@ class Runtime:
             f"service task '{activity_id}' failed and has no retries left: {error}; fix "
             "the cause, then run `mlc retry <incident id>` (manager.retry(incident_id))"
         )
-
-    def _history_rows(
-        self,
-        row: InstanceRow,
-        snapshot: InstanceSnapshot,
-        notes: Sequence[Note],
-        at: str,
-        variables_size: int,
-    ) -> list[HistoryRow]:
-        rows = note_rows(row, notes, at)
-        for entry in snapshot.journal:
-            rows.append(
-                HistoryRow(
-                    row.id,
-                    row.key,
-                    entry.kind.value,
-                    at,
-                    activity_id=entry.activity_id,
-                    activity_name=entry.activity_name,
-                    activity_type=entry.activity_type,
-                    task_id=entry.task_id,
-                    detail=entry.detail,
-                )
-            )
-        changed = {
-            name: value
-            for name, value in snapshot.variables.items()
-            if name not in row.variables or row.variables[name] != value
-        }
-        removed = [name for name in row.variables if name not in snapshot.variables]
-        if changed or removed:
-            update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
-            if self.config.record_variable_values:
-                # No value is longer than all the variables' JSON: most steps skip the check.
-                short = variables_size <= MAX_VALUE_TEXT
-                update["values"] = {k: v if short else truncate(v) for k, v in changed.items()}
-            rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
-        if snapshot.status == "completed":
-            rows.append(HistoryRow(row.id, row.key, "instance_end", at))
-        return rows
 
     # ------------------------------------------------------------------ thrown events
 
