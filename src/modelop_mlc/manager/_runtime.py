@@ -27,6 +27,7 @@ from modelop_mlc.errors import (
 )
 from modelop_mlc.manager._cache import KeptWorkflow, WorkflowCache
 from modelop_mlc.manager._group import CommitGroup
+from modelop_mlc.manager._readonly import ReadOnlyVariables
 from modelop_mlc.manager._repository import Repository
 from modelop_mlc.manager._rows import Note, encode_variables, history_rows, note_rows
 from modelop_mlc.manager._waits import step_waits
@@ -294,8 +295,8 @@ class Runtime:
     ) -> dict[str, Any]:
         """Run a delegate function and check what it returns."""
         context = DelegateContext(
-            variables=_ReadOnly(call.variables),
-            inputs=_ReadOnly(call.inputs),
+            variables=ReadOnlyVariables(call.variables),
+            inputs=ReadOnlyVariables(call.inputs),
             instance_id=instance_id,
             activity_id=call.activity_id,
             activity_name=call.activity_name,
@@ -797,22 +798,3 @@ class Runtime:
     on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None
-
-
-class _ReadOnly(Mapping[str, Any]):
-    """A read-only view, so delegates return changes instead of mutating variables."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = data
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"ReadOnlyVariables({dict(self._data)!r})"
