@@ -167,14 +167,11 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
 
         `url` is a file path, `sqlite:///path` or `postgresql://user:pass@host/db`. Tools that
         only read should pass `create=False`: a mistyped path is then refused instead of
-        becoming a new, empty database. `durability` is SQLite's: `"normal"` (the default; a
-        commit survives a process crash, the last ones may be lost on a power loss) or
-        `"full"` (an fsync per commit; survives a power loss). PostgreSQL's durability is its
-        server's `synchronous_commit`.
+        becoming a new, empty database. `durability` is SQLite's (`modelop_mlc.store.Durability`:
+        `"normal"` by default, or `"full"`); PostgreSQL's is its server's `synchronous_commit`.
 
         Raises:
-            ConfigurationError: If the URL is not understood, or `durability` is given for
-                PostgreSQL.
+            ConfigurationError: If the URL is not understood, or PostgreSQL gets `durability`.
             modelop_mlc.errors.DatabaseNotFoundError: If the SQLite file does not exist and
                 `create` is False.
             modelop_mlc.errors.StoreError: If the database cannot be opened.
