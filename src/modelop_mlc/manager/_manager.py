@@ -167,8 +167,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
 
         `url` is a file path, `sqlite:///path` or `postgresql://user:pass@host/db`. Tools that
         only read should pass `create=False`: a mistyped path is then refused instead of
-        becoming a new, empty database. `durability` is SQLite's (`modelop_mlc.store.Durability`:
-        `"normal"` by default, or `"full"`); PostgreSQL's is its server's `synchronous_commit`.
+        becoming a new, empty database. `durability`: SQLite's, see `modelop_mlc.store.Durability`.
 
         Raises:
             ConfigurationError: If the URL is not understood, or PostgreSQL gets `durability`.
@@ -176,9 +175,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
                 `create` is False.
             modelop_mlc.errors.StoreError: If the database cannot be opened.
         """
-        store = open_store(str(url), create=create, durability=durability)
         return cls(
-            store,
+            open_store(str(url), create=create, durability=durability),
             clock=clock,
             config=config,
             registry=registry,
