@@ -54,6 +54,7 @@ MODULES = (
     "modelop_mlc.tickets",
     "modelop_mlc.store",
     "modelop_mlc.store.postgres",
+    "modelop_mlc.store.queries",
     "modelop_mlc.dmn",
     "modelop_mlc.rest",
     "modelop_mlc.web",
@@ -158,12 +159,32 @@ def _describe(name: str, obj: Any, attribute_docs: dict[str, str]) -> str:
     return summary(obj.__doc__ if kind == "fixture" else inspect.getdoc(obj)) or "(undocumented)"
 
 
+def _public(cls: type) -> bool:
+    """Whether a class is one of the documented names (or lives outside the library)."""
+    if not cls.__module__.startswith("modelop_mlc"):
+        return True
+    return any(cls is getattr(importlib.import_module(m), cls.__name__, None) for m in MODULES)
+
+
+def _own_classes(cls: type) -> list[type]:
+    """`cls` and the private base classes it is built from, up to its first public base."""
+    classes = [cls]
+    for base in cls.__mro__[1:]:
+        if _public(base):
+            break
+        classes.append(base)
+    return classes
+
+
 def _members(cls: type) -> list[tuple[str, str]]:
-    """Public methods and properties defined on `cls` itself, with their summaries."""
+    """Public methods and properties of `cls` itself (or a private base), with summaries."""
     rows = []
-    for name, value in vars(cls).items():
-        if name.startswith("_") or name in _PYDANTIC:
+    seen: set[str] = set()
+    members = [(n, v) for c in _own_classes(cls) for n, v in vars(c).items()]
+    for name, value in members:
+        if name.startswith("_") or name in _PYDANTIC or name in seen:
             continue
+        seen.add(name)
         if isinstance(value, property):
             label, doc = f"{name}", value.__doc__
         elif isinstance(value, classmethod | staticmethod):

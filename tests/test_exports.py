@@ -37,6 +37,7 @@ EXPORTS = [
     "ProcessDefinition",
     "ProcessError",
     "ProcessInstance",
+    "PurgeResult",
     "SchemaVersionError",
     "ScriptError",
     "SignalResult",

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         MessageResult,
         ProcessDefinition,
         ProcessInstance,
+        PurgeResult,
         SignalResult,
         UserTask,
     )
@@ -88,6 +89,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessError",
     "ProcessInstance",
+    "PurgeResult",
     "SchemaVersionError",
     "ScriptError",
     "SignalResult",
@@ -118,6 +120,7 @@ _HOMES = {
     "Pending": "registry",
     "ProcessDefinition": "models",
     "ProcessInstance": "models",
+    "PurgeResult": "models",
     "SignalResult": "models",
     "UserTask": "models",
     "ValidationReport": "validation",

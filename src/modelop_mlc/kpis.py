@@ -11,8 +11,8 @@ records (no separate bookkeeping that could drift from the truth):
   of models without a comparator DMN are counted apart, as not judged, never as passed);
 - **MLC errors**: BPMN errors thrown plus incidents raised.
 
-Service tasks record their delegate's name and a few result values (`ManagerConfig.
-history_facts`) on their `activity_end` event; that is what makes these computable.
+Each instance's share is read from its history (`InstanceFacts`); `manager.purge()` keeps the
+share of the instances it removes, so dashboards read the same numbers after a purge.
 """
 
 from __future__ import annotations
@@ -20,19 +20,34 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from modelop_mlc.models import HistoryEvent
+from modelop_mlc.manager._kpi_facts import (
+    DEPLOY_DELEGATE,
+    JUDGE_DELEGATE,
+    WAIT_DELEGATE,
+    InstanceFacts,
+    instance_facts,
+)
+from modelop_mlc.models import HistoryEvent, Incident, ProcessInstance
+from modelop_mlc.store.queries import InstanceQuery, Page
+from modelop_mlc.store.rows import iso
 
 if TYPE_CHECKING:
     from modelop_mlc.manager import LifecycleManager
 
-__all__ = ["DurationStats", "Kpis", "compute_kpis", "kpis_from_history"]
-
-DEPLOY_DELEGATE = "DeployModel"
-WAIT_DELEGATE = "WaitForTicketStatus"
-JUDGE_DELEGATE = "ModelTestResultEval"
+__all__ = [
+    "DEPLOY_DELEGATE",
+    "JUDGE_DELEGATE",
+    "WAIT_DELEGATE",
+    "DurationStats",
+    "InstanceFacts",
+    "Kpis",
+    "compute_kpis",
+    "kpis_from_facts",
+    "kpis_from_history",
+]
 
 
 @dataclass(frozen=True)
@@ -127,51 +142,22 @@ class Kpis:
         }
 
 
-_WAITS = ("serviceTask", "userTask")
-
-
-def _seconds(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds()
-
-
-def kpis_from_history(
-    histories: Iterable[Sequence[HistoryEvent]], *, completed: int = 0, incidents: int = 0
+def kpis_from_facts(
+    facts: Iterable[InstanceFacts], *, instances: int, completed: int = 0, incidents: int = 0
 ) -> Kpis:
-    """Compute the KPIs from instance histories (each in order)."""
-    instances = deployments = judged = passed = not_judged = errors = 0
+    """Add up instances' KPI facts (`completed` and `incidents` are totals of their own)."""
+    deployments = judged = passed = not_judged = errors = 0
     to_production: list[float] = []
     lead_times: list[float] = []
-    for events in histories:
-        instances += 1
-        started = next((e.at for e in events if e.kind == "instance_start"), None)
-        waiting: dict[str, datetime] = {}
-        deployed = False
-        for event in events:
-            if event.kind == "error_thrown":
-                errors += 1
-                continue
-            delegate = event.detail.get("delegate") if event.detail else None
-            if event.kind == "activity_start" and event.activity_type in _WAITS:
-                waiting[event.activity_id or ""] = event.at
-            if event.kind == "activity_end" and event.activity_type == "userTask":
-                # A person decided in the task list (approvals as user tasks).
-                if event.activity_id in waiting:
-                    lead_times.append(_seconds(waiting.pop(event.activity_id or ""), event.at))
-                continue
-            if event.kind != "activity_end" or delegate is None:
-                continue
-            if delegate == DEPLOY_DELEGATE:
-                deployments += 1
-                if started is not None and not deployed:
-                    to_production.append(_seconds(started, event.at))
-                deployed = True
-            elif delegate == WAIT_DELEGATE and event.activity_id in waiting:
-                lead_times.append(_seconds(waiting.pop(event.activity_id or ""), event.at))
-            elif delegate == JUDGE_DELEGATE and event.detail.get("TEST_RESULT_JUDGED") is False:
-                not_judged += 1
-            elif delegate == JUDGE_DELEGATE and "TEST_RESULT" in event.detail:
-                judged += 1
-                passed += event.detail["TEST_RESULT"] is True
+    for fact in facts:
+        deployments += fact.deployments
+        if fact.to_production is not None:
+            to_production.append(fact.to_production)
+        lead_times.extend(fact.lead_times)
+        judged += fact.tests_judged
+        passed += fact.tests_passed
+        not_judged += fact.tests_not_judged
+        errors += fact.errors_thrown
     return Kpis(
         instances=instances,
         completed=completed,
@@ -186,15 +172,62 @@ def kpis_from_history(
     )
 
 
+def kpis_from_history(
+    histories: Iterable[Sequence[HistoryEvent]], *, completed: int = 0, incidents: int = 0
+) -> Kpis:
+    """Compute the KPIs from instance histories (each in order)."""
+    facts = [instance_facts(events) for events in histories]
+    return kpis_from_facts(facts, instances=len(facts), completed=completed, incidents=incidents)
+
+
 def compute_kpis(
     manager: LifecycleManager, *, key: str | None = None, since: datetime | None = None
 ) -> Kpis:
-    """Compute the KPIs over the manager's instances (of process `key`, started since `since`)."""
-    chosen = [i for i in manager.instances(key=key) if since is None or i.started_at >= since]
-    ids = {i.id for i in chosen}
-    incidents = [n for n in manager.incidents(open_only=False) if n.instance_id in ids]
-    return kpis_from_history(
-        (manager.history(i.id) for i in chosen),
-        completed=sum(i.status == "completed" for i in chosen),
-        incidents=len(incidents),
+    """Compute the KPIs over the manager's instances (of process `key`, started since `since`).
+
+    Instances removed by `purge()` count through the facts it kept of them, so a purge does
+    not change the KPIs.
+    """
+    start = None if since is None else iso(since.astimezone(UTC))
+    chosen = _every(manager, InstanceQuery(key=key, started_since=start))
+    incidents: dict[str, int] = {}
+    for incident in _every_incident(manager):
+        incidents[incident.instance_id] = incidents.get(incident.instance_id, 0) + 1
+    facts = [
+        instance_facts(manager.history(i.id, limit=None), incidents=incidents.get(i.id, 0))
+        for i in chosen
+    ]
+    completed = sum(i.status == "completed" for i in chosen)
+    for row in manager.store.kpi_facts(key=key, since=start):
+        facts.append(InstanceFacts.from_json(row.facts))
+        completed += row.status == "completed"
+    return kpis_from_facts(
+        facts,
+        instances=len(facts),
+        completed=completed,
+        incidents=sum(f.incidents for f in facts),
     )
+
+
+_BATCH = 500
+
+
+def _every(manager: LifecycleManager, query: InstanceQuery) -> list[ProcessInstance]:
+    """Every instance `query` selects, read a batch at a time."""
+    found: list[ProcessInstance] = []
+    while True:
+        after = None if not found else (iso(found[-1].started_at), found[-1].id)
+        batch = manager.find_instances(query, Page(limit=_BATCH, after=after))
+        found.extend(batch)
+        if len(batch) < _BATCH:
+            return found
+
+
+def _every_incident(manager: LifecycleManager) -> list[Incident]:
+    """Every incident, open or resolved, read a batch at a time."""
+    found: list[Incident] = []
+    while True:
+        batch = manager.incidents(open_only=False, limit=_BATCH, after=found[-1] if found else None)
+        found.extend(batch)
+        if len(batch) < _BATCH:
+            return found

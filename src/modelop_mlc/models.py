@@ -18,6 +18,7 @@ __all__ = [
     "MessageResult",
     "ProcessDefinition",
     "ProcessInstance",
+    "PurgeResult",
     "SignalResult",
     "UserTask",
 ]
@@ -47,6 +48,8 @@ class ProcessDefinition:
         deployment_id: The deployment that created it.
         applies_to: Which models its signal start events apply to (None: all).
         start_events: `(event id, kind, signal/message name)` of each start event.
+        history_ttl_days: `camunda:historyTimeToLive` in days: `purge()` removes its ended
+            instances that long after they ended (None: kept until purged by date).
     """
 
     id: str
@@ -58,6 +61,7 @@ class ProcessDefinition:
     deployment_id: str
     applies_to: Mapping[str, Any] | None = None
     start_events: tuple[tuple[str, str, str | None], ...] = ()
+    history_ttl_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,21 @@ class Incident:
     message: str
     created_at: datetime
     resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What `purge()` removed (or, with `dry_run=True`, would remove).
+
+    Attributes:
+        instances: Ended instances removed with their history and incidents.
+        by_definition: How many of them per definition version id.
+        archive: The JSON Lines file they were written to first, if any.
+    """
+
+    instances: int
+    by_definition: Mapping[str, int]
+    archive: str | None = None
 
 
 @dataclass(frozen=True)

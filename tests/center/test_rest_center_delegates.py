@@ -696,7 +696,7 @@ def test_a_lost_answer_is_recovered_within_the_step(
     mlc.run_due()
     assert mlc.instance(instance.id).waiting_at == ("wait",)
     assert len(world.fake.jobs) == 1
-    assert [h for h in mlc.history(instance.id) if h.kind == "job_failed"] == []
+    assert [h for h in mlc.history(instance.id, limit=None) if h.kind == "job_failed"] == []
     assert sleeper.waits == [0.5]
 
 
@@ -707,7 +707,7 @@ def test_an_outage_longer_than_the_call_is_retried_by_the_engine(
     instance = mlc.start("rest_mlc", {"MODEL_ID": world.snapshot["id"]})
     world.fake.fail_next(503, times=3, path_prefix=API + "/jobs", method="POST")
     mlc.run_due()
-    (failure,) = [h for h in mlc.history(instance.id) if h.kind == "job_failed"]
+    (failure,) = [h for h in mlc.history(instance.id, limit=None) if h.kind == "job_failed"]
     assert "failed with 503" in str(failure.detail)
     assert "gave up after 3 attempts" in str(failure.detail)
     assert sleeper.waits == [0.5, 1.0]
@@ -739,7 +739,7 @@ def test_revoked_credentials_end_in_an_incident_naming_modelop_without_secrets(
     assert "check username and password" in incident.message
     everything = " ".join(
         [incident.message, str(mlc.instance(instance.id).variables)]
-        + [str(h.detail) for h in mlc.history(instance.id)]
+        + [str(h.detail) for h in mlc.history(instance.id, limit=None)]
     )
     for secret in [*tokens, "mlc-password"]:
         assert secret not in everything

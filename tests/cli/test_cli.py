@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,55 @@ def test_incidents_and_kpis(mlc: Mlc, approval_file: Path) -> None:
     code, out, _ = mlc("kpis")
     assert "MLC errors" in out
     assert "1 (0 BPMN errors, 1 incidents)" in out
+
+
+def test_listings_page_and_say_how_to_get_the_next_page(mlc: Mlc, approval_file: Path) -> None:
+    """`--limit` and `--offset` page instances and tasks; a full page names the next offset."""
+    deploy(mlc, approval_file)
+    started = [mlc.json("start", "approval")["id"] for _ in range(5)]
+    first = mlc.json("instances", "--limit", "2")
+    second = mlc.json("instances", "--limit", "2", "--offset", "2")
+    rest = mlc.json("instances", "--offset", "4")
+    assert {i["id"] for i in first + second + rest} == set(started)
+    assert len(first + second + rest) == len(started)
+    code, out, _ = mlc("instances", "--limit", "2")
+    assert code == 0
+    assert "(more may follow: --offset 2)" in out
+    code, out, _ = mlc("instances", "--offset", "4")
+    assert "more may follow" not in out
+    assert len(mlc.json("tasks", "--group", "risk", "--limit", "3")) == 3
+    with pytest.raises(SystemExit) as refused:
+        mlc("tasks", "--limit", "-1")
+    assert refused.value.code == 2
+    assert "-1 is negative" in mlc.capsys.readouterr().err
+
+
+def test_purge_removes_ended_instances_and_keeps_the_kpis(
+    mlc: Mlc, approval_file: Path, tmp_path: Path
+) -> None:
+    """`mlc purge --before` removes ended instances (a dry run only counts them); the KPIs
+    read the same afterwards."""
+    deploy(mlc, approval_file)
+    done = mlc.json("start", "approval")
+    task = mlc.json("tasks", "--instance", done["id"])[0]
+    mlc.json("complete", task["id"], "--var", "approved=true")
+    waiting = mlc.json("start", "approval")
+    kpis = mlc.json("kpis")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    dry = mlc.json("purge", "--before", tomorrow, "--dry-run")
+    assert dry["instances"] == 1
+    assert len(mlc.json("instances")) == 2
+    archive = tmp_path / "archive.jsonl"
+    code, out, _ = mlc("purge", "--before", tomorrow, "--archive", str(archive))
+    assert code == 0
+    assert "removed 1 ended instance(s)" in out
+    assert [i["id"] for i in mlc.json("instances")] == [waiting["id"]]
+    assert json.loads(archive.read_text())["instance"]["id"] == done["id"]
+    assert mlc.json("kpis") == kpis
+    with pytest.raises(SystemExit) as refused:
+        mlc("purge", "--before", "yesterday")
+    assert refused.value.code == 2
+    assert "not an ISO 8601 date" in mlc.capsys.readouterr().err
 
 
 def test_bad_var_names_the_option(mlc: Mlc, approval_file: Path) -> None:

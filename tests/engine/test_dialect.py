@@ -22,7 +22,7 @@ END = '<bpmn:endEvent id="end"/>'
 
 
 def _kinds(manager: LifecycleManager, instance_id: str, kind: str) -> list[str | None]:
-    return [h.activity_id for h in manager.history(instance_id) if h.kind == kind]
+    return [h.activity_id for h in manager.history(instance_id, limit=None) if h.kind == kind]
 
 
 # ---------------------------------------------------------------- delegates
@@ -199,7 +199,7 @@ def test_uncaught_bpmn_error_ends_the_branch_like_camunda(manager: LifecycleMana
     instance = manager.start("p")
     assert instance.status == "completed"
     assert "t" not in _kinds(manager, instance.id, "activity_start")
-    errors = [h for h in manager.history(instance.id) if h.kind == "error_thrown"]
+    errors = [h for h in manager.history(instance.id, limit=None) if h.kind == "error_thrown"]
     assert errors[-1].detail["uncaught"] is True
 
 

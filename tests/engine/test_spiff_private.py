@@ -72,7 +72,7 @@ def test_standard_loop_repeats_until_its_maximum(manager: LifecycleManager) -> N
     )
     manager.deploy(xml)
     instance = manager.start("p")
-    ends = [h for h in manager.history(instance.id) if h.kind == "activity_end"]
+    ends = [h for h in manager.history(instance.id, limit=None) if h.kind == "activity_end"]
     assert instance.status == "completed"
     # Three iterations, then the loop activity itself ends.
     assert [h.activity_id for h in ends].count("again") == 3 + 1
@@ -92,7 +92,7 @@ def test_an_error_start_event_waits_for_its_error(manager: LifecycleManager) -> 
     manager.deploy(xml)
     instance = manager.start("p")
     assert instance.waiting_at == ("work",)
-    entered = {h.activity_id for h in manager.history(instance.id)}
+    entered = {h.activity_id for h in manager.history(instance.id, limit=None)}
     assert "caught" not in entered
 
 

@@ -178,7 +178,7 @@ def test_the_delegate_reads_the_service_from_a_configured_secret(
     config = ManagerConfig(secrets={"VULNERABILITY_SERVICE_URL": SecretStr(osv.query_url)})
     with LifecycleManager.open(tmp_path / "mlc.db", config=config) as manager:
         result = scan(manager, CLEAN_SOURCE, requirements("requests==2.19.0\n"))
-        history = repr(manager.history(manager.instances(key="scan_once")[0].id))
+        history = repr(manager.history(manager.instances(key="scan_once")[0].id, limit=None))
     assert (result["vulnerabilities"], result["passed"]) == (1, False)
     assert osv.query_url not in repr(result)
     assert osv.query_url not in history

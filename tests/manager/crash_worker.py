@@ -76,7 +76,7 @@ def main() -> int:
                 os.kill(os.getpid(), signal.SIGKILL)
 
         manager.store.reader().conn.set_trace_callback(maybe_crash)
-    existing = {i.business_key for i in manager.instances(key="crashy")}
+    existing = {i.business_key for i in manager.instances(key="crashy", limit=None)}
     for run in range(int(seed) + 1):
         for number in range(int(count)):
             key = f"run{run}-{number}"
@@ -84,7 +84,7 @@ def main() -> int:
                 manager.start("crashy", business_key=key)
     while manager.run_due():
         pass
-    running = len(manager.instances(key="crashy", status="running"))
+    running = len(manager.instances(key="crashy", status="running", limit=None))
     manager.close()
     return 0 if running == 0 else 3
 

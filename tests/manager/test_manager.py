@@ -330,7 +330,7 @@ def test_failing_job_retries_then_raises_an_incident_that_retry_resolves(
     broken["yes"] = False
     assert manager.retry(incident.id).status == "completed"
     assert manager.incidents() == []
-    kinds = [h.kind for h in manager.history(instance.id)]
+    kinds = [h.kind for h in manager.history(instance.id, limit=None)]
     assert kinds.count("job_failed") == 3
     assert "incident" in kinds and "incident_resolved" in kinds
 
@@ -386,7 +386,7 @@ def test_cancel_removes_waits_and_records_the_reason(manager: LifecycleManager) 
     cancelled = manager.cancel(instance.id, "model retired")
     assert cancelled.status == "cancelled"
     assert manager.tasks() == []
-    assert manager.history(instance.id)[-1].detail == {"reason": "model retired"}
+    assert manager.history(instance.id, limit=None)[-1].detail == {"reason": "model retired"}
     with pytest.raises(ProcessError):
         manager.cancel(instance.id)
 
@@ -402,7 +402,7 @@ def test_history_records_the_path_with_timestamps(
     instance = manager.start("approval", {"model": "m1"}, business_key="snap-1")
     clock.advance(timedelta(hours=5))
     manager.complete_task(manager.tasks()[0].id, {"reviewResult": "APPROVED"})
-    events = manager.history(instance.id)
+    events = manager.history(instance.id, limit=None)
     kinds = [(e.kind, e.activity_id) for e in events if e.kind != "flow_taken"]
     assert kinds[0] == ("instance_start", "start")
     assert ("activity_start", "approve") in kinds

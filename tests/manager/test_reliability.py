@@ -46,14 +46,18 @@ def test_sigkilled_host_loses_nothing_and_repeats_nothing(tmp_path: Path) -> Non
 
     manager = LifecycleManager.open(db)
     try:
-        instances = manager.instances(key="crashy")
+        instances = manager.instances(key="crashy", limit=None)
         assert sorted(i.business_key for i in instances) == sorted(
             f"run{seed}-{n}" for seed in range(CRASH_RUNS + 1) for n in range(INSTANCES)
         )
         assert {i.status for i in instances} == {"completed"}
         assert {i.variables["steps"] for i in instances} == {3}
         for instance in instances:
-            ends = [h.activity_id for h in manager.history(instance.id) if h.kind == "activity_end"]
+            ends = [
+                h.activity_id
+                for h in manager.history(instance.id, limit=None)
+                if h.kind == "activity_end"
+            ]
             assert sorted(ends) == sorted(
                 ["start", "init", "first", "middle", "second", "last", "end"]
             )

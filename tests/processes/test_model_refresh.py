@@ -182,7 +182,7 @@ def test_weekly_refresh_refreshes_every_deployed_model(
     scenario.follow(weekly)
     scenario.run()
     assert_that(weekly).is_completed().has_passed("find_deployed", "refresh_each", "refreshed")
-    events = credit.manager.history(weekly.id)
+    events = credit.manager.history(weekly.id, limit=None)
     refreshed = [
         e.at for e in events if e.activity_id == "champion_kept" and e.kind == "activity_end"
     ]

@@ -145,7 +145,11 @@ def race(url: str, role: str, markers: Path) -> int:
         if mine and ctx.variables["loser"] == role and calls[ctx.instance_id] == 1:
             # Our step loaded the instance; let the rival save first, so our save conflicts.
             (markers / f"{role}-holds-{ctx.instance_id}").touch()
-            wait_for(lambda: any(e.kind == rival_kind for e in manager.history(ctx.instance_id)))
+            wait_for(
+                lambda: any(
+                    e.kind == rival_kind for e in manager.history(ctx.instance_id, limit=None)
+                )
+            )
         return {f"{ctx.activity_id}_done": True}
 
     manager.register_delegate("Hold", hold)

@@ -222,7 +222,7 @@ def test_a_message_and_a_signal_racing_for_one_instance_both_apply_in_order(
             second: ["message_received", "signal_received"],
         }
         for instance_id, order in expected.items():
-            history = manager.history(instance_id)
+            history = manager.history(instance_id, limit=None)
             kinds = [e.kind for e in history if e.kind in {"signal_received", "message_received"}]
             assert order == kinds
             ends = Counter(e.activity_id for e in history if e.kind == "activity_end")

@@ -262,7 +262,7 @@ def test_a_503_after_create_then_success_opens_exactly_one_issue(
     instance = manager.start("review", VARIABLES)
     manager.run_due()
     assert manager.instance(instance.id).waiting_at == ("create",)
-    failures = [e for e in manager.history(instance.id) if e.kind == "job_failed"]
+    failures = [e for e in manager.history(instance.id, limit=None) if e.kind == "job_failed"]
     assert len(failures) == 1
     assert "HTTP 503" in str(failures[0].detail)
     clock.advance(timedelta(minutes=1))
@@ -295,7 +295,7 @@ def test_a_revoked_token_ends_in_an_incident_without_the_secret(
     assert "credentials were refused" in incident.message
     assert manager.instance(instance.id).status == "incident"
     assert fake.issues == {}
-    history = json.dumps([e.detail for e in manager.history(instance.id)], default=str)
+    history = json.dumps([e.detail for e in manager.history(instance.id, limit=None)], default=str)
     for text in (
         incident.message,
         history,

@@ -190,9 +190,15 @@ def test_instances_filter_by_status_key_business_key_and_model(
 def test_definition_page_counts_instances_per_activity(
     client: TestClient, review: LifecycleManager
 ) -> None:
-    """The definition's diagram marks `review` with the number of instances waiting there."""
+    """The definition's diagram marks `review` with the instances waiting there (not the
+    cancelled one) and `prepare` with its open incident."""
     for _ in range(3):
         _at_review(review)
+    review.cancel(_at_review(review))
+    cockpit_review.BROKEN["prepare"] = True
+    broken = review.start(KEY).id
+    review.run_due()
+    assert review.incidents(instance_id=broken)
     login(client)
     overview = client.get("/cockpit").text
     (definition,) = review.definitions(KEY)
@@ -200,6 +206,33 @@ def test_definition_page_counts_instances_per_activity(
     page = client.get(f"/cockpit/definitions/{definition.id}").text
     assert 'data-element-id="review" data-element-type="userTask" data-count="3"' in page
     assert "3 running" in page
+    assert "1 incident" in page
+    assert review.waiting_at(definition.id) == {"review": 3, "remind": 3, "prepare": 1}
+    assert review.open_incidents_at(definition.id) == {"prepare": 1}
+
+
+def test_overview_counts_per_status_and_instances_list_stops_at_a_page(
+    client: TestClient, review: LifecycleManager, clock: ManualClock
+) -> None:
+    """The overview shows the database's counts per status; the instances page lists the
+    newest 200, says more match, and a model filter reads past the first page to find one."""
+    model = {"storedModel": {"modelMetaData": {"name": "credit-default"}}}
+    oldest = review.start(KEY, {"DEPLOYABLE_MODEL": model}).id
+    clock.advance(timedelta(seconds=1))
+    newer = [review.start(KEY).id for _ in range(201)]
+    review.cancel(newer[0])
+    login(client)
+    overview = client.get("/cockpit").text
+    for status, count in (("running", 201), ("cancelled", 1), ("completed", 0)):
+        assert re.search(rf"status=(?:{status})\">{count}</a>", overview), (status, overview)
+    page = client.get("/cockpit/instances").text
+    assert "the newest 200 instances; narrow the filters" in page
+    assert page.count('class="instance-link"') == 200
+    assert f"/cockpit/instances/{newer[-1]}" in page
+    assert f"/cockpit/instances/{oldest}" not in page
+    found = client.get("/cockpit/instances?model=credit").text
+    assert f"/cockpit/instances/{oldest}" in found
+    assert '<p class="count">1 instance</p>' in found
 
 
 def test_task_form_is_checked_and_completes_the_task(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ class CompiledProcess:
     called_elements: frozenset[str]
     decision_refs: frozenset[str]
     elements: Mapping[str, ElementInfo] = field(default_factory=dict)
+    history_ttl_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,25 @@ def _start_events(process: Any) -> tuple[StartEventInfo, ...]:
     return tuple(found)
 
 
+def history_ttl_days(text: str) -> int:
+    """Read `camunda:historyTimeToLive` as Camunda does: whole days, `30` or `P30D`.
+
+    Raises:
+        ValueError: If it is neither, or negative.
+    """
+    value = text.strip()
+    match = re.fullmatch(r"(?:P(\d{1,9})D|([+-]?\d{1,9}))", value)
+    if match is None:
+        raise ValueError(
+            f"camunda:historyTimeToLive '{text}' is not a number of days; write whole days "
+            "as '30' or 'P30D' (Camunda accepts only days)"
+        )
+    days = int(match.group(1) or match.group(2))
+    if days < 0:
+        raise ValueError(f"camunda:historyTimeToLive '{text}' is negative; write 0 days or more")
+    return days
+
+
 def read_processes(root: Any) -> list[CompiledProcess]:
     """Describe every executable process in a parsed BPMN document."""
     index = element_index(root)
@@ -249,6 +270,7 @@ def read_processes(root: Any) -> list[CompiledProcess]:
                 id=pid,
                 name=process.get("name"),
                 version_tag=process.get(f"{_C}versionTag"),
+                history_ttl_days=_ttl(process),
                 start_events=_start_events(process),
                 properties=props,
                 called_elements=frozenset(called),
@@ -261,6 +283,11 @@ def read_processes(root: Any) -> list[CompiledProcess]:
             )
         )
     return processes
+
+
+def _ttl(process: Any) -> int | None:
+    text = process.get(f"{_C}historyTimeToLive")
+    return None if text is None or not text.strip() else history_ttl_days(text)
 
 
 def _inside(process: Any, element_id: str, index: Mapping[str, ElementInfo]) -> bool:

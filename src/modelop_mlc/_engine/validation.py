@@ -17,6 +17,7 @@ from modelop_mlc._engine import juel
 from modelop_mlc._engine.definitions import (
     CompiledProcess,
     element_index,
+    history_ttl_days,
     problem_from_spiff,
     read_processes,
 )
@@ -209,6 +210,7 @@ class _Checker:
         self.check_ids(root)
         refs = self.references(root)
         for process in executable:
+            self.check_history_ttl(process)
             check_listeners(self, process, "process")
             self.check_starts(process)
             self.check_scope(process, refs)
@@ -216,6 +218,14 @@ class _Checker:
         if not self.report.problems:
             self.report.processes = read_processes(root)
         return self.report
+
+    def check_history_ttl(self, process: Any) -> None:
+        text = process.get(f"{_C}historyTimeToLive")
+        if text is not None and text.strip():
+            try:
+                history_ttl_days(text)
+            except ValueError as err:
+                self.problem(process, str(err))
 
     def check_ids(self, root: Any) -> None:
         seen: dict[str, Any] = {}

@@ -30,6 +30,8 @@ from modelop_mlc.domain import (
     AssetType,
     AuditRecord,
     DeployableModel,
+    JobStatus,
+    ModelBatchJob,
     ModelMetaData,
     Runtime,
     Stage,
@@ -46,13 +48,16 @@ R = TypeVar("R", bound=Any)
 
 _LABELLED_DATA = frozenset({AssetRole.TRAINING_DATA, AssetRole.TEST_DATA})
 _FILES = "assetFile"  # the document kind asset contents are kept under, by SHA-256
+_QUEUED = frozenset({JobStatus.CREATED, JobStatus.RUNNING})
 
 
 class _DocumentTx(Protocol):
-    def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None: ...
+    def put_document(
+        self, kind: str, doc_id: str, doc: Any, at: str, *, pending: bool = False
+    ) -> None: ...
 
     def replace_document(
-        self, kind: str, doc_id: str, expected: Any, doc: Any, at: str
+        self, kind: str, doc_id: str, expected: Any, doc: Any, at: str, *, pending: bool = False
     ) -> bool: ...
 
 
@@ -63,8 +68,8 @@ class DocumentStore(Protocol):
         """Read a document."""
         ...
 
-    def list_documents(self, kind: str) -> list[Any]:
-        """Read every document of a kind, oldest first."""
+    def list_documents(self, kind: str, *, pending_only: bool = False) -> list[Any]:
+        """Read every document of a kind (only those put as pending, if asked), oldest first."""
         ...
 
     def transaction(self) -> AbstractContextManager[_DocumentTx]:
@@ -101,8 +106,11 @@ class _LocalCatalogue:
     # ------------------------------------------------------------------ documents
 
     def _put(self, kind: str, record: Any, doc_id: str) -> None:
+        # A job still to run is marked pending, so the queue is read from an index instead
+        # of from every job there ever was.
+        pending = isinstance(record, ModelBatchJob) and record.job_status in _QUEUED
         with self.store.transaction() as tx:
-            tx.put_document(kind, doc_id, record.to_variable(), self._now())
+            tx.put_document(kind, doc_id, record.to_variable(), self._now(), pending=pending)
 
     def _get(self, kind: str, cls: type[R], doc_id: str, label: str) -> R:
         doc = self.store.get_document(kind, doc_id)

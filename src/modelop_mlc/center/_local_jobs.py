@@ -111,7 +111,8 @@ class _LocalJobs(_LocalCatalogue):
         (compare-and-swap on its document). A job left RUNNING by a host that died is run
         again once it has been running for twice the job timeout.
         """
-        queued = [j for j in reversed(self.list_jobs()) if self._claimable(j)]
+        waiting = self.store.list_documents("job", pending_only=True)
+        queued = [j for j in map(ModelBatchJob.from_variable, waiting) if self._claimable(j)]
         ran = 0
         for job in queued:
             if limit is not None and ran >= limit:
@@ -149,7 +150,9 @@ class _LocalJobs(_LocalCatalogue):
             update={"job_status": JobStatus.RUNNING, "started_date": self.clock.now()}
         )
         with self.store.transaction() as tx:
-            if not tx.replace_document("job", job_id, doc, running.to_variable(), self._now()):
+            if not tx.replace_document(
+                "job", job_id, doc, running.to_variable(), self._now(), pending=True
+            ):
                 return None
         return running
 

@@ -14,11 +14,13 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from modelop_mlc.cli import _commands, _templates, _waits
 from modelop_mlc.cli._output import Output
 from modelop_mlc.errors import DatabaseNotFoundError, MlcError
+from modelop_mlc.store.queries import DEFAULT_LIMIT
 
 __all__ = ["build_parser", "main"]
 
@@ -84,6 +86,35 @@ def _finish(parser: argparse.ArgumentParser) -> None:
         _global_options(child, on_command=True)
         if child.description is None and summary:
             child.description = summary[0].upper() + summary[1:] + "."
+
+
+def _page_options(parser: argparse.ArgumentParser, default: int) -> None:
+    parser.add_argument(
+        "--limit", type=_count, default=default, help=f"at most this many ({default})"
+    )
+    parser.add_argument(
+        "--offset", type=_count, default=0, help="skip this many first: the next page"
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; use 0 or more")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO 8601 date, e.g. 2025-01-01 or 2025-01-01T12:00:00+00:00"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     instances = sub.add_parser("instances", help="list instances, newest first")
     instances.add_argument("--status", choices=("running", "completed", "cancelled", "incident"))
     instances.add_argument("--key", help="only this process")
-    instances.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+    _page_options(instances, 50)
     instances.set_defaults(run=_commands.instances)
 
     show = sub.add_parser("show", help="an instance: state, variables, history, incidents")
@@ -170,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     tasks.add_argument("--instance", help="of this instance")
     tasks.add_argument("--assignee", help="assigned to this user")
     tasks.add_argument("--group", help="for this candidate group")
+    _page_options(tasks, DEFAULT_LIMIT)
     tasks.set_defaults(run=_commands.tasks)
 
     complete = sub.add_parser("complete", help="complete a user task")
@@ -201,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     incidents = sub.add_parser("incidents", help="list open incidents")
     incidents.add_argument("--all", action="store_true", help="resolved ones too")
+    _page_options(incidents, DEFAULT_LIMIT)
     incidents.set_defaults(run=_commands.incidents)
 
     jobs = sub.add_parser("jobs", help="list jobs: delegates waiting for a worker or failed")
@@ -230,6 +263,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="also add files landing in DIR/<model>/<training|test>/ as labelled data",
     )
     run.set_defaults(run=_commands.run)
+
+    purge = sub.add_parser(
+        "purge",
+        help="remove ended instances and their history by age (camunda:historyTimeToLive)",
+    )
+    purge.add_argument(
+        "--before",
+        type=_moment,
+        metavar="DATE",
+        help="also remove instances (of processes without a time to live) that ended before "
+        "DATE (ISO 8601, e.g. 2025-01-01 or 2025-01-01T00:00:00+00:00; UTC if no zone)",
+    )
+    purge.add_argument("--key", help="only instances of this process")
+    purge.add_argument("--archive", metavar="FILE", help="append them to this JSON Lines file")
+    purge.add_argument("--dry-run", action="store_true", help="count only; remove nothing")
+    purge.set_defaults(run=_commands.purge)
 
     kpis = sub.add_parser("kpis", help="life-cycle KPIs computed from history")
     kpis.add_argument("--key", help="only this process")

@@ -48,6 +48,7 @@ __all__ = [
     "incidents",
     "instances",
     "kpis",
+    "purge",
     "retry",
     "run",
     "serve",
@@ -242,11 +243,20 @@ def start(args: argparse.Namespace, out: Output) -> int:
 
 
 def instances(args: argparse.Namespace, out: Output) -> int:
-    """List instances."""
+    """List instances, one page."""
     with _manager(args) as manager:
-        found = manager.instances(status=args.status, key=args.key, limit=args.limit)
-    out.result(found, lambda: table(found, INSTANCE_COLUMNS))
+        found = manager.instances(
+            status=args.status, key=args.key, limit=args.limit, offset=args.offset
+        )
+    out.result(found, lambda: table(found, INSTANCE_COLUMNS) + _more(args, found))
     return 0
+
+
+def _more(args: argparse.Namespace, found: Sequence[Any]) -> str:
+    """The line that says how to get the next page, when this one is full."""
+    if not found or len(found) < args.limit:
+        return ""
+    return f"\n(more may follow: --offset {args.offset + args.limit})"
 
 
 def _instance_text(instance: ProcessInstance) -> str:
@@ -266,8 +276,8 @@ def show(args: argparse.Namespace, out: Output) -> int:
     """Show an instance: state, variables, history and incidents."""
     with _manager(args) as manager:
         instance = manager.instance(full_id(manager, "instances", args.instance_id, "instance"))
-        events = manager.history(instance.id)
-        found = manager.incidents(instance_id=instance.id, open_only=False)
+        events = manager.history(instance.id, limit=None)
+        found = manager.incidents(instance_id=instance.id, open_only=False, limit=None)
         if args.svg:
             svg = manager.render(instance.id)
             try:
@@ -321,20 +331,27 @@ def tasks(args: argparse.Namespace, out: Output) -> int:
     with _manager(args) as manager:
         instance = args.instance and full_id(manager, "instances", args.instance, "instance")
         found = manager.tasks(
-            instance_id=instance, assignee=args.assignee, candidate_group=args.group
+            instance_id=instance,
+            assignee=args.assignee,
+            candidate_group=args.group,
+            limit=args.limit,
+            offset=args.offset,
         )
     out.result(
         found,
-        lambda: table(
-            found,
-            (
-                ("id", lambda t: t.id),
-                ("task", lambda t: t.name or t.activity_id),
-                ("process", lambda t: t.key),
-                ("instance", lambda t: t.instance_id),
-                ("assignee", lambda t: t.assignee),
-                ("groups", lambda t: t.candidate_groups),
-            ),
+        lambda: (
+            table(
+                found,
+                (
+                    ("id", lambda t: t.id),
+                    ("task", lambda t: t.name or t.activity_id),
+                    ("process", lambda t: t.key),
+                    ("instance", lambda t: t.instance_id),
+                    ("assignee", lambda t: t.assignee),
+                    ("groups", lambda t: t.candidate_groups),
+                ),
+            )
+            + _more(args, found)
         ),
     )
     return 0
@@ -400,18 +417,21 @@ def ticket_transition(args: argparse.Namespace, out: Output) -> int:
 def incidents(args: argparse.Namespace, out: Output) -> int:
     """List incidents."""
     with _manager(args) as manager:
-        found = manager.incidents(open_only=not args.all)
+        found = manager.incidents(open_only=not args.all, limit=args.limit, offset=args.offset)
     out.result(
         found,
-        lambda: table(
-            found,
-            (
-                ("id", lambda n: n.id),
-                ("instance", lambda n: n.instance_id),
-                ("activity", lambda n: n.activity_id),
-                ("message", lambda n: n.message),
-                ("at", lambda n: n.created_at),
-            ),
+        lambda: (
+            table(
+                found,
+                (
+                    ("id", lambda n: n.id),
+                    ("instance", lambda n: n.instance_id),
+                    ("activity", lambda n: n.activity_id),
+                    ("message", lambda n: n.message),
+                    ("at", lambda n: n.created_at),
+                ),
+            )
+            + _more(args, found)
         ),
     )
     return 0
@@ -488,6 +508,21 @@ def _watch(watcher: DataFolderWatcher, stop: threading.Event, interval: float) -
             watcher.scan()
         except Exception:  # a bad file must not stop the watching; the log says which
             logging.getLogger("modelop_mlc.cli").exception("scanning %s failed", watcher.folder)
+
+
+def purge(args: argparse.Namespace, out: Output) -> int:
+    """Remove ended instances by age (their KPIs are kept)."""
+    with _manager(args) as manager:
+        result = manager.purge(
+            args.before, key=args.key, archive=args.archive, dry_run=args.dry_run
+        )
+    verb = "would remove" if args.dry_run else "removed"
+    lines = [f"{verb} {result.instances} ended instance(s) with their history"]
+    lines += [f"  {definition}: {count}" for definition, count in result.by_definition.items()]
+    if result.archive:
+        lines.append(f"archived to {result.archive}")
+    out.result(result, "\n".join(lines))
+    return 0
 
 
 def kpis(args: argparse.Namespace, out: Output) -> int:

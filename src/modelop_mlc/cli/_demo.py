@@ -70,7 +70,7 @@ class _Steps:
     def flush(self, instance_id: str) -> None:
         # By start event: a call activity ends after the activities it started before.
         printed = self.seen.setdefault(instance_id, set())
-        for row in history_rows(self.manager.history(instance_id)):
+        for row in history_rows(self.manager.history(instance_id, limit=None)):
             if row.ended is None or row.event.seq in printed:
                 continue
             printed.add(row.event.seq)
@@ -311,7 +311,7 @@ def run_demo(directory: Path, out: Output, *, force: bool = False) -> int:
             )
 
         out.line(f"6. History of instance {first.id} (v2)")
-        out.line(history_table(manager.history(first.id)))
+        out.line(history_table(manager.history(first.id, limit=None)))
         out.line("\n7. KPIs (mlc kpis)")
         out.line(kpi_text(compute_kpis(manager, key=PROCESS)))
         finished = [first, second] + ([third] if third else [])

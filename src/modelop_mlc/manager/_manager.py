@@ -25,20 +25,18 @@ from modelop_mlc.errors import (
     InstanceNotFoundError,
     ProblemReport,
     ProcessError,
-    TaskNotFoundError,
     VariableError,
 )
 from modelop_mlc.handlers import register_modelop_delegates
 from modelop_mlc.manager._convert import (
     form_problems,
-    history_event,
-    incident_record,
     instance_record,
-    user_task_record,
 )
 from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._external import INCIDENT_KIND, ExternalTaskMethods, ExternalTasks
 from modelop_mlc.manager._jobs import JobExecutor
+from modelop_mlc.manager._listings import Listings
+from modelop_mlc.manager._purge import purge
 from modelop_mlc.manager._repository import Repository, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
 from modelop_mlc.manager._tasks import TaskMethods
@@ -46,13 +44,11 @@ from modelop_mlc.manager._unheard import warn_unheard
 from modelop_mlc.manager._worker import Worker
 from modelop_mlc.models import (
     Deployment,
-    HistoryEvent,
-    Incident,
     MessageResult,
     ProcessDefinition,
     ProcessInstance,
+    PurgeResult,
     SignalResult,
-    UserTask,
 )
 from modelop_mlc.ports import ModelOpCenter, PendingJobs
 from modelop_mlc.registry import Delegate, DelegateRegistry, check_json
@@ -69,7 +65,7 @@ log = logging.getLogger("modelop_mlc")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class LifecycleManager(ExternalTaskMethods, TaskMethods):
+class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
     """Deploys MLC processes and runs their instances durably.
 
     Args:
@@ -528,40 +524,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
 
     # ------------------------------------------------------------------ user tasks
 
-    def tasks(
-        self,
-        *,
-        instance_id: str | None = None,
-        assignee: str | None = None,
-        candidate_group: str | None = None,
-        candidate_user: str | None = None,
-    ) -> list[UserTask]:
-        """List open user tasks matching every given filter."""
-        rows = self._store.user_tasks(
-            instance_id=instance_id,
-            assignee=assignee,
-            candidate_group=candidate_group,
-            candidate_user=candidate_user,
-        )
-        return [user_task_record(r) for r in rows]
-
-    def task(self, task_id: str) -> UserTask:
-        """Return one open user task.
-
-        Raises:
-            TaskNotFoundError: If no open task has this id.
-        """
-        rows = self._store.user_tasks(
-            instance_id=None,
-            assignee=None,
-            candidate_group=None,
-            candidate_user=None,
-            task_id=task_id,
-        )
-        if not rows:
-            raise TaskNotFoundError(task_id)
-        return user_task_record(rows[0])
-
     def complete_task(
         self, task_id: str, variables: Mapping[str, Any] | None = None
     ) -> ProcessInstance:
@@ -672,20 +634,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             raise InstanceNotFoundError(instance_id)
         return instance_record(row)
 
-    def instances(
-        self,
-        *,
-        status: str | None = None,
-        key: str | None = None,
-        business_key: str | None = None,
-        limit: int | None = None,
-    ) -> list[ProcessInstance]:
-        """List instances, newest first, matching every given filter."""
-        rows = self._store.list_instances(
-            status=status, key=key, business_key=business_key, limit=limit
-        )
-        return [instance_record(r) for r in rows]
-
     def variables(self, instance_id: str) -> dict[str, Any]:
         """Return an instance's process variables.
 
@@ -709,16 +657,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         self._runtime.step(instance_id, apply)
         return self.instance(instance_id)
 
-    def history(self, instance_id: str) -> list[HistoryEvent]:
-        """Return the history of an instance, in order.
-
-        Raises:
-            InstanceNotFoundError: If the id is unknown.
-        """
-        if self._store.instance_meta(instance_id) is None:
-            raise InstanceNotFoundError(instance_id)
-        return [history_event(r) for r in self._store.history(instance_id)]
-
     def render(self, instance_id: str) -> str:
         """Draw an instance's diagram as SVG text, marked with where it stands.
 
@@ -735,20 +673,11 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         return render_instance(
             self.definition_xml(instance.definition_id),
             instance,
-            self.history(instance_id),
-            incidents=self.incidents(instance_id=instance_id),
-            tasks=self.tasks(instance_id=instance_id),
+            self.history(instance_id, limit=None),
+            incidents=self.incidents(instance_id=instance_id, limit=None),
+            tasks=self.tasks(instance_id=instance_id, limit=None),
             timers=self._store.timers(instance_id),
         )
-
-    def incidents(
-        self, *, instance_id: str | None = None, open_only: bool = True
-    ) -> list[Incident]:
-        """List incidents (open ones by default)."""
-        return [
-            incident_record(r)
-            for r in self._store.incidents(instance_id=instance_id, open_only=open_only)
-        ]
 
     def retry(self, incident_id: str) -> ProcessInstance:
         """Resolve an incident by running its failed job again (with one retry).
@@ -784,6 +713,44 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             )
         self._runtime.cancel(instance_id, reason)
         return self.instance(instance_id)
+
+    def purge(
+        self,
+        before: datetime | None = None,
+        *,
+        key: str | None = None,
+        archive: str | Path | None = None,
+        batch: int = 500,
+        dry_run: bool = False,
+    ) -> PurgeResult:
+        """Remove ended instances with their history and incidents, by age (history cleanup).
+
+        An ended instance goes once its definition's `camunda:historyTimeToLive` (days) has
+        passed since it ended. With `before`, instances of definitions without a time to
+        live that ended before it go too; no instance goes before its time to live is up.
+        Running instances always stay. The KPIs keep each removed instance's share.
+
+        Args:
+            before: Also remove instances (of definitions without a time to live) that
+                ended before this time (timezone-aware).
+            key: Only instances of this process.
+            archive: Append each removed instance, its history and incidents to this JSON
+                Lines file first.
+            batch: Instances removed per transaction.
+            dry_run: Count what would go; remove nothing.
+
+        Raises:
+            ConfigurationError: If `before` has no time zone or `batch` is below 1.
+        """
+        return purge(
+            self._store,
+            self.clock,
+            before=before,
+            key=key,
+            archive=archive,
+            batch=batch,
+            dry_run=dry_run,
+        )
 
 
 class _Decisions:

@@ -280,6 +280,7 @@ class Repository:
                 for k, v in process.elements.items()
             },
             "resource": None,
+            "history_ttl_days": process.history_ttl_days,
         }
         return DefinitionRow(
             id=f"{process.id}:{version}:{resource_id[:8]}",
@@ -325,6 +326,7 @@ class Repository:
             deployment_id=row.deployment_id,
             applies_to=row.applies_to,
             start_events=starts,
+            history_ttl_days=row.info.get("history_ttl_days"),
         )
 
     def record(self, row: DefinitionRow) -> ProcessDefinition:

@@ -78,7 +78,7 @@ def definition_dto(definition: ProcessDefinition, tenant_id: str | None) -> dict
         "suspended": False,
         "tenantId": tenant_id,
         "versionTag": definition.version_tag,
-        "historyTimeToLive": None,
+        "historyTimeToLive": definition.history_ttl_days,
         "startableInTasklist": True,
     }
 

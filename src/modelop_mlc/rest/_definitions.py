@@ -213,8 +213,8 @@ async def _definitions(context: Context, query: Query, _request: Request) -> Seq
 
 def _statistics(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
     owners = tenants(manager)
-    instances = [i for i in manager.instances() if not i.ended]
-    incidents = manager.incidents()
+    instances = [i for i in manager.instances(limit=None) if not i.ended]
+    incidents = manager.incidents(limit=None)
     wanted_type = query.text("incidentsForType")
     with_incidents = query.boolean("incidents") is True or wanted_type is not None
     found = []

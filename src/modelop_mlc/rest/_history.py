@@ -40,7 +40,7 @@ class _History:
     def __init__(self, manager: LifecycleManager, instance_id: str | None = None) -> None:
         self.manager = manager
         if instance_id is None:
-            self.instances = manager.instances()
+            self.instances = manager.instances(limit=None)
         else:
             try:
                 self.instances = [manager.instance(instance_id)]
@@ -61,7 +61,7 @@ class _History:
 
     def events(self, instance: ProcessInstance) -> list[HistoryEvent]:
         if instance.id not in self._events:
-            self._events[instance.id] = self.manager.history(instance.id)
+            self._events[instance.id] = self.manager.history(instance.id, limit=None)
         return self._events[instance.id]
 
     def activities(self, instance: ProcessInstance) -> list[dict[str, Any]]:
@@ -173,7 +173,9 @@ def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str,
     name_like = query.text("processDefinitionNameLike")
     variables = variable_filter(query.text("variables"))
     with_incidents = query.boolean("withIncidents")
-    incident_owners = {i.instance_id for i in manager.incidents()} if with_incidents else set()
+    incident_owners = (
+        {i.instance_id for i in manager.incidents(limit=None)} if with_incidents else set()
+    )
     found = []
     for instance in history.instances:
         record = _instance_record(history, instance)
@@ -317,7 +319,7 @@ async def get_activity(context: Context, request: Request) -> Response:
 
 
 def _task_records(history: _History, instance: ProcessInstance) -> list[dict[str, Any]]:
-    open_tasks = {t.id: t for t in history.manager.tasks(instance_id=instance.id)}
+    open_tasks = {t.id: t for t in history.manager.tasks(instance_id=instance.id, limit=None)}
     found = []
     for record in history.activities(instance):
         if record["activityType"] != "userTask" or record["taskId"] is None:

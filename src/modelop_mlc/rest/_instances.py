@@ -19,8 +19,9 @@ from modelop_mlc.rest._http import Context, base_url, json_body, json_response
 from modelop_mlc.rest._query import Query, like, variable_filter
 from modelop_mlc.rest._routing import ApiRoute, query_routes
 from modelop_mlc.rest._variables import from_typed, to_typed, typed_map
+from modelop_mlc.store.queries import InstanceQuery, Page
 
-__all__ = ["API", "running_instance"]
+__all__ = ["API", "instance_query", "running_instance"]
 
 _ENDED = {"completed", "cancelled"}
 
@@ -89,6 +90,45 @@ _SORT = {
 }
 
 
+_INSTANCE_ORDERS = {
+    "instanceId": "id",
+    "definitionKey": "key",
+    "definitionId": "definition_id",
+    "businessKey": "business_key",
+    "tenantId": "started",  # every instance has tenant null: the default order
+}
+
+
+def instance_query(query: Query) -> InstanceQuery:
+    """The store query of `GET /process-instance`: running instances unless `ended=true`."""
+    ids = query.texts("processInstanceIds")
+    active, suspended = query.boolean("active"), query.boolean("suspended")
+    with_incident, ended = query.boolean("withIncident"), query.boolean("ended")
+    order, descending = query.order(_INSTANCE_ORDERS, ("started", True))
+    if order == "started":
+        descending = True  # tenantId sets nothing apart: newest first, either way
+    # Camunda's runtime query only sees instances that have not ended; `ended=true` (our
+    # addition) asks for those that have. None is ever suspended, so "inactive" and
+    # "suspended" find nothing.
+    statuses: list[str] = sorted(_ENDED) if ended else ["running", "incident"]
+    if with_incident:
+        statuses = [s for s in statuses if s == "incident"]
+    if active is False or suspended:
+        statuses = []
+    return InstanceQuery(
+        statuses=statuses,
+        ids=ids,
+        key=query.text("processDefinitionKey"),
+        keys_in=query.texts("processDefinitionKeyIn"),
+        keys_not_in=query.texts("processDefinitionKeyNotIn"),
+        business_key=query.text("businessKey"),
+        business_key_like=query.text("businessKeyLike"),
+        definition_id=query.text("processDefinitionId"),
+        order=order,
+        descending=descending,
+    )
+
+
 def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
     if query.boolean("variableNamesIgnoreCase") or query.boolean("variableValuesIgnoreCase"):
         raise bad_request(
@@ -108,14 +148,13 @@ def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str,
         for n in ("incidentId", "incidentType", "incidentMessage", "incidentMessageLike")
     ]
     incidents = (
-        manager.incidents()
+        manager.incidents(limit=None)
         if query.boolean("withIncident") or any(f is not None for f in incident_filters)
         else []
     )
     ended = bool(query.boolean("ended"))
-    found = manager.instances(
-        key=query.text("processDefinitionKey"), business_key=query.text("businessKey")
-    )
+    # The database narrows by what its indexes answer; the filters below do the rest.
+    found = manager.find_instances(instance_query(query), Page(limit=None))
 
     def incident_match(instance: ProcessInstance) -> bool:
         mine = [i for i in incidents if i.instance_id == instance.id]
@@ -211,8 +250,8 @@ async def delete_instance(context: Context, request: Request) -> Response:
 
 def _tree(manager: LifecycleManager, instance_id: str) -> dict[str, Any]:
     instance = running_instance(manager, instance_id)
-    records = activity_instances(manager.history(instance_id), instance)
-    incidents = manager.incidents(instance_id=instance_id)
+    records = activity_instances(manager.history(instance_id, limit=None), instance)
+    incidents = manager.incidents(instance_id=instance_id, limit=None)
     children = []
     for record in records:
         if record["endTime"] is not None:
@@ -416,7 +455,7 @@ def select_variables(instances: Sequence[ProcessInstance], query: Query) -> list
 
 
 def _running_variables(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
-    running = [i for i in manager.instances() if i.status not in _ENDED]
+    running = [i for i in manager.instances(limit=None) if i.status not in _ENDED]
     return select_variables(running, query)
 
 

@@ -226,7 +226,7 @@ async def set_job_retries(context: Context, request: Request) -> Response:
     if retries is None or retries < 1:
         raise bad_request("'retries' must be a whole number of at least 1")
     job_id = request.path_params["id"]
-    incidents = await context.read(context.manager.incidents)
+    incidents = await context.read(context.manager.incidents, limit=None)
     matching = [i for i in incidents if i.job_id == job_id]
     if not matching:
         raise not_found(
@@ -334,7 +334,7 @@ async def get_job_definition(context: Context, request: Request) -> Response:
 
 
 def _incidents(manager: LifecycleManager) -> list[dict[str, Any]]:
-    incidents = manager.incidents()
+    incidents = manager.incidents(limit=None)
     owners = _definition_ids(manager, {i.instance_id for i in incidents})
     found = []
     for incident in incidents:

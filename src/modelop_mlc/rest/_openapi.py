@@ -7,6 +7,7 @@ from typing import Any
 
 from modelop_mlc.rest._api import API
 from modelop_mlc.rest._openapi_routes import SCHEMAS, paths
+from modelop_mlc.rest._query import DEFAULT_MAX_RESULTS
 
 __all__ = ["openapi_document"]
 
@@ -325,8 +326,13 @@ def _paging(sort_keys: list[str]) -> list[dict[str, Any]]:
     return [
         _query("sortBy", _string(enum=sort_keys), "Needs sortOrder too."),
         _query("sortOrder", _string(enum=["asc", "desc"]), "Needs sortBy too."),
-        _query("firstResult", {"type": "integer", "minimum": 0}),
-        _query("maxResults", {"type": "integer", "minimum": 0}),
+        _query("firstResult", {"type": "integer", "minimum": 0}, "Rows to skip (0)."),
+        _query(
+            "maxResults",
+            {"type": "integer", "minimum": 0},
+            f"Rows to return ({DEFAULT_MAX_RESULTS} when not given; a Link header with "
+            'rel="next" points at the next page).',
+        ),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from modelop_mlc.rest._query import DEFAULT_MAX_RESULTS
 from modelop_mlc.rest._routing import ApiRoute
 
 __all__ = ["SCHEMAS", "paths"]
@@ -14,6 +15,16 @@ _JSON = "application/json"
 
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+# Every list route pages (docs/rest.md): these say how.
+_PAGING_NOTES = {
+    "firstResult": "Rows to skip (0).",
+    "maxResults": (
+        f"Rows to return ({DEFAULT_MAX_RESULTS} when not given; a Link header with "
+        'rel="next" points at the next page).'
+    ),
+}
 
 
 def _s(nullable: bool = False, **extra: Any) -> dict[str, Any]:
@@ -357,7 +368,10 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
             schema["enum"] = ["asc", "desc"]
         elif name in {"firstResult", "maxResults"}:
             schema["minimum"] = 0
-        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if name in _PAGING_NOTES:
+            parameter["description"] = _PAGING_NOTES[name]
+        parameters.append(parameter)
     status, body = route.ok
     responses: dict[str, Any] = {}
     if body is None:

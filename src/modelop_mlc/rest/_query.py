@@ -1,16 +1,30 @@
-"""Query-string parameters the Camunda way: typed, validated, with paging and sorting."""
+"""Query-string parameters the Camunda way: typed, validated, with paging and sorting.
+
+Every list route pages the same way (`Query.window()`, then `Window.answer()`): `firstResult`
+and `maxResults` as in Camunda, `DEFAULT_MAX_RESULTS` rows when `maxResults` is not given, and a
+`Link: <...>; rel="next"` header (RFC 8288) when another page follows.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from modelop_mlc.rest._camunda import parse_date
 from modelop_mlc.rest._errors import bad_request
+from modelop_mlc.rest._http import json_response
+from modelop_mlc.store.queries import DEFAULT_LIMIT, Page
 
-__all__ = ["PAGING", "Query", "like", "variable_filter"]
+__all__ = ["DEFAULT_MAX_RESULTS", "PAGING", "Query", "Window", "like", "variable_filter"]
+
+DEFAULT_MAX_RESULTS = DEFAULT_LIMIT
+"""Rows a list route returns without `maxResults` (Camunda returns all; we page, and link on)."""
 
 PAGING = frozenset({"sortBy", "sortOrder", "firstResult", "maxResults"})
 """Parameters every list route takes besides its filters."""
@@ -157,16 +171,39 @@ class Query:
                 name, value, "expected a date like 2026-01-01T00:00:00.000+0000"
             ) from None
 
-    def page(self, items: Sequence[T]) -> list[T]:
-        """Apply `firstResult` and `maxResults`.
+    def window(self) -> Window:
+        """The page `firstResult` and `maxResults` ask for (`DEFAULT_MAX_RESULTS` rows if unsaid).
 
         Raises:
             ApiError: 400 if either is not a non-negative whole number.
         """
         first = self.integer("firstResult") or 0
         count = self.integer("maxResults")
-        end = None if count is None else first + count
-        return list(items[first:end])
+        return Window(first, DEFAULT_MAX_RESULTS if count is None else count)
+
+    def order(self, orders: Mapping[str, str], default: tuple[str, bool]) -> tuple[str, bool]:
+        """The store order `sortBy` names and whether `sortOrder` is `desc`; else `default`.
+
+        Args:
+            orders: Camunda's `sortBy` values -> the store's order names.
+            default: (order, descending) without `sortBy`.
+
+        Raises:
+            ApiError: 400 for an unknown `sortBy`, a bad `sortOrder`, or only one of them.
+        """
+        sort_by = self.params.get("sortBy")
+        order = self.params.get("sortOrder")
+        if sort_by is None and order is None:
+            return default
+        if sort_by is None or order is None:
+            raise bad_request(
+                "Only a single sorting parameter specified. sortBy and sortOrder required"
+            )
+        if sort_by not in orders:
+            raise self._invalid("sortBy", sort_by, f"expected one of {', '.join(sorted(orders))}")
+        if order not in {"asc", "desc"}:
+            raise self._invalid("sortOrder", order, "expected asc or desc")
+        return orders[sort_by], order == "desc"
 
     def sort(self, items: Sequence[T], keys: Mapping[str, Callable[[T], Any]]) -> list[T]:
         """Apply `sortBy` and `sortOrder`; both or neither must be given, as in Camunda.
@@ -295,3 +332,33 @@ def _compare(actual: Any, operator: str, text: str) -> bool:
         )
     except TypeError:
         return False
+
+
+@dataclass(frozen=True)
+class Window:
+    """One page of a list route: `count` rows from row `first`.
+
+    Routes read one row more than the page (`fetch()`) to tell whether another page
+    follows; `answer()` then links to it.
+    """
+
+    first: int
+    count: int
+
+    def fetch(self) -> Page:
+        """The store page to read: this one and one row more."""
+        return Page(limit=self.count + 1, offset=self.first)
+
+    def rows(self, items: Sequence[T]) -> list[T]:
+        """This page of a list in memory, and one row more."""
+        return list(items[self.first : self.first + self.count + 1])
+
+    def answer(self, request: Request, rows: Sequence[Any]) -> Response:
+        """The page as JSON; when more rows follow, a `Link: <...>; rel="next"` header."""
+        response = json_response(list(rows[: self.count]))
+        if len(rows) > self.count and self.count > 0:
+            following = request.url.include_query_params(
+                firstResult=self.first + self.count, maxResults=self.count
+            )
+            response.headers["Link"] = f'<{following}>; rel="next"'
+        return response

@@ -92,14 +92,16 @@ def query_routes(
 
     async def get_list(context: Context, request: Request) -> Response:
         query = get_query(request)
-        return json_response(query.page(await select(context, query, request)))
+        window = query.window()
+        return window.answer(request, window.rows(await select(context, query, request)))
 
     async def get_count(context: Context, request: Request) -> Response:
         return json_response({"count": len(await select(context, get_query(request), request))})
 
     async def post_list(context: Context, request: Request) -> Response:
         query = await post_query(context, request)
-        return json_response(query.page(await select(context, query, request)))
+        window = query.window()
+        return window.answer(request, window.rows(await select(context, query, request)))
 
     async def post_count(context: Context, request: Request) -> Response:
         query = await post_query(context, request)

@@ -262,7 +262,7 @@ def _priority(query: Query, task: UserTask) -> bool:
 def _select_tasks(
     manager: LifecycleManager, query: Query, principal: Principal, users: Any
 ) -> list[dict[str, Any]]:
-    tasks = manager.tasks()
+    tasks = manager.tasks(limit=None)
     instances: dict[str, Any] = {}
 
     def instance(task: UserTask) -> Any:

@@ -58,6 +58,10 @@ class Dialect(Protocol):
         """Serialise migrations of one database by several hosts (inside the transaction)."""
         ...
 
+    def like(self, column: str, pattern: str) -> tuple[str, str]:
+        """A case-sensitive SQL `LIKE` filter on `column`: (clause, its parameter)."""
+        ...
+
 
 class Cursor:
     """A thin wrapper that adapts placeholders and returns plain tuples."""

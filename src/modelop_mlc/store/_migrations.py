@@ -9,9 +9,11 @@ from modelop_mlc.store._writes import SqlTx
 
 __all__ = ["apply_migrations"]
 
+_SCHEMA_TABLE = "CREATE TABLE IF NOT EXISTS mlc_schema (version INTEGER NOT NULL)"
+
 
 def _schema_version(tx: SqlTx) -> int:
-    tx.execute(MIGRATIONS[1][0])
+    tx.execute(_SCHEMA_TABLE)
     row = tx.one("SELECT version FROM mlc_schema")
     return int(row[0]) if row else 0
 
@@ -41,6 +43,10 @@ def apply_migrations(tx: SqlTx, dialect: Dialect, *, upgrade: bool) -> int:
     for version in range(current + 1, SCHEMA_VERSION + 1):
         statements = MIGRATIONS[version][1:] if version == 1 else MIGRATIONS[version]
         for statement in statements:
+            if isinstance(statement, tuple):
+                only, statement = statement  # noqa: PLW2901 - the statement of that database
+                if only != dialect.name:
+                    continue
             tx.execute(statement.replace("{autoinc}", dialect.autoinc))
     if current == 0:
         tx.execute("INSERT INTO mlc_schema (version) VALUES (?)", (SCHEMA_VERSION,))

@@ -13,6 +13,7 @@ from modelop_mlc.store.rows import (
     IncidentRow,
     InstanceRow,
     JobRow,
+    KpiFactsRow,
     TimerRow,
     Waits,
 )
@@ -110,11 +111,15 @@ class Tx(Protocol):
         """Make parked jobs waiting for `wake_key` due now; return how many."""
         ...
 
-    def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None:
-        """Insert or replace a JSON document."""
+    def put_document(
+        self, kind: str, doc_id: str, doc: Any, at: str, *, pending: bool = False
+    ) -> None:
+        """Insert or replace a JSON document (`pending`: listed by `pending_only` reads)."""
         ...
 
-    def replace_document(self, kind: str, doc_id: str, expected: Any, doc: Any, at: str) -> bool:
+    def replace_document(
+        self, kind: str, doc_id: str, expected: Any, doc: Any, at: str, *, pending: bool = False
+    ) -> bool:
         """Replace a document only if it is still `expected`; tell whether it was replaced."""
         ...
 
@@ -206,4 +211,12 @@ class Tx(Protocol):
         self, task_id: str, users: Sequence[str], groups: Sequence[str]
     ) -> None:
         """Replace an open user task's candidate users and groups."""
+        ...
+
+    def purge_instances(self, instance_ids: Sequence[str]) -> None:
+        """Delete ended instances with their history and incidents."""
+        ...
+
+    def insert_kpi_facts(self, rows: Sequence[KpiFactsRow]) -> None:
+        """Keep what the KPIs need of instances about to be purged."""
         ...

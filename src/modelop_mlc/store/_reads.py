@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from modelop_mlc.errors import StoreError
 from modelop_mlc.store._columns import (
     DEFINITION_COLUMNS,
-    INCIDENT_COLUMNS,
     INSTANCE_COLUMNS,
     JOB_COLUMNS,
-    TASK_COLUMNS,
     TIMER_COLUMNS,
     definition_from,
     history_from,
-    incident_from,
     instance_from,
     job_from,
-    task_from,
+    marks,
     timer_from,
 )
-from modelop_mlc.store._connection import Connections
 from modelop_mlc.store._external_tasks import ExternalTaskReads
+from modelop_mlc.store._listing import Listing
 from modelop_mlc.store._writes import LEASED
+from modelop_mlc.store.queries import IncidentQuery, InstanceQuery, Page, TaskQuery
 from modelop_mlc.store.rows import (
     DecisionRow,
     DefinitionRow,
@@ -35,6 +34,7 @@ from modelop_mlc.store.rows import (
     InstanceMeta,
     InstanceRow,
     JobRow,
+    KpiFactsRow,
     ResourceRow,
     TaskRow,
     TimerRow,
@@ -47,11 +47,7 @@ _ID_TABLES = frozenset({"instances", "user_tasks", "incidents", "jobs", "timers"
 _ID_PREFIX = re.compile(r"[0-9A-Za-z-]+")
 
 
-def _where(clauses: Sequence[str]) -> str:
-    return (" WHERE " + " AND ".join(clauses)) if clauses else ""
-
-
-class Reads(ExternalTaskReads, Connections):
+class Reads(ExternalTaskReads, Listing):
     """The queries of a store."""
 
     # ---------------------------------------------------------------- instances
@@ -79,21 +75,21 @@ class Reads(ExternalTaskReads, Connections):
         limit: int | None,
         offset: int = 0,
     ) -> list[InstanceRow]:
-        """List instances, newest first."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (("status", status), ("key", key), ("business_key", business_key)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        sql = (
-            f"SELECT {INSTANCE_COLUMNS} FROM instances{_where(clauses)} "
-            "ORDER BY started_at DESC, id"
+        """List instances, newest first (`find_instances` takes every filter)."""
+        query = InstanceQuery(
+            statuses=None if status is None else [status], key=key, business_key=business_key
         )
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params.extend([limit, offset])
-        return [instance_from(r) for r in self.reader().all(sql, params)]
+        return self.find_instances(query, Page(limit=limit, offset=offset))
+
+    def definition_ids(self, instance_ids: Sequence[str]) -> dict[str, str]:
+        """The definition id of each of these instances (that exists)."""
+        if not instance_ids:
+            return {}
+        unique = sorted(set(instance_ids))
+        rows = self.reader().all(
+            f"SELECT id, definition_id FROM instances WHERE id IN ({marks(len(unique))})", unique
+        )
+        return {r[0]: r[1] for r in rows}
 
     def count_instances(self, status: str | None = None) -> int:
         """Count instances (optionally with one status)."""
@@ -103,13 +99,42 @@ class Reads(ExternalTaskReads, Connections):
             self.reader().one("SELECT COUNT(*) FROM instances WHERE status = ?", (status,))[0]
         )
 
+    def instance_counts(self) -> dict[tuple[str, str], int]:
+        """How many instances each process key has in each status, counted by the database."""
+        rows = self.reader().all("SELECT key, status, COUNT(*) FROM instances GROUP BY key, status")
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def waiting_at(self, definition_id: str) -> dict[str, int]:
+        """How many instances of a definition, not ended, wait at each activity."""
+        rows = self.reader().all(
+            # The condition is the partial index's own, word for word, so that it is used.
+            "SELECT waiting_at FROM instances WHERE definition_id = ? "
+            "AND status IN ('running', 'incident')",
+            (definition_id,),
+        )
+        return dict(Counter(a for (waiting,) in rows for a in json.loads(waiting)))
+
+    def open_incidents_at(self, definition_id: str) -> dict[str, int]:
+        """How many open incidents the instances of a definition have at each activity."""
+        rows = self.reader().all(
+            # An instance with an open incident has not ended: from the waiting instances (the
+            # index `waiting_at` reads) to their incidents, by instance.
+            "SELECT incidents.activity_id FROM instances JOIN incidents "
+            "ON incidents.instance_id = instances.id WHERE instances.definition_id = ? "
+            "AND instances.status IN ('running', 'incident') "
+            "AND incidents.resolved_at IS NULL AND incidents.activity_id IS NOT NULL",
+            (definition_id,),
+        )
+        return dict(Counter(a for (a,) in rows))
+
     def subscribers(self, kind: str, name: str) -> list[str]:
         """Instance ids waiting for a signal or message."""
         rows = self.reader().all(
-            "SELECT DISTINCT instance_id FROM subscriptions WHERE kind = ? AND name = ?",
+            "SELECT DISTINCT instance_id FROM subscriptions WHERE kind = ? AND name = ? "
+            "ORDER BY instance_id",
             (kind, name),
         )
-        return sorted(r[0] for r in rows)
+        return [r[0] for r in rows]
 
     def start_subscribers(self, kind: str, name: str) -> list[tuple[str, str]]:
         """(definition id, start event id) of latest definitions started by an event."""
@@ -271,28 +296,16 @@ class Reads(ExternalTaskReads, Connections):
         candidate_user: str | None,
         task_id: str | None = None,
     ) -> list[TaskRow]:
-        """Open user tasks matching every given filter."""
-        clauses, params = [], []
-        for column, value in (
-            ("id", task_id),
-            ("instance_id", instance_id),
-            ("assignee", assignee),
-        ):
-            if value is not None:
-                clauses.append(f"t.{column} = ?")
-                params.append(value)
-        for kind, value in (("group", candidate_group), ("user", candidate_user)):
-            if value is not None:
-                clauses.append(
-                    "t.id IN (SELECT task_id FROM task_candidates WHERE kind = ? AND value = ?)"
-                )
-                params.extend([kind, value])
-        columns = ", ".join(f"t.{c}" for c in TASK_COLUMNS.split(", "))
-        rows = self.reader().all(
-            f"SELECT {columns} FROM user_tasks t{_where(clauses)} ORDER BY t.created_at, t.id",
-            params,
+        """Open user tasks matching every given filter, oldest first (all of them)."""
+        return self.find_tasks(
+            TaskQuery(
+                task_id=task_id,
+                instance_id=instance_id,
+                assignee=assignee,
+                candidate_group=candidate_group,
+                candidate_user=candidate_user,
+            )
         )
-        return [task_from(r) for r in rows]
 
     def task_delegations(self, task_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """(owner, delegation state) of open user tasks that have either, by task id."""
@@ -352,16 +365,6 @@ class Reads(ExternalTaskReads, Connections):
 
     # ---------------------------------------------------------------- history, incidents
 
-    def history(self, instance_id: str) -> list[HistoryRow]:
-        """History events of one instance, in order."""
-        return history_from(
-            self.reader().all(
-                "SELECT seq, instance_id, key, at, events FROM history WHERE instance_id = ? "
-                "ORDER BY seq",
-                (instance_id,),
-            )
-        )
-
     def history_all(self, *, kinds: Sequence[str] | None = None) -> list[HistoryRow]:
         """All history events (optionally of some kinds), in order."""
         rows = history_from(
@@ -379,19 +382,37 @@ class Reads(ExternalTaskReads, Connections):
         open_only: bool = True,
         incident_id: str | None = None,
     ) -> list[IncidentRow]:
-        """Incidents matching every given filter, oldest first."""
-        clauses, params = [], []
-        for column, value in (("id", incident_id), ("instance_id", instance_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if open_only:
-            clauses.append("resolved_at IS NULL")
-        rows = self.reader().all(
-            f"SELECT {INCIDENT_COLUMNS} FROM incidents{_where(clauses)} ORDER BY created_at, id",
-            params,
+        """Incidents matching every given filter, oldest first (all of them)."""
+        return self.find_incidents(
+            IncidentQuery(open_only=open_only, incident_id=incident_id, instance_id=instance_id)
         )
-        return [incident_from(r) for r in rows]
+
+    def kpi_facts(self, *, key: str | None = None, since: str | None = None) -> list[KpiFactsRow]:
+        """What purged instances left for the KPIs (of process `key`, started since `since`)."""
+        clauses, params = [], []
+        if key is not None:
+            clauses.append("key = ?")
+            params.append(key)
+        if since is not None:
+            clauses.append("started_at >= ?")
+            params.append(since)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return [
+            KpiFactsRow(
+                instance_id=r[0],
+                key=r[1],
+                business_key=r[2],
+                status=r[3],
+                started_at=r[4],
+                ended_at=r[5],
+                facts=json.loads(r[6]),
+            )
+            for r in self.reader().all(
+                "SELECT instance_id, key, business_key, status, started_at, ended_at, facts "
+                f"FROM kpi_facts{where} ORDER BY started_at, instance_id",
+                params,
+            )
+        ]
 
     # ---------------------------------------------------------------- documents
 
@@ -402,12 +423,13 @@ class Reads(ExternalTaskReads, Connections):
         )
         return json.loads(row[0]) if row else None
 
-    def list_documents(self, kind: str) -> list[Any]:
-        """Read every document of a kind, oldest first."""
+    def list_documents(self, kind: str, *, pending_only: bool = False) -> list[Any]:
+        """Read every document of a kind (only those marked pending, if asked), oldest first."""
+        pending = " AND pending = 1" if pending_only else ""
         return [
             json.loads(r[0])
             for r in self.reader().all(
-                "SELECT doc FROM documents WHERE kind = ? ORDER BY seq", (kind,)
+                f"SELECT doc FROM documents WHERE kind = ?{pending} ORDER BY seq", (kind,)
             )
         ]
 

@@ -29,6 +29,7 @@ from modelop_mlc.store.rows import (
     IncidentRow,
     InstanceRow,
     JobRow,
+    KpiFactsRow,
     TimerRow,
     Waits,
     dumps,
@@ -250,12 +251,12 @@ class SqlTx(ExternalTaskWrites):
             [task_values(t) for t in new],
         )
         self.executemany(
-            "INSERT INTO task_candidates (task_id, kind, value) VALUES (?, ?, ?)",
+            "INSERT INTO task_candidates (task_id, kind, value, created_at) VALUES (?, ?, ?, ?)",
             [
-                (t.id, kind, value)
+                (t.id, kind, value, t.created_at)
                 for t in new
                 for kind, values in (("group", t.candidate_groups), ("user", t.candidate_users))
-                for value in values
+                for value in dict.fromkeys(values)  # once each: the listing joins these rows
             ],
         )
         self._replace_jobs(waits.jobs, {r[1] for r in rows if r[0] == "j"})
@@ -328,9 +329,12 @@ class SqlTx(ExternalTaskWrites):
             (dumps(list(users)), dumps(list(groups)), task_id),
         )
         self.execute("DELETE FROM task_candidates WHERE task_id = ?", (task_id,))
+        # Each row carries its task's creation time, so a group's tasks list from one index.
         self.executemany(
-            "INSERT INTO task_candidates (task_id, kind, value) VALUES (?, ?, ?)",
-            [(task_id, "user", u) for u in users] + [(task_id, "group", g) for g in groups],
+            "INSERT INTO task_candidates (task_id, kind, value, created_at) "
+            "SELECT id, ?, ?, created_at FROM user_tasks WHERE id = ?",
+            [("user", u, task_id) for u in dict.fromkeys(users)]
+            + [("group", g, task_id) for g in dict.fromkeys(groups)],
         )
 
     def wake_jobs(self, wake_key: str, now: str) -> int:
@@ -343,25 +347,31 @@ class SqlTx(ExternalTaskWrites):
 
     # ---------------------------------------------------------------- documents
 
-    def put_document(self, kind: str, doc_id: str, doc: Any, at: str) -> None:
-        """Insert or replace a JSON document."""
+    def put_document(
+        self, kind: str, doc_id: str, doc: Any, at: str, *, pending: bool = False
+    ) -> None:
+        """Insert or replace a JSON document (`pending`: listed by `pending_only` reads)."""
         self.execute(
             # `seq` keeps creation order even when the clock stands still (tests, fast hosts).
-            "INSERT INTO documents (kind, id, doc, created_at, updated_at, seq) VALUES "
-            "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents)) "
-            "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, "
-            "updated_at = excluded.updated_at",
-            (kind, doc_id, dumps(doc), at, at),
+            # It counts per kind, read from the end of the (kind, seq) index.
+            "INSERT INTO documents (kind, id, doc, created_at, updated_at, seq, pending) VALUES "
+            "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents WHERE kind = ?), "
+            "?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, "
+            "updated_at = excluded.updated_at, pending = excluded.pending",
+            (kind, doc_id, dumps(doc), at, at, kind, int(pending)),
         )
 
-    def replace_document(self, kind: str, doc_id: str, expected: Any, doc: Any, at: str) -> bool:
+    def replace_document(
+        self, kind: str, doc_id: str, expected: Any, doc: Any, at: str, *, pending: bool = False
+    ) -> bool:
         """Replace a document only if it is still `expected`; tell whether it was replaced.
 
         A compare-and-swap: of several hosts claiming the same document, one wins.
         """
         cursor = self.execute(
-            "UPDATE documents SET doc = ?, updated_at = ? WHERE kind = ? AND id = ? AND doc = ?",
-            (dumps(doc), at, kind, doc_id, dumps(expected)),
+            "UPDATE documents SET doc = ?, updated_at = ?, pending = ? "
+            "WHERE kind = ? AND id = ? AND doc = ?",
+            (dumps(doc), at, int(pending), kind, doc_id, dumps(expected)),
         )
         return bool(cursor.rowcount)
 
@@ -526,3 +536,31 @@ class SqlTx(ExternalTaskWrites):
                 "resolved_at IS NULL",
                 (at, instance_id),
             )
+
+    # ---------------------------------------------------------------- purging
+
+    def purge_instances(self, instance_ids: Sequence[str]) -> None:
+        """Delete ended instances with their history and incidents (they wait for nothing)."""
+        ids = [(i,) for i in instance_ids]
+        for table, column in (("history", "instance_id"), ("incidents", "instance_id")):
+            self.executemany(f"DELETE FROM {table} WHERE {column} = ?", ids)
+        self.executemany("DELETE FROM instances WHERE id = ?", ids)
+
+    def insert_kpi_facts(self, rows: Sequence[KpiFactsRow]) -> None:
+        """Keep what the KPIs need of instances about to be purged."""
+        self.executemany(
+            "INSERT INTO kpi_facts (instance_id, key, business_key, status, started_at, "
+            "ended_at, facts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.instance_id,
+                    r.key,
+                    r.business_key,
+                    r.status,
+                    r.started_at,
+                    r.ended_at,
+                    dumps(r.facts),
+                )
+                for r in rows
+            ],
+        )

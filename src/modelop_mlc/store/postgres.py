@@ -100,6 +100,9 @@ class _PostgresDialect:
     def lock_schema(self, conn: Any) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
 
+    def like(self, column: str, pattern: str) -> tuple[str, str]:
+        return f"{column} LIKE ?", pattern
+
 
 def _is_a(err: BaseException, names: set[str] | frozenset[str]) -> bool:
     """Whether `err` is a psycopg error of one of these classes (or a subclass).

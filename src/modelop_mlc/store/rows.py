@@ -23,6 +23,7 @@ __all__ = [
     "InstanceMeta",
     "InstanceRow",
     "JobRow",
+    "KpiFactsRow",
     "ResourceRow",
     "SubscriptionRow",
     "TaskRow",
@@ -258,3 +259,19 @@ class IncidentRow:
     message: str
     created_at: str
     resolved_at: str | None = None
+
+
+@dataclass(frozen=True)
+class KpiFactsRow:
+    """What the KPIs need of a purged instance, kept when its history goes.
+
+    `facts` holds its counts and durations (see `modelop_mlc.manager.InstanceFacts`).
+    """
+
+    instance_id: str
+    key: str
+    business_key: str | None
+    status: str
+    started_at: str
+    ended_at: str | None
+    facts: dict[str, Any]

@@ -28,6 +28,7 @@ log = logging.getLogger("modelop_mlc")
 # Writers queue on SQLite's busy handler instead of failing; 60 s covers a stalled peer.
 _BUSY_TIMEOUT_MS = 60_000
 _WAL_ATTEMPTS = 30
+_GLOB = {"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"}
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -115,6 +116,13 @@ class _SqliteDialect:
 
     def lock_schema(self, conn: Any) -> None:
         """`BEGIN IMMEDIATE` already holds the database's only write lock."""
+
+    def like(self, column: str, pattern: str) -> tuple[str, str]:
+        # SQLite's LIKE ignores the case of ASCII letters; GLOB does not (as LIKE on
+        # PostgreSQL, where Camunda runs): `%` becomes `*`, `_` becomes `?`, and GLOB's own
+        # wildcards are bracketed to match themselves.
+        glob = "".join(_GLOB.get(char, char) for char in pattern)
+        return f"{column} GLOB ?", glob
 
 
 class SqliteStore(SqlStore):

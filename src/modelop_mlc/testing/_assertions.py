@@ -133,7 +133,7 @@ class InstanceAssert:
 
     def history(self) -> list[HistoryEvent]:
         """The instance's history, in order."""
-        return self._manager.history(self._id)
+        return self._manager.history(self._id, limit=None)
 
     def path(self) -> list[str]:
         """The activity ids the instance entered, in order."""
@@ -320,7 +320,7 @@ class InstanceAssert:
 
     def has_incident(self, activity_id: str | None = None) -> Self:
         """Check the instance has an open incident (at `activity_id`, if given)."""
-        incidents = self._manager.incidents(instance_id=self._id)
+        incidents = self._manager.incidents(instance_id=self._id, limit=None)
         matching = [i for i in incidents if activity_id is None or i.activity_id == activity_id]
         if not matching:
             where = f" at '{activity_id}'" if activity_id else ""
@@ -329,7 +329,7 @@ class InstanceAssert:
 
     def has_no_incident(self) -> Self:
         """Check the instance has no open incident."""
-        incidents = self._manager.incidents(instance_id=self._id)
+        incidents = self._manager.incidents(instance_id=self._id, limit=None)
         if incidents:
             self._fail(self.instance, "to have no open incident", _incidents(incidents))
         return self
@@ -342,7 +342,7 @@ class InstanceAssert:
         Returns:
             Assertions on that task.
         """
-        tasks = self._manager.tasks(instance_id=self._id)
+        tasks = self._manager.tasks(instance_id=self._id, limit=None)
         if activity_id is None:
             if len(tasks) != 1:
                 self._fail(
@@ -397,7 +397,7 @@ class TaskAssert:
             AssertionError: If the task is no longer open.
         """
         parent = self._parent
-        for task in parent._manager.tasks(instance_id=parent._id):
+        for task in parent._manager.tasks(instance_id=parent._id, limit=None):
             if task.activity_id == self._activity_id:
                 return task
         return parent.task(self._activity_id).task
@@ -487,8 +487,8 @@ def describe_instance(
         Indented lines for an assertion message.
     """
     current = manager.instance(instance) if isinstance(instance, str) else instance
-    history = list(events) if events is not None else manager.history(current.id)
-    incidents = manager.incidents(instance_id=current.id)
+    history = list(events) if events is not None else manager.history(current.id, limit=None)
+    incidents = manager.incidents(instance_id=current.id, limit=None)
     lines = [
         f"  status:     {current.status}",
         f"  waiting at: {list(current.waiting_at)}",

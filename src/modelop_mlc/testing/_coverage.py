@@ -186,7 +186,7 @@ class CoverageCollector:
             if test_id is not None:
                 diagram.tests.add(test_id)
             by_definition[definition.id] = (diagram, definition.key)
-        for instance in manager.instances():
+        for instance in manager.instances(limit=None):
             row = manager.store.get_instance(instance.id)
             called = list(row.called.values()) if row is not None else []
             candidates = [
@@ -195,7 +195,7 @@ class CoverageCollector:
             if not candidates:
                 continue
             candidates[0][0].instances += 1
-            for event in manager.history(instance.id):
+            for event in manager.history(instance.id, limit=None):
                 if event.activity_id is None:
                     continue
                 # Non-interrupting timers record only `timer_fired`; it marks the node too.

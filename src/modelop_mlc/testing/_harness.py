@@ -170,7 +170,7 @@ class ProcessHarness:
 
     def history(self, instance: InstanceRef) -> list[HistoryEvent]:
         """An instance's history, in order."""
-        return self.manager.history(_id(instance))
+        return self.manager.history(_id(instance), limit=None)
 
     def path(self, instance: InstanceRef) -> list[str]:
         """The activity ids an instance entered, in order."""
@@ -180,7 +180,9 @@ class ProcessHarness:
         self, instance: InstanceRef | None = None, activity_id: str | None = None
     ) -> list[UserTask]:
         """Open user tasks, of one instance and one activity if given."""
-        tasks = self.manager.tasks(instance_id=None if instance is None else _id(instance))
+        tasks = self.manager.tasks(
+            instance_id=None if instance is None else _id(instance), limit=None
+        )
         return [t for t in tasks if activity_id is None or t.activity_id == activity_id]
 
     def task(self, instance: InstanceRef, activity_id: str | None = None) -> UserTask:

@@ -23,6 +23,7 @@ from modelop_mlc import (
     LifecycleManager,
     ProcessInstance,
     SignalResult,
+    TaskNotFoundError,
 )
 from modelop_mlc.testing._assertions import InstanceRef, describe_instance
 from modelop_mlc.testing._options import StartOptions
@@ -510,7 +511,7 @@ class Scenario:
             return True
         manager = self._harness.manager
         for instance in running:
-            for task in manager.tasks(instance_id=instance.id):
+            for task in manager.tasks(instance_id=instance.id, limit=None):
                 answers = self._tasks.get(task.activity_id)
                 if task.id in self._seen_tasks or answers is None:
                     continue
@@ -530,8 +531,11 @@ class Scenario:
     def _complete_if_open(self, task_id: str, variables: dict[str, Any]) -> None:
         manager = self._harness.manager
         # The task may have closed meanwhile (an interrupting timer took another path).
-        if any(t.id == task_id for t in manager.tasks()):
-            manager.complete_task(task_id, variables)
+        try:
+            manager.task(task_id)
+        except TaskNotFoundError:
+            return
+        manager.complete_task(task_id, variables)
 
     def _move_tickets(self, now: datetime) -> bool:
         if not self._tickets:

@@ -17,6 +17,7 @@ from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.manager._applicability import model_facts
 from modelop_mlc.models import HistoryEvent, Incident, ProcessInstance
 from modelop_mlc.rest._errors import bad_request
+from modelop_mlc.store.queries import IncidentQuery, InstanceQuery, Page
 from modelop_mlc.web._app import Web, Who, render, root
 from modelop_mlc.web._charts import bars, duration, duration_bars, rate_ring
 from modelop_mlc.web._html import (
@@ -78,10 +79,8 @@ def _instance_table(request: Request, found: list[ProcessInstance]) -> str:
 
 
 def _overview(manager: LifecycleManager) -> list[tuple[Any, Counter[str]]]:
-    counts: dict[str, Counter[str]] = {}
-    for found in manager.instances():
-        counts.setdefault(found.key, Counter())[found.status] += 1
-    return [(d, counts.get(d.key, Counter())) for d in manager.definitions(latest_only=True)]
+    counts = manager.instance_counts()
+    return [(d, Counter(counts.get(d.key, {}))) for d in manager.definitions(latest_only=True)]
 
 
 async def definitions(web: Web, request: Request, who: Who, _form: dict[str, str]) -> Response:
@@ -119,16 +118,14 @@ async def definitions(web: Web, request: Request, who: Who, _form: dict[str, str
 
 def _definition_view(manager: LifecycleManager, definition_id: str) -> dict[str, Any]:
     found = manager.definition_by_id(definition_id)
-    mine = [i for i in manager.instances(key=found.key) if i.definition_id == definition_id]
-    running = Counter(a for i in mine if not i.ended for a in i.waiting_at)
-    ids = {i.id for i in mine}
-    open_incidents = Counter(
-        n.activity_id for n in manager.incidents() if n.instance_id in ids and n.activity_id
-    )
+    running = Counter(manager.waiting_at(definition_id))
+    open_incidents = Counter(manager.open_incidents_at(definition_id))
     xml = manager.definition_xml(definition_id)
     return {
         "definition": found,
-        "instances": mine,
+        "instances": manager.find_instances(
+            InstanceQuery(definition_id=definition_id), Page(limit=_LIST_LIMIT)
+        ),
         "svg": render_svg(xml, definition_marks(running, open_incidents)),
         "versions": manager.definitions(found.key),
     }
@@ -149,7 +146,7 @@ async def definition(web: Web, request: Request, who: Who, _form: dict[str, str]
         '<p class="legend"><span class="active">instances waiting</span>'
         '<span class="incident">open incidents</span></p>'
         f'<div class="diagram" id="diagram">{view["svg"]}</div>'
-        f"<h2>Instances</h2>{_instance_table(request, view['instances'][:_LIST_LIMIT])}"
+        f"<h2>Instances</h2>{_instance_table(request, view['instances'])}"
     )
     return HTMLResponse(render(request, who, found.name or found.key, body, active="cockpit"))
 
@@ -163,11 +160,9 @@ async def instances(web: Web, request: Request, who: Who, _form: dict[str, str])
     key = query.get("key") or None
     business_key = query.get("business_key") or None
     model = (query.get("model") or "").strip().lower()
-    found = await web.context.read(
-        web.manager.instances, status=status, key=key, business_key=business_key
+    found, more = await web.context.read(
+        _newest, web.manager, model, status=status, key=key, business_key=business_key
     )
-    if model:
-        found = [i for i in found if model in model_name(i).lower()]
     options = "".join(
         f'<option value="{s}"{" selected" if s == status else ""}>{s}</option>' for s in _STATUSES
     )
@@ -180,12 +175,40 @@ async def instances(web: Web, request: Request, who: Who, _form: dict[str, str])
         f'<label>Model name <input name="model" value="{escape(query.get("model"))}"></label>'
         '<button type="submit">Filter</button></form>'
     )
-    body = (
-        filters
-        + f'<p class="count">{len(found)} instance{"s" if len(found) != 1 else ""}</p>'
-        + _instance_table(request, found[:_LIST_LIMIT])
+    count = (
+        f"the newest {len(found)} instances; narrow the filters to see older ones"
+        if more
+        else f"{len(found)} instance{'s' if len(found) != 1 else ''}"
     )
+    body = filters + f'<p class="count">{count}</p>' + _instance_table(request, found)
     return HTMLResponse(render(request, who, "Instances", body, active="cockpit/instances"))
+
+
+def _newest(
+    manager: LifecycleManager,
+    model: str,
+    *,
+    status: str | None,
+    key: str | None,
+    business_key: str | None,
+) -> tuple[list[ProcessInstance], bool]:
+    """Up to `_LIST_LIMIT` instances matching, newest first, and whether more match.
+
+    The model name is read from each instance's variables, so with a model filter the pages
+    are read one after another until the list is full or the instances run out.
+    """
+    found: list[ProcessInstance] = []
+    after: ProcessInstance | None = None
+    while True:
+        batch = manager.instances(
+            status=status, key=key, business_key=business_key, limit=_LIST_LIMIT + 1, after=after
+        )
+        found.extend(i for i in batch if not model or model in model_name(i).lower())
+        if len(found) > _LIST_LIMIT:
+            return found[:_LIST_LIMIT], True
+        if len(batch) <= _LIST_LIMIT:
+            return found, False
+        after = batch[-1]
 
 
 def _instance_view(manager: LifecycleManager, instance_id: str) -> dict[str, Any]:
@@ -193,9 +216,9 @@ def _instance_view(manager: LifecycleManager, instance_id: str) -> dict[str, Any
     return {
         "instance": found,
         "svg": manager.render(instance_id),
-        "history": manager.history(instance_id),
-        "incidents": manager.incidents(instance_id=instance_id, open_only=False),
-        "tasks": manager.tasks(instance_id=instance_id),
+        "history": manager.history(instance_id, limit=None),
+        "incidents": manager.incidents(instance_id=instance_id, open_only=False, limit=None),
+        "tasks": manager.tasks(instance_id=instance_id, limit=None),
     }
 
 
@@ -318,8 +341,9 @@ def _retry(manager: LifecycleManager, incident_id: str) -> ProcessInstance:
 async def retry(web: Web, request: Request, who: Who, _form: dict[str, str]) -> Response:
     """`POST /cockpit/incidents/{id}/retry`: run the failed job again."""
     incident_id = request.path_params["id"]
-    open_ones = await web.context.read(web.manager.incidents)
-    match = [n for n in open_ones if n.id == incident_id]
+    match = await web.context.read(
+        web.manager.find_incidents, IncidentQuery(incident_id=incident_id), Page(limit=1)
+    )
     if not match:
         raise IncidentNotFoundError(incident_id)
     after = await web.context.write(_retry, web.manager, incident_id)

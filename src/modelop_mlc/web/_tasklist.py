@@ -15,16 +15,24 @@ from modelop_mlc.web._html import csrf_field, escape, masked, short_json, table,
 
 __all__ = ["complete", "task", "tasks"]
 
+_LIST_LIMIT = 200
 
-def is_mine(principal: Principal, found: UserTask) -> bool:
-    """Whether the task is for this user: assigned, a candidate, or one of their groups'."""
+
+def _my_tasks(manager: LifecycleManager, principal: Principal) -> list[UserTask]:
+    """The oldest open tasks for this user, each kind read from its own index.
+
+    A page of tasks assigned to them, one of those they are a candidate for, and one per
+    group of theirs, merged: the other open tasks, however many, are not read.
+    """
     if principal.name == "anonymous":
-        return True
-    return (
-        found.assignee == principal.name
-        or principal.name in found.candidate_users
-        or bool(principal.groups.intersection(found.candidate_groups))
-    )
+        return manager.tasks(limit=_LIST_LIMIT)
+    pages = [
+        manager.tasks(assignee=principal.name, limit=_LIST_LIMIT),
+        manager.tasks(candidate_user=principal.name, limit=_LIST_LIMIT),
+        *(manager.tasks(candidate_group=g, limit=_LIST_LIMIT) for g in sorted(principal.groups)),
+    ]
+    merged = {t.id: t for page in pages for t in page}
+    return sorted(merged.values(), key=lambda t: (t.created_at, t.id))[:_LIST_LIMIT]
 
 
 def _who_for(found: UserTask) -> str:
@@ -36,9 +44,10 @@ def _who_for(found: UserTask) -> str:
 async def tasks(web: Web, request: Request, who: Who, _form: dict[str, str]) -> Response:
     """`GET /tasklist`: my group's tasks (or all, with `?show=all` and the read permission)."""
     show_all = request.query_params.get("show") == "all" and READ in who.principal.permissions
-    found = await web.context.read(web.manager.tasks)
-    if not show_all:
-        found = [t for t in found if is_mine(who.principal, t)]
+    if show_all:
+        found = await web.context.read(web.manager.tasks, limit=_LIST_LIMIT)
+    else:
+        found = await web.context.read(_my_tasks, web.manager, who.principal)
     base = root(request)
     groups = ", ".join(sorted(who.principal.groups)) or "none"
     tabs = (

@@ -337,7 +337,7 @@ def _start_drift(
 def _ended_at(manager: LifecycleManager, instance_id: str) -> list[str]:
     return [
         e.activity_id or ""
-        for e in manager.history(instance_id)
+        for e in manager.history(instance_id, limit=None)
         if e.kind == "activity_end" and (e.activity_id or "").startswith("end_")
     ]
 
@@ -379,7 +379,7 @@ def test_drift_diagram_bpmn_error_path(drift: LifecycleManager) -> None:
     instance_id, variables = _start_drift(drift, _snapshot(drift=False))
     assert _ended_at(drift, instance_id) == ["end_missing"]
     assert "DRIFT_MODEL" not in variables
-    errors = [e for e in drift.history(instance_id) if e.kind == "error_thrown"]
+    errors = [e for e in drift.history(instance_id, limit=None) if e.kind == "error_thrown"]
     assert [e.detail.get("code") for e in errors] == ["MISSING_ASSOCIATED_MODEL"]
 
 

@@ -173,7 +173,7 @@ def test_python_script_raises_bpmn_error_to_a_boundary(manager: LifecycleManager
     failed = manager.start("p", {"assets": []})
     ok = manager.start("p", {"assets": [1]})
     ended = {
-        i.id: [e.activity_id for e in manager.history(i.id) if e.kind == "activity_end"]
+        i.id: [e.activity_id for e in manager.history(i.id, limit=None) if e.kind == "activity_end"]
         for i in (failed, ok)
     }
     assert "end_error" in ended[failed.id]

@@ -1,0 +1,273 @@
+"""Benchmark 5: every call a host makes costs the same with 100,000 ended instances as with 1,000.
+
+Setup (untimed, see `flat_support.py`): per database, two stores: 1,000 and 100,000 ended
+instances (reviews a person completed, hour timers that fired; their history, resolved
+incidents) plus a fifth as many waiting ones (open reviews for 50 teams with a 7-day deadline,
+signal and 30-day timer waits, open incidents). A few hundred run through the public API; the
+rest are copies of their rows.
+
+Measurement: one process opens a manager on each store and runs `--rounds` rounds on both,
+interleaved (small, large, large, small, ...) so that the noise of a shared machine hits both.
+A round starts 10 instances waiting for signal `go`, 10 reviews for team `ops` and 10 one-hour
+timers (untimed), then times: `signal("go")` (reaches 10), `tasks(candidate_group="ops")`,
+`complete_task()` x10, `run_due()` after two hours (fires 10 timers), `instances(limit=50)`
+alone, by status and by business key, `tasks()` (its default page), `incidents()`, and the REST
+routes `GET /process-instance?maxResults=50` and `GET /task`. Each read runs 5 times in a round and
+its fastest time counts (a shared machine's noise only ever adds time); each write runs once.
+The round's instances are then removed (untimed), so both stores keep their size. Medians over
+the rounds per call; target: large / small <= 1.30 for every call, on SQLite and PostgreSQL.
+
+    python benchmarks/bench_flat.py [--n 100000] [--small 1000] [--rounds 40] [--dir DIR]
+                                    [--dsn postgresql://...] [--no-postgres]
+
+SQLite stores go to a temporary directory (`--dir` keeps them for the next run); PostgreSQL
+stores are schemas `flat_<n>` of database `mlc_bench_flat`, kept for the next run (building
+100,000 takes minutes). Without a PostgreSQL server only SQLite is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flat_support import build, open_manager
+from pg_support import admin, with_database, with_schema
+from starlette.exceptions import StarletteDeprecationWarning
+
+with warnings.catch_warnings():
+    # Starlette 1.x prefers httpx2 for its TestClient; plain httpx still works.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+from modelop_mlc import LifecycleManager, ManualClock
+from modelop_mlc.rest import PERMISSIONS, Principal, StaticTokens
+from modelop_mlc.web import site
+
+TARGET = 1.30
+PER_ROUND = 10
+READS = 5  # times each read runs per round (the fastest counts)
+REST = "/engine-rest"
+TOKEN = "bench-flat-token"
+DEFAULT_DSN = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+# After the templates were built, before any copy's deadline (7 days after it started).
+MEASURE_FROM = datetime.fromisoformat("2026-01-06T00:00:00+00:00")
+CALLS = (
+    "signal() to 10 waiting",
+    "tasks(candidate_group='ops')",
+    "complete_task() x10",
+    "run_due() firing 10 timers",
+    "instances(limit=50)",
+    "instances(status, limit=50)",
+    "instances(business_key, limit=50)",
+    "tasks() default page",
+    "incidents()",
+    "REST GET /process-instance?maxResults=50",
+    "REST GET /task",
+    "Cockpit GET /cockpit/instances",
+    "Tasklist GET /tasklist (group ops)",
+)
+# Not part of the target: the Cockpit's overview counts every instance per process and status
+# (in the database, one GROUP BY); its cost follows the number of instances.
+COUNTS = "Cockpit GET /cockpit (counts)"
+
+
+@dataclass
+class Host:
+    """One store being measured: its manager, clock, REST client and timings."""
+
+    label: str
+    manager: LifecycleManager
+    clock: ManualClock
+    client: TestClient
+    times: dict[str, list[float]] = field(default_factory=dict)
+
+    def timed(self, name: str, call: Callable[[], Any], *, repeat: int = 1) -> Any:
+        """Run `call` `repeat` times, keeping its fastest time under `name`.
+
+        Reads run several times a round: on a shared machine noise only ever adds time, so
+        the fastest of a few is the call's own cost. Writes run once.
+        """
+        best, result = float("inf"), None
+        for _ in range(repeat):
+            started = time.perf_counter()
+            result = call()
+            best = min(best, time.perf_counter() - started)
+        self.times.setdefault(name, []).append(best)
+        return result
+
+
+def open_host(label: str, url: str) -> Host:
+    """Open a manager and a REST client on a built store."""
+    clock = ManualClock(MEASURE_FROM)
+    manager = open_manager(url, clock)
+    # A user of group `ops`, whose Tasklist shows the round's 10 reviews in both stores.
+    auth = StaticTokens({TOKEN: Principal("olga", PERMISSIONS, groups=frozenset({"ops"}))})
+    client = TestClient(site(manager, auth=auth), headers={"Authorization": f"Bearer {TOKEN}"})
+    client.__enter__()
+    return Host(label, manager, clock, client)
+
+
+def one_round(host: Host) -> None:
+    """What a host does every few seconds, each call timed; then remove the round's instances."""
+    manager, timed = host.manager, host.timed
+    started = []
+    for _ in range(PER_ROUND):
+        started.append(manager.start("mem_go").id)
+        started.append(manager.start("mem_review", {"team": "ops"}).id)
+        started.append(manager.start("mem_hour").id)
+    result = timed(CALLS[0], lambda: manager.signal("go"))
+    assert len(result.delivered) == PER_ROUND, f"signal reached {len(result.delivered)}"
+    tasks = timed(CALLS[1], lambda: manager.tasks(candidate_group="ops"), repeat=READS)
+    assert len(tasks) == PER_ROUND, f"found {len(tasks)} ops tasks"
+    page = timed(CALLS[12], lambda: host.client.get("/tasklist"), repeat=READS)
+    assert page.text.count('class="task-link"') == PER_ROUND, page.text[:300]
+    timed(CALLS[2], lambda: [manager.complete_task(t.id) for t in tasks])
+    host.clock.advance(timedelta(hours=2))
+    fired = timed(CALLS[3], manager.run_due)
+    assert fired == PER_ROUND, f"run_due ran {fired}"
+    listed = timed(CALLS[4], lambda: manager.instances(limit=50), repeat=READS)
+    assert len(listed) == 50
+    running = timed(CALLS[5], lambda: manager.instances(status="running", limit=50), repeat=READS)
+    assert len(running) == 50
+    timed(CALLS[6], lambda: manager.instances(business_key="bulk-7", limit=50), repeat=READS)
+    timed(CALLS[7], manager.tasks, repeat=READS)
+    timed(CALLS[8], manager.incidents, repeat=READS)
+    response = timed(
+        CALLS[9], lambda: host.client.get(f"{REST}/process-instance?maxResults=50"), repeat=READS
+    )
+    assert response.status_code == 200, response.text[:200]
+    assert len(response.json()) == 50, len(response.json())
+    response = timed(CALLS[10], lambda: host.client.get(f"{REST}/task"), repeat=READS)
+    assert response.status_code == 200, response.text[:200]
+    page = timed(CALLS[11], lambda: host.client.get("/cockpit/instances"), repeat=READS)
+    assert page.text.count('class="instance-link"') == 200, page.text[:300]
+    page = timed(COUNTS, lambda: host.client.get("/cockpit"), repeat=READS)
+    assert page.status_code == 200, page.text[:300]
+    ended = [manager.instance(i) for i in started]
+    assert {i.status for i in ended} == {"completed"}, {i.status for i in ended}
+    with manager.store.transaction() as tx:
+        tx.purge_instances(started)
+
+
+def measure(small: Host, large: Host, rounds: int) -> None:
+    """A warm-up round each, then `rounds` interleaved rounds."""
+    for host in (small, large):
+        one_round(host)
+        host.times.clear()
+    for number in range(rounds):
+        for host in (small, large) if number % 2 == 0 else (large, small):
+            one_round(host)
+
+
+def report(title: str, small: Host, large: Host, sizes: tuple[int, int]) -> bool:
+    """Print each call's medians and ratio; tell whether every ratio meets the target."""
+    print(title)
+    print(f"  {'call (median ms)':<44}{sizes[0]:>10,}{sizes[1]:>10,}{'ratio':>8}")
+    passed = True
+    for name in CALLS:
+        a = statistics.median(small.times[name]) * 1000
+        b = statistics.median(large.times[name]) * 1000
+        ratio = b / a
+        passed &= ratio <= TARGET
+        mark = "" if ratio <= TARGET else "  > target"
+        print(f"  {name:<44}{a:10.2f}{b:10.2f}{ratio:8.2f}{mark}")
+    print(f"  target: every ratio <= {TARGET:.2f}   {'PASS' if passed else 'FAIL'}")
+    a, b = (statistics.median(host.times[COUNTS]) * 1000 for host in (small, large))
+    print("  apart (grows with the number of instances, by design):")
+    print(f"  {COUNTS:<44}{a:10.2f}{b:10.2f}{b / a:8.2f}")
+    return passed
+
+
+def close(*hosts: Host) -> None:
+    """Close the REST clients and managers."""
+    for host in hosts:
+        host.client.__exit__(None, None, None)
+        host.manager.close()
+
+
+def run_sqlite(args: argparse.Namespace, directory: Path) -> bool:
+    """Build (or reuse) the SQLite stores, measure them, print the figures."""
+    urls = [str(directory / f"flat_{n}.db") for n in (args.small, args.n)]
+    built = [build(url, n) for url, n in zip(urls, (args.small, args.n), strict=True)]
+    sizes = [Path(u).stat().st_size / 2**20 for u in urls]
+    hosts = [
+        open_host(f"sqlite {n}", url) for url, n in zip(urls, (args.small, args.n), strict=True)
+    ]
+    try:
+        measure(hosts[0], hosts[1], args.rounds)
+        title = (
+            f"SQLite, {args.rounds} interleaved rounds (built in {built[0]:.0f} s and "
+            f"{built[1]:.0f} s, 0 = reused; {sizes[0]:.0f} MiB and {sizes[1]:.0f} MiB)"
+        )
+        return report(title, hosts[0], hosts[1], (args.small, args.n))
+    finally:
+        close(*hosts)
+
+
+def run_postgres(args: argparse.Namespace) -> bool | None:
+    """Build (or reuse) the PostgreSQL stores, measure them; None without a server."""
+    try:
+        with admin(args.dsn) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = 'mlc_bench_flat'"
+            ).fetchone():
+                conn.execute("CREATE DATABASE mlc_bench_flat")
+    except Exception as err:
+        print(f"PostgreSQL: not measured ({str(err).strip().splitlines()[0]})")
+        return None
+    database = with_database(args.dsn, "mlc_bench_flat")
+    urls = []
+    for n in (args.small, args.n):
+        with admin(database) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS flat_{n}")
+        urls.append(with_schema(database, f"flat_{n}"))
+    built = [build(url, n) for url, n in zip(urls, (args.small, args.n), strict=True)]
+    hosts = [open_host(f"pg {n}", url) for url, n in zip(urls, (args.small, args.n), strict=True)]
+    try:
+        measure(hosts[0], hosts[1], args.rounds)
+        title = (
+            f"PostgreSQL, {args.rounds} interleaved rounds (built in {built[0]:.0f} s and "
+            f"{built[1]:.0f} s, 0 = reused)"
+        )
+        return report(title, hosts[0], hosts[1], (args.small, args.n))
+    finally:
+        close(*hosts)
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=100_000, help="ended instances, large store")
+    parser.add_argument("--small", type=int, default=1_000, help="ended instances, small store")
+    parser.add_argument("--rounds", type=int, default=40, help="interleaved rounds")
+    parser.add_argument("--dir", type=Path, help="keep (and reuse) the SQLite stores here")
+    parser.add_argument("--dsn", default=os.environ.get("MLC_POSTGRES_DSN", DEFAULT_DSN))
+    parser.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
+    args = parser.parse_args()
+    print(
+        f"every call with {args.small:,} and {args.n:,} ended instances "
+        f"(plus a fifth as many waiting)"
+    )
+    if not args.no_sqlite:
+        if args.dir is not None:
+            args.dir.mkdir(parents=True, exist_ok=True)
+            run_sqlite(args, args.dir)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                run_sqlite(args, Path(tmp))
+    if not args.no_postgres:
+        run_postgres(args)
+
+
+if __name__ == "__main__":
+    main()
