@@ -92,7 +92,7 @@ def test_tasks_come_a_page_at_a_time(client: TestClient, manager: LifecycleManag
     newest = client.get(
         "/task", params={"sortBy": "created", "sortOrder": "desc", "maxResults": 1}, headers=ALL
     ).json()
-    assert [t["id"] for t in newest] == [everything[-1]]
+    assert newest[0]["created"] == max(t["created"] for t in first.json() + second)
     assert newest[0]["processDefinitionId"] == manager.definition("reviewing").id
 
 
@@ -103,3 +103,35 @@ def test_maxresults_zero_answers_an_empty_page(
     manager.deploy(REVIEW)
     probe = client.get("/deployment", params={"maxResults": 0}, headers=ALL)
     assert (probe.status_code, probe.json(), _next(probe)) == (200, [], None)
+
+
+SCORING = process(
+    '<bpmn:startEvent id="start"/>'
+    '<bpmn:serviceTask id="score" camunda:type="external" camunda:topic="score"/>'
+    '<bpmn:endEvent id="end"/>' + chain("start", "score", "end"),
+    pid="scoring",
+)
+
+
+def test_external_tasks_and_post_queries_page_the_same_way(
+    client: TestClient, manager: LifecycleManager
+) -> None:
+    """`GET /external-task` and `POST /process-instance` page by default and link on too."""
+    manager.deploy(SCORING)
+    for _ in range(DEFAULT_MAX_RESULTS + 3):
+        manager.start("scoring")
+    first = client.get("/external-task", headers=ALL)
+    assert len(first.json()) == DEFAULT_MAX_RESULTS
+    second = client.get(_next(first) or "", headers=ALL)
+    assert len(second.json()) == 3
+    assert _next(second) is None
+    listed = {t["id"] for t in first.json() + second.json()}
+    assert listed == {t.id for t in manager.external_tasks()}
+    posted = client.post(
+        "/process-instance",
+        params={"maxResults": 2},
+        json={"processDefinitionKey": "scoring"},
+        headers=ALL,
+    )
+    assert len(posted.json()) == 2
+    assert "firstResult=2" in (_next(posted) or "")
