@@ -381,10 +381,11 @@ class SqlTx(ExternalTaskWrites):
         Of several hosts recording the same event, exactly one inserts it.
         """
         cursor = self.execute(
+            # `seq` counts per kind, as in `put_document`: read from the (kind, seq) index.
             "INSERT INTO documents (kind, id, doc, created_at, updated_at, seq) VALUES "
-            "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents)) "
+            "(?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents WHERE kind = ?)) "
             "ON CONFLICT (kind, id) DO NOTHING",
-            (kind, doc_id, dumps(doc), at, at),
+            (kind, doc_id, dumps(doc), at, at, kind),
         )
         return bool(cursor.rowcount)
 
