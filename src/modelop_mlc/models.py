@@ -100,6 +100,12 @@ class ProcessInstance:
         started_at: When it started.
         ended_at: When it ended, if it did.
         definition_id: The definition version id.
+        super_instance_id: The instance whose call activity started this one, if any
+            (Camunda's super process instance); `LifecycleManager.instances(
+            super_instance_id=...)` lists the instances an instance called.
+        super_activity_id: That call activity's id.
+        root_instance_id: The instance at the top of the chain of callers (its own id when
+            nothing called it).
     """
 
     id: str
@@ -112,6 +118,9 @@ class ProcessInstance:
     started_at: datetime
     ended_at: datetime | None
     definition_id: str
+    super_instance_id: str | None = None
+    super_activity_id: str | None = None
+    root_instance_id: str | None = None
 
     @property
     def ended(self) -> bool:
@@ -220,6 +229,10 @@ class Incident:
         message: What failed and what to do.
         created_at: When.
         resolved_at: When it was resolved, if it was.
+        cause_incident_id: The incident that caused this one: itself, or for the incident a
+            called instance's incident opens on its call activity, that incident.
+        root_cause_incident_id: The incident at the bottom of that chain (`retry()` of any
+            incident of the chain retries it).
     """
 
     id: str
@@ -230,6 +243,8 @@ class Incident:
     message: str
     created_at: datetime
     resolved_at: datetime | None = None
+    cause_incident_id: str | None = None
+    root_cause_incident_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,6 @@ class BpmnParserOverrides:
     """Which parts of a file are read (mixed into our `BpmnParser` subclass)."""
 
     namespaces: dict[str, str]
-    process_dependencies: set[str]
 
     def _add_data_stores(self, bpmn: Any) -> None:
         # Camunda 7 does not execute data stores; SpiffWorkflow refuses any it has no class
@@ -216,10 +215,9 @@ class BpmnParserOverrides:
 
     def _add_processes(self, bpmn: Any, filename: str | None = None) -> None:
         # Camunda deploys only executable processes: a non-executable one (a collaboration's
-        # other pool) must neither be parsed nor make its call activities dependencies.
+        # other pool) is not parsed. A call activity starts a separate instance, so the
+        # processes it calls are no dependencies of this one's spec.
         for process in bpmn.xpath(".//bpmn:process", namespaces=self.namespaces):
             if process.get("isExecutable", "true") != "true":
                 continue
-            for call in process.xpath(".//bpmn:callActivity", namespaces=self.namespaces):
-                self.process_dependencies.add(call.get("calledElement"))
             self.create_parser(process, filename)  # type: ignore[attr-defined]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +79,7 @@ class CompiledProcess:
 
 @dataclass(frozen=True)
 class ProcessSpecs:
-    """A parsed process spec plus the specs of its sub-processes and called processes."""
+    """A parsed process spec plus the specs of its sub-processes."""
 
     spec: Any
     subprocess_specs: Mapping[str, Any]
@@ -311,24 +310,18 @@ def problem_from_spiff(
     )
 
 
-def build_specs(
-    process_id: str,
-    sources: list[XmlSource],
-    resolve_called: Callable[[str], XmlSource | None] | None = None,
-) -> ProcessSpecs:
-    """Parse `sources` (plus called processes from `resolve_called`) into specs for one process.
+def build_specs(process_id: str, sources: list[XmlSource]) -> ProcessSpecs:
+    """Parse `sources` into the specs of one process (its sub-processes included).
+
+    The processes its call activities call are not needed: each call starts a separate
+    instance of the called process, with that process's own specs.
 
     Raises:
-        DiagramError: If the process or a called process cannot be parsed or found.
+        DiagramError: If the process cannot be parsed.
     """
     parser = MlcBpmnParser()
     roots: dict[str, Any] = {}
-    loaded: set[str] = set()
-
-    def add(source: XmlSource) -> None:
-        if source.name in loaded:
-            return
-        loaded.add(source.name)
+    for source in sources:
         root = load_xml(source)
         roots[source.name] = root
         try:
@@ -337,26 +330,6 @@ def build_specs(
             raise DiagramError(
                 [problem_from_spiff(err, element_index(root), source.name)], file=source.name
             ) from None
-
-    for source in sources:
-        add(source)
-    pending = list(parser.get_process_dependencies())
-    while pending:
-        called = pending.pop()
-        if called in parser.process_parsers:
-            continue
-        found = resolve_called(called) if resolve_called else None
-        if found is None:
-            raise DiagramError(
-                [
-                    ProblemReport(
-                        f"call activity calls process '{called}', which is not deployed; "
-                        "deploy it first (or in the same deployment)"
-                    )
-                ],
-            )
-        add(found)
-        pending.extend(parser.get_process_dependencies())
     try:
         spec = parser.get_spec(process_id)
         subs = parser.get_subprocess_specs(process_id)

@@ -15,11 +15,14 @@ from modelop_mlc.clock import Clock
 
 __all__ = [
     "ASYNC_AFTER",
+    "CallRequest",
+    "Catcher",
     "DelegateCall",
     "DelegateOutcome",
     "EngineHost",
     "JournalEntry",
     "JournalKind",
+    "Propagation",
     "ScriptOutcome",
 ]
 
@@ -64,6 +67,55 @@ class DelegateCall:
     method: str | None = None
     arguments: tuple[Any, ...] = ()
     listener: str | None = None
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """A call activity asks for a child instance (Camunda 7 starts one per call).
+
+    Attributes:
+        task_id: The engine's id of the call activity's execution; the child returns to it.
+        activity_id: The call activity's element id.
+        child_id: The id the child instance gets (the call activity keeps it).
+        called_element: The process key to call (`calledElement`, evaluated).
+        binding: `latest`, `deployment`, `version` or `versionTag`.
+        version: The version number or tag for the `version` / `versionTag` bindings.
+        business_key: The child's business key (`camunda:in businessKey`), else None.
+        variables: The child's starting variables (`camunda:in` mappings).
+    """
+
+    task_id: str
+    activity_id: str
+    child_id: str
+    called_element: str
+    binding: str
+    version: str | None
+    business_key: str | None
+    variables: Mapping[str, Any]
+
+
+class Catcher(StrEnum):
+    """How an error or escalation thrown in a called instance is caught by its callers."""
+
+    INTERRUPTING = "interrupting"  # the call activity ends: the called instance with it
+    NON_INTERRUPTING = "non-interrupting"  # a new path in the caller; the called one goes on
+
+
+@dataclass(frozen=True)
+class Propagation:
+    """An error or escalation a called instance could not catch, for its caller's call activity.
+
+    Attributes:
+        kind: `error` or `escalation`.
+        code: The error or escalation code.
+        message: The error message, if any.
+        catcher: How the callers catch it.
+    """
+
+    kind: str
+    code: str | None
+    message: str | None
+    catcher: Catcher
 
 
 class DelegateOutcome(StrEnum):
@@ -180,6 +232,18 @@ class EngineHost(Protocol):
 
     def now(self) -> datetime:
         """Return the current time (the clock's)."""
+        ...
+
+    def child_id(self, activity_id: str) -> str:
+        """The id for the child instance a call activity starts (stable if the step reruns)."""
+        ...
+
+    def caught_above(self, kind: str, code: str | None) -> Catcher | None:
+        """Tell how the callers of this (called) instance catch an error or escalation.
+
+        Asked when nothing in the instance catches it; None when nothing above does either
+        (and always for an instance no call activity started).
+        """
         ...
 
     def known_delegates(self) -> Sequence[str]:

@@ -8,7 +8,7 @@ waits to index, the journal for history and the events to deliver to other insta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,11 +20,26 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.boundary import SPIFF_EXCEPTIONS, spiff_errors
+from modelop_mlc._engine.calls import apply_outputs, child_of
 from modelop_mlc._engine.compaction import compact
 from modelop_mlc._engine.conditions import VariableWatch, evaluate_conditions, has_conditions
 from modelop_mlc._engine.definitions import ProcessSpecs
-from modelop_mlc._engine.events import MlcMessageEvent, MlcSignalEvent, OutboundEvent, timer_due
-from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
+from modelop_mlc._engine.events import (
+    MlcErrorEvent,
+    MlcEscalationEvent,
+    MlcMessageEvent,
+    MlcSignalEvent,
+    OutboundEvent,
+    timer_due,
+)
+from modelop_mlc._engine.host import (
+    CallRequest,
+    Catcher,
+    EngineHost,
+    JournalEntry,
+    JournalKind,
+    Propagation,
+)
 from modelop_mlc._engine.listeners import run_listeners
 from modelop_mlc._engine.scope import (
     LOCALS,
@@ -41,7 +56,9 @@ from modelop_mlc._engine.specs import (
     MlcServiceTask,
     MlcUserTask,
 )
-from modelop_mlc._engine.state import dump_workflow, load_workflow, reload_data
+from modelop_mlc._engine.specs._service import throw_bpmn_error, throw_escalation
+from modelop_mlc._engine.state import dump_workflow, load_workflow
+from modelop_mlc._engine.subprocesses import catcher_for
 from modelop_mlc._engine.workflow import MlcWorkflow
 from modelop_mlc.errors import ProcessError, TaskNotOpenError
 
@@ -137,6 +154,14 @@ class InstanceSnapshot:
     waiting_at: list[str] = field(default_factory=list)
     journal: list[JournalEntry] = field(default_factory=list)
     outbox: list[OutboundEvent] = field(default_factory=list)
+    calls: list[CallRequest] = field(default_factory=list)
+    cancelled_calls: list[str] = field(default_factory=list)
+    propagated: list[Propagation] = field(default_factory=list)
+
+    @property
+    def terminated(self) -> Propagation | None:
+        """The error or escalation whose interrupting catch by a caller ended this instance."""
+        return next((p for p in self.propagated if p.catcher is Catcher.INTERRUPTING), None)
 
 
 class EngineInstance:
@@ -146,7 +171,8 @@ class EngineInstance:
         """Wrap an already attached workflow."""
         self.workflow = workflow
         self.engine = engine
-        self._active_before = self._active_tasks()
+        self._active_before = self._active_ids()
+        self._cancelled_calls: list[str] = []
         self._watch = VariableWatch(workflow) if has_conditions(workflow) else None
 
     # ------------------------------------------------------------ creation
@@ -400,6 +426,58 @@ class EngineInstance:
             task.complete()
         return True
 
+    def _call_task(self, task_id: str, child_id: str) -> Any | None:
+        task = self._task(task_id)
+        if task is None or not task.has_state(TaskState.STARTED) or child_of(task) != child_id:
+            return None
+        return task
+
+    def complete_call(
+        self,
+        task_id: str,
+        child_id: str,
+        variables: Mapping[str, Any],
+        evaluate: Callable[[str], Any],
+    ) -> bool:
+        """The child `child_id` of a call activity ended: map its outputs and go on.
+
+        `variables` are the child's variables and `evaluate` evaluates a `sourceExpression`
+        in the child. Returns False if the call activity no longer waits for that child.
+        """
+        task = self._call_task(task_id, child_id)
+        if task is None:
+            return False
+        with self._spiff_errors():
+            self._mark(apply_outputs(task, variables, evaluate))
+            task.complete()
+        return True
+
+    def throw_from_call(self, task_id: str, child_id: str, propagation: Propagation) -> bool:
+        """Throw, at the call activity, an error or escalation its child did not catch.
+
+        Returns False if the call activity no longer waits for that child.
+        """
+        task = self._call_task(task_id, child_id)
+        if task is None:
+            return False
+        with self._spiff_errors():
+            if propagation.kind == "error":
+                throw_bpmn_error(task, propagation.code or "", propagation.message)
+            else:
+                throw_escalation(task, propagation.code)
+        return True
+
+    def catcher_at(self, task_id: str, kind: str, code: str | None) -> Catcher | None:
+        """How this instance (or its callers) catch what the child of a call activity threw."""
+        task = self._task(task_id)
+        if task is None or not task.has_state(TaskState.STARTED) or child_of(task) is None:
+            return None
+        cls = MlcErrorEvent if kind == "error" else MlcEscalationEvent
+        found = catcher_for(task, BpmnEvent(cls(code or "", code)))
+        if found is None:
+            return self.engine.host.caught_above(kind, code)
+        return Catcher.INTERRUPTING if found else Catcher.NON_INTERRUPTING
+
     def _job_task(self, task_id: str) -> Any | None:
         task = self._task(task_id)
         if task is None or not task.has_state(TaskState.STARTED):
@@ -464,6 +542,11 @@ class EngineInstance:
                 set_variable(task, name, value)
         return True
 
+    def evaluate(self, expression: str) -> Any:
+        """Evaluate an expression over the process variables (a caller's `camunda:out`)."""
+        with self._spiff_errors():
+            return self.engine.evaluate(self.workflow.task_tree, expression)
+
     def variables_at(self, task_id: str) -> dict[str, Any]:
         """Return the variables visible from a task."""
         task = self._task(task_id)
@@ -523,6 +606,8 @@ class EngineInstance:
                 if state == TaskState.READY and isinstance(spec, MlcUserTask):
                     user_tasks.append(_user_task(task))
                     waiting_at.append(str(spec.bpmn_id))
+                elif state == TaskState.STARTED and child_of(task) is not None:
+                    waiting_at.append(str(spec.bpmn_id))
                 elif state == TaskState.STARTED and JOB_KEY in task.internal_data:
                     activity = getattr(spec, "job_activity", None) or spec.bpmn_id
                     job = task.internal_data[JOB_KEY]
@@ -551,6 +636,10 @@ class EngineInstance:
                     elif _only_timers(task):
                         continue  # an exhausted cycle no longer waits for anything
                     waiting_at.append(spec.bpmn_id)
+        status = "completed" if self.completed else "running"
+        # A child requested and cancelled in the same step is never started.
+        requested = {c.child_id for c in self.engine.calls}
+        cancelled = set(self._cancelled_calls) & requested
         return InstanceSnapshot(
             state=dump_workflow(self.workflow, variables=False),
             status="completed" if completed else "running",
@@ -563,6 +652,9 @@ class EngineInstance:
             waiting_at=sorted(set(waiting_at)),
             journal=list(self.engine.journal_entries),
             outbox=list(self.engine.outbox),
+            calls=[c for c in self.engine.calls if c.child_id not in cancelled],
+            cancelled_calls=[c for c in self._cancelled_calls if c not in requested],
+            propagated=list(self.engine.propagated),
         )
 
     def _attached(self, task: Any) -> bool:
@@ -580,6 +672,9 @@ class EngineInstance:
         for task in candidates.values():
             if task._state != TaskState.CANCELLED or not self._attached(task):
                 continue
+            child = child_of(task)
+            if child is not None and child not in self._cancelled_calls:
+                self._cancelled_calls.append(child)  # cancelling a call cancels its child
             spec = task.task_spec
             if getattr(spec, "bpmn_id", None) is None:
                 continue

@@ -22,7 +22,6 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     StartEventParser,
 )
 from SpiffWorkflow.bpmn.parser.task_parsers import (
-    CallActivityParser,
     ConditionalGatewayParser,
     GatewayParser,
     ScriptTaskParser,
@@ -38,6 +37,7 @@ from modelop_mlc._engine._spiff_private import (
     TaskParserOverrides,
     create_event_task,
 )
+from modelop_mlc._engine.calls import CallMapping
 from modelop_mlc._engine.events import (
     MlcConditionalEvent,
     MlcCycleTimer,
@@ -605,40 +605,38 @@ class MlcSubProcessParser(_MlcTaskParserMixin, TaskParser):
         return spec
 
 
-class MlcCallActivityParser(_MlcTaskParserMixin, CallActivityParser):
-    """Call activities with `camunda:in` / `camunda:out`."""
+class MlcCallActivityParser(_MlcTaskParserMixin, TaskParser):
+    """Call activities: the called process, its binding, `camunda:in` and `camunda:out`."""
 
     def create_task(self) -> Any:
         spec = super().create_task()
+        node = self.node
+        spec.called_element = node.get("calledElement") or ""
+        spec.binding = node.get(f"{_C}calledElementBinding") or "latest"
+        if spec.binding == "version":
+            spec.version = node.get(f"{_C}calledElementVersion")
+        elif spec.binding == "versionTag":
+            spec.version = node.get(f"{_C}calledElementVersionTag")
         ext = "./bpmn:extensionElements/camunda:"
-        ins: list[s.Param] = []
-        outs: list[s.Param] = []
-        for kind, bucket in (("in", ins), ("out", outs)):
-            for mapping in self.xpath(ext + kind):
-                if mapping.get("variables") == "all" or mapping.get("source") == "all":
-                    if kind == "in":
-                        spec.in_all = True
-                    else:
-                        spec.out_all = True
-                    continue
-                if mapping.get("businessKey") is not None and kind == "in":
-                    spec.business_key = mapping.get("businessKey")
-                    continue
-                target = mapping.get("target") or mapping.get("source")
-                if mapping.get("sourceExpression") is not None:
-                    bucket.append(s.Param(target, mapping.get("sourceExpression")))
-                elif mapping.get("source") is not None:
-                    bucket.append(
-                        s.Param(
-                            target,
-                            "${" + mapping.get("source") + "}"
-                            if kind == "in"
-                            else mapping.get("source"),
-                        )
-                    )
+        ins: list[CallMapping] = []
+        for mapping in self.xpath(ext + "in"):
+            if mapping.get("businessKey") is not None:
+                spec.business_key = mapping.get("businessKey")
+            else:
+                ins.append(_call_mapping(mapping))
         spec.in_mappings = tuple(ins)
-        spec.out_mappings = tuple(outs)
+        spec.out_mappings = tuple(_call_mapping(m) for m in self.xpath(ext + "out"))
         return spec
+
+
+def _call_mapping(node: Any) -> CallMapping:
+    return CallMapping(
+        target=node.get("target"),
+        source=node.get("source"),
+        expression=node.get("sourceExpression"),
+        all=node.get("variables") == "all",
+        local=node.get("local") == "true",
+    )
 
 
 class MlcBpmnParser(BpmnParserOverrides, BpmnParser):

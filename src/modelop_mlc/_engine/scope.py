@@ -4,8 +4,8 @@ SpiffWorkflow copies a data dict into every task and merges branches back at joi
 set on one branch can be lost or overwritten on another. Camunda has one variable map per process
 instance plus a few local scopes. We follow Camunda:
 
-- the process scope is the `data` dict of the top workflow (or of a call activity's
-  sub-workflow, which is a separate process instance in Camunda);
+- the process scope is the `data` dict of the top workflow (a call activity starts a
+  separate instance, with its own);
 - local scopes live in a task's `internal_data[LOCALS]`: input parameters of an activity and the
   element variable and loop counter of a multi-instance body;
 - embedded sub-processes share the enclosing scope, as in Camunda;
@@ -35,19 +35,13 @@ LOCALS = "mlc_locals"
 
 
 def _scope_boundary(workflow: Any) -> bool:
-    """Tell whether `workflow` owns a process scope (the top workflow or a called process)."""
-    if workflow.parent_task_id is None:
-        return True
-    parent_task = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
-    return bool(getattr(parent_task.task_spec, "is_call_activity", False))
+    """Tell whether `workflow` owns the process scope: the top workflow; sub-processes share it."""
+    return workflow.parent_task_id is None
 
 
 def process_scope(task: Any) -> dict[str, Any]:
     """Return the process-level variable dict that `task` writes to by default."""
-    workflow = task.workflow
-    while not _scope_boundary(workflow):
-        workflow = workflow.top_workflow.get_task_from_id(workflow.parent_task_id).workflow
-    data: dict[str, Any] = workflow.data
+    data: dict[str, Any] = task.workflow.top_workflow.data
     return data
 
 

@@ -15,12 +15,20 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 
 from modelop_mlc._engine import juel
 from modelop_mlc._engine.execution import ExecutionFacade
 from modelop_mlc._engine.fastscript import run_fast
 from modelop_mlc._engine.feel import FeelText, evaluate_feel
-from modelop_mlc._engine.host import EngineHost, JournalEntry, JournalKind
+from modelop_mlc._engine.host import (
+    CallRequest,
+    Catcher,
+    EngineHost,
+    JournalEntry,
+    JournalKind,
+    Propagation,
+)
 from modelop_mlc._engine.scope import (
     lookup,
     remove_variable,
@@ -96,6 +104,8 @@ class MlcScriptEngine(PythonScriptEngine):
         self.started_tasks: list[Any] = []
         self.outbox: list[Any] = []
         self.deferred: list[Any] = []
+        self.calls: list[CallRequest] = []  # child instances call activities start
+        self.propagated: list[Propagation] = []  # errors and escalations for the caller
 
     # -- journal
 
@@ -199,5 +209,21 @@ class MlcScriptEngine(PythonScriptEngine):
     # -- errors
 
     def throw_targeted(self, task: Any, event: Any) -> bool:
-        """Throw an error/escalation outwards from `task`; True if something caught it."""
-        return bool(propagate_targeted(task, event))
+        """Throw an error/escalation outwards from `task`; True if something caught it.
+
+        Uncaught here, it goes to the callers of a called instance when they catch it (as
+        Camunda 7 propagates to the call activity): an interrupting catch ends this instance.
+        """
+        if propagate_targeted(task, event):
+            return True
+        definition = event.event_definition
+        kind = "error" if isinstance(definition, ErrorEventDefinition) else "escalation"
+        catcher = self.host.caught_above(kind, definition.code)
+        if catcher is None:
+            return False
+        message = (event.payload or {}).get("errorMessage")
+        self.propagated.append(Propagation(kind, definition.code, message, catcher))
+        if catcher is Catcher.INTERRUPTING:
+            # The caller's catch ends the call activity and this instance with it; stop here.
+            self.deferred.append(task.workflow.top_workflow.cancel)
+        return True

@@ -9,12 +9,14 @@ sub-process, and so on up to the process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.util.task import TaskState
 
 __all__ = [
+    "catcher_for",
     "interrupt_scope",
     "propagate_targeted",
     "start_event_subprocess_for",
@@ -36,19 +38,39 @@ def _boundary_split(task: Any) -> Any | None:
     return None
 
 
-def _catch_at_boundary(task: Any, event: Any) -> bool:
+def _boundary_catcher(task: Any, event: Any) -> Any | None:
+    """The waiting boundary event on `task`'s activity that catches `event`, if any."""
     split = _boundary_split(task)
     if split is None:
-        return False
+        return None
     for child in split.children:
         spec = child.task_spec
         if child is task or not hasattr(spec, "cancel_activity"):
             continue
         if child.state == TaskState.WAITING and spec.event_definition.catches(child, event):
-            spec.catch(child, event)
-            spec._update(child)
-            return True
-    return False
+            return child
+    return None
+
+
+def _catch_at_boundary(task: Any, event: Any) -> bool:
+    catcher = _boundary_catcher(task, event)
+    if catcher is None:
+        return False
+    catcher.task_spec.catch(catcher, event)
+    catcher.task_spec._update(catcher)
+    return True
+
+
+def _subprocess_catcher(workflow: Any, event: Any) -> tuple[str, Any] | None:
+    """`(event sub-process spec name, its start event spec)` of `workflow` catching `event`."""
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", []):
+        sp_spec = workflow.top_workflow.subprocess_specs.get(spec_name)
+        if sp_spec is None:
+            continue
+        for start_spec in sp_spec.bpmn_start_events:
+            if start_spec.event_definition == event.event_definition:
+                return spec_name, start_spec
+    return None
 
 
 def trigger_event_subprocess(workflow: Any, spec_name: str) -> Any:
@@ -71,39 +93,54 @@ def trigger_event_subprocess(workflow: Any, spec_name: str) -> Any:
 def start_event_subprocess_for(task: Any, event: Any) -> bool:
     """Start the event sub-process of `task`'s workflow whose start event catches `event`."""
     workflow = task.workflow
-    start = workflow.spec.start
-    for spec_name in getattr(start, "trigger_specs", []):
-        sp_spec = workflow.top_workflow.subprocess_specs.get(spec_name)
-        if sp_spec is None:
-            continue
-        for start_spec in sp_spec.bpmn_start_events:
-            if start_spec.event_definition == event.event_definition:
-                child_id = trigger_event_subprocess(workflow, spec_name)
-                subprocess = workflow.top_workflow.subprocesses[child_id]
-                for candidate in subprocess.get_tasks(state=TaskState.WAITING):
-                    if candidate.task_spec is start_spec or candidate.task_spec.name == (
-                        start_spec.name
-                    ):
-                        candidate.task_spec.catch(candidate, event)
-                        candidate.task_spec._update(candidate)
-                        return True
+    found = _subprocess_catcher(workflow, event)
+    if found is None:
+        return False
+    spec_name, start_spec = found
+    child_id = trigger_event_subprocess(workflow, spec_name)
+    subprocess = workflow.top_workflow.subprocesses[child_id]
+    for candidate in subprocess.get_tasks(state=TaskState.WAITING):
+        if candidate.task_spec is start_spec or candidate.task_spec.name == start_spec.name:
+            candidate.task_spec.catch(candidate, event)
+            candidate.task_spec._update(candidate)
+            return True
     return False
+
+
+def _outwards(task: Any) -> Iterator[Any]:
+    """`task`, then the sub-process tasks enclosing it, innermost first."""
+    current = task
+    top = task.workflow.top_workflow
+    while current is not None:
+        yield current
+        parent_id = current.workflow.parent_task_id
+        current = None if parent_id is None else top.get_task_from_id(parent_id)
 
 
 def propagate_targeted(task: Any, event: Any) -> bool:
     """Deliver an error or escalation thrown at `task`; True if some handler caught it."""
-    current = task
-    top = task.workflow.top_workflow
-    while current is not None:
+    for current in _outwards(task):
         if _catch_at_boundary(current, event):
             return True
         if start_event_subprocess_for(current, event):
             return True
-        workflow = current.workflow
-        if workflow.parent_task_id is None:
-            return False
-        current = top.get_task_from_id(workflow.parent_task_id)
     return False
+
+
+def catcher_for(task: Any, event: Any) -> bool | None:
+    """How `event` thrown at `task` would be caught: True interrupting, False not, None uncaught.
+
+    The same search as `propagate_targeted`, without catching anything.
+    """
+    for current in _outwards(task):
+        boundary = _boundary_catcher(current, event)
+        if boundary is not None:
+            return bool(boundary.task_spec.cancel_activity)
+        found = _subprocess_catcher(current.workflow, event)
+        if found is not None:
+            spec = current.workflow.spec.task_specs.get(found[0])
+            return bool(getattr(spec, "interrupting", True))
+    return None
 
 
 def interrupt_scope(event_subprocess_task: Any) -> None:

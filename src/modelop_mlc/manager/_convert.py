@@ -42,6 +42,9 @@ def instance_record(row: InstanceRow) -> ProcessInstance:
         started_at=started,
         ended_at=_dt(row.ended_at),
         definition_id=row.definition_id,
+        super_instance_id=row.super_instance_id,
+        super_activity_id=row.super_activity_id,
+        root_instance_id=row.root_instance_id or row.id,
     )
 
 
@@ -110,6 +113,8 @@ def incident_record(row: IncidentRow) -> Incident:
         message=row.message,
         created_at=created,
         resolved_at=_dt(row.resolved_at),
+        cause_incident_id=row.cause_incident_id or row.id,
+        root_cause_incident_id=row.root_cause_incident_id or row.id,
     )
 
 

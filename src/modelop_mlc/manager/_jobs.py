@@ -231,7 +231,8 @@ class JobExecutor:
         meta = runtime.store.instance_meta(instance_id)
         incident_id = str(uuid.uuid4())
         with runtime.store.transaction() as tx:
-            tx.insert_incident(
+            runtime.calls.open_incident(
+                tx,
                 IncidentRow(
                     id=incident_id,
                     instance_id=instance_id,
@@ -240,7 +241,7 @@ class JobExecutor:
                     kind="failed_timer",
                     message=message,
                     created_at=at,
-                )
+                ),
             )
             tx.set_instance_status(instance_id, "incident")
             # Parked under the incident, not this worker: no worker takes it or gives it back.
@@ -311,9 +312,9 @@ class JobExecutor:
                 tx.delete_job(job.id)
             done(None)
             return
-        # The step that follows the delegate runs on this same opened instance.
-        opened = runtime.open(row)
-        call = opened.instance.job_call(job.id)
+        specs = runtime.repository.specs(row.definition_id)
+        instance = EngineInstance.restore(specs, runtime.host(row), row.state, dict(row.variables))
+        call = instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)
@@ -451,7 +452,8 @@ class JobExecutor:
                     last_error=message,
                 )
                 incident_id = str(uuid.uuid4())
-                tx.insert_incident(
+                runtime.calls.open_incident(
+                    tx,
                     IncidentRow(
                         id=incident_id,
                         instance_id=job.instance_id,
@@ -460,7 +462,7 @@ class JobExecutor:
                         kind="failed_job",
                         message=runtime.incident_message(job.activity_id, message),
                         created_at=at,
-                    )
+                    ),
                 )
                 tx.set_instance_status(job.instance_id, "incident")
                 history.append(

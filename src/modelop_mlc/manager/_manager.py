@@ -634,6 +634,28 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
             raise InstanceNotFoundError(instance_id)
         return instance_record(row)
 
+    def instances(
+        self,
+        *,
+        status: str | None = None,
+        key: str | None = None,
+        business_key: str | None = None,
+        limit: int | None = None,
+        super_instance_id: str | None = None,
+    ) -> list[ProcessInstance]:
+        """List instances, newest first, matching every given filter.
+
+        `super_instance_id`: the instances the call activities of that instance started.
+        """
+        rows = self._store.list_instances(
+            status=status,
+            key=key,
+            business_key=business_key,
+            limit=limit,
+            super_instance_id=super_instance_id,
+        )
+        return [instance_record(r) for r in rows]
+
     def variables(self, instance_id: str) -> dict[str, Any]:
         """Return an instance's process variables.
 
@@ -688,17 +710,32 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         rows = self._store.incidents(incident_id=incident_id, open_only=True)
         if not rows:
             raise IncidentNotFoundError(incident_id)
-        if rows[0].kind == INCIDENT_KIND and rows[0].job_id is not None:
-            self._external.set_retries(rows[0].job_id, 1)
-            return self.instance(rows[0].instance_id)
-        saved = self._runtime.resolve_incident(rows[0])
-        job = self._store.get_job(rows[0].job_id) if rows[0].job_id is not None else None
-        if job is not None:
+        incident = rows[0]
+        root = incident.root_cause_incident_id
+        # An incident repeated on a caller: its root cause, in the called instance, is what
+        # runs again (resolving it resolves this one).
+        if root not in (None, incident.id) and self._store.incidents(incident_id=root):
+            self.retry(root or "")
+            return self.instance(incident.instance_id)
+        if incident.kind == INCIDENT_KIND and incident.job_id is not None:
+            self._external.set_retries(incident.job_id, 1)
+            return self.instance(incident.instance_id)
+        saved = self._runtime.resolve_incident(incident)
+        if incident.kind == "failed_call_return":
+            self._runtime.calls.retry_return(incident)
+        elif incident.job_id is not None and (job := self._store.get_job(incident.job_id)):
             self._jobs.execute(job)
         return self.instance(saved.id)
 
-    def cancel(self, instance_id: str, reason: str | None = None) -> ProcessInstance:
+    def cancel(
+        self, instance_id: str, reason: str | None = None, *, skip_subprocesses: bool = False
+    ) -> ProcessInstance:
         """Cancel a running instance; its waits, jobs and tasks are removed.
+
+        The instances its call activities started are cancelled with it (and theirs), in
+        the same transaction, unless `skip_subprocesses` is set: then they run on, as with
+        Camunda 7's `skipSubprocesses`. Cancelling a called instance leaves its caller
+        waiting at the call activity, as in Camunda 7.
 
         Raises:
             InstanceNotFoundError: If the id is unknown.
@@ -711,7 +748,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
             raise ProcessError(
                 f"instance '{instance_id}' has already {row.status}", instance_id=instance_id
             )
-        self._runtime.cancel(instance_id, reason)
+        self._runtime.cancel(instance_id, reason, skip_subprocesses=skip_subprocesses)
         return self.instance(instance_id)
 
     def purge(

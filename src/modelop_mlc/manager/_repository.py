@@ -78,9 +78,7 @@ class Repository:
         self.store = store
         self.clock = clock
         self.registry = registry
-        self._specs: OrderedDict[tuple[str, frozenset[tuple[str, str]]], ProcessSpecs] = (
-            OrderedDict()
-        )
+        self._specs: OrderedDict[str, ProcessSpecs] = OrderedDict()
         self._models: OrderedDict[str, DmnModel] = OrderedDict()
         # Definition rows never change once stored, so any host may keep them by id.
         self._definitions: OrderedDict[str, DefinitionRow] = OrderedDict()
@@ -345,75 +343,54 @@ class Repository:
             raise DefinitionNotFoundError(key, self.store.definition_keys())
         return row
 
-    def definition(self, definition_id: str) -> DefinitionRow | None:
-        """A definition version by id, from the cache or the store."""
-        with self._lock:
-            row = self._definitions.get(definition_id)
-            if row is not None:
-                self._definitions.move_to_end(definition_id)
-                return row
-        row = self.store.get_definition(definition_id)
-        if row is not None:
-            with self._lock:
-                self._definitions[definition_id] = row
-                while len(self._definitions) > _CACHE_SIZE:
-                    self._definitions.popitem(last=False)
-        return row
+    def specs(self, definition_id: str) -> ProcessSpecs:
+        """Return the (cached) specs of a definition.
 
-    def called_mapping(self, row: DefinitionRow) -> dict[str, str]:
-        """Resolve the processes `row` calls (transitively) to their latest versions."""
-        mapping: dict[str, str] = {}
-        pending = list(row.info.get("called", []))
-        while pending:
-            key = pending.pop()
-            if key in mapping or key == row.key:
-                continue
-            called_id = self.store.latest_definition_id(key)
-            called = self.definition(called_id) if called_id is not None else None
-            if called is None:
-                raise DiagramError(
-                    [
-                        ProblemReport(
-                            f"process '{row.key}' calls process '{key}', which is not deployed; "
-                            "deploy it before starting"
-                        )
-                    ]
-                )
-            mapping[key] = called.id
-            pending.extend(called.info.get("called", []))
-        return mapping
-
-    def specs(self, definition_id: str, called: Mapping[str, str]) -> ProcessSpecs:
-        """Return the (cached) specs of a definition with the given called versions."""
-        cache_key = (definition_id, frozenset(called.items()))
+        Raises:
+            DefinitionNotFoundError: If the id is unknown.
+        """
         with self._lock:
-            found = self._specs.get(cache_key)
+            found = self._specs.get(definition_id)
             if found is not None:
-                self._specs.move_to_end(cache_key)
+                self._specs.move_to_end(definition_id)
                 return found
         row = self.store.get_definition(definition_id)
         if row is None:
             raise DefinitionNotFoundError(definition_id, self.store.definition_keys())
-        called_rows = {key: self.store.get_definition(def_id) for key, def_id in called.items()}
-
-        def resolve(key: str) -> XmlSource | None:
-            called_row = called_rows.get(key) or self.store.latest_definition(key)
-            if called_row is None:
-                return None
-            found = self.store.resource(called_row.resource_id)
-            return XmlSource(found.content.encode("utf-8"), f"{called_row.id}/{found.name}")
-
         resource = self.store.resource(row.resource_id)
         specs = build_specs(
-            row.key,
-            [XmlSource(resource.content.encode("utf-8"), f"{row.id}/{resource.name}")],
-            resolve,
+            row.key, [XmlSource(resource.content.encode("utf-8"), f"{row.id}/{resource.name}")]
         )
         with self._lock:
-            self._specs[cache_key] = specs
+            self._specs[definition_id] = specs
             while len(self._specs) > _CACHE_SIZE:
                 self._specs.popitem(last=False)
         return specs
+
+    def called_definition(
+        self, caller: DefinitionRow, key: str, binding: str, version: str | None
+    ) -> DefinitionRow | None:
+        """The definition a call activity of `caller` starts, per Camunda's binding.
+
+        `latest`: the latest version of `key`; `deployment`: the version deployed with the
+        caller; `version`: that version number; `versionTag`: the latest version with that tag.
+        """
+        if binding == "latest":
+            return self.store.latest_definition(key)
+        if binding == "version":
+            try:
+                number = int(str(version).strip())
+            except ValueError:
+                return None
+            return self.store.definition_version(key, number)
+        rows = self.store.list_definitions(key=key)
+        if binding == "deployment":
+            rows = [r for r in rows if r.deployment_id == caller.deployment_id]
+        elif binding == "versionTag":
+            rows = [r for r in rows if r.version_tag == version]
+        else:
+            return None
+        return rows[-1] if rows else None
 
     # ------------------------------------------------------------------ decisions
 

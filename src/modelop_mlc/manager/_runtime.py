@@ -7,11 +7,18 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from modelop_mlc._engine.definitions import ProcessSpecs
 from modelop_mlc._engine.events import OutboundEvent
-from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, ScriptOutcome
+from modelop_mlc._engine.host import (
+    CallRequest,
+    Catcher,
+    DelegateCall,
+    DelegateOutcome,
+    ScriptOutcome,
+)
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot, JobWait
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.timers import Duration, parse_retry_cycle
@@ -25,11 +32,9 @@ from modelop_mlc.errors import (
     MlcError,
     ProcessError,
 )
-from modelop_mlc.manager._cache import KeptWorkflow, WorkflowCache
-from modelop_mlc.manager._group import CommitGroup
-from modelop_mlc.manager._readonly import ReadOnlyVariables
+from modelop_mlc.manager._calls import CallActivities, child_row
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._rows import Note, encode_variables, history_rows, note_rows
+from modelop_mlc.manager._step import Note, Write, history, step_history, tree
 from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
@@ -43,11 +48,9 @@ from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
     DefinitionRow,
     ExternalTaskRow,
-    HistoryRow,
     IncidentRow,
     InstanceRow,
     JobRow,
-    Waits,
     dumps,
     iso,
 )
@@ -57,6 +60,8 @@ __all__ = ["Note", "Opened", "Prepared", "Runtime", "Services", "StepHost", "che
 T = TypeVar("T")
 log = logging.getLogger("modelop_mlc.runtime")
 
+_CHILD_IDS = uuid.UUID("6f0c3d1e-1d0b-4c52-9a0e-3c6b1f7a2d41")  # namespace of child ids
+
 
 @dataclass
 class Services:
@@ -65,57 +70,6 @@ class Services:
     center: ModelOpCenter | None = None
     tickets: TicketSystems | None = None
     decisions: Decisions | None = None
-
-
-@dataclass
-class _Write:
-    """What one step saves, in one transaction.
-
-    An ended instance (`ended_at` set) loses its waits and open incidents; otherwise `waits`
-    replace the stored ones (None: they stay as they are).
-    """
-
-    status: str
-    state: dict[str, Any]
-    variables: dict[str, Any]
-    waiting_at: list[str]
-    ended_at: str | None = None
-    end_reason: str | None = None
-    waits: Waits | None = None
-    incidents: list[IncidentRow] = field(default_factory=list)
-    history: list[HistoryRow] = field(default_factory=list)
-    outbox: Sequence[OutboundEvent] = ()
-    # Further writes of the same transaction (resolving an incident retries its job).
-    also: Callable[[Tx], None] | None = None
-    # The variables as JSON, encoded once when they were checked (None: encode them).
-    variables_json: str | None = None
-    # The engine instance the step ran, kept for the next step once this one commits.
-    engine: EngineInstance | None = None
-    specs: ProcessSpecs | None = None
-
-
-@dataclass
-class Prepared:
-    """A computed step ready to commit: its transaction body and the row it saves."""
-
-    row: InstanceRow
-    write: _Write
-    saved: InstanceRow
-    body: Callable[[Tx], None]
-    state_json: str
-    variables_json: str
-    # Ids of the external tasks the step created (a long-polling worker is told after it).
-    created: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An instance's row and engine instance, opened for one step."""
-
-    row: InstanceRow
-    instance: EngineInstance
-    host: StepHost
-    specs: ProcessSpecs
 
 
 @dataclass
@@ -135,7 +89,12 @@ class StepHost:
     base_revision: int
     failures: dict[str, _Failure] = field(default_factory=dict)
     parked: dict[str, Pending] = field(default_factory=dict)
+    super_instance_id: str | None = None
+    super_task_id: str | None = None
+    # For a child started in its caller's step: how the caller (not yet saved) catches.
+    caught: Callable[[str, str | None], Catcher | None] | None = None
     _calls: int = 0
+    _children: int = 0
 
     @property
     def clock(self) -> Clock:
@@ -226,6 +185,26 @@ class StepHost:
             err.instance_id = err.instance_id or self.instance_id
             raise
 
+    def child_id(self, activity_id: str) -> str:
+        """A child instance id derived from this step.
+
+        A step retried after a lost race starts the same child, whose delegates then see
+        the same idempotency keys.
+        """
+        self._children += 1
+        name = f"{self.instance_id}:r{self.base_revision}:{activity_id}:{self._children}"
+        return str(uuid.uuid5(_CHILD_IDS, name))
+
+    def caught_above(self, kind: str, code: str | None) -> Catcher | None:
+        """How the callers of this instance catch an error or escalation it did not."""
+        if self.caught is not None:
+            return self.caught(kind, code)
+        if self.super_instance_id is None or self.super_task_id is None:
+            return None
+        return self.runtime.calls.caught_by_callers(
+            self.super_instance_id, self.super_task_id, kind, code
+        )
+
     def run_script(
         self, source: str, variables: Mapping[str, Any], *, context: Mapping[str, Any]
     ) -> ScriptOutcome:
@@ -261,6 +240,7 @@ class Runtime:
         self.cache = WorkflowCache(config.workflow_cache_size)
         self._retry_cycles: dict[str, list[Duration]] = {}
         self._sandbox: ScriptSandbox | None = None
+        self.calls = CallActivities(store, repository, self)
 
     @property
     def sandbox(self) -> ScriptSandbox:
@@ -320,9 +300,31 @@ class Runtime:
 
     # ------------------------------------------------------------------ steps
 
-    def host(self, row: InstanceRow) -> StepHost:
+    def host(
+        self,
+        row: InstanceRow,
+        caught: Callable[[str, str | None], Catcher | None] | None = None,
+    ) -> StepHost:
         """Make the engine host for a step on `row`."""
-        return StepHost(self, row.id, row.business_key, row.definition_id, row.revision)
+        return StepHost(
+            self,
+            row.id,
+            row.business_key,
+            row.definition_id,
+            row.revision,
+            super_instance_id=row.super_instance_id,
+            super_task_id=row.super_task_id,
+            caught=caught,
+        )
+
+    def restore(self, row: InstanceRow) -> EngineInstance:
+        """Load an instance's engine to read it (a step goes through `step`)."""
+        specs = self.repository.specs(row.definition_id)
+        return EngineInstance.restore(specs, self.host(row), row.state, dict(row.variables))
+
+    def now(self) -> str:
+        """The clock's time, as stored."""
+        return iso(self.clock.now())
 
     def open(self, row: InstanceRow) -> Opened:
         """The engine instance of `row` for one step: kept from its last step, else restored.
@@ -377,18 +379,13 @@ class Runtime:
         change = self._engine_change(command, notes, opened)
         return self._apply(instance_id, change, first=opened.row if opened else None)
 
-    def step_later(
-        self,
-        group: CommitGroup,
-        instance_id: str,
-        command: Callable[[EngineInstance], object],
-        *,
-        redo: Callable[[], object],
-        opened: Opened | None = None,
-        done: Callable[[BaseException | None], None] | None = None,
-        also: Callable[[Tx], None] | None = None,
-    ) -> None:
-        """Run a step now and commit it with `group` (see `CommitGroup`).
+        def run(row: InstanceRow) -> tuple[T, Write]:
+            host = self.host(row)
+            specs = self.repository.specs(row.definition_id)
+            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
+            result = command(instance)
+            instance.run()
+            return result, self._engine_write(row, instance, host, notes)
 
         `redo` runs the step again on its own if it cannot be saved as computed (another
         step of the instance came first); `done(error)` follows its commit or failure;
@@ -427,34 +424,64 @@ class Runtime:
         Raises:
             ProcessError: If the engine fails; nothing is stored then.
         """
-        row = definition
-        called = self.repository.called_mapping(row)
-        specs = self.repository.specs(row.id, called)
-        stub = InstanceRow(
-            id=str(uuid.uuid4()),
-            definition_id=row.id,
-            key=row.key,
-            version=row.version,
-            business_key=business_key,
-            status="running",
-            state={},
-            variables={},
-            waiting_at=[],
-            called=called,
-            revision=0,
-            started_at=iso(self.clock.now()),
-            ended_at=None,
-            end_reason=None,
-        )
-        host = self.host(stub)
         try:
-            instance = EngineInstance.create(specs, host, variables, start_event=start_event)
-            instance.run()
+            stub, write = self.new_instance(
+                definition_id, start_event, variables, business_key, origin=origin, detail=detail
+            )
         except ProcessError as err:
             # Nothing was stored: the error must not name an instance nobody can look up.
             err.instance_id = None
-            err.add_note(f"no instance of {row.key} was started; nothing was stored")
+            err.add_note(f"no instance of {definition_id} was started; nothing was stored")
             raise
+        saved = self._commit(stub, write, new=True)
+        log.info("started %s v%s as %s (%s)", stub.key, stub.version, stub.id, origin)
+        return self._after_commit(saved, write)
+
+    def new_instance(
+        self,
+        definition_id: str,
+        start_event: str,
+        variables: dict[str, Any],
+        business_key: str | None,
+        *,
+        origin: str,
+        detail: Mapping[str, Any] | None = None,
+        caller: tuple[InstanceRow, EngineInstance, CallRequest] | None = None,
+    ) -> tuple[InstanceRow, Write]:
+        """Run the first step of a new instance (a call activity's child: `caller`), unsaved.
+
+        Raises:
+            ProcessError: If the engine fails.
+        """
+        row = self.store.get_definition(definition_id)
+        assert row is not None
+        specs = self.repository.specs(row.id)
+        stub = child_row(
+            InstanceRow(
+                id=str(uuid.uuid4()),
+                definition_id=row.id,
+                key=row.key,
+                version=row.version,
+                business_key=business_key,
+                status="running",
+                state={},
+                variables={},
+                waiting_at=[],
+                called={},
+                revision=0,
+                started_at=iso(self.clock.now()),
+                ended_at=None,
+                end_reason=None,
+            ),
+            caller,
+        )
+        caught = None
+        if caller is not None:
+            _, caller_instance, call = caller
+            caught = partial(caller_instance.catcher_at, call.task_id)
+        host = self.host(stub, caught)
+        instance = EngineInstance.create(specs, host, variables, start_event=start_event)
+        instance.run()
         start = {
             "start_event": start_event,
             "origin": origin,
@@ -463,34 +490,38 @@ class Runtime:
             **(detail or {}),
         }
         write = self._engine_write(
-            stub, instance.snapshot(), host, [Note("instance_start", start_event, start)]
+            stub, instance, host, [Note("instance_start", start_event, start)]
         )
-        write.engine, write.specs = instance, specs
-        prepared = self._prepare(stub, write, new=True)
-        self.store.run_transaction(prepared.body)
-        log.info("started %s v%s as %s (%s)", row.key, row.version, stub.id, origin)
-        self.after_commit(prepared)
-        return prepared.saved
+        return stub, write
 
-    def cancel(self, instance_id: str, reason: str | None) -> InstanceRow:
+    def cancel(
+        self, instance_id: str, reason: str | None, *, skip_subprocesses: bool = False
+    ) -> InstanceRow:
         """End a running instance as cancelled: its waits, jobs and tasks go, incidents close.
+
+        The instances its call activities started are cancelled with it, in the same
+        transaction, unless `skip_subprocesses` (then they run on, as in Camunda 7).
 
         Raises:
             InstanceNotFoundError: If the instance does not exist.
             ProcessError: If it has ended.
         """
 
-        def cancelled(row: InstanceRow) -> tuple[None, _Write]:
+        def cancelled(row: InstanceRow) -> tuple[None, Write]:
             at = iso(self.clock.now())
             note = Note("instance_cancelled", detail={"reason": reason})
-            return None, _Write(
+            children = [] if skip_subprocesses else self.calls.children(row.id)
+            return None, Write(
                 status="cancelled",
                 state=row.state,
                 variables=row.variables,
                 waiting_at=[],
                 ended_at=at,
                 end_reason=reason,
-                history=note_rows(row, [note], at),
+                history=history(row, [note], at),
+                related=self.calls.cancel(
+                    children, reason or f"the calling instance {row.id} was cancelled"
+                ),
             )
 
         return self._apply(instance_id, cancelled)[1]
@@ -505,7 +536,7 @@ class Runtime:
             ProcessError: If it has ended.
         """
 
-        def resolved(row: InstanceRow) -> tuple[None, _Write]:
+        def resolved(row: InstanceRow) -> tuple[None, Write]:
             at = iso(self.clock.now())
             others = [i for i in self.store.incidents(instance_id=row.id) if i.id != incident.id]
 
@@ -528,12 +559,12 @@ class Runtime:
                 {"incident": incident.id},
                 task_id=incident.job_id,
             )
-            return None, _Write(
+            return None, Write(
                 status=row.status if others else "running",
                 state=row.state,
                 variables=row.variables,
                 waiting_at=row.waiting_at,
-                history=note_rows(row, [note], at),
+                history=history(row, [note], at),
                 also=close,
             )
 
@@ -551,11 +582,7 @@ class Runtime:
         return row
 
     def _apply(
-        self,
-        instance_id: str,
-        change: Callable[[InstanceRow], tuple[T, _Write]],
-        *,
-        first: InstanceRow | None = None,
+        self, instance_id: str, change: Callable[[InstanceRow], tuple[T, Write]]
     ) -> tuple[T, InstanceRow]:
         """The one step path: load, change, save with the revision check; retry lost races."""
         for _attempt in range(self.config.max_conflict_retries):
@@ -567,14 +594,18 @@ class Runtime:
                 self.store.run_transaction(prepared.body)
             except InstanceConflictError:
                 continue
-            self.after_commit(prepared)
-            return result, prepared.saved
+            return result, self._after_commit(saved, write)
         raise InstanceConflictError(instance_id, -1)
 
     def _engine_write(
-        self, row: InstanceRow, snapshot: InstanceSnapshot, host: StepHost, notes: Sequence[Note]
-    ) -> _Write:
-        """What a step of the engine writes: its state, waits, jobs, incidents and history."""
+        self, row: InstanceRow, instance: EngineInstance, host: StepHost, notes: Sequence[Note]
+    ) -> Write:
+        """What a step of the engine writes: its state, waits, jobs, incidents and history.
+
+        With it go the children its call activities start and the children of the call
+        activities it cancelled; a called instance hands its end or what it threw back.
+        """
+        snapshot = instance.snapshot()
         now = self.clock.now()
         at = iso(now)
         variables_json = encode_variables(snapshot.variables)
@@ -585,7 +616,7 @@ class Runtime:
             status = "completed"
         else:
             status = "incident" if self._has_open_incidents(row, incidents) else "running"
-        return _Write(
+        write = Write(
             status=status,
             state=snapshot.state,
             variables=snapshot.variables,
@@ -593,26 +624,83 @@ class Runtime:
             ended_at=at if ended else None,
             waits=None if ended else step_waits(row, snapshot, jobs, at, external),
             incidents=incidents,
-            history=history_rows(
-                row,
-                snapshot,
-                notes,
-                at,
-                variables_size=len(variables_json),
-                record_values=self.config.record_variable_values,
+            history=step_history(
+                row, snapshot, notes, at, values=self.config.record_variable_values
             ),
             outbox=snapshot.outbox,
-            variables_json=variables_json,
+            returns=self.calls.returns(row, snapshot),
         )
+        terminated = snapshot.terminated
+        if terminated is not None:
+            # A caller caught what this called instance threw, interrupting: it ends here.
+            write.status = "cancelled"
+            write.end_reason = (
+                f"{terminated.kind} '{terminated.code}' was caught by call activity "
+                f"'{row.super_activity_id}' of instance {row.super_instance_id}"
+            )
+            write.history = [h for h in write.history if h.kind != "instance_end"]
+            write.history += history(
+                row, [Note("instance_cancelled", detail={"reason": write.end_reason})], at
+            )
+        write.related = [self.calls.start(row, instance, call) for call in snapshot.calls]
+        write.related += self.calls.cancel(
+            snapshot.cancelled_calls, f"call activity cancelled in the calling instance {row.id}"
+        )
+        return write
 
-    def _prepare(self, row: InstanceRow, write: _Write, *, new: bool = False) -> Prepared:
-        """Turn a step's write into one transaction's body, comparing the revision.
+    def _commit(self, row: InstanceRow, write: Write, *, new: bool = False) -> InstanceRow:
+        """Save a step in one transaction, comparing the instance's revision.
 
-        The instance, its waits, incidents and history are written together; an ended
-        instance loses its waits and open incidents. The body raises
-        `InstanceConflictError` if another step saved the instance first.
+        The instance, its waits, incidents and history are written together, with the
+        instances the step starts or cancels (call activities' children), each compared
+        with its own revision; an ended instance loses its waits and open incidents. An
+        incident of a called instance is repeated on each caller.
+
+        Raises:
+            InstanceConflictError: If another step saved one of the instances first.
         """
-        saved = replace(
+        items = list(tree(row, write))
+        items[0] = (row, write, new)
+        rows = {r.id: r for r, _, _ in items}
+        writes = {r.id: w for r, w, _ in items}
+        chains: list[IncidentRow] = []
+        for _, current_write, _ in items:
+            for incident in current_write.incidents:
+                chains.extend(self.calls.incident_chain(incident, rows))
+        outside = []
+        for repeated in chains:
+            caller = writes.get(repeated.instance_id)
+            if caller is None:
+                outside.append(repeated.instance_id)
+            elif caller.ended_at is None:
+                caller.status = "incident"
+
+        saved = [(self._saved(r, w, is_new), r, w, is_new) for r, w, is_new in items]
+
+        # A separate function, so the store can repeat it on a new connection when the
+        # connection was lost before the commit (the revision check still applies).
+        created: list[str] = []
+
+        def body(tx: Tx) -> None:
+            created.clear()
+            for after, before, current_write, is_new in saved:
+                self._write_instance(tx, before, after, current_write, new=is_new)
+            for repeated in chains:
+                tx.insert_incident(repeated)
+            for caller_id in outside:
+                meta = self.store.instance_meta(caller_id)
+                if meta is not None and meta.status == "running":
+                    tx.set_instance_status(caller_id, "incident")
+            created.extend(tx.new_external_tasks)
+
+        self.store.run_transaction(body)
+        if created and self.on_external_tasks is not None:
+            self.on_external_tasks()
+        return saved[0][0]
+
+    @staticmethod
+    def _saved(row: InstanceRow, write: Write, new: bool) -> InstanceRow:
+        return replace(
             row,
             status=write.status,
             state=write.state,
@@ -622,56 +710,49 @@ class Runtime:
             ended_at=write.ended_at,
             end_reason=write.end_reason,
         )
-        state_json = dumps(write.state)
-        variables_json = write.variables_json or dumps(write.variables)
 
-        created: list[str] = []
+    @staticmethod
+    def _write_instance(
+        tx: Tx, row: InstanceRow, saved: InstanceRow, write: Write, *, new: bool
+    ) -> None:
+        """One instance's part of a step's transaction."""
+        if new:
+            tx.insert_instance(saved)
+        else:
+            tx.update_instance(
+                row.id,
+                row.revision,
+                status=write.status,
+                state_json=dumps(write.state),
+                variables_json=dumps(write.variables),
+                waiting_at=write.waiting_at,
+                ended_at=write.ended_at,
+                end_reason=write.end_reason,
+            )
+        if write.ended_at is not None:
+            tx.clear_waits(row.id)
+            tx.resolve_incidents(instance_id=row.id, at=write.ended_at)
+        elif write.waits is not None:
+            tx.replace_waits(row.id, write.waits)
+        for incident in write.incidents:
+            tx.insert_incident(incident)
+        if write.also is not None:
+            write.also(tx)
+        tx.append_history(write.history)
 
-        # A separate function, so the store can repeat it on a new connection when the
-        # connection was lost before the commit (the revision check still applies).
-        def body(tx: Tx) -> None:
-            created.clear()
-            if new:
-                tx.insert_instance(saved)
-            else:
-                tx.update_instance(
-                    row.id,
-                    row.revision,
-                    status=None if write.status == row.status else write.status,
-                    state_json=state_json,
-                    variables_json=variables_json,
-                    waiting_at=write.waiting_at,
-                    ended_at=write.ended_at,
-                    end_reason=write.end_reason,
-                )
-            if write.ended_at is not None:
-                tx.clear_waits(row.id)
-                tx.resolve_incidents(instance_id=row.id, at=write.ended_at)
-            elif write.waits is not None:
-                tx.replace_waits(row.id, write.waits)
-            for incident in write.incidents:
-                tx.insert_incident(incident)
-            if write.also is not None:
-                write.also(tx)
-            tx.append_history(write.history)
-            created.extend(tx.new_external_tasks)
+    def _after_commit(self, saved: InstanceRow, write: Write) -> InstanceRow:
+        """Deliver what the step's instances threw and hand children's ends to callers.
 
-        return Prepared(row, write, saved, body, state_json, variables_json, created)
-
-    def after_commit(self, prepared: Prepared) -> None:
-        """Keep the step's workflow for the instance's next step; deliver what it threw."""
-        self._settle(prepared)
-        if prepared.created and self.on_external_tasks is not None:
-            self.on_external_tasks()
-        self._deliver(prepared.write.outbox, prepared.row.id)
-
-    def _settle(self, prepared: Prepared) -> None:
-        write, saved = prepared.write, prepared.saved
-        if write.engine is None or write.ended_at is not None or self.cache.size <= 0:
-            self.cache.discard(saved.id)
-            return
-        kept = KeptWorkflow(write.engine, prepared.state_json, prepared.variables_json)
-        self.cache.put(saved.id, saved.revision, write.specs, kept)
+        Returns the instance as saved, or as it stands after a child's end moved it on.
+        """
+        for current, current_write, _ in tree(saved, write):
+            self._deliver(current_write.outbox, current.id)
+        returns = [
+            ret for _, current_write, _ in tree(saved, write) for ret in current_write.returns
+        ]
+        if returns and saved.id in self.calls.deliver(returns):
+            return self.store.get_instance(saved.id) or saved
+        return saved
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
@@ -798,3 +879,22 @@ class Runtime:
     on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None
+
+
+class _ReadOnly(Mapping[str, Any]):
+    """A read-only view, so delegates return changes instead of mutating variables."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyVariables({dict(self._data)!r})"

@@ -195,10 +195,7 @@ class TaskMethods:
         instance = self._store.get_instance(row.instance_id)
         if instance is None:
             raise TaskNotFoundError(task_id)
-        specs = self._runtime.repository.specs(instance.definition_id, instance.called)
-        engine = EngineInstance.restore(
-            specs, self._runtime.host(instance), instance.state, dict(instance.variables)
-        )
+        engine = self._runtime.restore(instance)
         return engine.local_variables(task_id) if local else engine.variables_at(task_id)
 
     def set_task_variables(

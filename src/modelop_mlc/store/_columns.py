@@ -41,7 +41,8 @@ __all__ = [
 
 INSTANCE_COLUMNS = (
     "id, definition_id, key, version, business_key, status, state, variables, waiting_at, "
-    "called, revision, started_at, ended_at, end_reason"
+    "called, revision, started_at, ended_at, end_reason, super_instance_id, super_activity_id, "
+    "super_task_id, root_instance_id"
 )
 JOB_COLUMNS = (
     "id, instance_id, activity_id, activity_name, kind, candidates, due_at, retries_left, "
@@ -57,7 +58,10 @@ TASK_COLUMNS = (
     "id, instance_id, key, activity_id, name, assignee, candidate_users, candidate_groups, due, "
     "follow_up, priority, form_key, form_fields, created_at"
 )
-INCIDENT_COLUMNS = "id, instance_id, activity_id, job_id, kind, message, created_at, resolved_at"
+INCIDENT_COLUMNS = (
+    "id, instance_id, activity_id, job_id, kind, message, created_at, resolved_at, "
+    "cause_incident_id, root_cause_incident_id"
+)
 
 
 def marks(count: int) -> str:
@@ -82,6 +86,10 @@ def instance_from(row: Sequence[Any]) -> InstanceRow:
         started_at=row[11],
         ended_at=row[12],
         end_reason=row[13],
+        super_instance_id=row[14],
+        super_activity_id=row[15],
+        super_task_id=row[16],
+        root_instance_id=row[17],
     )
 
 
@@ -102,6 +110,10 @@ def instance_values(row: InstanceRow) -> tuple[Any, ...]:
         row.started_at,
         row.ended_at,
         row.end_reason,
+        row.super_instance_id,
+        row.super_activity_id,
+        row.super_task_id,
+        row.root_instance_id,
     )
 
 
@@ -248,6 +260,8 @@ def incident_from(row: Sequence[Any]) -> IncidentRow:
         message=row[5],
         created_at=row[6],
         resolved_at=row[7],
+        cause_incident_id=row[8],
+        root_cause_incident_id=row[9],
     )
 
 

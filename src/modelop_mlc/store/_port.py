@@ -184,7 +184,7 @@ class Tx(Protocol):
     def resolve_incidents(
         self, *, incident_id: str | None = None, instance_id: str | None = None, at: str
     ) -> None:
-        """Close one incident, or all of an instance's."""
+        """Close one incident, or all of an instance's, with the incidents they caused."""
         ...
 
     def update_external_task(self, task_id: str, **fields: Any) -> int:

@@ -143,7 +143,7 @@ class SqlTx(ExternalTaskWrites):
         """Store a new instance."""
         cursor = self.execute(
             f"INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES "
-            f"({marks(14)}){self.dialect.token_returning()}",
+            f"({marks(18)}){self.dialect.token_returning()}",
             instance_values(row),
         )
         self._keep_token(cursor)
@@ -513,7 +513,8 @@ class SqlTx(ExternalTaskWrites):
         """Open an incident."""
         self.execute(
             "INSERT INTO incidents (id, instance_id, activity_id, job_id, kind, message, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "created_at, cause_incident_id, root_cause_incident_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 incident.id,
                 incident.instance_id,
@@ -522,46 +523,48 @@ class SqlTx(ExternalTaskWrites):
                 incident.kind,
                 incident.message,
                 incident.created_at,
+                incident.cause_incident_id,
+                incident.root_cause_incident_id,
             ),
         )
 
     def resolve_incidents(
         self, *, incident_id: str | None = None, instance_id: str | None = None, at: str
     ) -> None:
-        """Close one incident, or all of an instance's."""
+        """Close one incident, or all of an instance's, with the incidents they caused.
+
+        An incident of a called instance is repeated on its callers (`root_cause_incident_id`);
+        those close with it, and callers left without open incidents run again.
+        """
         if incident_id is not None:
-            self.execute("UPDATE incidents SET resolved_at = ? WHERE id = ?", (at, incident_id))
+            roots = [incident_id]
         elif instance_id is not None:
-            self.execute(
-                "UPDATE incidents SET resolved_at = ? WHERE instance_id = ? AND "
-                "resolved_at IS NULL",
-                (at, instance_id),
-            )
-
-    # ---------------------------------------------------------------- purging
-
-    def purge_instances(self, instance_ids: Sequence[str]) -> None:
-        """Delete ended instances with their history and incidents (they wait for nothing)."""
-        ids = [(i,) for i in instance_ids]
-        for table, column in (("history", "instance_id"), ("incidents", "instance_id")):
-            self.executemany(f"DELETE FROM {table} WHERE {column} = ?", ids)
-        self.executemany("DELETE FROM instances WHERE id = ?", ids)
-
-    def insert_kpi_facts(self, rows: Sequence[KpiFactsRow]) -> None:
-        """Keep what the KPIs need of instances about to be purged."""
-        self.executemany(
-            "INSERT INTO kpi_facts (instance_id, key, business_key, status, started_at, "
-            "ended_at, facts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.instance_id,
-                    r.key,
-                    r.business_key,
-                    r.status,
-                    r.started_at,
-                    r.ended_at,
-                    dumps(r.facts),
+            roots = [
+                r[0]
+                for r in self.all(
+                    "SELECT id FROM incidents WHERE instance_id = ? AND resolved_at IS NULL",
+                    (instance_id,),
                 )
-                for r in rows
-            ],
+            ]
+        else:
+            return
+        if not roots:
+            return
+        ids = marks(len(roots))
+        callers = self.all(
+            "SELECT DISTINCT instance_id FROM incidents WHERE resolved_at IS NULL AND "
+            f"root_cause_incident_id IN ({ids}) AND id NOT IN ({ids})",
+            (*roots, *roots),
+        )
+        self.execute(
+            "UPDATE incidents SET resolved_at = ? WHERE resolved_at IS NULL AND "
+            f"(id IN ({ids}) OR root_cause_incident_id IN ({ids}))",
+            (at, *roots, *roots),
+        )
+        # Callers left without open incidents run again (a revision bump, like any status).
+        self.executemany(
+            "UPDATE instances SET status = 'running', revision = revision + 1 "
+            "WHERE id = ? AND status = 'incident' AND NOT EXISTS (SELECT 1 FROM incidents "
+            "WHERE incidents.instance_id = instances.id AND resolved_at IS NULL)",
+            [(c[0],) for c in callers],
         )

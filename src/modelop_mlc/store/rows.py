@@ -113,6 +113,12 @@ class InstanceRow:
     started_at: str
     ended_at: str | None
     end_reason: str | None
+    # A called instance: the calling instance, its call activity and that activity's task
+    # (None for an instance started otherwise); the root of the chain of callers.
+    super_instance_id: str | None = None
+    super_activity_id: str | None = None
+    super_task_id: str | None = None
+    root_instance_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,19 +265,7 @@ class IncidentRow:
     message: str
     created_at: str
     resolved_at: str | None = None
-
-
-@dataclass(frozen=True)
-class KpiFactsRow:
-    """What the KPIs need of a purged instance, kept when its history goes.
-
-    `facts` holds its counts and durations (see `modelop_mlc.manager.InstanceFacts`).
-    """
-
-    instance_id: str
-    key: str
-    business_key: str | None
-    status: str
-    started_at: str
-    ended_at: str | None
-    facts: dict[str, Any]
+    # Camunda's incident chain: an incident of a called instance is repeated on each caller's
+    # call activity, its cause the incident one level down and its root cause the original.
+    cause_incident_id: str | None = None
+    root_cause_incident_id: str | None = None

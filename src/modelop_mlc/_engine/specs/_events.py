@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins import (
     BoundaryEventMixin,
     BpmnSpecMixin,
@@ -41,10 +40,6 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
                 if chosen != self.bpmn_id:
                     return self._stay_dormant(my_task)
                 my_task.internal_data["event_fired"] = True
-        elif self._called(workflow) and not isinstance(self.event_definition, NoneEventDefinition):
-            # A call activity starts the called process at its none start event, as in
-            # Camunda; its signal/message/timer start events are for other ways of starting.
-            return self._stay_dormant(my_task)
         return super()._update_hook(my_task)
 
     @staticmethod
@@ -71,11 +66,6 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
             interrupted = not in_event_subprocess and trigger_on_scope_start(workflow)
             seen = root.internal_data[_SCOPE_KEY] = 2 if interrupted else 1
         return bool(seen == 2)  # noqa: PLR2004 - the "interrupted" mark
-
-    @staticmethod
-    def _called(workflow: Any) -> bool:
-        parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
-        return bool(getattr(parent.task_spec, "is_call_activity", False))
 
     @staticmethod
     def _stay_dormant(my_task: Any) -> None:

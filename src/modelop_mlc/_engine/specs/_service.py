@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
-from modelop_mlc._engine.events import MlcErrorEvent
+from modelop_mlc._engine.events import MlcErrorEvent, MlcEscalationEvent
 from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, JournalKind
 from modelop_mlc._engine.scope import LOCALS, set_local, set_variable, visible_variables
 from modelop_mlc._engine.specs._activity import (
@@ -185,6 +185,23 @@ def throw_bpmn_error(my_task: Any, code: str, message: str | None) -> None:
         engine.deferred.append(lambda: end_branch(my_task))
     _journal(my_task, JournalKind.ERROR_THROWN, **detail)
     # Keep the throw before what the catch caused in history.
+    engine.journal_entries.insert(position, engine.journal_entries.pop())
+
+
+def throw_escalation(my_task: Any, code: str | None) -> None:
+    """Throw escalation `code` from a task (a called instance's, at its call activity).
+
+    Uncaught, an escalation is no error: nothing happens.
+    """
+    event = BpmnEvent(
+        MlcEscalationEvent(code or "", code),
+        payload={"errorCode": code, "errorMessage": None},
+        target=my_task.workflow,
+    )
+    engine = _engine(my_task)
+    position = len(engine.journal_entries)
+    engine.throw_targeted(my_task, event)
+    _journal(my_task, JournalKind.ESCALATION_THROWN, code=code)
     engine.journal_entries.insert(position, engine.journal_entries.pop())
 
 

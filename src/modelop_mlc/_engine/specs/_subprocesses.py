@@ -1,4 +1,4 @@
-"""Embedded, transaction and event sub-processes, and call activities with their own scope."""
+"""Embedded, transaction and event sub-processes, and call activities (child instances)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,13 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins import (
     BpmnSpecMixin,
-    CallActivityMixin,
     EventSubprocessMixin,
     SubWorkflowTaskMixin,
     TransactionSubprocessMixin,
 )
 
-from modelop_mlc._engine import juel
-from modelop_mlc._engine.scope import set_variable, visible_variables
-from modelop_mlc._engine.specs._activity import MlcActivityMixin, MlcEnteredMixin
-from modelop_mlc._engine.specs._mappings import Param, ParamValue, _located, evaluate_value
-from modelop_mlc.errors import ExpressionError
+from modelop_mlc._engine.calls import CallMapping, call_request
+from modelop_mlc._engine.specs._activity import MlcActivityMixin, MlcEnteredMixin, _engine
 
 
 class MlcSubProcess(MlcEnteredMixin, SubWorkflowTaskMixin, BpmnSpecMixin):
@@ -54,43 +50,21 @@ class MlcEventSubProcess(MlcActivityMixin, EventSubprocessMixin, BpmnSpecMixin):
         """Nothing to copy back."""
 
 
-class MlcCallActivity(MlcEnteredMixin, CallActivityMixin, BpmnSpecMixin):
-    """A call activity: a separate variable scope, fed by `camunda:in` and read by `camunda:out`."""
+class MlcCallActivity(MlcActivityMixin, BpmnSpecMixin):
+    """A call activity: starts a child instance of the called process and waits for its end.
 
-    is_call_activity = True
-    in_all: bool = False
-    out_all: bool = False
-    in_mappings: tuple[Param, ...] = ()
-    out_mappings: tuple[Param, ...] = ()
-    business_key: str | None = None
+    The child is a separate instance (its own id, business key, variables and history), as in
+    Camunda 7; the manager starts it in this instance's step and hands its end back as a step
+    of this instance (`EngineInstance.complete_call`).
+    """
 
-    def copy_data(self, my_task: Any, subworkflow: Any) -> None:
-        """Start the called process's scope from `camunda:in` mappings only."""
-        scope: dict[str, Any] = {}
-        if self.in_all:
-            scope.update(visible_variables(my_task))
-        for param in self.in_mappings:
-            scope[param.name] = evaluate_value(my_task, param.value)
-        subworkflow.data.clear()
-        subworkflow.data.update(scope)
+    called_element: str = ""
+    binding: str = "latest"
+    version: str | None = None  # calledElementVersion or calledElementVersionTag
+    business_key: str | None = None  # camunda:in businessKey
+    in_mappings: tuple[CallMapping, ...] = ()
+    out_mappings: tuple[CallMapping, ...] = ()
 
-    def update_data(self, my_task: Any, subworkflow: Any) -> None:
-        """Copy variables back per `camunda:out` mappings."""
-        child_scope = subworkflow.data
-        if self.out_all:
-            for name, value in child_scope.items():
-                set_variable(my_task, name, value)
-        for param in self.out_mappings:
-            try:
-                value = _evaluate_in(subworkflow, param.value)
-            except ExpressionError as err:
-                raise _located(err, self.bpmn_id) from err.__cause__
-            set_variable(my_task, param.name, value)
-
-
-def _evaluate_in(subworkflow: Any, value: ParamValue) -> Any:
-    """Evaluate an out-mapping against the called process's scope."""
-    if isinstance(value, str) and not juel.is_expression(value):
-        return subworkflow.data.get(value)
-    root = subworkflow.task_tree
-    return evaluate_value(root, value)
+    def _run_hook(self, my_task: Any) -> Any:
+        _engine(my_task).calls.append(call_request(my_task))
+        return None  # waits (STARTED) until the child ends
