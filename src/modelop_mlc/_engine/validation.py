@@ -14,6 +14,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from modelop_mlc._engine import juel
+from modelop_mlc._engine.call_rules import check_call_activity
 from modelop_mlc._engine.definitions import (
     CompiledProcess,
     element_index,
@@ -701,27 +702,7 @@ class _Checker:
             )
 
     def check_callActivity(self, node: Any) -> None:  # noqa: N802 - named after the BPMN tag
-        called = node.get("calledElement")
-        case = node.get(f"{_C}caseRef")
-        if not called and case:
-            self.problem(
-                node,
-                f"the call activity calls CMMN case '{case}' (camunda:caseRef); CMMN is not "
-                "supported: call a BPMN process with calledElement instead",
-            )
-        elif not called:
-            self.problem(
-                node,
-                "the call activity has no calledElement (Camunda 7 refuses it too); name the "
-                "process id to call",
-            )
-        elif juel.is_expression(called):
-            self.problem(
-                node, "an expression as calledElement is not supported; name the process id"
-            )
-        binding = node.get(f"{_C}calledElementBinding")
-        if binding not in {None, "latest"}:
-            self.warn(node, f"calledElementBinding '{binding}' is treated as 'latest'")
+        check_call_activity(self, node)
 
     # ------------------------------------------------------------------ SpiffWorkflow
 
