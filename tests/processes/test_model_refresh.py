@@ -159,8 +159,9 @@ def test_weekly_refresh_refreshes_every_deployed_model(
 ) -> None:
     """Monday 02:00 the timer fires and each deployed model is refreshed, one at a time.
 
-    The called process runs inside the weekly instance (its history shows every step). With
-    no new data the retrained challenger ties with the champion, which is kept.
+    Each refresh is an instance of the called process (one per model, linked to the weekly
+    instance), as in Camunda 7. With no new data the retrained challenger ties with the
+    champion, which is kept.
     """
     credit = champion_on(make_credit, train_rows=60)
     second = credit.center.register_model(
@@ -182,11 +183,9 @@ def test_weekly_refresh_refreshes_every_deployed_model(
     scenario.follow(weekly)
     scenario.run()
     assert_that(weekly).is_completed().has_passed("find_deployed", "refresh_each", "refreshed")
-    events = credit.manager.history(weekly.id, limit=None)
-    refreshed = [
-        e.at for e in events if e.activity_id == "champion_kept" and e.kind == "activity_end"
-    ]
-    assert len(refreshed) == 2  # one refresh per deployed model
-    assert sum(e.activity_id == "retrain" and e.kind == "activity_end" for e in events) == 2
+    refreshes = credit.manager.instances(super_instance_id=weekly.id)
+    assert [(r.key, r.status) for r in refreshes] == [(ONE, "completed")] * 2
+    for refresh in refreshes:  # one refresh per deployed model
+        assert_that(refresh).has_passed("retrain", "champion_kept")
     # The next run is a week later.
     assert credit.manager.next_due() == datetime(2026, 1, 12, 2, 0, tzinfo=weekly.started_at.tzinfo)

@@ -138,7 +138,7 @@ def test_changed_diagrams_are_reported_apart(mlc_manager: LifecycleManager) -> N
 def test_called_process_elements_count_for_the_called_diagram(
     mlc_manager: LifecycleManager,
 ) -> None:
-    """What runs inside a call activity is credited to the diagram that defines it."""
+    """What a call activity's child instance runs is credited to the diagram defining it."""
     child = process(
         '<bpmn:startEvent id="c_start"/><bpmn:userTask id="c_task"/><bpmn:endEvent id="c_end"/>'
         + chain("c_start", "c_task", "c_end"),
@@ -151,7 +151,8 @@ def test_called_process_elements_count_for_the_called_diagram(
     )
     mlc_manager.deploy(("child.bpmn", child), ("parent.bpmn", parent))
     instance = mlc_manager.start("parent")
-    (task,) = mlc_manager.tasks(instance_id=instance.id)
+    (child_instance,) = mlc_manager.instances(super_instance_id=instance.id)
+    (task,) = mlc_manager.tasks(instance_id=child_instance.id)
     mlc_manager.complete_task(task.id)
     collector = CoverageCollector()
     collector.record(mlc_manager)

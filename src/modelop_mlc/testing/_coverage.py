@@ -186,23 +186,20 @@ class CoverageCollector:
             if test_id is not None:
                 diagram.tests.add(test_id)
             by_definition[definition.id] = (diagram, definition.key)
-        for instance in manager.instances(limit=None):
-            row = manager.store.get_instance(instance.id)
-            called = list(row.called.values()) if row is not None else []
-            candidates = [
-                by_definition[d] for d in [instance.definition_id, *called] if d in by_definition
-            ]
-            if not candidates:
+        # A called process runs as an instance of its own: each counts for its definition.
+        for instance in manager.instances():
+            if instance.definition_id not in by_definition:
                 continue
-            candidates[0][0].instances += 1
-            for event in manager.history(instance.id, limit=None):
+            diagram, key = by_definition[instance.definition_id]
+            diagram.instances += 1
+            for event in manager.history(instance.id):
                 if event.activity_id is None:
                     continue
                 # Non-interrupting timers record only `timer_fired`; it marks the node too.
                 if event.kind in {"activity_start", "activity_end", "timer_fired"}:
-                    _mark(candidates, event.activity_id, flow=False)
+                    _mark(diagram, key, event.activity_id, flow=False)
                 elif event.kind == "flow_taken":
-                    _mark(candidates, event.activity_id, flow=True)
+                    _mark(diagram, key, event.activity_id, flow=True)
 
     def _diagram(self, xml: str, resource: str) -> DiagramCoverage:
         digest = hashlib.sha256(xml.encode("utf-8")).hexdigest()
@@ -281,17 +278,11 @@ class CoverageCollector:
         }
 
 
-def _mark(
-    candidates: Sequence[tuple[DiagramCoverage, str]], element_id: str, *, flow: bool
-) -> None:
-    # Call activities run inside the caller's instance: an id belongs to the first of the
-    # caller's and the called processes that has it.
-    for diagram, key in candidates:
-        elements = diagram.flows if flow else diagram.nodes
-        element = elements.get(element_id)
-        if element is not None and element.process == key:
-            (diagram.covered_flows if flow else diagram.covered_nodes).add(element_id)
-            return
+def _mark(diagram: DiagramCoverage, key: str, element_id: str, *, flow: bool) -> None:
+    elements = diagram.flows if flow else diagram.nodes
+    element = elements.get(element_id)
+    if element is not None and element.process == key:
+        (diagram.covered_flows if flow else diagram.covered_nodes).add(element_id)
 
 
 def unique_names(diagrams: Sequence[DiagramCoverage]) -> dict[str, str]:

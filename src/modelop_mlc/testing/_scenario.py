@@ -510,8 +510,8 @@ class Scenario:
             self._deferred.pop(0).action()
             return True
         manager = self._harness.manager
-        for instance in running:
-            for task in manager.tasks(instance_id=instance.id, limit=None):
+        for instance in _with_called(manager, running):
+            for task in manager.tasks(instance_id=instance.id):
                 answers = self._tasks.get(task.activity_id)
                 if task.id in self._seen_tasks or answers is None:
                     continue
@@ -571,7 +571,7 @@ class Scenario:
     def _stuck(self, running: list[ProcessInstance], why: str) -> NoReturn:
         manager = self._harness.manager
         parts = [f"scenario stuck: {why}"]
-        for instance in running:
+        for instance in _with_called(manager, running):
             parts.append(
                 f"instance {instance.id} ({instance.key} v{instance.version}) waits at "
                 f"{list(instance.waiting_at)} (status {instance.status})\n"
@@ -583,6 +583,20 @@ class Scenario:
 
 
 # ---------------------------------------------------------------------- tickets
+
+
+def _with_called(
+    manager: LifecycleManager, instances: list[ProcessInstance]
+) -> list[ProcessInstance]:
+    """`instances` and the running instances their call activities started, down the chain.
+
+    A call activity starts a separate instance (as in Camunda 7); a scenario answers the
+    waits of the instances it follows and of those they call.
+    """
+    found = list(instances)
+    for instance in found:
+        found += [c for c in manager.instances(super_instance_id=instance.id) if not c.ended]
+    return found
 
 
 def _local_board(manager: LifecycleManager) -> LocalTickets:
