@@ -53,8 +53,9 @@ def test_demo_shows_every_path_and_leaves_a_database_to_inspect(tmp_path: Path) 
     assert show[1:3] == ["--db", db]
     assert run(*show[1:]).returncode == 0  # the short id it prints is enough
     listed = json.loads(run("--db", db, "--json", "instances").stdout)
-    # v1, v2, v3, and v4: left by Deploy with run test, carried by productionization.
-    assert [i["status"] for i in listed] == ["completed"] * 5
+    # v1, v2, v3, and v4: left by Deploy with run test, carried by productionization, whose
+    # two approvals ran as instances of the called approval process.
+    assert [i["status"] for i in listed] == ["completed"] * 7
     assert [i["key"] for i in listed].count("productionization") == 1
     # The list leaves variables out, as Camunda's list does (the issue saw 1 MB for 4 instances).
     assert all("variables" not in instance for instance in listed)
@@ -66,8 +67,12 @@ def test_demo_shows_every_path_and_leaves_a_database_to_inspect(tmp_path: Path) 
     assert [i["id"] for i in full] == [i["id"] for i in listed]
     sizes = sorted(len(json.dumps(instance)) for instance in full)
     assert sizes[-1] < 25_000, sizes
-    assert sizes[0] < 10_000, sizes  # v4's Deploy with run test, left to productionization
-    assert "fileContent" not in json.dumps(full)
+    runs = sorted(len(json.dumps(i)) for i in listed if i["super_instance_id"] is None)
+    assert runs[0] < 10_000, runs  # v4's Deploy with run test, left to productionization
+    assert "fileContent" not in json.dumps(listed)
+    approvals = [i for i in listed if i["key"] == "approval_with_escalation"]
+    production = next(i for i in listed if i["key"] == "productionization")
+    assert [a["super_instance_id"] for a in approvals] == [production["id"]] * 2
     kpis = json.loads(run("--db", db, "--json", "kpis").stdout)
     # v1, v2, v4 to QA and v4 to PROD; the two approvals of v4 took a day each.
     assert (kpis["deployments"], kpis["tests_judged"], kpis["tests_passed"]) == (4, 3, 2)
@@ -91,7 +96,7 @@ def test_a_second_run_needs_force_and_then_starts_afresh(tmp_path: Path) -> None
     )
     assert run("demo", "--dir", str(tmp_path), "--force").returncode == 0
     listed = json.loads(run("--db", str(tmp_path / "mlc.db"), "--json", "instances").stdout)
-    assert len(listed) == 5
+    assert len(listed) == 7  # five runs, two of them called approval instances
 
 
 def test_a_run_that_misses_the_review_says_where_it_stopped(manager: LifecycleManager) -> None:

@@ -28,6 +28,7 @@ from modelop_mlc.cli._output import (
     history_rows,
     history_table,
     kpi_text,
+    with_called,
 )
 from modelop_mlc.clock import SkippingClock
 from modelop_mlc.config import ManagerConfig
@@ -67,16 +68,27 @@ class _Steps:
         self.out = out
         self.seen: dict[str, set[int]] = {}
 
-    def flush(self, instance_id: str) -> None:
-        # By start event: a call activity ends after the activities it started before.
+    def flush(self, instance_id: str, indent: str = "   ") -> None:
+        """Print the activities of an instance that ended since the last flush.
+
+        A call activity starts an instance of its own (as in Camunda 7): what that instance
+        did is printed indented, before the call activity's own line.
+        """
         printed = self.seen.setdefault(instance_id, set())
-        for row in history_rows(self.manager.history(instance_id, limit=None)):
+        called = self.manager.instances(super_instance_id=instance_id)
+        for row in history_rows(self.manager.history(instance_id)):
+            if row.event.activity_type == "callActivity":
+                for child in sorted(called, key=lambda c: c.started_at):
+                    if child.super_activity_id == row.event.activity_id:
+                        self.flush(child.id, indent + "  ")
             if row.ended is None or row.event.seq in printed:
                 continue
             printed.add(row.event.seq)
             name = row.event.activity_name or row.event.activity_id
             facts = row.outcome.removeprefix("done").strip()
-            self.out.line(f"   ✓ {name:<48} {duration(row.took):>10}   {facts}".rstrip())
+            width = 51 - len(indent)
+            line = f"{indent}✓ {name:<{width}} {duration(row.took):>10}   {facts}"
+            self.out.line(line.rstrip())
 
 
 def _drive(
@@ -92,7 +104,8 @@ def _drive(
         ran = manager.run_due(limit=1)
         steps.flush(instance_id)
         instance = manager.instance(instance_id)
-        if instance.status != "running" or (until and until in instance.waiting_at):
+        waiting = {a for i in with_called(manager, instance_id) for a in i.waiting_at}
+        if instance.status != "running" or (until and until in waiting):
             return instance
         if ran:
             continue

@@ -15,7 +15,7 @@ from typing import Any
 
 from modelop_mlc import diagrams
 from modelop_mlc.center import LocalCenter
-from modelop_mlc.cli._output import Output, parse_vars
+from modelop_mlc.cli._output import Output, parse_vars, with_called
 from modelop_mlc.clock import SkippingClock
 from modelop_mlc.domain import Asset, AssetRole, JobType
 from modelop_mlc.errors import ConfigurationError
@@ -83,9 +83,16 @@ def run_productionization(
     )
     for decision in _DECISIONS:
         instance = drive(instance.id, until=APPROVAL)
-        if APPROVAL not in instance.waiting_at:
+        # The approval runs in an instance of its own, started by a call activity.
+        tasks = [
+            t
+            for called in with_called(manager, instance.id)
+            for t in manager.tasks(instance_id=called.id)
+            if t.activity_id == APPROVAL
+        ]
+        if not tasks:
             break
-        (task,) = manager.tasks(instance_id=instance.id)
+        (task,) = tasks
         groups = ", ".join(task.candidate_groups)
         due = task.due.date().isoformat() if task.due else "-"
         out.line(f"   … task '{task.name}' for {groups}, due {due}")

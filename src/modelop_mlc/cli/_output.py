@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.kpis import DurationStats, Kpis
 from modelop_mlc.manager import LifecycleManager
-from modelop_mlc.models import HistoryEvent
+from modelop_mlc.models import HistoryEvent, ProcessInstance
 from modelop_mlc.tickets import LocalTickets
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "plain",
     "table",
     "when",
+    "with_called",
 ]
 
 Column = tuple[str, Callable[[Any], Any]]
@@ -186,6 +187,14 @@ def history_table(events: Sequence[HistoryEvent]) -> str:
             ("outcome", lambda r: r.outcome),
         ),
     )
+
+
+def with_called(manager: LifecycleManager, instance_id: str) -> list[ProcessInstance]:
+    """An instance, then the running instances its call activities started, down the chain."""
+    found = [manager.instance(instance_id)]
+    for instance in found:
+        found += [c for c in manager.instances(super_instance_id=instance.id) if not c.ended]
+    return found
 
 
 def board(manager: LifecycleManager) -> LocalTickets:
