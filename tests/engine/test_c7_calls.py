@@ -36,7 +36,9 @@ def _call(
 def _caller(call: str, after: str = "", pid: str = "parent") -> str:
     return _process(
         pid,
-        '<bpmn:startEvent id="s"/>' + call + '<bpmn:userTask id="after"/><bpmn:endEvent id="e"/>'
+        '<bpmn:startEvent id="s"/>'
+        + call
+        + '<bpmn:userTask id="after"/><bpmn:endEvent id="e"/>'
         + after
         + chain("s", "call", "after", "e"),
     )
@@ -240,17 +242,16 @@ def test_child_that_ends_at_once_returns_at_once(manager: LifecycleManager) -> N
 
 @camunda7(
     "cancelling the calling instance (skipSubprocesses)",
-    "the called instances are cancelled with it, down the chain; with skipSubprocesses they "
-    "run on",
+    "the called instances are cancelled with it, down the chain; with skipSubprocesses they run on",
 )
 @pytest.mark.parametrize("skip", [False, True], ids=["cascade", "skip-subprocesses"])
-def test_cancelling_the_caller_cancels_its_children(
-    manager: LifecycleManager, skip: bool
-) -> None:
+def test_cancelling_the_caller_cancels_its_children(manager: LifecycleManager, skip: bool) -> None:
     """Cancelling the caller cancels child and grandchild, unless subprocesses are skipped."""
     middle = _process(
         "middle",
-        '<bpmn:startEvent id="ms"/>' + _call(call_id="call2") + '<bpmn:endEvent id="me"/>'
+        '<bpmn:startEvent id="ms"/>'
+        + _call(call_id="call2")
+        + '<bpmn:endEvent id="me"/>'
         + chain("ms", "call2", "me"),
     )
     manager.deploy(_definitions(CHILD_WAITS, middle, _caller(_call(called="middle"))))
@@ -462,7 +463,9 @@ def test_incident_in_child_is_visible_on_the_caller(manager: LifecycleManager) -
         "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements></bpmn:serviceTask>"
         '<bpmn:endEvent id="ce"/>' + chain("cs", "job", "ce"),
     )
-    manager.deploy(_definitions(child, _caller(_call('<camunda:out source="done" target="done"/>'))))
+    manager.deploy(
+        _definitions(child, _caller(_call('<camunda:out source="done" target="done"/>')))
+    )
     parent = manager.start("parent")
     child_id = _only_child(manager, parent.id)
     (root,) = manager.incidents(instance_id=child_id)

@@ -21,8 +21,11 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.events import MlcConditionalEvent
-from modelop_mlc._engine.host import JournalEntry, JournalKind
-from modelop_mlc._engine.subprocesses import trigger_event_subprocess
+from modelop_mlc._engine.subprocesses import (
+    new_boundary_path,
+    scope_interrupted,
+    trigger_event_subprocess,
+)
 
 __all__ = ["VariableWatch", "evaluate_conditions", "has_conditions", "trigger_on_scope_start"]
 
@@ -109,7 +112,9 @@ def _started_interrupting(workflow: Any, spec_name: str) -> bool:
 def _fire_subprocess(workflow: Any, spec_name: str, start: Any) -> bool:
     """Start the event sub-process `spec_name` of `workflow` if its condition holds."""
     spec = workflow.spec.task_specs.get(spec_name)
-    if spec is not None and spec.interrupting and _started_interrupting(workflow, spec_name):
+    if scope_interrupted(workflow) or (
+        spec is not None and spec.interrupting and _started_interrupting(workflow, spec_name)
+    ):
         return False
     if not start.event_definition.holds(workflow.task_tree):
         return False
@@ -151,13 +156,7 @@ def _fire_task(task: Any, definition: MlcConditionalEvent) -> None:
     if _conditional(spec) is definition and getattr(spec, "cancel_activity", True) is False:
         # A non-interrupting boundary event fires at every change that makes its condition
         # true while the activity runs: each time a new path, the event keeps waiting.
-        engine = task.workflow.script_engine
-        for kind in (JournalKind.ACTIVITY_START, JournalKind.ACTIVITY_END):
-            engine.journal(task, JournalEntry(kind, spec.bpmn_id, spec.bpmn_name, "boundaryEvent"))
-        for output in spec.outputs:
-            child = task._add_child(output, TaskState.FUTURE)
-            child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
-            child.task_spec._update(child)
+        new_boundary_path(task)
         return
     if _conditional(spec) is definition:
         task.internal_data["event_fired"] = True

@@ -65,6 +65,9 @@ def _journal(task: Any, entry: JournalEntry) -> None:
 # ---------------------------------------------------------------- timers
 
 
+FIRED_KEY = "mlc_fired_due"  # the due time a timer fired at (kept after the event's reset)
+
+
 class _ClockTimerMixin:
     """Timer schedules read from the engine host's clock, never the wall clock."""
 
@@ -85,6 +88,10 @@ class _ClockTimerMixin:
     def _key(self) -> str:
         return f"mlc_due:{self.name}"
 
+    def due_key(self) -> str:
+        """The task's internal data key holding this timer's due time."""
+        return self._key()
+
     def due(self, task: Any) -> datetime | None:
         """Return when this timer fires for `task` (computing it on first use)."""
         key = self._key()
@@ -101,6 +108,7 @@ class _ClockTimerMixin:
         due = self.due(my_task)
         if due is not None and due <= _engine(my_task).host.now():
             my_task.internal_data["event_fired"] = True
+            my_task.internal_data[FIRED_KEY] = due.isoformat()
             _journal(
                 my_task,
                 JournalEntry(

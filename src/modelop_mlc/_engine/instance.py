@@ -58,7 +58,7 @@ from modelop_mlc._engine.specs import (
 )
 from modelop_mlc._engine.specs._service import throw_bpmn_error, throw_escalation
 from modelop_mlc._engine.state import dump_workflow, load_workflow
-from modelop_mlc._engine.subprocesses import catcher_for
+from modelop_mlc._engine.subprocesses import catcher_for, scope_interrupted
 from modelop_mlc._engine.workflow import MlcWorkflow
 from modelop_mlc.errors import ProcessError, TaskNotOpenError
 
@@ -572,7 +572,7 @@ class EngineInstance:
 
     def _trigger_names(self, cls: Any) -> list[tuple[str, str | None]]:
         """Signal/message start events of the process's event sub-processes."""
-        if self.completed:
+        if self.completed or scope_interrupted(self.workflow):
             return []
         names = []
         wf = self.workflow

@@ -15,10 +15,16 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.util.task import TaskState
 
+from modelop_mlc._engine.host import JournalEntry, JournalKind
+
 __all__ = [
     "catcher_for",
+    "event_subprocess_catching",
+    "event_subprocesses_catching",
     "interrupt_scope",
+    "new_boundary_path",
     "propagate_targeted",
+    "scope_interrupted",
     "start_event_subprocess_for",
     "trigger_event_subprocess",
 ]
@@ -61,7 +67,7 @@ def _catch_at_boundary(task: Any, event: Any) -> bool:
     return True
 
 
-def _subprocess_catcher(workflow: Any, event: Any) -> tuple[str, Any] | None:
+def event_subprocesses_catching(workflow: Any, event: Any) -> Iterator[tuple[str, Any]]:
     """`(event sub-process spec name, its start event spec)` of `workflow` catching `event`."""
     for spec_name in getattr(workflow.spec.start, "trigger_specs", []):
         sp_spec = workflow.top_workflow.subprocess_specs.get(spec_name)
@@ -69,8 +75,12 @@ def _subprocess_catcher(workflow: Any, event: Any) -> tuple[str, Any] | None:
             continue
         for start_spec in sp_spec.bpmn_start_events:
             if start_spec.event_definition == event.event_definition:
-                return spec_name, start_spec
-    return None
+                yield spec_name, start_spec
+
+
+def event_subprocess_catching(workflow: Any, event: Any) -> tuple[str, Any] | None:
+    """The first event sub-process of `workflow` whose start event catches `event`."""
+    return next(event_subprocesses_catching(workflow, event), None)
 
 
 def trigger_event_subprocess(workflow: Any, spec_name: str) -> Any:
@@ -93,7 +103,7 @@ def trigger_event_subprocess(workflow: Any, spec_name: str) -> Any:
 def start_event_subprocess_for(task: Any, event: Any) -> bool:
     """Start the event sub-process of `task`'s workflow whose start event catches `event`."""
     workflow = task.workflow
-    found = _subprocess_catcher(workflow, event)
+    found = event_subprocess_catching(workflow, event)
     if found is None:
         return False
     spec_name, start_spec = found
@@ -136,16 +146,45 @@ def catcher_for(task: Any, event: Any) -> bool | None:
         boundary = _boundary_catcher(current, event)
         if boundary is not None:
             return bool(boundary.task_spec.cancel_activity)
-        found = _subprocess_catcher(current.workflow, event)
+        found = event_subprocess_catching(current.workflow, event)
         if found is not None:
             spec = current.workflow.spec.task_specs.get(found[0])
             return bool(getattr(spec, "interrupting", True))
     return None
 
 
+def new_boundary_path(task: Any) -> None:
+    """A non-interrupting boundary event fires again: a new path; the event keeps waiting.
+
+    Camunda 7 fires a non-interrupting boundary event every time its event occurs while the
+    activity runs; SpiffWorkflow completes the event task the first time.
+    """
+    spec = task.task_spec
+    engine = task.workflow.script_engine
+    for kind in (JournalKind.ACTIVITY_START, JournalKind.ACTIVITY_END):
+        engine.journal(task, JournalEntry(kind, spec.bpmn_id, spec.bpmn_name, "boundaryEvent"))
+    for output in spec.outputs:
+        child = task._add_child(output, TaskState.FUTURE)
+        child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+        child.task_spec._update(child)
+
+
+_INTERRUPTED = "mlc_interrupted"  # on a scope's root task: an interrupting event sub-process ran
+
+
+def scope_interrupted(workflow: Any) -> bool:
+    """Whether an interrupting event sub-process started in `workflow` (no other one will)."""
+    return bool(workflow.task_tree.internal_data.get(_INTERRUPTED))
+
+
 def interrupt_scope(event_subprocess_task: Any) -> None:
-    """Cancel every unfinished task of the scope an interrupting event sub-process runs in."""
+    """Cancel every unfinished task of the scope an interrupting event sub-process runs in.
+
+    From then on no event sub-process of the scope starts (Camunda 7 removes the scope's
+    event subscriptions when an interrupting one starts).
+    """
     workflow = event_subprocess_task.workflow
+    workflow.task_tree.internal_data[_INTERRUPTED] = event_subprocess_task.task_spec.name
     keep = set()
     current = event_subprocess_task
     while current is not None:

@@ -21,13 +21,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from SpiffWorkflow.bpmn.util.event import EventManager
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-__all__ = ["SPIFF_SOURCES", "MlcSubWorkflow", "MlcTask", "MlcWorkflow"]
+from modelop_mlc._engine.subprocesses import (
+    event_subprocesses_catching,
+    scope_interrupted,
+    trigger_event_subprocess,
+)
+
+__all__ = ["MlcEventManager", "MlcSubWorkflow", "MlcWorkflow"]
 
 _READY = TaskState.READY
 _WAITING = TaskState.WAITING
@@ -140,6 +147,24 @@ def _run_ready(
     return count
 
 
+class MlcEventManager(EventManager):
+    """SpiffWorkflow's event manager, starting event sub-processes as Camunda 7 does.
+
+    A signal or message starts the event sub-process of the process whose start event catches
+    it: a new one each time for a non-interrupting one, none once an interrupting one started
+    (Camunda 7 removes the scope's subscriptions then). SpiffWorkflow's own way (`trigger_wf`)
+    connects the event sub-process to the process's start in the spec every instance shares.
+    """
+
+    def update_collaboration(self, event: Any) -> None:
+        """Start the event sub-process whose start event catches `event`, if any."""
+        workflow = self.workflow
+        if scope_interrupted(workflow):
+            return
+        for spec_name, _ in list(event_subprocesses_catching(workflow, event)):
+            trigger_event_subprocess(workflow, spec_name)
+
+
 class MlcSubWorkflow(BpmnSubWorkflow):
     """A sub-process workflow with indexed look-ups and lazy logging."""
 
@@ -178,6 +203,11 @@ class MlcWorkflow(BpmnWorkflow):
         super().__init__(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         if not deserializing:
             _plant_root(self)
+
+    def __init__(self, spec: Any, subprocess_specs: Any = None, **kwargs: Any) -> None:
+        """Create the workflow with our event manager."""
+        super().__init__(spec, subprocess_specs, **kwargs)
+        self.event_manager = MlcEventManager(self)
 
     def create_subprocess(self, my_task: Any, spec_name: str) -> Any:
         """Create a sub-process workflow of our class."""

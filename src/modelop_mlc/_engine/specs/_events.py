@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins import (
@@ -18,12 +19,19 @@ from SpiffWorkflow.util.task import TaskState
 
 from modelop_mlc._engine.compensation import compensation_pending
 from modelop_mlc._engine.conditions import trigger_on_scope_start
+from modelop_mlc._engine.events import FIRED_KEY, MlcCycleTimer, MlcMessageEvent, MlcSignalEvent
 from modelop_mlc._engine.listeners import run_listeners
 from modelop_mlc._engine.specs._activity import _STARTED_KEY, MlcActivityMixin, MlcCatchMixin
 from modelop_mlc._engine.specs._subprocesses import MlcEventSubProcess
-from modelop_mlc._engine.subprocesses import interrupt_scope
+from modelop_mlc._engine.subprocesses import (
+    interrupt_scope,
+    new_boundary_path,
+    scope_interrupted,
+    trigger_event_subprocess,
+)
 
 _COMPENSATED = "mlc_compensated"
+_OCCURRENCE_KEY = "mlc_occurrence"  # a timer cycle's occurrence a start event waits for
 _SCOPE_KEY = "mlc_scope"  # on a scope's root task: 1 begun, 2 interrupted as it began
 
 
@@ -82,6 +90,33 @@ class MlcStartEvent(MlcCatchMixin, StartEventMixin, BpmnSpecMixin):
             spec = parent.task_spec
             if isinstance(spec, MlcEventSubProcess) and spec.interrupting:
                 interrupt_scope(parent)
+            elif isinstance(spec, MlcEventSubProcess):
+                self._next_occurrence(my_task, parent)
+
+    def _next_occurrence(self, my_task: Any, event_subprocess: Any) -> None:
+        """Wait for the next occurrence of a non-interrupting event sub-process's timer cycle.
+
+        Camunda 7 starts such an event sub-process at every occurrence of its cycle while the
+        scope runs: a new one waits for the next occurrence.
+        """
+        definition = self.event_definition
+        if not isinstance(definition, MlcCycleTimer):
+            return
+        fired = my_task.internal_data.get(_OCCURRENCE_KEY, 1)
+        due = my_task.internal_data.get(FIRED_KEY)
+        schedule = definition.schedule(my_task)
+        following = schedule.next_due(datetime.fromisoformat(due), fired) if due else None
+        if following is None:
+            return
+        scope = event_subprocess.workflow
+        if scope_interrupted(scope):
+            return
+        child_id = trigger_event_subprocess(scope, event_subprocess.task_spec.name)
+        for task in scope.top_workflow.subprocesses[child_id].tasks.values():
+            if task.task_spec.name == self.name:
+                definition.reset(task)
+                task.internal_data[definition.due_key()] = following.isoformat()
+                task.internal_data[_OCCURRENCE_KEY] = fired + 1
 
 
 class _CompensatingMixin(MlcActivityMixin):
@@ -120,7 +155,19 @@ class MlcIntermediateThrowEvent(_CompensatingMixin, IntermediateThrowEventMixin,
 
 
 class MlcBoundaryEvent(MlcCatchMixin, BoundaryEventMixin, BpmnSpecMixin):
-    """A boundary event, interrupting or not."""
+    """A boundary event, interrupting or not.
+
+    A non-interrupting signal or message boundary event fires every time its event occurs
+    while the activity runs (Camunda 7): each time a new path; the event keeps waiting.
+    """
+
+    def catch(self, my_task: Any, event: Any) -> None:
+        """Catch `event`: fire once, or (non-interrupting signal, message) start a new path."""
+        repeats = isinstance(self.event_definition, MlcSignalEvent | MlcMessageEvent)
+        if repeats and getattr(self, "cancel_activity", True) is False:
+            new_boundary_path(my_task)
+            return
+        super().catch(my_task, event)
 
 
 class MlcReceiveTask(MlcCatchMixin, ReceiveTaskMixin, BpmnSpecMixin):
