@@ -464,3 +464,47 @@ def test_unexpected_failure_is_a_generic_500_without_traceback(
     assert "Traceback" not in response.text
     reference = body["message"].rsplit("reference ", 1)[1].rstrip(")")
     assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_call_activity_links_and_incidents_over_http(
+    client: TestClient, manager: LifecycleManager
+) -> None:
+    """`superProcessInstance` / `subProcessInstance` find caller and child; the child's
+    incident shows on the caller with Camunda's cause and root cause ids."""
+
+    def broken(_ctx: Any) -> dict[str, Any]:
+        raise RuntimeError("backend down")
+
+    manager.register_delegate("Broken", broken)
+    child = process(
+        '<bpmn:startEvent id="cs"/><bpmn:serviceTask id="job" camunda:class="Broken">'
+        "<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>R0/PT1M"
+        "</camunda:failedJobRetryTimeCycle></bpmn:extensionElements></bpmn:serviceTask>"
+        '<bpmn:endEvent id="ce"/>' + chain("cs", "job", "ce"),
+        pid="called",
+    )
+    caller = process(
+        '<bpmn:startEvent id="s"/><bpmn:callActivity id="call" calledElement="called"/>'
+        '<bpmn:endEvent id="e"/>' + chain("s", "call", "e"),
+        pid="caller",
+    )
+    manager.deploy(("called.bpmn", child), ("caller.bpmn", caller))
+    started = client.post("/process-definition/key/caller/start", headers=ALL, json={}).json()
+    [called] = client.get(
+        "/process-instance", params={"superProcessInstance": started["id"]}, headers=ALL
+    ).json()
+    assert called["definitionKey"] == "called"
+    [found] = client.get(
+        "/process-instance", params={"subProcessInstance": called["id"]}, headers=ALL
+    ).json()
+    assert found["id"] == started["id"]
+    assert (
+        client.get("/process-instance", params={"subProcessInstance": "nobody"}, headers=ALL).json()
+        == []
+    )
+    incidents = client.get("/incident", headers=ALL).json()
+    by_instance = {i["processInstanceId"]: i for i in incidents}
+    root, repeated = by_instance[called["id"]], by_instance[started["id"]]
+    assert root["rootCauseIncidentId"] == root["causeIncidentId"] == root["id"]
+    assert repeated["activityId"] == "call"
+    assert repeated["causeIncidentId"] == repeated["rootCauseIncidentId"] == root["id"]
