@@ -623,3 +623,57 @@ def test_raw_queries_may_contain_percent_signs(store: SqlStore) -> None:
     assert [
         tuple(r) for r in store.raw("SELECT id FROM documents WHERE id LIKE '%\\%%' ESCAPE '\\'")
     ] == [("100%",)]
+
+
+CALLED = process(
+    START
+    + '<bpmn:serviceTask id="job" camunda:class="Flaky"><bpmn:extensionElements>'
+    + "<camunda:failedJobRetryTimeCycle>R0/PT1M</camunda:failedJobRetryTimeCycle>"
+    + "</bpmn:extensionElements></bpmn:serviceTask>"
+    + '<bpmn:userTask id="check"/>'
+    + END
+    + chain("start", "job", "check", "end"),
+    pid="called",
+)
+CALLER = process(
+    START
+    + '<bpmn:callActivity id="call" calledElement="called"><bpmn:extensionElements>'
+    + '<camunda:in source="n" target="n"/><camunda:out source="n" target="n"/>'
+    + "</bpmn:extensionElements></bpmn:callActivity>"
+    + END
+    + chain("start", "call", "end"),
+    pid="caller",
+)
+
+
+def test_call_activity_links_incidents_and_cascade(manager: LifecycleManager) -> None:
+    """A child instance is linked to its caller; its incident is repeated on the caller and
+    resolved with it; cancelling the caller cancels the child, in one transaction."""
+    failing = {"on": True}
+
+    def flaky(_ctx: Any) -> dict[str, Any]:
+        if failing["on"]:
+            raise RuntimeError("down")
+        return {"n": 2}
+
+    manager.register_delegate("Flaky", flaky)
+    manager.deploy(("called.bpmn", CALLED), ("caller.bpmn", CALLER))
+    parent = manager.start("caller", {"n": 1})
+    (child,) = manager.instances(super_instance_id=parent.id)
+    assert (child.super_instance_id, child.super_activity_id) == (parent.id, "call")
+    assert child.root_instance_id == parent.id
+    assert manager.variables(child.id) == {"n": 1}
+    (root,) = manager.incidents(instance_id=child.id)
+    (repeated,) = manager.incidents(instance_id=parent.id)
+    assert repeated.root_cause_incident_id == repeated.cause_incident_id == root.id
+    assert manager.instance(parent.id).status == "incident"
+
+    failing["on"] = False
+    manager.retry(root.id)
+    assert manager.incidents(instance_id=parent.id) == []
+    assert manager.instance(parent.id).status == "running"
+    assert manager.variables(child.id) == {"n": 2}
+
+    manager.cancel(parent.id)
+    assert manager.instance(child.id).status == "cancelled"
+    assert manager.tasks(instance_id=child.id) == []
