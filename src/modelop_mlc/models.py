@@ -224,8 +224,9 @@ class Incident:
         id: The incident id (pass it to `retry`).
         instance_id: The instance.
         activity_id: Where it happened.
-        job_id: The failed job, if any.
-        kind: `failed_job`, `unknown_delegate`, ...
+        job_id: The failed job, if any (for `failed_call_return`: the called instance whose
+            result the call activity could not take).
+        kind: `failed_job`, `failed_timer`, `failed_call_return`, ...
         message: What failed and what to do.
         created_at: When.
         resolved_at: When it was resolved, if it was.
