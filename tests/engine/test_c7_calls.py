@@ -361,15 +361,16 @@ def test_terminate_end_in_child_ends_only_the_child(manager: LifecycleManager) -
     "an error boundary event on the call activity (or an event sub-process of the caller) "
     "catches it; the called instance is terminated",
 )
+@pytest.mark.parametrize("waits", [True, False], ids=["later", "in-its-first-step"])
 def test_error_in_child_reaches_the_boundary_on_the_call_activity(
-    manager: LifecycleManager,
+    manager: LifecycleManager, waits: bool
 ) -> None:
     """An error end event in the child is caught by the error boundary on the call activity."""
+    task = '<bpmn:userTask id="work"/>' if waits else '<bpmn:task id="work"/>'
     child = _process(
         "child",
-        '<bpmn:startEvent id="cs"/><bpmn:userTask id="work"/>'
-        '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="Err"/></bpmn:endEvent>'
-        + chain("cs", "work", "fail"),
+        '<bpmn:startEvent id="cs"/>' + task + '<bpmn:endEvent id="fail">'
+        '<bpmn:errorEventDefinition errorRef="Err"/></bpmn:endEvent>' + chain("cs", "work", "fail"),
     )
     boundary = (
         '<bpmn:boundaryEvent id="caught" attachedToRef="call">'
@@ -382,7 +383,8 @@ def test_error_in_child_reaches_the_boundary_on_the_call_activity(
     manager.deploy(xml)
     parent = manager.start("parent")
     child_id = _only_child(manager, parent.id)
-    _finish(manager, child_id, {})
+    if waits:
+        _finish(manager, child_id, {})
     resumed = manager.instance(parent.id)
     assert resumed.waiting_at == ("handle",)
     assert resumed.variables["code"] == "E42"
@@ -522,3 +524,35 @@ def test_call_activity_shapes_that_cannot_run_are_refused(
     (problem,) = caught.value.problems
     assert problem.element_id == "call"
     assert problem.line is not None
+
+
+def test_a_caller_that_cannot_take_the_result_gets_an_incident(manager: LifecycleManager) -> None:
+    """The caller's step after the child's end fails: an incident; a retry hands it back again."""
+    broken = {"on": True}
+
+    def check(_ctx: object) -> None:
+        if broken["on"]:
+            raise RuntimeError("audit log unavailable")
+
+    manager.register_delegate("Audit", check)
+    listener = (
+        '<camunda:executionListener event="end" class="Audit"/>'
+        '<camunda:out source="result" target="result"/>'
+    )
+    manager.deploy(_definitions(CHILD_WAITS, _caller(_call(listener))))
+    parent = manager.start("parent")
+    child_id = _only_child(manager, parent.id)
+    _finish(manager, child_id, {"result": 7})
+    assert manager.instance(child_id).status == "completed"
+    (incident,) = manager.incidents(instance_id=parent.id)
+    assert incident.kind == "failed_call_return"
+    assert incident.activity_id == "call"
+    assert "audit log unavailable" in incident.message
+    waiting = manager.instance(parent.id)
+    assert (waiting.status, waiting.waiting_at) == ("incident", ("call",))
+
+    broken["on"] = False
+    manager.retry(incident.id)
+    resumed = manager.instance(parent.id)
+    assert (resumed.status, resumed.waiting_at) == ("running", ("after",))
+    assert resumed.variables == {"result": 7}
