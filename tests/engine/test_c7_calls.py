@@ -103,6 +103,9 @@ def test_call_activity_starts_a_child_instance(manager: LifecycleManager) -> Non
         ("activity_end", "cs"),
         ("activity_start", "work"),
     ]
+    # Camunda's historic activity instance of the call activity names the called instance.
+    call_start = next(h for h in manager.history(parent.id) if h.activity_id == "call")
+    assert call_start.detail == {"called_instance": child.id}
     start = next(h for h in manager.history(child.id) if h.kind == "instance_start")
     assert start.detail["origin"] == "call_activity"
     assert start.detail["super_instance_id"] == parent.id
@@ -326,6 +329,10 @@ def test_multi_instance_call_activity_starts_one_child_per_element(
     parent = manager.start("parent", {"items": ["a", "b", "c"]})
     children = manager.instances(super_instance_id=parent.id)
     assert sorted(manager.variables(c.id)["item"] for c in children) == ["a", "b", "c"]
+    called = [
+        h.detail["called_instance"] for h in manager.history(parent.id) if h.activity_id == "call"
+    ]
+    assert sorted(called) == sorted(c.id for c in children)  # one per instance of the body
     for child in children[:2]:
         _finish(manager, child.id, {})
         assert manager.instance(parent.id).waiting_at == ("call",)

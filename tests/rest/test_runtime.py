@@ -469,8 +469,9 @@ def test_unexpected_failure_is_a_generic_500_without_traceback(
 def test_call_activity_links_and_incidents_over_http(
     client: TestClient, manager: LifecycleManager
 ) -> None:
-    """`superProcessInstance` / `subProcessInstance` find caller and child; the child's
-    incident shows on the caller with Camunda's cause and root cause ids."""
+    """`superProcessInstance` / `subProcessInstance` find caller and child, the call activity's
+    history names the child, and the child's incident shows on the caller with Camunda's cause
+    and root cause ids."""
 
     def broken(_ctx: Any) -> dict[str, Any]:
         raise RuntimeError("backend down")
@@ -502,6 +503,15 @@ def test_call_activity_links_and_incidents_over_http(
         client.get("/process-instance", params={"subProcessInstance": "nobody"}, headers=ALL).json()
         == []
     )
+    history = "/history/activity-instance"
+    [call] = client.get(
+        history, params={"processInstanceId": started["id"], "activityId": "call"}, headers=ALL
+    ).json()
+    assert call["activityType"] == "callActivity"
+    assert call["calledProcessInstanceId"] == called["id"]
+    in_child = client.get(history, params={"processInstanceId": called["id"]}, headers=ALL).json()
+    assert {r["rootProcessInstanceId"] for r in in_child} == {started["id"]}
+    assert {r["calledProcessInstanceId"] for r in in_child} == {None}
     incidents = client.get("/incident", headers=ALL).json()
     by_instance = {i["processInstanceId"]: i for i in incidents}
     root, repeated = by_instance[called["id"]], by_instance[started["id"]]

@@ -433,7 +433,8 @@ class Scenario:
 
         Args:
             max_steps: Steps to take at most.
-            until: Stop early, once a followed instance waits at this activity.
+            until: Stop early, once a followed instance, or an instance it called, waits at
+                this activity.
 
         Returns:
             The first followed instance (or the one waiting at `until`), as stored now.
@@ -450,7 +451,8 @@ class Scenario:
         while True:
             current = self.instances
             if until is not None:
-                for instance in current:
+                # The activity may be in an instance a followed one called (a call activity).
+                for instance in _with_called(harness.manager, current):
                     if until in instance.waiting_at:
                         return instance
             running = [i for i in current if not i.ended]

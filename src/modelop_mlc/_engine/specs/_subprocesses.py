@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.specs.mixins import (
 )
 
 from modelop_mlc._engine.calls import CallMapping, call_request
+from modelop_mlc._engine.host import JournalKind
 from modelop_mlc._engine.specs._activity import MlcActivityMixin, MlcEnteredMixin, _engine
 
 
@@ -66,5 +67,13 @@ class MlcCallActivity(MlcActivityMixin, BpmnSpecMixin):
     out_mappings: tuple[CallMapping, ...] = ()
 
     def _run_hook(self, my_task: Any) -> Any:
-        _engine(my_task).calls.append(call_request(my_task))
+        engine = _engine(my_task)
+        request = call_request(my_task)
+        engine.calls.append(request)
+        # Camunda's historic activity instance of a call activity names the instance it called
+        # (`calledProcessInstanceId`): the start of this activity, in this step, records it.
+        for entry in reversed(engine.journal_entries):
+            if entry.task_id == request.task_id and entry.kind is JournalKind.ACTIVITY_START:
+                entry.detail["called_instance"] = request.child_id
+                break
         return None  # waits (STARTED) until the child ends
