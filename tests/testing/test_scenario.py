@@ -167,6 +167,28 @@ def test_until_stops_at_an_activity(mlc_harness: ProcessHarness, scenario: Scena
     mlc_harness.assert_that(stopped).is_waiting_at("approve").has_passed("run_test")
 
 
+def test_called_instances_are_answered_and_until_stops_in_them(
+    mlc_harness: ProcessHarness, scenario: Scenario
+) -> None:
+    """A call activity's child is answered like a followed instance; `until` stops in it."""
+    caller = process(
+        START + '<bpmn:callActivity id="call_review" calledElement="review">'
+        '<bpmn:extensionElements><camunda:out variables="all"/></bpmn:extensionElements>'
+        '</bpmn:callActivity><bpmn:endEvent id="done"/>' + chain("start", "call_review", "done"),
+        pid="caller",
+    )
+    mlc_harness.deploy(caller)
+    scenario.at("approve").complete({"reviewResult": "APPROVED"})
+    scenario.delegate("DeployModel")
+    instance = scenario.start("caller")
+    stopped = scenario.run(until="approve")
+    assert (stopped.key, stopped.super_instance_id) == ("review", instance.id)
+    final = scenario.run()
+    assert final.id == instance.id
+    mlc_harness.assert_that(final).is_completed().has_variables(reviewResult="APPROVED")
+    mlc_harness.assert_that(stopped).is_completed().has_passed("approve", "deployed")
+
+
 def test_max_steps_bounds_a_run(mlc_harness: ProcessHarness, scenario: Scenario) -> None:
     """A run that needs more steps than allowed fails, naming the limit."""
     scenario.at("approve").complete_after(timedelta(days=4), {"reviewResult": "APPROVED"})
