@@ -70,6 +70,47 @@ def test_non_interrupting_boundary_fires_every_time(manager: LifecycleManager, k
     assert not _send(manager, kind)  # the activity ended: the boundary event no longer waits
 
 
+SCOPES = {
+    "sub-process": '<bpmn:subProcess id="u"><bpmn:startEvent id="is"/><bpmn:userTask id="inner"/>'
+    '<bpmn:endEvent id="ie"/>' + chain("is", "inner", "ie") + "</bpmn:subProcess>",
+    "call activity": '<bpmn:callActivity id="u" calledElement="called"/>',
+}
+CALLED = process(
+    '<bpmn:startEvent id="cs"/><bpmn:userTask id="inner"/><bpmn:endEvent id="ce"/>'
+    + chain("cs", "inner", "ce"),
+    pid="called",
+)
+
+
+@pytest.mark.parametrize("scope", list(SCOPES))
+def test_non_interrupting_boundary_on_a_scope_fires_every_time(
+    manager: LifecycleManager, scope: str
+) -> None:
+    """On a sub-process or a call activity too: each signal a new path, the scope stays."""
+    manager.deploy(CALLED)
+    manager.deploy(
+        process(
+            '<bpmn:startEvent id="s"/>' + SCOPES[scope] + '<bpmn:endEvent id="e"/>'
+            '<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false">'
+            f"{DEFINITIONS['signal']}</bpmn:boundaryEvent>"
+            + COUNT
+            + '<bpmn:endEvent id="be"/>'
+            + chain("s", "u", "e")
+            + chain("b", "count", "be"),
+            extra=EVENTS,
+        )
+    )
+    instance = manager.start("p", {"n": 0})
+    for _ in range(3):
+        assert _send(manager, "signal")
+    assert manager.variables(instance.id)["n"] == 3
+    assert _boundary_fired(manager, instance.id) == 3
+    (task,) = [t for t in manager.tasks() if t.activity_id == "inner"]
+    manager.complete_task(task.id)
+    assert manager.instance(instance.id).status == "completed"
+    assert not _send(manager, "signal")
+
+
 def _event_subprocess(start: str, interrupting: bool) -> str:
     flag = "true" if interrupting else "false"
     return process(
