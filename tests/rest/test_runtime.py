@@ -503,6 +503,13 @@ def test_call_activity_links_and_incidents_over_http(
         client.get("/process-instance", params={"subProcessInstance": "nobody"}, headers=ALL).json()
         == []
     )
+    roots = client.get("/process-instance", params={"rootProcessInstances": "true"}, headers=ALL)
+    assert [i["id"] for i in roots.json()] == [started["id"]]
+    leaves = client.get("/process-instance", params={"leafProcessInstances": "true"}, headers=ALL)
+    assert [i["id"] for i in leaves.json()] == [called["id"]]
+    child_history = client.get(f"/history/process-instance/{called['id']}", headers=ALL).json()
+    assert child_history["superProcessInstanceId"] == started["id"]
+    assert child_history["rootProcessInstanceId"] == started["id"]
     history = "/history/activity-instance"
     [call] = client.get(
         history, params={"processInstanceId": started["id"], "activityId": "call"}, headers=ALL

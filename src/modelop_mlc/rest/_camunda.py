@@ -174,7 +174,7 @@ def activity_instances(
                 "processInstanceId": instance.id,
                 "executionId": instance.id,
                 "taskId": event.task_id if event.activity_type == "userTask" else None,
-                "calledProcessInstanceId": None,
+                "calledProcessInstanceId": event.detail.get("called_instance"),
                 "calledCaseInstanceId": None,
                 "assignee": assignees.get(event.task_id),
                 "startTime": camunda_date(event.at),
@@ -184,7 +184,7 @@ def activity_instances(
                 "completeScope": event.activity_type in _END_EVENT_TYPES,
                 "tenantId": None,
                 "removalTime": None,
-                "rootProcessInstanceId": instance.id,
+                "rootProcessInstanceId": instance.root_instance_id or instance.id,
             }
             starts[record["id"]] = event.at
             found.append(record)

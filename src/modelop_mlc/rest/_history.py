@@ -104,8 +104,8 @@ def _instance_record(history: _History, instance: ProcessInstance) -> dict[str, 
         "startUserId": None,
         "startActivityId": starts[0].activity_id if starts else None,
         "deleteReason": "deleted" if instance.status == "cancelled" else None,
-        "rootProcessInstanceId": instance.id,
-        "superProcessInstanceId": None,
+        "rootProcessInstanceId": instance.root_instance_id or instance.id,
+        "superProcessInstanceId": instance.super_instance_id,
         "superCaseInstanceId": None,
         "caseInstanceId": None,
         "tenantId": None,
@@ -357,7 +357,7 @@ def _task_records(history: _History, instance: ProcessInstance) -> list[dict[str
                 "followUp": camunda_date(current.follow_up) if current is not None else None,
                 "tenantId": None,
                 "removalTime": None,
-                "rootProcessInstanceId": instance.id,
+                "rootProcessInstanceId": instance.root_instance_id or instance.id,
                 "taskState": "Updated"
                 if current is not None
                 else ("Deleted" if record["canceled"] else "Completed"),
@@ -519,7 +519,7 @@ def _historic_variable(instance: ProcessInstance, record: Mapping[str, Any]) -> 
         "caseDefinitionId": None,
         "createTime": camunda_date(instance.started_at),
         "removalTime": None,
-        "rootProcessInstanceId": instance.id,
+        "rootProcessInstanceId": instance.root_instance_id or instance.id,
         "state": "CREATED",
     }
 

@@ -56,6 +56,8 @@ _FILTERS = {
             "processDefinitionKey",
             "processDefinitionKeyIn",
             "processDefinitionKeyNotIn",
+            "superProcessInstance",
+            "subProcessInstance",
             "incidentId",
             "incidentType",
             "incidentMessage",
@@ -153,8 +155,22 @@ def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str,
         else []
     )
     ended = bool(query.boolean("ended"))
-    # The database narrows by what its indexes answer; the filters below do the rest.
-    found = manager.find_instances(instance_query(query), Page(limit=None))
+    found = manager.instances(
+        key=query.text("processDefinitionKey"),
+        business_key=query.text("businessKey"),
+        super_instance_id=query.text("superProcessInstance"),
+    )
+    # Camunda's call-activity links: the instance that called `subProcessInstance`; roots
+    # were called by nobody, leaves call nobody (now).
+    sub_id = query.text("subProcessInstance")
+    if sub_id is not None:
+        callers = {i.super_instance_id for i in manager.instances() if i.id == sub_id}
+        found = [i for i in found if i.id in callers]
+    if query.boolean("rootProcessInstances"):
+        found = [i for i in found if i.super_instance_id is None]
+    if query.boolean("leafProcessInstances"):
+        calling = {i.super_instance_id for i in manager.instances() if i.status not in _ENDED}
+        found = [i for i in found if i.id not in calling]
 
     def incident_match(instance: ProcessInstance) -> bool:
         mine = [i for i in incidents if i.instance_id == instance.id]
