@@ -216,6 +216,13 @@ class CallActivities:
             current = rows.get(caller_id) or self._store.get_instance(caller_id)
         return chain
 
+    def open_root_cause(self, incident: IncidentRow) -> str | None:
+        """The open root-cause incident of one repeated on a caller (to retry instead), if any."""
+        root = incident.root_cause_incident_id
+        if root is None or root == incident.id or not self._store.incidents(incident_id=root):
+            return None
+        return root
+
     def open_incident(self, tx: Tx, incident: IncidentRow) -> None:
         """Open an incident and its chain on the callers, whose status becomes `incident`."""
         tx.insert_incident(incident)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from typing import Any, Literal, Self, TypeVar, overload
 
 from modelop_mlc._engine.instance import EngineInstance, UserTaskWait
 from modelop_mlc.center.local import LocalCenter
@@ -35,9 +35,7 @@ from modelop_mlc.manager._convert import (
 from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._external import INCIDENT_KIND, ExternalTaskMethods, ExternalTasks
 from modelop_mlc.manager._jobs import JobExecutor
-from modelop_mlc.manager._listings import Listings
-from modelop_mlc.manager._purge import purge
-from modelop_mlc.manager._repository import Repository, Source
+from modelop_mlc.manager._repository import Repository, RepositoryDecisions, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
 from modelop_mlc.manager._tasks import TaskMethods
 from modelop_mlc.manager._unheard import warn_unheard
@@ -55,9 +53,6 @@ from modelop_mlc.registry import Delegate, DelegateRegistry, check_json
 from modelop_mlc.store import Durability, SqlStore, open_store
 from modelop_mlc.store.rows import iso
 from modelop_mlc.tickets import Tickets, jira_webhook_wake_key, servicenow_event_wake_key
-
-if TYPE_CHECKING:
-    from modelop_mlc.dmn import DmnModel
 
 __all__ = ["LifecycleManager"]
 
@@ -123,7 +118,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         self.tickets: Tickets = tickets
         self._repository = Repository(store, self.clock, self.registry)
         self._services = Services(
-            center=center, tickets=tickets, decisions=_Decisions(self._repository)
+            center=center, tickets=tickets, decisions=RepositoryDecisions(self._repository)
         )
         self._runtime = Runtime(
             store, self.clock, self._repository, self.registry, self.config, self._services
@@ -643,10 +638,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         limit: int | None = None,
         super_instance_id: str | None = None,
     ) -> list[ProcessInstance]:
-        """List instances, newest first, matching every given filter.
-
-        `super_instance_id`: the instances the call activities of that instance started.
-        """
+        """List instances, newest first, matching every filter (`super_instance_id`: its calls)."""
         rows = self._store.list_instances(
             status=status,
             key=key,
@@ -711,11 +703,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         if not rows:
             raise IncidentNotFoundError(incident_id)
         incident = rows[0]
-        root = incident.root_cause_incident_id
-        # An incident repeated on a caller: its root cause, in the called instance, is what
-        # runs again (resolving it resolves this one).
-        if root not in (None, incident.id) and self._store.incidents(incident_id=root):
-            self.retry(root or "")
+        if (root := self._runtime.calls.open_root_cause(incident)) is not None:
+            self.retry(root)  # resolving the called instance's incident resolves this one
             return self.instance(incident.instance_id)
         if incident.kind == INCIDENT_KIND and incident.job_id is not None:
             self._external.set_retries(incident.job_id, 1)
@@ -732,10 +721,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
     ) -> ProcessInstance:
         """Cancel a running instance; its waits, jobs and tasks are removed.
 
-        The instances its call activities started are cancelled with it (and theirs), in
-        the same transaction, unless `skip_subprocesses` is set: then they run on, as with
-        Camunda 7's `skipSubprocesses`. Cancelling a called instance leaves its caller
-        waiting at the call activity, as in Camunda 7.
+        The instances its call activities started are cancelled with it, down the chain,
+        unless `skip_subprocesses` (Camunda's `skipSubprocesses`); callers are not moved on.
 
         Raises:
             InstanceNotFoundError: If the id is unknown.
@@ -788,17 +775,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
             batch=batch,
             dry_run=dry_run,
         )
-
-
-class _Decisions:
-    """What delegates see of the deployed DMN decisions."""
-
-    def __init__(self, repository: Repository) -> None:
-        self._repository = repository
-
-    def model(self, decision_id: str) -> DmnModel:
-        """Return the DMN model holding the latest version of `decision_id`."""
-        return self._repository.decision_model(decision_id, binding="latest", version=None)
 
 
 __all__ += ["ConfigurationError", "DiagramError", "ProblemReport", "UserTaskWait"]

@@ -30,7 +30,7 @@ from modelop_mlc.store.rows import DefinitionRow, iso
 if TYPE_CHECKING:
     from modelop_mlc.dmn import DmnModel
 
-__all__ = ["Repository", "Source"]
+__all__ = ["Repository", "RepositoryDecisions", "Source"]
 
 Source = str | bytes | os.PathLike[str] | tuple[str, bytes | str]
 """A path, XML text, XML bytes, or a `(name, content)` pair."""
@@ -444,3 +444,15 @@ def _parse_dmn(source: XmlSource) -> DmnModel:
     model = parse_dmn(source.data, file=source.name, languages=DECISION_LANGUAGES)
     model.raise_for_problems()  # deploy-time checks refuse what a decision could not run
     return model
+
+
+class RepositoryDecisions:
+    """What delegates see of the deployed DMN decisions."""
+
+    def __init__(self, repository: Repository) -> None:
+        """See the decisions `repository` deployed."""
+        self._repository = repository
+
+    def model(self, decision_id: str) -> DmnModel:
+        """Return the DMN model holding the latest version of `decision_id`."""
+        return self._repository.decision_model(decision_id, binding="latest", version=None)

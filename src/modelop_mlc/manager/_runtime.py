@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -34,7 +34,15 @@ from modelop_mlc.errors import (
 )
 from modelop_mlc.manager._calls import CallActivities, child_row
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._step import Note, Write, history, step_history, tree
+from modelop_mlc.manager._step import (
+    Note,
+    Write,
+    history,
+    saved_row,
+    step_history,
+    tree,
+    write_instance,
+)
 from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
@@ -51,7 +59,6 @@ from modelop_mlc.store.rows import (
     IncidentRow,
     InstanceRow,
     JobRow,
-    dumps,
     iso,
 )
 
@@ -675,7 +682,7 @@ class Runtime:
             elif caller.ended_at is None:
                 caller.status = "incident"
 
-        saved = [(self._saved(r, w, is_new), r, w, is_new) for r, w, is_new in items]
+        saved = [(saved_row(r, w, is_new), r, w, is_new) for r, w, is_new in items]
 
         # A separate function, so the store can repeat it on a new connection when the
         # connection was lost before the commit (the revision check still applies).
@@ -684,7 +691,7 @@ class Runtime:
         def body(tx: Tx) -> None:
             created.clear()
             for after, before, current_write, is_new in saved:
-                self._write_instance(tx, before, after, current_write, new=is_new)
+                write_instance(tx, before, after, current_write, new=is_new)
             for repeated in chains:
                 tx.insert_incident(repeated)
             for caller_id in outside:
@@ -697,48 +704,6 @@ class Runtime:
         if created and self.on_external_tasks is not None:
             self.on_external_tasks()
         return saved[0][0]
-
-    @staticmethod
-    def _saved(row: InstanceRow, write: Write, new: bool) -> InstanceRow:
-        return replace(
-            row,
-            status=write.status,
-            state=write.state,
-            variables=write.variables,
-            waiting_at=write.waiting_at,
-            revision=1 if new else row.revision + 1,
-            ended_at=write.ended_at,
-            end_reason=write.end_reason,
-        )
-
-    @staticmethod
-    def _write_instance(
-        tx: Tx, row: InstanceRow, saved: InstanceRow, write: Write, *, new: bool
-    ) -> None:
-        """One instance's part of a step's transaction."""
-        if new:
-            tx.insert_instance(saved)
-        else:
-            tx.update_instance(
-                row.id,
-                row.revision,
-                status=write.status,
-                state_json=dumps(write.state),
-                variables_json=dumps(write.variables),
-                waiting_at=write.waiting_at,
-                ended_at=write.ended_at,
-                end_reason=write.end_reason,
-            )
-        if write.ended_at is not None:
-            tx.clear_waits(row.id)
-            tx.resolve_incidents(instance_id=row.id, at=write.ended_at)
-        elif write.waits is not None:
-            tx.replace_waits(row.id, write.waits)
-        for incident in write.incidents:
-            tx.insert_incident(incident)
-        if write.also is not None:
-            write.also(tx)
-        tx.append_history(write.history)
 
     def _after_commit(self, saved: InstanceRow, write: Write) -> InstanceRow:
         """Deliver what the step's instances threw and hand children's ends to callers.

@@ -9,7 +9,7 @@ child's end to its caller) is delivered once the transaction committed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from modelop_mlc._engine.events import OutboundEvent
@@ -30,9 +30,11 @@ __all__ = [
     "Related",
     "Write",
     "history",
+    "saved_row",
     "step_history",
     "tree",
     "truncate",
+    "write_instance",
 ]
 
 _MAX_VALUE_TEXT = 2000
@@ -172,3 +174,46 @@ def truncate(value: Any) -> Any:
     if len(text) <= _MAX_VALUE_TEXT:
         return value
     return {"truncated": True, "preview": text[:_MAX_VALUE_TEXT]}
+
+
+def saved_row(row: InstanceRow, write: Write, new: bool) -> InstanceRow:
+    """The instance's row as a step saves it (the next revision)."""
+    return replace(
+        row,
+        status=write.status,
+        state=write.state,
+        variables=write.variables,
+        waiting_at=write.waiting_at,
+        revision=1 if new else row.revision + 1,
+        ended_at=write.ended_at,
+        end_reason=write.end_reason,
+    )
+
+
+def write_instance(
+    tx: Tx, row: InstanceRow, saved: InstanceRow, write: Write, *, new: bool
+) -> None:
+    """One instance's part of a step's transaction (`row` as loaded, `saved` as written)."""
+    if new:
+        tx.insert_instance(saved)
+    else:
+        tx.update_instance(
+            row.id,
+            row.revision,
+            status=write.status,
+            state_json=dumps(write.state),
+            variables_json=dumps(write.variables),
+            waiting_at=write.waiting_at,
+            ended_at=write.ended_at,
+            end_reason=write.end_reason,
+        )
+    if write.ended_at is not None:
+        tx.clear_waits(row.id)
+        tx.resolve_incidents(instance_id=row.id, at=write.ended_at)
+    elif write.waits is not None:
+        tx.replace_waits(row.id, write.waits)
+    for incident in write.incidents:
+        tx.insert_incident(incident)
+    if write.also is not None:
+        write.also(tx)
+    tx.append_history(write.history)
