@@ -703,7 +703,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         if not rows:
             raise IncidentNotFoundError(incident_id)
         incident = rows[0]
-        if (root := self._runtime.calls.open_root_cause(incident)) is not None:
+        if root := self._runtime.calls.open_root_cause(incident):
             self.retry(root)  # resolving the called instance's incident resolves this one
             return self.instance(incident.instance_id)
         if incident.kind == INCIDENT_KIND and incident.job_id is not None:
@@ -719,10 +719,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
     def cancel(
         self, instance_id: str, reason: str | None = None, *, skip_subprocesses: bool = False
     ) -> ProcessInstance:
-        """Cancel a running instance; its waits, jobs and tasks are removed.
-
-        The instances its call activities started are cancelled with it, down the chain,
-        unless `skip_subprocesses` (Camunda's `skipSubprocesses`); callers are not moved on.
+        """Cancel a running instance; its waits, jobs, tasks and (unless `skip_subprocesses`,
+        as Camunda's `skipSubprocesses`) the instances its call activities started go with it.
 
         Raises:
             InstanceNotFoundError: If the id is unknown.
