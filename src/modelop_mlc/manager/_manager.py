@@ -719,8 +719,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
     def cancel(
         self, instance_id: str, reason: str | None = None, *, skip_subprocesses: bool = False
     ) -> ProcessInstance:
-        """Cancel a running instance; its waits, jobs, tasks and (unless `skip_subprocesses`,
-        as Camunda's `skipSubprocesses`) the instances its call activities started go with it.
+        """Cancel an instance and what it called (kept with Camunda's `skip_subprocesses`).
 
         Raises:
             InstanceNotFoundError: If the id is unknown.
