@@ -57,7 +57,7 @@ from modelop_mlc._engine.specs import (
     MlcUserTask,
 )
 from modelop_mlc._engine.specs._service import throw_bpmn_error, throw_escalation
-from modelop_mlc._engine.state import dump_workflow, load_workflow
+from modelop_mlc._engine.state import dump_workflow, load_workflow, reload_data
 from modelop_mlc._engine.subprocesses import catcher_for, scope_interrupted
 from modelop_mlc._engine.workflow import MlcWorkflow
 from modelop_mlc.errors import ProcessError, TaskNotOpenError
@@ -171,7 +171,7 @@ class EngineInstance:
         """Wrap an already attached workflow."""
         self.workflow = workflow
         self.engine = engine
-        self._active_before = self._active_ids()
+        self._active_before = self._active_tasks()
         self._cancelled_calls: list[str] = []
         self._watch = VariableWatch(workflow) if has_conditions(workflow) else None
 
@@ -636,7 +636,6 @@ class EngineInstance:
                     elif _only_timers(task):
                         continue  # an exhausted cycle no longer waits for anything
                     waiting_at.append(spec.bpmn_id)
-        status = "completed" if self.completed else "running"
         # A child requested and cancelled in the same step is never started.
         requested = {c.child_id for c in self.engine.calls}
         cancelled = set(self._cancelled_calls) & requested

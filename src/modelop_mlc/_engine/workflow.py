@@ -34,7 +34,7 @@ from modelop_mlc._engine.subprocesses import (
     trigger_event_subprocess,
 )
 
-__all__ = ["MlcEventManager", "MlcSubWorkflow", "MlcWorkflow"]
+__all__ = ["SPIFF_SOURCES", "MlcEventManager", "MlcSubWorkflow", "MlcTask", "MlcWorkflow"]
 
 _READY = TaskState.READY
 _WAITING = TaskState.WAITING
@@ -201,13 +201,9 @@ class MlcWorkflow(BpmnWorkflow):
     ) -> None:
         """Create the workflow; its root is an `MlcTask` unless it is being loaded."""
         super().__init__(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        self.event_manager = MlcEventManager(self)
         if not deserializing:
             _plant_root(self)
-
-    def __init__(self, spec: Any, subprocess_specs: Any = None, **kwargs: Any) -> None:
-        """Create the workflow with our event manager."""
-        super().__init__(spec, subprocess_specs, **kwargs)
-        self.event_manager = MlcEventManager(self)
 
     def create_subprocess(self, my_task: Any, spec_name: str) -> Any:
         """Create a sub-process workflow of our class."""

@@ -24,9 +24,10 @@ from modelop_mlc._engine.host import CallRequest, Catcher
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot
 from modelop_mlc.errors import MlcError, ProcessError
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._step import CallReturn, Note, Related, Write, history
+from modelop_mlc.manager._rows import Note, note_rows
+from modelop_mlc.manager._step import CallReturn, Related, Write
 from modelop_mlc.store import SqlStore, Tx
-from modelop_mlc.store.rows import IncidentRow, InstanceRow
+from modelop_mlc.store.rows import DefinitionRow, IncidentRow, InstanceRow
 
 __all__ = ["CallActivities", "StepRunner", "child_row"]
 
@@ -46,7 +47,7 @@ class StepRunner(Protocol):
 
     def new_instance(
         self,
-        definition_id: str,
+        definition: DefinitionRow,
         start_event: str,
         variables: dict[str, Any],
         business_key: str | None,
@@ -120,7 +121,7 @@ class CallActivities:
             )
         try:
             row, write = self._runner.new_instance(
-                called.id,
+                called,
                 starts[0],
                 dict(call.variables),
                 call.business_key,
@@ -149,7 +150,7 @@ class CallActivities:
                 waiting_at=[],
                 ended_at=at,
                 end_reason=reason,
-                history=history(row, [note], at),
+                history=note_rows(row, [note], at),
                 related=self.cancel(self.children(row.id), reason),
             )
             related.append(Related(row, write, new=False))
@@ -215,6 +216,39 @@ class CallActivities:
             chain.append(cause)
             current = rows.get(caller_id) or self._store.get_instance(caller_id)
         return chain
+
+    def chains(
+        self, items: Sequence[tuple[InstanceRow, Write, bool]]
+    ) -> tuple[list[IncidentRow], list[str]]:
+        """The incidents a step's new incidents open on the callers, and callers outside it.
+
+        `items` are the instances the step saves (see `tree`); a caller among them gets the
+        status `incident` in its write, the ids of the others are returned to be marked by
+        `open_chains` in the step's transaction.
+        """
+        rows = {r.id: r for r, _, _ in items}
+        writes = {r.id: w for r, w, _ in items}
+        chains: list[IncidentRow] = []
+        for _, write, _ in items:
+            for incident in write.incidents:
+                chains.extend(self.incident_chain(incident, rows))
+        outside = []
+        for repeated in chains:
+            caller = writes.get(repeated.instance_id)
+            if caller is None:
+                outside.append(repeated.instance_id)
+            elif caller.ended_at is None:
+                caller.status = "incident"
+        return chains, outside
+
+    def open_chains(self, tx: Tx, chains: Sequence[IncidentRow], outside: Sequence[str]) -> None:
+        """Write `chains` in a step's transaction; running callers outside it get `incident`."""
+        for repeated in chains:
+            tx.insert_incident(repeated)
+        for caller_id in outside:
+            meta = self._store.instance_meta(caller_id)
+            if meta is not None and meta.status == "running":
+                tx.set_instance_status(caller_id, "incident")
 
     def open_root_cause(self, incident: IncidentRow) -> str | None:
         """The open root-cause incident of one repeated on a caller (to retry instead), if any."""
@@ -308,7 +342,7 @@ class CallActivities:
             self.open_incident(tx, incident)
             tx.set_instance_status(caller.id, "incident")
             tx.append_history(
-                history(
+                note_rows(
                     caller,
                     [Note("incident", ret.activity_id, {"incident": incident.id})],
                     at,

@@ -40,7 +40,7 @@ Done = Callable[[BaseException | None], None]
 class _Member:
     key: str
     body: Callable[[Tx], Any]
-    after: Callable[[Any], None]
+    after: Callable[[Any], object]
     redo: Callable[[], object]
     done: Done | None
 
@@ -68,7 +68,7 @@ class CommitGroup:
         key: str,
         body: Callable[[Tx], Any],
         *,
-        after: Callable[[Any], None],
+        after: Callable[[Any], object],
         redo: Callable[[], object],
         done: Done | None = None,
     ) -> None:

@@ -33,6 +33,7 @@ from modelop_mlc.clock import Clock
 from modelop_mlc.errors import BpmnError, InstanceConflictError, MlcError, ProcessError
 from modelop_mlc.manager._group import CommitGroup, Done
 from modelop_mlc.manager._runtime import Opened, Runtime, _describe
+from modelop_mlc.manager._waits import incident_message
 from modelop_mlc.registry import Pending
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import HistoryRow, IncidentRow, JobRow, TimerRow, iso
@@ -312,9 +313,9 @@ class JobExecutor:
                 tx.delete_job(job.id)
             done(None)
             return
-        specs = runtime.repository.specs(row.definition_id)
-        instance = EngineInstance.restore(specs, runtime.host(row), row.state, dict(row.variables))
-        call = instance.job_call(job.id)
+        # The step that follows the delegate runs on this same opened instance.
+        opened = runtime.open(row)
+        call = opened.instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)
@@ -460,7 +461,7 @@ class JobExecutor:
                         activity_id=job.activity_id,
                         job_id=job.id,
                         kind="failed_job",
-                        message=runtime.incident_message(job.activity_id, message),
+                        message=incident_message(job.activity_id, message),
                         created_at=at,
                     ),
                 )

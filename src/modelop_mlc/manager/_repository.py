@@ -343,6 +343,21 @@ class Repository:
             raise DefinitionNotFoundError(key, self.store.definition_keys())
         return row
 
+    def definition(self, definition_id: str) -> DefinitionRow | None:
+        """A definition version by id, from the cache or the store."""
+        with self._lock:
+            row = self._definitions.get(definition_id)
+            if row is not None:
+                self._definitions.move_to_end(definition_id)
+                return row
+        row = self.store.get_definition(definition_id)
+        if row is not None:
+            with self._lock:
+                self._definitions[definition_id] = row
+                while len(self._definitions) > _CACHE_SIZE:
+                    self._definitions.popitem(last=False)
+        return row
+
     def specs(self, definition_id: str) -> ProcessSpecs:
         """Return the (cached) specs of a definition.
 

@@ -19,7 +19,7 @@ from modelop_mlc._engine.host import (
     DelegateOutcome,
     ScriptOutcome,
 )
-from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot, JobWait
+from modelop_mlc._engine.instance import EngineInstance, JobWait
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.timers import Duration, parse_retry_cycle
 from modelop_mlc.clock import Clock
@@ -32,18 +32,14 @@ from modelop_mlc.errors import (
     MlcError,
     ProcessError,
 )
+from modelop_mlc.manager._cache import KeptWorkflow, WorkflowCache
 from modelop_mlc.manager._calls import CallActivities, child_row
+from modelop_mlc.manager._group import CommitGroup
+from modelop_mlc.manager._readonly import ReadOnlyVariables
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._step import (
-    Note,
-    Write,
-    history,
-    saved_row,
-    step_history,
-    tree,
-    write_instance,
-)
-from modelop_mlc.manager._waits import step_waits
+from modelop_mlc.manager._rows import Note, encode_variables, history_rows, note_rows
+from modelop_mlc.manager._step import Prepared, Write, saved_row, tree, write_instance
+from modelop_mlc.manager._waits import external_task_rows, job_rows, step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
     DelegateContext,
@@ -55,10 +51,9 @@ from modelop_mlc.registry import (
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
     DefinitionRow,
-    ExternalTaskRow,
     IncidentRow,
     InstanceRow,
-    JobRow,
+    dumps,
     iso,
 )
 
@@ -77,6 +72,16 @@ class Services:
     center: ModelOpCenter | None = None
     tickets: TicketSystems | None = None
     decisions: Decisions | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An instance's row and engine instance, opened for one step."""
+
+    row: InstanceRow
+    instance: EngineInstance
+    host: StepHost
+    specs: ProcessSpecs
 
 
 @dataclass
@@ -339,7 +344,7 @@ class Runtime:
         The caller owns it: nothing else gets it until a step on it commits (`_settle`).
         """
         host = self.host(row)
-        specs = self.repository.specs(row.definition_id, row.called)
+        specs = self.repository.specs(row.definition_id)
         kept: KeptWorkflow | None = self.cache.take(row.id, row.revision, specs)
         workflow = kept.settled(row.id) if kept is not None else None
         if workflow is not None:
@@ -353,13 +358,13 @@ class Runtime:
         command: Callable[[EngineInstance], T],
         notes: Sequence[Note],
         opened: Opened | None,
-    ) -> Callable[[InstanceRow], tuple[T, _Write]]:
-        def run(row: InstanceRow) -> tuple[T, _Write]:
+    ) -> Callable[[InstanceRow], tuple[T, Write]]:
+        def run(row: InstanceRow) -> tuple[T, Write]:
             # An instance opened by the caller serves the row it was opened from, once.
             current = opened if opened is not None and opened.row is row else self.open(row)
             result = command(current.instance)
             current.instance.run()
-            write = self._engine_write(row, current.instance.snapshot(), current.host, notes)
+            write = self._engine_write(row, current.instance, current.host, notes)
             write.engine, write.specs = current.instance, current.specs
             return result, write
 
@@ -386,13 +391,18 @@ class Runtime:
         change = self._engine_change(command, notes, opened)
         return self._apply(instance_id, change, first=opened.row if opened else None)
 
-        def run(row: InstanceRow) -> tuple[T, Write]:
-            host = self.host(row)
-            specs = self.repository.specs(row.definition_id)
-            instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
-            result = command(instance)
-            instance.run()
-            return result, self._engine_write(row, instance, host, notes)
+    def step_later(
+        self,
+        group: CommitGroup,
+        instance_id: str,
+        command: Callable[[EngineInstance], object],
+        *,
+        redo: Callable[[], object],
+        opened: Opened | None = None,
+        done: Callable[[BaseException | None], None] | None = None,
+        also: Callable[[Tx], None] | None = None,
+    ) -> None:
+        """Run a step now and commit it with `group` (see `CommitGroup`).
 
         `redo` runs the step again on its own if it cannot be saved as computed (another
         step of the instance came first); `done(error)` follows its commit or failure;
@@ -433,20 +443,21 @@ class Runtime:
         """
         try:
             stub, write = self.new_instance(
-                definition_id, start_event, variables, business_key, origin=origin, detail=detail
+                definition, start_event, variables, business_key, origin=origin, detail=detail
             )
         except ProcessError as err:
             # Nothing was stored: the error must not name an instance nobody can look up.
             err.instance_id = None
-            err.add_note(f"no instance of {definition_id} was started; nothing was stored")
+            err.add_note(f"no instance of {definition.id} was started; nothing was stored")
             raise
-        saved = self._commit(stub, write, new=True)
+        prepared = self._prepare(stub, write, new=True)
+        self.store.run_transaction(prepared.body)
         log.info("started %s v%s as %s (%s)", stub.key, stub.version, stub.id, origin)
-        return self._after_commit(saved, write)
+        return self.after_commit(prepared)
 
     def new_instance(
         self,
-        definition_id: str,
+        definition: DefinitionRow,
         start_event: str,
         variables: dict[str, Any],
         business_key: str | None,
@@ -460,8 +471,7 @@ class Runtime:
         Raises:
             ProcessError: If the engine fails.
         """
-        row = self.store.get_definition(definition_id)
-        assert row is not None
+        row = definition
         specs = self.repository.specs(row.id)
         stub = child_row(
             InstanceRow(
@@ -499,6 +509,7 @@ class Runtime:
         write = self._engine_write(
             stub, instance, host, [Note("instance_start", start_event, start)]
         )
+        write.engine, write.specs = instance, specs
         return stub, write
 
     def cancel(
@@ -525,7 +536,7 @@ class Runtime:
                 waiting_at=[],
                 ended_at=at,
                 end_reason=reason,
-                history=history(row, [note], at),
+                history=note_rows(row, [note], at),
                 related=self.calls.cancel(
                     children, reason or f"the calling instance {row.id} was cancelled"
                 ),
@@ -571,7 +582,7 @@ class Runtime:
                 state=row.state,
                 variables=row.variables,
                 waiting_at=row.waiting_at,
-                history=history(row, [note], at),
+                history=note_rows(row, [note], at),
                 also=close,
             )
 
@@ -589,7 +600,11 @@ class Runtime:
         return row
 
     def _apply(
-        self, instance_id: str, change: Callable[[InstanceRow], tuple[T, Write]]
+        self,
+        instance_id: str,
+        change: Callable[[InstanceRow], tuple[T, Write]],
+        *,
+        first: InstanceRow | None = None,
     ) -> tuple[T, InstanceRow]:
         """The one step path: load, change, save with the revision check; retry lost races."""
         for _attempt in range(self.config.max_conflict_retries):
@@ -601,7 +616,7 @@ class Runtime:
                 self.store.run_transaction(prepared.body)
             except InstanceConflictError:
                 continue
-            return result, self._after_commit(saved, write)
+            return result, self.after_commit(prepared)
         raise InstanceConflictError(instance_id, -1)
 
     def _engine_write(
@@ -617,8 +632,12 @@ class Runtime:
         at = iso(now)
         variables_json = encode_variables(snapshot.variables)
         ended = snapshot.status == "completed"
-        jobs, incidents = self._jobs(row, snapshot, host, now)
-        external = self._external_tasks(row, snapshot, at)
+        outside = [w for w in snapshot.jobs if self.is_external(w)]
+        inline = [w for w in snapshot.jobs if not self.is_external(w)]
+        failures = {task: f.message for task, f in host.failures.items()}
+        jobs, incidents = job_rows(row, inline, failures, host.parked, self.retry_delays, now)
+        definition = self.repository.definition(row.definition_id) if outside else None
+        external = external_task_rows(row, outside, at, definition)
         if ended:
             status = "completed"
         else:
@@ -631,10 +650,16 @@ class Runtime:
             ended_at=at if ended else None,
             waits=None if ended else step_waits(row, snapshot, jobs, at, external),
             incidents=incidents,
-            history=step_history(
-                row, snapshot, notes, at, values=self.config.record_variable_values
+            history=history_rows(
+                row,
+                snapshot,
+                notes,
+                at,
+                variables_size=len(variables_json),
+                record_values=self.config.record_variable_values,
             ),
             outbox=snapshot.outbox,
+            variables_json=variables_json,
             returns=self.calls.returns(row, snapshot),
         )
         terminated = snapshot.terminated
@@ -646,7 +671,7 @@ class Runtime:
                 f"'{row.super_activity_id}' of instance {row.super_instance_id}"
             )
             write.history = [h for h in write.history if h.kind != "instance_end"]
-            write.history += history(
+            write.history += note_rows(
                 row, [Note("instance_cancelled", detail={"reason": write.end_reason})], at
             )
         write.related = [self.calls.start(row, instance, call) for call in snapshot.calls]
@@ -655,33 +680,21 @@ class Runtime:
         )
         return write
 
-    def _commit(self, row: InstanceRow, write: Write, *, new: bool = False) -> InstanceRow:
-        """Save a step in one transaction, comparing the instance's revision.
+    def _prepare(self, row: InstanceRow, write: Write, *, new: bool = False) -> Prepared:
+        """Turn a step's write into one transaction's body, comparing the revisions.
 
         The instance, its waits, incidents and history are written together, with the
         instances the step starts or cancels (call activities' children), each compared
         with its own revision; an ended instance loses its waits and open incidents. An
-        incident of a called instance is repeated on each caller.
-
-        Raises:
-            InstanceConflictError: If another step saved one of the instances first.
+        incident of a called instance is repeated on each caller. The body raises
+        `InstanceConflictError` if another step saved one of the instances first.
         """
         items = list(tree(row, write))
         items[0] = (row, write, new)
-        rows = {r.id: r for r, _, _ in items}
-        writes = {r.id: w for r, w, _ in items}
-        chains: list[IncidentRow] = []
-        for _, current_write, _ in items:
-            for incident in current_write.incidents:
-                chains.extend(self.calls.incident_chain(incident, rows))
-        outside = []
-        for repeated in chains:
-            caller = writes.get(repeated.instance_id)
-            if caller is None:
-                outside.append(repeated.instance_id)
-            elif caller.ended_at is None:
-                caller.status = "incident"
-
+        chains, outside = self.calls.chains(items)
+        state_json = dumps(write.state)
+        variables_json = write.variables_json or dumps(write.variables)
+        write.variables_json = variables_json
         saved = [(saved_row(r, w, is_new), r, w, is_new) for r, w, is_new in items]
 
         # A separate function, so the store can repeat it on a new connection when the
@@ -691,33 +704,39 @@ class Runtime:
         def body(tx: Tx) -> None:
             created.clear()
             for after, before, current_write, is_new in saved:
-                write_instance(tx, before, after, current_write, new=is_new)
-            for repeated in chains:
-                tx.insert_incident(repeated)
-            for caller_id in outside:
-                meta = self.store.instance_meta(caller_id)
-                if meta is not None and meta.status == "running":
-                    tx.set_instance_status(caller_id, "incident")
+                encoded = state_json if current_write is write else None
+                write_instance(tx, before, after, current_write, new=is_new, state_json=encoded)
+            self.calls.open_chains(tx, chains, outside)
             created.extend(tx.new_external_tasks)
 
-        self.store.run_transaction(body)
-        if created and self.on_external_tasks is not None:
-            self.on_external_tasks()
-        return saved[0][0]
+        return Prepared(row, write, saved[0][0], body, state_json, variables_json, created)
 
-    def _after_commit(self, saved: InstanceRow, write: Write) -> InstanceRow:
-        """Deliver what the step's instances threw and hand children's ends to callers.
+    def after_commit(self, prepared: Prepared) -> InstanceRow:
+        """Keep the step's workflow; deliver what its instances threw, children's ends.
 
         Returns the instance as saved, or as it stands after a child's end moved it on.
         """
-        for current, current_write, _ in tree(saved, write):
+        self._settle(prepared)
+        saved, write = prepared.saved, prepared.write
+        related = list(tree(saved, write))
+        for current, _, _ in related[1:]:
+            self.cache.discard(current.id)  # its kept workflow (if any) is stale now
+        if prepared.created and self.on_external_tasks is not None:
+            self.on_external_tasks()
+        for current, current_write, _ in related:
             self._deliver(current_write.outbox, current.id)
-        returns = [
-            ret for _, current_write, _ in tree(saved, write) for ret in current_write.returns
-        ]
+        returns = [ret for _, current_write, _ in related for ret in current_write.returns]
         if returns and saved.id in self.calls.deliver(returns):
             return self.store.get_instance(saved.id) or saved
         return saved
+
+    def _settle(self, prepared: Prepared) -> None:
+        write, saved = prepared.write, prepared.saved
+        if write.engine is None or write.ended_at is not None or self.cache.size <= 0:
+            self.cache.discard(saved.id)
+            return
+        kept = KeptWorkflow(write.engine, prepared.state_json, prepared.variables_json)
+        self.cache.put(saved.id, saved.revision, write.specs, kept)
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
@@ -739,100 +758,9 @@ class Runtime:
         now = self.clock.now()
         return [d.add_to(now) - now for d in durations]
 
-    def _jobs(
-        self, row: InstanceRow, snapshot: InstanceSnapshot, host: StepHost, now: datetime
-    ) -> tuple[list[JobRow], list[IncidentRow]]:
-        jobs: list[JobRow] = []
-        incidents: list[IncidentRow] = []
-        at = iso(now)
-        for wait in snapshot.jobs:
-            if self.is_external(wait):
-                continue
-            failure = host.failures.get(wait.task_id)
-            delays = self.retry_delays(wait.retry_cycle)
-            attempts_allowed = max(len(delays), 1)
-            status, due, error, retries_left, attempts = "pending", at, None, attempts_allowed, 0
-            if failure is not None:
-                attempts = 1
-                retries_left = attempts_allowed - 1
-                error = failure.message
-                if retries_left <= 0:
-                    status = "failed"
-                    incidents.append(
-                        IncidentRow(
-                            id=str(uuid.uuid4()),
-                            instance_id=row.id,
-                            activity_id=wait.activity_id,
-                            job_id=wait.task_id,
-                            kind="failed_job",
-                            message=self.incident_message(wait.activity_id, error),
-                            created_at=at,
-                        )
-                    )
-                else:
-                    due = iso(now + delays[0])
-            parked = host.parked.get(wait.task_id)
-            if parked is not None:
-                due = iso(now + parked.after)
-            jobs.append(
-                JobRow(
-                    id=wait.task_id,
-                    instance_id=row.id,
-                    activity_id=wait.activity_id,
-                    activity_name=wait.activity_name,
-                    kind="delegate",
-                    candidates=list(wait.candidates),
-                    due_at=due,
-                    retries_left=retries_left,
-                    retry_cycle=wait.retry_cycle,
-                    attempts=attempts,
-                    idempotency_key=f"{row.id}:{wait.task_id}",
-                    status=status,
-                    lease_owner=None,
-                    lease_until=None,
-                    last_error=error,
-                    created_at=at,
-                    wake_key=parked.wake_on if parked is not None else None,
-                )
-            )
-        return jobs, incidents
-
     def is_external(self, wait: JobWait) -> bool:
         """Whether a waiting task is left to outside workers (no delegate serves its topic)."""
         return wait.topic is not None and self.registry.resolve(wait.candidates) is None
-
-    def _external_tasks(
-        self, row: InstanceRow, snapshot: InstanceSnapshot, at: str
-    ) -> list[ExternalTaskRow]:
-        waits = [w for w in snapshot.jobs if self.is_external(w)]
-        if not waits:
-            return []
-        definition = self.store.get_definition(row.definition_id)
-        return [
-            ExternalTaskRow(
-                id=wait.task_id,
-                instance_id=row.id,
-                definition_id=row.definition_id,
-                key=row.key,
-                business_key=row.business_key,
-                activity_id=wait.activity_id,
-                activity_name=wait.activity_name,
-                topic=wait.topic or "",
-                priority=wait.priority,
-                created_at=at,
-                locals=dict(wait.locals),
-                properties={str(k): str(v) for k, v in wait.properties.items()},
-                version_tag=definition.version_tag if definition is not None else None,
-            )
-            for wait in waits
-        ]
-
-    def incident_message(self, activity_id: str, error: str | None) -> str:
-        """The message of an incident raised when retries run out."""
-        return (
-            f"service task '{activity_id}' failed and has no retries left: {error}; fix "
-            "the cause, then run `mlc retry <incident id>` (manager.retry(incident_id))"
-        )
 
     # ------------------------------------------------------------------ thrown events
 
@@ -844,22 +772,3 @@ class Runtime:
     on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None
-
-
-class _ReadOnly(Mapping[str, Any]):
-    """A read-only view, so delegates return changes instead of mutating variables."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = data
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"ReadOnlyVariables({dict(self._data)!r})"

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from modelop_mlc._engine.definitions import ProcessSpecs
 from modelop_mlc._engine.events import OutboundEvent
 from modelop_mlc._engine.host import Propagation
-from modelop_mlc._engine.instance import InstanceSnapshot
+from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc.store import Tx
 from modelop_mlc.store.rows import (
     HistoryRow,
@@ -24,30 +25,7 @@ from modelop_mlc.store.rows import (
     dumps,
 )
 
-__all__ = [
-    "CallReturn",
-    "Note",
-    "Related",
-    "Write",
-    "history",
-    "saved_row",
-    "step_history",
-    "tree",
-    "truncate",
-    "write_instance",
-]
-
-_MAX_VALUE_TEXT = 2000
-
-
-@dataclass(frozen=True)
-class Note:
-    """A history event of a command itself (a signal received, a task completed)."""
-
-    kind: str
-    activity_id: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-    task_id: str | None = None
+__all__ = ["CallReturn", "Prepared", "Related", "Write", "saved_row", "tree", "write_instance"]
 
 
 @dataclass(frozen=True)
@@ -85,10 +63,29 @@ class Write:
     outbox: Sequence[OutboundEvent] = ()
     # Further writes of the same transaction (resolving an incident retries its job).
     also: Callable[[Tx], None] | None = None
+    # The variables as JSON, encoded once when they were checked (None: encode them).
+    variables_json: str | None = None
+    # The engine instance the step ran, kept for the next step once this one commits.
+    engine: EngineInstance | None = None
+    specs: ProcessSpecs | None = None
     # Other instances written in the same transaction: children started or cancelled.
     related: list[Related] = field(default_factory=list)
     # Handed to the caller once committed (this instance is a called one).
     returns: list[CallReturn] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """A computed step ready to commit: its transaction body and the row it saves."""
+
+    row: InstanceRow
+    write: Write
+    saved: InstanceRow
+    body: Callable[[Tx], None]
+    state_json: str
+    variables_json: str
+    # Ids of the external tasks the step created (a long-polling worker is told after it).
+    created: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,73 +106,6 @@ def tree(row: InstanceRow, write: Write) -> Iterator[tuple[InstanceRow, Write, b
         pending[0:0] = [(r.row, r.write, r.new) for r in current[1].related]
 
 
-def history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRow]:
-    """History rows of what a command itself did."""
-    return [
-        HistoryRow(
-            row.id,
-            row.key,
-            note.kind,
-            at,
-            activity_id=note.activity_id,
-            task_id=note.task_id,
-            detail=note.detail,
-        )
-        for note in notes
-    ]
-
-
-def step_history(
-    row: InstanceRow,
-    snapshot: InstanceSnapshot,
-    notes: Sequence[Note],
-    at: str,
-    *,
-    values: bool,
-) -> list[HistoryRow]:
-    """History of a step: the command's notes, the engine's journal, the variable changes.
-
-    `values`: record the changed values too (truncated), not only their names.
-    """
-    rows = history(row, notes, at)
-    for entry in snapshot.journal:
-        rows.append(
-            HistoryRow(
-                row.id,
-                row.key,
-                entry.kind.value,
-                at,
-                activity_id=entry.activity_id,
-                activity_name=entry.activity_name,
-                activity_type=entry.activity_type,
-                task_id=entry.task_id,
-                detail=entry.detail,
-            )
-        )
-    changed = {
-        name: value
-        for name, value in snapshot.variables.items()
-        if name not in row.variables or row.variables[name] != value
-    }
-    removed = [name for name in row.variables if name not in snapshot.variables]
-    if changed or removed:
-        update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
-        if values:
-            update["values"] = {k: truncate(v) for k, v in changed.items()}
-        rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
-    if snapshot.status == "completed":
-        rows.append(HistoryRow(row.id, row.key, "instance_end", at))
-    return rows
-
-
-def truncate(value: Any) -> Any:
-    """A variable value for history: itself, or a preview when its JSON is long."""
-    text = dumps(value)
-    if len(text) <= _MAX_VALUE_TEXT:
-        return value
-    return {"truncated": True, "preview": text[:_MAX_VALUE_TEXT]}
-
-
 def saved_row(row: InstanceRow, write: Write, new: bool) -> InstanceRow:
     """The instance's row as a step saves it (the next revision)."""
     return replace(
@@ -191,18 +121,28 @@ def saved_row(row: InstanceRow, write: Write, new: bool) -> InstanceRow:
 
 
 def write_instance(
-    tx: Tx, row: InstanceRow, saved: InstanceRow, write: Write, *, new: bool
+    tx: Tx,
+    row: InstanceRow,
+    saved: InstanceRow,
+    write: Write,
+    *,
+    new: bool,
+    state_json: str | None = None,
 ) -> None:
-    """One instance's part of a step's transaction (`row` as loaded, `saved` as written)."""
+    """One instance's part of a step's transaction (`row` as loaded, `saved` as written).
+
+    `state_json` is the state already encoded (None: encode it); the update bumps the
+    instance's revision, comparing the loaded one.
+    """
     if new:
         tx.insert_instance(saved)
     else:
         tx.update_instance(
             row.id,
             row.revision,
-            status=write.status,
-            state_json=dumps(write.state),
-            variables_json=dumps(write.variables),
+            status=None if write.status == row.status else write.status,
+            state_json=state_json if state_json is not None else dumps(write.state),
+            variables_json=write.variables_json or dumps(write.variables),
             waiting_at=write.waiting_at,
             ended_at=write.ended_at,
             end_reason=write.end_reason,

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from modelop_mlc._engine.instance import InstanceSnapshot
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from modelop_mlc._engine.instance import InstanceSnapshot, JobWait
+from modelop_mlc.registry import Pending
 from modelop_mlc.store.rows import (
+    DefinitionRow,
     ExternalTaskRow,
+    IncidentRow,
     InstanceRow,
     JobRow,
     SubscriptionRow,
@@ -14,7 +21,7 @@ from modelop_mlc.store.rows import (
     iso,
 )
 
-__all__ = ["step_waits"]
+__all__ = ["external_task_rows", "incident_message", "job_rows", "step_waits"]
 
 
 def step_waits(
@@ -52,4 +59,103 @@ def step_waits(
         ],
         jobs=jobs,
         external_tasks=external,
+    )
+
+
+def job_rows(
+    row: InstanceRow,
+    waits: Sequence[JobWait],
+    failures: Mapping[str, str],
+    parked: Mapping[str, Pending],
+    retry_delays: Callable[[str | None], list[timedelta]],
+    now: datetime,
+) -> tuple[list[JobRow], list[IncidentRow]]:
+    """The jobs of a step's waiting service tasks, and the incidents of those out of retries.
+
+    `failures` are the error messages of delegates that failed inline in the step (by task
+    id), `parked` the delegates that asked to be run again later.
+    """
+    jobs: list[JobRow] = []
+    incidents: list[IncidentRow] = []
+    at = iso(now)
+    for wait in waits:
+        failure = failures.get(wait.task_id)
+        delays = retry_delays(wait.retry_cycle)
+        attempts_allowed = max(len(delays), 1)
+        status, due, error, retries_left, attempts = "pending", at, None, attempts_allowed, 0
+        if failure is not None:
+            attempts = 1
+            retries_left = attempts_allowed - 1
+            error = failure
+            if retries_left <= 0:
+                status = "failed"
+                incidents.append(
+                    IncidentRow(
+                        id=str(uuid.uuid4()),
+                        instance_id=row.id,
+                        activity_id=wait.activity_id,
+                        job_id=wait.task_id,
+                        kind="failed_job",
+                        message=incident_message(wait.activity_id, error),
+                        created_at=at,
+                    )
+                )
+            else:
+                due = iso(now + delays[0])
+        parking = parked.get(wait.task_id)
+        if parking is not None:
+            due = iso(now + parking.after)
+        jobs.append(
+            JobRow(
+                id=wait.task_id,
+                instance_id=row.id,
+                activity_id=wait.activity_id,
+                activity_name=wait.activity_name,
+                kind="delegate",
+                candidates=list(wait.candidates),
+                due_at=due,
+                retries_left=retries_left,
+                retry_cycle=wait.retry_cycle,
+                attempts=attempts,
+                idempotency_key=f"{row.id}:{wait.task_id}",
+                status=status,
+                lease_owner=None,
+                lease_until=None,
+                last_error=error,
+                created_at=at,
+                wake_key=parking.wake_on if parking is not None else None,
+            )
+        )
+    return jobs, incidents
+
+
+def external_task_rows(
+    row: InstanceRow, waits: Sequence[JobWait], at: str, definition: DefinitionRow | None
+) -> list[ExternalTaskRow]:
+    """The external tasks of a step's service tasks left to outside workers."""
+    return [
+        ExternalTaskRow(
+            id=wait.task_id,
+            instance_id=row.id,
+            definition_id=row.definition_id,
+            key=row.key,
+            business_key=row.business_key,
+            activity_id=wait.activity_id,
+            activity_name=wait.activity_name,
+            topic=wait.topic or "",
+            priority=wait.priority,
+            created_at=at,
+            locals=dict(wait.locals),
+            properties={str(k): str(v) for k, v in wait.properties.items()},
+            version_tag=definition.version_tag if definition is not None else None,
+        )
+        for wait in waits
+    ]
+
+
+def incident_message(activity_id: str, error: str | None) -> str:
+    """The message of an incident raised when a service task's retries run out."""
+    return (
+        f"service task '{activity_id}' failed and has no retries left: {error}; fix "
+        "the cause, then run `mlc retry <incident id>` (manager.retry(incident_id))"
     )
