@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from modelop_mlc.models import HistoryEvent, ProcessInstance
+from modelop_mlc.manager._kpi_facts import (
+    DEPLOY_DELEGATE,
+    JUDGE_DELEGATE,
+    WAIT_DELEGATE,
+    InstanceFacts,
+    instance_facts,
+)
+from modelop_mlc.models import HistoryEvent, Incident, ProcessInstance
+from modelop_mlc.store.queries import InstanceQuery, Page
+from modelop_mlc.store.rows import iso
 
 if TYPE_CHECKING:
     from modelop_mlc.manager import LifecycleManager
@@ -176,35 +185,68 @@ def compute_kpis(
 ) -> Kpis:
     """Compute the KPIs over the manager's instances (of process `key`, started since `since`).
 
-    A call activity starts an instance of its own (as in Camunda 7): what the called
-    instances did (an approval, say) counts for the instance that called them, and without
-    `key` only instances nothing called are counted as instances. An incident of a called
-    instance repeated on its callers counts once.
+    Instances removed by `purge()` count through the facts it kept of them, so a purge does
+    not change the KPIs. A call activity starts an instance of its own (as in Camunda 7):
+    what the called instances did (an approval, say) counts for the instance that called
+    them, and without `key` only instances nothing called are counted as instances. An
+    incident of a called instance repeated on its callers counts once.
     """
+    start = None if since is None else iso(since.astimezone(UTC))
     chosen = [
         i
-        for i in manager.instances(key=key)
-        if (since is None or i.started_at >= since)
-        and (key is not None or i.super_instance_id is None)
+        for i in _every(manager, InstanceQuery(key=key, started_since=start))
+        if key is not None or i.super_instance_id is None
     ]
-    trees = [_with_called(manager, i) for i in chosen]
-    ids = {member.id for tree in trees for member in tree}
-    incidents = [
-        n
-        for n in manager.incidents(open_only=False)
-        if n.instance_id in ids and n.root_cause_incident_id in (None, n.id)
-    ]
-    return kpis_from_history(
-        ([e for member in tree for e in manager.history(member.id)] for tree in trees),
-        completed=sum(i.status == "completed" for i in chosen),
-        incidents=len(incidents),
+    incidents: dict[str, int] = {}
+    for incident in _every_incident(manager):
+        if incident.root_cause_incident_id in (None, incident.id):
+            incidents[incident.instance_id] = incidents.get(incident.instance_id, 0) + 1
+    facts = []
+    for instance in chosen:
+        tree = _with_called(manager, instance)
+        events = [e for member in tree for e in manager.history(member.id, limit=None)]
+        count = sum(incidents.get(member.id, 0) for member in tree)
+        facts.append(instance_facts(events, incidents=count))
+    completed = sum(i.status == "completed" for i in chosen)
+    for row in manager.store.kpi_facts(key=key, since=start):
+        facts.append(InstanceFacts.from_json(row.facts))
+        completed += row.status == "completed"
+    return kpis_from_facts(
+        facts,
+        instances=len(facts),
+        completed=completed,
+        incidents=sum(f.incidents for f in facts),
     )
+
+
+_BATCH = 500
+
+
+def _every(manager: LifecycleManager, query: InstanceQuery) -> list[ProcessInstance]:
+    """Every instance `query` selects, read a batch at a time."""
+    found: list[ProcessInstance] = []
+    while True:
+        after = None if not found else (iso(found[-1].started_at), found[-1].id)
+        batch = manager.find_instances(query, Page(limit=_BATCH, after=after))
+        found.extend(batch)
+        if len(batch) < _BATCH:
+            return found
+
+
+def _every_incident(manager: LifecycleManager) -> list[Incident]:
+    """Every incident, open or resolved, read a batch at a time."""
+    found: list[Incident] = []
+    while True:
+        batch = manager.incidents(open_only=False, limit=_BATCH, after=found[-1] if found else None)
+        found.extend(batch)
+        if len(batch) < _BATCH:
+            return found
 
 
 def _with_called(manager: LifecycleManager, instance: ProcessInstance) -> list[ProcessInstance]:
     """An instance and every instance its call activities started, down the chain."""
     found = [instance]
     for member in found:
-        called = manager.instances(super_instance_id=member.id)
+        called = manager.instances(super_instance_id=member.id, limit=None)
         found += sorted(called, key=lambda c: c.started_at)
     return found

@@ -183,7 +183,7 @@ def test_weekly_refresh_refreshes_every_deployed_model(
     scenario.follow(weekly)
     scenario.run()
     assert_that(weekly).is_completed().has_passed("find_deployed", "refresh_each", "refreshed")
-    refreshes = credit.manager.instances(super_instance_id=weekly.id)
+    refreshes = credit.manager.instances(super_instance_id=weekly.id, limit=None)
     assert [(r.key, r.status) for r in refreshes] == [(ONE, "completed")] * 2
     for refresh in refreshes:  # one refresh per deployed model
         assert_that(refresh).has_passed("retrain", "champion_kept")

@@ -56,8 +56,8 @@ def test_daily_back_tests_open_a_ticket_once_the_data_drifts(
     for run in runs:
         assert_that(run).is_completed().has_passed("back_test_each", "notify_done", "monitored")
         # Each back test is an instance of the called process, as in Camunda 7.
-        (back_test,) = credit.manager.instances(super_instance_id=run.id)
-        passed = [e.activity_id for e in credit.manager.history(back_test.id)]
+        (back_test,) = credit.manager.instances(super_instance_id=run.id, limit=None)
+        passed = [e.activity_id for e in credit.manager.history(back_test.id, limit=None)]
         outcomes.append("passed" if "notify_passed" in passed else "failed")
     assert outcomes == ["passed"] * 3 + ["failed"] * 2
     tickets = credit.manager.tickets.local.list()  # type: ignore[attr-defined]

@@ -75,8 +75,8 @@ class _Steps:
         did is printed indented, before the call activity's own line.
         """
         printed = self.seen.setdefault(instance_id, set())
-        called = self.manager.instances(super_instance_id=instance_id)
-        for row in history_rows(self.manager.history(instance_id)):
+        called = self.manager.instances(super_instance_id=instance_id, limit=None)
+        for row in history_rows(self.manager.history(instance_id, limit=None)):
             if row.event.activity_type == "callActivity":
                 for child in sorted(called, key=lambda c: c.started_at):
                     if child.super_activity_id == row.event.activity_id:

@@ -87,7 +87,7 @@ def run_productionization(
         tasks = [
             t
             for called in with_called(manager, instance.id)
-            for t in manager.tasks(instance_id=called.id)
+            for t in manager.tasks(instance_id=called.id, limit=None)
             if t.activity_id == APPROVAL
         ]
         if not tasks:

@@ -193,7 +193,9 @@ def with_called(manager: LifecycleManager, instance_id: str) -> list[ProcessInst
     """An instance, then the running instances its call activities started, down the chain."""
     found = [manager.instance(instance_id)]
     for instance in found:
-        found += [c for c in manager.instances(super_instance_id=instance.id) if not c.ended]
+        found += [
+            c for c in manager.instances(super_instance_id=instance.id, limit=None) if not c.ended
+        ]
     return found
 
 

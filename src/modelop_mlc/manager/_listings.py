@@ -47,6 +47,7 @@ class Listings:
         limit: int | None = DEFAULT_LIMIT,
         offset: int = 0,
         after: ProcessInstance | None = None,
+        super_instance_id: str | None = None,
     ) -> list[ProcessInstance]:
         """List instances, newest first, matching every given filter: one page.
 
@@ -57,9 +58,13 @@ class Listings:
             limit: At most this many (100 by default); None for all.
             offset: Skip this many first.
             after: Start after this instance (the last of the previous page).
+            super_instance_id: Started by this instance's call activities.
         """
         query = InstanceQuery(
-            statuses=None if status is None else [status], key=key, business_key=business_key
+            statuses=None if status is None else [status],
+            key=key,
+            business_key=business_key,
+            super_instance_id=super_instance_id,
         )
         return self.find_instances(query, _page(limit, offset, after, _instance_key))
 

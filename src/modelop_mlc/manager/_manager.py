@@ -35,6 +35,8 @@ from modelop_mlc.manager._convert import (
 from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._external import INCIDENT_KIND, ExternalTaskMethods, ExternalTasks
 from modelop_mlc.manager._jobs import JobExecutor
+from modelop_mlc.manager._listings import Listings
+from modelop_mlc.manager._purge import purge
 from modelop_mlc.manager._repository import Repository, RepositoryDecisions, Source
 from modelop_mlc.manager._runtime import Note, Runtime, Services
 from modelop_mlc.manager._tasks import TaskMethods
@@ -628,25 +630,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         if row is None:
             raise InstanceNotFoundError(instance_id)
         return instance_record(row)
-
-    def instances(
-        self,
-        *,
-        status: str | None = None,
-        key: str | None = None,
-        business_key: str | None = None,
-        limit: int | None = None,
-        super_instance_id: str | None = None,
-    ) -> list[ProcessInstance]:
-        """List instances, newest first, matching every filter (`super_instance_id`: its calls)."""
-        rows = self._store.list_instances(
-            status=status,
-            key=key,
-            business_key=business_key,
-            limit=limit,
-            super_instance_id=super_instance_id,
-        )
-        return [instance_record(r) for r in rows]
 
     def variables(self, instance_id: str) -> dict[str, Any]:
         """Return an instance's process variables.

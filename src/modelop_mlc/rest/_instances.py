@@ -126,6 +126,7 @@ def instance_query(query: Query) -> InstanceQuery:
         business_key=query.text("businessKey"),
         business_key_like=query.text("businessKeyLike"),
         definition_id=query.text("processDefinitionId"),
+        super_instance_id=query.text("superProcessInstance"),
         order=order,
         descending=descending,
     )
@@ -155,21 +156,20 @@ def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str,
         else []
     )
     ended = bool(query.boolean("ended"))
-    found = manager.instances(
-        key=query.text("processDefinitionKey"),
-        business_key=query.text("businessKey"),
-        super_instance_id=query.text("superProcessInstance"),
-    )
+    # The database narrows by what its indexes answer; the filters below do the rest.
+    found = manager.find_instances(instance_query(query), Page(limit=None))
     # Camunda's call-activity links: the instance that called `subProcessInstance`; roots
     # were called by nobody, leaves call nobody (now).
     sub_id = query.text("subProcessInstance")
     if sub_id is not None:
-        callers = {i.super_instance_id for i in manager.instances() if i.id == sub_id}
+        callers = {i.super_instance_id for i in manager.instances(limit=None) if i.id == sub_id}
         found = [i for i in found if i.id in callers]
     if query.boolean("rootProcessInstances"):
         found = [i for i in found if i.super_instance_id is None]
     if query.boolean("leafProcessInstances"):
-        calling = {i.super_instance_id for i in manager.instances() if i.status not in _ENDED}
+        calling = {
+            i.super_instance_id for i in manager.instances(limit=None) if i.status not in _ENDED
+        }
         found = [i for i in found if i.id not in calling]
 
     def incident_match(instance: ProcessInstance) -> bool:

@@ -137,7 +137,14 @@ class Listing(Connections):
         order = _order(INSTANCE_ORDERS, query.order, "instances")
         statuses = list(query.statuses) if query.statuses is not None else None
         narrowed = any(
-            v is not None for v in (query.key, query.business_key, query.definition_id, query.ids)
+            v is not None
+            for v in (
+                query.key,
+                query.business_key,
+                query.definition_id,
+                query.ids,
+                query.super_instance_id,
+            )
         )
         # NULL business keys sort differently per database, so that order is not merged here.
         if (
@@ -175,6 +182,7 @@ class Listing(Connections):
         if query.business_key_like is not None:
             select.where(*self.dialect.like("business_key", query.business_key_like))
         select.equal("definition_id", query.definition_id)
+        select.equal("super_instance_id", query.super_instance_id)
         if query.started_since is not None:
             select.where("started_at >= ?", query.started_since)
         return select

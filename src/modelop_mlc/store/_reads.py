@@ -76,21 +76,12 @@ class Reads(ExternalTaskReads, Listing):
         offset: int = 0,
         super_instance_id: str | None = None,
     ) -> list[InstanceRow]:
-        """List instances, newest first (`super_instance_id`: those its call activities started)."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("status", status),
-            ("key", key),
-            ("business_key", business_key),
-            ("super_instance_id", super_instance_id),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        sql = (
-            f"SELECT {INSTANCE_COLUMNS} FROM instances{_where(clauses)} "
-            "ORDER BY started_at DESC, id"
+        """List instances, newest first (`find_instances` takes every filter)."""
+        query = InstanceQuery(
+            statuses=None if status is None else [status],
+            key=key,
+            business_key=business_key,
+            super_instance_id=super_instance_id,
         )
         return self.find_instances(query, Page(limit=limit, offset=offset))
 

@@ -220,9 +220,87 @@ _V3 = [
     "ALTER TABLE user_tasks ADD COLUMN delegation_state TEXT",
 ]
 
+# Every hot listing is read from an index in the order it is listed (issue 23): newest instances
+# first (alone or by status, process, business key or definition), open tasks oldest first
+# (alone or by instance, assignee or candidate group), open incidents, the centre's pending jobs,
+# parked jobs by wake key, a signal's subscribers. Ties are broken by id, so pages are stable
+# when the clock stands still. `task_candidates` carries its task's creation time so that a
+# candidate group's tasks come from one index in order; `documents.pending` marks the centre's
+# jobs still to run. Purged instances leave their KPI facts behind (`kpi_facts`, a row each).
+# `instances_key (key, status)` stays: the Cockpit's counts per process and status read it alone.
+_QUEUE_VACUUM = "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 200"
+_V4: list[str | tuple[str, str]] = [
+    "DROP INDEX IF EXISTS instances_status",
+    "DROP INDEX IF EXISTS instances_business_key",
+    "CREATE INDEX instances_recent ON instances (started_at, id)",
+    "CREATE INDEX instances_status_recent ON instances (status, started_at, id)",
+    "CREATE INDEX instances_key_recent ON instances (key, started_at, id)",
+    "CREATE INDEX instances_business_key_recent ON instances (business_key, started_at, id)",
+    "CREATE INDEX instances_definition_recent ON instances (definition_id, started_at, id)",
+    # The Cockpit marks a definition's diagram with where its instances wait: only those.
+    (
+        "CREATE INDEX instances_definition_waiting ON instances (definition_id) "
+        "WHERE status IN ('running', 'incident')"
+    ),
+    "DROP INDEX IF EXISTS jobs_wake",
+    "CREATE INDEX jobs_wake ON jobs (wake_key, status, due_at)",
+    "DROP INDEX IF EXISTS subscriptions_name",
+    "CREATE INDEX subscriptions_name ON subscriptions (kind, name, instance_id)",
+    "DROP INDEX IF EXISTS user_tasks_instance",
+    "DROP INDEX IF EXISTS user_tasks_assignee",
+    "CREATE INDEX user_tasks_created ON user_tasks (created_at, id)",
+    "CREATE INDEX user_tasks_instance ON user_tasks (instance_id, created_at, id)",
+    "CREATE INDEX user_tasks_assignee ON user_tasks (assignee, created_at, id)",
+    "ALTER TABLE task_candidates ADD COLUMN created_at TEXT",
+    (
+        "UPDATE task_candidates SET created_at = "
+        "(SELECT created_at FROM user_tasks WHERE user_tasks.id = task_candidates.task_id)"
+    ),
+    "DROP INDEX IF EXISTS task_candidates_value",
+    "CREATE INDEX task_candidates_value ON task_candidates (kind, value, created_at, task_id)",
+    "DROP INDEX IF EXISTS incidents_instance",
+    "DROP INDEX IF EXISTS incidents_open",
+    "CREATE INDEX incidents_created ON incidents (created_at, id)",
+    "CREATE INDEX incidents_instance ON incidents (instance_id, created_at, id)",
+    "CREATE INDEX incidents_open ON incidents (created_at, id) WHERE resolved_at IS NULL",
+    "ALTER TABLE documents ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",
+    # The serialised job documents are compact JSON: the status reads exactly like this.
+    (
+        "UPDATE documents SET pending = 1 WHERE kind = 'job' AND "
+        '(doc LIKE \'%"jobStatus":"CREATED"%\' OR doc LIKE \'%"jobStatus":"RUNNING"%\')'
+    ),
+    "CREATE INDEX documents_pending ON documents (kind, pending, seq)",
+    """CREATE TABLE kpi_facts (
+        instance_id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        business_key TEXT,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        facts TEXT NOT NULL
+    )""",
+    "CREATE INDEX kpi_facts_key ON kpi_facts (key, started_at)",
+    # PostgreSQL keeps deleted rows until a vacuum, and by default vacuums a table once a fifth
+    # of it is dead: in a large database the waits tables (rows come and go with every step)
+    # would carry thousands of dead index entries in exactly the ranges that are read. Vacuum
+    # them after a fixed number of dead rows instead, as queue tables should be.
+    *(
+        ("postgresql", f"ALTER TABLE {table} SET ({_QUEUE_VACUUM})")
+        for table in (
+            "subscriptions",
+            "timers",
+            "jobs",
+            "user_tasks",
+            "task_candidates",
+            "incidents",
+            "documents",
+        )
+    ),
+]
+
 # A call activity starts a child instance: the links between caller and called instances, and
 # incidents of a called instance repeated on its callers (Camunda's cause / root cause).
-_V4 = [
+_V5 = [
     "ALTER TABLE instances ADD COLUMN super_instance_id TEXT",
     "ALTER TABLE instances ADD COLUMN super_activity_id TEXT",
     "ALTER TABLE instances ADD COLUMN super_task_id TEXT",
@@ -233,6 +311,13 @@ _V4 = [
     "CREATE INDEX incidents_root_cause ON incidents (root_cause_incident_id)",
 ]
 
-# Version -> the statements that bring the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
+# Version -> the statements that bring the schema from version-1 to version; a (dialect name,
+# statement) pair runs on that database only.
+MIGRATIONS: dict[int, list[str | tuple[str, str]]] = {
+    1: [*_V1],
+    2: [*_V2],
+    3: [*_V3],
+    4: _V4,
+    5: [*_V5],
+}
 SCHEMA_VERSION = max(MIGRATIONS)

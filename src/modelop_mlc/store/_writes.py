@@ -568,3 +568,31 @@ class SqlTx(ExternalTaskWrites):
             "WHERE incidents.instance_id = instances.id AND resolved_at IS NULL)",
             [(c[0],) for c in callers],
         )
+
+    # ---------------------------------------------------------------- purging
+
+    def purge_instances(self, instance_ids: Sequence[str]) -> None:
+        """Delete ended instances with their history and incidents (they wait for nothing)."""
+        ids = [(i,) for i in instance_ids]
+        for table, column in (("history", "instance_id"), ("incidents", "instance_id")):
+            self.executemany(f"DELETE FROM {table} WHERE {column} = ?", ids)
+        self.executemany("DELETE FROM instances WHERE id = ?", ids)
+
+    def insert_kpi_facts(self, rows: Sequence[KpiFactsRow]) -> None:
+        """Keep what the KPIs need of instances about to be purged."""
+        self.executemany(
+            "INSERT INTO kpi_facts (instance_id, key, business_key, status, started_at, "
+            "ended_at, facts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.instance_id,
+                    r.key,
+                    r.business_key,
+                    r.status,
+                    r.started_at,
+                    r.ended_at,
+                    dumps(r.facts),
+                )
+                for r in rows
+            ],
+        )

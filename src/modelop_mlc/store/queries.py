@@ -93,6 +93,7 @@ class InstanceQuery:
         business_key: With this business key.
         business_key_like: With a business key matching this SQL `LIKE` pattern.
         definition_id: Of this definition version.
+        super_instance_id: Started by this instance's call activities.
         started_since: Started at or after this ISO 8601 UTC time.
         order: One of `INSTANCE_ORDERS`.
         descending: Largest first (newest first for `started`).
@@ -106,6 +107,7 @@ class InstanceQuery:
     business_key: str | None = None
     business_key_like: str | None = None
     definition_id: str | None = None
+    super_instance_id: str | None = None
     started_since: str | None = None
     order: str = "started"
     descending: bool = True

@@ -269,3 +269,19 @@ class IncidentRow:
     # call activity, its cause the incident one level down and its root cause the original.
     cause_incident_id: str | None = None
     root_cause_incident_id: str | None = None
+
+
+@dataclass(frozen=True)
+class KpiFactsRow:
+    """What the KPIs need of a purged instance, kept when its history goes.
+
+    `facts` holds its counts and durations (see `modelop_mlc.manager.InstanceFacts`).
+    """
+
+    instance_id: str
+    key: str
+    business_key: str | None
+    status: str
+    started_at: str
+    ended_at: str | None
+    facts: dict[str, Any]

@@ -187,12 +187,12 @@ class CoverageCollector:
                 diagram.tests.add(test_id)
             by_definition[definition.id] = (diagram, definition.key)
         # A called process runs as an instance of its own: each counts for its definition.
-        for instance in manager.instances():
+        for instance in manager.instances(limit=None):
             if instance.definition_id not in by_definition:
                 continue
             diagram, key = by_definition[instance.definition_id]
             diagram.instances += 1
-            for event in manager.history(instance.id):
+            for event in manager.history(instance.id, limit=None):
                 if event.activity_id is None:
                     continue
                 # Non-interrupting timers record only `timer_fired`; it marks the node too.

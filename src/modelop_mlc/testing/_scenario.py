@@ -513,7 +513,7 @@ class Scenario:
             return True
         manager = self._harness.manager
         for instance in _with_called(manager, running):
-            for task in manager.tasks(instance_id=instance.id):
+            for task in manager.tasks(instance_id=instance.id, limit=None):
                 answers = self._tasks.get(task.activity_id)
                 if task.id in self._seen_tasks or answers is None:
                     continue
@@ -597,7 +597,9 @@ def _with_called(
     """
     found = list(instances)
     for instance in found:
-        found += [c for c in manager.instances(super_instance_id=instance.id) if not c.ended]
+        found += [
+            c for c in manager.instances(super_instance_id=instance.id, limit=None) if not c.ended
+        ]
     return found
 
 
