@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     instances.add_argument("--status", choices=("running", "completed", "cancelled", "incident"))
     instances.add_argument("--key", help="only this process")
     _page_options(instances, 50)
+    instances.add_argument(
+        "--variables",
+        action="store_true",
+        help="with --json, each instance's variables too (`mlc show ID` prints one's)",
+    )
     instances.set_defaults(run=_commands.instances)
 
     show = sub.add_parser("show", help="an instance: state, variables, history, incidents")

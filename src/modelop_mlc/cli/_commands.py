@@ -26,6 +26,7 @@ from modelop_mlc.cli._output import (
     history_table,
     kpi_text,
     parse_vars,
+    plain,
     table,
     when,
 )
@@ -248,7 +249,16 @@ def instances(args: argparse.Namespace, out: Output) -> int:
         found = manager.instances(
             status=args.status, key=args.key, limit=args.limit, offset=args.offset
         )
-    out.result(found, lambda: table(found, INSTANCE_COLUMNS) + _more(args, found))
+    # A list leaves the variables out unless asked, as Camunda's GET /process-instance does:
+    # ModelOp's records (jobs, test results, deployments) make them most of an instance's size.
+    listed = [
+        {name: value for name, value in plain(instance).items() if name != "variables"}
+        for instance in found
+    ]
+    out.result(
+        found if args.variables else listed,
+        lambda: table(found, INSTANCE_COLUMNS) + _more(args, found),
+    )
     return 0
 
 
