@@ -135,7 +135,9 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         self._events = EventRouter(self._runtime, store, self.config)
         self._external = ExternalTasks(self._runtime)
         self.worker_id = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._runtime.owner = self.worker_id
         self._jobs = JobExecutor(self._runtime, self.worker_id)
+        self._jobs.deliver = self._events.deliver_claimed
         self._worker = Worker(
             self._jobs,
             store,
@@ -409,18 +411,32 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
 
     # ------------------------------------------------------------------ signals & messages
 
-    def signal(self, name: str, variables: Mapping[str, Any] | None = None) -> SignalResult:
+    def signal(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> SignalResult:
         """Broadcast a signal: start matching processes and wake every instance waiting for it.
 
         A signal nobody waits for is not an error (Camunda's semantics): the result is empty,
-        and a warning names the deployed signals it was probably meant to be.
+        and a warning names the deployed signals it was probably meant to be. Its receivers
+        are recorded in one transaction before any is delivered; a worker delivers those a
+        crash leaves out. A failing receiver gets an incident (`SignalResult.failed`), not you.
+
+        Args:
+            name: The signal name.
+            variables: Variables for the receivers (JSON values).
+            idempotency_key: Your key for this signal: a second call with it starts nothing
+                new, and only delivers what the first left undelivered.
 
         Raises:
             VariableError: If a variable is not JSON.
         """
         values = check_json(variables)
-        result = self._events.signal(name, values)
-        if not (result.started or result.delivered):
+        result = self._events.signal(name, values, idempotency_key=idempotency_key)
+        if not (result.started or result.delivered or result.failed or result.duplicate):
             warn_unheard("signal", name, self._store.event_names("signal"))
         return result
 
@@ -751,21 +767,34 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         ]
 
     def retry(self, incident_id: str) -> ProcessInstance:
-        """Resolve an incident by running its failed job again (with one retry).
+        """Resolve an incident by running its failed job or delivery again (with one retry).
+
+        The job (or delivery) is leased to this host in the transaction that resolves the
+        incident, so a worker running at the same time does not run it too.
 
         Raises:
             IncidentNotFoundError: If no open incident has this id.
+            ProcessError: If the incident was a process start that failed again.
         """
         rows = self._store.incidents(incident_id=incident_id, open_only=True)
         if not rows:
             raise IncidentNotFoundError(incident_id)
-        if rows[0].kind == INCIDENT_KIND and rows[0].job_id is not None:
-            self._external.set_retries(rows[0].job_id, 1)
-            return self.instance(rows[0].instance_id)
-        saved = self._runtime.resolve_incident(rows[0])
-        job = self._store.get_job(rows[0].job_id) if rows[0].job_id is not None else None
+        incident = rows[0]
+        if incident.kind == INCIDENT_KIND and incident.job_id is not None:
+            self._external.set_retries(incident.job_id, 1)
+            return self.instance(incident.instance_id)
+        if incident.kind == "failed_delivery":
+            instance_id = self._events.retry(incident)
+            if instance_id is None:
+                raise ProcessError(
+                    f"retrying incident '{incident_id}' started no instance: the start failed "
+                    "again; see manager.incidents() for the new incident"
+                )
+            return self.instance(instance_id)
+        saved = self._runtime.resolve_incident(incident)
+        job = self._store.get_job(incident.job_id) if incident.job_id is not None else None
         if job is not None:
-            self._jobs.execute(job)
+            self._jobs.run_leased(job)
         return self.instance(saved.id)
 
     def cancel(self, instance_id: str, reason: str | None = None) -> ProcessInstance:

@@ -24,6 +24,8 @@ from modelop_mlc.errors import (
     MlcError,
     ProcessError,
 )
+from modelop_mlc.manager._cutoff import Cutoff, DelegateTimeoutError
+from modelop_mlc.manager._fanout import Lease, fan_out
 from modelop_mlc.manager._repository import Repository
 from modelop_mlc.manager._waits import step_waits
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
@@ -36,6 +38,7 @@ from modelop_mlc.registry import (
 )
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
+    DeliveryRow,
     ExternalTaskRow,
     HistoryRow,
     IncidentRow,
@@ -46,10 +49,13 @@ from modelop_mlc.store.rows import (
     iso,
 )
 
-__all__ = ["Note", "Runtime", "Services", "StepHost", "check_json"]
+__all__ = ["Note", "Runtime", "Services", "StepHost", "Thrown", "check_json", "describe_error"]
 
 T = TypeVar("T")
 log = logging.getLogger("modelop_mlc.runtime")
+
+Thrown = list[tuple[ThrowRow, list[DeliveryRow]]]
+"""What a saved step threw: each event with its deliveries (leased to this host)."""
 
 _MAX_VALUE_TEXT = 2000
 
@@ -99,6 +105,7 @@ class _Write:
 class _Failure:
     message: str
     candidates: tuple[str, ...]
+    retryable: bool = True
 
 
 @dataclass
@@ -169,7 +176,7 @@ class StepHost:
                 # As in Camunda 7, a failing listener fails the step; nothing is saved.
                 raise ProcessError(
                     f"the {call.listener} listener {entry.name} of '{call.activity_id}' "
-                    f"failed: {_describe(err)}",
+                    f"failed: {describe_error(err)}",
                     instance_id=self.instance_id,
                     activity_id=call.activity_id,
                 ) from err
@@ -177,7 +184,11 @@ class StepHost:
                 self.parked[call.task_id] = err
                 return DelegateOutcome.DEFERRED, {}
             log.warning("delegate %s failed at %s: %s", entry.name, call.activity_id, err)
-            self.failures[call.task_id] = _Failure(_describe(err), call.candidates)
+            self.failures[call.task_id] = _Failure(
+                describe_error(err),
+                call.candidates,
+                retryable=not isinstance(err, DelegateTimeoutError),
+            )
             return DelegateOutcome.DEFERRED, {}
         return DelegateOutcome.COMPLETED, result
 
@@ -211,7 +222,8 @@ class StepHost:
         return ScriptOutcome(result.variables, result.deleted, result.value)
 
 
-def _describe(err: BaseException) -> str:
+def describe_error(err: BaseException) -> str:
+    """`Type: message` of an exception, for incidents and job errors."""
     text = str(err).strip()
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
@@ -236,6 +248,7 @@ class Runtime:
         self.config = config
         self.services = services
         self._sandbox: ScriptSandbox | None = None
+        self._cutoff = Cutoff()
 
     @property
     def sandbox(self) -> ScriptSandbox:
@@ -268,7 +281,12 @@ class Runtime:
         instance_id: str,
         business_key: str | None,
     ) -> dict[str, Any]:
-        """Run a delegate function and check what it returns."""
+        """Run a delegate function and check what it returns.
+
+        Raises:
+            DelegateTimeoutError: If it ran longer than `delegate_timeout_seconds`.
+        """
+        name = call.candidates[-1] if call.candidates else "unknown"
         context = DelegateContext(
             variables=_ReadOnly(call.variables),
             inputs=_ReadOnly(call.inputs),
@@ -287,11 +305,14 @@ class Runtime:
             arguments=call.arguments,
             attempt=attempt,
             event_name=call.listener,
-            log=logging.getLogger(
-                f"modelop_mlc.delegate.{call.candidates[-1] if call.candidates else 'unknown'}"
-            ),
+            log=logging.getLogger(f"modelop_mlc.delegate.{name}"),
         )
-        return delegate_output(function(context), call.activity_id)
+        returned = self._cutoff.run(
+            lambda: function(context),
+            self.config.delegate_timeout_seconds,
+            what=f"delegate '{name}' at '{call.activity_id}'",
+        )
+        return delegate_output(returned, call.activity_id)
 
     # ------------------------------------------------------------------ steps
 
@@ -305,11 +326,13 @@ class Runtime:
         command: Callable[[EngineInstance], T],
         *,
         notes: Sequence[Note] = (),
+        within: Callable[[Tx], None] | None = None,
     ) -> tuple[T, InstanceRow]:
         """Apply `command` to an instance, run the engine to its next waits and save.
 
         `notes` are history events of the command itself (a signal received, a task
-        completed), recorded before what the engine journals.
+        completed), recorded before what the engine journals. `within` writes more in the
+        step's transaction (a delivery marks itself done); what it raises rolls the step back.
 
         Raises:
             InstanceNotFoundError: If the instance does not exist.
@@ -322,7 +345,9 @@ class Runtime:
             instance = EngineInstance.restore(specs, host, row.state, dict(row.variables))
             result = command(instance)
             instance.run()
-            return result, self._engine_write(row, instance.snapshot(), host, notes)
+            write = self._engine_write(row, instance.snapshot(), host, notes)
+            write.also = within
+            return result, write
 
         return self._apply(instance_id, run)
 
@@ -335,8 +360,11 @@ class Runtime:
         *,
         origin: str,
         detail: Mapping[str, Any] | None = None,
+        within: Callable[[Tx], None] | None = None,
     ) -> InstanceRow:
         """Start an instance of a definition at `start_event` and save its first step.
+
+        `within` writes more in the same transaction, as in `step()`.
 
         Raises:
             ProcessError: If the engine fails; nothing is stored then.
@@ -380,9 +408,10 @@ class Runtime:
         write = self._engine_write(
             stub, instance.snapshot(), host, [Note("instance_start", start_event, start)]
         )
-        saved = self._commit(stub, write, new=True)
+        write.also = within
+        saved, thrown = self._commit(stub, write, new=True)
         log.info("started %s v%s as %s (%s)", row.key, row.version, stub.id, origin)
-        self._deliver(write.outbox, stub.id)
+        self._deliver(thrown)
         return saved
 
     def cancel(self, instance_id: str, reason: str | None) -> InstanceRow:
@@ -423,17 +452,7 @@ class Runtime:
             others = [i for i in self.store.incidents(instance_id=row.id) if i.id != incident.id]
 
             def close(tx: Tx) -> None:
-                tx.resolve_incidents(incident_id=incident.id, at=at)
-                if incident.job_id is not None:
-                    tx.release_timer(incident.job_id)  # a failed timer fires again when due
-                    tx.update_job(
-                        incident.job_id,
-                        status="pending",
-                        retries_left=1,
-                        due_at=at,
-                        lease_owner=None,
-                        lease_until=None,
-                    )
+                self.reopen_failed(tx, incident, at)
 
             note = Note(
                 "incident_resolved",
@@ -452,6 +471,35 @@ class Runtime:
 
         return self._apply(incident.instance_id, resolved)[1]
 
+    def reopen_failed(self, tx: Tx, incident: IncidentRow, at: str) -> None:
+        """Close an incident; its failed job or delivery is due now, leased to this host.
+
+        The lease is taken in the same transaction, so no worker claims the item while the
+        caller of `retry()` runs it: a retried job runs once.
+        """
+        tx.resolve_incidents(incident_id=incident.id, at=at)
+        if incident.job_id is None:
+            return
+        tx.release_timer(incident.job_id)  # a failed timer fires again when due
+        until = iso(self.clock.now() + timedelta(seconds=self.config.job_lease_seconds))
+        if incident.kind == "failed_delivery":
+            tx.update_delivery(
+                incident.job_id,
+                status="pending",
+                due_at=at,
+                lease_owner=self.owner,
+                lease_until=until,
+            )
+            return
+        tx.update_job(
+            incident.job_id,
+            status="pending",
+            retries_left=1,
+            due_at=at,
+            lease_owner=self.owner,
+            lease_until=until,
+        )
+
     def _apply(
         self, instance_id: str, change: Callable[[InstanceRow], tuple[T, _Write]]
     ) -> tuple[T, InstanceRow]:
@@ -467,10 +515,10 @@ class Runtime:
                 )
             result, write = change(row)
             try:
-                saved = self._commit(row, write)
+                saved, thrown = self._commit(row, write)
             except InstanceConflictError:
                 continue
-            self._deliver(write.outbox, instance_id)
+            self._deliver(thrown)
             return result, saved
         raise InstanceConflictError(instance_id, -1)
 
@@ -500,11 +548,16 @@ class Runtime:
             outbox=snapshot.outbox,
         )
 
-    def _commit(self, row: InstanceRow, write: _Write, *, new: bool = False) -> InstanceRow:
+    def _commit(
+        self, row: InstanceRow, write: _Write, *, new: bool = False
+    ) -> tuple[InstanceRow, Thrown]:
         """Save a step in one transaction, comparing the instance's revision.
 
-        The instance, its waits, incidents and history are written together; an ended
-        instance loses its waits and open incidents.
+        The instance, its waits, incidents, history and what it threw (the outbox) are
+        written together; an ended instance loses its waits and open incidents.
+
+        Returns:
+            The saved row, and the thrown events with their deliveries, leased to this host.
 
         Raises:
             InstanceConflictError: If another step saved the instance first.
@@ -521,12 +574,25 @@ class Runtime:
         )
         state_json = dumps(write.state)
         variables_json = dumps(write.variables)
+        now = self.clock.now()
+        throws = [
+            ThrowRow(
+                id=str(uuid.uuid4()),
+                kind=event.kind,
+                name=event.name,
+                variables=check_json(event.variables),
+                source_instance=row.id,
+                created_at=iso(now),
+            )
+            for event in write.outbox
+        ]
+        lease = Lease(self.owner, iso(now + timedelta(seconds=self.config.job_lease_seconds)))
 
         created: list[str] = []
 
         # A separate function, so the store can repeat it on a new connection when the
         # connection was lost before the commit (the revision check still applies).
-        def body(tx: Tx) -> None:
+        def body(tx: Tx) -> Thrown:
             created.clear()
             if new:
                 tx.insert_instance(saved)
@@ -552,11 +618,12 @@ class Runtime:
                 write.also(tx)
             tx.append_history(write.history)
             created.extend(tx.new_external_tasks)
+            return [(throw, fan_out(tx, throw, lease=lease) or []) for throw in throws]
 
-        self.store.run_transaction(body)
+        thrown = self.store.run_transaction(body)
         if created and self.on_external_tasks is not None:
             self.on_external_tasks()
-        return saved
+        return saved, thrown
 
     def _has_open_incidents(self, row: InstanceRow, new: list[IncidentRow]) -> bool:
         if new:
@@ -590,7 +657,7 @@ class Runtime:
             status, due, error, retries_left, attempts = "pending", at, None, attempts_allowed, 0
             if failure is not None:
                 attempts = 1
-                retries_left = attempts_allowed - 1
+                retries_left = attempts_allowed - 1 if failure.retryable else 0
                 error = failure.message
                 if retries_left <= 0:
                     status = "failed"
@@ -709,12 +776,21 @@ class Runtime:
 
     # ------------------------------------------------------------------ thrown events
 
-    def _deliver(self, outbox: Sequence[OutboundEvent], source_instance: str) -> None:
-        """Hand thrown signals and messages to whoever routes them (`on_outbox`)."""
-        if outbox and self.on_outbox is not None:
-            self.on_outbox(outbox, source_instance)
+    def _deliver(self, thrown: Thrown) -> None:
+        """Hand what a saved step threw to whoever delivers it now (`on_outbox`).
 
     on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
+    # Called after a step created external tasks (wakes long-polling workers).
+    on_external_tasks: Callable[[], None] | None = None
+        Without one, the deliveries stay leased to this host until their lease runs out,
+        then a worker delivers them.
+        """
+        if self.on_outbox is not None and any(deliveries for _, deliveries in thrown):
+            self.on_outbox(thrown)
+
+    on_outbox: Callable[[Thrown], None] | None = None
+    owner: str = "unnamed"
+    """The worker id new deliveries are leased to (the manager sets it)."""
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None
 

@@ -220,6 +220,38 @@ _V3 = [
     "ALTER TABLE user_tasks ADD COLUMN delegation_state TEXT",
 ]
 
+# The outbox: what instances throw (and hosts signal) is written with the step that throws it,
+# one delivery row per receiver; a receiver's step deletes its row in the same transaction.
+# `throws` rows stay: their ids de-duplicate a host's signal retried after a crash.
+_V4 = [
+    """CREATE TABLE throws (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        variables TEXT NOT NULL,
+        source_instance TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE deliveries (
+        seq {autoinc},
+        id TEXT NOT NULL UNIQUE,
+        throw_id TEXT NOT NULL,
+        instance_id TEXT,
+        definition_id TEXT,
+        activity_id TEXT,
+        status TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX deliveries_due ON deliveries (status, due_at)",
+    "CREATE INDEX deliveries_throw ON deliveries (throw_id)",
+    "CREATE INDEX deliveries_lease_owner ON deliveries (lease_owner)",
+]
+
 # Version -> the statements that bring the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 SCHEMA_VERSION = max(MIGRATIONS)
