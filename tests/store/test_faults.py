@@ -143,7 +143,11 @@ def test_a_killed_and_a_restarted_worker_lose_and_repeat_nothing(
     orphaned = store.leases("w1")["jobs"]
     _wait_until(lambda: _completed(store) >= count // 2)
     reports = [workers.pop("w2").stop()]
-    assert reports[0]["held"] == {"deliveries": [], "jobs": [], "timers": []}  # gave its leases back
+    assert reports[0]["held"] == {
+        "deliveries": [],
+        "jobs": [],
+        "timers": [],
+    }  # gave its leases back
     workers["w2b"] = Worker(pg_url, "w2b")
     _wait_until(lambda: _completed(store) == count)
     reports += [worker.stop() for worker in workers.values()]

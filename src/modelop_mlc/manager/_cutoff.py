@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from modelop_mlc.errors import MlcError
 
-__all__ = ["DelegateTimeoutError", "Cutoff"]
+__all__ = ["Cutoff", "DelegateTimeoutError"]
 
 T = TypeVar("T")
 

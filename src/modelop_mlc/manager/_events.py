@@ -13,6 +13,7 @@ that fails gets an incident of its own; the thrower, the other receivers and the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -266,7 +267,8 @@ class EventRouter:
                 outcome.started.append(created.id)
                 return
             note = Note(
-                f"{throw.kind}_received", detail={throw.kind: throw.name, "variables": sorted(values)}
+                f"{throw.kind}_received",
+                detail={throw.kind: throw.name, "variables": sorted(values)},
             )
             caught, _ = self._runtime.step(
                 delivery.instance_id, _catch(throw, values), notes=[note], within=done
@@ -297,16 +299,12 @@ class EventRouter:
         """Forget a delivery whose receiver is gone (it ended, or was deleted)."""
 
         def drop(tx: Tx) -> None:
-            try:
+            with contextlib.suppress(DeliveredElsewhereError):
                 tx.finish_delivery(delivery.id)
-            except DeliveredElsewhereError:
-                pass
 
         self._store.run_transaction(drop)
 
-    def _fail(
-        self, throw: ThrowRow, delivery: DeliveryRow, error: str, *, retryable: bool
-    ) -> None:
+    def _fail(self, throw: ThrowRow, delivery: DeliveryRow, error: str, *, retryable: bool) -> None:
         """Retry a failed delivery later, or give its receiver an incident."""
         runtime = self._runtime
         now = runtime.clock.now()

@@ -75,8 +75,7 @@ class OutboxWrites(Cursor):
     def insert_throw(self, throw: ThrowRow) -> bool:
         """Record a thrown event; False if one with this id exists (a repeated host signal)."""
         cursor = self.execute(
-            f"INSERT INTO throws ({THROW_COLUMNS}) VALUES ({marks(6)}) "
-            "ON CONFLICT (id) DO NOTHING",
+            f"INSERT INTO throws ({THROW_COLUMNS}) VALUES ({marks(6)}) ON CONFLICT (id) DO NOTHING",
             (
                 throw.id,
                 throw.kind,
