@@ -70,6 +70,19 @@ class ManagerConfig(BaseModel):
         "comparator DMN, so its results are not judged (TEST_RESULT_JUDGED is false either "
         "way). False by default: a model without a DMN never passes.",
     )
+    max_activities_per_step: int = Field(
+        10_000,
+        ge=1,
+        description="How many activities one step may run before it is stopped: a loop "
+        "without a wait state fails fast (well under a second at the default) instead of "
+        "running for minutes.",
+    )
+    max_call_depth: int = Field(
+        20,
+        ge=1,
+        description="How deeply call activities may nest; a call activity that calls "
+        "itself (directly or through others) fails at this depth.",
+    )
     max_event_cascade: int = Field(
         1000,
         ge=1,

@@ -16,6 +16,9 @@ from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from modelop_mlc._engine.host import EngineLimits
+from modelop_mlc.errors import ProcessError
+
 __all__ = ["MlcSubWorkflow", "MlcWorkflow"]
 
 _READY = TaskState.READY
@@ -59,7 +62,14 @@ class MlcWorkflow(BpmnWorkflow):
     """A process instance's workflow with indexed look-ups."""
 
     def create_subprocess(self, my_task: Any, spec_name: str) -> Any:
-        """Create a sub-process workflow of our class."""
+        """Create a sub-process workflow of our class.
+
+        Raises:
+            ProcessError: If a call activity would nest deeper than the host allows (a
+                process that calls itself, directly or through others).
+        """
+        if getattr(my_task.task_spec, "is_call_activity", False):
+            self._check_call_depth(my_task, spec_name)
         subprocess = MlcSubWorkflow(
             self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self
         )
@@ -69,6 +79,31 @@ class MlcWorkflow(BpmnWorkflow):
     def update_waiting_tasks(self) -> None:
         """Update WAITING tasks (joins, catch events) after a task completed."""
         _update_waiting(self)
+
+    def _check_call_depth(self, my_task: Any, spec_name: str) -> None:
+        host = getattr(self.script_engine, "host", None)
+        limits = getattr(host, "limits", None)
+        limit = limits.max_call_depth if isinstance(limits, EngineLimits) else 20
+        depth, calls = 1, [spec_name]
+        workflow = my_task.workflow
+        # Walk out through the enclosing sub-processes, counting call activities (a loop,
+        # not recursion: the depth is what is being bounded).
+        while workflow.parent_task_id is not None:
+            parent = self.get_task_from_id(workflow.parent_task_id)
+            if getattr(parent.task_spec, "is_call_activity", False):
+                depth += 1
+                calls.append(parent.task_spec.spec)
+            workflow = parent.workflow
+        if depth > limit:
+            chain = " -> ".join(reversed(calls[:5])) + (" -> ..." if len(calls) > 5 else "")  # noqa: PLR2004
+            raise ProcessError(
+                f"call activity '{my_task.task_spec.bpmn_id}' would nest {depth} call "
+                f"activities deep (at most {limit}): {chain}. A process that calls itself "
+                "needs an end condition; raise ManagerConfig.max_call_depth if the nesting "
+                "is intended",
+                instance_id=getattr(host, "instance_id", None),
+                activity_id=my_task.task_spec.bpmn_id,
+            )
 
     def _do_engine_steps(
         self, will_complete_task: Any = None, did_complete_task: Any = None

@@ -286,8 +286,11 @@ class JobExecutor:
                 tx.delete_job(job.id)
             return
         specs = runtime.repository.specs(row.definition_id, row.called)
-        instance = EngineInstance.restore(specs, runtime.host(row), row.state, dict(row.variables))
-        call = instance.job_call(job.id)
+        with runtime.bounded():  # the call's input mappings evaluate expressions
+            instance = EngineInstance.restore(
+                specs, runtime.host(row), row.state, dict(row.variables)
+            )
+            call = instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from modelop_mlc._engine.events import OutboundEvent
-from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, ScriptOutcome
+from modelop_mlc._engine.groovy import GroovyLimits
+from modelop_mlc._engine.host import DelegateCall, DelegateOutcome, EngineLimits, ScriptOutcome
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot, JobWait
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
+from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
 from modelop_mlc._engine.timers import parse_retry_cycle
 from modelop_mlc.clock import Clock
 from modelop_mlc.config import ManagerConfig
+from modelop_mlc.dmn import ExpressionLimits, limits_in_effect
 from modelop_mlc.errors import (
     BpmnError,
     DecisionError,
@@ -144,6 +148,11 @@ class StepHost:
         """The configured script limits; Groovy scripts derive their budget from them."""
         return self.runtime.sandbox.limits
 
+    @property
+    def limits(self) -> EngineLimits:
+        """Bounds on this step: activities, call-activity depth."""
+        return self.runtime.engine_limits
+
     def invoke_delegate(self, call: DelegateCall) -> tuple[DelegateOutcome, Mapping[str, Any]]:
         """Run a quick delegate inline; defer async ones, external topics and failures."""
         entry = self.runtime.registry.resolve(call.candidates)
@@ -249,6 +258,28 @@ class Runtime:
         self.services = services
         self._sandbox: ScriptSandbox | None = None
         self._cutoff = Cutoff()
+
+    @property
+    def engine_limits(self) -> EngineLimits:
+        """Bounds on each step, from the configuration."""
+        return EngineLimits(
+            max_activities_per_step=self.config.max_activities_per_step,
+            max_call_depth=self.config.max_call_depth,
+        )
+
+    def bounded(self) -> AbstractContextManager[None]:
+        """Put the configured expression limits in effect (around everything a step runs).
+
+        JUEL, FEEL and the Python fast path check sizes and iterations against them, derived
+        from the script limits the way Groovy's are.
+        """
+        return limits_in_effect(
+            ExpressionLimits(
+                max_string=SandboxLimits.max_output_bytes,
+                max_items=GroovyLimits.max_items,
+                max_steps=int(self.config.script_cpu_seconds * STEPS_PER_CPU_SECOND),
+            )
+        )
 
     @property
     def sandbox(self) -> ScriptSandbox:
@@ -391,8 +422,9 @@ class Runtime:
         )
         host = self.host(stub)
         try:
-            instance = EngineInstance.create(specs, host, variables, start_event=start_event)
-            instance.run()
+            with self.bounded():
+                instance = EngineInstance.create(specs, host, variables, start_event=start_event)
+                instance.run()
         except ProcessError as err:
             # Nothing was stored: the error must not name an instance nobody can look up.
             err.instance_id = None
@@ -513,7 +545,8 @@ class Runtime:
                     f"instance '{instance_id}' has {row.status}; it cannot take further steps",
                     instance_id=instance_id,
                 )
-            result, write = change(row)
+            with self.bounded():
+                result, write = change(row)
             try:
                 saved, thrown = self._commit(row, write)
             except InstanceConflictError:
