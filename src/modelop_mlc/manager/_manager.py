@@ -26,6 +26,7 @@ from modelop_mlc.errors import (
     ProblemReport,
     ProcessError,
     TaskNotFoundError,
+    TaskNotOpenError,
     VariableError,
 )
 from modelop_mlc.handlers import register_modelop_delegates
@@ -567,6 +568,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
         Raises:
             TaskNotFoundError: If no open task has this id.
         """
+        if not isinstance(task_id, str) or not task_id:
+            raise TaskNotFoundError(str(task_id))  # None would mean "any task" to the store
         rows = self._store.user_tasks(
             instance_id=None,
             assignee=None,
@@ -597,17 +600,30 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
                 "; ".join(p[1] for p in problems),
                 hint=f"complete task '{task.activity_id}' with values its form accepts",
             )
-        _, saved = self._runtime.step(
-            task.instance_id,
-            lambda inst: inst.complete_user_task(task_id, values),
-            notes=[
-                Note(
-                    "task_completed",
-                    task.activity_id,
-                    {"task_id": task_id, "variables": sorted(values), "assignee": task.assignee},
-                )
-            ],
-        )
+        try:
+            _, saved = self._runtime.step(
+                task.instance_id,
+                lambda inst: inst.complete_user_task(task_id, values),
+                notes=[
+                    Note(
+                        "task_completed",
+                        task.activity_id,
+                        {
+                            "task_id": task_id,
+                            "variables": sorted(values),
+                            "assignee": task.assignee,
+                        },
+                    )
+                ],
+            )
+        except ProcessError as err:
+            ended = self._store.get_instance(task.instance_id)
+            if ended is None or ended.status not in {"completed", "cancelled"}:
+                raise
+            raise TaskNotOpenError(  # another caller completed it first, ending the instance
+                f"user task '{task_id}' is not open: the instance has {ended.status}",
+                instance_id=task.instance_id,
+            ) from err
         return instance_record(saved)
 
     # ------------------------------------------------------------------ time
