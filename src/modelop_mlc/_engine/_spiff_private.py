@@ -71,6 +71,7 @@ class TaskParserOverrides:
     process_parser: Any
     task: Any
     xpath: Any
+    bpmn_id: str
 
     def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
         # Camunda's multi-instance reads camunda:collection and camunda:elementVariable,
@@ -135,9 +136,12 @@ class TaskParserOverrides:
                 children.append((self.get_position(target), child, flow))  # type: ignore[attr-defined]
             children.sort(key=lambda item: float(item[0]["y"]))
             default = self.node.get("default")
-            if len(children) == 1 and _is_xor_or_or(self.task):
-                if self.parse_condition(children[0][2]) is None:  # type: ignore[attr-defined]
-                    default = children[0][2].get("id")
+            if (
+                len(children) == 1
+                and _is_xor_or_or(self.task)
+                and self.parse_condition(children[0][2]) is None  # type: ignore[attr-defined]
+            ):
+                default = children[0][2].get("id")
             for _position, child, flow in children:
                 self.connect_outgoing(child, flow, flow.get("id") == default)  # type: ignore[attr-defined]
         except ValidationException:
@@ -295,7 +299,7 @@ class ProcessParserOverrides:
         self.spec.process_listeners = read_listeners(self.node, "executionListener")
         self.add_tasks()  # type: ignore[attr-defined]
         for node in self.xpath("./bpmn:*[@isForCompensation='true']"):
-            self.parse_node(node)  # type: ignore[attr-defined]  # reached by no flow: compensation starts it
+            self.parse_node(node)  # reached by no flow: compensation starts it
 
 
 class BpmnParserOverrides:

@@ -8,8 +8,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final
 
-from modelop_mlc.dmn._boxed import BrokenExpressionError
 from modelop_mlc.dmn._bounds import LimitExceededError
+from modelop_mlc.dmn._boxed import BrokenExpressionError
 from modelop_mlc.dmn._feel import to_feel
 from modelop_mlc.dmn._feel_typesys import FeelType
 from modelop_mlc.dmn._feel_values import EvalContext, FeelFunction, Scope

@@ -620,10 +620,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             ended = self._store.get_instance(task.instance_id)
             if ended is None or ended.status not in {"completed", "cancelled"}:
                 raise
-            raise TaskNotOpenError(  # another caller completed it first, ending the instance
-                f"user task '{task_id}' is not open: the instance has {ended.status}",
-                instance_id=task.instance_id,
-            ) from err
+            message = f"user task '{task_id}' is not open: the instance has {ended.status}"
+            raise TaskNotOpenError(message, instance_id=task.instance_id) from err
         return instance_record(saved)
 
     # ------------------------------------------------------------------ time
@@ -785,8 +783,7 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
     def retry(self, incident_id: str) -> ProcessInstance:
         """Resolve an incident by running its failed job or delivery again (with one retry).
 
-        The job (or delivery) is leased to this host in the transaction that resolves the
-        incident, so a worker running at the same time does not run it too.
+        It is leased to this host as the incident closes, so no worker runs it too.
 
         Raises:
             IncidentNotFoundError: If no open incident has this id.
@@ -801,11 +798,8 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             return self.instance(incident.instance_id)
         if incident.kind == "failed_delivery":
             instance_id = self._events.retry(incident)
-            if instance_id is None:
-                raise ProcessError(
-                    f"retrying incident '{incident_id}' started no instance: the start failed "
-                    "again; see manager.incidents() for the new incident"
-                )
+            if instance_id is None:  # the start failed again: a new incident says why
+                raise ProcessError(f"retrying incident '{incident_id}' started no instance")
             return self.instance(instance_id)
         saved = self._runtime.resolve_incident(incident)
         job = self._store.get_job(incident.job_id) if incident.job_id is not None else None

@@ -31,7 +31,7 @@ from modelop_mlc.errors import (
 from modelop_mlc.manager._cutoff import Cutoff, DelegateTimeoutError
 from modelop_mlc.manager._fanout import Lease, fan_out
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._waits import step_waits
+from modelop_mlc.manager._step_rows import Note, ReadOnly, history_rows, step_waits, truncate
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
     DelegateContext,
@@ -48,6 +48,7 @@ from modelop_mlc.store.rows import (
     IncidentRow,
     InstanceRow,
     JobRow,
+    ThrowRow,
     Waits,
     dumps,
     iso,
@@ -61,8 +62,6 @@ log = logging.getLogger("modelop_mlc.runtime")
 Thrown = list[tuple[ThrowRow, list[DeliveryRow]]]
 """What a saved step threw: each event with its deliveries (leased to this host)."""
 
-_MAX_VALUE_TEXT = 2000
-
 
 @dataclass
 class Services:
@@ -71,16 +70,6 @@ class Services:
     center: ModelOpCenter | None = None
     tickets: TicketSystems | None = None
     decisions: Decisions | None = None
-
-
-@dataclass(frozen=True)
-class Note:
-    """A history event of a command itself (a signal received, a task completed)."""
-
-    kind: str
-    activity_id: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-    task_id: str | None = None
 
 
 @dataclass
@@ -319,8 +308,8 @@ class Runtime:
         """
         name = call.candidates[-1] if call.candidates else "unknown"
         context = DelegateContext(
-            variables=_ReadOnly(call.variables),
-            inputs=_ReadOnly(call.inputs),
+            variables=ReadOnly(call.variables),
+            inputs=ReadOnly(call.inputs),
             instance_id=instance_id,
             activity_id=call.activity_id,
             activity_name=call.activity_name,
@@ -464,7 +453,7 @@ class Runtime:
                 waiting_at=[],
                 ended_at=at,
                 end_reason=reason,
-                history=_history(row, [note], at),
+                history=history_rows(row, [note], at),
             )
 
         return self._apply(instance_id, cancelled)[1]
@@ -497,7 +486,7 @@ class Runtime:
                 state=row.state,
                 variables=row.variables,
                 waiting_at=row.waiting_at,
-                history=_history(row, [note], at),
+                history=history_rows(row, [note], at),
                 also=close,
             )
 
@@ -777,7 +766,7 @@ class Runtime:
         notes: Sequence[Note],
         at: str,
     ) -> list[HistoryRow]:
-        rows = _history(row, notes, at)
+        rows = history_rows(row, notes, at)
         for entry in snapshot.journal:
             rows.append(
                 HistoryRow(
@@ -801,7 +790,7 @@ class Runtime:
         if changed or removed:
             update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
             if self.config.record_variable_values:
-                update["values"] = {k: _truncate(v) for k, v in changed.items()}
+                update["values"] = {k: truncate(v) for k, v in changed.items()}
             rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
         if snapshot.status == "completed":
             rows.append(HistoryRow(row.id, row.key, "instance_end", at))
@@ -812,9 +801,6 @@ class Runtime:
     def _deliver(self, thrown: Thrown) -> None:
         """Hand what a saved step threw to whoever delivers it now (`on_outbox`).
 
-    on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
-    # Called after a step created external tasks (wakes long-polling workers).
-    on_external_tasks: Callable[[], None] | None = None
         Without one, the deliveries stay leased to this host until their lease runs out,
         then a worker delivers them.
         """
@@ -826,45 +812,3 @@ class Runtime:
     """The worker id new deliveries are leased to (the manager sets it)."""
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None
-
-
-def _history(row: InstanceRow, notes: Sequence[Note], at: str) -> list[HistoryRow]:
-    """History rows of what a command itself did."""
-    return [
-        HistoryRow(
-            row.id,
-            row.key,
-            note.kind,
-            at,
-            activity_id=note.activity_id,
-            task_id=note.task_id,
-            detail=note.detail,
-        )
-        for note in notes
-    ]
-
-
-def _truncate(value: Any) -> Any:
-    text = dumps(value)
-    if len(text) <= _MAX_VALUE_TEXT:
-        return value
-    return {"truncated": True, "preview": text[:_MAX_VALUE_TEXT]}
-
-
-class _ReadOnly(Mapping[str, Any]):
-    """A read-only view, so delegates return changes instead of mutating variables."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = data
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"ReadOnlyVariables({dict(self._data)!r})"

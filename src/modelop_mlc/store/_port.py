@@ -8,8 +8,8 @@ from typing import Any, Protocol
 from modelop_mlc.store._external_tasks import TopicClaim
 from modelop_mlc.store.rows import (
     DefinitionRow,
-    ExternalTaskRow,
     DeliveryRow,
+    ExternalTaskRow,
     HistoryRow,
     IncidentRow,
     InstanceRow,

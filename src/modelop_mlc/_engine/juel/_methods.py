@@ -37,8 +37,7 @@ def _check_length(length: int, what: str) -> None:
     limit = current_limits().max_string
     if length > limit:
         raise _EvalError(
-            f"{what} would build a string of {length} characters, longer than the limit of "
-            f"{limit}"
+            f"{what} would build a string of {length} characters, longer than the limit of {limit}"
         )
 
 
