@@ -94,6 +94,11 @@ class ManagerConfig(BaseModel):
         description="Named secrets delegates may use (HTTP headers "
         "written `secret:NAME`); never stored in variables, history or logs.",
     )
+    secret_hosts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="For each secret, the hosts the HTTP connector may send it to "
+        "(`host`, `host:port` or `*.domain`); a secret with none listed is sent nowhere.",
+    )
     data_roots: list[str] = Field(
         default_factory=list,
         description="Directories LocalCenter may read external file "
@@ -119,7 +124,7 @@ class ManagerConfig(BaseModel):
             key = prefix + name.upper()
             if key in env:
                 values[name] = env[key]
-        for name in ("secrets", "data_roots"):
+        for name in ("secrets", "secret_hosts", "data_roots"):
             if isinstance(values.get(name), str):
                 values[name] = _parse_env_collection(prefix + name.upper(), values[name])
         try:
