@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from modelop_mlc.errors import ConfigurationError
 
-__all__ = ["ManagerConfig"]
+__all__ = ["SECRET_NAMES", "ManagerConfig", "is_secret_name"]
+
+SECRET_NAMES = ("*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*API_KEY*", "*CREDENTIAL*")
+"""Variable names whose values are treated as secrets (case does not matter)."""
+
+
+def is_secret_name(name: str, patterns: Iterable[str] = SECRET_NAMES) -> bool:
+    """Whether variable `name` matches one of `patterns` (`*` any text, case ignored)."""
+    upper = name.upper()
+    return any(fnmatchcase(upper, pattern.upper()) for pattern in patterns)
+
 
 
 class ManagerConfig(BaseModel):
@@ -93,6 +104,11 @@ class ManagerConfig(BaseModel):
         default_factory=dict,
         description="Named secrets delegates may use (HTTP headers "
         "written `secret:NAME`); never stored in variables, history or logs.",
+    )
+    secret_variables: tuple[str, ...] = Field(
+        SECRET_NAMES,
+        description="Variable-name patterns (`*` any text, case ignored) whose values "
+        "history records as `***` and error messages never show.",
     )
     secret_hosts: dict[str, list[str]] = Field(
         default_factory=dict,

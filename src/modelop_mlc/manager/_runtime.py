@@ -18,7 +18,7 @@ from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
 from modelop_mlc._engine.timers import parse_retry_cycle
 from modelop_mlc.clock import Clock
-from modelop_mlc.config import ManagerConfig
+from modelop_mlc.config import ManagerConfig, is_secret_name
 from modelop_mlc.dmn import ExpressionLimits, limits_in_effect
 from modelop_mlc.errors import (
     BpmnError,
@@ -790,7 +790,11 @@ class Runtime:
         if changed or removed:
             update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
             if self.config.record_variable_values:
-                update["values"] = {k: truncate(v) for k, v in changed.items()}
+                secret = self.config.secret_variables
+                update["values"] = {
+                    k: "***" if is_secret_name(k, secret) else truncate(v)
+                    for k, v in changed.items()
+                }
             rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
         if snapshot.status == "completed":
             rows.append(HistoryRow(row.id, row.key, "instance_end", at))
