@@ -9,6 +9,8 @@ import pytest
 
 from bpmn_xml import chain, flow, process
 from modelop_mlc import LifecycleManager, ManagerConfig, validate
+from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
+from modelop_mlc.dmn._bounds import current_limits
 from modelop_mlc.errors import ExpressionError, ProcessError, ScriptError
 
 START = '<bpmn:startEvent id="start"/>'
@@ -185,3 +187,21 @@ def test_validation_of_sixty_thousand_elements_finishes() -> None:
     """30,000 tasks and 30,000 flows validate (linear look-ups; before, it ran past 300 s)."""
     report = validate(_long_chain(30_000, "big"))
     assert report.ok, report.problems[:3]
+
+
+def test_a_delegate_runs_in_the_steps_context(tmp_path: Path) -> None:
+    """The cut-off helper thread sees the step's context: its expression limits."""
+    seen: list[int] = []
+    config = ManagerConfig(script_cpu_seconds=0.5)
+    with LifecycleManager.open(tmp_path / "mlc.db", config=config) as manager:
+        manager.register_delegate("probe", lambda _ctx: seen.append(current_limits().max_steps))
+        manager.deploy(
+            process(
+                START + '<bpmn:serviceTask id="s" camunda:delegateExpression="${probe}"/>'
+                '<bpmn:userTask id="w"/>' + END + chain("start", "s", "w", "end"),
+                pid="probe",
+            )
+        )
+        manager.start("probe")
+    assert seen == [int(0.5 * STEPS_PER_CPU_SECOND)]
+    assert seen != [current_limits().max_steps]  # not the defaults outside a step

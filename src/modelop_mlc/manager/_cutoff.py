@@ -9,6 +9,7 @@ the call's idempotency key, which a retry uses again, so a late side effect is n
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Callable
@@ -85,7 +86,10 @@ class Cutoff(threading.local):
             DelegateTimeoutError: If it has not returned by then (the helper is abandoned).
             BaseException: Whatever `function` raised.
         """
-        call = _Call(function)
+        # The helper runs it in the caller's context: context variables (the step's
+        # expression limits, a host's request context) stay what the caller set.
+        context = contextvars.copy_context()
+        call = _Call(lambda: context.run(function))
         if self.helper is None or not self.helper.submit(call):
             self.helper = _Helper()
             self.helper.submit(call)
