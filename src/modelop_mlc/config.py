@@ -40,12 +40,13 @@ class ManagerConfig(BaseModel):
         description="How long a worker holds a claimed job or timer before "
         "another worker may take it over.",
     )
-    delegate_timeout_seconds: float = Field(
+    delegate_timeout_seconds: float | None = Field(
         600.0,
         gt=0,
         description="How long one delegate call may run. A delegate still running then is "
         "cut off: its job becomes an incident (and its lease is released), and whatever it "
-        "returns later is discarded.",
+        "returns later is discarded. Delegates then run on a helper thread (one per calling "
+        "thread, reused); None runs them on the calling thread, without a time limit.",
     )
     max_conflict_retries: int = Field(
         50,

@@ -116,3 +116,23 @@ def test_a_hung_job_gives_back_the_jobs_claimed_behind_it(
         a.close()
         b.close()
     assert runs == Counter(dict.fromkeys(ids, 1))
+
+
+def test_without_a_timeout_delegates_run_on_the_calling_thread(tmp_path: Path) -> None:
+    """`delegate_timeout_seconds=None`: the delegate runs on the caller's own thread (for
+    thread-bound resources); with a timeout it runs on a helper thread."""
+    threads: list[int] = []
+    diagram = process(
+        '<bpmn:startEvent id="start"/><bpmn:serviceTask id="s" camunda:delegateExpression='
+        '"${where}"/><bpmn:userTask id="w"/><bpmn:endEvent id="end"/>'
+        + chain("start", "s", "w", "end"),
+        pid="where",
+    )
+    for timeout in (None, 60.0):
+        config = ManagerConfig(delegate_timeout_seconds=timeout)
+        with LifecycleManager.open(tmp_path / f"{timeout}.db", config=config) as manager:
+            manager.register_delegate("where", lambda _ctx: threads.append(threading.get_ident()))
+            manager.deploy(diagram)
+            manager.start("where")
+    assert threads[0] == threading.get_ident()
+    assert threads[1] != threading.get_ident()

@@ -79,13 +79,17 @@ class Cutoff(threading.local):
         """No helper yet: each calling thread starts its own on first use."""
         self.helper: _Helper | None = None
 
-    def run(self, function: Callable[[], T], timeout: float, *, what: str) -> T:
+    def run(self, function: Callable[[], T], timeout: float | None, *, what: str) -> T:
         """Run `function` on this thread's helper; wait at most `timeout` seconds.
+
+        With `timeout` None it runs on the calling thread, unbounded.
 
         Raises:
             DelegateTimeoutError: If it has not returned by then (the helper is abandoned).
             BaseException: Whatever `function` raised.
         """
+        if timeout is None:
+            return function()
         # The helper runs it in the caller's context: context variables (the step's
         # expression limits, a host's request context) stay what the caller set.
         context = contextvars.copy_context()
