@@ -23,7 +23,6 @@ def is_secret_name(name: str, patterns: Iterable[str] = SECRET_NAMES) -> bool:
     return any(fnmatchcase(upper, pattern.upper()) for pattern in patterns)
 
 
-
 class ManagerConfig(BaseModel):
     """How a `LifecycleManager` runs processes."""
 
