@@ -25,13 +25,9 @@ from modelop_mlc.errors import (
     InstanceNotFoundError,
     ProblemReport,
     ProcessError,
-    TaskNotFoundError,
-    TaskNotOpenError,
-    VariableError,
 )
 from modelop_mlc.handlers import register_modelop_delegates
 from modelop_mlc.manager._convert import (
-    form_problems,
     history_event,
     incident_record,
     instance_record,
@@ -41,7 +37,7 @@ from modelop_mlc.manager._events import EventRouter
 from modelop_mlc.manager._external import INCIDENT_KIND, ExternalTaskMethods, ExternalTasks
 from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._repository import Repository, Source
-from modelop_mlc.manager._runtime import Note, Runtime, Services
+from modelop_mlc.manager._runtime import Runtime, Services
 from modelop_mlc.manager._tasks import TaskMethods
 from modelop_mlc.manager._unheard import warn_unheard
 from modelop_mlc.manager._worker import Worker
@@ -423,14 +419,9 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
 
         A signal nobody waits for is not an error (Camunda's semantics): the result is empty,
         and a warning names the deployed signals it was probably meant to be. Its receivers
-        are recorded in one transaction before any is delivered; a worker delivers those a
-        crash leaves out. A failing receiver gets an incident (`SignalResult.failed`), not you.
-
-        Args:
-            name: The signal name.
-            variables: Variables for the receivers (JSON values).
-            idempotency_key: Your key for this signal: a second call with it starts nothing
-                new, and only delivers what the first left undelivered.
+        are recorded before any is delivered; a worker delivers those a crash leaves out. A
+        failing receiver gets an incident (`SignalResult.failed`), not you. A second call with
+        the same `idempotency_key` starts nothing new (it delivers what the first left over).
 
         Raises:
             VariableError: If a variable is not JSON.
@@ -561,68 +552,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods):
             candidate_user=candidate_user,
         )
         return [user_task_record(r) for r in rows]
-
-    def task(self, task_id: str) -> UserTask:
-        """Return one open user task.
-
-        Raises:
-            TaskNotFoundError: If no open task has this id.
-        """
-        if not isinstance(task_id, str) or not task_id:
-            raise TaskNotFoundError(str(task_id))  # None would mean "any task" to the store
-        rows = self._store.user_tasks(
-            instance_id=None,
-            assignee=None,
-            candidate_group=None,
-            candidate_user=None,
-            task_id=task_id,
-        )
-        if not rows:
-            raise TaskNotFoundError(task_id)
-        return user_task_record(rows[0])
-
-    def complete_task(
-        self, task_id: str, variables: Mapping[str, Any] | None = None
-    ) -> ProcessInstance:
-        """Complete an open user task, checking `variables` against its form fields.
-
-        Raises:
-            TaskNotFoundError: If no open task has this id.
-            VariableError: If a variable is not JSON or breaks a form-field rule.
-            TaskNotOpenError: If the task closed meanwhile.
-        """
-        values = check_json(variables)
-        task = self.task(task_id)
-        problems = form_problems(task.form_fields, values)
-        if problems:
-            raise VariableError(
-                problems[0][0],
-                "; ".join(p[1] for p in problems),
-                hint=f"complete task '{task.activity_id}' with values its form accepts",
-            )
-        try:
-            _, saved = self._runtime.step(
-                task.instance_id,
-                lambda inst: inst.complete_user_task(task_id, values),
-                notes=[
-                    Note(
-                        "task_completed",
-                        task.activity_id,
-                        {
-                            "task_id": task_id,
-                            "variables": sorted(values),
-                            "assignee": task.assignee,
-                        },
-                    )
-                ],
-            )
-        except ProcessError as err:
-            ended = self._store.get_instance(task.instance_id)
-            if ended is None or ended.status not in {"completed", "cancelled"}:
-                raise
-            message = f"user task '{task_id}' is not open: the instance has {ended.status}"
-            raise TaskNotOpenError(message, instance_id=task.instance_id) from err
-        return instance_record(saved)
 
     # ------------------------------------------------------------------ time
 

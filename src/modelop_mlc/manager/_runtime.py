@@ -18,7 +18,7 @@ from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
 from modelop_mlc._engine.timers import parse_retry_cycle
 from modelop_mlc.clock import Clock
-from modelop_mlc.config import ManagerConfig, is_secret_name
+from modelop_mlc.config import ManagerConfig
 from modelop_mlc.dmn import ExpressionLimits, limits_in_effect
 from modelop_mlc.errors import (
     BpmnError,
@@ -27,11 +27,13 @@ from modelop_mlc.errors import (
     InstanceNotFoundError,
     MlcError,
     ProcessError,
+    TaskNotOpenError,
 )
 from modelop_mlc.manager._cutoff import Cutoff, DelegateTimeoutError
 from modelop_mlc.manager._fanout import Lease, fan_out
 from modelop_mlc.manager._repository import Repository
-from modelop_mlc.manager._step_rows import Note, ReadOnly, history_rows, step_waits, truncate
+from modelop_mlc.manager._step_rows import Note, ReadOnly, history_rows, step_history, step_waits
+from modelop_mlc.models import UserTask
 from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
     DelegateContext,
@@ -435,6 +437,22 @@ class Runtime:
         self._deliver(thrown)
         return saved
 
+    def complete_task(self, task: UserTask, values: dict[str, Any]) -> InstanceRow:
+        """Complete a user task; a completer who lost the race gets `TaskNotOpenError`."""
+        instance_id, task_id = task.instance_id, task.id
+        detail = {"task_id": task_id, "variables": sorted(values), "assignee": task.assignee}
+        note = Note("task_completed", task.activity_id, detail)
+        try:
+            return self.step(
+                instance_id, lambda inst: inst.complete_user_task(task_id, values), notes=[note]
+            )[1]
+        except ProcessError as err:
+            ended = self.store.get_instance(instance_id)
+            if ended is None or ended.status not in {"completed", "cancelled"}:
+                raise
+            message = f"user task '{task_id}' is not open: the instance has {ended.status}"
+            raise TaskNotOpenError(message, instance_id=instance_id) from err
+
     def cancel(self, instance_id: str, reason: str | None) -> InstanceRow:
         """End a running instance as cancelled: its waits, jobs and tasks go, incidents close.
 
@@ -566,7 +584,7 @@ class Runtime:
             ended_at=at if ended else None,
             waits=None if ended else step_waits(row, snapshot, jobs, at, external),
             incidents=incidents,
-            history=self._history_rows(row, snapshot, notes, at),
+            history=step_history(row, snapshot, notes, at, self.config),
             outbox=snapshot.outbox,
         )
 
@@ -758,47 +776,6 @@ class Runtime:
             f"service task '{activity_id}' failed and has no retries left: {error}; fix "
             "the cause, then run `mlc retry <incident id>` (manager.retry(incident_id))"
         )
-
-    def _history_rows(
-        self,
-        row: InstanceRow,
-        snapshot: InstanceSnapshot,
-        notes: Sequence[Note],
-        at: str,
-    ) -> list[HistoryRow]:
-        rows = history_rows(row, notes, at)
-        for entry in snapshot.journal:
-            rows.append(
-                HistoryRow(
-                    row.id,
-                    row.key,
-                    entry.kind.value,
-                    at,
-                    activity_id=entry.activity_id,
-                    activity_name=entry.activity_name,
-                    activity_type=entry.activity_type,
-                    task_id=entry.task_id,
-                    detail=entry.detail,
-                )
-            )
-        changed = {
-            name: value
-            for name, value in snapshot.variables.items()
-            if name not in row.variables or row.variables[name] != value
-        }
-        removed = [name for name in row.variables if name not in snapshot.variables]
-        if changed or removed:
-            update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
-            if self.config.record_variable_values:
-                secret = self.config.secret_variables
-                update["values"] = {
-                    k: "***" if is_secret_name(k, secret) else truncate(v)
-                    for k, v in changed.items()
-                }
-            rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
-        if snapshot.status == "completed":
-            rows.append(HistoryRow(row.id, row.key, "instance_end", at))
-        return rows
 
     # ------------------------------------------------------------------ thrown events
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelop_mlc._engine.instance import InstanceSnapshot
+from modelop_mlc.config import ManagerConfig, is_secret_name
 from modelop_mlc.store.rows import (
     ExternalTaskRow,
     HistoryRow,
@@ -20,7 +21,7 @@ from modelop_mlc.store.rows import (
     iso,
 )
 
-__all__ = ["Note", "ReadOnly", "history_rows", "step_waits", "truncate"]
+__all__ = ["Note", "ReadOnly", "history_rows", "step_history", "step_waits", "truncate"]
 
 _MAX_VALUE_TEXT = 2000
 
@@ -49,6 +50,52 @@ def history_rows(row: InstanceRow, notes: Sequence[Note], at: str) -> list[Histo
         )
         for note in notes
     ]
+
+
+def step_history(
+    row: InstanceRow,
+    snapshot: InstanceSnapshot,
+    notes: Sequence[Note],
+    at: str,
+    config: ManagerConfig,
+) -> list[HistoryRow]:
+    """History rows of a step: its notes, the engine's journal, variable changes, the end.
+
+    Changed values are recorded only when `config.record_variable_values`; secret variables
+    (`config.secret_variables`) are recorded as `***`.
+    """
+    rows = history_rows(row, notes, at)
+    for entry in snapshot.journal:
+        rows.append(
+            HistoryRow(
+                row.id,
+                row.key,
+                entry.kind.value,
+                at,
+                activity_id=entry.activity_id,
+                activity_name=entry.activity_name,
+                activity_type=entry.activity_type,
+                task_id=entry.task_id,
+                detail=entry.detail,
+            )
+        )
+    changed = {
+        name: value
+        for name, value in snapshot.variables.items()
+        if name not in row.variables or row.variables[name] != value
+    }
+    removed = [name for name in row.variables if name not in snapshot.variables]
+    if changed or removed:
+        update: dict[str, Any] = {"changed": sorted(changed), "removed": sorted(removed)}
+        if config.record_variable_values:
+            secret = config.secret_variables
+            update["values"] = {
+                k: "***" if is_secret_name(k, secret) else truncate(v) for k, v in changed.items()
+            }
+        rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
+    if snapshot.status == "completed":
+        rows.append(HistoryRow(row.id, row.key, "instance_end", at))
+    return rows
 
 
 def step_waits(
