@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from modelop_mlc.errors import ConfigurationError
 
-__all__ = ["ManagerConfig"]
+__all__ = ["SECRET_NAMES", "ManagerConfig", "is_secret_name"]
+
+SECRET_NAMES = ("*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*API_KEY*", "*CREDENTIAL*")
+"""Variable names whose values are treated as secrets (case does not matter)."""
+
+
+def is_secret_name(name: str, patterns: Iterable[str] = SECRET_NAMES) -> bool:
+    """Whether variable `name` matches one of `patterns` (`*` any text, case ignored)."""
+    upper = name.upper()
+    return any(fnmatchcase(upper, pattern.upper()) for pattern in patterns)
 
 
 class ManagerConfig(BaseModel):
@@ -28,6 +38,14 @@ class ManagerConfig(BaseModel):
         gt=0,
         description="How long a worker holds a claimed job or timer before "
         "another worker may take it over.",
+    )
+    delegate_timeout_seconds: float | None = Field(
+        600.0,
+        gt=0,
+        description="How long one delegate call may run. A delegate still running then is "
+        "cut off: its job becomes an incident (and its lease is released), and whatever it "
+        "returns later is discarded. Delegates then run on a helper thread (one per calling "
+        "thread, reused); None runs them on the calling thread, without a time limit.",
     )
     max_conflict_retries: int = Field(
         50,
@@ -63,6 +81,19 @@ class ManagerConfig(BaseModel):
         "comparator DMN, so its results are not judged (TEST_RESULT_JUDGED is false either "
         "way). False by default: a model without a DMN never passes.",
     )
+    max_activities_per_step: int = Field(
+        10_000,
+        ge=1,
+        description="How many activities one step may run before it is stopped: a loop "
+        "without a wait state fails fast (well under a second at the default) instead of "
+        "running for minutes.",
+    )
+    max_call_depth: int = Field(
+        20,
+        ge=1,
+        description="How deeply call activities may nest; a call activity that calls "
+        "itself (directly or through others) fails at this depth.",
+    )
     max_event_cascade: int = Field(
         1000,
         ge=1,
@@ -73,6 +104,16 @@ class ManagerConfig(BaseModel):
         default_factory=dict,
         description="Named secrets delegates may use (HTTP headers "
         "written `secret:NAME`); never stored in variables, history or logs.",
+    )
+    secret_variables: tuple[str, ...] = Field(
+        SECRET_NAMES,
+        description="Variable-name patterns (`*` any text, case ignored) whose values "
+        "history records as `***` and error messages never show.",
+    )
+    secret_hosts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="For each secret, the hosts the HTTP connector may send it to "
+        "(`host`, `host:port` or `*.domain`); a secret with none listed is sent nowhere.",
     )
     data_roots: list[str] = Field(
         default_factory=list,
@@ -112,7 +153,7 @@ class ManagerConfig(BaseModel):
             key = prefix + name.upper()
             if key in env:
                 values[name] = env[key]
-        for name in ("secrets", "data_roots"):
+        for name in ("secrets", "secret_hosts", "data_roots"):
             if isinstance(values.get(name), str):
                 values[name] = _parse_env_collection(prefix + name.upper(), values[name])
         try:

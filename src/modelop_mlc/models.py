@@ -270,10 +270,16 @@ class SignalResult:
     Attributes:
         started: Ids of instances started by signal start events.
         delivered: Ids of running instances that caught it.
+        failed: Ids of instances (or, for a start event that failed, of definitions) whose
+            delivery failed: each has an incident of its own, or is retried by a worker.
+        duplicate: True when an earlier `signal()` with the same idempotency key was
+            recorded already; only its receivers not reached yet were delivered to now.
     """
 
     started: tuple[str, ...] = ()
     delivered: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    duplicate: bool = False
 
 
 @dataclass(frozen=True)

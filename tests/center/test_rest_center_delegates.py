@@ -64,7 +64,10 @@ def _center(fake: FakeModelOpCenter, clock: ManualClock, sleeper: Sleeper) -> It
 
 @pytest.fixture(name="manager")
 def _manager(tmp_path: Path, clock: ManualClock, center: RestCenter) -> Iterator[LifecycleManager]:
-    config = ManagerConfig(secrets={"MOC_AUTH": SecretStr(f"Bearer {STATIC_TOKEN}")})
+    config = ManagerConfig(
+        secrets={"MOC_AUTH": SecretStr(f"Bearer {STATIC_TOKEN}")},
+        secret_hosts={"MOC_AUTH": ["127.0.0.1"]},
+    )
     manager = LifecycleManager.open(tmp_path / "m.db", clock=clock, center=center, config=config)
     yield manager
     manager.close()

@@ -45,7 +45,10 @@ DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 def main() -> int:
     """Run the workload; return 0 once every instance completed."""
     db, effects_path, seed, crash_at, count = sys.argv[1:6]
-    effects = sqlite3.connect(effects_path, isolation_level=None, timeout=30)
+    # Delegates run on a helper thread (the cut-off at delegate_timeout_seconds).
+    effects = sqlite3.connect(
+        effects_path, isolation_level=None, timeout=30, check_same_thread=False
+    )
     effects.execute("CREATE TABLE IF NOT EXISTS effects (key TEXT PRIMARY KEY, run TEXT)")
     effects.execute("CREATE TABLE IF NOT EXISTS attempts (key TEXT, run TEXT)")
     # Each run's clock is ten minutes after the previous one, past any job lease (five

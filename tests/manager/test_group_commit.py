@@ -92,7 +92,8 @@ def test_a_group_that_loses_a_race_is_saved_step_by_step_and_repeats_no_step(
 ) -> None:
     """While a batch runs, another host changes an instance whose step is computed but not
     saved: the batch is saved step by step, that step runs again from the new state, no
-    delegate runs twice, nothing is lost, and each thrown signal is delivered once."""
+    delegate runs twice, nothing is lost, and each thrown signal is recorded and delivered
+    once."""
     here = _open(tmp_path / "mlc.db", clock, group)
     there = LifecycleManager.open(tmp_path / "mlc.db", clock=clock)
     runs: Counter[str] = Counter()
@@ -122,6 +123,9 @@ def test_a_group_that_loses_a_race_is_saved_step_by_step_and_repeats_no_step(
         ends = [h.activity_id for h in here.history(ids["first"]) if h.kind == "activity_end"]
         assert ends.count("work") == 1
         assert len(here.instances(key="listener")) == 2
+        # The rolled-back group wrote no outbox rows; the steps saved again wrote theirs once.
+        assert [tuple(r) for r in here.store.raw("SELECT COUNT(*) FROM throws")] == [(2,)]
+        assert here.store.deliveries() == []
     finally:
         here.close()
         there.close()

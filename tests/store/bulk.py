@@ -2,7 +2,8 @@
 
 The rows have the shapes the manager writes (see `Tx`): instances of three processes in every
 status, user tasks for candidate groups and assignees, timers, jobs, subscriptions, history,
-open and resolved incidents, and the centre's job documents. Their state is a placeholder: the
+open and resolved incidents, the outbox's throws and deliveries, and the centre's job
+documents. Their state is a placeholder: the
 rows are for reading, not for running.
 """
 
@@ -14,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from modelop_mlc.store import SqlStore, Tx
 from modelop_mlc.store.rows import (
     DefinitionRow,
+    DeliveryRow,
     HistoryRow,
     IncidentRow,
     InstanceRow,
     JobRow,
     SubscriptionRow,
     TaskRow,
+    ThrowRow,
     TimerRow,
     Waits,
     iso,
@@ -186,6 +189,7 @@ def _instance(tx: Tx, definitions: list[DefinitionRow], index: int) -> None:
             HistoryRow(instance_id, definition.key, "activity_start", at, "review"),
         ]
     )
+    _outbox(tx, instance_id, index, at)
     if status == "incident" or index % 10 == 1:
         tx.insert_incident(
             IncidentRow(
@@ -199,3 +203,30 @@ def _instance(tx: Tx, definitions: list[DefinitionRow], index: int) -> None:
                 resolved_at=None if status == "incident" else at,
             )
         )
+
+
+def _outbox(tx: Tx, instance_id: str, index: int, at: str) -> None:
+    """A throw per instance (they are kept); a delivery of every fourth, some leased or failed."""
+    throw_id = f"throw-{index:06d}"
+    tx.insert_throw(ThrowRow(throw_id, "signal", f"go-{index % 7}", {}, instance_id, at))
+    if index % 4:
+        return
+    leased = index % 8 == 0
+    tx.insert_deliveries(
+        [
+            DeliveryRow(
+                id=f"{throw_id}>{instance_id}",
+                throw_id=throw_id,
+                instance_id=instance_id,
+                definition_id=None,
+                activity_id="catch",
+                status="failed" if index % 40 == 0 else "pending",
+                due_at=at,
+                attempts=1,
+                lease_owner="w" if leased else None,
+                lease_until=at if leased else None,
+                last_error=None,
+                created_at=at,
+            )
+        ]
+    )

@@ -183,7 +183,8 @@ def test_an_older_schema_is_refused_until_migrated_on_request(store_url: str) ->
         LifecycleManager.open(store_url, migrate=False)
     assert store.migrate(upgrade=True) == SCHEMA_VERSION
     assert store.get_document("note", "n1") == {"kept": True}
-    assert store.leases("anyone") == {"jobs": [], "timers": []}  # uses the version-2 indexes
+    # uses the version-2 and version-3 indexes
+    assert store.leases("anyone") == {"deliveries": [], "jobs": [], "timers": []}
     store.close()
     LifecycleManager.open(store_url, migrate=False).close()
 
@@ -390,7 +391,7 @@ def test_a_lease_blocks_others_until_it_expires_and_can_be_renewed_or_released(
         assert tx.renew_leases("jobs", ["job", "later"], "a", iso(T0 + timedelta(minutes=3))) == 1
         assert tx.renew_leases("jobs", ["job"], "b", iso(T0 + timedelta(hours=9))) == 0
     assert claim("b", T0 + timedelta(minutes=2)) == []
-    assert store.leases("a") == {"jobs": ["job"], "timers": []}
+    assert store.leases("a") == {"deliveries": [], "jobs": ["job"], "timers": []}
     assert claim("b", T0 + timedelta(minutes=4)) == ["job"]  # a's lease ran out
     with store.transaction() as tx:
         assert tx.release_leases("jobs", "a") == 0
@@ -423,7 +424,7 @@ def test_a_stopping_worker_gives_back_the_leases_it_has_not_started(
         manager.start("remote")
     try:
         assert manager.run_worker(stop, poll_interval=0.01, batch=5) == 1
-        assert manager.store.leases("host-a") == {"jobs": [], "timers": []}
+        assert manager.store.leases("host-a") == {"deliveries": [], "jobs": [], "timers": []}
         pending = manager.store.jobs()
         assert len(pending) == 4
         assert all(j.lease_owner is None and j.lease_until is None for j in pending)
@@ -532,7 +533,7 @@ def test_the_worker_loop_survives_a_failing_item_and_gives_its_lease_back(
         assert manager.instance(healthy).status == "completed"
         assert any("worker host-a" in r.getMessage() for r in caplog.records)
         (left,) = manager.store.timers(broken)
-        assert manager.store.leases("host-a") == {"jobs": [], "timers": []}
+        assert manager.store.leases("host-a") == {"deliveries": [], "jobs": [], "timers": []}
         assert left.id
         assert [i.activity_id for i in manager.incidents(instance_id=broken)] == ["wait"]
     finally:

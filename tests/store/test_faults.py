@@ -143,11 +143,15 @@ def test_a_killed_and_a_restarted_worker_lose_and_repeat_nothing(
     orphaned = store.leases("w1")["jobs"]
     _wait_until(lambda: _completed(store) >= count // 2)
     reports = [workers.pop("w2").stop()]
-    assert reports[0]["held"] == {"jobs": [], "timers": []}  # gave its leases back
+    assert reports[0]["held"] == {
+        "deliveries": [],
+        "jobs": [],
+        "timers": [],
+    }  # gave its leases back
     workers["w2b"] = Worker(pg_url, "w2b")
     _wait_until(lambda: _completed(store) == count)
     reports += [worker.stop() for worker in workers.values()]
-    assert all(r["held"] == {"jobs": [], "timers": []} for r in reports)
+    assert all(r["held"] == {"deliveries": [], "jobs": [], "timers": []} for r in reports)
     effects, attempts = _check_exactly_once(workload, pg_connect, count)
     assert sum(r["ran"] for r in reports) > 0
     print(
@@ -174,7 +178,7 @@ def test_workers_carry_on_after_postgresql_restarts(private_postgres: PrivateSer
         _check_exactly_once(workload, lambda: admin(url), count)
     finally:
         workload.close()
-    assert all(r["held"] == {"jobs": [], "timers": []} for r in reports)
+    assert all(r["held"] == {"deliveries": [], "jobs": [], "timers": []} for r in reports)
     # Each worker noticed the restart (a warning per lost connection) and carried on.
     assert all(r["warnings"] > 0 for r in reports)
     print(f"\nrestart at {at_restart}/{count} completed; reports {reports}")

@@ -151,7 +151,8 @@ def test_schema_4_fills_in_what_older_rows_lack(store_url: str) -> None:
 
 @pytest.mark.mlc_postgres
 def test_postgres_vacuums_the_waits_tables_by_count(pg_url: str) -> None:
-    """On PostgreSQL the waits tables are vacuumed after 200 dead rows, not a fifth of them."""
+    """On PostgreSQL the waits tables and the outbox's deliveries are vacuumed after 200 dead
+    rows, not a fifth of them."""
     store = open_store(pg_url)
     store.migrate()
     rows = store.raw(
@@ -169,6 +170,7 @@ def test_postgres_vacuums_the_waits_tables_by_count(pg_url: str) -> None:
         "task_candidates",
         "incidents",
         "documents",
+        "deliveries",
     }
     assert all(
         options == ["autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=200"]

@@ -37,6 +37,8 @@ LARGE = frozenset(
         "incidents",
         "documents",
         "kpi_facts",
+        "throws",
+        "deliveries",
     }
 )
 
@@ -250,6 +252,27 @@ def _cases(made: Bulk) -> dict[str, Callable[[SqlStore], Any]]:
         # the Cockpit: where a definition's instances wait
         "waiting_at(definition_id)": lambda s: s.waiting_at(made.definition_id),
         "a step's waits": lambda s: s.run_transaction(lambda tx: tx._waits("inst-000600")),
+        # the outbox: a worker claims due deliveries, a host those of its signal; a step's
+        # throw finds its receivers; a delivery is finished, failed, given back
+        "claim due deliveries": lambda s: s.run_transaction(
+            lambda tx: tx.claim_deliveries("w", iso(made.now), "z", 10)
+        ),
+        "claim a signal's deliveries": lambda s: s.run_transaction(
+            lambda tx: tx.claim_deliveries("w", iso(made.now), "z", 100, throw_id="throw-000600")
+        ),
+        "a throw's receivers": lambda s: s.run_transaction(
+            lambda tx: tx.event_receivers("signal", "go-3")
+        ),
+        "a throw recorded once": lambda s: s.run_transaction(
+            lambda tx: tx.insert_throw(s.get_throw("throw-000600"))
+        ),
+        "a delivery finished": lambda s: s.run_transaction(
+            lambda tx: tx.update_delivery("throw-000600>inst-000600", last_error="x")
+        ),
+        "deliveries given back": lambda s: s.release_leases(
+            "deliveries", "w", ["throw-000600>inst-000600"]
+        ),
+        "a delivery read": lambda s: s.get_delivery("throw-000600>inst-000600"),
         "a centre document written": lambda s: s.run_transaction(
             lambda tx: tx.put_document("job", "center-job-new", {}, iso(made.now), pending=True)
         ),

@@ -10,6 +10,7 @@ override or call, and tests what each override gives, so an upgrade shows what b
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from lxml import etree
@@ -19,6 +20,8 @@ from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 
 from modelop_mlc._engine import specs as s
 from modelop_mlc._engine.listeners import read_listeners
@@ -44,11 +47,16 @@ PRIVATE_API: tuple[tuple[type, str, str], ...] = (
         "(self, event_definition, cancel_activity=None, parallel=None)",
     ),
     (ProcessParser, "_index_process_nodes", "(self)"),
+    (ProcessParser, "parse_node", "(self, node)"),
+    (TaskParser, "parse_node", "(self)"),
     (ProcessParser, "_parse", "(self)"),
     (BpmnParser, "_add_data_stores", "(self, bpmn)"),
     (BpmnParser, "_add_processes", "(self, bpmn, filename=None)"),
 )
 """(SpiffWorkflow class, private member, its signature) of everything this module relies on."""
+
+_PARSE_DEPTH = 50
+"""Flow nodes parsed inside one another; deeper ones connect their flows from a queue."""
 
 
 class TaskParserOverrides:
@@ -63,6 +71,7 @@ class TaskParserOverrides:
     process_parser: Any
     task: Any
     xpath: Any
+    bpmn_id: str
 
     def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
         # Camunda's multi-instance reads camunda:collection and camunda:elementVariable,
@@ -99,6 +108,50 @@ class TaskParserOverrides:
         original.incoming_flows = {}
         s.connect_loop_children(body)
 
+    def connect_deferred(self) -> None:
+        """Connect the outgoing flows of a node whose parse was deferred (see `parse_node`).
+
+        The same as the end of SpiffWorkflow's `TaskParser.parse_node` (3.2.0), which cannot
+        be called on its own.
+        """
+        parser = self.process_parser
+        parser.resume_outgoing(self.bpmn_id)
+        try:
+            outgoing = parser.get_outgoing_sequence_flows(self.bpmn_id)
+            if len(outgoing) > 1 and not self.handles_multiple_outgoing():  # type: ignore[attr-defined]
+                self.raise_validation_exception(  # type: ignore[attr-defined]
+                    "Multiple outgoing flows are not supported for tasks of type"
+                )
+            children = []
+            for flow in outgoing:
+                target_ref = flow.get("targetRef")
+                target = parser.get_node_by_id(target_ref)
+                if target is None:
+                    self.raise_validation_exception(  # type: ignore[attr-defined]
+                        "When looking for a task spec, we found two items, perhaps a form "
+                        f"has the same ID? ({target_ref})"
+                    )
+                split = self.spec.task_specs.get(f"{target_ref}.BoundaryEventSplit")  # type: ignore[attr-defined]
+                child = parser.parse_node(target) if split is None else split
+                children.append((self.get_position(target), child, flow))  # type: ignore[attr-defined]
+            children.sort(key=lambda item: float(item[0]["y"]))
+            default = self.node.get("default")
+            if (
+                len(children) == 1
+                and _is_xor_or_or(self.task)
+                and self.parse_condition(children[0][2]) is None  # type: ignore[attr-defined]
+            ):
+                default = children[0][2].get("id")
+            for _position, child, flow in children:
+                self.connect_outgoing(child, flow, flow.get("id") == default)  # type: ignore[attr-defined]
+        except ValidationException:
+            raise
+        except Exception as err:
+            raise ValidationException(
+                f"{err!r}", node=self.node, file_name=self.process_parser.filename
+            ) from err
+        self.finish_flows()  # type: ignore[attr-defined]
+
     def _add_loop_task(self, loop_characteristics: Any) -> None:
         original = self.task
         super()._add_loop_task(loop_characteristics)  # type: ignore[misc]
@@ -118,6 +171,10 @@ def create_event_task(parser: Any, definition: Any) -> Any:
     return parser._create_task(definition)
 
 
+def _is_xor_or_or(task: Any) -> bool:
+    return isinstance(task, ExclusiveGateway | InclusiveGateway)
+
+
 class ProcessParserOverrides:
     """How a process is read (mixed into our `ProcessParser` subclass)."""
 
@@ -130,6 +187,48 @@ class ProcessParserOverrides:
     _incoming: dict[str, dict[str, str]]
     compensation: dict[str, str]
     """Activity id → its compensation handler's id."""
+    _parse_depth: int = 0
+    _deferred: deque[Any]
+    _held: set[str]
+
+    def parse_node(self, node: Any) -> Any:
+        # SpiffWorkflow's `TaskParser.parse_node` parses a node's successors inside itself, so
+        # a chain of ~325 elements exhausted Python's stack. Nested deeper than _PARSE_DEPTH,
+        # a node's flows are connected later instead, from a queue the outermost call works
+        # through in a loop: the stack stays bounded whatever the diagram's size.
+        found = self.spec.task_specs.get(node.get("id"))
+        if found is not None:
+            return found
+        depth = self._parse_depth
+        if depth == 0:
+            self._deferred, self._held = deque(), set()
+        self._parse_depth = depth + 1
+        try:
+            spec = super().parse_node(node)  # type: ignore[misc]
+            if depth == 0:
+                while self._deferred:
+                    self._deferred.popleft().connect_deferred()
+        finally:
+            self._parse_depth = depth
+        return spec
+
+    def defer_outgoing(self, node_parser: Any) -> bool:
+        """Whether a node being parsed connects its flows later (it is nested too deeply)."""
+        if self._parse_depth < _PARSE_DEPTH:
+            return False
+        self._held.add(node_parser.bpmn_id)
+        self._deferred.append(node_parser)
+        return True
+
+    def resume_outgoing(self, bpmn_id: str) -> None:
+        """Let a deferred node see its outgoing flows again."""
+        self._held.discard(bpmn_id)
+
+    def get_outgoing_sequence_flows(self, source_ref: str) -> list[Any]:
+        """The flows out of an element (none while its parse is deferred)."""
+        if source_ref in getattr(self, "_held", ()):
+            return []
+        return list(self.outgoing_sequence_flows.get(source_ref, []))
 
     def _index_process_nodes(self) -> None:
         # SpiffWorkflow 3.2 indexes every element with an id, in every namespace, so a
@@ -200,7 +299,7 @@ class ProcessParserOverrides:
         self.spec.process_listeners = read_listeners(self.node, "executionListener")
         self.add_tasks()  # type: ignore[attr-defined]
         for node in self.xpath("./bpmn:*[@isForCompensation='true']"):
-            self.parse_node(node)  # type: ignore[attr-defined]  # reached by no flow: compensation starts it
+            self.parse_node(node)  # reached by no flow: compensation starts it
 
 
 class BpmnParserOverrides:

@@ -5,9 +5,10 @@ Script tasks in MLC diagrams are mostly a few assignments (`RUNTIME = RUNTIMES[0
 round trip each (about half a millisecond once the scheduler is involved). This module
 interprets the AST of such scripts directly, without `eval`/`exec`, when the script has no
 loops, no comprehensions, no function definitions and only calls from a small allow-list, so
-its running time is bounded by its length and the size of its inputs. Arithmetic that could
-build huge values (big powers, long string repetition, huge integers) makes it give up, and
-the script then runs in the sandbox with its CPU and memory limits. The sandbox's static guard
+its running time is bounded by its length and the size of its inputs. Every operation that
+could build a large value (big powers, string repetition, concatenation, `replace`, `join`,
+huge integers, inputs already too large) is checked **before** it runs and makes it give up,
+and the script then runs in the sandbox with its CPU and memory limits. The sandbox's static guard
 (`check_script`) has already accepted the script at deploy time; this module never runs
 anything the guard refused.
 """
@@ -54,6 +55,39 @@ def _check_size(value: Any) -> Any:
     return value
 
 
+def _sized(value: Any) -> bool:
+    return isinstance(value, str | list | tuple | dict)
+
+
+def _add(a: Any, b: Any) -> Any:
+    # Checked before adding: a sum too large for the fast path goes to the sandbox, whose
+    # memory limit then decides, instead of being built here first.
+    if _sized(a) and _sized(b) and len(a) + len(b) > _MAX_SEQUENCE:
+        raise _UnsupportedError
+    return a + b
+
+
+def _check_call(name: str, owner: Any, args: list[Any]) -> None:
+    """Give up (before calling) on a call that could build more than the fast path allows."""
+    if any(_sized(v) and len(v) > _MAX_SEQUENCE for v in (owner, *args)):
+        raise _UnsupportedError
+    if name == "str" and args and not isinstance(args[0], str | int | float | bool | None):
+        raise _UnsupportedError  # the text of a container can be far larger than it
+    if not isinstance(owner, str):
+        return
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str):  # noqa: PLR2004
+        old, new = args[0], args[1]
+        count = len(owner) + 1 if old == "" else owner.count(old)
+        if not isinstance(new, str) or len(owner) + count * (len(new) - len(old)) > _MAX_SEQUENCE:
+            raise _UnsupportedError
+    elif name == "join" and args and isinstance(args[0], list | tuple):
+        pieces = args[0]
+        if not all(isinstance(p, str) for p in pieces):
+            raise _UnsupportedError
+        if sum(map(len, pieces)) + len(owner) * max(len(pieces) - 1, 0) > _MAX_SEQUENCE:
+            raise _UnsupportedError
+
+
 def _mul(a: Any, b: Any) -> Any:
     if isinstance(a, str | list | tuple) or isinstance(b, str | list | tuple):
         count = b if isinstance(a, str | list | tuple) else a
@@ -63,6 +97,12 @@ def _mul(a: Any, b: Any) -> Any:
     return a * b
 
 
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):
+        raise _UnsupportedError  # %-formatting can build far more than its operands
+    return a % b
+
+
 def _pow(a: Any, b: Any) -> Any:
     if isinstance(b, int) and not isinstance(b, bool) and abs(b) > 64:  # noqa: PLR2004
         raise _UnsupportedError
@@ -70,12 +110,12 @@ def _pow(a: Any, b: Any) -> Any:
 
 
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
+    ast.Add: _add,
     ast.Sub: operator.sub,
     ast.Mult: _mul,
     ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
+    ast.Mod: _mod,
     ast.Pow: _pow,
 }
 _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
@@ -345,6 +385,7 @@ class _Interpreter:
         args = [self.expr(a) for a in node.args]
         func = node.func
         if isinstance(func, ast.Name) and func.id in _BUILTINS and func.id not in self.scope:
+            _check_call(func.id, None, args)
             return _check_size(_BUILTINS[func.id](*args))
         if isinstance(func, ast.Attribute):
             if (
@@ -357,6 +398,7 @@ class _Interpreter:
             allowed = _METHODS.get(type(owner), frozenset())
             if func.attr not in allowed:
                 raise _UnsupportedError
+            _check_call(func.attr, owner, args)
             return _check_size(getattr(owner, func.attr)(*args))
         raise _UnsupportedError
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from modelop_mlc.dmn import to_json_value
+from modelop_mlc.dmn._bounds import LimitExceededError
 from modelop_mlc.dmn._feel import compile_expression, evaluate_text
 from modelop_mlc.dmn._feel_lexer import FeelSyntaxError
 from modelop_mlc.errors import ExpressionError
@@ -95,6 +96,13 @@ def evaluate_feel(
     except FeelSyntaxError as err:
         raise ExpressionError(
             f"FEEL expression {where} does not parse: {err}", expression=text
+        ) from None
+    except LimitExceededError as err:
+        raise ExpressionError(
+            f"FEEL expression {where} was stopped: {err}; keep expressions small (long or "
+            "large work belongs in a delegate)",
+            expression=text,
+            activity_id=activity_id,
         ) from None
     except TypeError as err:
         raise ExpressionError(

@@ -20,6 +20,7 @@ __all__ = [
     "DelegateCall",
     "DelegateOutcome",
     "EngineHost",
+    "EngineLimits",
     "JournalEntry",
     "JournalKind",
     "Propagation",
@@ -172,6 +173,19 @@ class JournalEntry:
     process_id: str | None = None
 
 
+@dataclass(frozen=True)
+class EngineLimits:
+    """Bounds on one step of one instance, so that a bad diagram fails fast.
+
+    Attributes:
+        max_activities_per_step: Activities one step may run (a loop with no wait state).
+        max_call_depth: How deeply call activities may nest (a call activity calling itself).
+    """
+
+    max_activities_per_step: int = 10_000
+    max_call_depth: int = 20
+
+
 class EngineHost(Protocol):
     """Services the engine calls back into while it runs one instance."""
 
@@ -244,6 +258,11 @@ class EngineHost(Protocol):
         Asked when nothing in the instance catches it; None when nothing above does either
         (and always for an instance no call activity started).
         """
+        ...
+
+    @property
+    def limits(self) -> EngineLimits:
+        """Bounds on this step (activities, call-activity depth)."""
         ...
 
     def known_delegates(self) -> Sequence[str]:

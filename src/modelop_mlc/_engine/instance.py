@@ -36,6 +36,7 @@ from modelop_mlc._engine.host import (
     CallRequest,
     Catcher,
     EngineHost,
+    EngineLimits,
     JournalEntry,
     JournalKind,
     Propagation,
@@ -77,7 +78,6 @@ __all__ = [
 _MAX_TIMER_ROUNDS = 10_000
 _COMPACT_EVERY = 200
 _MAX_CONDITION_ROUNDS = 100
-MAX_TASKS_PER_STEP = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -240,11 +240,13 @@ class EngineInstance:
         """Run every ready engine task and fire due timers until the instance waits.
 
         Raises:
-            ProcessError: If the engine fails, or the diagram runs more than
-                `MAX_TASKS_PER_STEP` activities without waiting (a loop with no wait state).
+            ProcessError: If the engine fails, or the diagram runs more than the host's
+                `max_activities_per_step` activities without waiting (a loop with no wait
+                state).
         """
         completed = 0
         conditions = 0
+        budget = _limits(self.engine.host).max_activities_per_step
 
         def after_task(_task: Any) -> None:
             nonlocal completed
@@ -253,12 +255,15 @@ class EngineInstance:
                 # A loop without wait states grows the tree within one step; keep it shallow
                 # (SpiffWorkflow stops seeing tasks deeper than 1000 levels).
                 compact(self.workflow)
-            if completed > MAX_TASKS_PER_STEP:
+            if completed > budget:
+                activity = getattr(_task.task_spec, "bpmn_id", None)
                 raise ProcessError(
-                    f"more than {MAX_TASKS_PER_STEP} activities ran in one step; the diagram "
-                    "probably loops without a wait state",
+                    f"more than {budget} activities ran in one step (the last at "
+                    f"'{activity}'); the diagram probably loops without a wait state. Add a "
+                    "wait (a timer, a user task, an async continuation) to the loop, or raise "
+                    "ManagerConfig.max_activities_per_step if it really needs more",
                     instance_id=self.engine.host.instance_id,
-                    activity_id=getattr(_task.task_spec, "bpmn_id", None),
+                    activity_id=activity,
                 )
 
         with self._spiff_errors():
@@ -724,3 +729,9 @@ def _user_task(task: Any) -> UserTaskWait:
 
 
 __all__ += ["LOCALS"]
+
+
+def _limits(host: EngineHost) -> EngineLimits:
+    """The host's limits (a host written before they existed gets the defaults)."""
+    limits = getattr(host, "limits", None)
+    return limits if isinstance(limits, EngineLimits) else EngineLimits()

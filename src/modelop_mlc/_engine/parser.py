@@ -54,11 +54,12 @@ from modelop_mlc._engine.parse_process import MlcProcessParser
 from modelop_mlc._engine.parse_throws import END_EVENT_XPATHS, THROW_EVENT_XPATHS, create_throw
 from modelop_mlc._engine.parse_values import delegate_candidates, params, read_param_value
 from modelop_mlc._engine.scripting import ScriptText, script_language
-from modelop_mlc._engine.xml import CAMUNDA_NS, NSMAP
+from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP
 
 __all__ = ["MlcBpmnParser", "delegate_candidates", "read_param_value"]
 
 _C = "{" + CAMUNDA_NS + "}"
+_EXTENSIONS = "{" + BPMN_NS + "}extensionElements"
 
 
 class _MlcTaskParserMixin(TaskParserOverrides):
@@ -81,7 +82,14 @@ class _MlcTaskParserMixin(TaskParserOverrides):
         return spec
 
     def parse_node(self) -> Any:
+        deferred = self.process_parser.defer_outgoing(self)
         result = super().parse_node()  # type: ignore[misc]
+        if not deferred:
+            self.finish_flows()
+        return result
+
+    def finish_flows(self) -> None:
+        """Complete the element once its outgoing flows are connected."""
         end = self.spec.end
         if (
             self.ends_implicitly()
@@ -91,7 +99,6 @@ class _MlcTaskParserMixin(TaskParserOverrides):
             # Camunda ends a path at any element without outgoing flows; SpiffWorkflow only
             # finishes a (sub-)process when an end event reaches its end join.
             self._flow_source().connect(end)
-        return result
 
     def ends_implicitly(self) -> bool:
         """Whether a path ends here when the element has no outgoing flow."""
@@ -151,24 +158,11 @@ class _MlcTaskParserMixin(TaskParserOverrides):
 
     def apply_common(self, spec: Any) -> None:
         node = self.node
-        io = "./bpmn:extensionElements/camunda:inputOutput/camunda:"
-        spec.io_inputs = params(node, io + "inputParameter")
-        spec.io_outputs = params(node, io + "outputParameter")
-        spec.properties = {
-            p.get("name"): p.get("value")
-            for p in node.xpath(
-                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP
-            )
-        }
         spec.element_type = node.tag.rsplit("}", 1)[-1]
         spec.async_before = (
             node.get(f"{_C}asyncBefore") == "true" or node.get(f"{_C}async") == "true"
         )
         spec.async_after = node.get(f"{_C}asyncAfter") == "true"
-        cycle = first(
-            node.xpath("./bpmn:extensionElements/camunda:failedJobRetryTimeCycle", namespaces=NSMAP)
-        )
-        spec.retry_cycle = cycle.text.strip() if cycle is not None and cycle.text else None
         spec.incoming_flows = self.process_parser.incoming_flows(spec.bpmn_id)
         spec.listeners = read_listeners(node, "executionListener")
         spec.compensation_handler = getattr(self.process_parser, "compensation", {}).get(
@@ -181,6 +175,22 @@ class _MlcTaskParserMixin(TaskParserOverrides):
             for flow in spec.incoming_flows.values()
             if flow in flows and (found := read_listeners(flows[flow], "executionListener", "take"))
         }
+        spec.io_inputs, spec.io_outputs, spec.properties, spec.retry_cycle = (), (), {}, None
+        if node.find(_EXTENSIONS) is None:
+            return  # most elements have none: skip the XPath queries (large diagrams)
+        io = "./bpmn:extensionElements/camunda:inputOutput/camunda:"
+        spec.io_inputs = params(node, io + "inputParameter")
+        spec.io_outputs = params(node, io + "outputParameter")
+        spec.properties = {
+            p.get("name"): p.get("value")
+            for p in node.xpath(
+                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP
+            )
+        }
+        cycle = first(
+            node.xpath("./bpmn:extensionElements/camunda:failedJobRetryTimeCycle", namespaces=NSMAP)
+        )
+        spec.retry_cycle = cycle.text.strip() if cycle is not None and cycle.text else None
 
     # Camunda ignores data associations, data objects, data stores and ioSpecifications; so
     # do we (SpiffWorkflow would demand every declared data input before the task runs).
@@ -530,8 +540,9 @@ class MlcGatewayParser(_MlcTaskParserMixin, GatewayParser):
 class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser):
     """Exclusive and inclusive gateways; conditions keep their XML order (Camunda's order)."""
 
-    def parse_node(self) -> Any:
-        spec = super().parse_node()
+    def finish_flows(self) -> None:
+        """Keep the conditions in XML order (Camunda's), then end paths as every element does."""
+        super().finish_flows()
         order = {
             flow.get("targetRef"): index
             for index, flow in enumerate(
@@ -545,7 +556,6 @@ class MlcConditionalGatewayParser(_MlcTaskParserMixin, ConditionalGatewayParser)
 
         task.cond_task_specs.sort(key=lambda pair: (pair[0] is None, rank(pair[1])))
         task.outputs = sorted(task.outputs, key=lambda output: rank(output.name))
-        return spec
 
     def connect_outgoing(
         self, outgoing_task: Any, sequence_flow_node: Any, is_default: bool

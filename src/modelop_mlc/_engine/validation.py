@@ -341,6 +341,9 @@ class _Checker:
 
     def check_scope(self, scope: Any, refs: dict[str, dict[str, str | None]]) -> None:
         self.check_links(scope)
+        # One index per scope: looking each flow's ends up by XPath was quadratic (and a
+        # quote in an id broke the XPath).
+        children = {c.get("id"): c for c in scope if isinstance(c.tag, str) and c.get("id")}
         for node in scope:
             if not isinstance(node.tag, str) or not node.tag.startswith(_B):
                 continue
@@ -349,7 +352,7 @@ class _Checker:
                 self.problem(node, _UNSUPPORTED_NODES[tag])
                 continue
             if tag == "sequenceFlow":
-                self.check_flow(node, scope)
+                self.check_flow(node, children)
                 check_listeners(self, node, tag)
                 continue
             if tag not in _FLOW_NODES:
@@ -364,10 +367,10 @@ class _Checker:
                 self.check_starts(node)
                 self.check_scope(node, refs)
 
-    def check_flow(self, node: Any, scope: Any) -> None:
+    def check_flow(self, node: Any, children: dict[str, Any]) -> None:
         for end in ("sourceRef", "targetRef"):
             ref = node.get(end)
-            if not ref or scope.find(f"*[@id='{ref}']") is None:
+            if not ref or ref not in children:
                 self.problem(
                     node,
                     f"the sequence flow's {end} '{ref}' names no element of "
@@ -398,7 +401,7 @@ class _Checker:
             self.expression(condition, condition.text, "condition")
         elif (condition.text or "").strip():
             self.script(condition, language, condition.text, "condition", condition=True)
-        source = scope.find(f"*[@id='{node.get('sourceRef')}']")
+        source = children.get(node.get("sourceRef"))
         source_tag = source.tag[len(_B) :] if source is not None else ""
         if source_tag in {"parallelGateway", "eventBasedGateway"}:
             self.warn(
@@ -709,13 +712,13 @@ class _Checker:
     def spiff_parse(self, root: Any) -> None:
         if self.report.problems:
             return
-        index = element_index(root)
         parser = MlcBpmnParser()
         try:
             parser.add_bpmn_xml(root, filename=self.source.name)
             for process_id in list(parser.process_parsers):
                 parser.get_spec(process_id)
         except ValidationException as err:
+            index = element_index(root)  # only on failure: it costs a pass over the file
             self.report.problems.append(problem_from_spiff(err, index, self.source.name))
         except Exception as err:  # noqa: BLE001 - report, never crash, on SpiffWorkflow bugs
             self.report.problems.append(

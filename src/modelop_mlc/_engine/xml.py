@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass
@@ -33,6 +34,16 @@ NSMAP = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "camunda": CAMUNDA_N
 # outright closes billion-laughs and external-entity attacks before lxml sees the document.
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _MAX_BYTES = 20 * 1024 * 1024
+_DECLARED = re.compile(rb"""\A<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,66 @@ def _checked(source: XmlSource) -> XmlSource:
             [ProblemReport(f"the file is larger than {_MAX_BYTES // (1024 * 1024)} MiB")],
             file=source.name,
         )
-    return source
+    return XmlSource(_as_utf8(source.data, source.name), source.name)
+
+
+def _encoding(data: bytes) -> str:
+    """The encoding a document is written in: its byte-order mark, else its declaration."""
+    for mark, name in _BOMS:
+        if data.startswith(mark):
+            return name
+    declared = _DECLARED.match(data)
+    return declared.group(1).decode("ascii") if declared else "utf-8"
+
+
+def _as_utf8(data: bytes, name: str) -> bytes:
+    """The document in UTF-8, its declaration saying so.
+
+    Everything downstream (the DOCTYPE check, storing the resource as text, parsing it again
+    later) reads UTF-8; a UTF-16 or Latin-1 file is transcoded once here, so that `validate()`
+    and `deploy()` read it alike. Lines are kept, so problems still name the right line.
+
+    Raises:
+        DiagramError: If the encoding is unknown or the bytes are not in it.
+    """
+    encoding = _encoding(data)
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise DiagramError(
+            [
+                ProblemReport(
+                    f"the document declares the unknown encoding '{encoding}'; save it as UTF-8",
+                    line=1,
+                    file=name,
+                )
+            ],
+            file=name,
+        ) from None
+    if codec.name == "utf-8":
+        return data  # invalid bytes are reported by the XML parser, with their line
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DiagramError(
+            [
+                ProblemReport(
+                    f"the document is not valid {encoding} ({err.reason} at byte {err.start}); "
+                    "save it again in its declared encoding, or as UTF-8",
+                    line=line,
+                    file=name,
+                )
+            ],
+            file=name,
+        ) from None
+    text = re.sub(
+        r"""\A(<\?xml[^>]*?encoding\s*=\s*)["'][A-Za-z0-9._-]+["']""",
+        r'\1"UTF-8"',
+        text.lstrip("\ufeff"),
+        count=1,
+    )
+    return text.encode("utf-8")
 
 
 def load_xml(source: XmlSource) -> Any:

@@ -10,9 +10,12 @@ result.rows       # [{"passes": False, "reason": "AUC under threshold", ...}, ..
 
 FEEL expressions are parsed and compiled to Python closures once, in `parse_dmn`, which
 reports every unparsable cell at once as a `DiagramError`. Evaluation never raises for
-bad data: as DMN specifies, a type error yields null and a warning in the result.
+bad data: as DMN specifies, a type error yields null and a warning in the result. An
+evaluation that would build more, or loop longer, than `ExpressionLimits` allows is stopped
+(`DecisionError`) before it allocates.
 """
 
+from modelop_mlc.dmn._bounds import ExpressionLimits, limits_in_effect
 from modelop_mlc.dmn._comparator import ModelTestEvaluation, evaluate_model_test
 from modelop_mlc.dmn._drg import DmnModel, parse_dmn
 from modelop_mlc.dmn._model import DecisionInfo
@@ -22,8 +25,10 @@ __all__ = [
     "DecisionInfo",
     "DecisionResult",
     "DmnModel",
+    "ExpressionLimits",
     "ModelTestEvaluation",
     "evaluate_model_test",
+    "limits_in_effect",
     "map_decision_result",
     "parse_dmn",
     "to_json_value",

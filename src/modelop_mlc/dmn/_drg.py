@@ -8,6 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final
 
+from modelop_mlc.dmn._bounds import LimitExceededError
 from modelop_mlc.dmn._boxed import BrokenExpressionError
 from modelop_mlc.dmn._feel import to_feel
 from modelop_mlc.dmn._feel_typesys import FeelType
@@ -122,6 +123,11 @@ class DmnModel:
             outcome = Outcome(None, [{info.variable_name: None}])
         except BrokenExpressionError as err:
             raise self._broken(info.id, err) from None
+        except LimitExceededError as err:
+            raise DecisionError(
+                f"Decision '{info.id}' was stopped: {err}; keep its expressions small",
+                decision_id=info.id,
+            ) from None
         except _UNEXPECTED as err:
             raise DecisionError(
                 f"Decision '{info.id}' failed unexpectedly ({type(err).__name__}: {err}); this "
@@ -178,6 +184,10 @@ class DmnModel:
             value = run.service_value(service)
         except BrokenExpressionError as err:
             raise self._broken(service.id, err) from None
+        except LimitExceededError as err:
+            raise DecisionError(
+                f"Decision service '{service.id}' was stopped: {err}", decision_id=service.id
+            ) from None
         return DecisionResult(service.id, [{service.name: value}], [], list(ctx.warnings), value)
 
 

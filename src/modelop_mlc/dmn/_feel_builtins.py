@@ -22,6 +22,7 @@ from decimal import (
 )
 from typing import Any, Final
 
+from modelop_mlc.dmn._bounded_regex import BoundedMatch, BoundedPattern
 from modelop_mlc.dmn._feel_regex import compile_xpath_regex
 from modelop_mlc.dmn._feel_temporal import (
     format_date,
@@ -355,14 +356,14 @@ def _ends(scope: Scope, text: Any, match: Any) -> Any:
     return text.endswith(match) if _two_strings(scope, "ends with", text, match) else None
 
 
-def _regex(scope: Scope, name: str, pattern: Any, flags: Any) -> re.Pattern[str] | None:
-    """Compile an XPath-style regular expression (flags `i s m x q`)."""
+def _regex(scope: Scope, name: str, pattern: Any, flags: Any) -> BoundedPattern | None:
+    """Compile an XPath-style regular expression (flags `i s m x q`), to run on RE2."""
     if type(pattern) is not str or (flags is not None and type(flags) is not str):
         wrong(scope, name, pattern, flags)
         return None
     try:
         regex = compile_xpath_regex(pattern, flags or "")
-    except (re.error, ValueError) as err:
+    except ValueError as err:
         scope.warn(f"{name}(): invalid regular expression {pattern!r} ({err}); null")
         return None
     if regex is None:
@@ -393,24 +394,33 @@ def _replace(scope: Scope, text: Any, pattern: Any, replacement: Any, flags: Any
     regex = _regex(scope, "replace", pattern, flags)
     if regex is None:
         return None
-    if regex.match(""):
+    if regex.search("") is not None:
         scope.warn("replace(): the pattern matches the empty string; the result is null")
         return None
     literal = "q" in (flags or "")
+    pieces = re.split(r"(\\.|\$\d+)", replacement)
+    budget = scope.ctx.budget
+    grown = 0
 
-    def expand(match: re.Match[str]) -> str:
+    def expand(match: BoundedMatch) -> str:
+        nonlocal grown
         if literal:
-            return replacement
-        out: list[str] = []
-        for piece in re.split(r"(\\.|\$\d+)", replacement):
-            if piece.startswith("\\") and len(piece) == 2:  # noqa: PLR2004
-                out.append(piece[1])
-            elif piece.startswith("$") and piece[1:].isdigit():
-                group = int(piece[1:])
-                out.append((match.group(group) or "") if group <= regex.groups else "")
-            else:
-                out.append(piece)
-        return "".join(out)
+            added = replacement
+        else:
+            out: list[str] = []
+            for piece in pieces:
+                if piece.startswith("\\") and len(piece) == 2:  # noqa: PLR2004
+                    out.append(piece[1])
+                elif piece.startswith("$") and piece[1:].isdigit():
+                    group = int(piece[1:])
+                    out.append((match.group(group) or "") if group <= regex.groups else "")
+                else:
+                    out.append(piece)
+            added = "".join(out)
+        # Checked match by match, so the result is refused before it is built.
+        grown += len(added) - (match.end() - match.start())
+        budget.string(len(text) + grown, "replace()")
+        return added
 
     return regex.sub(expand, text)
 
@@ -422,7 +432,15 @@ def _split(scope: Scope, text: Any, delimiter: Any, flags: Any = None) -> Any:
     regex = _regex(scope, "split", delimiter, flags)
     if regex is None:
         return None
-    return regex.split(text)
+    pieces: list[str] = []
+    start = 0
+    budget = scope.ctx.budget
+    for match in regex.finditer(text):
+        budget.items(len(pieces) + 2, "split()")
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 @builtin("string join", ["list"], ["list", "delimiter"])
@@ -433,7 +451,11 @@ def _string_join(scope: Scope, items: Any, delimiter: Any = None) -> Any:
         return wrong(scope, "string join", items, delimiter)
     if any(v is not None and type(v) is not str for v in items):
         return wrong(scope, "string join", *items)
-    return (delimiter or "").join(v for v in items if v is not None)
+    present = [v for v in items if v is not None]
+    separator = delimiter or ""
+    length = sum(map(len, present)) + len(separator) * max(len(present) - 1, 0)
+    scope.ctx.budget.string(length, "string join()")
+    return separator.join(present)
 
 
 # -- numbers -------------------------------------------------------------------------------

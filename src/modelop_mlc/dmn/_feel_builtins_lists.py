@@ -220,6 +220,7 @@ def _sublist(scope: Scope, items: Any, start: Any, length: Any = None) -> Any:
 def _append(scope: Scope, *args: Any) -> Any:
     if not args or type(args[0]) is not list:
         return wrong(scope, "append", *args)
+    scope.ctx.budget.items(len(args[0]) + len(args) - 1, "append()")
     return [*args[0], *args[1:]]
 
 
@@ -227,6 +228,7 @@ def _append(scope: Scope, *args: Any) -> Any:
 def _concatenate(scope: Scope, *args: Any) -> Any:
     if not all(type(a) is list for a in args):
         return wrong(scope, "concatenate", *args)
+    scope.ctx.budget.items(sum(map(len, args)), "concatenate()")
     return [v for a in args for v in a]
 
 
@@ -237,6 +239,7 @@ def _insert_before(scope: Scope, items: Any, position: Any, new_item: Any) -> An
     index = _position(items, position)
     if index is None:
         return wrong(scope, "insert before", items, position)
+    scope.ctx.budget.items(len(items) + 1, "insert before()")
     return [*items[:index], new_item, *items[index:]]
 
 
@@ -284,9 +287,11 @@ def _index_of(scope: Scope, items: Any, match: Any) -> Any:
     return [Decimal(i + 1) for i, v in enumerate(items) if feel_eq(v, match) is True]
 
 
-def _distinct(values: list[Any]) -> list[Any]:
+def _distinct(scope: Scope, values: list[Any]) -> list[Any]:
     out: list[Any] = []
+    budget = scope.ctx.budget
     for value in values:
+        budget.step(len(out) + 1)  # FEEL equality has no hash: each value meets every kept one
         if not any(feel_eq(value, seen) is True for seen in out):
             out.append(value)
     return out
@@ -296,27 +301,40 @@ def _distinct(values: list[Any]) -> list[Any]:
 def _union(scope: Scope, *args: Any) -> Any:
     if not all(type(a) is list for a in args):
         return wrong(scope, "union", *args)
-    return _distinct([v for a in args for v in a])
+    scope.ctx.budget.items(sum(map(len, args)), "union()")
+    return _distinct(scope, [v for a in args for v in a])
 
 
 @builtin("distinct values", _LIST)
 def _distinct_values(scope: Scope, items: Any) -> Any:
-    return _distinct(items) if type(items) is list else wrong(scope, "distinct values", items)
+    if type(items) is not list:
+        return wrong(scope, "distinct values", items)
+    return _distinct(scope, items)
 
 
-def _flat(items: list[Any]) -> list[Any]:
+def _flat(scope: Scope, items: list[Any]) -> list[Any]:
     out: list[Any] = []
-    for item in items:
-        if type(item) is list:
-            out.extend(_flat(item))
+    # A stack instead of recursion: nesting depth costs no Python frames.
+    stack = [iter(items)]
+    budget = scope.ctx.budget
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif type(item) is list:
+            stack.append(iter(item))
         else:
+            budget.items(len(out) + 1, "flatten()")
             out.append(item)
     return out
 
 
+_END = object()
+
+
 @builtin("flatten", _LIST)
 def _flatten(scope: Scope, items: Any) -> Any:
-    return _flat(items) if type(items) is list else wrong(scope, "flatten", items)
+    return _flat(scope, items) if type(items) is list else wrong(scope, "flatten", items)
 
 
 @builtin("sort", _LIST, ["list", "precedes"])
@@ -328,7 +346,10 @@ def _sort(scope: Scope, items: Any, precedes: Any = None) -> Any:
     if not isinstance(precedes, FeelFunction):
         return wrong(scope, "sort", items, precedes)
 
+    budget = scope.ctx.budget
+
     def compare(a: Any, b: Any) -> int:
+        budget.step()
         if call_function(scope, precedes, [a, b]) is True:
             return -1
         if call_function(scope, precedes, [b, a]) is True:

@@ -8,7 +8,7 @@ re-reads its text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -33,7 +33,6 @@ __all__ = ["Compiler", "Evaluator", "UnaryTest"]
 Evaluator = Callable[[Scope], Any]
 UnaryTest = Callable[[Scope, Any], bool | None]
 
-_MAX_ITERATION: Final = 1_000_000
 _ANONYMOUS: Final = "anonymous function"
 
 
@@ -78,23 +77,18 @@ def _index(scope: Scope, items: list[Any], position: Decimal) -> Any:
     return None
 
 
-def _integers(scope: Scope, start: Any, end: Any) -> list[Any] | None:
+def _integers(scope: Scope, start: Any, end: Any) -> Iterable[Any] | None:
+    """The integers (or days) from `start` to `end`, produced as iterated, never as a list."""
     if type(start) is date and type(end) is date:
         days = (end - start).days
-        if abs(days) > _MAX_ITERATION:
-            scope.warn(f"a for-loop range of more than {_MAX_ITERATION} days; null")
-            return None
         step = 1 if days >= 0 else -1
-        return [start + timedelta(days=i) for i in range(0, days + step, step)]
+        return (start + timedelta(days=i) for i in range(0, days + step, step))
     if type(start) is not Decimal or type(end) is not Decimal:
         scope.warn("a for-loop range needs two integer (or date) endpoints; the result is null")
         return None
     low, high = int(start), int(end)
-    if abs(high - low) > _MAX_ITERATION:
-        scope.warn(f"a for-loop range of more than {_MAX_ITERATION} items; the result is null")
-        return None
     step = 1 if high >= low else -1
-    return [Decimal(i) for i in range(low, high + step, step)]
+    return map(Decimal, range(low, high + step, step))
 
 
 class Compiler:
@@ -178,7 +172,9 @@ class Compiler:
                 probe = condition(scope)
                 return None if type(probe) is Decimal else []
             kept = []
+            budget = scope.ctx.budget
             for item in items:
+                budget.step()
                 inner = scope.child({"item": item})
                 if type(item) is dict:
                     inner = inner.child(item)
@@ -310,9 +306,13 @@ class Compiler:
         def run(scope: Scope) -> Any:
             results: list[Any] = []
             frame: dict[str, Any] = {"partial": results}
-            if not _iterate(
-                scope.child(frame), frame, iterations, 0, lambda s: results.append(body(s))
-            ):
+            budget = scope.ctx.budget
+
+            def collect(inner: Scope) -> None:
+                budget.items(len(results) + 1, "a for expression")
+                results.append(body(inner))
+
+            if not _iterate(scope.child(frame), frame, iterations, 0, collect):
                 return None
             return results
 
@@ -499,9 +499,11 @@ def _iterate(
 ) -> bool:
     """Bind each iteration variable in turn (a cartesian product), calling `visit` innermost."""
     if index == len(iterations):
+        scope.ctx.budget.step()  # nested iterations multiply: the budget bounds their product
         visit(scope)
         return True
     name, source, end = iterations[index]
+    values: Iterable[Any] | None
     if end is not None:
         values = _integers(scope, source(scope), end(scope))
     else:
@@ -511,7 +513,7 @@ def _iterate(
             if raw.op == ".." and feel_compare(raw.start, raw.end) in (-1, 0):
                 values = _integers(scope, raw.start, raw.end)
             if values is not None:
-                values = [v for v in values if raw.contains(v)]
+                values = (v for v in values if raw.contains(v))
         elif raw is None:
             values = None
         else:

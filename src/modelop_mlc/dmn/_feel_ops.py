@@ -198,6 +198,8 @@ def arith(scope: Scope, op: str, a: Any, b: Any) -> Any:
         return _number(scope, op, a, b)
     if a is None or b is None:
         return None
+    if op == "+" and type(a) is str and type(b) is str:
+        scope.ctx.budget.string(len(a) + len(b), "'+'")
     fn = _TEMPORAL_OPS.get(op)
     if fn is not None:
         try:

@@ -24,6 +24,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final
 
+from modelop_mlc.dmn._bounds import Budget
+
 __all__ = [
     "DECIMAL",
     "EvalContext",
@@ -131,15 +133,17 @@ class FeelFunction:
 
 
 class EvalContext:
-    """Per-evaluation state shared by every scope: the clock reading and the warnings."""
+    """Per-evaluation state shared by every scope: the clock, the warnings and the budget."""
 
-    __slots__ = ("depth", "now", "warnings")
+    __slots__ = ("budget", "depth", "now", "warnings")
 
     def __init__(self, now: datetime | None = None) -> None:
         """Create the context; `now` feeds FEEL `now()` and `today()`."""
         self.now = now
         self.warnings: list[str] = []
         self.depth = 0
+        # Sizes and iterations, checked before allocating (the limits in effect now).
+        self.budget = Budget()
 
     def warn(self, message: str) -> None:
         """Record an evaluation problem (the value that caused it becomes null)."""

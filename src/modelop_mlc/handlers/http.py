@@ -9,48 +9,88 @@ becomes an incident.
 
 Secrets never go through process variables: a header value `secret:NAME` is replaced by the
 secret `NAME` from the manager's configuration, and never appears in variables, history or
-errors.
+errors. It is sent only to the hosts `ManagerConfig.secret_hosts` lists for it (the URL may
+come from whoever started the process), and every configured secret is cut out of the
+response before it becomes variables.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from modelop_mlc.errors import IntegrationError
+from modelop_mlc.errors import ConfigurationError, IntegrationError
 from modelop_mlc.handlers._base import fail, modelop
 from modelop_mlc.registry import DelegateContext
 
-__all__ = ["call_http"]
+__all__ = ["call_http", "host_allowed"]
 
 _DEFAULT_TIMEOUT = 30.0
 _MAX_BODY = 5 * 1024 * 1024
 
 
-def _headers(ctx: DelegateContext, raw: Any) -> tuple[dict[str, str], list[str]]:
+def _headers(ctx: DelegateContext, raw: Any, url: str) -> dict[str, str]:
     if raw is None:
-        return {}, []
+        return {}
     if not isinstance(raw, Mapping):
         raise fail(ctx, "headers must be a map of header names to values")
-    headers, secrets = {}, []
+    headers = {}
     for name, value in raw.items():
         text = "" if value is None else str(value)
         if text.startswith("secret:"):
-            resolved = ctx.secret(text[len("secret:") :])
-            secrets.append(resolved)
-            text = resolved
+            secret_name = text[len("secret:") :]
+            _check_host(ctx, secret_name, url)
+            text = ctx.secret(secret_name)
         headers[str(name)] = text
-    return headers, secrets
+    return headers
 
 
-def _redact(text: str, secrets: list[str]) -> str:
+def host_allowed(url: str, allowed: Iterable[str]) -> bool:
+    """Whether `url`'s host is on the list (`host`, `host:port`, or `*.domain` for subdomains)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    for entry in (a.lower() for a in allowed):
+        if entry.startswith("*.") and host.endswith(entry[1:]):
+            return True
+        if host and entry in {host, f"{host}:{parts.port}"}:
+            return True
+    return False
+
+
+def _check_host(ctx: DelegateContext, secret_name: str, url: str) -> None:
+    """Refuse to send secret `secret_name` anywhere its configuration does not allow."""
+    allowed = list(getattr(ctx.config, "secret_hosts", {}).get(secret_name, []))
+    if host_allowed(url, allowed):
+        return
+    host = urlsplit(url).hostname or url
+    # Not a BpmnError: an uncaught one would end the path quietly; this needs an incident.
+    raise ConfigurationError(
+        f"{ctx.activity_name or ctx.activity_id}: the secret {secret_name} may not be sent to "
+        f"'{host}' (it is allowed for: {', '.join(allowed) or 'no host'}); add the host to "
+        f"ManagerConfig.secret_hosts['{secret_name}'] if it should receive it"
+    )
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            # The secret as written, and as a JSON string would escape it.
+            for form in {secret, json.dumps(secret)[1:-1]}:
+                text = text.replace(form, "***")
     return text
+
+
+def _all_secrets(ctx: DelegateContext) -> list[str]:
+    """Every configured secret's value, longest first (so no part of one is left over)."""
+    values = []
+    for value in ctx.secrets.values():
+        getter = getattr(value, "get_secret_value", None)
+        values.append(str(getter() if getter is not None else value))
+    return sorted(values, key=len, reverse=True)
 
 
 def call_http(ctx: DelegateContext) -> dict[str, Any]:
@@ -59,7 +99,8 @@ def call_http(ctx: DelegateContext) -> dict[str, Any]:
     if not url:
         raise fail(ctx, "the input 'url' is not set")
     method = str(ctx.inputs.get("method") or "GET").upper()
-    headers, secrets = _headers(ctx, ctx.inputs.get("headers"))
+    headers = _headers(ctx, ctx.inputs.get("headers"), str(url))
+    secrets = _all_secrets(ctx)
     payload = ctx.inputs.get("payload")
     body: str | bytes | None
     if isinstance(payload, Mapping | list):
@@ -79,7 +120,7 @@ def call_http(ctx: DelegateContext) -> dict[str, Any]:
             service="http",
             retryable=True,
         ) from None
-    text = response.text[:_MAX_BODY]
+    text = _redact(response.text[:_MAX_BODY], secrets)
     content_type = response.headers.get("Content-Type", "")
     parsed: Any = text
     if "json" in content_type:

@@ -8,10 +8,15 @@ its end is handed to the caller as a step of the caller (`deliver`): the `camund
 are evaluated in the child and the call activity goes on; an error or escalation the child
 threw and its callers catch is thrown at the call activity. An incident in a child is repeated
 on each caller's call activity (Camunda's cause and root cause incidents).
+
+The hand-back goes through the outbox: the child's ending transaction writes it as a delivery
+to the caller, and the caller's step deletes that delivery in its own transaction. This host
+hands it back at once; if it dies in between, a worker does, so the caller moves on once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -23,10 +28,11 @@ from typing import Any, Protocol
 from modelop_mlc._engine.host import CallRequest, Catcher
 from modelop_mlc._engine.instance import EngineInstance, InstanceSnapshot
 from modelop_mlc.errors import MlcError, ProcessError
+from modelop_mlc.manager._fanout import call_return
 from modelop_mlc.manager._repository import Repository
 from modelop_mlc.manager._rows import Note, note_rows
 from modelop_mlc.manager._step import CallReturn, Related, Write
-from modelop_mlc.store import SqlStore, Tx
+from modelop_mlc.store import DeliveredElsewhereError, SqlStore, Tx
 from modelop_mlc.store.rows import DefinitionRow, IncidentRow, InstanceRow
 
 __all__ = ["CallActivities", "StepRunner", "child_row"]
@@ -65,8 +71,9 @@ class StepRunner(Protocol):
         command: Callable[[EngineInstance], Any],
         *,
         notes: Sequence[Note] = (),
+        within: Callable[[Tx], None] | None = None,
     ) -> tuple[Any, InstanceRow]:
-        """Apply a command to an instance in one step."""
+        """Apply a command to an instance in one step (`within` writes more in it)."""
         ...
 
     def restore(self, row: InstanceRow) -> EngineInstance:
@@ -75,6 +82,11 @@ class StepRunner(Protocol):
 
     def now(self) -> str:
         """The clock's time as stored."""
+        ...
+
+    @property
+    def max_call_depth(self) -> int:
+        """How deeply call activities may nest."""
         ...
 
 
@@ -119,6 +131,9 @@ class CallActivities:
                 instance_id=caller.id,
                 activity_id=call.activity_id,
             )
+        self._check_depth(caller, call, called.key)
+        starting = self._starting()
+        starting[caller.id] = caller
         try:
             row, write = self._runner.new_instance(
                 called,
@@ -132,7 +147,42 @@ class CallActivities:
         except MlcError as err:
             err.add_note(f"while starting process '{called.key}' from the {where}")
             raise
+        finally:
+            starting.pop(caller.id, None)
         return Related(row, write, new=True)
+
+    def _check_depth(self, caller: InstanceRow, call: CallRequest, called_key: str) -> None:
+        """Refuse a child nested deeper than `max_call_depth` (a process calling itself).
+
+        The chain is walked upwards through the callers being started in this step (not
+        saved yet), then through the store: a loop, not recursion.
+        """
+        starting = self._starting()
+        keys = [called_key]
+        current: InstanceRow | None = caller
+        while current is not None:
+            keys.append(current.key)
+            parent = current.super_instance_id
+            current = None
+            if parent is not None:
+                current = starting.get(parent) or self._store.get_instance(parent)
+        depth, limit = len(keys) - 1, self._runner.max_call_depth
+        if depth > limit:
+            chain = " -> ".join(reversed(keys))
+            raise ProcessError(
+                f"call activity '{call.activity_id}' would nest {depth} call activities deep "
+                f"(at most {limit}): {chain[:300]}. A process that calls itself needs an end "
+                "condition; raise ManagerConfig.max_call_depth if the nesting is intended",
+                instance_id=caller.id,
+                activity_id=call.activity_id,
+            )
+
+    def _starting(self) -> dict[str, InstanceRow]:
+        """Per thread: the callers of children being started (unsaved), by id."""
+        found: dict[str, InstanceRow] | None = getattr(self._local, "starting", None)
+        if found is None:
+            found = self._local.starting = {}
+        return found
 
     def cancel(self, child_ids: Sequence[str], reason: str) -> list[Related]:
         """End running children (and their children) as cancelled, in the caller's step."""
@@ -299,8 +349,10 @@ class CallActivities:
         caller = self._store.get_instance(ret.caller_id)
         child = self._store.get_instance(ret.child_id)
         if caller is None or child is None or caller.status in _ENDED:
+            self._drop(ret)
             return False
         if ret.activity_id is not None and ret.activity_id not in caller.waiting_at:
+            self._drop(ret)
             return False  # the call activity was left meanwhile (an interrupting event)
         command: Callable[[EngineInstance], Any]
         if ret.propagation is None:
@@ -314,11 +366,32 @@ class CallActivities:
                 ret.activity_id,
                 {"instance": child.id, "kind": propagation.kind, "code": propagation.code},
             )
+        delivery_id = ret.delivery_id
+
+        def done(tx: Tx) -> None:
+            if delivery_id is not None:
+                tx.finish_delivery(delivery_id)  # the caller takes the child's end once
+
         try:
-            self._runner.step(ret.caller_id, command, notes=[note])
+            self._runner.step(ret.caller_id, command, notes=[note], within=done)
+        except DeliveredElsewhereError:
+            log.debug("the end of %s was handed to %s elsewhere", ret.child_id, ret.caller_id)
+            return False
         except MlcError as err:
             self._failed_return(ret, caller, err)
         return True
+
+    def _drop(self, ret: CallReturn) -> None:
+        """Forget the delivery of a return its caller can no longer take."""
+        delivery_id = ret.delivery_id
+        if delivery_id is None:
+            return
+
+        def drop(tx: Tx) -> None:
+            with contextlib.suppress(DeliveredElsewhereError):
+                tx.finish_delivery(delivery_id)
+
+        self._store.run_transaction(drop)
 
     def _failed_return(self, ret: CallReturn, caller: InstanceRow, err: MlcError) -> None:
         """The caller's step failed (an out mapping, say): an incident at its call activity."""
@@ -327,7 +400,7 @@ class CallActivities:
             id=str(uuid.uuid4()),
             instance_id=caller.id,
             activity_id=ret.activity_id,
-            job_id=ret.child_id,
+            job_id=ret.delivery_id or ret.child_id,
             kind="failed_call_return",
             message=(
                 f"called instance {ret.child_id} ended but call activity '{ret.activity_id}' "
@@ -339,6 +412,10 @@ class CallActivities:
         log.warning("instance %s: %s", caller.id, incident.message)
 
         def body(tx: Tx) -> None:
+            if ret.delivery_id is not None:  # kept, failed, until the incident is retried
+                tx.update_delivery(
+                    ret.delivery_id, status="failed", lease_owner=None, lease_until=None
+                )
             self.open_incident(tx, incident)
             tx.set_instance_status(caller.id, "incident")
             tx.append_history(
@@ -353,6 +430,11 @@ class CallActivities:
 
     def retry_return(self, incident: IncidentRow) -> None:
         """Hand a child's end to its caller again, after a `failed_call_return` incident."""
+        delivery = self._store.get_delivery(incident.job_id or "")
+        throw = self._store.get_throw(delivery.throw_id) if delivery is not None else None
+        if delivery is not None and throw is not None:
+            self.deliver([call_return(throw, delivery.id)])
+            return
         child = self._store.get_instance(incident.job_id or "")
         if child is None or child.super_task_id is None or child.super_instance_id is None:
             return

@@ -1,29 +1,60 @@
-"""Signals and messages between instances: broadcast, correlation, and what instances throw.
+"""Signals and messages between instances: broadcast, correlation, and the outbox.
 
 Every delivery is a step of the receiving instance (`Runtime.step`) and every start a new
 instance (`Runtime.create`), so a delivered event is saved exactly like any other command.
+
+Signals (from a host or thrown by an instance) and messages thrown by instances go through the
+outbox: the event and one delivery per receiver are written in one transaction with the step
+that throws it (or by `signal()` before it delivers anything); each delivery is then one step
+of its receiver, whose transaction deletes the delivery. This host delivers them at once; what
+a crash interrupts, or what failed for a passing reason, a worker delivers later. A receiver
+that fails gets an incident of its own; the thrower, the other receivers and the caller carry on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import uuid
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from modelop_mlc._engine.events import OutboundEvent
+from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc.config import ManagerConfig
-from modelop_mlc.errors import CorrelationError
-from modelop_mlc.manager._applicability import applies
-from modelop_mlc.manager._runtime import Note, Runtime
+from modelop_mlc.errors import CorrelationError, InstanceNotFoundError, ProcessError
+from modelop_mlc.manager._fanout import CALL_RETURN, Lease, call_return, fan_out
+from modelop_mlc.manager._runtime import Note, Runtime, Thrown, describe_error
 from modelop_mlc.models import MessageResult, SignalResult
-from modelop_mlc.registry import check_json
-from modelop_mlc.store import SqlStore
+from modelop_mlc.store import DeliveredElsewhereError, SqlStore, Tx
+from modelop_mlc.store.rows import DeliveryRow, HistoryRow, IncidentRow, ThrowRow, iso
 
 __all__ = ["EventRouter"]
 
 log = logging.getLogger("modelop_mlc")
+
+# A host delivers at most this many deliveries of one repeated `signal()` itself.
+_REPLAY_BATCH = 100_000
+
+
+@dataclass
+class _Outcome:
+    """What delivering some deliveries did (for `SignalResult`)."""
+
+    started: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class _Cascade(threading.local):
+    """Per thread: thrown events waiting to be delivered, and whether a loop is draining them."""
+
+    def __init__(self) -> None:
+        self.pending: deque[tuple[ThrowRow, list[DeliveryRow]]] = deque()
+        self.delivering = False
 
 
 class EventRouter:
@@ -35,41 +66,52 @@ class EventRouter:
         self._store = store
         self._config = config
         # Thrown events are delivered per thread: each thread drains its own cascade.
-        self._local = threading.local()
+        self._local = _Cascade()
         runtime.on_outbox = self.deliver_outbox
 
+    def _lease(self) -> Lease:
+        until = self._runtime.clock.now() + timedelta(seconds=self._config.job_lease_seconds)
+        return Lease(self._runtime.owner, iso(until))
+
     def signal(
-        self, name: str, values: dict[str, Any], *, exclude: str | None = None
+        self, name: str, values: dict[str, Any], *, idempotency_key: str | None = None
     ) -> SignalResult:
         """Start every process the signal applies to; wake every instance waiting for it.
 
-        `exclude` is the instance that threw the signal: it does not catch its own.
+        The signal and its receivers are saved first, in one transaction: once that commits
+        nothing is lost, whatever happens to this host. With an `idempotency_key`, a signal
+        recorded before under the same key is not recorded again; only its receivers not
+        reached yet are delivered to.
         """
-        started = []
-        for definition_id, event_id in self._store.start_subscribers("signal", name):
-            row = self._runtime.repository.definition(definition_id)
-            if row is None or not applies(row.applies_to, values):
-                continue
-            created = self._runtime.create(
-                row,
-                event_id,
-                dict(values),
-                None,
-                origin="signal",
-                detail={"signal": name},
+        throw = ThrowRow(
+            id=f"signal:{idempotency_key}" if idempotency_key else str(uuid.uuid4()),
+            kind="signal",
+            name=name,
+            variables=values,
+            source_instance=None,
+            created_at=iso(self._runtime.clock.now()),
+        )
+        lease = self._lease()
+
+        def record(tx: Tx) -> tuple[list[DeliveryRow], bool]:
+            deliveries = fan_out(tx, throw, lease=lease)
+            if deliveries is not None:
+                return deliveries, False
+            left = tx.claim_deliveries(
+                lease.owner, throw.created_at, lease.until, _REPLAY_BATCH, throw_id=throw.id
             )
-            started.append(created.id)
-        delivered = []
-        note = Note("signal_received", detail={"signal": name, "variables": sorted(values)})
-        for instance_id in self._store.subscribers("signal", name):
-            if instance_id == exclude:
-                continue
-            caught, _ = self._runtime.step(
-                instance_id, lambda inst: inst.deliver_signal(name, values), notes=[note]
-            )
-            if caught:
-                delivered.append(instance_id)
-        return SignalResult(started=tuple(started), delivered=tuple(delivered))
+            return left, True
+
+        deliveries, duplicate = self._store.run_transaction(record)
+        if duplicate:
+            throw = self._store.get_throw(throw.id) or throw
+        outcome = self._deliver_now(throw, deliveries)
+        return SignalResult(
+            started=tuple(outcome.started),
+            delivered=tuple(outcome.delivered),
+            failed=tuple(outcome.failed),
+            duplicate=duplicate,
+        )
 
     def message(
         self,
@@ -131,38 +173,216 @@ class EventRouter:
             waiting.append(instance_id)
         return waiting
 
-    def deliver_outbox(self, outbox: Sequence[OutboundEvent], source_instance: str) -> None:
-        """Deliver what an instance threw; iteratively, so cascades cannot recurse deeply."""
+    # ------------------------------------------------------------------ the outbox
+
+    def deliver_outbox(self, thrown: Thrown) -> None:
+        """Deliver what a saved step threw; iteratively, so cascades cannot recurse deeply."""
         state = self._local
-        if not hasattr(state, "pending"):
-            state.pending = deque()
-            state.delivering = False
-        pending: deque[tuple[OutboundEvent, str]] = state.pending
-        pending.extend((event, source_instance) for event in outbox)
+        state.pending.extend(thrown)
         if state.delivering:
-            return
+            return  # the loop further up this thread's stack delivers them
         state.delivering = True
         try:
-            budget = self._config.max_event_cascade
-            while pending and budget > 0:
-                event, source = pending.popleft()
-                budget -= 1
-                if event.kind == "signal":
-                    self.signal(event.name, dict(event.variables or {}), exclude=source)
-                    continue
-                values = check_json(event.variables)
-                try:
-                    self.message(event.name, values, business_key=None, keys={}, every=True)
-                except CorrelationError:
-                    log.info("message %s thrown by %s reached no receiver", event.name, source)
-            if pending:
-                log.warning(
-                    "stopped delivering thrown events after %s: the diagrams keep throwing them",
-                    self._config.max_event_cascade,
-                )
-                pending.clear()
+            self._drain(state)
         finally:
             state.delivering = False
+
+    def deliver_claimed(self, delivery: DeliveryRow) -> None:
+        """Deliver one delivery a worker claimed, and what it throws in turn."""
+        throw = self._store.get_throw(delivery.throw_id)
+        if throw is None:  # pragma: no cover - throws are never deleted before their deliveries
+            log.error("delivery %s has no thrown event; dropping it", delivery.id)
+            self._drop(delivery)
+            return
+        if throw.kind == CALL_RETURN:  # a called instance's end, left over by its host
+            self._runtime.calls.deliver([call_return(throw, delivery.id)])
+            return
+        self._deliver_now(throw, [delivery])
+
+    def retry(self, incident: IncidentRow) -> str | None:
+        """Deliver a failed delivery again (`manager.retry()` of a `failed_delivery` incident).
+
+        Returns:
+            The receiving instance, or the one the retried start event started (None if it
+            failed again).
+        """
+        if incident.instance_id:
+            self._runtime.resolve_incident(incident)
+        else:
+            at = iso(self._runtime.clock.now())
+            self._store.run_transaction(lambda tx: self._runtime.reopen_failed(tx, incident, at))
+        delivery = self._store.get_delivery(incident.job_id or "")
+        throw = self._store.get_throw(delivery.throw_id) if delivery is not None else None
+        if delivery is None or throw is None:
+            return incident.instance_id or None
+        outcome = self._deliver_now(throw, [delivery])
+        return incident.instance_id or next(iter(outcome.started), None)
+
+    def _deliver_now(self, throw: ThrowRow, deliveries: list[DeliveryRow]) -> _Outcome:
+        """Deliver one event's deliveries in this thread, then the cascade they cause."""
+        state = self._local
+        outer = state.delivering
+        state.delivering = True
+        outcome = _Outcome()
+        try:
+            for delivery in deliveries:
+                self._deliver(throw, delivery, outcome)
+            if not outer:
+                self._drain(state)
+        finally:
+            state.delivering = outer
+        return outcome
+
+    def _drain(self, state: _Cascade) -> None:
+        budget = self._config.max_event_cascade
+        while state.pending:
+            throw, deliveries = state.pending.popleft()
+            if budget <= 0:
+                for delivery in deliveries:
+                    self._fail(
+                        throw,
+                        delivery,
+                        f"more than {self._config.max_event_cascade} thrown events followed "
+                        "one another in one call: the diagrams keep throwing them",
+                        retryable=False,
+                    )
+                continue
+            budget -= 1
+            for delivery in deliveries:
+                self._deliver(throw, delivery, _Outcome())
+
+    def _deliver(self, throw: ThrowRow, delivery: DeliveryRow, outcome: _Outcome) -> None:
+        """One step of one receiver; a failure is the receiver's, never the caller's."""
+        values = dict(throw.variables)
+
+        def done(tx: Tx) -> None:
+            tx.finish_delivery(delivery.id)
+
+        receiver = delivery.instance_id or delivery.definition_id or ""
+        try:
+            if delivery.instance_id is None:
+                definition = self._runtime.repository.definition(delivery.definition_id or "")
+                if definition is None:
+                    self._drop(delivery)  # undeployed meanwhile
+                    return
+                created = self._runtime.create(
+                    definition,
+                    delivery.activity_id or "",
+                    values,
+                    None,
+                    origin=throw.kind,
+                    detail={throw.kind: throw.name},
+                    within=done,
+                )
+                outcome.started.append(created.id)
+                return
+            note = Note(
+                f"{throw.kind}_received",
+                detail={throw.kind: throw.name, "variables": sorted(values)},
+            )
+            caught, _ = self._runtime.step(
+                delivery.instance_id, _catch(throw, values), notes=[note], within=done
+            )
+            if caught:
+                outcome.delivered.append(delivery.instance_id)
+        except DeliveredElsewhereError:
+            log.debug("delivery %s was made by another worker", delivery.id)
+        except InstanceNotFoundError:
+            self._drop(delivery)
+        except ProcessError as err:
+            if self._receiver_ended(delivery):
+                self._drop(delivery)
+                return
+            outcome.failed.append(receiver)
+            self._fail(throw, delivery, describe_error(err), retryable=False)
+        except Exception as err:  # noqa: BLE001 - the store or a lost race: a worker retries it
+            outcome.failed.append(receiver)
+            self._fail(throw, delivery, describe_error(err), retryable=True)
+
+    def _receiver_ended(self, delivery: DeliveryRow) -> bool:
+        if delivery.instance_id is None:
+            return False
+        meta = self._store.instance_meta(delivery.instance_id)
+        return meta is None or meta.status in {"completed", "cancelled"}
+
+    def _drop(self, delivery: DeliveryRow) -> None:
+        """Forget a delivery whose receiver is gone (it ended, or was deleted)."""
+
+        def drop(tx: Tx) -> None:
+            with contextlib.suppress(DeliveredElsewhereError):
+                tx.finish_delivery(delivery.id)
+
+        self._store.run_transaction(drop)
+
+    def _fail(self, throw: ThrowRow, delivery: DeliveryRow, error: str, *, retryable: bool) -> None:
+        """Retry a failed delivery later, or give its receiver an incident."""
+        runtime = self._runtime
+        now = runtime.clock.now()
+        at = iso(now)
+        delays = runtime.retry_delays(None)
+        if retryable and delivery.attempts < len(delays):
+            due = iso(now + delays[max(delivery.attempts - 1, 0)])
+            log.warning("delivery %s failed (%s); retrying at %s", delivery.id, error, due)
+            self._store.run_transaction(
+                lambda tx: tx.update_delivery(
+                    delivery.id, due_at=due, lease_owner=None, lease_until=None, last_error=error
+                )
+            )
+            return
+        log.warning("delivery %s failed: %s; raising an incident", delivery.id, error)
+        meta = self._store.instance_meta(delivery.instance_id) if delivery.instance_id else None
+        incident = IncidentRow(
+            id=str(uuid.uuid4()),
+            instance_id=delivery.instance_id or "",
+            activity_id=delivery.activity_id,
+            job_id=delivery.id,
+            kind="failed_delivery",
+            message=_incident_message(throw, delivery, error, runtime),
+            created_at=at,
+        )
+
+        def record(tx: Tx) -> None:
+            tx.update_delivery(
+                delivery.id, status="failed", lease_owner=None, lease_until=None, last_error=error
+            )
+            tx.insert_incident(incident)
+            if delivery.instance_id and meta is not None:
+                tx.set_instance_status(delivery.instance_id, "incident")
+                tx.append_history(
+                    [
+                        HistoryRow(
+                            delivery.instance_id,
+                            meta.key,
+                            "incident",
+                            at,
+                            activity_id=delivery.activity_id,
+                            detail={"incident": incident.id, "message": error},
+                        )
+                    ]
+                )
+
+        self._store.run_transaction(record)
+
+
+def _catch(throw: ThrowRow, values: dict[str, Any]) -> Callable[[EngineInstance], bool]:
+    if throw.kind == "signal":
+        return lambda inst: inst.deliver_signal(throw.name, values)
+    return lambda inst: inst.deliver_message(throw.name, values)
+
+
+def _incident_message(throw: ThrowRow, delivery: DeliveryRow, error: str, runtime: Runtime) -> str:
+    if delivery.instance_id is None:
+        row = runtime.store.get_definition(delivery.definition_id or "")
+        what = f"could not start process '{row.key if row else delivery.definition_id}'"
+        return (
+            f"{throw.kind} '{throw.name}' {what} at '{delivery.activity_id}': {error}; nothing "
+            "was started. Fix the cause and call manager.retry(incident_id)"
+        )
+    return (
+        f"{throw.kind} '{throw.name}' could not be delivered at '{delivery.activity_id}': "
+        f"{error}; the instance still waits for it. Fix the cause and call "
+        "manager.retry(incident_id)"
+    )
 
 
 def _correlation_detail(business_key: str | None, keys: Mapping[str, Any]) -> str:

@@ -31,12 +31,13 @@ from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc._engine.timers import parse_timer
 from modelop_mlc.clock import Clock
 from modelop_mlc.errors import BpmnError, InstanceConflictError, MlcError, ProcessError
+from modelop_mlc.manager._cutoff import DelegateTimeoutError
 from modelop_mlc.manager._group import CommitGroup, Done
-from modelop_mlc.manager._runtime import Opened, Runtime, _describe
+from modelop_mlc.manager._runtime import Opened, Runtime, describe_error
 from modelop_mlc.manager._waits import incident_message
 from modelop_mlc.registry import Pending
 from modelop_mlc.store import SqlStore, Tx
-from modelop_mlc.store.rows import HistoryRow, IncidentRow, JobRow, TimerRow, iso
+from modelop_mlc.store.rows import DeliveryRow, HistoryRow, IncidentRow, JobRow, TimerRow, iso
 
 __all__ = ["JobExecutor"]
 
@@ -45,7 +46,7 @@ log = logging.getLogger("modelop_mlc.jobs")
 _BATCH = 50
 # The lease a failed timer is parked under until its incident is retried.
 _PARKED = "9999-12-31T23:59:59+00:00"
-Item = TypeVar("Item", JobRow, TimerRow)
+Item = TypeVar("Item", JobRow, TimerRow, DeliveryRow)
 
 
 def _settled(_error: BaseException | None) -> None:
@@ -62,6 +63,8 @@ class JobExecutor:
         # Per thread: what this thread claimed and neither finished nor gave back (an item
         # whose processing raised keeps its lease, so it is retried only after the lease).
         self._local = threading.local()
+        # Delivers one claimed delivery of the outbox (the manager's `EventRouter`).
+        self.deliver: Callable[[DeliveryRow], None] | None = None
 
     @property
     def _lease(self) -> timedelta:
@@ -81,18 +84,27 @@ class JobExecutor:
             batch = _BATCH if limit is None else min(_BATCH, limit - done)
             now = self.runtime.clock.now()
             start, until = iso(now), iso(now + self._lease)
-            timers: list[TimerRow] = store.run_transaction(
-                methodcaller("claim_timers", self.owner, start, until, batch)
-            )
-            done += self._run_claimed("timers", timers, self._fire, stop)
-            remaining = batch - len(timers)
+            deliveries: list[DeliveryRow] = []
+            if self.deliver is not None:
+                deliveries = store.run_transaction(
+                    methodcaller("claim_deliveries", self.owner, start, until, batch)
+                )
+                done += self._run_claimed("deliveries", deliveries, self._deliver, stop)
+            remaining = batch - len(deliveries)
+            timers: list[TimerRow] = []
+            if remaining > 0 and not _is_set(stop):
+                timers = store.run_transaction(
+                    methodcaller("claim_timers", self.owner, start, until, remaining)
+                )
+                done += self._run_claimed("timers", timers, self._fire, stop)
+            remaining -= len(timers)
             jobs: list[JobRow] = []
             if remaining > 0 and not _is_set(stop):
                 jobs = store.run_transaction(
                     methodcaller("claim_jobs", self.owner, start, until, remaining)
                 )
                 done += self._run_claimed("jobs", jobs, self.execute, stop)
-            if not timers and not jobs:
+            if not deliveries and not timers and not jobs:
                 break
         return done
 
@@ -111,8 +123,7 @@ class JobExecutor:
         ran = 0
         errors: list[BaseException] = []
         group = CommitGroup(self.runtime.store, self.runtime.config.group_commit)
-        ids = [item.id for item in items]
-        with _LeaseKeeper(self.runtime, self.owner, self._lease, table, ids) as keeper:
+        with _LeaseKeeper(self.runtime, self.owner, self._lease, table, pending) as keeper:
 
             def settled(item_id: str, error: BaseException | None) -> None:
                 keeper.finished(item_id)
@@ -124,6 +135,10 @@ class JobExecutor:
 
             try:
                 while pending and not _is_set(stop):
+                    if not keeper.start(pending[0].id):
+                        # The heartbeat gave it back while the item before ran too long.
+                        held.discard(pending.pop(0).id)
+                        continue
                     run(pending[0], group, partial(settled, pending[0].id))
                     pending.pop(0)
                     ran += 1
@@ -135,7 +150,7 @@ class JobExecutor:
                 # What the batch computed is saved, also when an item failed or on shutdown.
                 group.flush()
                 # Claimed items not started yet go back at once (on shutdown, after an error).
-                self._release(table, [item.id for item in pending])
+                self._release(table, keeper.unstarted([item.id for item in pending]))
         if errors:
             raise errors[0]
         return ran
@@ -143,7 +158,7 @@ class JobExecutor:
     def _held(self, table: str) -> set[str]:
         held: dict[str, set[str]] | None = getattr(self._local, "held", None)
         if held is None:
-            held = {"jobs": set(), "timers": set()}
+            held = {"deliveries": set(), "jobs": set(), "timers": set()}
             self._local.held = held
         return held[table]
 
@@ -163,7 +178,20 @@ class JobExecutor:
 
         A worker calls this as it stops, so another worker need not wait for them to expire.
         """
-        return sum(self._release(table, sorted(self._held(table))) for table in ("timers", "jobs"))
+        return sum(
+            self._release(table, sorted(self._held(table)))
+            for table in ("deliveries", "timers", "jobs")
+        )
+
+    def run_leased(self, job: JobRow) -> None:
+        """Run one job this host leased itself (`retry()`), renewing its lease meanwhile."""
+        self._run_claimed("jobs", [job], self.execute, None)
+
+    def _deliver(self, delivery: DeliveryRow, _group: CommitGroup, done: Done) -> None:
+        """Deliver one claimed delivery, a step of its own (its failure is the receiver's)."""
+        assert self.deliver is not None
+        self.deliver(delivery)
+        done(None)
 
     # ------------------------------------------------------------------ timers
 
@@ -315,7 +343,8 @@ class JobExecutor:
             return
         # The step that follows the delegate runs on this same opened instance.
         opened = runtime.open(row)
-        call = opened.instance.job_call(job.id)
+        with runtime.bounded():  # the call's input mappings evaluate expressions
+            call = opened.instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:
                 tx.delete_job(job.id)
@@ -354,7 +383,9 @@ class JobExecutor:
             self._step(job, command, opened, group, done)
             return
         except Exception as err:  # noqa: BLE001 - any delegate failure is retried, then an incident
-            self._failed(job, _describe(err))
+            # A hung delegate would likely hang again: a person decides (retry the incident).
+            retryable = not isinstance(err, DelegateTimeoutError)
+            self._failed(job, describe_error(err), retryable=retryable)
             done(None)
             return
         self._step(job, lambda inst: inst.finish_job(job.id, result), opened, group, done)
@@ -477,22 +508,31 @@ class JobExecutor:
 
 
 class _LeaseKeeper:
-    """The heartbeat of one claimed batch: extends its leases every lease/3 until closed.
+    """The heartbeat of one claimed batch: extends the leases of the items in progress.
 
-    It covers the item being worked on (a delegate may run for longer than the lease) and
-    the claimed items queued behind it. Timestamps come from the manager's clock; the
-    interval is waited on an `Event`, so closing the keeper stops it at once.
+    Every lease/3 it renews the lease of the item being worked on (a delegate may run for
+    longer than the lease) and of the items whose steps wait for the batch's commit (they
+    are settled once it commits). The claimed items queued behind them are renewed only
+    while the item being worked on is young: once an item has run for a whole interval, the
+    queued items' leases are given back, so other workers run them instead of waiting
+    behind a slow or hung delegate. Timestamps come from the manager's clock; the interval
+    is waited on an `Event`, so closing the keeper stops it at once.
     """
 
     def __init__(
-        self, runtime: Runtime, owner: str, lease: timedelta, table: str, ids: Sequence[str]
+        self, runtime: Runtime, owner: str, lease: timedelta, table: str, items: Sequence[Any]
     ) -> None:
         self._store: SqlStore = runtime.store
         self._clock: Clock = runtime.clock
         self._owner = owner
         self._lease = lease
         self._table = table
-        self._ids = set(ids)
+        self._queued = [item.id for item in items]
+        self._given_back: set[str] = set()
+        # Started and not settled yet: the one being worked on, and those awaiting the commit.
+        self._started: set[str] = set()
+        self._current: str | None = None
+        self._beats_on_current = 0
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._thread = threading.Thread(
@@ -512,22 +552,60 @@ class _LeaseKeeper:
         self._closed.set()
         self._thread.join()
 
-    def finished(self, item_id: str) -> None:
-        """Stop renewing one item's lease."""
+    def start(self, item_id: str) -> bool:
+        """Begin work on an item; False if its lease was given back (skip it then)."""
         with self._lock:
-            self._ids.discard(item_id)
+            if item_id in self._given_back:
+                return False
+            if item_id in self._queued:
+                self._queued.remove(item_id)
+            self._started.add(item_id)
+            self._current = item_id
+            self._beats_on_current = 0
+            return True
+
+    def finished(self, item_id: str) -> None:
+        """Stop renewing one item's lease (its step is saved, or it failed)."""
+        with self._lock:
+            self._started.discard(item_id)
+            if self._current == item_id:
+                self._current = None
+            if item_id in self._queued:
+                self._queued.remove(item_id)
+
+    def unstarted(self, ids: Sequence[str]) -> list[str]:
+        """Those of `ids` whose lease this keeper has not given back already."""
+        with self._lock:
+            return [i for i in ids if i not in self._given_back]
 
     def _run(self) -> None:
         interval = self._lease.total_seconds() / 3
         try:
             while not self._closed.wait(interval):
+                give_back: list[str] = []
                 with self._lock:
-                    ids = sorted(self._ids)
-                if ids:
-                    self._renew(ids)
+                    renew = sorted(self._started)
+                    self._beats_on_current += 1
+                    if self._current is not None and self._beats_on_current > 1:
+                        give_back, self._queued = self._queued, []
+                        self._given_back.update(give_back)
+                    else:
+                        renew += self._queued
+                if give_back:
+                    self._give_back(give_back)
+                if renew:
+                    self._renew(renew)
         finally:
             # This thread's connection would otherwise stay open until the store closes.
             self._store.close_thread_connection()
+
+    def _give_back(self, ids: list[str]) -> None:
+        try:
+            released = self._store.release_leases(self._table, self._owner, ids)
+        except Exception as err:  # noqa: BLE001 - unreleased leases simply expire
+            log.warning("could not give back %s %s leases: %s", len(ids), self._table, err)
+            return
+        log.info("gave back %s claimed %s: the one in progress runs long", released, self._table)
 
     def _renew(self, ids: list[str]) -> None:
         until = iso(self._clock.now() + self._lease)

@@ -121,6 +121,8 @@ class Listings:
         Raises:
             TaskNotFoundError: If no open task has this id.
         """
+        if not isinstance(task_id, str) or not task_id:
+            raise TaskNotFoundError(str(task_id))  # None would mean "any task" to the store
         rows = self._store.find_tasks(TaskQuery(task_id=task_id), Page(limit=1))
         if not rows:
             raise TaskNotFoundError(task_id)

@@ -25,11 +25,9 @@ from modelop_mlc.errors import (
     InstanceNotFoundError,
     ProblemReport,
     ProcessError,
-    VariableError,
 )
 from modelop_mlc.handlers import register_modelop_delegates
 from modelop_mlc.manager._convert import (
-    form_problems,
     instance_record,
 )
 from modelop_mlc.manager._events import EventRouter
@@ -38,7 +36,7 @@ from modelop_mlc.manager._jobs import JobExecutor
 from modelop_mlc.manager._listings import Listings
 from modelop_mlc.manager._purge import purge
 from modelop_mlc.manager._repository import Repository, RepositoryDecisions, Source
-from modelop_mlc.manager._runtime import Note, Runtime, Services
+from modelop_mlc.manager._runtime import Runtime, Services
 from modelop_mlc.manager._tasks import TaskMethods
 from modelop_mlc.manager._unheard import warn_unheard
 from modelop_mlc.manager._worker import Worker
@@ -128,7 +126,9 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         self._events = EventRouter(self._runtime, store, self.config)
         self._external = ExternalTasks(self._runtime)
         self.worker_id = self.config.worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._runtime.owner = self.worker_id
         self._jobs = JobExecutor(self._runtime, self.worker_id)
+        self._jobs.deliver = self._events.deliver_claimed
         self._worker = Worker(
             self._jobs,
             store,
@@ -402,18 +402,27 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
 
     # ------------------------------------------------------------------ signals & messages
 
-    def signal(self, name: str, variables: Mapping[str, Any] | None = None) -> SignalResult:
+    def signal(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> SignalResult:
         """Broadcast a signal: start matching processes and wake every instance waiting for it.
 
         A signal nobody waits for is not an error (Camunda's semantics): the result is empty,
-        and a warning names the deployed signals it was probably meant to be.
+        and a warning names the deployed signals it was probably meant to be. Its receivers
+        are recorded before any is delivered; a worker delivers those a crash leaves out. A
+        failing receiver gets an incident (`SignalResult.failed`), not you. A second call with
+        the same `idempotency_key` starts nothing new (it delivers what the first left over).
 
         Raises:
             VariableError: If a variable is not JSON.
         """
         values = check_json(variables)
-        result = self._events.signal(name, values)
-        if not (result.started or result.delivered):
+        result = self._events.signal(name, values, idempotency_key=idempotency_key)
+        if not (result.started or result.delivered or result.failed or result.duplicate):
             warn_unheard("signal", name, self._store.event_names("signal"))
         return result
 
@@ -520,38 +529,6 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         )
 
     # ------------------------------------------------------------------ user tasks
-
-    def complete_task(
-        self, task_id: str, variables: Mapping[str, Any] | None = None
-    ) -> ProcessInstance:
-        """Complete an open user task, checking `variables` against its form fields.
-
-        Raises:
-            TaskNotFoundError: If no open task has this id.
-            VariableError: If a variable is not JSON or breaks a form-field rule.
-            TaskNotOpenError: If the task closed meanwhile.
-        """
-        values = check_json(variables)
-        task = self.task(task_id)
-        problems = form_problems(task.form_fields, values)
-        if problems:
-            raise VariableError(
-                problems[0][0],
-                "; ".join(p[1] for p in problems),
-                hint=f"complete task '{task.activity_id}' with values its form accepts",
-            )
-        _, saved = self._runtime.step(
-            task.instance_id,
-            lambda inst: inst.complete_user_task(task_id, values),
-            notes=[
-                Note(
-                    "task_completed",
-                    task.activity_id,
-                    {"task_id": task_id, "variables": sorted(values), "assignee": task.assignee},
-                )
-            ],
-        )
-        return instance_record(saved)
 
     # ------------------------------------------------------------------ time
 
@@ -677,10 +654,13 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         )
 
     def retry(self, incident_id: str) -> ProcessInstance:
-        """Resolve an incident by running its failed job again (with one retry).
+        """Resolve an incident by running its failed job or delivery again (with one retry).
+
+        It is leased to this host as the incident closes, so no worker runs it too.
 
         Raises:
             IncidentNotFoundError: If no open incident has this id.
+            ProcessError: If the incident was a process start that failed again.
         """
         rows = self._store.incidents(incident_id=incident_id, open_only=True)
         if not rows:
@@ -692,11 +672,16 @@ class LifecycleManager(ExternalTaskMethods, TaskMethods, Listings):
         if incident.kind == INCIDENT_KIND and incident.job_id is not None:
             self._external.set_retries(incident.job_id, 1)
             return self.instance(incident.instance_id)
+        if incident.kind == "failed_delivery":
+            instance_id = self._events.retry(incident)
+            if instance_id is None:  # the start failed again: a new incident says why
+                raise ProcessError(f"retrying incident '{incident_id}' started no instance")
+            return self.instance(instance_id)
         saved = self._runtime.resolve_incident(incident)
         if incident.kind == "failed_call_return":
             self._runtime.calls.retry_return(incident)
         elif incident.job_id is not None and (job := self._store.get_job(incident.job_id)):
-            self._jobs.execute(job)
+            self._jobs.run_leased(job)
         return self.instance(saved.id)
 
     def cancel(

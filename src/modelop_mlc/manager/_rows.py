@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from modelop_mlc._engine.instance import InstanceSnapshot
+from modelop_mlc.config import SECRET_NAMES, is_secret_name
 from modelop_mlc.registry import check_json
 from modelop_mlc.store.rows import (
     HistoryRow,
@@ -75,11 +76,13 @@ def history_rows(
     *,
     variables_size: int,
     record_values: bool,
+    secret: Collection[str] = SECRET_NAMES,
 ) -> list[HistoryRow]:
     """The history of a step on `row`: its notes, what the engine journaled, what changed.
 
     `variables_size` is the length of the variables' JSON; `record_values` whether changed
-    variables' values are kept (truncated when long) or only their names.
+    variables' values are kept (truncated when long) or only their names; variables whose
+    names match a `secret` pattern are recorded as `***`.
     """
     rows = note_rows(row, notes, at)
     for entry in snapshot.journal:
@@ -107,7 +110,10 @@ def history_rows(
         if record_values:
             # No value is longer than all the variables' JSON: most steps skip the check.
             short = variables_size <= _MAX_VALUE_TEXT
-            update["values"] = {k: v if short else truncate(v) for k, v in changed.items()}
+            update["values"] = {
+                k: "***" if is_secret_name(k, secret) else v if short else truncate(v)
+                for k, v in changed.items()
+            }
         rows.append(HistoryRow(row.id, row.key, "variable_update", at, detail=update))
     if snapshot.status == "completed":
         rows.append(HistoryRow(row.id, row.key, "instance_end", at))

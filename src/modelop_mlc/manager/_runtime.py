@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from modelop_mlc._engine.definitions import ProcessSpecs
-from modelop_mlc._engine.events import OutboundEvent
+from modelop_mlc._engine.groovy import GroovyLimits
 from modelop_mlc._engine.host import (
     CallRequest,
     Catcher,
     DelegateCall,
-    DelegateOutcome,
-    ScriptOutcome,
+    EngineLimits,
 )
 from modelop_mlc._engine.instance import EngineInstance, JobWait
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
+from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
 from modelop_mlc._engine.timers import Duration, parse_retry_cycle
 from modelop_mlc.clock import Clock
 from modelop_mlc.config import ManagerConfig
+from modelop_mlc.dmn import ExpressionLimits, limits_in_effect
 from modelop_mlc.errors import (
-    BpmnError,
-    DecisionError,
     InstanceConflictError,
     InstanceNotFoundError,
     MlcError,
@@ -34,7 +33,18 @@ from modelop_mlc.errors import (
 )
 from modelop_mlc.manager._cache import KeptWorkflow, WorkflowCache
 from modelop_mlc.manager._calls import CallActivities, child_row
+from modelop_mlc.manager._cutoff import Cutoff
+from modelop_mlc.manager._fanout import (
+    Lease,
+    Thrown,
+    call_return,
+    return_rows,
+    throw_rows,
+    write_return,
+    write_throws,
+)
 from modelop_mlc.manager._group import CommitGroup
+from modelop_mlc.manager._host import Opened, StepHost, describe_error
 from modelop_mlc.manager._readonly import ReadOnlyVariables
 from modelop_mlc.manager._repository import Repository
 from modelop_mlc.manager._rows import Note, encode_variables, history_rows, note_rows
@@ -44,7 +54,6 @@ from modelop_mlc.ports import Decisions, ModelOpCenter, TicketSystems
 from modelop_mlc.registry import (
     DelegateContext,
     DelegateRegistry,
-    Pending,
     check_json,
     delegate_output,
 )
@@ -57,12 +66,20 @@ from modelop_mlc.store.rows import (
     iso,
 )
 
-__all__ = ["Note", "Opened", "Prepared", "Runtime", "Services", "StepHost", "check_json"]
+__all__ = [
+    "Note",
+    "Opened",
+    "Prepared",
+    "Runtime",
+    "Services",
+    "StepHost",
+    "Thrown",
+    "check_json",
+    "describe_error",
+]
 
 T = TypeVar("T")
 log = logging.getLogger("modelop_mlc.runtime")
-
-_CHILD_IDS = uuid.UUID("6f0c3d1e-1d0b-4c52-9a0e-3c6b1f7a2d41")  # namespace of child ids
 
 
 @dataclass
@@ -72,162 +89,6 @@ class Services:
     center: ModelOpCenter | None = None
     tickets: TicketSystems | None = None
     decisions: Decisions | None = None
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An instance's row and engine instance, opened for one step."""
-
-    row: InstanceRow
-    instance: EngineInstance
-    host: StepHost
-    specs: ProcessSpecs
-
-
-@dataclass
-class _Failure:
-    message: str
-    candidates: tuple[str, ...]
-
-
-@dataclass
-class StepHost:
-    """The `EngineHost` for one step of one instance."""
-
-    runtime: Runtime
-    instance_id: str
-    business_key: str | None
-    definition_id: str
-    base_revision: int
-    failures: dict[str, _Failure] = field(default_factory=dict)
-    parked: dict[str, Pending] = field(default_factory=dict)
-    super_instance_id: str | None = None
-    super_task_id: str | None = None
-    # For a child started in its caller's step: how the caller (not yet saved) catches.
-    caught: Callable[[str, str | None], Catcher | None] | None = None
-    _calls: int = 0
-    _children: int = 0
-
-    @property
-    def clock(self) -> Clock:
-        """The manager's clock."""
-        return self.runtime.clock
-
-    def now(self) -> datetime:
-        """The current time."""
-        return self.runtime.clock.now()
-
-    @property
-    def history_facts(self) -> Collection[str]:
-        """Result variables whose values history records on a service task's end."""
-        return self.runtime.config.history_facts
-
-    def known_delegates(self) -> Sequence[str]:
-        """Registered delegate names."""
-        return self.runtime.registry.names()
-
-    @property
-    def script_limits(self) -> SandboxLimits:
-        """The configured script limits; Groovy scripts derive their budget from them."""
-        return self.runtime.sandbox.limits
-
-    def invoke_delegate(self, call: DelegateCall) -> tuple[DelegateOutcome, Mapping[str, Any]]:
-        """Run a quick delegate inline; defer async ones, external topics and failures."""
-        entry = self.runtime.registry.resolve(call.candidates)
-        if call.listener is not None and entry is None:
-            raise ProcessError(
-                f"no delegate is registered as {' or '.join(call.candidates)} for the "
-                f"{call.listener} listener of '{call.activity_id}'",
-                instance_id=self.instance_id,
-                activity_id=call.activity_id,
-            )
-        deferred = entry is None or entry.asynchronous or call.asynchronous
-        if call.listener is None and (deferred or call.kind == "external"):
-            return DelegateOutcome.DEFERRED, {}
-        assert entry is not None
-        self._calls += 1
-        key = f"{self.instance_id}:{call.activity_id}:r{self.base_revision}:{self._calls}"
-        try:
-            result = self.runtime.call_delegate(
-                entry.function,
-                call,
-                idempotency_key=key,
-                attempt=1,
-                instance_id=self.instance_id,
-                business_key=self.business_key,
-            )
-        except BpmnError:
-            raise
-        except Exception as err:
-            if call.listener is not None:
-                # As in Camunda 7, a failing listener fails the step; nothing is saved.
-                raise ProcessError(
-                    f"the {call.listener} listener {entry.name} of '{call.activity_id}' "
-                    f"failed: {_describe(err)}",
-                    instance_id=self.instance_id,
-                    activity_id=call.activity_id,
-                ) from err
-            if isinstance(err, Pending):
-                self.parked[call.task_id] = err
-                return DelegateOutcome.DEFERRED, {}
-            log.warning("delegate %s failed at %s: %s", entry.name, call.activity_id, err)
-            self.failures[call.task_id] = _Failure(_describe(err), call.candidates)
-            return DelegateOutcome.DEFERRED, {}
-        return DelegateOutcome.COMPLETED, result
-
-    def evaluate_decision(
-        self,
-        decision_ref: str,
-        variables: Mapping[str, Any],
-        *,
-        binding: str,
-        version: str | None,
-        mapping: str,
-    ) -> Any:
-        """Evaluate a decision and map its result as `camunda:mapDecisionResult` says."""
-        from modelop_mlc.dmn import map_decision_result  # noqa: PLC0415 - loaded when used
-
-        model = self.runtime.repository.decision_model(
-            decision_ref, binding=binding, version=version
-        )
-        try:
-            result = model.evaluate(decision_ref, variables, now=self.now())
-            return map_decision_result(result, mapping)
-        except DecisionError as err:
-            err.instance_id = err.instance_id or self.instance_id
-            raise
-
-    def child_id(self, activity_id: str) -> str:
-        """A child instance id derived from this step.
-
-        A step retried after a lost race starts the same child, whose delegates then see
-        the same idempotency keys.
-        """
-        self._children += 1
-        name = f"{self.instance_id}:r{self.base_revision}:{activity_id}:{self._children}"
-        return str(uuid.uuid5(_CHILD_IDS, name))
-
-    def caught_above(self, kind: str, code: str | None) -> Catcher | None:
-        """How the callers of this instance catch an error or escalation it did not."""
-        if self.caught is not None:
-            return self.caught(kind, code)
-        if self.super_instance_id is None or self.super_task_id is None:
-            return None
-        return self.runtime.calls.caught_by_callers(
-            self.super_instance_id, self.super_task_id, kind, code
-        )
-
-    def run_script(
-        self, source: str, variables: Mapping[str, Any], *, context: Mapping[str, Any]
-    ) -> ScriptOutcome:
-        """Run a Python script task in the sandbox."""
-        result = self.runtime.sandbox.run(source, variables, context=context)
-        return ScriptOutcome(result.variables, result.deleted, result.value)
-
-
-def _describe(err: BaseException) -> str:
-    text = str(err).strip()
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 class Runtime:
@@ -253,6 +114,34 @@ class Runtime:
         self._retry_cycles: dict[str, list[Duration]] = {}
         self._sandbox: ScriptSandbox | None = None
         self.calls = CallActivities(store, repository, self)
+        self._cutoff = Cutoff()
+
+    @property
+    def engine_limits(self) -> EngineLimits:
+        """Bounds on each step, from the configuration."""
+        return EngineLimits(
+            max_activities_per_step=self.config.max_activities_per_step,
+            max_call_depth=self.config.max_call_depth,
+        )
+
+    @property
+    def max_call_depth(self) -> int:
+        """How deeply call activities may nest (`ManagerConfig.max_call_depth`)."""
+        return self.config.max_call_depth
+
+    def bounded(self) -> AbstractContextManager[None]:
+        """Put the configured expression limits in effect (around everything a step runs).
+
+        JUEL, FEEL and the Python fast path check sizes and iterations against them, derived
+        from the script limits the way Groovy's are.
+        """
+        return limits_in_effect(
+            ExpressionLimits(
+                max_string=SandboxLimits.max_output_bytes,
+                max_items=GroovyLimits.max_items,
+                max_steps=int(self.config.script_cpu_seconds * STEPS_PER_CPU_SECOND),
+            )
+        )
 
     @property
     def sandbox(self) -> ScriptSandbox:
@@ -285,7 +174,12 @@ class Runtime:
         instance_id: str,
         business_key: str | None,
     ) -> dict[str, Any]:
-        """Run a delegate function and check what it returns."""
+        """Run a delegate function and check what it returns.
+
+        Raises:
+            DelegateTimeoutError: If it ran longer than `delegate_timeout_seconds`.
+        """
+        name = call.candidates[-1] if call.candidates else "unknown"
         context = DelegateContext(
             variables=ReadOnlyVariables(call.variables),
             inputs=ReadOnlyVariables(call.inputs),
@@ -304,11 +198,14 @@ class Runtime:
             arguments=call.arguments,
             attempt=attempt,
             event_name=call.listener,
-            log=logging.getLogger(
-                f"modelop_mlc.delegate.{call.candidates[-1] if call.candidates else 'unknown'}"
-            ),
+            log=logging.getLogger(f"modelop_mlc.delegate.{name}"),
         )
-        return delegate_output(function(context), call.activity_id)
+        returned = self._cutoff.run(
+            lambda: function(context),
+            self.config.delegate_timeout_seconds,
+            what=f"delegate '{name}' at '{call.activity_id}'",
+        )
+        return delegate_output(returned, call.activity_id)
 
     # ------------------------------------------------------------------ steps
 
@@ -358,6 +255,7 @@ class Runtime:
         command: Callable[[EngineInstance], T],
         notes: Sequence[Note],
         opened: Opened | None,
+        within: Callable[[Tx], None] | None = None,
     ) -> Callable[[InstanceRow], tuple[T, Write]]:
         def run(row: InstanceRow) -> tuple[T, Write]:
             # An instance opened by the caller serves the row it was opened from, once.
@@ -366,6 +264,7 @@ class Runtime:
             current.instance.run()
             write = self._engine_write(row, current.instance, current.host, notes)
             write.engine, write.specs = current.instance, current.specs
+            write.also = within
             return result, write
 
         return run
@@ -377,18 +276,21 @@ class Runtime:
         *,
         notes: Sequence[Note] = (),
         opened: Opened | None = None,
+        within: Callable[[Tx], None] | None = None,
     ) -> tuple[T, InstanceRow]:
         """Apply `command` to an instance, run the engine to its next waits and save.
 
         `notes` are history events of the command itself (a signal received, a task
         completed), recorded before what the engine journals. `opened` is the instance if
-        the caller opened it already (its row is then the first attempt's).
+        the caller opened it already (its row is then the first attempt's). `within` writes
+        more in the step's transaction (a delivery marks itself done); what it raises rolls
+        the step back.
 
         Raises:
             InstanceNotFoundError: If the instance does not exist.
             ProcessError: If the instance has ended, or the engine failed (nothing is saved).
         """
-        change = self._engine_change(command, notes, opened)
+        change = self._engine_change(command, notes, opened, within)
         return self._apply(instance_id, change, first=opened.row if opened else None)
 
     def step_later(
@@ -415,13 +317,13 @@ class Runtime:
         if group.holds(instance_id):
             group.flush()  # the step must see what the group's step of this instance saves
         row = opened.row if opened is not None else self._load(instance_id)
-        _, write = self._engine_change(command, (), opened)(row)
-        write.also = also
+        with self.bounded():
+            _, write = self._engine_change(command, (), opened, also)(row)
         prepared = self._prepare(row, write)
         group.add(
             row.id,
             prepared.body,
-            after=lambda _: self.after_commit(prepared),
+            after=partial(self.after_commit, prepared),
             redo=redo,
             done=done,
         )
@@ -435,25 +337,30 @@ class Runtime:
         *,
         origin: str,
         detail: Mapping[str, Any] | None = None,
+        within: Callable[[Tx], None] | None = None,
     ) -> InstanceRow:
         """Start an instance of a definition at `start_event` and save its first step.
+
+        `within` writes more in the same transaction, as in `step()`.
 
         Raises:
             ProcessError: If the engine fails; nothing is stored then.
         """
         try:
-            stub, write = self.new_instance(
-                definition, start_event, variables, business_key, origin=origin, detail=detail
-            )
+            with self.bounded():
+                stub, write = self.new_instance(
+                    definition, start_event, variables, business_key, origin=origin, detail=detail
+                )
         except ProcessError as err:
             # Nothing was stored: the error must not name an instance nobody can look up.
             err.instance_id = None
             err.add_note(f"no instance of {definition.id} was started; nothing was stored")
             raise
+        write.also = within
         prepared = self._prepare(stub, write, new=True)
-        self.store.run_transaction(prepared.body)
+        thrown = self.store.run_transaction(prepared.body)
         log.info("started %s v%s as %s (%s)", stub.key, stub.version, stub.id, origin)
-        return self.after_commit(prepared)
+        return self.after_commit(prepared, thrown)
 
     def new_instance(
         self,
@@ -559,17 +466,7 @@ class Runtime:
             others = [i for i in self.store.incidents(instance_id=row.id) if i.id != incident.id]
 
             def close(tx: Tx) -> None:
-                tx.resolve_incidents(incident_id=incident.id, at=at)
-                if incident.job_id is not None:
-                    tx.release_timer(incident.job_id)  # a failed timer fires again when due
-                    tx.update_job(
-                        incident.job_id,
-                        status="pending",
-                        retries_left=1,
-                        due_at=at,
-                        lease_owner=None,
-                        lease_until=None,
-                    )
+                self.reopen_failed(tx, incident, at)
 
             note = Note(
                 "incident_resolved",
@@ -587,6 +484,40 @@ class Runtime:
             )
 
         return self._apply(incident.instance_id, resolved)[1]
+
+    def reopen_failed(self, tx: Tx, incident: IncidentRow, at: str) -> None:
+        """Close an incident; its failed job or delivery is due now, leased to this host.
+
+        The lease is taken in the same transaction, so no worker claims the item while the
+        caller of `retry()` runs it: a retried job runs once.
+        """
+        tx.resolve_incidents(incident_id=incident.id, at=at)
+        if incident.job_id is None:
+            return
+        lease = self.lease()
+        if incident.kind in {"failed_delivery", "failed_call_return"}:
+            tx.update_delivery(
+                incident.job_id,
+                status="pending",
+                due_at=at,
+                lease_owner=lease.owner,
+                lease_until=lease.until,
+            )
+            return
+        tx.release_timer(incident.job_id)  # a failed timer fires again when due
+        tx.update_job(
+            incident.job_id,
+            status="pending",
+            retries_left=1,
+            due_at=at,
+            lease_owner=lease.owner,
+            lease_until=lease.until,
+        )
+
+    def lease(self) -> Lease:
+        """A lease for this host from now (what it writes to deliver at once)."""
+        until = self.clock.now() + timedelta(seconds=self.config.job_lease_seconds)
+        return Lease(self.owner, iso(until))
 
     def _load(self, instance_id: str) -> InstanceRow:
         row = self.store.get_instance(instance_id)
@@ -610,13 +541,14 @@ class Runtime:
         for _attempt in range(self.config.max_conflict_retries):
             row = first if first is not None else self._load(instance_id)
             first = None
-            result, write = change(row)
+            with self.bounded():
+                result, write = change(row)
             prepared = self._prepare(row, write)
             try:
-                self.store.run_transaction(prepared.body)
+                thrown = self.store.run_transaction(prepared.body)
             except InstanceConflictError:
                 continue
-            return result, self.after_commit(prepared)
+            return result, self.after_commit(prepared, thrown)
         raise InstanceConflictError(instance_id, -1)
 
     def _engine_write(
@@ -635,7 +567,10 @@ class Runtime:
         outside = [w for w in snapshot.jobs if self.is_external(w)]
         inline = [w for w in snapshot.jobs if not self.is_external(w)]
         failures = {task: f.message for task, f in host.failures.items()}
-        jobs, incidents = job_rows(row, inline, failures, host.parked, self.retry_delays, now)
+        final = {task for task, f in host.failures.items() if not f.retryable}
+        jobs, incidents = job_rows(
+            row, inline, failures, host.parked, self.retry_delays, now, final
+        )
         definition = self.repository.definition(row.definition_id) if outside else None
         external = external_task_rows(row, outside, at, definition)
         if ended:
@@ -657,6 +592,7 @@ class Runtime:
                 at,
                 variables_size=len(variables_json),
                 record_values=self.config.record_variable_values,
+                secret=self.config.secret_variables,
             ),
             outbox=snapshot.outbox,
             variables_json=variables_json,
@@ -696,24 +632,34 @@ class Runtime:
         variables_json = write.variables_json or dumps(write.variables)
         write.variables_json = variables_json
         saved = [(saved_row(r, w, is_new), r, w, is_new) for r, w, is_new in items]
+        # What the instances threw and the children's ends go to the outbox, in this
+        # transaction; their ids are fixed here, so a body run again writes them once.
+        at, lease = self.now(), self.lease()
+        throws = [t for r, w, _ in items for t in throw_rows(w.outbox, r.id, at)]
+        returns = [return_rows(ret, at, lease) for _, w, _ in items for ret in w.returns]
 
         # A separate function, so the store can repeat it on a new connection when the
         # connection was lost before the commit (the revision check still applies).
         created: list[str] = []
 
-        def body(tx: Tx) -> None:
+        def body(tx: Tx) -> Thrown:
             created.clear()
             for after, before, current_write, is_new in saved:
                 encoded = state_json if current_write is write else None
                 write_instance(tx, before, after, current_write, new=is_new, state_json=encoded)
             self.calls.open_chains(tx, chains, outside)
             created.extend(tx.new_external_tasks)
+            for throw, delivery in returns:
+                write_return(tx, throw, delivery)
+            return write_throws(tx, throws, lease)
 
-        return Prepared(row, write, saved[0][0], body, state_json, variables_json, created)
+        handed = [call_return(throw, delivery.id) for throw, delivery in returns]
+        return Prepared(row, write, saved[0][0], body, state_json, variables_json, created, handed)
 
-    def after_commit(self, prepared: Prepared) -> InstanceRow:
+    def after_commit(self, prepared: Prepared, thrown: Thrown) -> InstanceRow:
         """Keep the step's workflow; deliver what its instances threw, children's ends.
 
+        `thrown` is what the step's transaction wrote to the outbox (its body's result).
         Returns the instance as saved, or as it stands after a child's end moved it on.
         """
         self._settle(prepared)
@@ -723,9 +669,8 @@ class Runtime:
             self.cache.discard(current.id)  # its kept workflow (if any) is stale now
         if prepared.created and self.on_external_tasks is not None:
             self.on_external_tasks()
-        for current, current_write, _ in related:
-            self._deliver(current_write.outbox, current.id)
-        returns = [ret for _, current_write, _ in related for ret in current_write.returns]
+        self._deliver(thrown)
+        returns = prepared.returns
         if returns and saved.id in self.calls.deliver(returns):
             return self.store.get_instance(saved.id) or saved
         return saved
@@ -764,11 +709,17 @@ class Runtime:
 
     # ------------------------------------------------------------------ thrown events
 
-    def _deliver(self, outbox: Sequence[OutboundEvent], source_instance: str) -> None:
-        """Hand thrown signals and messages to whoever routes them (`on_outbox`)."""
-        if outbox and self.on_outbox is not None:
-            self.on_outbox(outbox, source_instance)
+    def _deliver(self, thrown: Thrown) -> None:
+        """Hand what a saved step threw to whoever delivers it now (`on_outbox`).
 
-    on_outbox: Callable[[Sequence[OutboundEvent], str], None] | None = None
+        Without one, the deliveries stay leased to this host until their lease runs out,
+        then a worker delivers them.
+        """
+        if self.on_outbox is not None and any(deliveries for _, deliveries in thrown):
+            self.on_outbox(thrown)
+
+    on_outbox: Callable[[Thrown], None] | None = None
+    owner: str = "unnamed"
+    """The worker id new deliveries are leased to (the manager sets it)."""
     # Called after a step created external tasks (wakes long-polling workers).
     on_external_tasks: Callable[[], None] | None = None

@@ -3,7 +3,8 @@
 A step of one instance can start child instances (its call activities) and end others (the
 children of call activities it cancelled); they are saved in the same transaction, each
 instance with its own revision check. What the step hands on afterwards (thrown events, a
-child's end to its caller) is delivered once the transaction committed.
+child's end to its caller) is written to the outbox in that transaction and delivered once it
+committed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class CallReturn:
     activity_id: str | None
     child_id: str
     propagation: Propagation | None = None
+    # The outbox delivery carrying it (written in the child's transaction); None before.
+    delivery_id: str | None = None
 
 
 @dataclass
@@ -76,16 +79,21 @@ class Write:
 
 @dataclass
 class Prepared:
-    """A computed step ready to commit: its transaction body and the row it saves."""
+    """A computed step ready to commit: its transaction body and the row it saves.
+
+    The body returns what the step threw (`Thrown`), for `Runtime.after_commit`.
+    """
 
     row: InstanceRow
     write: Write
     saved: InstanceRow
-    body: Callable[[Tx], None]
+    body: Callable[[Tx], Any]
     state_json: str
     variables_json: str
     # Ids of the external tasks the step created (a long-polling worker is told after it).
     created: list[str] = field(default_factory=list)
+    # Children's ends to hand to their callers, each with its outbox delivery.
+    returns: list[CallReturn] = field(default_factory=list)
 
 
 @dataclass

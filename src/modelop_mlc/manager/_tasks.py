@@ -1,4 +1,4 @@
-"""Working on user tasks beyond completing them: claims, assignees, delegation, variables.
+"""Working on user tasks: completing them, claims, assignees, delegation, variables.
 
 These are Camunda's TaskService operations. Assignments change the task's row (its
 assignee, owner, delegation state, candidates) in one transaction with a history event;
@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelop_mlc._engine.instance import EngineInstance
-from modelop_mlc.errors import ProcessError, TaskNotFoundError, VariableError
-from modelop_mlc.manager._convert import user_task_record
+from modelop_mlc.errors import ProcessError, TaskNotFoundError, TaskNotOpenError, VariableError
+from modelop_mlc.manager._convert import form_problems, instance_record, user_task_record
 from modelop_mlc.manager._runtime import Note, Runtime
-from modelop_mlc.models import UserTask
+from modelop_mlc.models import ProcessInstance, UserTask
 from modelop_mlc.registry import check_json
 from modelop_mlc.store import SqlStore
 from modelop_mlc.store.rows import HistoryRow, TaskRow, iso
@@ -31,6 +31,8 @@ class TaskMethods:
     _store: SqlStore
 
     def _task_row(self, task_id: str) -> TaskRow:
+        if not isinstance(task_id, str) or not task_id:
+            raise TaskNotFoundError(str(task_id))  # None would mean "any task" to the store
         rows = self._store.user_tasks(
             instance_id=None,
             assignee=None,
@@ -41,6 +43,42 @@ class TaskMethods:
         if not rows:
             raise TaskNotFoundError(task_id)
         return rows[0]
+
+    def complete_task(
+        self, task_id: str, variables: Mapping[str, Any] | None = None
+    ) -> ProcessInstance:
+        """Complete an open user task, checking `variables` against its form fields.
+
+        Raises:
+            TaskNotFoundError: If no open task has this id.
+            VariableError: If a variable is not JSON or breaks a form-field rule.
+            TaskNotOpenError: If the task closed meanwhile.
+        """
+        values = check_json(variables)
+        task = user_task_record(self._task_row(task_id))
+        problems = form_problems(task.form_fields, values)
+        if problems:
+            raise VariableError(
+                problems[0][0],
+                "; ".join(p[1] for p in problems),
+                hint=f"complete task '{task.activity_id}' with values its form accepts",
+            )
+        detail = {"task_id": task_id, "variables": sorted(values), "assignee": task.assignee}
+        note = Note("task_completed", task.activity_id, detail)
+        try:
+            _, saved = self._runtime.step(
+                task.instance_id,
+                lambda inst: inst.complete_user_task(task_id, values),
+                notes=[note],
+            )
+        except ProcessError as err:
+            # A completer who lost the race against the instance's end is told the task closed.
+            ended = self._store.get_instance(task.instance_id)
+            if ended is None or ended.status not in {"completed", "cancelled"}:
+                raise
+            message = f"user task '{task_id}' is not open: the instance has {ended.status}"
+            raise TaskNotOpenError(message, instance_id=task.instance_id) from err
+        return instance_record(saved)
 
     def task_delegation(self, task_id: str) -> tuple[str | None, str | None]:
         """Return an open task's (owner, delegation state): `PENDING`, `RESOLVED` or None."""

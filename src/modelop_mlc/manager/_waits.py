@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from modelop_mlc._engine.instance import InstanceSnapshot, JobWait
@@ -69,11 +69,13 @@ def job_rows(
     parked: Mapping[str, Pending],
     retry_delays: Callable[[str | None], list[timedelta]],
     now: datetime,
+    final: Collection[str] = (),
 ) -> tuple[list[JobRow], list[IncidentRow]]:
     """The jobs of a step's waiting service tasks, and the incidents of those out of retries.
 
     `failures` are the error messages of delegates that failed inline in the step (by task
-    id), `parked` the delegates that asked to be run again later.
+    id), `final` those of them not to retry (a delegate cut off at its time limit), `parked`
+    the delegates that asked to be run again later.
     """
     jobs: list[JobRow] = []
     incidents: list[IncidentRow] = []
@@ -85,7 +87,7 @@ def job_rows(
         status, due, error, retries_left, attempts = "pending", at, None, attempts_allowed, 0
         if failure is not None:
             attempts = 1
-            retries_left = attempts_allowed - 1
+            retries_left = 0 if wait.task_id in final else attempts_allowed - 1
             error = failure
             if retries_left <= 0:
                 status = "failed"

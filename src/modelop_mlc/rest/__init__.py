@@ -17,6 +17,7 @@ except ImportError as err:  # pragma: no cover - exercised in a subprocess witho
 
 from modelop_mlc.rest._app import CAMUNDA_VERSION, DEFAULT_MAX_UPLOAD_BYTES, create_app, serve
 from modelop_mlc.rest._auth import (
+    ADMIN,
     COMPLETE,
     DEPLOY,
     PERMISSIONS,
@@ -39,6 +40,7 @@ from modelop_mlc.rest._login import (
 from modelop_mlc.rest._openapi import openapi_document
 
 __all__ = [
+    "ADMIN",
     "CAMUNDA_VERSION",
     "COMPLETE",
     "DEFAULT_MAX_UPLOAD_BYTES",

@@ -16,6 +16,7 @@ from modelop_mlc.clock import SystemClock
 from modelop_mlc.errors import ConfigurationError
 
 __all__ = [
+    "ADMIN",
     "COMPLETE",
     "DEPLOY",
     "PERMISSIONS",
@@ -38,8 +39,10 @@ READ = "read"
 """Every `GET` on definitions, instances, variables, tasks, history and incidents."""
 COMPLETE = "complete"
 """Complete user tasks and retry failed jobs."""
+ADMIN = "admin"
+"""Read and complete every task, and read every instance's variables, whoever they name."""
 
-PERMISSIONS = frozenset({DEPLOY, SIGNAL, SIGNAL_RESPONSIVE, READ, COMPLETE})
+PERMISSIONS = frozenset({DEPLOY, SIGNAL, SIGNAL_RESPONSIVE, READ, COMPLETE, ADMIN})
 """Every permission a route can require (ModelOp's MLC action names plus `read`, `complete`)."""
 
 # RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
@@ -54,11 +57,12 @@ class Principal:
     """Who made a request, and what they may do.
 
     Attributes:
-        name: A name for logs and error bodies (a JWT's `sub`, a static token's label); the
-            Tasklist shows tasks assigned to it.
+        name: The user id (a JWT's `sub`, a static token's label): a task assigned to it, or
+            naming it a candidate user, is one this principal may read and complete.
         permissions: Permission names from `PERMISSIONS`.
         claims: Extra data the verifier wants to keep (a JWT's claims).
-        groups: The groups the caller belongs to; the Tasklist shows their candidate tasks.
+        groups: The groups the caller belongs to: tasks naming one of them as a candidate
+            group are this principal's too.
     """
 
     name: str

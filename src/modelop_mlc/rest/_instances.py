@@ -12,10 +12,11 @@ from modelop_mlc.errors import InstanceNotFoundError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import ProcessInstance
 from modelop_mlc.rest._auth import COMPLETE, READ, SIGNAL
+from modelop_mlc.rest._authorize import check_instance
 from modelop_mlc.rest._camunda import activity_instances, instance_dto
 from modelop_mlc.rest._errors import ApiError, bad_request, not_found
 from modelop_mlc.rest._fields import check_fields
-from modelop_mlc.rest._http import Context, base_url, json_body, json_response
+from modelop_mlc.rest._http import PRINCIPAL_KEY, Context, base_url, json_body, json_response
 from modelop_mlc.rest._query import Query, like, variable_filter
 from modelop_mlc.rest._routing import ApiRoute, query_routes
 from modelop_mlc.rest._variables import from_typed, to_typed, typed_map
@@ -316,7 +317,10 @@ async def get_activity_instances(context: Context, request: Request) -> Response
 
 
 async def _variables(context: Context, request: Request) -> dict[str, Any]:
+    """The instance's variables, if the caller may read them (see `_authorize`)."""
     instance = await context.read(running_instance, context.manager, request.path_params["id"])
+    tasks = await context.read(context.manager.tasks, instance_id=instance.id)
+    check_instance(request.scope[PRINCIPAL_KEY], instance.id, tasks)
     return dict(instance.variables)
 
 

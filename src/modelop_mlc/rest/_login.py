@@ -27,6 +27,7 @@ from modelop_mlc.clock import SystemClock
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.rest._auth import (
     _MIN_SECRET_BYTES,
+    ADMIN,
     PERMISSIONS,
     HmacJwtVerifier,
     Principal,
@@ -70,12 +71,13 @@ class User:
     Attributes:
         password: The password, or its `hash_password()` form (plain text is hashed once,
             when `Users` is built).
-        permissions: Permission names from `PERMISSIONS` (all of them by default).
+        permissions: Permission names from `PERMISSIONS` (all but `admin` by default: a
+            user works on the tasks that name them or nobody).
         groups: The user's groups: candidate-group tasks of these groups are theirs.
     """
 
     password: str = field(repr=False)
-    permissions: frozenset[str] = PERMISSIONS
+    permissions: frozenset[str] = PERMISSIONS - {ADMIN}
     groups: frozenset[str] = frozenset()
 
 

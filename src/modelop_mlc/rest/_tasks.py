@@ -13,9 +13,9 @@ from modelop_mlc.errors import InstanceNotFoundError, TaskNotFoundError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import UserTask
 from modelop_mlc.rest._auth import COMPLETE, READ, Principal
-from modelop_mlc.rest._authorize import may_work_on, task_visible
+from modelop_mlc.rest._authorize import check_task, task_visible
 from modelop_mlc.rest._camunda import task_dto
-from modelop_mlc.rest._errors import ApiError, bad_request, not_found
+from modelop_mlc.rest._errors import bad_request, not_found
 from modelop_mlc.rest._fields import check_fields, flag, text
 from modelop_mlc.rest._http import PRINCIPAL_KEY, Context, json_body, json_response
 from modelop_mlc.rest._query import Query, like, variable_filter
@@ -51,18 +51,18 @@ def task_record(manager: LifecycleManager, task: UserTask) -> dict[str, Any]:
 
 
 async def _task(context: Context, request: Request, *, work: bool = False) -> UserTask:
-    """The path's task, if the caller may see it (and work on it)."""
+    """The path's task, if the caller may see it (and work on it); every task route asks here.
+
+    As Camunda's task query does, a task the caller may not see is not found (404); working
+    on it is refused (403 AuthorizationException).
+    """
     task_id = request.path_params["id"]
     task = await context.read(context.manager.task, task_id)
     principal = _principal(request)
-    if not task_visible(principal, task):
+    if work:
+        check_task(principal, task)
+    elif not task_visible(principal, task):
         raise TaskNotFoundError(task_id)
-    if work and not may_work_on(principal, task):
-        raise ApiError(
-            403,
-            "AuthorizationException",
-            f"The user with id '{principal.name}' has no permission to work on task '{task_id}'",
-        )
     return task
 
 

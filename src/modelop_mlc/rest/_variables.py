@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from modelop_mlc.config import is_secret_name
 from modelop_mlc.rest._camunda import camunda_date, parse_date
 from modelop_mlc.rest._errors import bad_request
 
@@ -78,10 +79,16 @@ def _value(name: str, entry: Any) -> Any:
     return converter(name, value, type_name, info)
 
 
-def _cannot(name: str, value: Any, type_name: str, java: str) -> Exception:
+def _shown(name: str, value: Any) -> str:
+    """The value as an error may quote it: short, and never a secret's."""
+    if is_secret_name(name):
+        return "***"
     shown = json.dumps(value)
-    if len(shown) > 100:  # noqa: PLR2004 - keep error bodies short
-        shown = shown[:97] + "..."
+    return shown[:97] + "..." if len(shown) > 100 else shown  # noqa: PLR2004 - short bodies
+
+
+def _cannot(name: str, value: Any, type_name: str, java: str) -> Exception:
+    shown = _shown(name, value)
     return bad_request(
         f"Variable '{name}': cannot convert value {shown} of type '{type_name}' to java type {java}"
     )
@@ -144,7 +151,7 @@ def _date(name: str, value: Any, type_name: str, _info: Mapping[str, Any]) -> An
         except ValueError:
             pass
     raise bad_request(
-        f"Variable '{name}': cannot convert value {json.dumps(value)[:100]} of type "
+        f"Variable '{name}': cannot convert value {_shown(name, value)} of type "
         f"'{type_name}' to a date; use yyyy-MM-dd'T'HH:mm:ss.SSSZ "
         "(e.g. 2026-01-01T00:00:00.000+0000)"
     )

@@ -5,11 +5,12 @@ the rows both take and return.
 """
 
 from modelop_mlc.errors import ConfigurationError
+from modelop_mlc.store._outbox import DeliveredElsewhereError
 from modelop_mlc.store._port import Tx
 from modelop_mlc.store._sql import SqlStore
 from modelop_mlc.store.sqlite import Durability, SqliteStore
 
-__all__ = ["Durability", "SqlStore", "SqliteStore", "Tx", "open_store"]
+__all__ = ["DeliveredElsewhereError", "Durability", "SqlStore", "SqliteStore", "Tx", "open_store"]
 
 
 def open_store(url: str, *, create: bool = True, durability: Durability | None = None) -> SqlStore:

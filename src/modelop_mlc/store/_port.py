@@ -8,12 +8,14 @@ from typing import Any, Protocol
 from modelop_mlc.store._external_tasks import TopicClaim
 from modelop_mlc.store.rows import (
     DefinitionRow,
+    DeliveryRow,
     ExternalTaskRow,
     HistoryRow,
     IncidentRow,
     InstanceRow,
     JobRow,
     KpiFactsRow,
+    ThrowRow,
     TimerRow,
     Waits,
 )
@@ -219,4 +221,44 @@ class Tx(Protocol):
 
     def insert_kpi_facts(self, rows: Sequence[KpiFactsRow]) -> None:
         """Keep what the KPIs need of instances about to be purged."""
+        ...
+
+    # ---------------------------------------------------------------- the outbox
+
+    def insert_throw(self, throw: ThrowRow) -> bool:
+        """Record a thrown event; False if one with this id exists (a repeated host signal)."""
+        ...
+
+    def event_receivers(
+        self, kind: str, name: str
+    ) -> tuple[list[tuple[str, str | None]], list[tuple[str, str, dict[str, Any] | None]]]:
+        """(instance, catch activity) waiting, and (definition, start event, applicability)."""
+        ...
+
+    def insert_deliveries(self, rows: Sequence[DeliveryRow]) -> None:
+        """Add receivers of a thrown event."""
+        ...
+
+    def finish_delivery(self, delivery_id: str) -> None:
+        """Delete a delivery as its receiver's step saves.
+
+        Raises:
+            modelop_mlc.store.DeliveredElsewhereError: If it is gone already.
+        """
+        ...
+
+    def update_delivery(self, delivery_id: str, **fields: Any) -> None:
+        """Change some columns of a delivery."""
+        ...
+
+    def claim_deliveries(
+        self,
+        owner: str,
+        now: str,
+        lease_until: str,
+        limit: int,
+        *,
+        throw_id: str | None = None,
+    ) -> list[DeliveryRow]:
+        """Lease up to `limit` due deliveries (of one throw, if given) to `owner`."""
         ...

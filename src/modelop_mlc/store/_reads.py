@@ -23,11 +23,18 @@ from modelop_mlc.store._columns import (
 )
 from modelop_mlc.store._external_tasks import ExternalTaskReads
 from modelop_mlc.store._listing import Listing
+from modelop_mlc.store._outbox import (
+    DELIVERY_COLUMNS,
+    THROW_COLUMNS,
+    delivery_from,
+    throw_from,
+)
 from modelop_mlc.store._writes import LEASED
 from modelop_mlc.store.queries import IncidentQuery, InstanceQuery, Page, TaskQuery
 from modelop_mlc.store.rows import (
     DecisionRow,
     DefinitionRow,
+    DeliveryRow,
     DeploymentRow,
     HistoryRow,
     IncidentRow,
@@ -37,6 +44,7 @@ from modelop_mlc.store.rows import (
     KpiFactsRow,
     ResourceRow,
     TaskRow,
+    ThrowRow,
     TimerRow,
 )
 
@@ -350,10 +358,11 @@ class Reads(ExternalTaskReads, Listing):
         return job_from(row) if row else None
 
     def next_due(self) -> str | None:
-        """The earliest due time of any pending timer or job."""
+        """The earliest due time of any pending timer, job or delivery."""
         times = [
             self.reader().one("SELECT MIN(due_at) FROM timers")[0],
             self.reader().one("SELECT MIN(due_at) FROM jobs WHERE status = 'pending'")[0],
+            self.reader().one("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")[0],
         ]
         present = [t for t in times if t is not None]
         return min(present) if present else None
@@ -366,6 +375,35 @@ class Reads(ExternalTaskReads, Listing):
             sql += " WHERE instance_id = ?"
             params.append(instance_id)
         return [timer_from(r) for r in self.reader().all(sql + " ORDER BY due_at", params)]
+
+    # ---------------------------------------------------------------- the outbox
+
+    def deliveries(
+        self, *, throw_id: str | None = None, instance_id: str | None = None
+    ) -> list[DeliveryRow]:
+        """Deliveries not done yet (of one throw or receiver, if given), in delivery order."""
+        clauses, params = [], []
+        for column, value in (("throw_id", throw_id), ("instance_id", instance_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self.reader().all(
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries{where} ORDER BY seq", params
+        )
+        return [delivery_from(r) for r in rows]
+
+    def get_delivery(self, delivery_id: str) -> DeliveryRow | None:
+        """Read one delivery."""
+        row = self.reader().one(
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?", (delivery_id,)
+        )
+        return delivery_from(row) if row else None
+
+    def get_throw(self, throw_id: str) -> ThrowRow | None:
+        """Read one thrown event."""
+        row = self.reader().one(f"SELECT {THROW_COLUMNS} FROM throws WHERE id = ?", (throw_id,))
+        return throw_from(row) if row else None
 
     # ---------------------------------------------------------------- history, incidents
 

@@ -311,6 +311,44 @@ _V5 = [
     "CREATE INDEX incidents_root_cause ON incidents (root_cause_incident_id)",
 ]
 
+# The outbox: what instances throw (and hosts signal) is written with the step that throws it,
+# one delivery row per receiver; a receiver's step deletes its row in the same transaction.
+# `throws` rows stay: their ids de-duplicate a host's signal retried after a crash.
+_V6: list[str | tuple[str, str]] = [
+    """CREATE TABLE throws (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        variables TEXT NOT NULL,
+        source_instance TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE deliveries (
+        seq {autoinc},
+        id TEXT NOT NULL UNIQUE,
+        throw_id TEXT NOT NULL,
+        instance_id TEXT,
+        definition_id TEXT,
+        activity_id TEXT,
+        status TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    # Claims read due deliveries in (due_at, seq) order; next_due() the earliest pending one.
+    "CREATE INDEX deliveries_due ON deliveries (status, due_at, seq)",
+    "CREATE INDEX deliveries_throw ON deliveries (throw_id)",
+    "CREATE INDEX deliveries_lease_owner ON deliveries (lease_owner)",
+    # A throw's receivers: the processes it starts come from the index in the order listed.
+    "DROP INDEX IF EXISTS start_subscriptions_name",
+    "CREATE INDEX start_subscriptions_name ON start_subscriptions (kind, name, key)",
+    # A queue table, vacuumed as the waits tables are (see _V4).
+    ("postgresql", f"ALTER TABLE deliveries SET ({_QUEUE_VACUUM})"),
+]
+
 # Version -> the statements that bring the schema from version-1 to version; a (dialect name,
 # statement) pair runs on that database only.
 MIGRATIONS: dict[int, list[str | tuple[str, str]]] = {
@@ -319,5 +357,6 @@ MIGRATIONS: dict[int, list[str | tuple[str, str]]] = {
     3: [*_V3],
     4: _V4,
     5: [*_V5],
+    6: [*_V6],
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -23,6 +23,7 @@ from modelop_mlc.store._columns import (
 )
 from modelop_mlc.store._cursor import Dialect
 from modelop_mlc.store._external_tasks import ExternalTaskWrites
+from modelop_mlc.store._outbox import OutboxWrites
 from modelop_mlc.store.rows import (
     DefinitionRow,
     HistoryRow,
@@ -38,7 +39,7 @@ from modelop_mlc.store.rows import (
 __all__ = ["LEASED", "SqlTx", "leased"]
 
 # Tables whose rows are leased to workers.
-LEASED = frozenset({"jobs", "timers"})
+LEASED = frozenset({"deliveries", "jobs", "timers"})
 
 
 def leased(table: str) -> str:
@@ -52,8 +53,8 @@ def leased(table: str) -> str:
     return table
 
 
-class SqlTx(ExternalTaskWrites):
-    """Writes inside one transaction."""
+class SqlTx(ExternalTaskWrites, OutboxWrites):
+    """Writes inside one transaction (external tasks' and the outbox's in their mixins)."""
 
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         """Write through `conn`, whose transaction has begun."""

@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "DecisionRow",
     "DefinitionRow",
+    "DeliveryRow",
     "DeploymentRow",
     "ExternalTaskRow",
     "HistoryRow",
@@ -27,6 +28,7 @@ __all__ = [
     "ResourceRow",
     "SubscriptionRow",
     "TaskRow",
+    "ThrowRow",
     "TimerRow",
     "Waits",
     "dumps",
@@ -285,3 +287,41 @@ class KpiFactsRow:
     started_at: str
     ended_at: str | None
     facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ThrowRow:
+    """A signal or message thrown by an instance or sent by a host (the outbox).
+
+    It is written in the transaction of the step that throws it (or of `signal()`), together
+    with one `DeliveryRow` per receiver. Its id also de-duplicates a host's signal.
+    """
+
+    id: str
+    kind: str
+    name: str
+    variables: dict[str, Any]
+    source_instance: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One receiver of a thrown event: a waiting instance, or a start event to start.
+
+    Delivering it is one step of the receiver, and that step's transaction deletes this row:
+    a receiver takes each thrown event exactly once.
+    """
+
+    id: str
+    throw_id: str
+    instance_id: str | None
+    definition_id: str | None
+    activity_id: str | None
+    status: str
+    due_at: str
+    attempts: int
+    lease_owner: str | None
+    lease_until: str | None
+    last_error: str | None
+    created_at: str

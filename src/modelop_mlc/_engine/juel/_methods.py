@@ -27,9 +27,18 @@ from modelop_mlc._engine.juel._values import (
     _to_str,
     _type_name,
 )
+from modelop_mlc.dmn._bounded_regex import BoundedPattern, RegexRefusedError, compile_bounded
+from modelop_mlc.dmn._bounds import current_limits
 from modelop_mlc.errors import BpmnError, MlcError
 
-_MAX_STRING = 1_000_000
+
+def _check_length(length: int, what: str) -> None:
+    """Refuse to build a string longer than the limit in effect, before building it."""
+    limit = current_limits().max_string
+    if length > limit:
+        raise _EvalError(
+            f"{what} would build a string of {length} characters, longer than the limit of {limit}"
+        )
 
 
 def _call_host(action: Callable[[], Any], what: str) -> Any:
@@ -152,15 +161,21 @@ def _equals_ignore_case(text: str, args: list[Any]) -> bool:
 def _replace(text: str, args: list[Any]) -> str:
     old, new = _to_str(args[0]), _to_str(args[1])
     count = len(text) + 1 if old == "" else text.count(old)
-    if len(text) + count * (len(new) - len(old)) > _MAX_STRING:
-        raise _EvalError(f"replace() would build a string longer than {_MAX_STRING} characters")
+    _check_length(len(text) + count * (len(new) - len(old)), "replace()")
     return text.replace(old, new)
 
 
-def _regex(action: Callable[[], Any], pattern: Any) -> Any:
+def _concat(text: str, args: list[Any]) -> str:
+    tail = _to_str(args[0])
+    _check_length(len(text) + len(tail), "concat()")
+    return text + tail
+
+
+def _regex(pattern: Any) -> BoundedPattern:
+    """Compile a Java regular expression on RE2, which runs in linear time."""
     try:
-        return action()
-    except re.error as err:
+        return compile_bounded(_to_str(pattern))
+    except RegexRefusedError as err:
         raise _EvalError(f"Invalid regular expression {_describe(pattern)}: {err}") from None
 
 
@@ -170,7 +185,7 @@ def _split(text: str, args: list[Any]) -> list[str]:
     limit = _to_long(args[1]) if len(args) > 1 else 0
     pieces: list[str] = []
     start = 0
-    for match in _regex(lambda: list(re.finditer(pattern, text)), pattern):
+    for match in _regex(pattern).finditer(text):
         if limit > 0 and len(pieces) == limit - 1:
             break
         if match.end() == 0:  # Java never yields a leading empty piece for a zero-width match
@@ -209,7 +224,7 @@ _COMMON_METHODS = {
 }
 _STRING_METHODS = _COMMON_METHODS | {
     "charAt": _Method(1, 1, _char_at),
-    "concat": _Method(1, 1, lambda s, a: s + _to_str(a[0])),
+    "concat": _Method(1, 1, _concat),
     "contains": _Method(1, 1, lambda s, a: _to_str(a[0]) in s),
     "endsWith": _Method(1, 1, lambda s, a: s.endswith(_to_str(a[0]))),
     "equalsIgnoreCase": _Method(1, 1, _equals_ignore_case),
@@ -217,9 +232,7 @@ _STRING_METHODS = _COMMON_METHODS | {
     "isEmpty": _Method(0, 0, lambda s, _: not s),
     "lastIndexOf": _Method(1, 2, _last_index_of),
     "length": _Method(0, 0, lambda s, _: len(s)),
-    "matches": _Method(
-        1, 1, lambda s, a: _regex(lambda: re.fullmatch(_to_str(a[0]), s) is not None, a[0])
-    ),
+    "matches": _Method(1, 1, lambda s, a: _regex(a[0]).fullmatch(s) is not None),
     "replace": _Method(2, 2, _replace),
     "split": _Method(1, 2, _split),
     "startsWith": _Method(1, 2, _starts_with),

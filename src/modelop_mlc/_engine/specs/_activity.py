@@ -98,13 +98,32 @@ class MlcActivityMixin:
         looked_ahead: int = 0,
         mask: int = TaskState.PREDICTED_MASK,
     ) -> None:
-        # SpiffWorkflow predicts definite (FUTURE) tasks without limit, so a loop with no
-        # gateway in it (task -> task -> back) recurses until RecursionError. Stop at the
-        # first element seen twice on a path; the rest is predicted when the task is reached.
-        seen = [] if seen is None else seen
-        if self in seen:
-            return
-        super()._predict(my_task, [*seen, self], looked_ahead, mask)  # type: ignore[misc]
+        # SpiffWorkflow predicts definite (FUTURE) tasks without limit, recursively: a loop
+        # with no gateway in it (task -> task -> back) recursed until RecursionError, and so
+        # did a chain of ~1,000 elements. This is its `TaskSpec._predict` as a loop over an
+        # explicit stack (depth first, children in order), which also stops at the first
+        # element seen twice on a path; the rest is predicted when the task is reached.
+        on_path: set[Any] = set(seen or ())
+        stack: list[tuple[Any, int, bool]] = [(my_task, looked_ahead, False)]
+        while stack:
+            task, ahead, leaving = stack.pop()
+            spec = task.task_spec
+            if leaving:
+                on_path.discard(spec)
+                continue
+            if spec in on_path:
+                continue
+            on_path.add(spec)
+            stack.append((task, ahead, True))
+            if task.has_state(mask):
+                spec._predict_hook(task)
+            if not (task.has_state(TaskState.DEFINITE_MASK) or ahead + 1 < spec.lookahead):
+                continue
+            stack.extend(
+                (child, ahead + 1, False)
+                for child in reversed(task.children)
+                if child.has_state(mask)
+            )
 
     def _on_ready_hook(self, my_task: Any) -> None:
         if not my_task._children and getattr(self, "_outputs", None):
