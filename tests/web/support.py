@@ -15,10 +15,12 @@ from modelop_mlc.rest import PERMISSIONS, Principal, StaticTokens
 
 ADMIN_TOKEN = "admin-token-for-the-cockpit-tests"
 READER_TOKEN = "reader-token-for-the-cockpit-tests"
+COMPLETER_TOKEN = "completer-token-for-the-cockpit-tests"
 AUTH = StaticTokens(
     {
         ADMIN_TOKEN: Principal("ana", PERMISSIONS, groups=frozenset({GROUP})),
         READER_TOKEN: Principal("rob", frozenset({"read"})),
+        COMPLETER_TOKEN: Principal("rob", frozenset({"read", "complete"})),
     }
 )
 

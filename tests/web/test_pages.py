@@ -15,7 +15,7 @@ from modelop_mlc import LifecycleManager, ManualClock
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.web import create_app, site
 from rest.support import TestClient
-from web.support import ADMIN_TOKEN, AUTH, READER_TOKEN, deploy_review
+from web.support import ADMIN_TOKEN, AUTH, COMPLETER_TOKEN, READER_TOKEN, deploy_review
 
 BASE = "http://testserver"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -259,16 +259,40 @@ def test_task_form_is_checked_and_completes_the_task(
     assert review.instance(instance_id).waiting_at == ("released",)
 
 
-def test_tasklist_shows_my_groups_tasks_and_all_with_read(
+def test_tasklist_shows_only_the_tasks_a_user_may_see(
     client: TestClient, review: LifecycleManager
 ) -> None:
-    """`ana` (group approvers) sees the review; `rob` (no groups) sees it only under all."""
+    """`ana` (group approvers, admin) sees the review; `rob` (read, no groups) sees it nowhere,
+    not even under all open tasks, as over REST."""
     _at_review(review)
     login(client)
     assert "Review model" in client.get("/tasklist").text
     reader = {"Authorization": f"Bearer {READER_TOKEN}"}
     assert "Review model" not in client.get("/tasklist", headers=reader).text
-    assert "Review model" in client.get("/tasklist?show=all", headers=reader).text
+    assert "Review model" not in client.get("/tasklist?show=all", headers=reader).text
+    assert "Review model" in client.get("/tasklist?show=all").text
+
+
+def test_a_task_and_its_variables_are_hidden_from_those_it_does_not_name(
+    client: TestClient, review: LifecycleManager
+) -> None:
+    """`rob` (read and complete, no groups) gets 403 on the review's form and its completion,
+    and the instance page hides its variables and the task; `ana` sees both."""
+    instance_id = _at_review(review, JIRA_PASSWORD="hunter2", region="eu-west-1")
+    (task,) = review.tasks(instance_id=instance_id)
+    rob = {"Authorization": f"Bearer {COMPLETER_TOKEN}"}
+    assert client.get(f"/tasklist/{task.id}", headers=rob).status_code == 403
+    refused = client.post(f"/tasklist/{task.id}/complete", headers=rob, data={"score": "7"})
+    assert refused.status_code == 403
+    assert [t.id for t in review.tasks(instance_id=instance_id)] == [task.id]  # still open
+    page = client.get(f"/cockpit/instances/{instance_id}", headers=rob).text
+    assert "eu-west-1" not in page
+    assert "assigned to others" in page
+    assert f"/tasklist/{task.id}" not in page
+    login(client)
+    mine = client.get(f"/cockpit/instances/{instance_id}").text
+    assert "eu-west-1" in mine
+    assert f"/tasklist/{task.id}" in mine
 
 
 def test_signal_form_checks_json_and_reports_what_it_did(

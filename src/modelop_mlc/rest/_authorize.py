@@ -8,6 +8,7 @@ for every principal (a `Users` user, a static token, a JWT), so a token with `co
 not complete another user's task; services that work on everyone's tasks get `admin`. A task
 that names nobody is open to every caller with the route's permission. An instance's variables
 follow its open tasks: while one of them names people, only those people and admins read them.
+The Cockpit and Tasklist pages (`modelop_mlc.web`) apply the same rules.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from modelop_mlc.models import UserTask
 from modelop_mlc.rest._auth import ADMIN, Principal
 from modelop_mlc.rest._errors import ApiError
 
-__all__ = ["check_instance", "check_task", "task_visible"]
+__all__ = ["check_instance", "check_task", "instance_visible", "task_visible"]
 
 
 def _names_people(task: UserTask) -> bool:
@@ -64,8 +65,13 @@ def check_instance(principal: Principal, instance_id: str, tasks: Iterable[UserT
     Raises:
         ApiError: 403, if an open task of the instance names people and none is `principal`.
     """
-    if ADMIN in principal.permissions:
-        return
-    restricted = [t for t in tasks if _names_people(t)]
-    if restricted and not any(_named(principal, t) for t in restricted):
+    if not instance_visible(principal, tasks):
         raise _refused(principal, f"read the variables of process instance '{instance_id}'")
+
+
+def instance_visible(principal: Principal, tasks: Iterable[UserTask]) -> bool:
+    """Whether the caller may read an instance's variables, given its open `tasks`."""
+    if ADMIN in principal.permissions:
+        return True
+    restricted = [t for t in tasks if _names_people(t)]
+    return not restricted or any(_named(principal, t) for t in restricted)

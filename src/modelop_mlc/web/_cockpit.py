@@ -16,6 +16,7 @@ from modelop_mlc.kpis import compute_kpis
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.manager._applicability import model_facts
 from modelop_mlc.models import HistoryEvent, Incident, ProcessInstance
+from modelop_mlc.rest._authorize import instance_visible, task_visible
 from modelop_mlc.rest._errors import bad_request
 from modelop_mlc.store.queries import IncidentQuery, InstanceQuery, Page
 from modelop_mlc.web._app import Web, Who, render, root
@@ -286,8 +287,13 @@ async def instance(web: Web, request: Request, who: Who, _form: dict[str, str]) 
         empty="No variables.",
         css="variables",
     )
+    if not instance_visible(who.principal, view["tasks"]):
+        # As over REST: while an open task names others, its instance's variables are theirs.
+        variables = (
+            '<p class="empty">Hidden: an open task of this instance is assigned to others.</p>'
+        )
     tasks = table(
-        view["tasks"],
+        [t for t in view["tasks"] if task_visible(who.principal, t)],
         (
             (
                 "Task",

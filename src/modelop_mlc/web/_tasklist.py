@@ -9,6 +9,7 @@ from modelop_mlc.errors import VariableError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import UserTask
 from modelop_mlc.rest import READ, Principal
+from modelop_mlc.rest._authorize import check_task, task_visible
 from modelop_mlc.web._app import Web, Who, render, root
 from modelop_mlc.web._forms import form_inputs, form_values
 from modelop_mlc.web._html import csrf_field, escape, masked, short_json, table, when
@@ -45,7 +46,9 @@ async def tasks(web: Web, request: Request, who: Who, _form: dict[str, str]) -> 
     """`GET /tasklist`: my group's tasks (or all, with `?show=all` and the read permission)."""
     show_all = request.query_params.get("show") == "all" and READ in who.principal.permissions
     if show_all:
-        found = await web.context.read(web.manager.tasks, limit=_LIST_LIMIT)
+        listed = await web.context.read(web.manager.tasks, limit=_LIST_LIMIT)
+        # Tasks naming other people are theirs, as over REST (`rest._authorize`).
+        found = [t for t in listed if task_visible(who.principal, t)]
     else:
         found = await web.context.read(_my_tasks, web.manager, who.principal)
     base = root(request)
@@ -119,14 +122,16 @@ def _task_page(
 
 
 async def task(web: Web, request: Request, who: Who, _form: dict[str, str]) -> Response:
-    """`GET /tasklist/{id}`: the task's form."""
+    """`GET /tasklist/{id}`: the task's form (403 to those the task does not name)."""
     found, variables = await web.context.read(_task_view, web.manager, request.path_params["id"])
+    check_task(who.principal, found)
     return HTMLResponse(_task_page(request, who, found, variables))
 
 
 async def complete(web: Web, request: Request, who: Who, form: dict[str, str]) -> Response:
     """`POST /tasklist/{id}/complete`: check the form, complete the task, back to the list."""
     found, variables = await web.context.read(_task_view, web.manager, request.path_params["id"])
+    check_task(who.principal, found)
     values, problems = form_values(found.form_fields, form)
     if not problems:
         try:
