@@ -7,6 +7,7 @@ none asserts how long anything took.
 from __future__ import annotations
 
 import json
+import random
 import signal
 import subprocess
 import sys
@@ -27,6 +28,8 @@ pytestmark = [pytest.mark.mlc_postgres, pytest.mark.slow, pytest.mark.timeout(60
 HERE = Path(__file__).parent
 WORKER = HERE / "pg_worker.py"
 LEASE = 3.0  # seconds: short, so the test does not wait long for a killed worker's leases
+KILLS = 100  # workers SIGKILLed one after another in the crash test
+PER_KILL = 10  # new instances before each, so every worker has work when it dies
 ACTIVITIES = ["start", "init", "first", "middle", "second", "last", "end"]
 pause = threading.Event()
 
@@ -84,8 +87,8 @@ def _workload(pg_url: str) -> Iterator[LifecycleManager]:
     manager.close()
 
 
-def _start(manager: LifecycleManager, count: int) -> None:
-    for n in range(count):
+def _start(manager: LifecycleManager, count: int, first: int = 0) -> None:
+    for n in range(first, first + count):
         manager.start("crashy", business_key=f"i{n}")
 
 
@@ -157,6 +160,37 @@ def test_a_killed_and_a_restarted_worker_lose_and_repeat_nothing(
     print(
         f"\n{count} instances, {effects} effects, {attempts} attempts, "
         f"{len(orphaned)} jobs leased by the killed worker, reports {reports}"
+    )
+
+
+def test_a_hundred_sigkilled_workers_lose_and_repeat_nothing(
+    pg_url: str, workload: LifecycleManager, pg_connect: Callable[[], Any]
+) -> None:
+    """100 workers SIGKILLed one after another at random moments of their work, each after
+    10 new instances: every instance completes once, every step and effect happens once."""
+    rng = random.Random(2026)
+    store = workload.store
+    busy_when_killed = 0
+    for kill in range(KILLS):
+        _start(workload, PER_KILL, first=kill * PER_KILL)
+        worker = Worker(pg_url, f"k{kill}")
+        pause.wait(rng.uniform(0.05, 0.5))  # a random moment of its work
+        worker.kill()
+        with pg_connect() as conn:
+            (attempted,) = conn.execute(
+                "SELECT COUNT(*) FROM effect_attempts WHERE worker = %s", (f"k{kill}",)
+            ).fetchone()
+        busy_when_killed += attempted > 0
+    count = KILLS * PER_KILL
+    last = Worker(pg_url, "last")
+    _wait_until(lambda: _completed(store) == count)
+    report = last.stop()
+    assert report["held"] == {"jobs": [], "timers": []}
+    effects, attempts = _check_exactly_once(workload, pg_connect, count)
+    assert busy_when_killed > KILLS // 2  # most workers died in the middle of work
+    print(
+        f"\n{KILLS} workers SIGKILLed ({busy_when_killed} after they had run steps), "
+        f"{count} instances, {effects} effects, {attempts} attempts"
     )
 
 
