@@ -185,7 +185,7 @@ def test_a_hundred_sigkilled_workers_lose_and_repeat_nothing(
     last = Worker(pg_url, "last")
     _wait_until(lambda: _completed(store) == count)
     report = last.stop()
-    assert report["held"] == {"jobs": [], "timers": []}
+    assert report["held"] == {"deliveries": [], "jobs": [], "timers": []}
     effects, attempts = _check_exactly_once(workload, pg_connect, count)
     assert busy_when_killed > KILLS // 2  # most workers died in the middle of work
     print(
