@@ -73,7 +73,7 @@ def worker_main(url: str, name: str, batch: int) -> None:
     definition = manager.store.latest_definition("mlc15w")
     assert definition is not None
     # Parse the diagram now rather than inside the measurement.
-    manager._repository.specs(definition.id, manager._repository.called_mapping(definition))
+    manager._repository.specs(definition.id)
     print("ready", flush=True)
     sys.stdin.readline()
     cpu = time.process_time()
