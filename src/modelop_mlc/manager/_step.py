@@ -143,7 +143,8 @@ def write_instance(
     instance's revision, comparing the loaded one.
     """
     if new:
-        tx.insert_instance(saved)
+        # The step encoded the state and variables once already; the row takes that text.
+        tx.insert_instance(saved, state_json=state_json, variables_json=write.variables_json)
     else:
         tx.update_instance(
             row.id,

@@ -93,8 +93,10 @@ def instance_from(row: Sequence[Any]) -> InstanceRow:
     )
 
 
-def instance_values(row: InstanceRow) -> tuple[Any, ...]:
-    """The values of `INSTANCE_COLUMNS` for a new instance."""
+def instance_values(
+    row: InstanceRow, *, state_json: str | None = None, variables_json: str | None = None
+) -> tuple[Any, ...]:
+    """The values of `INSTANCE_COLUMNS` for a new instance (with its JSON if encoded already)."""
     return (
         row.id,
         row.definition_id,
@@ -102,8 +104,8 @@ def instance_values(row: InstanceRow) -> tuple[Any, ...]:
         row.version,
         row.business_key,
         row.status,
-        dumps(row.state),
-        dumps(row.variables),
+        dumps(row.state) if state_json is None else state_json,
+        dumps(row.variables) if variables_json is None else variables_json,
         dumps(row.waiting_at),
         dumps(row.called),
         row.revision,

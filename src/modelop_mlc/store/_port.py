@@ -72,8 +72,10 @@ class Tx(Protocol):
         """Store a DMN decision version."""
         ...
 
-    def insert_instance(self, row: InstanceRow) -> None:
-        """Store a new instance."""
+    def insert_instance(
+        self, row: InstanceRow, *, state_json: str | None = None, variables_json: str | None = None
+    ) -> None:
+        """Store a new instance (`state_json`, `variables_json`: already encoded, else None)."""
         ...
 
     def update_instance(

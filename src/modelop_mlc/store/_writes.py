@@ -140,12 +140,14 @@ class SqlTx(ExternalTaskWrites, OutboxWrites):
 
     # ---------------------------------------------------------------- instances
 
-    def insert_instance(self, row: InstanceRow) -> None:
-        """Store a new instance."""
+    def insert_instance(
+        self, row: InstanceRow, *, state_json: str | None = None, variables_json: str | None = None
+    ) -> None:
+        """Store a new instance (`state_json`, `variables_json`: already encoded, else None)."""
         cursor = self.execute(
             f"INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES "
             f"({marks(18)}){self.dialect.token_returning()}",
-            instance_values(row),
+            instance_values(row, state_json=state_json, variables_json=variables_json),
         )
         self._keep_token(cursor)
 
