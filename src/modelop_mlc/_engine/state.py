@@ -29,7 +29,7 @@ from modelop_mlc._engine.events import (
     MlcMessageEvent,
     MlcSignalEvent,
 )
-from modelop_mlc._engine.workflow import MlcSubWorkflow, MlcTask, MlcWorkflow
+from modelop_mlc._engine.workflow import MlcSubWorkflow, MlcTask, MlcWorkflow, TaskId
 from modelop_mlc.errors import StoreError
 
 __all__ = ["STATE_VERSION", "dump_workflow", "load_workflow", "reload_data"]
@@ -153,7 +153,7 @@ class _UuidCache(dict[str, UUID]):
     def __call__(self, text: str) -> UUID:
         found = self.get(text)
         if found is None:
-            found = self[text] = UUID(text)
+            found = self[text] = TaskId(text)
         return found
 
 

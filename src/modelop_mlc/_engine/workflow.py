@@ -17,9 +17,12 @@ and `tests/engine/test_spiff_logging.py` fails when an upgrade changes any of th
 from __future__ import annotations
 
 import logging
+import os
+import re
 import time
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import EventManager
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
@@ -34,9 +37,17 @@ from modelop_mlc._engine.subprocesses import (
     trigger_event_subprocess,
 )
 
-__all__ = ["SPIFF_SOURCES", "MlcEventManager", "MlcSubWorkflow", "MlcTask", "MlcWorkflow"]
+__all__ = [
+    "SPIFF_SOURCES",
+    "MlcEventManager",
+    "MlcSubWorkflow",
+    "MlcTask",
+    "MlcWorkflow",
+    "TaskId",
+]
 
 _READY = TaskState.READY
+_CANONICAL = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _WAITING = TaskState.WAITING
 _NOT_FINISHED = TaskState.NOT_FINISHED_MASK
 
@@ -56,15 +67,59 @@ SPIFF_SOURCES: dict[str, str] = {
 """SpiffWorkflow 3.2.0 members replaced or relied on here: their source's sha256 (16 digits)."""
 
 
+class TaskId(UUID):
+    """A task's id that keeps its text once made.
+
+    A step turns its tasks' ids into text dozens of times (history, state, delegate calls),
+    and `UUID.__str__` formats the number anew each time. Equal to, and hashing like, the
+    `UUID` of the same value, so look-ups with either kind find the task.
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str | None = None) -> None:
+        """The id written as `text`, or a new random (version 4) one."""
+        if text is None:
+            super().__init__(bytes=os.urandom(16), version=4)
+        else:
+            super().__init__(text)
+            if _CANONICAL.fullmatch(text):  # as `UUID.__str__` writes it (stored states are)
+                object.__setattr__(self, "_text", text)  # UUID forbids plain attribute writes
+
+    def __repr__(self) -> str:
+        """As a `UUID`'s."""
+        return f"UUID('{self}')"
+
+    def __str__(self) -> str:
+        """The id as text (`UUID`'s, made once)."""
+        try:
+            return self._text
+        except AttributeError:
+            text = UUID.__str__(self)
+            object.__setattr__(self, "_text", text)
+            return text
+
+
 class MlcTask(Task):
     """A task whose log extras are built only when a log record is emitted.
 
     Children are `MlcTask`s too, so every task of a workflow planted by `MlcWorkflow` (or
-    loaded by `state.load_workflow`) is one.
+    loaded by `state.load_workflow`) is one. Their ids are `TaskId`s.
     """
 
     _state: int
     last_state_change: float
+
+    def __init__(
+        self,
+        workflow: Any,
+        task_spec: Any,
+        parent: Any = None,
+        state: int = TaskState.MAYBE,
+        id: UUID | None = None,  # noqa: A002 - SpiffWorkflow's parameter name
+    ) -> None:
+        """SpiffWorkflow's task, with a `TaskId` unless given an id."""
+        super().__init__(workflow, task_spec, parent, state, id or TaskId())
 
     def _set_state(self, value: int) -> None:
         """Force the state (SpiffWorkflow 3.2.0's, logging lazily)."""
