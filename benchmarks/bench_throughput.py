@@ -10,7 +10,8 @@ Targets: ours / bare in memory >= 0.60 at `normal`, >= 0.45 at `full`.
 
 With `--baseline-src DIR` (the `src` folder of an earlier checkout, e.g. from
 `git archive`), that code is measured too, at `normal`, in the same interleaved runs, and
-the new code's speed-up over it is printed. Each LifecycleManager measurement runs in a
+the new code's speed-up over it is printed, at both durabilities (the earlier code must have
+the `durability` setting, added by issue 21). Each LifecycleManager measurement runs in a
 child process of its own, so old and new code are measured alike.
 
     python benchmarks/bench_throughput.py [--n 300] [--repeat 5] [--baseline-src DIR]
@@ -137,6 +138,7 @@ def main() -> None:
     rows: dict[str, list[float]] = {"bare": [], "bare_json": [], "normal": [], "full": []}
     if args.baseline_src:
         rows["before"] = []
+        rows["before_full"] = []
     bare_spiff(20, persist=False)  # warm imports and the parser
     with tempfile.TemporaryDirectory() as tmp:
         size = ours(20, Path(tmp), "normal")[1]
@@ -145,11 +147,11 @@ def main() -> None:
             rows["bare"].append(bare_spiff(args.n, persist=False))
             runs = [("normal", None), ("full", None)]
             if args.baseline_src:
-                runs.append(("before", args.baseline_src))
+                runs += [("before", args.baseline_src), ("before_full", args.baseline_src)]
             for key, src in runs:
                 run_dir = Path(tmp) / f"run{attempt}-{key}"
                 run_dir.mkdir()
-                durability = "normal" if key == "before" else key
+                durability = {"before": "normal", "before_full": "full"}.get(key, key)
                 rows[key].append(ours_in_child(args.n, run_dir, durability, src))
             rows["bare_json"].append(bare_spiff(args.n, persist=True))
     bare = statistics.median(rows["bare"])
@@ -162,6 +164,7 @@ def main() -> None:
     }
     if args.baseline_src:
         labels["before"] = "LifecycleManager before, SQLite, normal"
+        labels["before_full"] = "LifecycleManager before, SQLite, full"
     for key, label in labels.items():
         value = statistics.median(rows[key])
         runs = [r / b for r, b in zip(rows[key], rows["bare"], strict=True)]
@@ -180,12 +183,13 @@ def main() -> None:
     naive = statistics.median(rows["normal"]) / statistics.median(rows["bare_json"])
     print(f"  versus bare SpiffWorkflow saving JSON at each wait: {naive:.2f}x")
     if args.baseline_src:
-        speedups = [r / b for r, b in zip(rows["normal"], rows["before"], strict=True)]
-        print(
-            "  speed-up over the baseline code (normal): "
-            f"{statistics.median(rows['normal']) / statistics.median(rows['before']):.2f}x"
-            f"   (per run {_spread(speedups)})"
-        )
+        for durability, before in (("normal", "before"), ("full", "before_full")):
+            speedups = [r / b for r, b in zip(rows[durability], rows[before], strict=True)]
+            ratio = statistics.median(rows[durability]) / statistics.median(rows[before])
+            print(
+                f"  speed-up over the baseline code ({durability}): {ratio:.2f}x"
+                f"   (per run {_spread(speedups)})"
+            )
 
 
 if __name__ == "__main__":
