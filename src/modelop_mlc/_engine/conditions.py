@@ -31,11 +31,29 @@ __all__ = ["VariableWatch", "evaluate_conditions", "has_conditions", "trigger_on
 
 
 def has_conditions(workflow: Any) -> bool:
-    """Tell whether the process or any of its sub-process specs has a conditional event."""
-    specs = [workflow.spec, *workflow.subprocess_specs.values()]
-    return any(
-        _conditional(spec) is not None for wf_spec in specs for spec in wf_spec.task_specs.values()
+    """Tell whether the process or any of its sub-process specs has a conditional event.
+
+    Asked at every step; the answer is kept on the process spec (parsed specs never change),
+    with the sub-process specs it was computed for.
+    """
+    spec, subprocess_specs = workflow.spec, tuple(workflow.subprocess_specs.values())
+    kept = getattr(spec, _KEPT, None)
+    if (
+        kept is not None
+        and len(kept[0]) == len(subprocess_specs)
+        and all(a is b for a, b in zip(kept[0], subprocess_specs, strict=True))
+    ):
+        return bool(kept[1])
+    found = any(
+        _conditional(task_spec) is not None
+        for wf_spec in (spec, *subprocess_specs)
+        for task_spec in wf_spec.task_specs.values()
     )
+    setattr(spec, _KEPT, (subprocess_specs, found))
+    return found
+
+
+_KEPT = "_mlc_has_conditions"
 
 
 def _conditional(spec: Any) -> MlcConditionalEvent | None:
