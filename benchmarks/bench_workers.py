@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -155,6 +156,7 @@ def main() -> None:
     except Exception as err:
         print(f"bench_workers: skipped, no PostgreSQL at {args.dsn.split('@')[-1]}: {err}")
         return
+    load_before = _load()
     name = f"mlc_bench_{uuid.uuid4().hex[:10]}"
     with admin(args.dsn) as conn:
         conn.execute(f"CREATE DATABASE {name}")
@@ -185,7 +187,26 @@ def main() -> None:
             f"  {r['workers']:>7}   {r['seconds']:7.2f}   {r['rate']:11.1f}   "
             f"{r['jobs'] / r['seconds']:6.0f}   {r['rate'] / base:8.2f}x   {cpu:10.2f}   {shares}"
         )
+    if args.repeat > 1:
+        # Each repeat runs every count back to back, so its ratio is taken under one load;
+        # the best of each count may come from different minutes of a shared machine.
+        for r in results[1:]:
+            paired = [
+                two["rate"] / one["rate"]
+                for one, two in zip(runs[counts[0]], runs[r["workers"]], strict=True)
+            ]
+            print(
+                f"  {r['workers']} workers / {counts[0]}, per repeat: "
+                + ", ".join(f"{p:.2f}x" for p in paired)
+                + f"   (median {statistics.median(paired):.2f}x)"
+            )
+    print(f"  load average before and after: {load_before} -> {_load()}")
     print("  target: 2 workers >= 1.70x one worker")
+
+
+def _load() -> str:
+    """The 1-minute load average (other jobs on a shared machine show here)."""
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 if __name__ == "__main__":
