@@ -76,6 +76,7 @@ class TaskId(UUID):
     """
 
     __slots__ = ("_text",)
+    _text: str
 
     def __init__(self, text: str | None = None) -> None:
         """The id written as `text`, or a new random (version 4) one."""
