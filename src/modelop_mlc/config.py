@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
@@ -11,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from modelop_mlc.errors import ConfigurationError
 
-__all__ = ["SECRET_NAMES", "ManagerConfig", "is_secret_name"]
+__all__ = [
+    "SECRET_NAMES",
+    "ManagerConfig",
+    "RedactingFilter",
+    "is_secret_name",
+    "redact",
+    "secret_values",
+]
 
 SECRET_NAMES = ("*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*API_KEY*", "*CREDENTIAL*")
 """Variable names whose values are treated as secrets (case does not matter)."""
@@ -21,6 +29,53 @@ def is_secret_name(name: str, patterns: Iterable[str] = SECRET_NAMES) -> bool:
     """Whether variable `name` matches one of `patterns` (`*` any text, case ignored)."""
     upper = name.upper()
     return any(fnmatchcase(upper, pattern.upper()) for pattern in patterns)
+
+
+_SHORTEST_SECRET = 4
+"""Shorter text values are not cut out of messages: "a" or "no" would blank every word."""
+
+
+def secret_values(variables: Mapping[str, Any], patterns: Iterable[str]) -> tuple[str, ...]:
+    """The text values of the variables whose names match `patterns`, longest first."""
+    found = {
+        value
+        for name, value in variables.items()
+        if isinstance(value, str)
+        and len(value) >= _SHORTEST_SECRET
+        and is_secret_name(name, patterns)
+    }
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every one of `secrets` replaced by `***`."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Cuts known secret values out of every record a logger emits (its message is formatted)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        """Keep the values to cut out (see `secret_values`)."""
+        super().__init__()
+        self.secrets = tuple(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Format the record's message, cut the secrets out, and let it through."""
+        message = record.getMessage()
+        cleaned = redact(message, self.secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # The traceback text would quote the exception's message again.
+            record.exc_text = redact(
+                logging.Formatter().formatException(record.exc_info), self.secrets
+            )
+            record.exc_info = None
+        return True
 
 
 class ManagerConfig(BaseModel):
@@ -108,7 +163,8 @@ class ManagerConfig(BaseModel):
     secret_variables: tuple[str, ...] = Field(
         SECRET_NAMES,
         description="Variable-name patterns (`*` any text, case ignored) whose values "
-        "history records as `***` and error messages never show.",
+        "history, REST answers and Cockpit show as `***` and error messages and the "
+        "library's log records never show; add your own names here.",
     )
     secret_hosts: dict[str, list[str]] = Field(
         default_factory=dict,

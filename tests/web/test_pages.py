@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 
 import cockpit_review
 from cockpit_review import KEY, RELEASE_SIGNAL
-from modelop_mlc import LifecycleManager, ManualClock
+from modelop_mlc import LifecycleManager, ManagerConfig, ManualClock
+from modelop_mlc.config import SECRET_NAMES
 from modelop_mlc.errors import ConfigurationError
 from modelop_mlc.web import create_app, site
 from rest.support import TestClient
@@ -293,6 +295,28 @@ def test_a_task_and_its_variables_are_hidden_from_those_it_does_not_name(
     mine = client.get(f"/cockpit/instances/{instance_id}").text
     assert "eu-west-1" in mine
     assert f"/tasklist/{task.id}" in mine
+
+
+def test_host_marked_secret_names_are_masked_on_the_pages(tmp_path: Path) -> None:
+    """A name the host adds to `secret_variables` (`*PIN_CODE*`) is masked on the instance
+    page and the task form page, like JIRA_PASSWORD; other values are shown."""
+    config = ManagerConfig(secret_variables=(*SECRET_NAMES, "*PIN_CODE*"))
+    with LifecycleManager.open(tmp_path / "mlc.db", config=config) as manager:
+        deploy_review(manager)
+        instance_id = _at_review(
+            manager, BANK_PIN_CODE="pin-7730", JIRA_PASSWORD="hunter2-jira", region="eu-west-1"
+        )
+        (task,) = manager.tasks(instance_id=instance_id)
+        with TestClient(site(manager, auth=AUTH), base_url=BASE) as client:
+            login(client)
+            pages = [
+                client.get(f"/cockpit/instances/{instance_id}").text,
+                client.get(f"/tasklist/{task.id}").text,
+            ]
+    for page in pages:
+        assert "pin-7730" not in page
+        assert "hunter2-jira" not in page
+        assert "eu-west-1" in page
 
 
 def test_signal_form_checks_json_and_reports_what_it_did(

@@ -17,7 +17,7 @@ JavaScript and other languages are refused at deploy time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -30,6 +30,7 @@ from modelop_mlc._engine.groovy import (
     GroovyLimits,
     check_groovy,
     compile_groovy,
+    python_log,
 )
 from modelop_mlc._engine.groovy._errors import GroovySyntaxError
 from modelop_mlc._engine.sandbox import SandboxLimits, check_script
@@ -41,6 +42,7 @@ from modelop_mlc._engine.scope import (
     set_variable,
     visible_variables,
 )
+from modelop_mlc.config import redact, secret_values
 from modelop_mlc.errors import BpmnError, ExpressionError
 
 __all__ = [
@@ -244,11 +246,13 @@ def _run_groovy(
     task: Any, engine: Any, script: ScriptText, activity_id: str | None, *, allow_bpmn_error: bool
 ) -> Any:
     where = f"the Groovy script at '{activity_id}'"
+    secrets = secret_values(visible_variables(task), getattr(engine.host, "secret_patterns", ()))
     try:
         compiled = compile_groovy(script.text)
         outcome = compiled.run(
             _TaskHost(task, engine),
             limits=groovy_limits(getattr(engine.host, "script_limits", None)),
+            log=_script_log(secrets),
         )
     except GroovySyntaxError as err:
         raise _error(
@@ -264,6 +268,7 @@ def _run_groovy(
             )
         else:
             reason = failure.reason
+        reason = redact(reason, secrets)
         raise _error(engine, script, activity_id, f"{where} failed", failure.line, reason) from None
     _apply(task, outcome.changes)
     value = outcome.value
@@ -276,6 +281,13 @@ def _run_groovy(
             instance_id=engine.host.instance_id,
         )
     return value
+
+
+def _script_log(secrets: tuple[str, ...]) -> Callable[[str, str, str], None]:
+    """Where a script's `println` and logger lines go: Python logging, secrets cut out."""
+    if not secrets:
+        return python_log
+    return lambda level, logger, text: python_log(level, logger, redact(text, secrets))
 
 
 def _error(

@@ -20,7 +20,7 @@ from modelop_mlc._engine.host import (
 from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc.clock import Clock
-from modelop_mlc.config import ManagerConfig
+from modelop_mlc.config import ManagerConfig, RedactingFilter, redact
 from modelop_mlc.errors import BpmnError, DecisionError, ProcessError
 from modelop_mlc.manager._calls import CallActivities
 from modelop_mlc.manager._cutoff import DelegateTimeoutError
@@ -28,7 +28,7 @@ from modelop_mlc.manager._repository import Repository
 from modelop_mlc.registry import DelegateContext, DelegateRegistry, Pending
 from modelop_mlc.store.rows import InstanceRow
 
-__all__ = ["HostRuntime", "Opened", "StepHost", "describe_error"]
+__all__ = ["HostRuntime", "Opened", "StepHost", "delegate_log", "describe_error"]
 
 log = logging.getLogger("modelop_mlc.runtime")
 
@@ -52,6 +52,10 @@ class HostRuntime(Protocol):
     @property
     def engine_limits(self) -> EngineLimits:
         """Bounds on each step."""
+        ...
+
+    def call_secrets(self, call: DelegateCall) -> tuple[str, ...]:
+        """The secret variable values a delegate call sees."""
         ...
 
     def call_delegate(
@@ -122,6 +126,11 @@ class StepHost:
         return self.runtime.registry.names()
 
     @property
+    def secret_patterns(self) -> tuple[str, ...]:
+        """Variable-name patterns whose values scripts' log lines and errors never show."""
+        return self.runtime.config.secret_variables
+
+    @property
     def script_limits(self) -> SandboxLimits:
         """The configured script limits; Groovy scripts derive their budget from them."""
         return self.runtime.sandbox.limits
@@ -159,20 +168,22 @@ class StepHost:
         except BpmnError:
             raise
         except Exception as err:
+            secrets = self.runtime.call_secrets(call)
             if call.listener is not None:
                 # As in Camunda 7, a failing listener fails the step; nothing is saved.
                 raise ProcessError(
                     f"the {call.listener} listener {entry.name} of '{call.activity_id}' "
-                    f"failed: {describe_error(err)}",
+                    f"failed: {describe_error(err, secrets)}",
                     instance_id=self.instance_id,
                     activity_id=call.activity_id,
                 ) from err
             if isinstance(err, Pending):
                 self.parked[call.task_id] = err
                 return DelegateOutcome.DEFERRED, {}
-            log.warning("delegate %s failed at %s: %s", entry.name, call.activity_id, err)
+            message = describe_error(err, secrets)
+            log.warning("delegate %s failed at %s: %s", entry.name, call.activity_id, message)
             self.failures[call.task_id] = _Failure(
-                describe_error(err),
+                message,
                 call.candidates,
                 retryable=not isinstance(err, DelegateTimeoutError),
             )
@@ -229,7 +240,23 @@ class StepHost:
         return ScriptOutcome(result.variables, result.deleted, result.value)
 
 
-def describe_error(err: BaseException) -> str:
-    """`Type: message` of an exception, for incidents and job errors."""
-    text = str(err).strip()
+def describe_error(err: BaseException, secrets: Sequence[str] = ()) -> str:
+    """`Type: message` of an exception, for incidents and job errors, without `secrets`."""
+    text = redact(str(err).strip(), secrets)
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def delegate_log(name: str, secrets: Sequence[str]) -> logging.Logger:
+    """The logger a delegate gets: `modelop_mlc.delegate.NAME`, cutting `secrets` out.
+
+    With secrets to hide it is a private child of the named logger (records reach the same
+    handlers), so the filter never touches another call's records.
+    """
+    named = logging.getLogger(f"modelop_mlc.delegate.{name}")
+    if not secrets:
+        return named
+    # Not `getLogger`: a registered logger is shared, and this filter is for one call only.
+    private = logging.Logger(named.name)  # noqa: LOG001
+    private.parent = named
+    private.addFilter(RedactingFilter(secrets))
+    return private

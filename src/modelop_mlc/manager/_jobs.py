@@ -385,7 +385,8 @@ class JobExecutor:
         except Exception as err:  # noqa: BLE001 - any delegate failure is retried, then an incident
             # A hung delegate would likely hang again: a person decides (retry the incident).
             retryable = not isinstance(err, DelegateTimeoutError)
-            self._failed(job, describe_error(err), retryable=retryable)
+            message = describe_error(err, runtime.call_secrets(call))
+            self._failed(job, message, retryable=retryable)
             done(None)
             return
         self._step(job, lambda inst: inst.finish_job(job.id, result), opened, group, done)

@@ -23,7 +23,7 @@ from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
 from modelop_mlc._engine.timers import Duration, parse_retry_cycle
 from modelop_mlc.clock import Clock
-from modelop_mlc.config import ManagerConfig
+from modelop_mlc.config import ManagerConfig, secret_values
 from modelop_mlc.dmn import ExpressionLimits, limits_in_effect
 from modelop_mlc.errors import (
     InstanceConflictError,
@@ -44,7 +44,7 @@ from modelop_mlc.manager._fanout import (
     write_throws,
 )
 from modelop_mlc.manager._group import CommitGroup
-from modelop_mlc.manager._host import Opened, StepHost, describe_error
+from modelop_mlc.manager._host import Opened, StepHost, delegate_log, describe_error
 from modelop_mlc.manager._readonly import ReadOnlyVariables
 from modelop_mlc.manager._repository import Repository
 from modelop_mlc.manager._rows import Note, encode_variables, history_rows, note_rows
@@ -198,7 +198,7 @@ class Runtime:
             arguments=call.arguments,
             attempt=attempt,
             event_name=call.listener,
-            log=logging.getLogger(f"modelop_mlc.delegate.{name}"),
+            log=delegate_log(name, self.call_secrets(call)),
         )
         returned = self._cutoff.run(
             lambda: function(context),
@@ -206,6 +206,11 @@ class Runtime:
             what=f"delegate '{name}' at '{call.activity_id}'",
         )
         return delegate_output(returned, call.activity_id)
+
+    def call_secrets(self, call: DelegateCall) -> tuple[str, ...]:
+        """The secret variable values a delegate call sees (never to reach a log or error)."""
+        patterns = self.config.secret_variables
+        return secret_values({**call.variables, **call.inputs}, patterns)
 
     # ------------------------------------------------------------------ steps
 

@@ -299,7 +299,7 @@ async def get_start_form_variables(context: Context, request: Request) -> Respon
     definition = await _definition(context, request)
     start = await context.read(_start_form, context.manager, definition)
     fields = start.get("form_fields", [])
-    return json_response(form_variables(fields, {}, query.texts("variableNames")))
+    return json_response(form_variables(fields, {}, query.texts("variableNames"), context.secret))
 
 
 async def submit_start_form(context: Context, request: Request) -> Response:

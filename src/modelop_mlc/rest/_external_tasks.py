@@ -68,7 +68,9 @@ def external_task_dto(task: ExternalTask) -> dict[str, Any]:
 def _locked_dto(task: ExternalTask, extension_properties: bool) -> dict[str, Any]:
     body = external_task_dto(task)
     body["errorDetails"] = task.error_details
-    body["variables"] = typed_map(task.variables)
+    # The worker locking the task is its delegate: like an in-process delegate it needs the
+    # real values (a Jira password to open the ticket), so nothing is masked here.
+    body["variables"] = typed_map(task.variables, secret=())
     if extension_properties:
         body["extensionProperties"] = dict(task.properties)
     return body

@@ -533,7 +533,7 @@ def _select_variables(manager: LifecycleManager, query: Query) -> list[dict[str,
         and query.text("processDefinitionKey") in (None, i.key)
     ]
     by_id = {i.id: i for i in instances}
-    records = select_variables(instances, query)
+    records = select_variables(instances, query, manager.config.secret_variables)
     found = [_historic_variable(by_id[r["processInstanceId"]], r) for r in records]
     return query.sort(found, _VARIABLE_SORT)
 
@@ -550,7 +550,9 @@ def _one_variable(manager: LifecycleManager, variable_id: str) -> dict[str, Any]
         instance = None
     if instance is None or name not in instance.variables:
         raise not_found(f"Historic variable instance with Id '{variable_id}' does not exist.")
-    return _historic_variable(instance, variable_record(instance, name, instance.variables[name]))
+    value = instance.variables[name]
+    record = variable_record(instance, name, value, manager.config.secret_variables)
+    return _historic_variable(instance, record)
 
 
 async def get_variable(context: Context, request: Request) -> Response:

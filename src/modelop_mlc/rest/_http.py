@@ -85,6 +85,11 @@ class Context:
         """Share the manager's write lock."""
         self._write_lock = _write_lock(self.manager)
 
+    @property
+    def secret(self) -> tuple[str, ...]:
+        """Variable-name patterns whose values answers mask (`ManagerConfig.secret_variables`)."""
+        return self.manager.config.secret_variables
+
     async def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a manager read in a worker thread, keeping the event loop free."""
         return await run_in_threadpool(partial(function, *args, **kwargs))

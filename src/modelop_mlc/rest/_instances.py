@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from modelop_mlc.config import is_secret_name
 from modelop_mlc.errors import InstanceNotFoundError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import ProcessInstance
@@ -333,7 +334,7 @@ async def get_variables(context: Context, request: Request) -> Response:
     variables = await _variables(context, request)
     if names is not None:
         variables = {k: v for k, v in variables.items() if k in names}
-    return json_response(typed_map(variables))
+    return json_response(typed_map(variables, context.secret))
 
 
 async def get_variable(context: Context, request: Request) -> Response:
@@ -343,7 +344,7 @@ async def get_variable(context: Context, request: Request) -> Response:
     variables = await _variables(context, request)
     if name not in variables:
         raise not_found(f"process instance variable with name {name} does not exist")
-    return json_response(to_typed(variables[name]))
+    return json_response(to_typed(variables[name], secret=is_secret_name(name, context.secret)))
 
 
 async def get_variable_data(context: Context, request: Request) -> Response:
@@ -423,12 +424,14 @@ _VARIABLE_SORT = {
 }
 
 
-def variable_record(instance: ProcessInstance, name: str, value: Any) -> dict[str, Any]:
-    """Camunda's `VariableInstanceDto` of one process variable."""
+def variable_record(
+    instance: ProcessInstance, name: str, value: Any, secret: Sequence[str]
+) -> dict[str, Any]:
+    """Camunda's `VariableInstanceDto` of one process variable (masked if `secret` names it)."""
     return {
         "id": f"{instance.id}:{name}",
         "name": name,
-        **to_typed(value),
+        **to_typed(value, secret=is_secret_name(name, secret)),
         "processDefinitionId": instance.definition_id,
         "processInstanceId": instance.id,
         "executionId": instance.id,
@@ -442,8 +445,13 @@ def variable_record(instance: ProcessInstance, name: str, value: Any) -> dict[st
     }
 
 
-def select_variables(instances: Sequence[ProcessInstance], query: Query) -> list[dict[str, Any]]:
-    """The variables of `instances` matching Camunda's variable-instance filters."""
+def select_variables(
+    instances: Sequence[ProcessInstance], query: Query, secret: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The variables of `instances` matching Camunda's variable-instance filters.
+
+    A value filter never matches a secret variable, so it cannot be used to guess one.
+    """
     if query.boolean("variableNamesIgnoreCase") or query.boolean("variableValuesIgnoreCase"):
         raise bad_request("variableNamesIgnoreCase and variableValuesIgnoreCase are not supported")
     name, names = query.text("variableName"), query.texts("variableNameIn")
@@ -468,15 +476,17 @@ def select_variables(instances: Sequence[ProcessInstance], query: Query) -> list
             if name_like is not None and not like(name_like)(variable):
                 continue
             # Each `variableValues` expression names its variable: test this one alone.
-            if values is not None and not values({variable: value}):
+            if values is not None and (
+                is_secret_name(variable, secret) or not values({variable: value})
+            ):
                 continue
-            found.append(variable_record(instance, variable, value))
+            found.append(variable_record(instance, variable, value, secret))
     return query.sort(found, _VARIABLE_SORT)
 
 
 def _running_variables(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
     running = [i for i in manager.instances(limit=None) if i.status not in _ENDED]
-    return select_variables(running, query)
+    return select_variables(running, query, manager.config.secret_variables)
 
 
 async def _select_variables(
@@ -493,7 +503,9 @@ def _one_variable(manager: LifecycleManager, variable_id: str) -> dict[str, Any]
         instance = None
     if instance is None or name not in instance.variables:
         raise not_found(f"Variable instance with Id '{variable_id}' does not exist.")
-    return variable_record(instance, name, instance.variables[name])
+    return variable_record(
+        instance, name, instance.variables[name], manager.config.secret_variables
+    )
 
 
 async def get_variable_instance(context: Context, request: Request) -> Response:

@@ -74,7 +74,7 @@ async def _start(context: Context, request: Request, definition: ProcessDefiniti
     )
     answer = instance_dto(base_url(request), instance)
     if _flag(body, "withVariablesInReturn"):
-        answer["variables"] = typed_map(instance.variables)
+        answer["variables"] = typed_map(instance.variables, context.secret)
     return json_response(answer)
 
 
@@ -122,7 +122,11 @@ async def signal_responsive(context: Context, request: Request) -> Response:
 
 
 def _message_result(
-    base: str, result: MessageResult, instance: ProcessInstance, with_variables: bool
+    base: str,
+    result: MessageResult,
+    instance: ProcessInstance,
+    with_variables: bool,
+    secret: tuple[str, ...],
 ) -> dict[str, Any]:
     if result.started:
         answer: dict[str, Any] = {
@@ -142,7 +146,7 @@ def _message_result(
             },
         }
     if with_variables:
-        answer["variables"] = typed_map(instance.variables)
+        answer["variables"] = typed_map(instance.variables, secret)
     return answer
 
 
@@ -193,5 +197,5 @@ async def message(context: Context, request: Request) -> Response:
     answers = []
     for result in results:
         instance = await context.read(context.manager.instance, result.instance_id)
-        answers.append(_message_result(base, result, instance, with_variables))
+        answers.append(_message_result(base, result, instance, with_variables, context.secret))
     return json_response(answers)

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from modelop_mlc.config import is_secret_name
 from modelop_mlc.errors import InstanceNotFoundError, TaskNotFoundError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import UserTask
@@ -332,7 +333,7 @@ async def complete_task(context: Context, request: Request) -> Response:
     )
     if not flag(body, "withVariablesInReturn"):
         return Response(status_code=204)
-    return json_response(typed_map(instance.variables))
+    return json_response(typed_map(instance.variables, context.secret))
 
 
 async def submit_form(context: Context, request: Request) -> Response:
@@ -448,7 +449,7 @@ async def get_variables(context: Context, request: Request) -> Response:
     Query(request.query_params, allowed={"deserializeValues": "boolean"})
     task = await _task(context, request)
     found = await context.read(context.manager.task_variables, task.id, local=_local(request))
-    return json_response(typed_map(found))
+    return json_response(typed_map(found, context.secret))
 
 
 async def get_variable(context: Context, request: Request) -> Response:
@@ -459,7 +460,7 @@ async def get_variable(context: Context, request: Request) -> Response:
     found = await context.read(context.manager.task_variables, task.id, local=_local(request))
     if name not in found:
         raise not_found(f"task variable with name {name} does not exist")
-    return json_response(to_typed(found[name]))
+    return json_response(to_typed(found[name], secret=is_secret_name(name, context.secret)))
 
 
 async def put_variable(context: Context, request: Request) -> Response:
@@ -505,7 +506,10 @@ async def modify_variables(context: Context, request: Request) -> Response:
 
 
 def form_variables(
-    fields: Sequence[Any], values: dict[str, Any], names: list[str] | None
+    fields: Sequence[Any],
+    values: dict[str, Any],
+    names: list[str] | None,
+    secret: Sequence[str],
 ) -> dict[str, Any]:
     """Camunda's form variables: each field's current value (or default), typed as the field."""
     found: dict[str, Any] = {}
@@ -516,6 +520,9 @@ def form_variables(
         if names is not None and field_id not in names:
             continue
         value = values.get(field_id, default)
+        if value is not None and is_secret_name(field_id, secret):
+            found[field_id] = to_typed(value, secret=True)
+            continue
         typed = to_typed(value)
         if value is not None and kind in _FORM_TYPES:
             typed["type"] = _FORM_TYPES[kind]
@@ -537,7 +544,9 @@ async def get_form_variables(context: Context, request: Request) -> Response:
     )
     task = await _task(context, request)
     values = await context.read(context.manager.task_variables, task.id)
-    return json_response(form_variables(task.form_fields, values, query.texts("variableNames")))
+    return json_response(
+        form_variables(task.form_fields, values, query.texts("variableNames"), context.secret)
+    )
 
 
 async def get_form(context: Context, request: Request) -> Response:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from modelop_mlc.config import is_secret_name
 from modelop_mlc.rest._camunda import camunda_date, parse_date
 from modelop_mlc.rest._errors import bad_request
 
-__all__ = ["from_typed", "to_typed", "typed_map"]
+__all__ = ["MASK", "from_typed", "to_typed", "typed_map"]
 
 _INT_RANGES = {
     "short": (-(2**15), 2**15 - 1, "java.lang.Short"),
@@ -197,8 +197,18 @@ _CONVERTERS: dict[str, Callable[[str, Any, str, Mapping[str, Any]], Any]] = {
 }
 
 
-def to_typed(value: Any) -> dict[str, Any]:
-    """Describe a plain JSON value as a Camunda typed value, inferring its type."""
+MASK = "***"
+"""What REST answers show instead of a secret variable's value."""
+
+
+def to_typed(value: Any, *, secret: bool = False) -> dict[str, Any]:
+    """Describe a plain JSON value as a Camunda typed value, inferring its type.
+
+    A `secret` value that is not null answers `{"type": "String", "value": "***"}`: the mask
+    is text, so every Camunda client parses it (passwords and tokens are Strings anyway).
+    """
+    if secret and value is not None:
+        return {"type": "String", "value": MASK, "valueInfo": {}}
     if value is None:
         return {"type": "Null", "value": None, "valueInfo": {}}
     if isinstance(value, bool):
@@ -217,6 +227,16 @@ def to_typed(value: Any) -> dict[str, Any]:
     return {"type": "Json", "value": json.dumps(value, separators=(",", ":")), "valueInfo": {}}
 
 
-def typed_map(variables: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Describe every variable of a map as a Camunda typed value."""
-    return {name: to_typed(value) for name, value in variables.items()}
+def typed_map(variables: Mapping[str, Any], secret: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Describe every variable of a map as a Camunda typed value, masking names in `secret`.
+
+    Args:
+        variables: Plain values by name.
+        secret: Name patterns whose values are masked (`ManagerConfig.secret_variables`);
+            empty to show every value.
+    """
+    patterns = tuple(secret)
+    return {
+        name: to_typed(value, secret=is_secret_name(name, patterns))
+        for name, value in variables.items()
+    }

@@ -216,6 +216,7 @@ def _instance_view(manager: LifecycleManager, instance_id: str) -> dict[str, Any
     found = manager.instance(instance_id)
     return {
         "instance": found,
+        "variables": masked(dict(found.variables), patterns=manager.config.secret_variables),
         "svg": manager.render(instance_id),
         "history": manager.history(instance_id, limit=None),
         "incidents": manager.incidents(instance_id=instance_id, open_only=False, limit=None),
@@ -279,7 +280,7 @@ async def instance(web: Web, request: Request, who: Who, _form: dict[str, str]) 
             '<button type="submit" class="danger">Cancel instance</button></form>'
         )
     variables = table(
-        sorted(masked(dict(found.variables)).items()),
+        sorted(view["variables"].items()),
         (
             ("Name", lambda v: f"<code>{escape(v[0])}</code>"),
             ("Value", lambda v: f'<span class="value">{escape(short_json(v[1], 400))}</span>'),

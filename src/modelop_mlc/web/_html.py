@@ -27,20 +27,25 @@ SECRET_PATTERNS = ("*PASSWORD*", "*PASSWD*", "*TOKEN*", "*SECRET*", "*CREDENTIAL
 MASK = "••••••"
 
 
-def is_secret(name: str) -> bool:
-    """Whether a variable or field name looks like it holds a secret."""
+def is_secret(name: str, patterns: Sequence[str] = ()) -> bool:
+    """Whether a variable or field name looks like it holds a secret.
+
+    Args:
+        name: The variable or field name.
+        patterns: More name patterns (the host's `ManagerConfig.secret_variables`).
+    """
     upper = name.upper()
-    return any(fnmatch.fnmatchcase(upper, p) for p in SECRET_PATTERNS)
+    return any(fnmatch.fnmatchcase(upper, p.upper()) for p in (*SECRET_PATTERNS, *patterns))
 
 
-def masked(value: Any, name: str = "") -> Any:
+def masked(value: Any, name: str = "", patterns: Sequence[str] = ()) -> Any:
     """`value` with every secret-looking name's value replaced by a mask, at any depth."""
-    if name and is_secret(name):
+    if name and is_secret(name, patterns):
         return MASK
     if isinstance(value, Mapping):
-        return {str(k): masked(v, str(k)) for k, v in value.items()}
+        return {str(k): masked(v, str(k), patterns) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [masked(v) for v in value]
+        return [masked(v, "", patterns) for v in value]
     return value
 
 

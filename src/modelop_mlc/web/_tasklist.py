@@ -81,7 +81,8 @@ async def tasks(web: Web, request: Request, who: Who, _form: dict[str, str]) -> 
 
 def _task_view(manager: LifecycleManager, task_id: str) -> tuple[UserTask, dict[str, object]]:
     found = manager.task(task_id)
-    return found, dict(manager.variables(found.instance_id))
+    variables = manager.variables(found.instance_id)
+    return found, masked(dict(variables), patterns=manager.config.secret_variables)
 
 
 def _task_page(

@@ -72,6 +72,7 @@ __all__ = [
     "check_groovy",
     "compile_groovy",
     "is_groovy",
+    "python_log",
 ]
 
 GROOVY_FORMAT: Final = "groovy"
@@ -130,7 +131,8 @@ class GroovyOutcome:
     changes: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
-def _python_log(level: str, logger: str, text: str) -> None:
+def python_log(level: str, logger: str, text: str) -> None:
+    """Send a script's log line to Python logging (`modelop_mlc.script.<logger>`)."""
     logging.getLogger(f"modelop_mlc.script.{logger}").log(
         _LOG_LEVELS.get(level, logging.INFO), text
     )
@@ -166,7 +168,7 @@ class GroovyScript:
         limits: GroovyLimits | None = None,
         timer: Callable[[], float] = default_timer,
         uuid_source: Callable[[], str] | None = None,
-        log: Callable[[str, str, str], None] = _python_log,
+        log: Callable[[str, str, str], None] = python_log,
     ) -> GroovyOutcome:
         """Run the script against `host`'s variables.
 
