@@ -37,6 +37,9 @@ class Checker(Protocol):
     def problem(self, node: Any, message: str, *, line: int | None = None) -> None:
         """Report a problem at `node`."""
 
+    def outgoing(self, node: Any, scope: Any) -> list[Any]:
+        """The sequence flows of `scope` leaving `node` (indexed once per scope)."""
+
     def warn(self, node: Any, message: str) -> None:
         """Report a warning at `node`."""
 
@@ -209,12 +212,8 @@ def _execution_events(tag: str) -> frozenset[str]:
     return frozenset({"take"}) if tag == "sequenceFlow" else frozenset({"start", "end"})
 
 
-def _outgoing(node: Any, scope: Any) -> list[Any]:
-    return [f for f in _children(scope, "sequenceFlow") if f.get("sourceRef") == node.get("id")]
-
-
 def _exclusive_gateway(checker: Checker, node: Any, scope: Any) -> None:
-    flows = _outgoing(node, scope)
+    flows = checker.outgoing(node, scope)
     gateway = node.get("id")
     if not flows:
         checker.problem(
@@ -254,7 +253,7 @@ def _exclusive_gateway(checker: Checker, node: Any, scope: Any) -> None:
 
 
 def _event_based_gateway(checker: Checker, node: Any, scope: Any) -> None:
-    targets = {f.get("targetRef") for f in _outgoing(node, scope)}
+    targets = {f.get("targetRef") for f in checker.outgoing(node, scope)}
     for target in scope:
         if target.get("id") in targets and target.tag not in {
             f"{_B}intermediateCatchEvent",
