@@ -9,6 +9,11 @@ that throws it (or by `signal()` before it delivers anything); each delivery is 
 of its receiver, whose transaction deletes the delivery. This host delivers them at once; what
 a crash interrupts, or what failed for a passing reason, a worker delivers later. A receiver
 that fails gets an incident of its own; the thrower, the other receivers and the caller carry on.
+
+The receivers' steps of one event are committed in groups (`CommitGroup`, up to
+`ManagerConfig.group_commit` per transaction), each with its delivery's deletion: a group whose
+transaction fails is saved step by step, and what the receivers throw is delivered after the
+group commits.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from modelop_mlc._engine.instance import EngineInstance
 from modelop_mlc.config import ManagerConfig
 from modelop_mlc.errors import CorrelationError, InstanceNotFoundError, ProcessError
 from modelop_mlc.manager._fanout import CALL_RETURN, Lease, call_return, fan_out
+from modelop_mlc.manager._group import CommitGroup, Done
 from modelop_mlc.manager._runtime import Note, Runtime, Thrown, describe_error
 from modelop_mlc.models import MessageResult, SignalResult
 from modelop_mlc.store import DeliveredElsewhereError, SqlStore, Tx
@@ -187,17 +193,22 @@ class EventRouter:
         finally:
             state.delivering = False
 
-    def deliver_claimed(self, delivery: DeliveryRow) -> None:
-        """Deliver one delivery a worker claimed, and what it throws in turn."""
+    def deliver_claimed(self, delivery: DeliveryRow, group: CommitGroup, settled: Done) -> None:
+        """Deliver one delivery a worker claimed, committed with the worker's `group`.
+
+        `settled` is told once the delivery is saved or handled (an incident, a retry later);
+        what the receiver throws is delivered after the group commits.
+        """
         throw = self._store.get_throw(delivery.throw_id)
         if throw is None:  # pragma: no cover - throws are never deleted before their deliveries
             log.error("delivery %s has no thrown event; dropping it", delivery.id)
             self._drop(delivery)
-            return
-        if throw.kind == CALL_RETURN:  # a called instance's end, left over by its host
+        elif throw.kind == CALL_RETURN:  # a called instance's end, left over by its host
             self._runtime.calls.deliver([call_return(throw, delivery.id)])
+        else:
+            self._deliver(throw, delivery, _Outcome(), group, settled)
             return
-        self._deliver_now(throw, [delivery])
+        settled(None)
 
     def retry(self, incident: IncidentRow) -> str | None:
         """Deliver a failed delivery again (`manager.retry()` of a `failed_delivery` incident).
@@ -225,8 +236,7 @@ class EventRouter:
         state.delivering = True
         outcome = _Outcome()
         try:
-            for delivery in deliveries:
-                self._deliver(throw, delivery, outcome)
+            self._deliver_all(throw, deliveries, outcome)
             if not outer:
                 self._drain(state)
         finally:
@@ -248,54 +258,127 @@ class EventRouter:
                     )
                 continue
             budget -= 1
-            for delivery in deliveries:
-                self._deliver(throw, delivery, _Outcome())
+            self._deliver_all(throw, deliveries, _Outcome())
 
-    def _deliver(self, throw: ThrowRow, delivery: DeliveryRow, outcome: _Outcome) -> None:
-        """One step of one receiver; a failure is the receiver's, never the caller's."""
+    def _deliver_all(self, throw: ThrowRow, deliveries: list[DeliveryRow], outcome: _Outcome) -> None:
+        """Deliver one event's deliveries, committing the receivers' steps in groups."""
+        group = CommitGroup(self._store, self._config.group_commit)
+        try:
+            for delivery in deliveries:
+                self._deliver(throw, delivery, outcome, group)
+        finally:
+            group.flush()
+
+    def _deliver(
+        self,
+        throw: ThrowRow,
+        delivery: DeliveryRow,
+        outcome: _Outcome,
+        group: CommitGroup | None = None,
+        settled: Done | None = None,
+    ) -> None:
+        """One step of one receiver; a failure is the receiver's, never the caller's.
+
+        With `group`, a waiting receiver's step is committed with the group (a start event's
+        new instance is saved at once); without, it is saved alone. `settled` is told when
+        the delivery is done with.
+        """
         values = dict(throw.variables)
 
         def done(tx: Tx) -> None:
             tx.finish_delivery(delivery.id)
 
-        receiver = delivery.instance_id or delivery.definition_id or ""
         try:
             if delivery.instance_id is None:
                 definition = self._runtime.repository.definition(delivery.definition_id or "")
                 if definition is None:
                     self._drop(delivery)  # undeployed meanwhile
-                    return
-                created = self._runtime.create(
-                    definition,
-                    delivery.activity_id or "",
-                    values,
-                    None,
-                    origin=throw.kind,
-                    detail={throw.kind: throw.name},
-                    within=done,
+                else:
+                    created = self._runtime.create(
+                        definition,
+                        delivery.activity_id or "",
+                        values,
+                        None,
+                        origin=throw.kind,
+                        detail={throw.kind: throw.name},
+                        within=done,
+                    )
+                    outcome.started.append(created.id)
+            else:
+                note = Note(
+                    f"{throw.kind}_received",
+                    detail={throw.kind: throw.name, "variables": sorted(values)},
                 )
-                outcome.started.append(created.id)
-                return
-            note = Note(
-                f"{throw.kind}_received",
-                detail={throw.kind: throw.name, "variables": sorted(values)},
-            )
-            caught, _ = self._runtime.step(
-                delivery.instance_id, _catch(throw, values), notes=[note], within=done
-            )
-            if caught:
-                outcome.delivered.append(delivery.instance_id)
-        except DeliveredElsewhereError:
+                if group is not None:
+                    self._deliver_later(throw, delivery, outcome, group, settled, note)
+                    return  # the group tells `settled`
+                caught, _ = self._runtime.step(
+                    delivery.instance_id, _catch(throw, values), notes=[note], within=done
+                )
+                if caught:
+                    outcome.delivered.append(delivery.instance_id)
+        except Exception as err:  # noqa: BLE001 - classified in `_failed`
+            self._failed(throw, delivery, outcome, err)
+        if settled is not None:
+            settled(None)
+
+    def _deliver_later(
+        self,
+        throw: ThrowRow,
+        delivery: DeliveryRow,
+        outcome: _Outcome,
+        group: CommitGroup,
+        settled: Done | None,
+        note: Note,
+    ) -> None:
+        """Compute a waiting receiver's step now; `group` commits it with its delivery's end.
+
+        If the group's transaction fails, the step is saved alone; if another step of the
+        receiver came first, it is delivered again alone (`redo`), from the new state.
+        """
+        instance_id = delivery.instance_id or ""
+        catch = _catch(throw, dict(throw.variables))
+        caught: list[bool] = []
+        redone: list[bool] = []
+
+        def command(inst: EngineInstance) -> None:
+            caught.append(catch(inst))
+
+        def redo() -> None:
+            redone.append(True)
+            self._deliver(throw, delivery, outcome)
+
+        def finished(err: BaseException | None) -> None:
+            if isinstance(err, Exception):
+                self._failed(throw, delivery, outcome, err)
+            elif err is None and not redone and any(caught):
+                outcome.delivered.append(instance_id)
+            if settled is not None:
+                settled(None)
+
+        def done(tx: Tx) -> None:
+            tx.finish_delivery(delivery.id)
+
+        self._runtime.step_later(
+            group, instance_id, command, redo=redo, done=finished, also=done, notes=[note]
+        )
+
+    def _failed(
+        self, throw: ThrowRow, delivery: DeliveryRow, outcome: _Outcome, err: Exception
+    ) -> None:
+        """What a receiver's failed step leads to: nothing, a dropped delivery, or `_fail`."""
+        receiver = delivery.instance_id or delivery.definition_id or ""
+        if isinstance(err, DeliveredElsewhereError):
             log.debug("delivery %s was made by another worker", delivery.id)
-        except InstanceNotFoundError:
+        elif isinstance(err, InstanceNotFoundError):
             self._drop(delivery)
-        except ProcessError as err:
+        elif isinstance(err, ProcessError):
             if self._receiver_ended(delivery):
                 self._drop(delivery)
                 return
             outcome.failed.append(receiver)
             self._fail(throw, delivery, describe_error(err), retryable=False)
-        except Exception as err:  # noqa: BLE001 - the store or a lost race: a worker retries it
+        else:  # the store or a lost race: a worker retries it
             outcome.failed.append(receiver)
             self._fail(throw, delivery, describe_error(err), retryable=True)
 

@@ -63,8 +63,9 @@ class JobExecutor:
         # Per thread: what this thread claimed and neither finished nor gave back (an item
         # whose processing raised keeps its lease, so it is retried only after the lease).
         self._local = threading.local()
-        # Delivers one claimed delivery of the outbox (the manager's `EventRouter`).
-        self.deliver: Callable[[DeliveryRow], None] | None = None
+        # Delivers one claimed delivery of the outbox with the batch's group, then tells
+        # `done` (the manager's `EventRouter.deliver_claimed`).
+        self.deliver: Callable[[DeliveryRow, CommitGroup, Done], None] | None = None
 
     @property
     def _lease(self) -> timedelta:
@@ -187,11 +188,10 @@ class JobExecutor:
         """Run one job this host leased itself (`retry()`), renewing its lease meanwhile."""
         self._run_claimed("jobs", [job], self.execute, None)
 
-    def _deliver(self, delivery: DeliveryRow, _group: CommitGroup, done: Done) -> None:
-        """Deliver one claimed delivery, a step of its own (its failure is the receiver's)."""
+    def _deliver(self, delivery: DeliveryRow, group: CommitGroup, done: Done) -> None:
+        """Deliver one claimed delivery, committed with `group` (its failure is the receiver's)."""
         assert self.deliver is not None
-        self.deliver(delivery)
-        done(None)
+        self.deliver(delivery, group, done)
 
     # ------------------------------------------------------------------ timers
 

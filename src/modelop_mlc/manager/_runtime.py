@@ -308,12 +308,13 @@ class Runtime:
         opened: Opened | None = None,
         done: Callable[[BaseException | None], None] | None = None,
         also: Callable[[Tx], None] | None = None,
+        notes: Sequence[Note] = (),
     ) -> None:
         """Run a step now and commit it with `group` (see `CommitGroup`).
 
         `redo` runs the step again on its own if it cannot be saved as computed (another
         step of the instance came first); `done(error)` follows its commit or failure;
-        `also` writes more in the step's transaction.
+        `also` writes more in the step's transaction; `notes` are as in `step()`.
 
         Raises:
             InstanceNotFoundError: If the instance does not exist.
@@ -323,7 +324,7 @@ class Runtime:
             group.flush()  # the step must see what the group's step of this instance saves
         row = opened.row if opened is not None else self._load(instance_id)
         with self.bounded():
-            _, write = self._engine_change(command, (), opened, also)(row)
+            _, write = self._engine_change(command, notes, opened, also)(row)
         prepared = self._prepare(row, write)
         group.add(
             row.id,
