@@ -191,7 +191,8 @@ class ManagerConfig(BaseModel):
         50,
         ge=1,
         description="How many due timers and jobs of different instances `run_due()` and "
-        "workers save in one transaction; 1 saves each in its own.",
+        "workers save in one transaction, and how many receivers' steps of one signal or "
+        "message; 1 saves each in its own.",
     )
 
     @classmethod

@@ -260,7 +260,9 @@ class EventRouter:
             budget -= 1
             self._deliver_all(throw, deliveries, _Outcome())
 
-    def _deliver_all(self, throw: ThrowRow, deliveries: list[DeliveryRow], outcome: _Outcome) -> None:
+    def _deliver_all(
+        self, throw: ThrowRow, deliveries: list[DeliveryRow], outcome: _Outcome
+    ) -> None:
         """Deliver one event's deliveries, committing the receivers' steps in groups."""
         group = CommitGroup(self._store, self._config.group_commit)
         try:
