@@ -128,7 +128,10 @@ def work(url: str, name: str, lease: float) -> int:
 def race(url: str, role: str, markers: Path) -> int:
     """Deliver our event to both race instances, holding where this process must lose."""
     rival_kind = "signal_received" if role == "message" else "message_received"
-    manager = LifecycleManager.open(url)
+    # One commit per receiver: the signal's step of the first instance must be saved before
+    # its step of the second is computed (that step waits for the message host, which waits
+    # for that save); a group commit would save both only after the second's step.
+    manager = LifecycleManager.open(url, config=ManagerConfig(group_commit=1))
     calls: Counter[str] = Counter()
     pause = threading.Event()
 
