@@ -17,7 +17,7 @@ A third database, opened with `group_commit=1`, times the same `signal("go")` wi
 per receiver (the outbox before its deliveries were group-committed), in the same alternation:
 the figure printed is grouped / one-by-one throughput.
 
-    python benchmarks/bench_outbox.py [--targets 100] [--repeat 9]
+    python benchmarks/bench_outbox.py [--targets 100] [--repeat 9] [--durability full]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from modelop_mlc import LifecycleManager, ManagerConfig, ManualClock
 from modelop_mlc.manager._rows import Note
+from modelop_mlc.store import Durability
 
 HERE = Path(__file__).parent / "diagrams"
 TARGET_SHARE = 0.85
@@ -62,9 +63,9 @@ def direct(manager: LifecycleManager, targets: set[str]) -> float:
     return elapsed
 
 
-def open_manager(path: Path, config: ManagerConfig) -> LifecycleManager:
+def open_manager(path: Path, config: ManagerConfig, durability: Durability) -> LifecycleManager:
     """Open a manager on `path` with the fan-out diagram deployed."""
-    manager = LifecycleManager.open(path, clock=ManualClock(), config=config)
+    manager = LifecycleManager.open(path, clock=ManualClock(), config=config, durability=durability)
     manager.register_delegate("work", lambda _ctx: None)
     manager.deploy(HERE / "fanout.bpmn")
     return manager
@@ -75,10 +76,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--targets", type=int, default=100, help="receivers per signal")
     parser.add_argument("--repeat", type=int, default=9, help="measurements (median is kept)")
+    parser.add_argument("--durability", choices=["normal", "full"], default="normal")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        manager = open_manager(Path(tmp) / "outbox.db", ManagerConfig())
-        single = open_manager(Path(tmp) / "single.db", ManagerConfig(group_commit=1))
+        durability: Durability = args.durability
+        manager = open_manager(Path(tmp) / "outbox.db", ManagerConfig(), durability)
+        single = open_manager(Path(tmp) / "single.db", ManagerConfig(group_commit=1), durability)
         # Warm every path: spec caches, the delegate path, SQLite's page cache.
         through_outbox(manager, start_targets(manager, args.targets))
         through_outbox(single, start_targets(single, args.targets))
@@ -96,7 +99,10 @@ def main() -> None:
     outbox_s, direct_s = statistics.median(times["outbox"]), statistics.median(times["direct"])
     single_s = statistics.median(times["single"])
     share = direct_s / outbox_s  # outbox throughput as a share of the direct path's
-    print(f"signal fan-out to {args.targets} receivers, {args.repeat} runs each (median)")
+    print(
+        f"signal fan-out to {args.targets} receivers, {args.repeat} runs each (median), "
+        f"durability {args.durability}"
+    )
     for label, seconds in (
         ("direct steps (baseline)", direct_s),
         ("outbox, 1 per commit", single_s),
