@@ -7,7 +7,7 @@ cheaply as the first, or `offset=`, whose cost grows with the offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from modelop_mlc.errors import InstanceNotFoundError, TaskNotFoundError
@@ -76,6 +76,10 @@ class Listings:
         """
         return [instance_record(r) for r in self._store.find_instances(query, page)]
 
+    def count_found_instances(self, query: InstanceQuery) -> int:
+        """Count the instances `query` selects, in the database (REST's `/count` routes)."""
+        return self._store.count_found_instances(query)
+
     def tasks(
         self,
         *,
@@ -114,6 +118,10 @@ class Listings:
             ValueError: For an unknown order, or an `after` that does not fit it.
         """
         return [user_task_record(r) for r in self._store.find_tasks(query, page)]
+
+    def count_found_tasks(self, query: TaskQuery) -> int:
+        """Count the open user tasks `query` selects, in the database."""
+        return self._store.count_found_tasks(query)
 
     def task(self, task_id: str) -> UserTask:
         """Return one open user task.
@@ -157,14 +165,36 @@ class Listings:
         """
         return [incident_record(r) for r in self._store.find_incidents(query, page)]
 
-    def instance_counts(self) -> dict[str, dict[str, int]]:
+    def count_found_incidents(self, query: IncidentQuery) -> int:
+        """Count the incidents `query` selects, in the database."""
+        return self._store.count_found_incidents(query)
+
+    def instance_counts(
+        self, keys: Sequence[str] | None = None, *, ended_up_to: int | None = None
+    ) -> dict[str, dict[str, int]]:
         """How many instances each process (by key) has in each status.
 
-        The database counts them; no instance is read (the Cockpit's overview).
+        The database counts them; no instance is read. Without `keys`, every instance is
+        counted (one pass over them all). With `keys` (the Cockpit's overview), each count
+        reads only its own index range: running and incident instances exactly, as Camunda's
+        dashboard counts them, so the cost does not grow with the ended ones; completed and
+        cancelled ones stop at `ended_up_to` (None: exact).
+
+        Args:
+            keys: Count these processes only, each status from the index.
+            ended_up_to: With `keys`, count ended instances up to this many.
         """
         counts: dict[str, dict[str, int]] = {}
-        for (key, status), count in self._store.instance_counts().items():
-            counts.setdefault(key, {})[status] = count
+        if keys is None:
+            found = self._store.instance_counts()
+        else:
+            found = self._store.status_counts(keys, ("running", "incident"))
+            found.update(
+                self._store.status_counts(keys, ("completed", "cancelled"), up_to=ended_up_to)
+            )
+        for (key, status), count in found.items():
+            if count:
+                counts.setdefault(key, {})[status] = count
         return counts
 
     def waiting_at(self, definition_id: str) -> dict[str, int]:

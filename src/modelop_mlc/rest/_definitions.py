@@ -20,6 +20,7 @@ from modelop_mlc.rest._query import Query, like
 from modelop_mlc.rest._routing import ApiRoute, query_routes
 from modelop_mlc.rest._tasks import form_variables
 from modelop_mlc.rest._variables import from_typed
+from modelop_mlc.store.queries import IncidentQuery, InstanceQuery, Page
 
 __all__ = ["API"]
 
@@ -211,17 +212,23 @@ async def _definitions(context: Context, query: Query, _request: Request) -> Seq
     return await context.read(_select_definitions, context.manager, query)
 
 
+_RUNNING = ("running", "incident")
+
+
 def _statistics(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
     owners = tenants(manager)
-    instances = [i for i in manager.instances(limit=None) if not i.ended]
-    incidents = manager.incidents(limit=None)
     wanted_type = query.text("incidentsForType")
     with_incidents = query.boolean("incidents") is True or wanted_type is not None
     found = []
     for definition in manager.definitions():
-        mine = [i for i in instances if i.definition_id == definition.id]
-        ids = {i.id for i in mine}
-        theirs = [i for i in incidents if i.instance_id in ids]
+        # Counted from the running instances' partial index; an ended instance's incidents
+        # are resolved when it ends, so the open ones all belong to running instances.
+        running = manager.count_found_instances(
+            InstanceQuery(statuses=_RUNNING, definition_id=definition.id)
+        )
+        theirs = manager.find_incidents(
+            IncidentQuery(definition_id=definition.id), Page(limit=None)
+        )
         counts: dict[str, int] = {}
         for incident in theirs:
             head, *rest = incident.kind.split("_")
@@ -233,7 +240,7 @@ def _statistics(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]
                 "@class": "org.camunda.bpm.engine.rest.dto.repository."
                 "ProcessDefinitionStatisticsResultDto",
                 "id": definition.id,
-                "instances": len(mine),
+                "instances": running,
                 "failedJobs": (
                     sum(1 for i in theirs if i.kind == "failed_job")
                     if query.boolean("failedJobs")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -18,8 +18,8 @@ from modelop_mlc.rest._camunda import activity_instances, instance_dto
 from modelop_mlc.rest._errors import ApiError, bad_request, not_found
 from modelop_mlc.rest._fields import check_fields
 from modelop_mlc.rest._http import PRINCIPAL_KEY, Context, base_url, json_body, json_response
-from modelop_mlc.rest._query import Query, like, variable_filter
-from modelop_mlc.rest._routing import ApiRoute, query_routes
+from modelop_mlc.rest._query import Query, Window, kept_rows, like, variable_filter
+from modelop_mlc.rest._routing import ApiRoute, Paged, query_routes
 from modelop_mlc.rest._variables import from_typed, to_typed, typed_map
 from modelop_mlc.store.queries import InstanceQuery, Page
 
@@ -85,15 +85,6 @@ _FILTERS = {
         "boolean",
     ),
 }
-_SORT = {
-    "instanceId": lambda i: i.id,
-    "definitionKey": lambda i: i.key,
-    "definitionId": lambda i: i.definition_id,
-    "businessKey": lambda i: i.business_key,
-    "tenantId": lambda _i: None,
-}
-
-
 _INSTANCE_ORDERS = {
     "instanceId": "id",
     "definitionKey": "key",
@@ -129,91 +120,70 @@ def instance_query(query: Query) -> InstanceQuery:
         business_key_like=query.text("businessKeyLike"),
         definition_id=query.text("processDefinitionId"),
         super_instance_id=query.text("superProcessInstance"),
+        sub_instance_id=query.text("subProcessInstance"),
+        roots_only=bool(query.boolean("rootProcessInstances")),
+        leaves_only=bool(query.boolean("leafProcessInstances")),
         order=order,
         descending=descending,
     )
 
 
-def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
+def _unindexed(manager: LifecycleManager, query: Query) -> Callable[[ProcessInstance], bool] | None:
+    """The filters the database cannot answer, as one test of an instance (None: there are none).
+
+    An instance's waiting activities and its variables are stored as JSON, and incident types
+    are named differently in Camunda: these are tested on the rows the store's query reads,
+    in its order, a batch at a time (`Window.read`). Everything else is in `instance_query`.
+    """
     if query.boolean("variableNamesIgnoreCase") or query.boolean("variableValuesIgnoreCase"):
         raise bad_request(
             "variableNamesIgnoreCase and variableValuesIgnoreCase are not supported by "
             "modelop_mlc: variable names and values compare exactly"
         )
-    ids = query.texts("processInstanceIds")
-    business_like = query.text("businessKeyLike")
-    keys_in, keys_out = (
-        query.texts("processDefinitionKeyIn"),
-        query.texts("processDefinitionKeyNotIn"),
-    )
     activities = query.texts("activityIdIn")
     variables = variable_filter(query.text("variables"))
-    incident_filters = [
+    wanted_id, kind, message, message_like = (
         query.text(n)
         for n in ("incidentId", "incidentType", "incidentMessage", "incidentMessageLike")
-    ]
-    incidents = (
-        manager.incidents(limit=None)
-        if query.boolean("withIncident") or any(f is not None for f in incident_filters)
-        else []
     )
-    ended = bool(query.boolean("ended"))
-    # The database narrows by what its indexes answer; the filters below do the rest.
-    found = manager.find_instances(instance_query(query), Page(limit=None))
-    # Camunda's call-activity links: the instance that called `subProcessInstance`; roots
-    # were called by nobody, leaves call nobody (now).
-    sub_id = query.text("subProcessInstance")
-    if sub_id is not None:
-        callers = {i.super_instance_id for i in manager.instances(limit=None) if i.id == sub_id}
-        found = [i for i in found if i.id in callers]
-    if query.boolean("rootProcessInstances"):
-        found = [i for i in found if i.super_instance_id is None]
-    if query.boolean("leafProcessInstances"):
-        calling = {
-            i.super_instance_id for i in manager.instances(limit=None) if i.status not in _ENDED
-        }
-        found = [i for i in found if i.id not in calling]
+    by_incident = any(f is not None for f in (wanted_id, kind, message, message_like))
+    if activities is None and variables is None and not by_incident:
+        return None
 
     def incident_match(instance: ProcessInstance) -> bool:
-        mine = [i for i in incidents if i.instance_id == instance.id]
-        wanted_id, kind, message, message_like = incident_filters
-        if query.boolean("withIncident") and not mine:
-            return False
-        if any(f is not None for f in incident_filters):
-            mine = [
-                i
-                for i in mine
-                if (wanted_id is None or i.id == wanted_id)
-                and (kind is None or _incident_type(i.kind) == kind)
-                and (message is None or i.message == message)
-                and (message_like is None or like(message_like)(i.message))
-            ]
-            return bool(mine)
-        return True
-
-    def wanted(instance: ProcessInstance) -> bool:
-        # Camunda's runtime query sees only instances that have not ended; `ended=true`
-        # (ours) asks for those that have.
-        if (instance.status in _ENDED) != ended:
-            return False
-        if query.boolean("suspended"):
-            return False  # never suspended (Camunda applies these flags only when true)
-        return (
-            (ids is None or instance.id in ids)
-            and (business_like is None or like(business_like)(instance.business_key))
-            and (
-                query.text("processDefinitionId") is None
-                or instance.definition_id == query.text("processDefinitionId")
-            )
-            and (keys_in is None or instance.key in keys_in)
-            and (keys_out is None or instance.key not in keys_out)
-            and (activities is None or bool(set(activities) & set(instance.waiting_at)))
-            and (variables is None or variables(instance.variables))
-            and incident_match(instance)
+        # An instance has few open incidents: read them by its index, row by row.
+        mine = manager.incidents(instance_id=instance.id, limit=None)
+        return any(
+            (wanted_id is None or i.id == wanted_id)
+            and (kind is None or _incident_type(i.kind) == kind)
+            and (message is None or i.message == message)
+            and (message_like is None or like(message_like)(i.message))
+            for i in mine
         )
 
-    selected = query.sort([i for i in found if wanted(i)], _SORT)
-    return [instance_dto(None, i) for i in selected]
+    def wanted(instance: ProcessInstance) -> bool:
+        return (
+            (activities is None or bool(set(activities) & set(instance.waiting_at)))
+            and (variables is None or variables(instance.variables))
+            and (not by_incident or incident_match(instance))
+        )
+
+    return wanted
+
+
+def _instance_page(manager: LifecycleManager, query: Query, window: Window) -> list[dict[str, Any]]:
+    found = instance_query(query)
+    keep = _unindexed(manager, query)
+    page = window.read(lambda p: manager.find_instances(found, p), keep)
+    return [instance_dto(None, i) for i in page]
+
+
+def _instance_count(manager: LifecycleManager, query: Query) -> int:
+    found = instance_query(query)
+    keep = _unindexed(manager, query)
+    if keep is None:
+        return manager.count_found_instances(found)
+    return sum(1 for _ in kept_rows(lambda p: manager.find_instances(found, p), keep))
 
 
 def _incident_type(kind: str) -> str:
@@ -221,8 +191,14 @@ def _incident_type(kind: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-async def _select(context: Context, query: Query, _request: Request) -> Sequence[dict[str, Any]]:
-    return await context.read(_select_instances, context.manager, query)
+async def _page(
+    context: Context, query: Query, _request: Request, window: Window
+) -> Sequence[dict[str, Any]]:
+    return await context.read(_instance_page, context.manager, query, window)
+
+
+async def _count(context: Context, query: Query, _request: Request) -> int:
+    return await context.read(_instance_count, context.manager, query)
 
 
 # ---------------------------------------------------------------- one instance
@@ -485,8 +461,14 @@ def select_variables(
 
 
 def _running_variables(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
-    running = [i for i in manager.instances(limit=None) if i.status not in _ENDED]
-    return select_variables(running, query, manager.config.secret_variables)
+    # Only running instances are read (by the status index), those of `processInstanceIdIn`
+    # by their ids; their variables are stored as JSON, so the names are filtered here.
+    running = InstanceQuery(
+        statuses=["running", "incident"], ids=query.texts("processInstanceIdIn")
+    )
+    return select_variables(
+        manager.find_instances(running, Page(limit=None)), query, manager.config.secret_variables
+    )
 
 
 async def _select_variables(
@@ -521,9 +503,9 @@ _VAR = f"{_ID}/variables/{{name}}"
 API: list[ApiRoute] = [
     *query_routes(
         "/process-instance",
-        _select,
+        Paged(_page, _count),
         params=_FILTERS,
-        sort_keys=list(_SORT),
+        sort_keys=list(_INSTANCE_ORDERS),
         schema="ProcessInstance",
         permissions={READ},
         what="running process instances (ended ones with ended=true, ours)",

@@ -8,7 +8,8 @@ and `maxResults` as in Camunda, `DEFAULT_MAX_RESULTS` rows when `maxResults` is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from itertools import islice
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,7 +22,15 @@ from modelop_mlc.rest._errors import bad_request
 from modelop_mlc.rest._http import json_response
 from modelop_mlc.store.queries import DEFAULT_LIMIT, Page
 
-__all__ = ["DEFAULT_MAX_RESULTS", "PAGING", "Query", "Window", "like", "variable_filter"]
+__all__ = [
+    "DEFAULT_MAX_RESULTS",
+    "PAGING",
+    "Query",
+    "Window",
+    "kept_rows",
+    "like",
+    "variable_filter",
+]
 
 DEFAULT_MAX_RESULTS = DEFAULT_LIMIT
 """Rows a list route returns without `maxResults` (Camunda returns all; we page, and link on)."""
@@ -194,7 +203,15 @@ class Query:
         sort_by = self.params.get("sortBy")
         order = self.params.get("sortOrder")
         if sort_by is None and order is None:
-            return default
+            if not self.sorting:
+                return default
+            if len(self.sorting) > 1:
+                # The database reads one index in its order; ties come in start order.
+                raise bad_request(
+                    "modelop_mlc sorts this query by one criterion (ties oldest or newest first); "
+                    f"'sorting' lists {len(self.sorting)}: keep the first only"
+                )
+            sort_by, order = self.sorting[0]
         if sort_by is None or order is None:
             raise bad_request(
                 "Only a single sorting parameter specified. sortBy and sortOrder required"
@@ -349,6 +366,19 @@ class Window:
         """The store page to read: this one and one row more."""
         return Page(limit=self.count + 1, offset=self.first)
 
+    def read(
+        self, read: Callable[[Page], Sequence[T]], keep: Callable[[T], bool] | None
+    ) -> list[T]:
+        """This page and one row more, read from the store; `keep` tests what SQL cannot.
+
+        Without `keep` the store reads the page alone. With it, rows come in the store's
+        order a batch at a time until the page is full (see `kept_rows`).
+        """
+        if keep is None:
+            return list(read(self.fetch()))
+        wanted = kept_rows(read, keep)
+        return list(islice(wanted, self.first, self.first + self.count + 1))
+
     def rows(self, items: Sequence[T]) -> list[T]:
         """This page of a list in memory, and one row more."""
         return list(items[self.first : self.first + self.count + 1])
@@ -362,3 +392,23 @@ class Window:
             )
             response.headers["Link"] = f'<{following}>; rel="next"'
         return response
+
+
+_BATCH = 500
+
+
+def kept_rows(read: Callable[[Page], Sequence[T]], keep: Callable[[T], bool]) -> Iterator[T]:
+    """The rows `read` gives, in its order, that `keep` accepts, read `_BATCH` at a time.
+
+    For the Camunda filters SQL cannot answer (a variable's value inside the instance's
+    stored variables, an activity in its waiting list): the database narrows and orders by
+    its indexes, and memory holds one batch whatever the number of rows. A page stops
+    reading once it is full; a count reads every row the database's filters let through.
+    """
+    offset = 0
+    while True:
+        rows = read(Page(limit=_BATCH, offset=offset))
+        yield from (row for row in rows if keep(row))
+        if len(rows) < _BATCH:
+            return
+        offset += _BATCH

@@ -16,12 +16,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from modelop_mlc.rest._http import Context, Handler, json_body, json_response
-from modelop_mlc.rest._query import Query
+from modelop_mlc.rest._query import Query, Window
 
-__all__ = ["ApiRoute", "Select", "query_routes"]
+__all__ = ["ApiRoute", "Paged", "Select", "query_routes"]
 
 Select = Callable[[Context, Query, Request], Awaitable[Sequence[Any]]]
 """Returns every record a query selects, filtered and sorted (paging is applied after)."""
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A query resource the database pages and counts: no route reads more than a page.
+
+    Attributes:
+        page: The records of one `Window` and one more (to tell whether a page follows),
+            filtered, sorted and paged by the store's query.
+        count: How many records the query selects, counted by the database.
+    """
+
+    page: Callable[[Context, Query, Request, Window], Awaitable[Sequence[Any]]]
+    count: Callable[[Context, Query, Request], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,7 @@ class ApiRoute:
 
 def query_routes(
     path: str,
-    select: Select,
+    select: Select | Paged,
     *,
     params: Mapping[str, str],
     sort_keys: Sequence[str],
@@ -74,7 +88,7 @@ def query_routes(
 
     Args:
         path: The list path (`/task`).
-        select: The filter function.
+        select: The filter function, or the store's page and count (`Paged`).
         params: The filters it implements: name to OpenAPI type. Any other is answered 400.
         sort_keys: The `sortBy` values.
         schema: The schema name of one record.
@@ -90,22 +104,28 @@ def query_routes(
         body = await json_body(request, context.max_upload_bytes)
         return Query.from_body(body, request.query_params, params)
 
-    async def get_list(context: Context, request: Request) -> Response:
-        query = get_query(request)
+    async def listed(context: Context, query: Query, request: Request) -> Response:
         window = query.window()
+        if isinstance(select, Paged):
+            return window.answer(request, await select.page(context, query, request, window))
         return window.answer(request, window.rows(await select(context, query, request)))
+
+    async def counted(context: Context, query: Query, request: Request) -> Response:
+        if isinstance(select, Paged):
+            return json_response({"count": await select.count(context, query, request)})
+        return json_response({"count": len(await select(context, query, request))})
+
+    async def get_list(context: Context, request: Request) -> Response:
+        return await listed(context, get_query(request), request)
 
     async def get_count(context: Context, request: Request) -> Response:
-        return json_response({"count": len(await select(context, get_query(request), request))})
+        return await counted(context, get_query(request), request)
 
     async def post_list(context: Context, request: Request) -> Response:
-        query = await post_query(context, request)
-        window = query.window()
-        return window.answer(request, window.rows(await select(context, query, request)))
+        return await listed(context, await post_query(context, request), request)
 
     async def post_count(context: Context, request: Request) -> Response:
-        query = await post_query(context, request)
-        return json_response({"count": len(await select(context, query, request))})
+        return await counted(context, await post_query(context, request), request)
 
     paging = {"firstResult": "integer", "maxResults": "integer"}
     common: dict[str, Any] = {"permissions": permissions, "errors": (400, 401, 403, 500)}

@@ -48,6 +48,18 @@ def sort_key(row: Any, columns: Sequence[str]) -> tuple[Any, ...]:
     return tuple(getattr(row, column) for column in columns)
 
 
+def _task_filters(query: TaskQuery) -> tuple[tuple[str, str | None], ...]:
+    """A task query's filters on the task's own columns: (column, wanted value)."""
+    return (
+        ("id", query.task_id),
+        ("instance_id", query.instance_id),
+        ("assignee", query.assignee),
+        ("key", query.key),
+        ("activity_id", query.activity_id),
+        ("name", query.name),
+    )
+
+
 def _narrowed(query: TaskQuery, filters: Sequence[tuple[str, str | None]]) -> bool:
     """Whether a task listing filters on more than its candidates."""
     others = (query.name_like, query.definition_id, query.business_key)
@@ -116,9 +128,17 @@ class _Select:
                 params.append(page.offset)
         return sql, params
 
+    def count_sql(self) -> tuple[str, list[Any]]:
+        """The statement counting the rows this SELECT's filters match, and its parameters."""
+        where = (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+        return f"SELECT COUNT(*) FROM {self.source}{where}", list(self.params)
+
 
 class Listing(Connections):
     """Instances, open tasks, incidents and history, a page at a time."""
+
+    def _count(self, select: _Select) -> int:
+        return int(self.reader().one(*select.count_sql())[0])
 
     def _page(self, select: _Select, order: Sequence[str], descending: bool, page: Page) -> Any:
         rows = self.reader().all(*select.sql(order, descending, page, offset=True))
@@ -144,6 +164,7 @@ class Listing(Connections):
                 query.definition_id,
                 query.ids,
                 query.super_instance_id,
+                query.sub_instance_id,
             )
         )
         # NULL business keys sort differently per database, so that order is not merged here.
@@ -166,12 +187,20 @@ class Listing(Connections):
         select = self._instances(query, statuses, order)
         return [instance_from(r) for r in self._page(select, order, query.descending, page)]
 
+    def count_found_instances(self, query: InstanceQuery) -> int:
+        """How many instances `query` selects, counted by the database (REST's `/count`)."""
+        statuses = list(query.statuses) if query.statuses is not None else None
+        return self._count(self._instances(query, statuses, ()))
+
     def _instances(
         self, query: InstanceQuery, statuses: Sequence[str] | None, order: Sequence[str]
     ) -> _Select:
         select = _Select(INSTANCE_COLUMNS, "instances")
         if statuses is not None and len(statuses) == 1:
             select.equal("status", statuses[0])
+        elif statuses is not None and sorted(statuses) == ["incident", "running"]:
+            # The partial indexes' own condition, word for word, so that they can be used.
+            select.where("status IN ('running', 'incident')")
         else:
             select.any_of("status", statuses)
         select.any_of("id", query.ids)
@@ -183,6 +212,22 @@ class Listing(Connections):
             select.where(*self.dialect.like("business_key", query.business_key_like))
         select.equal("definition_id", query.definition_id)
         select.equal("super_instance_id", query.super_instance_id)
+        if query.sub_instance_id is not None:
+            # The caller's id, read from the called instance's row by its primary key.
+            select.where(
+                "id IN (SELECT super_instance_id FROM instances WHERE id = ?)",
+                query.sub_instance_id,
+            )
+        if query.roots_only:
+            select.where("super_instance_id IS NULL")
+        if query.leaves_only:
+            # One probe of `instances_super` per instance read; the condition is the running
+            # statuses', as `waiting_at()` has it.
+            select.where(
+                "NOT EXISTS (SELECT 1 FROM instances called WHERE "
+                "called.super_instance_id = instances.id "
+                "AND called.status IN ('running', 'incident'))"
+            )
         if query.started_since is not None:
             select.where("started_at >= ?", query.started_since)
         return select
@@ -227,6 +272,31 @@ class Listing(Connections):
         ended = [r for r in rows if r.ended_at is not None and r.ended_at < cutoff]
         return ended, following
 
+    def status_counts(
+        self, keys: Sequence[str], statuses: Sequence[str], *, up_to: int | None = None
+    ) -> dict[tuple[str, str], int]:
+        """How many instances each process key has in each status, one index range each.
+
+        Each count reads only its own (key, status) range of `instances_key`, so a count of
+        running instances costs the same however many have ended. A count stops at `up_to`
+        (None: exact): the ended statuses grow without end, and an overview only needs to
+        show that there are many.
+        """
+        counts: dict[tuple[str, str], int] = {}
+        for key in keys:
+            for status in statuses:
+                if up_to is None:
+                    sql = "SELECT COUNT(*) FROM instances WHERE key = ? AND status = ?"
+                    params: list[Any] = [key, status]
+                else:
+                    sql = (
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM instances "
+                        "WHERE key = ? AND status = ? LIMIT ?) AS capped"
+                    )
+                    params = [key, status, up_to]
+                counts[(key, status)] = int(self.reader().one(sql, params)[0])
+        return counts
+
     # ---------------------------------------------------------------- tasks
 
     def find_tasks(self, query: TaskQuery, page: Page = _ALL) -> list[TaskRow]:
@@ -241,24 +311,25 @@ class Listing(Connections):
             for kind, value in (("group", query.candidate_group), ("user", query.candidate_user))
             if value is not None
         ]
-        filters: tuple[tuple[str, str | None], ...] = (
-            ("id", query.task_id),
-            ("instance_id", query.instance_id),
-            ("assignee", query.assignee),
-            ("key", query.key),
-            ("activity_id", query.activity_id),
-            ("name", query.name),
-        )
-        if candidates and query.order == "created" and not _narrowed(query, filters):
+        if candidates and query.order == "created" and not _narrowed(query, _task_filters(query)):
             return self._candidate_tasks(candidates, query.descending, page)
+        select = self._tasks(query)
+        return [task_from(r) for r in self._page(select, order, query.descending, page)]
+
+    def count_found_tasks(self, query: TaskQuery) -> int:
+        """How many open user tasks `query` selects, counted by the database."""
+        return self._count(self._tasks(query))
+
+    def _tasks(self, query: TaskQuery) -> _Select:
         select = _Select(TASK_COLUMNS, "user_tasks")
-        for kind, value in candidates:
-            select.where(
-                "id IN (SELECT task_id FROM task_candidates WHERE kind = ? AND value = ?)",
-                kind,
-                value,
-            )
-        for column, wanted in filters:
+        for kind, value in (("group", query.candidate_group), ("user", query.candidate_user)):
+            if value is not None:
+                select.where(
+                    "id IN (SELECT task_id FROM task_candidates WHERE kind = ? AND value = ?)",
+                    kind,
+                    value,
+                )
+        for column, wanted in _task_filters(query):
             select.equal(column, wanted)
         if query.name_like is not None:
             select.where(*self.dialect.like("name", query.name_like))
@@ -269,7 +340,7 @@ class Listing(Connections):
         for column, owner in owners:
             if owner is not None:
                 select.where(f"instance_id IN (SELECT id FROM instances WHERE {column} = ?)", owner)
-        return [task_from(r) for r in self._page(select, order, query.descending, page)]
+        return select
 
     def _candidate_tasks(
         self, candidates: Sequence[tuple[str, str]], descending: bool, page: Page
@@ -307,6 +378,14 @@ class Listing(Connections):
             ValueError: For an unknown order, or an `after` that does not fit it.
         """
         order = _order(INCIDENT_ORDERS, query.order, "incidents")
+        select = self._incidents(query)
+        return [incident_from(r) for r in self._page(select, order, query.descending, page)]
+
+    def count_found_incidents(self, query: IncidentQuery) -> int:
+        """How many incidents `query` selects, counted by the database."""
+        return self._count(self._incidents(query))
+
+    def _incidents(self, query: IncidentQuery) -> _Select:
         select = _Select(INCIDENT_COLUMNS, "incidents")
         for column, value in (
             ("id", query.incident_id),
@@ -323,7 +402,7 @@ class Listing(Connections):
                 "instance_id IN (SELECT id FROM instances WHERE definition_id = ?)",
                 query.definition_id,
             )
-        return [incident_from(r) for r in self._page(select, order, query.descending, page)]
+        return select
 
     # ---------------------------------------------------------------- history
 

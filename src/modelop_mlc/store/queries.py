@@ -94,6 +94,10 @@ class InstanceQuery:
         business_key_like: With a business key matching this SQL `LIKE` pattern.
         definition_id: Of this definition version.
         super_instance_id: Started by this instance's call activities.
+        sub_instance_id: The instance whose call activity started this one (Camunda's
+            `subProcessInstance`).
+        roots_only: Only instances no call activity started.
+        leaves_only: Only instances that have no called instance still running.
         started_since: Started at or after this ISO 8601 UTC time.
         order: One of `INSTANCE_ORDERS`.
         descending: Largest first (newest first for `started`).
@@ -108,6 +112,9 @@ class InstanceQuery:
     business_key_like: str | None = None
     definition_id: str | None = None
     super_instance_id: str | None = None
+    sub_instance_id: str | None = None
+    roots_only: bool = False
+    leaves_only: bool = False
     started_since: str | None = None
     order: str = "started"
     descending: bool = True
