@@ -31,6 +31,7 @@ from modelop_mlc.manager._runtime import Note, Runtime
 from modelop_mlc.models import ExternalTask, FetchTopic
 from modelop_mlc.registry import check_json
 from modelop_mlc.store._external_tasks import TopicClaim
+from modelop_mlc.store.queries import DEFAULT_LIMIT, Page
 from modelop_mlc.store.rows import ExternalTaskRow, HistoryRow, IncidentRow, iso
 
 __all__ = ["ExternalTasks", "external_task_record"]
@@ -447,11 +448,29 @@ class ExternalTaskMethods:
         )
 
     def external_tasks(
-        self, *, instance_id: str | None = None, topic: str | None = None
+        self,
+        *,
+        instance_id: str | None = None,
+        topic: str | None = None,
+        limit: int | None = DEFAULT_LIMIT,
+        offset: int = 0,
     ) -> list[ExternalTask]:
-        """List external tasks (of one instance or topic), oldest first."""
-        rows = self._external.runtime.store.external_tasks(instance_id=instance_id)
-        return [external_task_record(r) for r in rows if topic is None or r.topic == topic]
+        """List external tasks (of one instance or topic), oldest first: one page.
+
+        Args:
+            instance_id: Of this instance.
+            topic: Of this topic.
+            limit: At most this many (100 by default); None for all.
+            offset: Skip this many first.
+
+        Raises:
+            ValueError: For a negative limit or offset.
+        """
+        page = Page(limit=limit, offset=offset)  # refuses a negative limit or offset
+        rows = self._external.runtime.store.external_tasks(
+            instance_id=instance_id, topic=topic, limit=page.limit, offset=page.offset
+        )
+        return [external_task_record(r) for r in rows]
 
     def external_task(self, task_id: str) -> ExternalTask:
         """Return one external task.

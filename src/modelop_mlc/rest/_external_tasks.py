@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import ExternalTask, FetchTopic
 from modelop_mlc.rest._auth import COMPLETE, READ
 from modelop_mlc.rest._camunda import camunda_date
 from modelop_mlc.rest._errors import bad_request
 from modelop_mlc.rest._fields import check_fields, flag, integer, strings, text
 from modelop_mlc.rest._http import Context, json_body, json_response
-from modelop_mlc.rest._query import Query, variable_filter
-from modelop_mlc.rest._routing import ApiRoute, query_routes
+from modelop_mlc.rest._query import Query, Window, kept_rows, variable_filter
+from modelop_mlc.rest._routing import ApiRoute, Paged, query_routes
 from modelop_mlc.rest._variables import from_typed, typed_map
+from modelop_mlc.store.queries import Page
 
 __all__ = ["API", "external_task_dto"]
 
@@ -280,7 +283,8 @@ async def error_details(context: Context, request: Request) -> Response:
 async def topic_names(context: Context, request: Request) -> Response:
     """`GET /external-task/topic-names`."""
     query = Query(request.query_params, allowed=_TOPIC_FILTERS)
-    tasks = await context.read(context.manager.external_tasks)
+    # Open tasks only (a completed one is deleted): their number follows the waiting work.
+    tasks = await context.read(partial(context.manager.external_tasks, limit=None))
     now = context.manager.clock.now()
     names = {
         t.topic
@@ -375,9 +379,14 @@ def _matches(query: Query, task: ExternalTask, now: datetime, variables: Any) ->
     )
 
 
-async def _select(context: Context, query: Query, _request: Request) -> Sequence[dict[str, Any]]:
-    manager = context.manager
-    tasks = await context.read(manager.external_tasks)
+def _reads(
+    manager: LifecycleManager, query: Query
+) -> tuple[Callable[[Page], list[ExternalTask]], Callable[[ExternalTask], bool]]:
+    """How to read the tasks `query` selects: the store's pages and a test of each task.
+
+    The database narrows by topic and instance and reads in creation order; the other
+    filters (locks, retries, an instance's variables) are tested a batch at a time.
+    """
     now = manager.clock.now()
     test = variable_filter(query.text("processVariables"), "processVariables")
     owners: dict[str, Any] = {}
@@ -389,8 +398,41 @@ async def _select(context: Context, query: Query, _request: Request) -> Sequence
         return test(owners[task.instance_id])
 
     checker = variables_of if test is not None else None
-    selected = [t for t in tasks if _matches(query, t, now, checker)]
-    return [external_task_dto(t) for t in query.sort(selected, _SORT)]
+
+    def read(page: Page) -> list[ExternalTask]:
+        return manager.external_tasks(
+            instance_id=query.text("processInstanceId"),
+            topic=query.text("topicName"),
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    return read, lambda task: _matches(query, task, now, checker)
+
+
+def _selected(manager: LifecycleManager, query: Query, window: Window) -> list[dict[str, Any]]:
+    read, keep = _reads(manager, query)
+    if query.text("sortBy") is None and not query.sorting:
+        found = window.read(read, keep)
+    else:
+        # Sorted otherwise than by creation: every open task that matches is read (their
+        # number follows the waiting work; a completed task is deleted).
+        found = window.rows(query.sort([t for t in read(Page()) if keep(t)], _SORT))
+    return [external_task_dto(t) for t in found]
+
+
+def _counted(manager: LifecycleManager, query: Query) -> int:
+    return sum(1 for _ in kept_rows(*_reads(manager, query)))
+
+
+async def _page(
+    context: Context, query: Query, _request: Request, window: Window
+) -> Sequence[dict[str, Any]]:
+    return await context.read(_selected, context.manager, query, window)
+
+
+async def _count(context: Context, query: Query, _request: Request) -> int:
+    return await context.read(_counted, context.manager, query)
 
 
 API: list[ApiRoute] = [
@@ -407,7 +449,7 @@ API: list[ApiRoute] = [
     ),
     *query_routes(
         "/external-task",
-        _select,
+        Paged(_page, _count),
         params=_FILTERS,
         sort_keys=list(_SORT),
         schema="ExternalTask",

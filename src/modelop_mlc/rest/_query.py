@@ -8,10 +8,10 @@ and `maxResults` as in Camunda, `DEFAULT_MAX_RESULTS` rows when `maxResults` is 
 from __future__ import annotations
 
 import re
-from itertools import islice
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from starlette.requests import Request

@@ -221,23 +221,32 @@ class ExternalTaskReads:
     reader: Callable[[], Cursor]
 
     def external_tasks(
-        self, *, instance_id: str | None = None, task_id: str | None = None
+        self,
+        *,
+        instance_id: str | None = None,
+        task_id: str | None = None,
+        topic: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[ExternalTaskRow]:
-        """External task rows (of one instance, or one by id), oldest first."""
-        clauses, params = [], []
-        for column, value in (("instance_id", instance_id), ("id", task_id)):
+        """External task rows (of one instance or topic, or one by id), oldest first: a page.
+
+        The table holds open tasks only (a completed one is deleted), so its size follows
+        the instances waiting, not those that ended.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("instance_id", instance_id), ("id", task_id), ("topic", topic)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        return [
-            external_task_from(r)
-            for r in self.reader().all(
-                f"SELECT {EXTERNAL_TASK_COLUMNS} FROM external_tasks{where} "
-                "ORDER BY created_at, id",
-                params,
-            )
-        ]
+        sql = f"SELECT {EXTERNAL_TASK_COLUMNS} FROM external_tasks{where} ORDER BY created_at, id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
+        rows = [external_task_from(r) for r in self.reader().all(sql, params)]
+        return rows[offset:] if limit is None else rows
 
     def get_external_task(self, task_id: str) -> ExternalTaskRow | None:
         """Read one external task."""
