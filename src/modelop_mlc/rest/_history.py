@@ -6,8 +6,9 @@ variables, and the journal of activity starts and ends, task assignments and com
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -21,8 +22,9 @@ from modelop_mlc.rest._camunda import activity_instances, camunda_date, parse_da
 from modelop_mlc.rest._errors import not_found
 from modelop_mlc.rest._http import Context, json_response
 from modelop_mlc.rest._instances import select_variables, variable_record
-from modelop_mlc.rest._query import Query, like, variable_filter
-from modelop_mlc.rest._routing import ApiRoute, query_routes
+from modelop_mlc.rest._query import Query, Window, kept_rows, like, variable_filter
+from modelop_mlc.rest._routing import ApiRoute, Paged, query_routes
+from modelop_mlc.store.queries import InstanceQuery
 
 __all__ = ["API"]
 
@@ -37,9 +39,14 @@ _STATES = {
 class _History:
     """What one request reads: instances, their definitions' names and types, their events."""
 
-    def __init__(self, manager: LifecycleManager, instance_id: str | None = None) -> None:
+    def __init__(
+        self, manager: LifecycleManager, instance_id: str | None = None, *, read: bool = True
+    ) -> None:
         self.manager = manager
-        if instance_id is None:
+        self._records: dict[str, dict[str, Any]] = {}
+        if not read:
+            self.instances = []  # the caller reads them a page at a time
+        elif instance_id is None:
             self.instances = manager.instances(limit=None)
         else:
             try:
@@ -63,6 +70,22 @@ class _History:
         if instance.id not in self._events:
             self._events[instance.id] = self.manager.history(instance.id, limit=None)
         return self._events[instance.id]
+
+    def record(self, instance: ProcessInstance) -> dict[str, Any]:
+        """The instance's historic record (read once per request)."""
+        if instance.id not in self._records:
+            self._records[instance.id] = _instance_record(self, instance)
+        return self._records[instance.id]
+
+    @staticmethod
+    def matching(
+        manager: LifecycleManager,
+        query: InstanceQuery,
+        keep: Callable[[ProcessInstance], bool] | None,
+    ) -> list[ProcessInstance]:
+        """Every instance `query` selects that `keep` accepts, read a batch at a time."""
+        read = partial(manager.find_instances, query)
+        return list(kept_rows(read, keep or (lambda _i: True)))
 
     def activities(self, instance: ProcessInstance) -> list[dict[str, Any]]:
         return activity_instances(
@@ -164,53 +187,128 @@ _INSTANCE_SORT = {
 }
 
 
-def _select_instances(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
-    history = _History(manager, query.text("processInstanceId"))
+# `sortBy` values the database orders by (its indexes); the others sort in memory.
+_INSTANCE_ORDERS = {
+    "instanceId": "id",
+    "definitionId": "definition_id",
+    "definitionKey": "key",
+    "businessKey": "business_key",
+    "startTime": "started",
+    "tenantId": "started",  # every instance has tenant null: the default order
+}
+
+
+def _history_query(query: Query, *, ordered: bool) -> InstanceQuery:
+    """The store query of `GET /history/process-instance`: what its indexes can answer."""
+    statuses = set(_STATES)
+    for flag, kept in (
+        ("finished", {"completed", "cancelled"}),
+        ("unfinished", {"running", "incident"}),
+        ("active", {"running", "incident"}),
+        ("completed", {"completed"}),
+        ("externallyTerminated", {"cancelled"}),
+        # An instance has open incidents exactly while its status is `incident`.
+        ("withIncidents", {"incident"}),
+    ):
+        if query.boolean(flag):
+            statuses &= kept
+    state = query.text("state")
+    if state is not None:
+        statuses &= {status for status, name in _STATES.items() if name == state}
+    if query.boolean("suspended"):
+        statuses = set()  # never suspended
     ids = query.texts("processInstanceIds")
-    keys = query.texts("processDefinitionKeyIn")
+    one = query.text("processInstanceId")
+    if one is not None:
+        ids = [one] if ids is None or one in ids else []
+    order, descending = (
+        query.order(_INSTANCE_ORDERS, ("started", True)) if ordered else ("started", True)
+    )
+    if "tenantId" in (query.text("sortBy"), *(name for name, _ in query.sorting[:1])):
+        descending = True  # tenantId sets nothing apart: newest first, either way
+    return InstanceQuery(
+        statuses=None if statuses == set(_STATES) else sorted(statuses),
+        ids=ids,
+        key=query.text("processDefinitionKey"),
+        keys_in=query.texts("processDefinitionKeyIn"),
+        business_key=query.text("processInstanceBusinessKey"),
+        business_key_like=query.text("processInstanceBusinessKeyLike"),
+        definition_id=query.text("processDefinitionId"),
+        roots_only=bool(query.boolean("rootProcessInstances")),
+        order=order,
+        descending=descending,
+    )
+
+
+def _record_test(history: _History, query: Query) -> Callable[[ProcessInstance], bool] | None:
+    """What the database cannot answer (names, dates, variables), as one test (None: nothing)."""
     businesses = query.texts("processInstanceBusinessKeyIn")
-    business_like = query.text("processInstanceBusinessKeyLike")
     name_like = query.text("processDefinitionNameLike")
     variables = variable_filter(query.text("variables"))
-    with_incidents = query.boolean("withIncidents")
-    incident_owners = (
-        {i.instance_id for i in manager.incidents(limit=None)} if with_incidents else set()
-    )
-    found = []
-    for instance in history.instances:
-        record = _instance_record(history, instance)
-        ended = instance.ended
-        checks = (
-            ids is None or instance.id in ids,
-            query.text("processDefinitionId") in (None, instance.definition_id),
-            query.text("processDefinitionKey") in (None, instance.key),
-            keys is None or instance.key in keys,
-            query.text("processDefinitionName") in (None, record["processDefinitionName"]),
-            name_like is None or like(name_like)(record["processDefinitionName"]),
-            query.text("processInstanceBusinessKey") in (None, instance.business_key),
-            businesses is None or instance.business_key in businesses,
-            business_like is None or like(business_like)(instance.business_key),
-            query.boolean("finished") is not True or ended,
-            query.boolean("unfinished") is not True or not ended,
-            query.boolean("completed") is not True or instance.status == "completed",
-            query.boolean("externallyTerminated") is not True or instance.status == "cancelled",
-            query.boolean("active") is not True or not ended,
-            query.boolean("suspended") is not True,
-            not with_incidents or instance.id in incident_owners,
-            query.text("state") in (None, record["state"]),
-            _after(query, "startedAfter", record["startTime"]),
-            _before(query, "startedBefore", record["startTime"]),
-            _after(query, "finishedAfter", record["endTime"]),
-            _before(query, "finishedBefore", record["endTime"]),
-            variables is None or variables(instance.variables),
+    dates = ("startedAfter", "startedBefore", "finishedAfter", "finishedBefore")
+    if (
+        businesses is None
+        and name_like is None
+        and variables is None
+        and query.text("processDefinitionName") is None
+        and all(query.text(name) is None for name in dates)
+    ):
+        return None
+
+    def wanted(instance: ProcessInstance) -> bool:
+        record = history.record(instance)
+        return all(
+            (
+                query.text("processDefinitionName") in (None, record["processDefinitionName"]),
+                name_like is None or like(name_like)(record["processDefinitionName"]),
+                businesses is None or instance.business_key in businesses,
+                _after(query, "startedAfter", record["startTime"]),
+                _before(query, "startedBefore", record["startTime"]),
+                _after(query, "finishedAfter", record["endTime"]),
+                _before(query, "finishedBefore", record["endTime"]),
+                variables is None or variables(instance.variables),
+            )
         )
-        if all(checks):
-            found.append(record)
-    return query.sort(found, _INSTANCE_SORT)
+
+    return wanted
 
 
-async def _instances(context: Context, query: Query, _request: Request) -> Sequence[Any]:
-    return await context.read(_select_instances, context.manager, query)
+def _in_memory_order(query: Query) -> bool:
+    """Whether the query sorts by what the database has no index for (all rows are read)."""
+    criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
+    return any(c is not None and c not in _INSTANCE_ORDERS for c in criteria)
+
+
+def _instance_page(manager: LifecycleManager, query: Query, window: Window) -> list[Any]:
+    history = _History(manager, None, read=False)
+    keep = _record_test(history, query)
+    if _in_memory_order(query):
+        # Sorted by a definition's name or version, an end time or a duration: no index
+        # has that order, so every instance the database's filters let through is read.
+        found = _History.matching(manager, _history_query(query, ordered=False), keep)
+        return window.rows(query.sort([history.record(i) for i in found], _INSTANCE_SORT))
+    store_query = _history_query(query, ordered=True)
+    page = window.read(lambda p: manager.find_instances(store_query, p), keep)
+    return [history.record(i) for i in page]
+
+
+def _instance_count(manager: LifecycleManager, query: Query) -> int:
+    history = _History(manager, None, read=False)
+    keep = _record_test(history, query)
+    store_query = _history_query(query, ordered=False)
+    if keep is None:
+        return manager.count_found_instances(store_query)
+    return len(_History.matching(manager, store_query, keep))
+
+
+async def _instances_page(
+    context: Context, query: Query, _request: Request, window: Window
+) -> Sequence[Any]:
+    return await context.read(_instance_page, context.manager, query, window)
+
+
+async def _instances_count(context: Context, query: Query, _request: Request) -> int:
+    return await context.read(_instance_count, context.manager, query)
 
 
 def _one_instance(manager: LifecycleManager, instance_id: str) -> dict[str, Any]:
@@ -566,7 +664,7 @@ async def get_variable(context: Context, request: Request) -> Response:
 API: list[ApiRoute] = [
     *query_routes(
         "/history/process-instance",
-        _instances,
+        Paged(_instances_page, _instances_count),
         params=_INSTANCE_FILTERS,
         sort_keys=list(_INSTANCE_SORT),
         schema="HistoricProcessInstance",
