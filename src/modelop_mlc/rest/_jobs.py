@@ -7,7 +7,8 @@ definition is one per timer or service-type element of a deployed definition
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -15,13 +16,15 @@ from starlette.responses import Response
 
 from modelop_mlc.errors import InstanceNotFoundError
 from modelop_mlc.manager import LifecycleManager
+from modelop_mlc.models import Incident
 from modelop_mlc.rest._auth import COMPLETE, READ
 from modelop_mlc.rest._camunda import camunda_date, incident_dto, parse_date
 from modelop_mlc.rest._errors import bad_request, not_found
 from modelop_mlc.rest._fields import check_fields, integer
 from modelop_mlc.rest._http import Context, json_body, json_response
-from modelop_mlc.rest._query import Query, like
-from modelop_mlc.rest._routing import ApiRoute, query_routes
+from modelop_mlc.rest._query import Query, Window, kept_rows, like
+from modelop_mlc.rest._routing import ApiRoute, Paged, query_routes
+from modelop_mlc.store.queries import IncidentQuery, Page
 
 __all__ = ["API"]
 
@@ -226,8 +229,9 @@ async def set_job_retries(context: Context, request: Request) -> Response:
     if retries is None or retries < 1:
         raise bad_request("'retries' must be a whole number of at least 1")
     job_id = request.path_params["id"]
-    incidents = await context.read(context.manager.incidents, limit=None)
-    matching = [i for i in incidents if i.job_id == job_id]
+    matching = await context.read(
+        context.manager.find_incidents, IncidentQuery(job_id=job_id), Page(limit=1)
+    )
     if not matching:
         raise not_found(
             f"No failed job with id '{job_id}'; only jobs with an open incident can be retried"
@@ -333,8 +337,7 @@ async def get_job_definition(context: Context, request: Request) -> Response:
 # ---------------------------------------------------------------- incidents
 
 
-def _incidents(manager: LifecycleManager) -> list[dict[str, Any]]:
-    incidents = manager.incidents(limit=None)
+def _incident_records(manager: LifecycleManager, incidents: Sequence[Incident]) -> list[Any]:
     owners = _definition_ids(manager, {i.instance_id for i in incidents})
     found = []
     for incident in incidents:
@@ -385,7 +388,42 @@ _INCIDENT_SORT = {
 }
 
 
-def _select_incidents(manager: LifecycleManager, query: Query) -> list[dict[str, Any]]:
+# `sortBy` values the database orders by (its indexes); the others sort in memory.
+_INCIDENT_ORDERS = {
+    "incidentId": "id",
+    "incidentTimestamp": "created",
+    "processInstanceId": "instance_id",
+    "executionId": "instance_id",
+    "activityId": "activity_id",
+    "processDefinitionId": "definition_id",
+}
+
+
+def _incident_query(query: Query, *, ordered: bool) -> IncidentQuery:
+    """The store query of `GET /incident`: open incidents, narrowed by what SQL answers."""
+    order, descending = (
+        query.order(_INCIDENT_ORDERS, ("created", False)) if ordered else ("created", False)
+    )
+    execution, instance = query.text("executionId"), query.text("processInstanceId")
+    return IncidentQuery(
+        incident_id=query.text("incidentId"),
+        # An instance is its own (only) execution: both name the instance.
+        instance_id=instance if instance is not None else execution,
+        activity_id=query.text("activityId"),
+        definition_id=query.text("processDefinitionId"),
+        order=order,
+        descending=descending,
+    )
+
+
+# Filters `_incident_query` gives the database; the others are tested row by row.
+_PUSHED = frozenset({"incidentId", "processInstanceId", "activityId", "processDefinitionId"})
+
+
+def _incident_test(manager: LifecycleManager, query: Query) -> Callable[[Incident], bool] | None:
+    """Camunda's incident filters the database cannot answer, as one test (None: none)."""
+    if all(query.text(name) is None for name in _INCIDENT_FILTERS if name not in _PUSHED):
+        return None
     keys, job_definitions = query.texts("processDefinitionKeyIn"), query.texts("jobDefinitionIdIn")
     message_like = query.text("incidentMessageLike")
     before, after = query.date("incidentTimestampBefore"), query.date("incidentTimestampAfter")
@@ -402,28 +440,63 @@ def _select_incidents(manager: LifecycleManager, query: Query) -> list[dict[str,
         ("rootCauseIncidentId", "rootCauseIncidentId"),
         ("configuration", "configuration"),
     ]
-    found = [
-        i
-        for i in _incidents(manager)
-        if all(query.text(name) in (None, i[field]) for name, field in equal)
-        and (keys is None or i["_key"] in keys)
-        and (job_definitions is None or i["jobDefinitionId"] in job_definitions)
-        and (message_like is None or like(message_like)(i["incidentMessage"]))
-        and (before is None or parse_date(i["incidentTimestamp"]) < before)
-        and (after is None or parse_date(i["incidentTimestamp"]) > after)
-    ]
-    return [_public(i) for i in query.sort(found, _INCIDENT_SORT)]
+
+    def wanted(incident: Incident) -> bool:
+        (i,) = _incident_records(manager, [incident])
+        return (
+            all(query.text(name) in (None, i[field]) for name, field in equal)
+            and (keys is None or i["_key"] in keys)
+            and (job_definitions is None or i["jobDefinitionId"] in job_definitions)
+            and (message_like is None or like(message_like)(i["incidentMessage"]))
+            and (before is None or parse_date(i["incidentTimestamp"]) < before)
+            and (after is None or parse_date(i["incidentTimestamp"]) > after)
+        )
+
+    return wanted
 
 
-async def _incidents_query(context: Context, query: Query, _request: Request) -> Sequence[Any]:
-    return await context.read(_select_incidents, context.manager, query)
+def _any(_incident: Incident) -> bool:
+    return True
+
+
+def _incident_page(manager: LifecycleManager, query: Query, window: Window) -> list[Any]:
+    keep = _incident_test(manager, query)
+    criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
+    if any(c is not None and c not in _INCIDENT_ORDERS for c in criteria):
+        # Sorted by what no index orders (type, message, cause, configuration): every open
+        # incident that matches is read; their number follows the open incidents.
+        store_query = _incident_query(query, ordered=False)
+        found = list(kept_rows(partial(manager.find_incidents, store_query), keep or _any))
+        records = query.sort(_incident_records(manager, found), _INCIDENT_SORT)
+        return [_public(i) for i in window.rows(records)]
+    store_query = _incident_query(query, ordered=True)
+    page = window.read(partial(manager.find_incidents, store_query), keep)
+    return [_public(i) for i in _incident_records(manager, page)]
+
+
+def _incident_count(manager: LifecycleManager, query: Query) -> int:
+    store_query = _incident_query(query, ordered=False)
+    keep = _incident_test(manager, query)
+    if keep is None:
+        return manager.count_found_incidents(store_query)
+    return sum(1 for _ in kept_rows(partial(manager.find_incidents, store_query), keep))
+
+
+async def _incidents_page(
+    context: Context, query: Query, _request: Request, window: Window
+) -> Sequence[Any]:
+    return await context.read(_incident_page, context.manager, query, window)
+
+
+async def _incidents_count(context: Context, query: Query, _request: Request) -> int:
+    return await context.read(_incident_count, context.manager, query)
 
 
 def _one_incident(manager: LifecycleManager, incident_id: str) -> dict[str, Any]:
-    for incident in _incidents(manager):
-        if incident["id"] == incident_id:
-            return _public(incident)
-    raise not_found(f"Incident with id {incident_id} does not exist")
+    found = manager.find_incidents(IncidentQuery(incident_id=incident_id), Page(limit=1))
+    if not found:
+        raise not_found(f"Incident with id {incident_id} does not exist")
+    return _public(_incident_records(manager, found)[0])
 
 
 async def get_incident(context: Context, request: Request) -> Response:
@@ -480,7 +553,7 @@ API: list[ApiRoute] = [
     ),
     *query_routes(
         "/incident",
-        _incidents_query,
+        Paged(_incidents_page, _incidents_count),
         params=_INCIDENT_FILTERS,
         sort_keys=list(_INCIDENT_SORT),
         schema="Incident",
