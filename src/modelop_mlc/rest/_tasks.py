@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
+from itertools import islice
 from typing import Any
 
 from starlette.requests import Request
@@ -19,9 +21,10 @@ from modelop_mlc.rest._camunda import task_dto
 from modelop_mlc.rest._errors import bad_request, not_found
 from modelop_mlc.rest._fields import check_fields, flag, text
 from modelop_mlc.rest._http import PRINCIPAL_KEY, Context, json_body, json_response
-from modelop_mlc.rest._query import Query, like, variable_filter
-from modelop_mlc.rest._routing import ApiRoute, query_routes
+from modelop_mlc.rest._query import Query, Window, kept_rows, like, variable_filter
+from modelop_mlc.rest._routing import ApiRoute, Paged, query_routes
 from modelop_mlc.rest._variables import from_typed, to_typed, typed_map
+from modelop_mlc.store.queries import TaskQuery
 
 __all__ = ["API", "task_record"]
 
@@ -260,10 +263,71 @@ def _priority(query: Query, task: UserTask) -> bool:
     )
 
 
-def _select_tasks(
-    manager: LifecycleManager, query: Query, principal: Principal, users: Any
+# `sortBy` values the database orders by; the others sort every matching open task in memory
+# (their NULLs and default priority sort as Camunda's do, which differs between databases).
+_TASK_ORDERS = {
+    "created": "created",
+    "id": "id",
+    "instanceId": "instance_id",
+    "processInstanceId": "instance_id",
+    "executionId": "instance_id",
+    "tenantId": "created",  # every task has tenant null: the default order
+}
+
+
+def _task_query(query: Query, *, ordered: bool) -> TaskQuery:
+    """The store query of `GET /task`: the filters its indexes answer (all are checked again)."""
+    order, descending = (
+        query.order(_TASK_ORDERS, ("created", False)) if ordered else ("created", False)
+    )
+    execution = query.text("executionId")
+    return TaskQuery(
+        task_id=query.text("taskId"),
+        instance_id=query.text("processInstanceId") or execution,
+        assignee=query.text("assignee"),
+        candidate_group=query.text("candidateGroup"),
+        key=query.text("processDefinitionKey"),
+        activity_id=query.text("taskDefinitionKey"),
+        name=query.text("name"),
+        name_like=query.text("nameLike"),
+        definition_id=query.text("processDefinitionId"),
+        business_key=query.text("processInstanceBusinessKey"),
+        order=order,
+        descending=descending,
+    )
+
+
+def _task_page(
+    manager: LifecycleManager, query: Query, principal: Principal, users: Any, window: Window
 ) -> list[dict[str, Any]]:
-    tasks = manager.tasks(limit=None)
+    criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
+    if any(c is not None and c not in _TASK_ORDERS for c in criteria):
+        read = partial(manager.find_tasks, _task_query(query, ordered=False))
+        records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
+        return window.rows(query.sort(list(records), _SORT))
+    read = partial(manager.find_tasks, _task_query(query, ordered=True))
+    records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
+    return list(islice(records, window.first, window.first + window.count + 1))
+
+
+def _task_count(manager: LifecycleManager, query: Query, principal: Principal, users: Any) -> int:
+    # Who may see a task is decided per task (`task_visible`): every open task the
+    # database's filters let through is tested, a batch at a time.
+    read = partial(manager.find_tasks, _task_query(query, ordered=False))
+    return sum(1 for _ in _select_tasks(manager, query, principal, users, kept_rows(read, _any)))
+
+
+def _any(_task: UserTask) -> bool:
+    return True
+
+
+def _select_tasks(
+    manager: LifecycleManager,
+    query: Query,
+    principal: Principal,
+    users: Any,
+    tasks: Iterable[UserTask],
+) -> Iterator[dict[str, Any]]:
     instances: dict[str, Any] = {}
 
     def instance(task: UserTask) -> Any:
@@ -282,8 +346,7 @@ def _select_tasks(
     business_like = query.text("processInstanceBusinessKeyLike")
     variables = variable_filter(query.text("processVariables"), "processVariables")
     if query.boolean("suspended") is True:
-        return []  # tasks are never suspended here
-    found = []
+        return  # tasks are never suspended here
     for task in tasks:
         if not task_visible(principal, task):
             continue
@@ -304,13 +367,20 @@ def _select_tasks(
             continue
         record = task_record(manager, task)
         if _texts(query, task, record):
-            found.append(record)
-    return query.sort(found, _SORT)
+            yield record
 
 
-async def _select(context: Context, query: Query, request: Request) -> Sequence[dict[str, Any]]:
+async def _page(
+    context: Context, query: Query, request: Request, window: Window
+) -> Sequence[dict[str, Any]]:
     return await context.read(
-        _select_tasks, context.manager, query, _principal(request), context.users
+        _task_page, context.manager, query, _principal(request), context.users, window
+    )
+
+
+async def _count(context: Context, query: Query, request: Request) -> int:
+    return await context.read(
+        _task_count, context.manager, query, _principal(request), context.users
     )
 
 
@@ -559,7 +629,7 @@ _ID = "/task/{id}"
 API: list[ApiRoute] = [
     *query_routes(
         "/task",
-        _select,
+        Paged(_page, _count),
         params=_FILTERS,
         sort_keys=list(_SORT),
         schema="Task",
