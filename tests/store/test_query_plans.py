@@ -201,6 +201,49 @@ def _cases(made: Bulk) -> dict[str, Callable[[SqlStore], Any]]:
         "GET /process-instance?withIncident=true": lambda s: _rest(
             s.find_instances, instance_query, {"withIncident": "true"}
         ),
+        "GET /process-instance?subProcessInstance": lambda s: _rest(
+            s.find_instances, instance_query, {"subProcessInstance": "inst-000600"}
+        ),
+        "GET /process-instance?rootProcessInstances": lambda s: _rest(
+            s.find_instances, instance_query, {"rootProcessInstances": "true"}
+        ),
+        "GET /process-instance?leafProcessInstances": lambda s: _rest(
+            s.find_instances, instance_query, {"leafProcessInstances": "true"}
+        ),
+        "GET /process-instance/count": lambda s: s.count_found_instances(
+            instance_query(Query({}))
+        ),
+        "GET /process-instance/count?withIncident=true": lambda s: s.count_found_instances(
+            instance_query(Query({"withIncident": "true"}))
+        ),
+        # REST GET /history/process-instance: every instance, newest first; the ended ones
+        "GET /history/process-instance": lambda s: s.find_instances(
+            InstanceQuery(), Query({}).window().fetch()
+        ),
+        "GET /history/process-instance?finished=true": lambda s: s.find_instances(
+            InstanceQuery(statuses=["cancelled", "completed"]), Query({}).window().fetch()
+        ),
+        # REST GET /incident (its count reads the open incidents, as `incidents()` pages do);
+        # GET /task?candidateGroup
+        "GET /incident": lambda s: s.find_incidents(IncidentQuery(), Query({}).window().fetch()),
+        "GET /task?candidateGroup": lambda s: s.find_tasks(
+            TaskQuery(candidate_group="ops"), Query({}).window().fetch()
+        ),
+        # the Cockpit's overview: running counted exactly, ended ones up to 1,000
+        "overview counts (running)": lambda s: s.status_counts(
+            ["review", "wait"], ("running", "incident")
+        ),
+        "overview counts (ended, capped)": lambda s: s.status_counts(
+            ["review", "wait"], ("completed", "cancelled"), up_to=1000
+        ),
+        # GET /process-definition/statistics: a definition's running instances, counted
+        "statistics: running of a definition": lambda s: s.count_found_instances(
+            InstanceQuery(statuses=["running", "incident"], definition_id=made.definition_id)
+        ),
+        # REST GET /task for a person: the tasks Camunda's default permissions let them see
+        "GET /task as a person": lambda s: s.find_tasks(
+            TaskQuery(visible_to=("user-3", ("team-7",))), Query({}).window().fetch()
+        ),
         # manager.tasks()
         "tasks()": lambda s: s.find_tasks(TaskQuery(), Page(limit=100)),
         "tasks(candidate_group)": lambda s: s.find_tasks(

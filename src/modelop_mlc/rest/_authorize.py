@@ -19,7 +19,7 @@ from modelop_mlc.models import UserTask
 from modelop_mlc.rest._auth import ADMIN, Principal
 from modelop_mlc.rest._errors import ApiError
 
-__all__ = ["check_instance", "check_task", "instance_visible", "task_visible"]
+__all__ = ["check_instance", "check_task", "instance_visible", "task_visible", "visible_to"]
 
 
 def _names_people(task: UserTask) -> bool:
@@ -75,3 +75,15 @@ def instance_visible(principal: Principal, tasks: Iterable[UserTask]) -> bool:
         return True
     restricted = [t for t in tasks if _names_people(t)]
     return not restricted or any(_named(principal, t) for t in restricted)
+
+
+def visible_to(principal: Principal) -> tuple[str, tuple[str, ...]] | None:
+    """The principal `task_visible` limits to the tasks naming them, for the database.
+
+    Returns (name, groups), or None for an admin (who sees every task). Task lists narrow by
+    it in SQL (a task naming them, or naming nobody) and still test `task_visible` on each
+    task they read.
+    """
+    if ADMIN in principal.permissions:
+        return None
+    return principal.name, tuple(sorted(principal.groups))

@@ -16,7 +16,7 @@ from modelop_mlc.errors import InstanceNotFoundError, TaskNotFoundError
 from modelop_mlc.manager import LifecycleManager
 from modelop_mlc.models import UserTask
 from modelop_mlc.rest._auth import COMPLETE, READ, Principal
-from modelop_mlc.rest._authorize import check_task, task_visible
+from modelop_mlc.rest._authorize import check_task, task_visible, visible_to
 from modelop_mlc.rest._camunda import task_dto
 from modelop_mlc.rest._errors import bad_request, not_found
 from modelop_mlc.rest._fields import check_fields, flag, text
@@ -275,7 +275,7 @@ _TASK_ORDERS = {
 }
 
 
-def _task_query(query: Query, *, ordered: bool) -> TaskQuery:
+def _task_query(query: Query, principal: Principal, *, ordered: bool) -> TaskQuery:
     """The store query of `GET /task`: the filters its indexes answer (all are checked again)."""
     order, descending = (
         query.order(_TASK_ORDERS, ("created", False)) if ordered else ("created", False)
@@ -292,6 +292,7 @@ def _task_query(query: Query, *, ordered: bool) -> TaskQuery:
         name_like=query.text("nameLike"),
         definition_id=query.text("processDefinitionId"),
         business_key=query.text("processInstanceBusinessKey"),
+        visible_to=visible_to(principal),
         order=order,
         descending=descending,
     )
@@ -302,10 +303,10 @@ def _task_page(
 ) -> list[dict[str, Any]]:
     criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
     if any(c is not None and c not in _TASK_ORDERS for c in criteria):
-        read = partial(manager.find_tasks, _task_query(query, ordered=False))
+        read = partial(manager.find_tasks, _task_query(query, principal, ordered=False))
         records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
         return window.rows(query.sort(list(records), _SORT))
-    read = partial(manager.find_tasks, _task_query(query, ordered=True))
+    read = partial(manager.find_tasks, _task_query(query, principal, ordered=True))
     records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
     return list(islice(records, window.first, window.first + window.count + 1))
 
@@ -313,7 +314,7 @@ def _task_page(
 def _task_count(manager: LifecycleManager, query: Query, principal: Principal, users: Any) -> int:
     # Who may see a task is decided per task (`task_visible`): every open task the
     # database's filters let through is tested, a batch at a time.
-    read = partial(manager.find_tasks, _task_query(query, ordered=False))
+    read = partial(manager.find_tasks, _task_query(query, principal, ordered=False))
     return sum(1 for _ in _select_tasks(manager, query, principal, users, kept_rows(read, _any)))
 
 

@@ -136,6 +136,9 @@ class TaskQuery:
         name_like: With a name matching this SQL `LIKE` pattern.
         definition_id: Of an instance of this definition version.
         business_key: Of an instance with this business key.
+        visible_to: Only tasks this person sees, as Camunda's default task permissions grant:
+            (user, their groups) - assigned to them, offered to them or one of their groups,
+            or unassigned and offered to nobody.
         order: One of `TASK_ORDERS`.
         descending: Largest first.
     """
@@ -151,6 +154,7 @@ class TaskQuery:
     name_like: str | None = None
     definition_id: str | None = None
     business_key: str | None = None
+    visible_to: tuple[str, tuple[str, ...]] | None = None
     order: str = "created"
     descending: bool = False
 
