@@ -125,3 +125,19 @@ def test_instance_counts_are_per_process_and_status(manager: LifecycleManager) -
         "reviewing": {"running": 2, "cancelled": 1},
         "steps": {"running": 1},
     }
+
+
+def test_instance_counts_of_given_processes_stop_counting_ended_ones(
+    manager: LifecycleManager,
+) -> None:
+    """With keys, running instances are counted exactly and ended ones up to `ended_up_to`."""
+    manager.deploy(REVIEW)
+    manager.deploy(STEPS)
+    ids = [manager.start("reviewing").id for _ in range(5)]
+    for instance_id in ids[:3]:
+        manager.cancel(instance_id)
+    assert manager.instance_counts(["reviewing", "steps"], ended_up_to=2) == {
+        "reviewing": {"running": 2, "cancelled": 2},
+    }
+    assert manager.instance_counts(["reviewing"]) == {"reviewing": {"running": 2, "cancelled": 3}}
+    assert manager.instance_counts() == {"reviewing": {"running": 2, "cancelled": 3}}

@@ -12,6 +12,7 @@ from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManualClock
 from modelop_mlc.errors import DiagramError, ExternalTaskLockError, ExternalTaskNotFoundError
 from modelop_mlc.models import FetchTopic
+from modelop_mlc.store.queries import DEFAULT_LIMIT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -283,3 +284,22 @@ def test_a_message_end_event_naming_an_unknown_delegate_is_refused(
     with pytest.raises(DiagramError, match="no delegate is registered") as caught:
         manager.deploy(("unknown.bpmn", diagram))
     assert caught.value.problems[0].element_id == "end"
+
+
+def test_external_tasks_come_a_page_at_a_time_oldest_first(
+    manager: LifecycleManager, clock: ManualClock
+) -> None:
+    """`external_tasks()` pages like the other listings: `limit` (100 by default) and `offset`,
+    oldest first, the topic filtered in the database."""
+    started = []
+    for _ in range(DEFAULT_LIMIT + 3):
+        clock.advance(MINUTE)
+        started.append(manager.start("scoring", {"prio": 1}).id)
+    assert [t.instance_id for t in manager.external_tasks()] == started[:DEFAULT_LIMIT]
+    assert [t.instance_id for t in manager.external_tasks(offset=DEFAULT_LIMIT)] == started[-3:]
+    page = manager.external_tasks(topic="score", limit=2, offset=1)
+    assert [t.instance_id for t in page] == started[1:3]
+    assert manager.external_tasks(topic="other", limit=None) == []
+    assert len(manager.external_tasks(limit=None)) == DEFAULT_LIMIT + 3
+    with pytest.raises(ValueError, match="limit must be 0 or more"):
+        manager.external_tasks(limit=-1)

@@ -210,9 +210,7 @@ def _cases(made: Bulk) -> dict[str, Callable[[SqlStore], Any]]:
         "GET /process-instance?leafProcessInstances": lambda s: _rest(
             s.find_instances, instance_query, {"leafProcessInstances": "true"}
         ),
-        "GET /process-instance/count": lambda s: s.count_found_instances(
-            instance_query(Query({}))
-        ),
+        "GET /process-instance/count": lambda s: s.count_found_instances(instance_query(Query({}))),
         "GET /process-instance/count?withIncident=true": lambda s: s.count_found_instances(
             instance_query(Query({"withIncident": "true"}))
         ),

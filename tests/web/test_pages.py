@@ -416,3 +416,12 @@ def test_static_files_and_unknown_pages(client: TestClient) -> None:
     assert "text/css" in client.get("/static/cockpit.css").headers["content-type"]
     assert "setInterval" in client.get("/static/cockpit.js").text
     assert client.get("/static/secret.py").status_code == 404
+
+
+def test_overview_shows_many_ended_instances_as_a_floor() -> None:
+    """Ended counts stop at 1,000 and show as "1,000+"; running counts show as counted."""
+    from modelop_mlc.web._cockpit import _ENDED_SHOWN_UP_TO, _shown
+
+    assert _shown("completed", _ENDED_SHOWN_UP_TO) == "1,000+"
+    assert _shown("cancelled", _ENDED_SHOWN_UP_TO - 1) == "999"
+    assert _shown("running", 25_000) == "25000"
