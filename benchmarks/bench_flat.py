@@ -12,9 +12,10 @@ A round starts 10 instances waiting for signal `go`, 10 reviews for team `ops` a
 timers (untimed), then times: `signal("go")` (reaches 10), `tasks(candidate_group="ops")`,
 `complete_task()` x10, `run_due()` after two hours (fires 10 timers), `instances(limit=50)`
 alone, by status and by business key, `tasks()` (its default page), `incidents()`, the Cockpit's
-pages (its overview counts too) and the REST list routes: process instances (newest, by process,
-leaves), historic process instances (all, finished), incidents, tasks, external tasks and the
-definitions' statistics; the `/count` routes are printed apart. Each read runs 5 times in a
+instances page and the REST list routes: process instances (newest, by process, leaves),
+historic process instances (all, finished), incidents, tasks, external tasks. Counts (the
+Cockpit's overview, the definitions' statistics, the `/count` routes) are printed apart: they
+count running instances, 100 times as many in the large store. Each read runs 5 times in a
 round and its fastest time counts (a shared machine's noise only ever adds time); each write
 runs once.
 The round's instances are then removed (untimed), so both stores keep their size. Medians over
@@ -77,7 +78,6 @@ CALLS = (
     "REST GET /task",
     "Cockpit GET /cockpit/instances",
     "Tasklist GET /tasklist (group ops)",
-    "Cockpit GET /cockpit (overview counts)",
     "REST GET /process-instance?processDefinitionKey",
     "REST GET /process-instance?leafProcessInstances",
     "REST GET /history/process-instance?maxResults=50",
@@ -85,23 +85,29 @@ CALLS = (
     "REST GET /incident",
     "REST GET /task?candidateGroup=ops",
     "REST GET /external-task",
-    "REST GET /process-definition/statistics",
 )
-# Not part of the target: a count of running instances follows the number running (a fifth of
-# the ended ones here), as in Camunda; the database counts them from an index range.
-COUNTS = ("REST GET /process-instance/count", "REST GET /incident/count")
+# Not part of the target: a count of running instances follows the number running (here a
+# fifth of the ended ones, so 100 times as many in the large store), as in Camunda; the
+# database counts them from an index range, and ended instances cost nothing (the overview
+# counts those up to 1,000).
+COUNTS = (
+    "Cockpit GET /cockpit (overview counts)",
+    "REST GET /process-definition/statistics",
+    "REST GET /process-instance/count",
+    "REST GET /incident/count",
+)
 # The REST list routes timed each round: (name, path, rows the answer must hold; None: any).
 REST_LISTS = (
-    (CALLS[14], f"{REST}/process-instance?processDefinitionKey=mem_review&maxResults=50", 50),
-    (CALLS[15], f"{REST}/process-instance?leafProcessInstances=true&maxResults=50", 50),
-    (CALLS[16], f"{REST}/history/process-instance?maxResults=50", 50),
-    (CALLS[17], f"{REST}/history/process-instance?finished=true&maxResults=50", 50),
-    (CALLS[18], f"{REST}/incident?maxResults=50", 50),
-    (CALLS[19], f"{REST}/task?candidateGroup=ops", None),
-    (CALLS[20], f"{REST}/external-task", None),
-    (CALLS[21], f"{REST}/process-definition/statistics", None),
-    (COUNTS[0], f"{REST}/process-instance/count", None),
-    (COUNTS[1], f"{REST}/incident/count", None),
+    (CALLS[13], f"{REST}/process-instance?processDefinitionKey=mem_review&maxResults=50", 50),
+    (CALLS[14], f"{REST}/process-instance?leafProcessInstances=true&maxResults=50", 50),
+    (CALLS[15], f"{REST}/history/process-instance?maxResults=50", 50),
+    (CALLS[16], f"{REST}/history/process-instance?finished=true&maxResults=50", 50),
+    (CALLS[17], f"{REST}/incident?maxResults=50", 50),
+    (CALLS[18], f"{REST}/task?candidateGroup=ops", None),
+    (CALLS[19], f"{REST}/external-task", None),
+    (COUNTS[1], f"{REST}/process-definition/statistics", None),
+    (COUNTS[2], f"{REST}/process-instance/count", None),
+    (COUNTS[3], f"{REST}/incident/count", None),
 )
 
 
@@ -175,7 +181,7 @@ def one_round(host: Host) -> None:
     assert response.status_code == 200, response.text[:200]
     page = timed(CALLS[11], lambda: host.client.get("/cockpit/instances"), repeat=READS)
     assert page.text.count('class="instance-link"') == 200, page.text[:300]
-    page = timed(CALLS[13], lambda: host.client.get("/cockpit"), repeat=READS)
+    page = timed(COUNTS[0], lambda: host.client.get("/cockpit"), repeat=READS)
     assert page.status_code == 200, page.text[:300]
     for name, path, rows in REST_LISTS:
         response = timed(name, lambda path=path: host.client.get(path), repeat=READS)
@@ -210,7 +216,7 @@ def report(title: str, small: Host, large: Host, sizes: tuple[int, int]) -> bool
         mark = "" if ratio <= TARGET else "  > target"
         print(f"  {name:<52}{a:10.2f}{b:10.2f}{ratio:8.2f}{mark}")
     print(f"  target: every ratio <= {TARGET:.2f}   {'PASS' if passed else 'FAIL'}")
-    print("  apart (a count follows the number of rows it counts, as in Camunda):")
+    print("  apart (a count follows the running instances it counts, as in Camunda):")
     for name in COUNTS:
         a, b = (statistics.median(host.times[name]) * 1000 for host in (small, large))
         print(f"  {name:<52}{a:10.2f}{b:10.2f}{b / a:8.2f}")
