@@ -267,3 +267,20 @@ def test_a_second_sort_criterion_is_refused_where_the_database_sorts(
     assert "one criterion" in answer.json()["message"]
     one = client.post("/process-instance", json={"sorting": sorting[1:]}, headers=ALL)
     assert [i["id"] for i in one.json()] == sorted(_ids(world.running()), reverse=True)
+
+
+def test_a_sort_no_index_has_reads_every_match_and_sorts_in_memory(
+    client: TestClient, world: World
+) -> None:
+    """Sorting by end time (no index has it) orders every match, then pages, as before."""
+    everything = client.get("/history/process-instance", headers=ALL).json()
+    expected = sorted(everything, key=lambda r: (r["endTime"] is not None, r["endTime"] or ""))
+    first = len(everything) - 3  # the last of the running ones, then the two that ended
+    params = {"sortBy": "endTime", "sortOrder": "asc", "firstResult": first, "maxResults": 4}
+    page = client.get("/history/process-instance", params=params, headers=ALL).json()
+    assert [r["id"] for r in page] == [r["id"] for r in expected[first:]]
+    assert any(r["endTime"] for r in page)
+    by_priority = client.get(
+        "/task", params={"sortBy": "priority", "sortOrder": "desc"}, headers=ALL
+    ).json()
+    assert {t["id"] for t in by_priority} == {t.id for t in world.manager.tasks(limit=None)}

@@ -273,16 +273,10 @@ def _record_test(history: _History, query: Query) -> Callable[[ProcessInstance],
     return wanted
 
 
-def _in_memory_order(query: Query) -> bool:
-    """Whether the query sorts by what the database has no index for (all rows are read)."""
-    criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
-    return any(c is not None and c not in _INSTANCE_ORDERS for c in criteria)
-
-
 def _instance_page(manager: LifecycleManager, query: Query, window: Window) -> list[Any]:
     history = _History(manager, None, read=False)
     keep = _record_test(history, query)
-    if _in_memory_order(query):
+    if query.sorts_beyond(_INSTANCE_ORDERS):
         # Sorted by a definition's name or version, an end time or a duration: no index
         # has that order, so every instance the database's filters let through is read.
         found = _History.matching(manager, _history_query(query, ordered=False), keep)

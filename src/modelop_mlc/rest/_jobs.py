@@ -461,8 +461,7 @@ def _any(_incident: Incident) -> bool:
 
 def _incident_page(manager: LifecycleManager, query: Query, window: Window) -> list[Any]:
     keep = _incident_test(manager, query)
-    criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
-    if any(c is not None and c not in _INCIDENT_ORDERS for c in criteria):
+    if query.sorts_beyond(_INCIDENT_ORDERS):
         # Sorted by what no index orders (type, message, cause, configuration): every open
         # incident that matches is read; their number follows the open incidents.
         store_query = _incident_query(query, ordered=False)

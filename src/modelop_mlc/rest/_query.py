@@ -222,6 +222,14 @@ class Query:
             raise self._invalid("sortOrder", order, "expected asc or desc")
         return orders[sort_by], order == "desc"
 
+    def sorts_beyond(self, orders: Collection[str]) -> bool:
+        """Whether `sortBy` or a `sorting` entry names a key outside `orders` (the database's).
+
+        Such a query is sorted in memory (`sort()`), after reading every matching row.
+        """
+        criteria = [self.params.get("sortBy"), *(name for name, _ in self.sorting)]
+        return any(c is not None and c not in orders for c in criteria)
+
     def sort(self, items: Sequence[T], keys: Mapping[str, Callable[[T], Any]]) -> list[T]:
         """Apply `sortBy` and `sortOrder`; both or neither must be given, as in Camunda.
 

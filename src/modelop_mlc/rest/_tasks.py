@@ -301,8 +301,7 @@ def _task_query(query: Query, principal: Principal, *, ordered: bool) -> TaskQue
 def _task_page(
     manager: LifecycleManager, query: Query, principal: Principal, users: Any, window: Window
 ) -> list[dict[str, Any]]:
-    criteria = [query.text("sortBy"), *(name for name, _ in query.sorting)]
-    if any(c is not None and c not in _TASK_ORDERS for c in criteria):
+    if query.sorts_beyond(_TASK_ORDERS):
         read = partial(manager.find_tasks, _task_query(query, principal, ordered=False))
         records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
         return window.rows(query.sort(list(records), _SORT))
