@@ -53,7 +53,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from modelop_mlc import LifecycleManager, ManualClock
-from modelop_mlc.rest import PERMISSIONS, Principal, StaticTokens
+from modelop_mlc.rest import ADMIN, PERMISSIONS, Principal, StaticTokens
 from modelop_mlc.web import site
 
 TARGET = 1.30
@@ -61,6 +61,7 @@ PER_ROUND = 10
 READS = 5  # times each read runs per round (the fastest counts)
 REST = "/engine-rest"
 TOKEN = "bench-flat-token"
+PERSON = "bench-flat-person"  # a user without `admin`: sees the tasks naming them or nobody
 DEFAULT_DSN = "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
 # After the templates were built, before any copy's deadline (7 days after it started).
 MEASURE_FROM = datetime.fromisoformat("2026-01-06T00:00:00+00:00")
@@ -85,6 +86,7 @@ CALLS = (
     "REST GET /incident",
     "REST GET /task?candidateGroup=ops",
     "REST GET /external-task",
+    "REST GET /task as a person (no admin)",
 )
 # Not part of the target: a count of running instances follows the number running (here a
 # fifth of the ended ones, so 100 times as many in the large store), as in Camunda; the
@@ -105,6 +107,7 @@ REST_LISTS = (
     (CALLS[17], f"{REST}/incident?maxResults=50", 50),
     (CALLS[18], f"{REST}/task?candidateGroup=ops", None),
     (CALLS[19], f"{REST}/external-task", None),
+    (CALLS[20], f"{REST}/task", None),
     (COUNTS[1], f"{REST}/process-definition/statistics", None),
     (COUNTS[2], f"{REST}/process-instance/count", None),
     (COUNTS[3], f"{REST}/incident/count", None),
@@ -141,7 +144,13 @@ def open_host(label: str, url: str) -> Host:
     clock = ManualClock(MEASURE_FROM)
     manager = open_manager(url, clock)
     # A user of group `ops`, whose Tasklist shows the round's 10 reviews in both stores.
-    auth = StaticTokens({TOKEN: Principal("olga", PERMISSIONS, groups=frozenset({"ops"}))})
+    ops = frozenset({"ops"})
+    auth = StaticTokens(
+        {
+            TOKEN: Principal("olga", PERMISSIONS, groups=ops),
+            PERSON: Principal("pete", PERMISSIONS - {ADMIN}, groups=ops),
+        }
+    )
     client = TestClient(site(manager, auth=auth), headers={"Authorization": f"Bearer {TOKEN}"})
     client.__enter__()
     return Host(label, manager, clock, client)
@@ -183,8 +192,12 @@ def one_round(host: Host) -> None:
     assert page.text.count('class="instance-link"') == 200, page.text[:300]
     page = timed(COUNTS[0], lambda: host.client.get("/cockpit"), repeat=READS)
     assert page.status_code == 200, page.text[:300]
+    person = {"Authorization": f"Bearer {PERSON}"}
     for name, path, rows in REST_LISTS:
-        response = timed(name, lambda path=path: host.client.get(path), repeat=READS)
+        headers = person if name == CALLS[20] else None
+        response = timed(
+            name, lambda path=path, h=headers: host.client.get(path, headers=h), repeat=READS
+        )
         assert response.status_code == 200, (path, response.text[:200])
         assert rows is None or len(response.json()) == rows, (path, len(response.json()))
     ended = [manager.instance(i) for i in started]
