@@ -384,8 +384,15 @@ class Window:
         """
         if keep is None:
             return list(read(self.fetch()))
-        wanted = kept_rows(read, keep)
-        return list(islice(wanted, self.first, self.first + self.count + 1))
+        return list(islice(kept_rows(read, keep, self.batch()), self.first, self.end()))
+
+    def end(self) -> int:
+        """The row after this page's extra row (the end of its slice of a full list)."""
+        return self.first + self.count + 1
+
+    def batch(self) -> int:
+        """How many rows to read at a time to fill this page: the page, at most `_BATCH`."""
+        return max(1, min(self.end(), _BATCH))
 
     def rows(self, items: Sequence[T]) -> list[T]:
         """This page of a list in memory, and one row more."""
@@ -405,8 +412,10 @@ class Window:
 _BATCH = 500
 
 
-def kept_rows(read: Callable[[Page], Sequence[T]], keep: Callable[[T], bool]) -> Iterator[T]:
-    """The rows `read` gives, in its order, that `keep` accepts, read `_BATCH` at a time.
+def kept_rows(
+    read: Callable[[Page], Sequence[T]], keep: Callable[[T], bool], batch: int = _BATCH
+) -> Iterator[T]:
+    """The rows `read` gives, in its order, that `keep` accepts, read `batch` at a time.
 
     For the Camunda filters SQL cannot answer (a variable's value inside the instance's
     stored variables, an activity in its waiting list): the database narrows and orders by
@@ -415,8 +424,9 @@ def kept_rows(read: Callable[[Page], Sequence[T]], keep: Callable[[T], bool]) ->
     """
     offset = 0
     while True:
-        rows = read(Page(limit=_BATCH, offset=offset))
+        rows = read(Page(limit=batch, offset=offset))
         yield from (row for row in rows if keep(row))
-        if len(rows) < _BATCH:
+        if len(rows) < batch:
             return
-        offset += _BATCH
+        offset += batch
+        batch = _BATCH  # a page not full after its own size is narrowed hard: read more

@@ -306,8 +306,10 @@ def _task_page(
         records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
         return window.rows(query.sort(list(records), _SORT))
     read = partial(manager.find_tasks, _task_query(query, principal, ordered=True))
-    records = _select_tasks(manager, query, principal, users, kept_rows(read, _any))
-    return list(islice(records, window.first, window.first + window.count + 1))
+    tasks = kept_rows(read, _any, window.batch())
+    return list(
+        islice(_select_tasks(manager, query, principal, users, tasks), window.first, window.end())
+    )
 
 
 def _task_count(manager: LifecycleManager, query: Query, principal: Principal, users: Any) -> int:
