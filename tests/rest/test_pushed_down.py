@@ -284,3 +284,48 @@ def test_a_sort_no_index_has_reads_every_match_and_sorts_in_memory(
         "/task", params={"sortBy": "priority", "sortOrder": "desc"}, headers=ALL
     ).json()
     assert {t["id"] for t in by_priority} == {t.id for t in world.manager.tasks(limit=None)}
+
+
+PEOPLE = process(
+    '<bpmn:startEvent id="ps"/>'
+    '<bpmn:userTask id="work" name="Work" camunda:candidateUsers="${users}"'
+    ' camunda:candidateGroups="${groups}"/>'
+    '<bpmn:endEvent id="pe"/>' + chain("ps", "work", "pe"),
+    pid="people",
+)
+
+
+def test_a_users_task_list_is_what_task_visible_allows_page_by_page(
+    manager: LifecycleManager, clock: ManualClock
+) -> None:
+    """A caller without admin lists, a page at a time from the indexes, exactly the tasks
+    `task_visible` lets them see: assigned to them, offered to them or their group, or naming
+    nobody; never one twice, in creation order."""
+    from modelop_mlc.rest import PERMISSIONS, Principal
+    from modelop_mlc.rest._auth import ADMIN
+    from modelop_mlc.rest._authorize import task_visible, visible_to
+    from modelop_mlc.store.queries import Page, TaskQuery
+
+    manager.deploy(("people.bpmn", PEOPLE))
+    offers = [("pete", ""), ("", "ops"), ("anna", ""), ("", "risk"), ("", ""), ("pete", "ops")]
+    for n in range(30):
+        clock.advance(timedelta(seconds=1))
+        users, groups = offers[n % len(offers)]
+        instance = manager.start("people", {"users": users, "groups": groups})
+        if n % 7 == 0:
+            (task,) = manager.tasks(instance_id=instance.id)
+            manager.claim_task(task.id, "pete" if n % 2 else "anna")
+    pete = Principal("pete", PERMISSIONS - {ADMIN}, groups=frozenset({"ops"}))
+    expected = [t.id for t in manager.tasks(limit=None) if task_visible(pete, t)]
+    assert 0 < len(expected) < 30
+    query = TaskQuery(visible_to=visible_to(pete))
+    for offset, limit in ((0, 100), (0, 4), (3, 5), (10, 7), (len(expected) - 2, 10)):
+        page = manager.find_tasks(query, Page(limit=limit, offset=offset))
+        assert [t.id for t in page] == expected[offset : offset + limit], (offset, limit)
+    assert manager.count_found_tasks(query) == len(expected)
+    newest = manager.find_tasks(
+        TaskQuery(visible_to=visible_to(pete), descending=True), Page(limit=3)
+    )
+    assert [t.id for t in newest] == expected[::-1][:3]
+    admin = Principal("root", PERMISSIONS)
+    assert visible_to(admin) is None

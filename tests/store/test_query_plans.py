@@ -242,6 +242,10 @@ def _cases(made: Bulk) -> dict[str, Callable[[SqlStore], Any]]:
         "GET /task as a person": lambda s: s.find_tasks(
             TaskQuery(visible_to=("user-3", ("team-7",))), Query({}).window().fetch()
         ),
+        "GET /task?nameLike as a person": lambda s: s.find_tasks(
+            TaskQuery(visible_to=("user-3", ("team-7",)), name_like="Rev%"),
+            Query({}).window().fetch(),
+        ),
         # manager.tasks()
         "tasks()": lambda s: s.find_tasks(TaskQuery(), Page(limit=100)),
         "tasks(candidate_group)": lambda s: s.find_tasks(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
@@ -32,6 +33,10 @@ from modelop_mlc.store.rows import HistoryRow, IncidentRow, InstanceRow, TaskRow
 __all__ = ["Listing", "sort_key"]
 
 _ALL = Page()
+
+# A task naming nobody: no assignee, and both candidate lists the empty JSON list `dumps`
+# writes. Word for word the condition of the partial index `user_tasks_unnamed` (schema 7).
+_UNNAMED = "assignee IS NULL AND candidate_users = '[]' AND candidate_groups = '[]'"
 
 # History events are numbered `row seq * _EVENTS + index in the row` (see `history_from`).
 _EVENTS = 10_000
@@ -314,6 +319,15 @@ class Listing(Connections):
         ]
         if candidates and query.order == "created" and not _narrowed(query, _task_filters(query)):
             return self._candidate_tasks(candidates, query.descending, page)
+        if (
+            query.visible_to is not None
+            and not candidates
+            and query.order == "created"
+            and page.limit is not None
+            and page.after is None
+            and not _narrowed(replace(query, visible_to=None), _task_filters(query))
+        ):
+            return self._visible_tasks(query.visible_to, query.descending, page)
         select = self._tasks(query)
         return [task_from(r) for r in self._page(select, order, query.descending, page)]
 
@@ -351,13 +365,43 @@ class Listing(Connections):
             select.where(
                 f"((assignee || '') = ? OR id IN (SELECT task_id FROM task_candidates "
                 f"WHERE {offered}) "
-                # Offered to nobody: both candidate lists are the empty JSON list `dumps` writes.
-                "OR (assignee IS NULL AND candidate_users = '[]' AND candidate_groups = '[]'))",
+                f"OR ({_UNNAMED}))",
                 user,
                 user,
                 *groups,
             )
         return select
+
+    def _visible_tasks(
+        self, person: tuple[str, tuple[str, ...]], descending: bool, page: Page
+    ) -> list[TaskRow]:
+        """The tasks naming a person or naming nobody, oldest first, merged from indexes.
+
+        Each source is read in creation order from its own index (assigned to them, offered
+        to them or to each of their groups, naming nobody: `user_tasks_unnamed`), as far as
+        the page reaches; the page comes from their merge, each task once. However many tasks
+        name other people, a page costs the same.
+        """
+        user, groups = person
+        order = ("created_at", "id")
+        whole = Page(limit=page.offset + (page.limit or 0))
+        assigned = _Select(TASK_COLUMNS, "user_tasks")
+        assigned.where("assignee = ?", user)
+        unnamed = _Select(TASK_COLUMNS, "user_tasks")
+        unnamed.where(_UNNAMED)
+        parts = [
+            [task_from(r) for r in self._page(s, order, descending, whole)]
+            for s in (assigned, unnamed)
+        ]
+        for kind, value in (("user", user), *(("group", g) for g in groups)):
+            parts.append(self._candidate_tasks([(kind, value)], descending, whole))
+        merged = heapq.merge(*parts, key=lambda row: (row.created_at, row.id), reverse=descending)
+        unique: dict[str, TaskRow] = {}  # a task assigned to them may be offered to them too
+        for task in merged:
+            if len(unique) == whole.limit:
+                break
+            unique.setdefault(task.id, task)
+        return list(unique.values())[page.offset :]
 
     def _candidate_tasks(
         self, candidates: Sequence[tuple[str, str]], descending: bool, page: Page

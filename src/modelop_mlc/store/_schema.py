@@ -349,6 +349,16 @@ _V6: list[str | tuple[str, str]] = [
     ("postgresql", f"ALTER TABLE deliveries SET ({_QUEUE_VACUUM})"),
 ]
 
+# A user's task list (REST `GET /task` for a caller without `admin`) is merged from the tasks
+# naming them (the assignee and candidate indexes) and those naming nobody: this index holds
+# only the latter, in creation order. Its condition is `Listing`'s, word for word.
+_V7 = [
+    (
+        "CREATE INDEX user_tasks_unnamed ON user_tasks (created_at, id) "
+        "WHERE assignee IS NULL AND candidate_users = '[]' AND candidate_groups = '[]'"
+    ),
+]
+
 # Version -> the statements that bring the schema from version-1 to version; a (dialect name,
 # statement) pair runs on that database only.
 MIGRATIONS: dict[int, list[str | tuple[str, str]]] = {
@@ -358,5 +368,6 @@ MIGRATIONS: dict[int, list[str | tuple[str, str]]] = {
     4: _V4,
     5: [*_V5],
     6: [*_V6],
+    7: [*_V7],
 }
 SCHEMA_VERSION = max(MIGRATIONS)
