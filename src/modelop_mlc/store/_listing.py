@@ -387,7 +387,10 @@ class Listing(Connections):
         whole = Page(limit=page.offset + (page.limit or 0))
         assigned = _Select(TASK_COLUMNS, "user_tasks")
         assigned.where("assignee = ?", user)
-        unnamed = _Select(TASK_COLUMNS, "user_tasks")
+        # SQLite, without statistics, would rather walk `user_tasks_assignee` for `assignee
+        # IS NULL` (every unassigned task, offered or not); PostgreSQL picks by its statistics.
+        hint = " INDEXED BY user_tasks_unnamed" if self.dialect.name == "sqlite" else ""
+        unnamed = _Select(TASK_COLUMNS, f"user_tasks{hint}")
         unnamed.where(_UNNAMED)
         parts = [
             [task_from(r) for r in self._page(s, order, descending, whole)]
