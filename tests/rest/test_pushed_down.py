@@ -269,6 +269,23 @@ def test_a_second_sort_criterion_is_refused_where_the_database_sorts(
     assert [i["id"] for i in one.json()] == sorted(_ids(world.running()), reverse=True)
 
 
+def test_two_sort_criteria_on_a_route_that_can_sort_in_memory_are_both_applied(
+    client: TestClient, world: World
+) -> None:
+    """POST /task sorting by instance, then newest first, orders by both (in memory)."""
+    sorting = [
+        {"sortBy": "processInstanceId", "sortOrder": "asc"},
+        {"sortBy": "created", "sortOrder": "desc"},
+    ]
+    answer = client.post("/task", json={"sorting": sorting}, headers=ALL)
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()
+    expected = sorted(rows, key=lambda r: r["created"], reverse=True)
+    expected.sort(key=lambda r: r["processInstanceId"])
+    assert [r["id"] for r in rows] == [r["id"] for r in expected]
+    assert len({r["processInstanceId"] for r in rows}) > 1
+
+
 def test_a_sort_no_index_has_reads_every_match_and_sorts_in_memory(
     client: TestClient, world: World
 ) -> None:

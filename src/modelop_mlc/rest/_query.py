@@ -223,12 +223,13 @@ class Query:
         return orders[sort_by], order == "desc"
 
     def sorts_beyond(self, orders: Collection[str]) -> bool:
-        """Whether `sortBy` or a `sorting` entry names a key outside `orders` (the database's).
+        """Whether the sort names a key outside `orders` (the database's) or several keys.
 
-        Such a query is sorted in memory (`sort()`), after reading every matching row.
+        Such a query is sorted in memory (`sort()`), after reading every matching row: the
+        database reads one index in its order, so two criteria are one too many.
         """
-        criteria = [self.params.get("sortBy"), *(name for name, _ in self.sorting)]
-        return any(c is not None and c not in orders for c in criteria)
+        criteria = [c for c in [self.params.get("sortBy"), *(n for n, _ in self.sorting)] if c]
+        return len(criteria) > 1 or any(c not in orders for c in criteria)
 
     def sort(self, items: Sequence[T], keys: Mapping[str, Callable[[T], Any]]) -> list[T]:
         """Apply `sortBy` and `sortOrder`; both or neither must be given, as in Camunda.
