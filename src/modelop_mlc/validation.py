@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelop_mlc._engine._collections import collection_paused
 from modelop_mlc._engine.parser import delegate_candidates
 from modelop_mlc._engine.validation import validate_bpmn
 from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, load_xml, read_source
@@ -133,6 +134,17 @@ def validate(
     Returns:
         The report; nothing is raised for problems in the file itself.
     """
+    with collection_paused():
+        return _validate(source, delegates, decisions, name, registry)
+
+
+def _validate(
+    source: str | bytes | os.PathLike[str],
+    delegates: Collection[str] | None,
+    decisions: Collection[str] | None,
+    name: str | None,
+    registry: DelegateRegistry | None,
+) -> ValidationReport:
     try:
         xml = read_source(source, name=name)
         root = load_xml(xml)

@@ -10,6 +10,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
+from modelop_mlc._engine._collections import collection_paused
 from modelop_mlc._engine.parser import MlcBpmnParser
 from modelop_mlc._engine.xml import BPMN_NS, CAMUNDA_NS, NSMAP, XmlSource, load_xml
 from modelop_mlc.errors import DiagramError, ProblemReport
@@ -311,6 +312,7 @@ def problem_from_spiff(
     )
 
 
+@collection_paused()
 def build_specs(process_id: str, sources: list[XmlSource]) -> ProcessSpecs:
     """Parse `sources` into the specs of one process (its sub-processes included).
 
