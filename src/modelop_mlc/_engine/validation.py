@@ -13,8 +13,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
-from modelop_mlc._engine._collections import collection_paused
 from modelop_mlc._engine import juel
+from modelop_mlc._engine._collections import collection_paused
 from modelop_mlc._engine.call_rules import check_call_activity
 from modelop_mlc._engine.definitions import (
     CompiledProcess,
