@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -16,6 +16,7 @@ __all__ = [
     "SECRET_NAMES",
     "ManagerConfig",
     "RedactingFilter",
+    "cut_secrets",
     "is_secret_name",
     "redact",
     "secret_values",
@@ -53,6 +54,23 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if secret in text:
             text = text.replace(secret, "***")
     return text
+
+
+def cut_secrets(err: BaseException, secrets: Sequence[str]) -> None:
+    """Cut `secrets` out of an error's text, and out of the errors it was raised from.
+
+    An expression error quotes the value it could not use (`Cannot coerce 'Passw0rd...'`);
+    its text reaches the caller, an incident, a log line and a REST answer.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in current.args)
+        notes = getattr(current, "__notes__", None)
+        if notes:
+            current.__notes__ = [redact(n, secrets) for n in notes]
+        current = current.__cause__ or current.__context__
 
 
 class RedactingFilter(logging.Filter):

@@ -10,6 +10,7 @@ import pytest
 from bpmn_xml import chain, process
 from modelop_mlc import LifecycleManager, ManagerConfig
 from modelop_mlc.config import SECRET_NAMES
+from modelop_mlc.errors import ExpressionError
 from modelop_mlc.registry import DelegateContext
 
 PASSWORD = "JiraPassw0rd-6620"
@@ -102,3 +103,40 @@ def test_groovy_log_lines_and_failures_hold_no_secret_value(
     for secret in (PASSWORD, PIN):
         assert secret not in text
         assert secret not in str(raised.value)
+
+
+def _gateway(condition: str) -> str:
+    return process(
+        '<bpmn:startEvent id="start"/>'
+        '<bpmn:userTask id="review"/>'
+        '<bpmn:exclusiveGateway id="check"/>'
+        '<bpmn:endEvent id="yes"/><bpmn:endEvent id="no"/>'
+        + chain("start", "review", "check")
+        + '<bpmn:sequenceFlow id="to_yes" sourceRef="check" targetRef="yes">'
+        f"<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>"
+        '<bpmn:sequenceFlow id="to_no" sourceRef="check" targetRef="no">'
+        "<bpmn:conditionExpression>${false}</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        pid="gate",
+    )
+
+
+@pytest.mark.parametrize(
+    "condition", ["${JIRA_PASSWORD * 2 > 3}", "${BANK_PIN_CODE * 2 > 3}"], ids=["juel", "host"]
+)
+def test_an_expression_error_quoting_a_secret_value_shows_stars(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, condition: str
+) -> None:
+    """An expression that cannot use a secret's value ("Cannot coerce '...'") names `***` in
+    the error the caller gets and in every log record, for a name of either kind."""
+    config = ManagerConfig(secret_variables=(*SECRET_NAMES, "*PIN_CODE*"))
+    caplog.set_level(logging.DEBUG, logger="modelop_mlc")
+    with LifecycleManager.open(tmp_path / "mlc.db", config=config) as manager:
+        manager.deploy(_gateway(condition))
+        instance = manager.start("gate", {"JIRA_PASSWORD": PASSWORD, "BANK_PIN_CODE": PIN})
+        (task,) = manager.tasks(instance_id=instance.id)
+        with pytest.raises(ExpressionError) as raised:
+            manager.complete_task(task.id)
+    assert "Cannot coerce '***'" in str(raised.value)
+    for secret in (PASSWORD, PIN):
+        assert secret not in str(raised.value)
+        assert secret not in caplog.text

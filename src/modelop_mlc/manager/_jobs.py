@@ -343,7 +343,8 @@ class JobExecutor:
             return
         # The step that follows the delegate runs on this same opened instance.
         opened = runtime.open(row)
-        with runtime.bounded():  # the call's input mappings evaluate expressions
+        # The call's input mappings evaluate expressions.
+        with runtime.bounded(row.variables):
             call = opened.instance.job_call(job.id)
         if call is None:
             with runtime.store.transaction() as tx:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -23,7 +23,7 @@ from modelop_mlc._engine.sandbox import SandboxLimits, ScriptSandbox
 from modelop_mlc._engine.scripting import STEPS_PER_CPU_SECOND
 from modelop_mlc._engine.timers import Duration, parse_retry_cycle
 from modelop_mlc.clock import Clock
-from modelop_mlc.config import ManagerConfig, secret_values
+from modelop_mlc.config import ManagerConfig, cut_secrets, secret_values
 from modelop_mlc.dmn import ExpressionLimits, limits_in_effect
 from modelop_mlc.errors import (
     InstanceConflictError,
@@ -129,19 +129,25 @@ class Runtime:
         """How deeply call activities may nest (`ManagerConfig.max_call_depth`)."""
         return self.config.max_call_depth
 
-    def bounded(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def bounded(self, variables: Mapping[str, Any]) -> Iterator[None]:
         """Put the configured expression limits in effect (around everything a step runs).
 
         JUEL, FEEL and the Python fast path check sizes and iterations against them, derived
-        from the script limits the way Groovy's are.
+        from the script limits the way Groovy's are. An error the step raises has the values
+        of the instance's secret `variables` cut out of its text (looked up only then).
         """
-        return limits_in_effect(
-            ExpressionLimits(
-                max_string=SandboxLimits.max_output_bytes,
-                max_items=GroovyLimits.max_items,
-                max_steps=int(self.config.script_cpu_seconds * STEPS_PER_CPU_SECOND),
-            )
+        limits = ExpressionLimits(
+            max_string=SandboxLimits.max_output_bytes,
+            max_items=GroovyLimits.max_items,
+            max_steps=int(self.config.script_cpu_seconds * STEPS_PER_CPU_SECOND),
         )
+        try:
+            with limits_in_effect(limits):
+                yield
+        except MlcError as err:
+            cut_secrets(err, secret_values(variables, self.config.secret_variables))
+            raise
 
     @property
     def sandbox(self) -> ScriptSandbox:
@@ -323,7 +329,7 @@ class Runtime:
         if group.holds(instance_id):
             group.flush()  # the step must see what the group's step of this instance saves
         row = opened.row if opened is not None else self._load(instance_id)
-        with self.bounded():
+        with self.bounded(row.variables):
             _, write = self._engine_change(command, notes, opened, also)(row)
         prepared = self._prepare(row, write)
         group.add(
@@ -353,7 +359,7 @@ class Runtime:
             ProcessError: If the engine fails; nothing is stored then.
         """
         try:
-            with self.bounded():
+            with self.bounded(variables):
                 stub, write = self.new_instance(
                     definition, start_event, variables, business_key, origin=origin, detail=detail
                 )
@@ -547,7 +553,7 @@ class Runtime:
         for _attempt in range(self.config.max_conflict_retries):
             row = first if first is not None else self._load(instance_id)
             first = None
-            with self.bounded():
+            with self.bounded(row.variables):
                 result, write = change(row)
             prepared = self._prepare(row, write)
             try:
