@@ -119,15 +119,19 @@ def _copy(row: dict[str, Any], table: str, copy: int, hours: int) -> dict[str, A
     return new
 
 
-def build(url: str, ended: int, *, say: Callable[[str], object] = print) -> float:
-    """Fill the database at `url` with `ended` ended and `ended / 5` waiting instances.
+def build(
+    url: str, ended: int, *, waiting: int | None = None, say: Callable[[str], object] = print
+) -> float:
+    """Fill the database at `url` with `ended` ended and `waiting` waiting instances.
 
-    Reuses a database that already has them. Returns the seconds the build took (0: reused).
+    `waiting` defaults to a fifth of `ended` (a multiple of 40). Reuses a database that
+    already has them. Returns the seconds the build took (0: reused).
     """
+    waiting = ended // WAITING_SHARE if waiting is None else waiting
     clock = ManualClock(datetime.fromisoformat("2026-01-01T00:00:00+00:00"))
     manager = open_manager(url, clock)
     try:
-        if bulk_count(manager) == (ended, ended // WAITING_SHARE):
+        if bulk_count(manager) == (ended, waiting):
             return 0.0
         if bulk_count(manager) != (0, 0):
             raise SystemExit(f"{url} holds other bulk instances; give an empty database")
@@ -135,7 +139,7 @@ def build(url: str, ended: int, *, say: Callable[[str], object] = print) -> floa
         ids = _templates(manager, clock)
         tables = _load(manager, ids)
         copies_ended = ended // TEMPLATE_ENDED - 1
-        copies_waiting = ended // WAITING_SHARE // TEMPLATE_WAITING - 1
+        copies_waiting = waiting // TEMPLATE_WAITING - 1
         for first in range(0, max(copies_ended, copies_waiting), _COPIES_PER_TRANSACTION):
             last = min(first + _COPIES_PER_TRANSACTION, max(copies_ended, copies_waiting))
             _insert_copies(manager, tables, range(first, last), copies_ended, copies_waiting)
