@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from pg_support import admin, with_database, with_schema
+from worker_support import race_workers
 
 from modelop_mlc import LifecycleManager, ManagerConfig
 from modelop_mlc.registry import DelegateContext, Pending
@@ -210,30 +211,13 @@ def backtest_run(url: str, work: Path, models: int, workers: int, setting: str) 
     for number in range(models):
         manager.start("fleet_backtest", business_key=f"model-{number}")
     center = work / f"center-{uuid.uuid4().hex[:6]}.db"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, __file__, "--worker", url, str(center), f"w{k}", setting],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+    commands = [
+        [sys.executable, __file__, "--worker", url, str(center), f"w{k}", setting]
         for k in range(workers)
     ]
-    for process in processes:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "ready"
-    pause = threading.Event()
-    started = time.perf_counter()
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write("go\n")
-        process.stdin.flush()
-    while manager.store.count_instances("completed") < models:
-        pause.wait(0.05)
-    elapsed = time.perf_counter() - started
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=120)
+    elapsed, _ = race_workers(
+        commands, lambda: manager.store.count_instances("completed") >= models, poll=0.05
+    )
     manager.close()
     return elapsed
 

@@ -19,7 +19,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pg_support import admin, with_database, with_schema
+from worker_support import race_workers
 
 from modelop_mlc import LifecycleManager, ManagerConfig
 
@@ -99,32 +99,13 @@ def measure(database: str, workers: int, n: int, batch: int) -> dict[str, Any]:
     manager.deploy(("mlc15w.bpmn", diagram()))
     for _ in range(n):
         manager.start("mlc15w")
-    processes = [
-        subprocess.Popen(
-            [sys.executable, __file__, "--worker", url, f"w{k}", str(batch)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for k in range(workers)
+    commands = [
+        [sys.executable, __file__, "--worker", url, f"w{k}", str(batch)] for k in range(workers)
     ]
-    for process in processes:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "ready"
-    pause = threading.Event()
-    started = time.perf_counter()
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write("go\n")
-        process.stdin.flush()
-    while manager.store.count_instances("completed") < n:
-        pause.wait(0.02)
-    elapsed = time.perf_counter() - started
-    reports = []
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-        out, _ = process.communicate(timeout=120)
-        reports.append(json.loads(out.strip().splitlines()[-1]))
+    elapsed, outputs = race_workers(
+        commands, lambda: manager.store.count_instances("completed") >= n, poll=0.02
+    )
+    reports = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
     jobs = sum(r["ran"] for r in reports)
     manager.close()
     with admin(database) as conn:

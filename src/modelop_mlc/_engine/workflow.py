@@ -125,6 +125,9 @@ class MlcTask(Task):
     def _set_state(self, value: int) -> None:
         """Force the state (SpiffWorkflow 3.2.0's, logging lazily)."""
         if value != self._state:
+            # SpiffWorkflow's own ordering stamp (its joins sort tasks by it), kept as
+            # SpiffWorkflow takes it: a host's ManualClock would tie every task. Nothing
+            # of ours reads it; history and timers take the injected Clock.
             now = time.time()
             elapsed = now - self.last_state_change
             self.last_state_change = now
