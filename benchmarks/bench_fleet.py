@@ -159,7 +159,8 @@ def refresh_run(prepared: Path, work: Path, setting: str) -> dict[str, Any]:
 
 
 def _center(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+    # Delegates run on the manager's helper thread (the cut-off at delegate_timeout_seconds).
+    conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE IF NOT EXISTS finished (job_id TEXT PRIMARY KEY)")
     return conn
